@@ -1,0 +1,1 @@
+int secmon_placeholder(void) { return 0; }

@@ -1,0 +1,475 @@
+package org.secmon.dataplane.host;
+
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+import org.secmon.dataplane.Configuration;
+import org.secmon.dataplane.agent.AgentRunner;
+import org.secmon.dataplane.agent.IdleStrategy;
+import org.secmon.dataplane.filter.Classifier;
+import org.secmon.plugin.Counter;
+import org.secmon.plugin.DeliveryMode;
+import org.secmon.plugin.PluginApi;
+import org.secmon.plugin.PluginContext;
+import org.secmon.plugin.PluginDescriptor;
+import org.secmon.plugin.PluginState;
+import org.secmon.plugin.SecmonPlugin;
+
+/**
+ * Loads, configures, isolates and unloads plugins, and publishes to every rx thread the {@link Pipeline} of the
+ * plugins that are STARTED.
+ *
+ * <p>Plugins come from jars in the plugins directory (each jar in its own class loader whose parent shows only the
+ * exported API packages; implementations found with {@link ServiceLoader}) or are registered as built-ins. A jar
+ * dropped in is loaded on the next {@link #scan()}; a removed or replaced jar is unloaded (and the replacement
+ * loaded). A plugin that throws from a lifecycle method or a packet callback is marked FAILED and taken out of the
+ * pipelines; the others keep running.
+ *
+ * <p>All changes run under this object's lock on control threads; the data plane only ever sees immutable
+ * pipelines, and a change returns once every running rx thread has picked it up.
+ */
+public final class PluginHost implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(PluginHost.class.getName());
+
+    /** Package prefixes a plugin's class loader may see from the host. */
+    public static final List<String> DEFAULT_EXPORTS = List.of("org.secmon.plugin.", "org.secmon.export.");
+
+    private final RxAgent[] rx;
+    private final Path pluginsDir;
+    private final Path stateRoot;
+    private final ApiClassLoader apiLoader;
+    private final Map<String, LoadedPlugin> plugins = new LinkedHashMap<>();
+    private final Map<String, PluginSetup> setups = new HashMap<>();
+    private final Map<Path, Rejected> rejected = new LinkedHashMap<>();
+    private final ExecutorService control;
+    private ScheduledExecutorService watcher;
+    private long version;
+    private boolean closed;
+
+    /** A jar that could not be loaded, and why; retried when the file changes. */
+    public record Rejected(Path jar, long stamp, String reason) {
+    }
+
+    /**
+     * @param rx         the rx agents to feed (their pipelines are owned by this host from now on)
+     * @param pluginsDir directory scanned for plugin jars, or null for built-in plugins only
+     * @param stateRoot  where plugins get their state directories
+     */
+    public PluginHost(List<RxAgent> rx, Path pluginsDir, Path stateRoot) {
+        this(rx, pluginsDir, stateRoot, DEFAULT_EXPORTS);
+    }
+
+    public PluginHost(List<RxAgent> rx, Path pluginsDir, Path stateRoot, List<String> exports) {
+        this.rx = rx.toArray(new RxAgent[0]);
+        this.pluginsDir = pluginsDir;
+        this.stateRoot = stateRoot;
+        this.apiLoader = new ApiClassLoader(PluginHost.class.getClassLoader(), exports);
+        this.control = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("plugin-control")
+                .daemon(true).unstarted(r));
+        for (RxAgent a : this.rx) {
+            a.failureListener(this::onFailureAsync);
+        }
+    }
+
+    // ---- queries -----------------------------------------------------------------------------------------------
+
+    public synchronized List<LoadedPlugin> plugins() {
+        return List.copyOf(plugins.values());
+    }
+
+    public synchronized LoadedPlugin plugin(String name) {
+        return plugins.get(name);
+    }
+
+    public synchronized List<Rejected> rejected() {
+        return List.copyOf(rejected.values());
+    }
+
+    public Path pluginsDir() {
+        return pluginsDir;
+    }
+
+    // ---- built-in plugins and setup ------------------------------------------------------------------------
+
+    /** Register and start a plugin instance that is not loaded from a jar. */
+    public synchronized LoadedPlugin register(SecmonPlugin plugin) {
+        PluginDescriptor d = plugin.descriptor();
+        checkApi(d);
+        if (plugins.containsKey(d.id())) {
+            throw new IllegalStateException("a plugin named '" + d.id() + "' is already loaded");
+        }
+        LoadedPlugin lp = new LoadedPlugin(d.id(), plugin, d, null, 0, null);
+        plugins.put(lp.name(), lp);
+        start(lp);
+        return lp;
+    }
+
+    /**
+     * Set how plugin {@code name} runs. Applies at once if it is loaded (new filter and configuration, swapped in
+     * between bursts; a change of delivery mode restarts it), else when it is loaded.
+     */
+    public synchronized void setup(String name, PluginSetup setup) throws Exception {
+        setups.put(name, setup);
+        LoadedPlugin lp = plugins.get(name);
+        if (lp == null || lp.state != PluginState.STARTED) {
+            return;
+        }
+        DeliveryMode mode = effectiveMode(lp, setup);
+        if (mode != lp.mode) {
+            stop(lp, PluginState.STOPPED);
+            lp.state = PluginState.CREATED;
+            start(lp);
+            return;
+        }
+        Classifier c = Classifier.compile(setup.rules(), setup.defaultAction());
+        if (!setup.config().equals(lp.setup.config())) {
+            lp.plugin().configure(setup.config());
+        }
+        lp.setup = setup;
+        lp.classifier = c;
+        publish();
+    }
+
+    // ---- jars ----------------------------------------------------------------------------------------------
+
+    /** What a scan changed. */
+    public record ScanResult(List<String> loaded, List<String> unloaded, List<Rejected> rejected) {
+    }
+
+    /** Compare the plugins directory with what is loaded: unload removed or replaced jars, load new ones. */
+    public synchronized ScanResult scan() {
+        List<String> loaded = new ArrayList<>();
+        List<String> unloaded = new ArrayList<>();
+        List<Rejected> newlyRejected = new ArrayList<>();
+        if (closed || pluginsDir == null || !Files.isDirectory(pluginsDir)) {
+            return new ScanResult(loaded, unloaded, newlyRejected);
+        }
+        Map<Path, Long> jars = new LinkedHashMap<>();
+        try (Stream<Path> s = Files.list(pluginsDir)) {
+            for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) {
+                Long stamp = stamp(p);
+                if (stamp != null) {
+                    jars.put(p, stamp);
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot list plugins directory " + pluginsDir + ": " + e);
+            return new ScanResult(loaded, unloaded, newlyRejected);
+        }
+        for (LoadedPlugin lp : List.copyOf(plugins.values())) {
+            if (lp.jar() != null) {
+                Long stamp = jars.get(lp.jar());
+                if (stamp == null || stamp != lp.jarStamp()) {
+                    unload(lp.name());
+                    unloaded.add(lp.name());
+                }
+            }
+        }
+        rejected.keySet().removeIf(p -> !jars.containsKey(p));
+        for (Map.Entry<Path, Long> e : jars.entrySet()) {
+            Path jar = e.getKey();
+            boolean isLoaded = plugins.values().stream().anyMatch(lp -> jar.equals(lp.jar()));
+            Rejected r = rejected.get(jar);
+            if (isLoaded || (r != null && r.stamp() == e.getValue())) {
+                continue;
+            }
+            try {
+                loaded.addAll(loadJar(jar, e.getValue()));
+                rejected.remove(jar);
+            } catch (Exception ex) {
+                Rejected rej = new Rejected(jar, e.getValue(), ex.getMessage() == null ? ex.toString()
+                        : ex.getMessage());
+                rejected.put(jar, rej);
+                newlyRejected.add(rej);
+                LOG.log(System.Logger.Level.WARNING, "plugin jar " + jar + " rejected: " + rej.reason());
+            }
+        }
+        return new ScanResult(loaded, unloaded, newlyRejected);
+    }
+
+    /** Scan now and then every {@code interval} on a background thread. */
+    public synchronized void watch(Duration interval) {
+        if (watcher != null) {
+            return;
+        }
+        scan();
+        watcher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("plugin-watch")
+                .daemon(true).unstarted(r));
+        watcher.scheduleWithFixedDelay(() -> {
+            try {
+                scan();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "plugin scan failed", e);
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static Long stamp(Path p) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            return a.lastModifiedTime().toMillis() * 31 + a.size();
+        } catch (IOException e) {
+            return null; // vanished between list and stat
+        }
+    }
+
+    private List<String> loadJar(Path jar, long stamp) throws Exception {
+        URLClassLoader loader = new URLClassLoader("plugin:" + jar.getFileName(),
+                new URL[] {jar.toUri().toURL()}, apiLoader);
+        List<LoadedPlugin> found = new ArrayList<>();
+        try {
+            for (ServiceLoader.Provider<SecmonPlugin> p : ServiceLoader.load(SecmonPlugin.class, loader).stream()
+                    .toList()) {
+                if (p.type().getClassLoader() != loader) {
+                    continue;
+                }
+                SecmonPlugin plugin = p.get();
+                PluginDescriptor d = plugin.descriptor();
+                checkApi(d);
+                if (plugins.containsKey(d.id())) {
+                    throw new IllegalStateException("plugin id '" + d.id() + "' is already loaded from "
+                            + plugins.get(d.id()).jar());
+                }
+                found.add(new LoadedPlugin(d.id(), plugin, d, jar, stamp, loader));
+            }
+            if (found.isEmpty()) {
+                throw new IllegalStateException("no " + SecmonPlugin.class.getName()
+                        + " provider in META-INF/services");
+            }
+        } catch (Exception | ServiceConfigurationError e) {
+            loader.close();
+            throw e instanceof Exception ex ? ex : new IllegalStateException(e.getMessage(), e);
+        }
+        List<String> names = new ArrayList<>();
+        for (LoadedPlugin lp : found) {
+            plugins.put(lp.name(), lp);
+            start(lp);
+            names.add(lp.name());
+        }
+        return names;
+    }
+
+    private static void checkApi(PluginDescriptor d) {
+        if (d.apiVersion() != PluginApi.VERSION) {
+            throw new IllegalStateException("plugin '" + d.id() + "' was built for plugin API " + d.apiVersion()
+                    + ", this host provides " + PluginApi.VERSION);
+        }
+    }
+
+    /** Stop and forget plugin {@code name}; closes its class loader once no plugin of the jar is left. */
+    public synchronized boolean unload(String name) {
+        LoadedPlugin lp = plugins.get(name);
+        if (lp == null) {
+            return false;
+        }
+        if (lp.state == PluginState.STARTED) {
+            stop(lp, PluginState.STOPPED);
+        }
+        plugins.remove(name);
+        URLClassLoader loader = lp.loader;
+        lp.loader = null;
+        if (loader != null && plugins.values().stream().noneMatch(o -> o.loader == loader)) {
+            try {
+                loader.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing class loader of " + name + ": " + e);
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "plugin " + name + " unloaded");
+        return true;
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------------------
+
+    private DeliveryMode effectiveMode(LoadedPlugin lp, PluginSetup setup) {
+        DeliveryMode m = setup.mode() != null ? setup.mode() : lp.descriptor().mode();
+        return m == DeliveryMode.DIRECT && rx.length > 1 ? DeliveryMode.RING : m;
+    }
+
+    private void start(LoadedPlugin lp) {
+        PluginSetup setup = setups.getOrDefault(lp.name(), PluginSetup.defaults());
+        try {
+            lp.setup = setup;
+            lp.classifier = Classifier.compile(setup.rules(), setup.defaultAction());
+            lp.mode = effectiveMode(lp, setup);
+            lp.failure = null;
+            Thread t = Thread.currentThread();
+            ClassLoader before = t.getContextClassLoader();
+            t.setContextClassLoader(lp.plugin().getClass().getClassLoader());
+            try {
+                lp.plugin().init(new Context(lp));
+                lp.plugin().configure(setup.config());
+                lp.plugin().start();
+            } finally {
+                t.setContextClassLoader(before);
+            }
+        } catch (Throwable e) {
+            lp.state = PluginState.FAILED;
+            lp.failure = "start failed: " + e;
+            LOG.log(System.Logger.Level.ERROR, "plugin " + lp.name() + " failed to start", e);
+            safeStop(lp);
+            return;
+        }
+        SlotState[] states = new SlotState[rx.length];
+        for (int i = 0; i < rx.length; i++) {
+            states[i] = new SlotState(lp.mode == DeliveryMode.RING
+                    ? new PacketRing(Configuration.ringCapacity(), Configuration.ringSlotBytes()) : null);
+        }
+        lp.slotStates = states;
+        if (lp.mode == DeliveryMode.RING) {
+            lp.runner = new AgentRunner(new RingConsumer(lp, states, rx, this::onFailureAsync),
+                    IdleStrategy.backoff(TimeUnit.MILLISECONDS.toNanos(1))).start();
+        }
+        lp.state = PluginState.STARTED;
+        LOG.log(System.Logger.Level.INFO, "plugin " + lp.name() + " " + lp.descriptor().version() + " started ("
+                + lp.mode + ", " + setup.rules().size() + " rules)");
+        publish();
+    }
+
+    private void stop(LoadedPlugin lp, PluginState newState) {
+        lp.state = newState;
+        publish();
+        if (lp.runner != null) {
+            lp.runner.close();
+            lp.runner = null;
+        }
+        safeStop(lp);
+        for (SlotState st : lp.slotStates) {
+            if (st.ring != null) {
+                st.ring.close();
+            }
+        }
+    }
+
+    private void safeStop(LoadedPlugin lp) {
+        try {
+            lp.plugin().stop();
+        } catch (Throwable e) {
+            LOG.log(System.Logger.Level.WARNING, "plugin " + lp.name() + " failed to stop", e);
+        }
+    }
+
+    private void onFailureAsync(LoadedPlugin lp, Throwable error) {
+        if (!control.isShutdown()) {
+            control.execute(() -> onFailure(lp, error));
+        }
+    }
+
+    private synchronized void onFailure(LoadedPlugin lp, Throwable error) {
+        if (lp.state != PluginState.STARTED || plugins.get(lp.name()) != lp) {
+            return;
+        }
+        lp.failure = "failed on a packet: " + error;
+        LOG.log(System.Logger.Level.ERROR, "plugin " + lp.name() + " failed and is isolated", error);
+        stop(lp, PluginState.FAILED);
+    }
+
+    /** Build and publish a new pipeline to every rx thread, and wait until the running ones use it. */
+    private void publish() {
+        long v = ++version;
+        for (int r = 0; r < rx.length; r++) {
+            List<PluginSlot> slots = new ArrayList<>();
+            for (LoadedPlugin lp : plugins.values()) {
+                if (lp.state == PluginState.STARTED) {
+                    slots.add(new PluginSlot(lp, lp.classifier, lp.slotStates[r]));
+                }
+            }
+            rx[r].publish(new Pipeline(v, slots.toArray(new PluginSlot[0])));
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Configuration.swapTimeoutMillis());
+        for (RxAgent a : rx) {
+            while (a.isRunning() && !a.isDone() && a.appliedVersion() < v) {
+                if (System.nanoTime() > deadline) {
+                    LOG.log(System.Logger.Level.WARNING, a.roleName() + " did not pick up pipeline " + v);
+                    break;
+                }
+                LockSupport.parkNanos(20_000);
+            }
+        }
+    }
+
+    /** Wait until every RING-mode consumer has drained its rings after end of stream. */
+    public void awaitRingsDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (LoadedPlugin lp : plugins()) {
+            AgentRunner r = lp.runner;
+            if (r != null) {
+                long left = deadline - System.nanoTime();
+                r.awaitFinished(Math.max(0, left), TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        ScheduledExecutorService w;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            w = watcher;
+        }
+        if (w != null) {
+            w.shutdownNow();
+        }
+        synchronized (this) {
+            for (String name : List.copyOf(plugins.keySet())) {
+                unload(name);
+            }
+        }
+        control.shutdown();
+    }
+
+    private final class Context implements PluginContext {
+        private final LoadedPlugin lp;
+
+        Context(LoadedPlugin lp) {
+            this.lp = lp;
+        }
+
+        @Override
+        public String name() {
+            return lp.name();
+        }
+
+        @Override
+        public Counter counter(String name) {
+            return lp.custom.computeIfAbsent(name, Counter::new);
+        }
+
+        @Override
+        public Path stateDirectory() {
+            Path d = stateRoot.resolve(lp.name());
+            try {
+                Files.createDirectories(d);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot create state directory " + d + ": " + e.getMessage(), e);
+            }
+            return d;
+        }
+
+        @Override
+        public void log(System.Logger.Level level, String message) {
+            LOG.log(level, "[" + lp.name() + "] " + message);
+        }
+    }
+}

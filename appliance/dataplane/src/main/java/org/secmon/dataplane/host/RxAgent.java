@@ -1,0 +1,234 @@
+package org.secmon.dataplane.host;
+
+import org.secmon.dataplane.agent.Agent;
+import org.secmon.dataplane.parse.MalformedReason;
+import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.source.Burst;
+import org.secmon.dataplane.source.PacketSource;
+import org.secmon.plugin.Counter;
+import org.secmon.plugin.Packet;
+
+/**
+ * The rx loop of one port queue: poll a burst, parse each frame once, and for every plugin of the current
+ * {@link Pipeline} classify and deliver (call directly, or copy into the plugin's ring). Pipelines are swapped only
+ * at the top of a work cycle, so every burst sees one consistent configuration. Allocates nothing per packet.
+ */
+public final class RxAgent implements Agent {
+    /** Called on the rx thread when a plugin throws; must not block. */
+    public interface FailureListener {
+        void onPluginFailure(LoadedPlugin plugin, Throwable error);
+    }
+
+    private final String roleName;
+    private final PacketSource source;
+    private final Burst burst;
+    private final Packet packet = new Packet();
+    private final boolean captureTime;
+    private volatile FailureListener failureListener = (p, e) -> { };
+
+    private volatile Pipeline pipeline = Pipeline.EMPTY;
+    private Pipeline active = Pipeline.EMPTY;
+    private volatile long appliedVersion;
+    private volatile boolean running;
+    private volatile boolean done;
+
+    private final Counter rxPackets = new Counter("rx_packets");
+    private final Counter rxBytes = new Counter("rx_bytes");
+    private final Counter bursts = new Counter("rx_bursts");
+    private final Counter malformedTotal = new Counter("malformed");
+    private final Counter[] malformed;
+    private long now;
+
+    public RxAgent(String roleName, PacketSource source, int burstSize) {
+        this.roleName = roleName;
+        this.source = source;
+        this.burst = new Burst(burstSize);
+        this.captureTime = source.captureTime();
+        this.malformed = new Counter[MalformedReason.count()];
+        for (int i = 0; i < malformed.length; i++) {
+            malformed[i] = new Counter("malformed_" + MalformedReason.of(i).key());
+        }
+    }
+
+    @Override
+    public String roleName() {
+        return roleName;
+    }
+
+    void failureListener(FailureListener l) {
+        failureListener = l;
+    }
+
+    @Override
+    public void onStart() {
+        running = true;
+        source.onThreadStart();
+    }
+
+    @Override
+    public void onClose() {
+        try {
+            source.onThreadStop();
+        } finally {
+            running = false;
+        }
+    }
+
+    @Override
+    public boolean isDone() {
+        return done;
+    }
+
+    @Override
+    public int doWork() {
+        Pipeline pl = pipeline;
+        if (pl != active) {
+            active = pl;
+            appliedVersion = pl.version;
+        }
+        final PluginSlot[] slots = pl.slots;
+        final int n = source.poll(burst);
+        if (n == PacketSource.END_OF_STREAM) {
+            endOfStream(slots);
+            return 0;
+        }
+        if (!captureTime) {
+            now = System.currentTimeMillis() * 1_000_000L;
+        }
+        if (n > 0) {
+            bursts.increment();
+            final Burst b = burst;
+            final Packet p = packet;
+            long bytes = 0;
+            int good = 0;
+            for (int i = 0; i < n; i++) {
+                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], b.timestampNanos[i], b.port);
+                int status = PacketParser.parse(p);
+                if (status != PacketParser.OK) {
+                    malformed[status].increment();
+                    malformedTotal.increment();
+                    continue;
+                }
+                good++;
+                bytes += b.wireLength[i];
+                deliver(slots, p);
+            }
+            if (captureTime) {
+                now = b.timestampNanos[n - 1];
+            }
+            rxPackets.add(good);
+            rxBytes.add(bytes);
+            source.release(b);
+        }
+        return n + pollPlugins(slots);
+    }
+
+    private void deliver(PluginSlot[] slots, Packet p) {
+        final int cap = p.captureLength();
+        for (PluginSlot slot : slots) {
+            final SlotState st = slot.state;
+            if (st.failed) {
+                continue;
+            }
+            int verdict = slot.classifier.classify(p);
+            if (verdict < 0) {
+                st.filtered.increment();
+                continue;
+            }
+            p.deliverLength(verdict == 0 || verdict > cap ? cap : verdict);
+            if (slot.ring == null) {
+                try {
+                    slot.plugin.onPacket(p);
+                    st.received.increment();
+                } catch (Throwable t) {
+                    fail(slot, t);
+                }
+            } else if (slot.ring.offer(p)) {
+                st.received.increment();
+            } else {
+                st.dropped.increment();
+            }
+        }
+    }
+
+    private int pollPlugins(PluginSlot[] slots) {
+        int work = 0;
+        for (PluginSlot slot : slots) {
+            if (slot.ring == null && !slot.state.failed) {
+                try {
+                    work += slot.plugin.poll(now);
+                } catch (Throwable t) {
+                    fail(slot, t);
+                }
+            }
+        }
+        return work;
+    }
+
+    private void endOfStream(PluginSlot[] slots) {
+        for (PluginSlot slot : slots) {
+            if (slot.state.failed) {
+                continue;
+            }
+            if (slot.ring == null) {
+                try {
+                    slot.plugin.endOfStream(now);
+                } catch (Throwable t) {
+                    fail(slot, t);
+                }
+            } else {
+                slot.ring.markEndOfStream();
+            }
+        }
+        done = true;
+    }
+
+    private void fail(PluginSlot slot, Throwable t) {
+        slot.state.errors.increment();
+        slot.state.failed = true;
+        failureListener.onPluginFailure(slot.owner, t);
+    }
+
+    // ---- control side ---------------------------------------------------------------------------------------
+
+    void publish(Pipeline p) {
+        pipeline = p;
+    }
+
+    long appliedVersion() {
+        return appliedVersion;
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    public PacketSource source() {
+        return source;
+    }
+
+    public long rxPackets() {
+        return rxPackets.get();
+    }
+
+    public long rxBytes() {
+        return rxBytes.get();
+    }
+
+    public long bursts() {
+        return bursts.get();
+    }
+
+    public long malformed() {
+        return malformedTotal.get();
+    }
+
+    public long malformed(MalformedReason reason) {
+        return malformed[reason.ordinal()].get();
+    }
+
+    /** Capture or wall-clock time of the last work cycle, in nanoseconds since the epoch. */
+    public long now() {
+        return now;
+    }
+}

@@ -1,0 +1,34 @@
+package org.secmon.dataplane.source;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A burst of received frames, preallocated and reused: parallel arrays indexed 0..{@link #count}-1. All frames of one
+ * burst live in the same {@link #segment} (a mapped capture file, or all native memory for DPDK mbufs).
+ */
+public final class Burst {
+    /** Default burst size, as DPDK's usual rx burst. */
+    public static final int DEFAULT_SIZE = 32;
+
+    public MemorySegment segment;
+    public final long[] offset;
+    public final int[] captureLength;
+    public final int[] wireLength;
+    public final long[] timestampNanos;
+    /** Source-specific handle per frame (the mbuf address for DPDK). */
+    public final long[] handle;
+    public int port;
+    public int count;
+
+    public Burst(int size) {
+        offset = new long[size];
+        captureLength = new int[size];
+        wireLength = new int[size];
+        timestampNanos = new long[size];
+        handle = new long[size];
+    }
+
+    public int capacity() {
+        return offset.length;
+    }
+}

@@ -1,0 +1,60 @@
+package org.secmon.plugin;
+
+/**
+ * A SecMon monitoring plugin: the Java form of the original appliance's plugin contract
+ * ({@code init}, {@code config}, {@code receive_data}, {@code receive_from_secmon}, {@code deinit}).
+ *
+ * <p>A plugin is a jar in the plugins directory that declares its implementation in
+ * {@code META-INF/services/org.secmon.plugin.SecmonPlugin}. The host loads each jar in its own class loader that
+ * sees only this API (and the packages the host exports), never the host's internals.
+ *
+ * <h2>Threading</h2>
+ * {@link #onPacket(Packet)} and {@link #poll(long)} are always called by one and the same data-plane thread: the
+ * rx thread in {@link DeliveryMode#DIRECT} mode, the plugin's own thread in {@link DeliveryMode#RING} mode. The
+ * lifecycle methods are called by the control thread, never concurrently with each other.
+ *
+ * <h2>Hot path rules</h2>
+ * {@code onPacket} must not allocate, block or keep a reference to the {@link Packet}: the packet is a flyweight
+ * whose memory is reused (or returned to DPDK) as soon as the call returns. An exception thrown from
+ * {@code onPacket} marks the plugin FAILED and isolates it; the other plugins keep running.
+ */
+public interface SecmonPlugin {
+
+    /** Identity and capabilities; must be cheap and must not throw. */
+    PluginDescriptor descriptor();
+
+    /** Original {@code init}: allocate resources (preallocate everything the hot path needs). */
+    void init(PluginContext context) throws Exception;
+
+    /**
+     * Original {@code config}: apply a configuration. Called after {@link #init} and again on every change, from
+     * the control thread; implementations publish the new configuration to their data-plane thread safely.
+     */
+    default void configure(PluginConfig config) throws Exception {
+    }
+
+    /** Original {@code receive_data}: start the plugin's own threads (exporters, timers), if any. */
+    default void start() throws Exception {
+    }
+
+    /** Original {@code receive_from_secmon}: one packet that passed this plugin's filter. */
+    void onPacket(Packet packet);
+
+    /**
+     * Housekeeping on the data-plane thread (timeouts, flushing partial export packets). Called between bursts and
+     * while idle, at least every few milliseconds.
+     *
+     * @param nowNanos wall-clock time in nanoseconds since the epoch (packet time when replaying a capture)
+     * @return the amount of work done, 0 when idle
+     */
+    default int poll(long nowNanos) {
+        return 0;
+    }
+
+    /** End of input (a replayed capture ended): export everything that is pending. Data-plane thread. */
+    default void endOfStream(long nowNanos) {
+    }
+
+    /** Original {@code deinit}: stop threads and release resources. Must be idempotent. */
+    void stop();
+}
