@@ -1,0 +1,192 @@
+package org.secmon.dataplane.host;
+
+import java.lang.ref.WeakReference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secmon.dataplane.agent.AgentRunner;
+import org.secmon.dataplane.agent.IdleStrategy;
+import org.secmon.dataplane.filter.Action;
+import org.secmon.dataplane.filter.IpPrefix;
+import org.secmon.dataplane.filter.PortRange;
+import org.secmon.dataplane.filter.Rule;
+import org.secmon.dataplane.source.CaptureFileSource;
+import org.secmon.dataplane.testdata.CaptureWriter;
+import org.secmon.dataplane.testdata.FlowCountPlugin;
+import org.secmon.dataplane.testdata.TrafficGenerator;
+import org.secmon.plugin.DeliveryMode;
+import org.secmon.plugin.PluginConfig;
+import org.secmon.plugin.PluginState;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PluginHostTest {
+    @TempDir
+    Path dir;
+    Path plugins;
+    Path capture;
+    CaptureFileSource source;
+    RxAgent rx;
+    AgentRunner runner;
+    PluginHost host;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        plugins = Files.createDirectories(dir.resolve("plugins"));
+        capture = dir.resolve("loop.pcap");
+        TrafficGenerator.generate(capture, 200, 5, 1, false, CaptureWriter.Format.PCAP_LE_MICROS);
+        source = new CaptureFileSource(capture, Long.MAX_VALUE, 0); // effectively endless
+        rx = new RxAgent("rx-test", source, 32);
+        host = new PluginHost(List.of(rx), plugins, dir.resolve("state"));
+        runner = new AgentRunner(rx, IdleStrategy.backoff(1_000_000)).start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        host.close();
+        runner.close();
+        source.close();
+    }
+
+    static void await(String what, BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void jarDroppedInIsLoadedAndRemovedJarIsUnloadedAndCollected() throws Exception {
+        WeakReference<ClassLoader> loader = loadRunAndUnload();
+        // nothing of the plugin is referenced any more: its class loader must be collectable
+        for (int i = 0; i < 100 && loader.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(loader.get(), "the unloaded plugin's class loader was not garbage collected");
+    }
+
+    /** Everything that references the plugin lives in this frame only. */
+    private WeakReference<ClassLoader> loadRunAndUnload() throws Exception {
+        assertTrue(host.plugins().isEmpty());
+        Path jar = PluginJars.write(plugins, "alpha.jar", "id=alpha\n");
+        PluginHost.ScanResult r = host.scan();
+        assertEquals(List.of("alpha"), r.loaded());
+        LoadedPlugin alpha = host.plugin("alpha");
+        assertEquals(PluginState.STARTED, alpha.state());
+        assertEquals(jar, alpha.jar());
+        await("alpha sees packets", () -> alpha.customCounters().getOrDefault("seen", 0L) > 1000);
+        assertTrue(alpha.received() > 0);
+        assertFalse(alpha.plugin().getClass().getClassLoader() == getClass().getClassLoader(),
+                "the plugin class must come from its own class loader");
+        WeakReference<ClassLoader> loader = new WeakReference<>(alpha.plugin().getClass().getClassLoader());
+
+        Files.delete(jar);
+        r = host.scan();
+        assertEquals(List.of("alpha"), r.unloaded());
+        assertNull(host.plugin("alpha"));
+        assertEquals(PluginState.STOPPED, alpha.state());
+        long seen = alpha.customCounters().get("seen");
+        Thread.sleep(50);
+        assertEquals(seen, alpha.customCounters().get("seen"), "an unloaded plugin receives nothing");
+        return loader;
+    }
+
+    @Test
+    void failingPluginIsIsolatedOthersContinue() throws Exception {
+        PluginJars.write(plugins, "good.jar", "id=good\n");
+        PluginJars.write(plugins, "bad.jar", "id=bad\nfailAt=500\n");
+        host.scan();
+        LoadedPlugin good = host.plugin("good");
+        LoadedPlugin bad = host.plugin("bad");
+        await("bad fails", () -> bad.state() == PluginState.FAILED);
+        assertTrue(bad.failure().contains("boom at packet 500"), bad.failure());
+        assertEquals(1, bad.errors());
+        assertEquals(500, bad.customCounters().get("seen"), "no packet after the failure");
+        long before = good.customCounters().get("seen");
+        await("good keeps running", () -> good.customCounters().get("seen") > before + 1000);
+        assertEquals(PluginState.STARTED, good.state());
+        assertEquals(0, good.errors());
+    }
+
+    @Test
+    void badJarsAreRejectedWithAReason() throws Exception {
+        PluginJars.write(plugins, "initfail.jar", "id=initfail\nfailInit=true\n");
+        PluginJars.write(plugins, "oldapi.jar", "id=oldapi\napi=0\n");
+        Files.writeString(plugins.resolve("garbage.jar"), "not a zip");
+        PluginHost.ScanResult r = host.scan();
+        assertEquals(PluginState.FAILED, host.plugin("initfail").state());
+        assertTrue(host.plugin("initfail").failure().contains("init refused"), host.plugin("initfail").failure());
+        assertEquals(2, r.rejected().size(), r.rejected().toString());
+        assertTrue(host.rejected().stream().anyMatch(x -> x.reason().contains("plugin API 0")), r.toString());
+        // a second scan does not retry unchanged jars
+        assertTrue(host.scan().rejected().isEmpty());
+    }
+
+    @Test
+    void duplicateIdIsRejected() throws Exception {
+        PluginJars.write(plugins, "a.jar", "id=same\n");
+        PluginJars.write(plugins, "b.jar", "id=same\n");
+        PluginHost.ScanResult r = host.scan();
+        assertEquals(List.of("same"), r.loaded());
+        assertEquals(1, r.rejected().size());
+        assertTrue(r.rejected().getFirst().reason().contains("already loaded"));
+    }
+
+    @Test
+    void watcherPicksUpJarsWhileRunning() throws Exception {
+        host.watch(Duration.ofMillis(50));
+        PluginJars.write(plugins, "late.jar", "id=late\n");
+        await("late loaded", () -> host.plugin("late") != null
+                && host.plugin("late").customCounters().getOrDefault("seen", 0L) > 0);
+        Files.delete(plugins.resolve("late.jar"));
+        await("late unloaded", () -> host.plugin("late") == null);
+    }
+
+    @Test
+    void filterSwapAppliesBetweenBursts() throws Exception {
+        FlowCountPlugin p = new FlowCountPlugin();
+        host.register(p);
+        LoadedPlugin lp = host.plugin("flowcount");
+        await("packets", () -> lp.received() > 1000);
+        // forward only TCP to port 80
+        host.setup("flowcount", PluginSetup.defaults().withRules(List.of(new Rule(1, IpPrefix.ANY, IpPrefix.ANY, 6,
+                PortRange.ANY, PortRange.parse("80"), Rule.ANY_MAC, Rule.ANY_MAC, Action.FORWARD, 0))));
+        p.flows.clear();
+        long filteredBefore = lp.filtered();
+        await("filtered", () -> lp.filtered() > filteredBefore + 1000);
+        assertFalse(p.flows.isEmpty());
+        for (String k : p.flows.keySet()) {
+            assertTrue(k.startsWith("4|6|") || k.startsWith("6|6|"), k);
+            assertTrue(k.endsWith("|80"), k);
+        }
+    }
+
+    @Test
+    void ringModeConfiguresAndCounts() throws Exception {
+        FlowCountPlugin p = new FlowCountPlugin("ringcount", DeliveryMode.RING);
+        host.setup("ringcount", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("x", 1))));
+        host.register(p);
+        LoadedPlugin lp = host.plugin("ringcount");
+        assertEquals(DeliveryMode.RING, lp.mode());
+        await("ring packets", () -> p.flows.values().stream().mapToLong(c -> c[0]).sum() > 2000);
+        assertNotNull(lp.setup());
+        host.unload("ringcount");
+        assertEquals(PluginState.STOPPED, lp.state());
+    }
+}

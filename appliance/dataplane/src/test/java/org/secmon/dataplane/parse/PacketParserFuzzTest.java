@@ -1,0 +1,115 @@
+package org.secmon.dataplane.parse;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.secmon.dataplane.testdata.FrameBuilder;
+import org.secmon.plugin.Packet;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Seeded mutation fuzzing of the parser, bounded in time: byte flips, length fields set to extremes, truncation
+ * at every length, random bytes. No exception may escape, and on success every offset the parser reports must
+ * lie inside the captured bytes. The seed is printed so that a failure can be replayed.
+ */
+class PacketParserFuzzTest {
+    private static final long BUDGET_NANOS = Long.getLong("secmon.fuzz.seconds", 8) * 1_000_000_000L;
+
+    @Test
+    void mutatedFramesNeverThrow() {
+        long seed = Long.getLong("secmon.fuzz.seed", System.nanoTime());
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<byte[]> corpus = corpus();
+        Packet p = new Packet();
+        long deadline = System.nanoTime() + BUDGET_NANOS;
+        long iterations = 0;
+        long good = 0;
+        byte[] buf = new byte[2048];
+        MemorySegment seg = MemorySegment.ofArray(buf);
+        while (System.nanoTime() < deadline) {
+            for (int batch = 0; batch < 1000; batch++) {
+                byte[] base = corpus.get(rnd.nextInt(corpus.size()));
+                int len = base.length;
+                System.arraycopy(base, 0, buf, 0, len);
+                int mutations = 1 + rnd.nextInt(6);
+                for (int m = 0; m < mutations; m++) {
+                    int at = rnd.nextInt(len);
+                    switch (rnd.nextInt(5)) {
+                        case 0 -> buf[at] ^= (byte) (1 << rnd.nextInt(8));
+                        case 1 -> buf[at] = (byte) rnd.nextInt(256);
+                        case 2 -> buf[at] = (byte) (rnd.nextBoolean() ? 0 : 0xff);
+                        case 3 -> len = Math.max(0, rnd.nextInt(len + 1));
+                        default -> { // random garbage tail
+                            int n = rnd.nextInt(64);
+                            for (int i = 0; i < n && len + 1 < buf.length; i++) {
+                                buf[len++] = (byte) rnd.nextInt(256);
+                            }
+                        }
+                    }
+                    if (len == 0) {
+                        break;
+                    }
+                }
+                int cap = rnd.nextInt(8) == 0 ? rnd.nextInt(len + 1) : len;
+                int wire = cap == len ? len : len + rnd.nextInt(100);
+                // zero the bytes beyond the capture so an over-read would at least be visible in a debugger
+                java.util.Arrays.fill(buf, cap, Math.min(buf.length, cap + 64), (byte) 0);
+                p.wrap(seg, 0, cap, wire, 0, 0);
+                int status;
+                try {
+                    status = PacketParser.parse(p);
+                } catch (Throwable t) {
+                    fail("parser threw on iteration " + iterations + " (seed " + seed + "): " + t, t);
+                    return;
+                }
+                if (status == PacketParser.OK) {
+                    good++;
+                    if (p.ipVersion() != 0) {
+                        assertTrue(p.l3Offset() < cap, "l3 offset inside capture, seed " + seed);
+                    }
+                    if (p.l4Offset() != 0) {
+                        assertTrue(p.l4Offset() < cap && p.payloadOffset() <= wire,
+                                "l4 offsets inside the frame, seed " + seed);
+                    }
+                }
+                iterations++;
+            }
+        }
+        System.out.printf("parser fuzz: %d frames (%d parsed good), seed %d%n", iterations, good, seed);
+        assertTrue(iterations > 10_000, "fuzzer ran too few iterations: " + iterations);
+    }
+
+    private static List<byte[]> corpus() {
+        List<byte[]> c = new ArrayList<>();
+        c.add(FrameBuilder.tcp("10.0.0.1", "10.0.0.2", 1, 2).payload(40).build());
+        c.add(FrameBuilder.udp("10.0.0.1", "10.0.0.2", 1, 2).vlans(7).build());
+        FrameBuilder q = FrameBuilder.udp("10.0.0.1", "10.0.0.2", 1, 2).vlans(7, 8);
+        q.outerTpid = 0x88A8;
+        c.add(q.build());
+        FrameBuilder o = FrameBuilder.tcp("10.0.0.1", "10.0.0.2", 1, 2);
+        o.ipv4Options = new byte[] {1, 1, 1, 0};
+        c.add(o.build());
+        FrameBuilder v6 = FrameBuilder.tcp("2001:db8::1", "2001:db8::2", 1, 2);
+        v6.ipv6Extensions = new int[] {0, 43, 60, 51};
+        c.add(v6.build());
+        FrameBuilder f6 = FrameBuilder.udp("2001:db8::1", "2001:db8::2", 1, 2);
+        f6.ipv6Fragment = true;
+        f6.moreFragments = true;
+        c.add(f6.build());
+        FrameBuilder icmp = FrameBuilder.tcp("10.0.0.1", "10.0.0.2", 0, 0);
+        icmp.protocol = 1;
+        c.add(icmp.build());
+        FrameBuilder icmp6 = FrameBuilder.tcp("::1", "::2", 0, 0);
+        icmp6.protocol = 58;
+        c.add(icmp6.build());
+        FrameBuilder sctp = FrameBuilder.tcp("10.0.0.1", "10.0.0.2", 1, 2);
+        sctp.protocol = 132;
+        c.add(sctp.build());
+        return c;
+    }
+}
