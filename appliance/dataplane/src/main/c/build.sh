@@ -20,6 +20,6 @@ if [ -f "$lib" ] && [ "$lib" -nt "$src" ] && [ "$lib" -nt "$0" ]; then
 fi
 # shellcheck disable=SC2046
 gcc -O3 -fPIC -shared -Wall -Wextra -Werror -o "$lib.tmp" "$src" \
-    $(pkg-config --cflags libdpdk) $(pkg-config --libs libdpdk)
+    $(pkg-config --cflags libdpdk) -Wl,-z,now -Wl,--no-as-needed -lrte_bus_vdev $(pkg-config --libs libdpdk)
 mv "$lib.tmp" "$lib"
 echo "[secmon] built $lib against DPDK $(pkg-config --modversion libdpdk)"

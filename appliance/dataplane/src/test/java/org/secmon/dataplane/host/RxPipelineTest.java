@@ -51,7 +51,7 @@ class RxPipelineTest {
                         + rx.malformed(MalformedReason.TCP_BAD_DATA_OFFSET)
                         + rx.malformed(MalformedReason.IPV6_TRUNCATED)
                         + rx.malformed(MalformedReason.UDP_BAD_LENGTH));
-                assertEquals(sorted(exp.flows()), sorted(plugin.flows));
+                org.secmon.dataplane.testdata.FlowAssert.assertSameFlows(exp.flows(), plugin.flows, "flows");
                 assertEquals(exp.goodPackets(), host.plugin("count").received());
                 runner.close();
             }
