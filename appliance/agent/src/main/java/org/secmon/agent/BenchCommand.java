@@ -1,0 +1,220 @@
+package org.secmon.agent;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+import org.secmon.dataplane.dpdk.Dpdk;
+import org.secmon.dataplane.dpdk.DpdkPort;
+import org.secmon.dataplane.dpdk.DpdkSource;
+import org.secmon.dataplane.filter.Action;
+import org.secmon.dataplane.filter.Classifier;
+import org.secmon.dataplane.filter.IpPrefix;
+import org.secmon.dataplane.filter.PortRange;
+import org.secmon.dataplane.filter.Rule;
+import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.source.Burst;
+import org.secmon.dataplane.source.CaptureFileSource;
+import org.secmon.dataplane.source.PacketSource;
+import org.secmon.plugin.Packet;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code secmon bench}: in one run, on one generated capture replayed from memory by DPDK's net_pcap
+ * ({@code infinite_rx=1}, so disk reads do not hide the data path): the C rx loop of the shim, Java rx only, and
+ * Java rx + parse + a 100-rule classifier, with their ratios to C. Plus, for reference, the pure-Java capture
+ * source from the page cache.
+ */
+@Command(name = "secmon bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Data-plane benchmarks: C DPDK rx vs Java rx, parse and classify, on the same capture.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--packets", defaultValue = "10000000", description = "packets in the capture (${DEFAULT-VALUE})")
+    long packets;
+
+    @Option(names = "--flows", defaultValue = "1000000", description = "flows in the capture (${DEFAULT-VALUE})")
+    int flows;
+
+    @Option(names = "--measure", defaultValue = "0",
+            description = "packets received per measurement (default: 3 x --packets)")
+    long measure;
+
+    @Option(names = "--rules", defaultValue = "100", description = "classifier rules (${DEFAULT-VALUE})")
+    int rules;
+
+    @Option(names = "--dir", defaultValue = "${sys:java.io.tmpdir}/secmon-bench",
+            description = "where the generated capture is kept (${DEFAULT-VALUE})")
+    Path dir;
+
+    @Option(names = "--quick", description = "a small run (200,000 packets, 20,000 flows) to check the bench works")
+    boolean quick;
+
+    private final PrintStream out;
+
+    public BenchCommand() {
+        this(System.out);
+    }
+
+    BenchCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new BenchCommand());
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            System.err.println("secmon bench: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 2;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    /** One measured line. */
+    public record Result(String name, long packets, double seconds) {
+        public double mpps() {
+            return packets / seconds / 1e6;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (quick) {
+            packets = 200_000;
+            flows = 20_000;
+        }
+        if (measure == 0) {
+            measure = 3 * packets;
+        }
+        long t0 = System.nanoTime();
+        Path capture = BenchCapture.ensure(dir, packets, flows);
+        out.printf(Locale.ROOT, "capture   %,d packets, %,d flows, %d-byte frames: %s (ready in %.1f s)%n", packets,
+                flows, BenchCapture.FRAME, capture, (System.nanoTime() - t0) / 1e9);
+        Classifier classifier = Classifier.compile(benchRules(rules));
+        List<Result> results = new ArrayList<>();
+
+        if (!Dpdk.isAvailable()) {
+            out.println("DPDK      unavailable (" + Dpdk.availability().reason() + "): C and DPDK lines skipped");
+        } else {
+            long mbufs = packets + 65_536;
+            int dataRoom = 128;
+            long perMbuf = 128 + 128 + dataRoom + 64;
+            long megabytes = mbufs * perMbuf / (1 << 20) + 512;
+            Dpdk.init(List.of("--no-shconf", "--no-telemetry", "--no-huge", "--no-pci", "-m", Long.toString(megabytes),
+                    "--log-level=5"));
+            t0 = System.nanoTime();
+            try (DpdkPort port = DpdkPort.open("net_pcap_bench0,rx_pcap=" + capture.toAbsolutePath()
+                    + ",infinite_rx=1", 1, (int) mbufs, dataRoom, 1024)) {
+                out.printf(Locale.ROOT, "DPDK      %s, %s loaded in %.1f s (%,d mbufs, -m %d)%n",
+                        Dpdk.availability().version(), port, (System.nanoTime() - t0) / 1e9, mbufs, megabytes);
+                try (DpdkSource src = port.source(0, 0)) {
+                    // warm up each loop (JIT for Java), then measure
+                    port.cRxLoop(0, Math.min(measure, 2_000_000), 1_000_000);
+                    results.add(timed("C DPDK rx (shim loop, burst 32)", () -> port.cRxLoop(0, measure, 100_000_000)[0]));
+                    rxOnly(src, Math.min(measure, 5_000_000));
+                    results.add(timed("Java DPDK rx only (FFM)", () -> rxOnly(src, measure)));
+                    rxParseClassify(src, classifier, Math.min(measure, 5_000_000));
+                    results.add(timed("Java DPDK rx + parse + " + rules + "-rule filter",
+                            () -> rxParseClassify(src, classifier, measure)));
+                }
+            }
+        }
+        try (CaptureFileSource warm = new CaptureFileSource(capture, 1, 0)) {
+            rxParseClassify(warm, classifier, Long.MAX_VALUE);
+        }
+        long loops = Math.max(1, measure / packets);
+        try (CaptureFileSource src = new CaptureFileSource(capture, loops, 0)) {
+            results.add(timed("Java pcap file (mmap) + parse + " + rules + "-rule filter",
+                    () -> rxParseClassify(src, classifier, Long.MAX_VALUE)));
+        }
+        double base = results.getFirst().mpps();
+        boolean haveC = results.getFirst().name().startsWith("C ");
+        out.println();
+        out.printf(Locale.ROOT, "%-52s %14s %9s %s%n", "measurement", "packets", "Mpps", haveC ? "vs C" : "");
+        for (Result r : results) {
+            out.printf(Locale.ROOT, "%-52s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
+                    haveC ? String.format(Locale.ROOT, "%.2fx", r.mpps() / base) : "");
+        }
+        return 0;
+    }
+
+    interface Loop {
+        long run() throws Exception;
+    }
+
+    private static Result timed(String name, Loop loop) throws Exception {
+        long t = System.nanoTime();
+        long n = loop.run();
+        return new Result(name, n, (System.nanoTime() - t) / 1e9);
+    }
+
+    static long rxOnly(DpdkSource src, long max) {
+        Burst b = new Burst(32);
+        long n = 0;
+        long sink = 0;
+        while (n < max) {
+            int got = src.poll(b);
+            if (got <= 0) {
+                continue;
+            }
+            for (int i = 0; i < got; i++) {
+                sink += b.captureLength[i];
+            }
+            src.release(b);
+            n += got;
+        }
+        if (sink == 42) {
+            System.out.print(""); // keep the loop's work observable
+        }
+        return n;
+    }
+
+    static long rxParseClassify(PacketSource src, Classifier c, long max) {
+        Burst b = new Burst(32);
+        Packet p = new Packet();
+        long n = 0;
+        long forwarded = 0;
+        while (n < max) {
+            int got = src.poll(b);
+            if (got == PacketSource.END_OF_STREAM) {
+                break;
+            }
+            if (got == 0) {
+                continue;
+            }
+            for (int i = 0; i < got; i++) {
+                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], b.timestampNanos[i], b.port);
+                if (PacketParser.parse(p) == PacketParser.OK && c.classify(p) >= 0) {
+                    forwarded++;
+                }
+            }
+            src.release(b);
+            n += got;
+        }
+        if (forwarded < 0) {
+            System.out.print("");
+        }
+        return n;
+    }
+
+    /** {@code n} rules over the bench traffic's address and port space, most not matching, then a catch-all. */
+    public static List<Rule> benchRules(int n) {
+        Random r = new Random(1);
+        List<Rule> out = new ArrayList<>();
+        for (int i = 0; i < n - 1; i++) {
+            String src = "10." + r.nextInt(256) + "." + r.nextInt(256) + ".0/" + (16 + r.nextInt(9));
+            String dst = r.nextBoolean() ? "any" : "192.168." + r.nextInt(256) + ".0/24";
+            int lo = r.nextInt(60000);
+            out.add(new Rule(1 + i, IpPrefix.parse(src), IpPrefix.parse(dst), r.nextBoolean() ? 6 : 17,
+                    PortRange.ANY, r.nextBoolean() ? PortRange.ANY : new PortRange(lo, lo + r.nextInt(100)),
+                    Rule.ANY_MAC, Rule.ANY_MAC, r.nextInt(4) == 0 ? Action.DROP : Action.FORWARD, 0));
+        }
+        out.add(new Rule(65535, IpPrefix.ANY, IpPrefix.ANY, Rule.ANY_PROTOCOL, PortRange.ANY, PortRange.ANY,
+                Rule.ANY_MAC, Rule.ANY_MAC, Action.FORWARD, 0));
+        return out;
+    }
+}

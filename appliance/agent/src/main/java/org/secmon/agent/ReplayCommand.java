@@ -1,0 +1,219 @@
+package org.secmon.agent;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import org.secmon.dataplane.Configuration;
+import org.secmon.dataplane.agent.AgentRunner;
+import org.secmon.dataplane.agent.IdleStrategy;
+import org.secmon.dataplane.dpdk.Dpdk;
+import org.secmon.dataplane.dpdk.DpdkPort;
+import org.secmon.dataplane.host.LoadedPlugin;
+import org.secmon.dataplane.host.PluginHost;
+import org.secmon.dataplane.host.PluginSetup;
+import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.parse.MalformedReason;
+import org.secmon.dataplane.source.CaptureFileSource;
+import org.secmon.dataplane.source.PacketSource;
+import org.secmon.plugin.PluginState;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code secmon replay}: a capture through the appliance's data path, offline, then a summary. */
+@Command(name = "secmon replay", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Process a capture file through the SecMon data path (parse, per-plugin 7-tuple filter,",
+            "plugins) and print a summary. Plugins come from the plugins directory plus the built-in 'count'."},
+        footer = {"", "Examples:", "  ./secmon replay --pcap trace.pcap",
+            "  ./secmon replay --pcap trace.pcapng --config filters.yaml --loop 10",
+            "  ./secmon replay --pcap trace.pcap --source dpdk"})
+public final class ReplayCommand implements Callable<Integer> {
+    @Option(names = "--pcap", required = true, paramLabel = "FILE", description = "capture file (pcap or pcapng)")
+    Path pcap;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "plugin setup: rules, mode, config (YAML/JSON)")
+    Path config;
+
+    @Option(names = "--loop", paramLabel = "N", defaultValue = "1", description = "replay the file N times (pcap)")
+    long loop;
+
+    @Option(names = "--source", paramLabel = "pcap|dpdk", defaultValue = "pcap",
+            description = "pcap: pure-Java reader with capture timestamps (default); dpdk: DPDK net_pcap vdev")
+    String source;
+
+    @Option(names = "--eal", paramLabel = "ARGS", description = "DPDK EAL arguments (default: ${DEFAULT-VALUE})",
+            defaultValue = "--no-shconf --no-telemetry --no-huge --no-pci -m 512 --log-level=5")
+    String eal;
+
+    @Option(names = "--plugins", paramLabel = "DIR", description = "plugins directory (default: secmon.plugins.dir)")
+    Path plugins;
+
+    @Option(names = "--no-count", description = "do not run the built-in counting plugin")
+    boolean noCount;
+
+    @Option(names = "--burst", paramLabel = "N", defaultValue = "32", description = "rx burst size")
+    int burst;
+
+    private final PrintStream out;
+
+    public ReplayCommand() {
+        this(System.out);
+    }
+
+    ReplayCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new ReplayCommand(out));
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            err.println("secmon replay: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isReadable(pcap)) {
+            throw new IllegalArgumentException(pcap + ": no such file or not readable");
+        }
+        if (burst < 1 || burst > 512) {
+            throw new IllegalArgumentException("--burst must be 1..512");
+        }
+        if (loop < 1) {
+            throw new IllegalArgumentException("--loop must be >= 1");
+        }
+        Map<String, PluginSetup> setups = config == null ? Map.of() : ReplayConfig.load(config);
+        Path pluginsDir = plugins != null ? plugins : Path.of(Configuration.pluginsDir());
+        if (plugins != null && !Files.isDirectory(plugins)) {
+            throw new IllegalArgumentException("--plugins " + plugins + ": not a directory");
+        }
+
+        PacketSource src;
+        DpdkPort port = null;
+        switch (source.toLowerCase(Locale.ROOT)) {
+            case "pcap" -> src = new CaptureFileSource(pcap, loop, 0);
+            case "dpdk" -> {
+                if (!Dpdk.isAvailable()) {
+                    throw new IllegalArgumentException("--source dpdk: " + Dpdk.availability().reason());
+                }
+                if (loop != 1) {
+                    throw new IllegalArgumentException("--loop is only supported with --source pcap");
+                }
+                Dpdk.init(List.of(eal.trim().split("\\s+")));
+                port = DpdkPort.open("net_pcap_replay0,rx_pcap=" + pcap.toAbsolutePath(), 1);
+                src = port.source(0, 500);
+            }
+            default -> throw new IllegalArgumentException("--source must be pcap or dpdk, not '" + source + "'");
+        }
+        Path state = Files.createTempDirectory("secmon-replay");
+        RxAgent rx = new RxAgent("rx-p0q0", src, burst);
+        long started;
+        long elapsed;
+        try (PluginHost host = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
+                state)) {
+            for (Map.Entry<String, PluginSetup> e : setups.entrySet()) {
+                host.setup(e.getKey(), e.getValue());
+            }
+            if (!noCount) {
+                host.register(new CountingPlugin());
+            }
+            PluginHost.ScanResult scan = host.scan();
+            for (PluginHost.Rejected r : scan.rejected()) {
+                System.err.println("secmon replay: plugin jar " + r.jar() + " rejected: " + r.reason());
+            }
+            for (String id : setups.keySet()) {
+                if (host.plugin(id) == null) {
+                    System.err.println("secmon replay: warning: --config names plugin '" + id
+                            + "', which is not installed");
+                }
+            }
+            if (host.plugins().isEmpty()) {
+                throw new IllegalArgumentException("no plugin to run (none in " + pluginsDir + " and --no-count)");
+            }
+            started = System.nanoTime();
+            AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
+            long lastReport = started;
+            while (!runner.awaitFinished(200, TimeUnit.MILLISECONDS)) {
+                long now = System.nanoTime();
+                if (now - lastReport > TimeUnit.SECONDS.toNanos(5)) {
+                    lastReport = now;
+                    System.err.printf(Locale.ROOT, "[replay] %,d packets, %.2f Mpps%n", rx.rxPackets(),
+                            rx.rxPackets() / ((now - started) / 1e3));
+                }
+            }
+            host.awaitRingsDrained(Duration.ofSeconds(60));
+            elapsed = System.nanoTime() - started;
+            runner.close();
+            if (runner.failure() != null) {
+                throw new IllegalStateException("rx failed: " + runner.failure());
+            }
+            summary(rx, src, host, elapsed);
+            boolean failed = host.plugins().stream().anyMatch(p -> p.state() == PluginState.FAILED);
+            return failed ? 3 : 0;
+        } finally {
+            src.close();
+            if (port != null) {
+                port.close();
+            }
+            deleteQuietly(state);
+        }
+    }
+
+    private void summary(RxAgent rx, PacketSource src, PluginHost host, long elapsedNanos) {
+        long frames = rx.rxPackets() + rx.malformed();
+        double secs = elapsedNanos / 1e9;
+        out.printf(Locale.ROOT, "source        %s%n", src.describe());
+        if (src instanceof CaptureFileSource c) {
+            out.printf(Locale.ROOT, "records       %,d%s%n", c.records(),
+                    c.badRecords() > 0 ? " (damaged file: " + c.damage() + ")" : "");
+        }
+        out.printf(Locale.ROOT, "packets       %,d%n", rx.rxPackets());
+        out.printf(Locale.ROOT, "bytes         %,d%n", rx.rxBytes());
+        out.printf(Locale.ROOT, "malformed     %,d%n", rx.malformed());
+        for (MalformedReason r : MalformedReason.values()) {
+            if (r != MalformedReason.NONE && rx.malformed(r) > 0) {
+                out.printf(Locale.ROOT, "  %-22s %,d  (%s)%n", r.key(), rx.malformed(r), r.description());
+            }
+        }
+        out.printf(Locale.ROOT, "elapsed       %.3f s%n", secs);
+        out.printf(Locale.ROOT, "rate          %.3f Mpps%n", secs > 0 ? frames / secs / 1e6 : 0.0);
+        for (LoadedPlugin p : host.plugins()) {
+            out.printf(Locale.ROOT, "plugin %s %s %s (%s, %d rules): received %,d, filtered %,d, dropped %,d,"
+                            + " errors %,d%n", p.name(), p.descriptor().version(), p.state(), p.mode(),
+                    p.classifier().size(), p.received(), p.filtered(), p.dropped(), p.errors());
+            if (p.failure() != null) {
+                out.printf("  failure: %s%n", p.failure());
+            }
+            List<String> cs = new ArrayList<>();
+            p.customCounters().forEach((k, v) -> cs.add(k + "=" + v));
+            if (!cs.isEmpty()) {
+                out.printf("  %s%n", String.join(" ", cs));
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // temporary directory; nothing to do
+        }
+    }
+}
