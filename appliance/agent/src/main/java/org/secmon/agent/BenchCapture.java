@@ -58,7 +58,7 @@ public final class BenchCapture {
         return f;
     }
 
-    static void buildFrame(ByteBuffer fb, int flow) {
+    public static void buildFrame(ByteBuffer fb, int flow) {
         fb.clear();
         fb.putInt(0x02000000).putShort((short) 2); // dst MAC
         fb.putInt(0x02000000).putShort((short) 1); // src MAC
