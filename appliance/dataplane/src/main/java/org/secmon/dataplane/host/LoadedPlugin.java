@@ -84,34 +84,27 @@ public final class LoadedPlugin {
     }
 
     public long received() {
-        long s = 0;
-        for (SlotState st : slotStates) {
-            s += st.received.get();
-        }
-        return s;
+        return sum(st -> st.received);
     }
 
     public long filtered() {
-        long s = 0;
-        for (SlotState st : slotStates) {
-            s += st.filtered.get();
-        }
-        return s;
+        return sum(st -> st.filtered);
     }
 
     /** Packets lost because the plugin's ring was full. */
     public long dropped() {
-        long s = 0;
-        for (SlotState st : slotStates) {
-            s += st.dropped.get();
-        }
-        return s;
+        return sum(st -> st.dropped);
     }
 
     public long errors() {
+        return sum(st -> st.errors);
+    }
+
+    /** A counter summed over the plugin's rx threads. */
+    private long sum(java.util.function.Function<SlotState, Counter> counter) {
         long s = 0;
         for (SlotState st : slotStates) {
-            s += st.errors.get();
+            s += counter.apply(st).get();
         }
         return s;
     }
