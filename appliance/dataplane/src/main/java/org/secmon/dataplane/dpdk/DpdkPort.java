@@ -197,10 +197,6 @@ public final class DpdkPort implements AutoCloseable {
         }
     }
 
-    MemorySegment pool() {
-        return pool;
-    }
-
     @Override
     public synchronized void close() {
         if (closed) {

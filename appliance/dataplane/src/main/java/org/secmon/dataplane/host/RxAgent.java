@@ -35,7 +35,6 @@ public final class RxAgent implements Agent {
     private final Counter rxPackets = new Counter("rx_packets");
     private final Counter rxBytes = new Counter("rx_bytes");
     private final Counter bursts = new Counter("rx_bursts");
-    private final Counter malformedTotal = new Counter("malformed");
     private final Counter[] malformed;
     private long now;
 
@@ -106,7 +105,6 @@ public final class RxAgent implements Agent {
                 int status = PacketParser.parse(p);
                 if (status != PacketParser.OK) {
                     malformed[status].increment();
-                    malformedTotal.increment();
                     continue;
                 }
                 good++;
@@ -219,8 +217,13 @@ public final class RxAgent implements Agent {
         return bursts.get();
     }
 
+    /** Malformed frames of every reason. */
     public long malformed() {
-        return malformedTotal.get();
+        long sum = 0;
+        for (Counter c : malformed) {
+            sum += c.get();
+        }
+        return sum;
     }
 
     public long malformed(MalformedReason reason) {

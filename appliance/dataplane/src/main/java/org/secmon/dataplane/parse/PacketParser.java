@@ -147,7 +147,7 @@ public final class PacketParser {
                 .tos(u8(seg, ip + IPV4_TOS_OFFSET))
                 .ttl(u8(seg, ip + IPV4_TTL_OFFSET))
                 .ipLength(totalLength)
-                .protocol(u8(seg, ip + 9))
+                .protocol(u8(seg, ip + IPV4_PROTOCOL_OFFSET))
                 .ipv4Addresses(seg.get(U32, ip + IPV4_SRC_OFFSET), seg.get(U32, ip + IPV4_DST_OFFSET));
         int frag = u16(seg, ip + IPV4_FRAGMENT_OFFSET);
         int fragOffset = (frag & 0x1fff) << 3;

@@ -135,7 +135,7 @@ public final class CaptureFileSource implements PacketSource {
         burst.segment = file;
         burst.port = port;
         int n = pcapng ? pollPcapng(burst) : pollPcap(burst);
-        if (n == 0 && position >= 0 && atEnd()) {
+        if (n == 0 && atEnd()) {
             if (--loopsLeft > 0) {
                 position = pcapng ? 0 : PCAP_GLOBAL_HEADER_LENGTH;
                 n = pcapng ? pollPcapng(burst) : pollPcap(burst);
@@ -146,7 +146,7 @@ public final class CaptureFileSource implements PacketSource {
     }
 
     private boolean atEnd() {
-        return position >= size || position < 0;
+        return position >= size;
     }
 
     private int pollPcap(Burst b) {

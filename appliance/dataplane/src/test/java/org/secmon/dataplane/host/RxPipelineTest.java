@@ -3,8 +3,6 @@ package org.secmon.dataplane.host;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,11 +54,5 @@ class RxPipelineTest {
                 runner.close();
             }
         }
-    }
-
-    static Map<String, List<Long>> sorted(Map<String, long[]> m) {
-        Map<String, List<Long>> out = new TreeMap<>();
-        m.forEach((k, v) -> out.put(k, List.of(v[0], v[1])));
-        return out;
     }
 }
