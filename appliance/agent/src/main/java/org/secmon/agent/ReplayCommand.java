@@ -196,8 +196,9 @@ public final class ReplayCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "rate          %.3f Mpps%n", secs > 0 ? frames / secs / 1e6 : 0.0);
         for (LoadedPlugin p : host.plugins()) {
             out.printf(Locale.ROOT, "plugin %s %s %s (%s, %d rules): received %,d, filtered %,d, dropped %,d,"
-                            + " errors %,d%n", p.name(), p.descriptor().version(), p.state(), p.mode(),
-                    p.classifier().size(), p.received(), p.filtered(), p.dropped(), p.errors());
+                            + " errors %,d%s%n", p.name(), p.descriptor().version(), p.state(), p.mode(),
+                    p.classifier().size(), p.received(), p.filtered(), p.dropped(), p.errors(),
+                    p.stalls() > 0 ? String.format(Locale.ROOT, ", waited for ring %,d times", p.stalls()) : "");
             if (p.failure() != null) {
                 out.printf("  failure: %s%n", p.failure());
             }

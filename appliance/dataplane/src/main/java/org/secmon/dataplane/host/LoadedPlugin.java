@@ -96,6 +96,11 @@ public final class LoadedPlugin {
         return sum(st -> st.dropped);
     }
 
+    /** Times a replay waited for room in the plugin's full ring (replay never drops). */
+    public long stalls() {
+        return sum(st -> st.stalls);
+    }
+
     public long errors() {
         return sum(st -> st.errors);
     }

@@ -346,6 +346,9 @@ public final class PluginHost implements AutoCloseable {
 
     private void stop(LoadedPlugin lp, PluginState newState) {
         lp.state = newState;
+        for (SlotState st : lp.slotStates) {
+            st.stopping = true;
+        }
         publish();
         if (lp.runner != null) {
             lp.runner.close();

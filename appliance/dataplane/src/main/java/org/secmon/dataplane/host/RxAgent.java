@@ -1,5 +1,7 @@
 package org.secmon.dataplane.host;
 
+import java.util.concurrent.locks.LockSupport;
+
 import org.secmon.dataplane.agent.Agent;
 import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.parse.PacketParser;
@@ -24,6 +26,7 @@ public final class RxAgent implements Agent {
     private final Burst burst;
     private final Packet packet = new Packet();
     private final boolean captureTime;
+    private final boolean lossless;
     private volatile FailureListener failureListener = (p, e) -> { };
 
     private volatile Pipeline pipeline = Pipeline.EMPTY;
@@ -43,6 +46,7 @@ public final class RxAgent implements Agent {
         this.source = source;
         this.burst = new Burst(burstSize);
         this.captureTime = source.captureTime();
+        this.lossless = source.lossless();
         this.malformed = new Counter[MalformedReason.count()];
         for (int i = 0; i < malformed.length; i++) {
             malformed[i] = new Counter("malformed_" + MalformedReason.of(i).key());
@@ -141,12 +145,28 @@ public final class RxAgent implements Agent {
                 } catch (Throwable t) {
                     fail(slot, t);
                 }
-            } else if (slot.ring.offer(p)) {
+            } else if (slot.ring.offer(p) || lossless && waitForRoom(slot.ring, st, p)) {
                 st.received.increment();
             } else {
                 st.dropped.increment();
             }
         }
+    }
+
+    /** Lossless source, full ring: wait for the consumer unless the plugin fails or is being stopped. */
+    private static boolean waitForRoom(PacketRing ring, SlotState st, Packet p) {
+        st.stalls.increment();
+        for (int spins = 0; !st.failed && !st.stopping; spins++) {
+            if (ring.offer(p)) {
+                return true;
+            }
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(10_000);
+            }
+        }
+        return false;
     }
 
     private int pollPlugins(PluginSlot[] slots) {

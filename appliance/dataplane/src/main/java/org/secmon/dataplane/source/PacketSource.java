@@ -28,6 +28,14 @@ public interface PacketSource extends AutoCloseable {
     /** True when frame timestamps come from the capture (replay), so that plugin timers follow capture time. */
     boolean captureTime();
 
+    /**
+     * True when nothing may be lost (a capture file): an rx thread reading it waits for room in a full plugin ring
+     * instead of dropping, so replay gives the same result however slow a plugin is. Live sources drop and count.
+     */
+    default boolean lossless() {
+        return captureTime();
+    }
+
     /** One line for logs and summaries. */
     String describe();
 

@@ -5,19 +5,27 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
+
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
+import org.secmon.dataplane.Configuration;
 import org.secmon.dataplane.agent.AgentRunner;
 import org.secmon.dataplane.agent.IdleStrategy;
 import org.secmon.dataplane.parse.MalformedReason;
+import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.CaptureFileSource;
+import org.secmon.dataplane.source.PacketSource;
 import org.secmon.dataplane.testdata.CaptureWriter;
 import org.secmon.dataplane.testdata.FlowCountPlugin;
 import org.secmon.dataplane.testdata.TrafficGenerator;
 import org.secmon.plugin.DeliveryMode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A generated capture through the whole rx path: per-flow counts equal what the generator wrote. */
@@ -51,6 +59,136 @@ class RxPipelineTest {
                         + rx.malformed(MalformedReason.UDP_BAD_LENGTH));
                 org.secmon.dataplane.testdata.FlowAssert.assertSameFlows(exp.flows(), plugin.flows, "flows");
                 assertEquals(exp.goodPackets(), host.plugin("count").received());
+                assertEquals(0, host.plugin("count").dropped());
+                runner.close();
+            }
+        }
+    }
+
+    /** A RING plugin that holds its first packet until {@code release} says so. */
+    static final class HoldingPlugin extends FlowCountPlugin {
+        final CountDownLatch holding = new CountDownLatch(1);
+        volatile java.util.function.BooleanSupplier release = () -> true;
+        volatile long delivered; // written by the plugin's thread only
+
+        HoldingPlugin() {
+            super("hold", DeliveryMode.RING);
+        }
+
+        @Override
+        public void onPacket(org.secmon.plugin.Packet p) {
+            if (holding.getCount() > 0) {
+                holding.countDown();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!release.getAsBoolean() && System.nanoTime() < deadline) {
+                    LockSupport.parkNanos(100_000);
+                }
+            }
+            delivered++;
+            super.onPacket(p);
+        }
+    }
+
+    /** Delegates to a capture file but claims to be a live port: a full ring must drop. */
+    record LiveLike(CaptureFileSource file) implements PacketSource {
+        public int poll(Burst b) {
+            return file.poll(b);
+        }
+
+        public void release(Burst b) {
+            file.release(b);
+        }
+
+        public boolean captureTime() {
+            return true;
+        }
+
+        public boolean lossless() {
+            return false;
+        }
+
+        public String describe() {
+            return "live-like " + file.describe();
+        }
+
+        public void close() {
+            file.close();
+        }
+    }
+
+    @Test
+    void liveSourceDropsAndCountsWhenAPluginRingIsFull() throws Exception {
+        Path f = dir.resolve("live.pcap");
+        TrafficGenerator.Expected exp = TrafficGenerator.generate(f, 1500, 12, 11, false,
+                CaptureWriter.Format.PCAP_LE_MICROS);
+        assertTrue(exp.goodPackets() > 2 * Configuration.ringCapacity(), "capture larger than the ring");
+        HoldingPlugin plugin = new HoldingPlugin();
+        try (LiveLike src = new LiveLike(new CaptureFileSource(f))) {
+            RxAgent rx = new RxAgent("rx-p0q0", src, 32);
+            try (PluginHost host = new PluginHost(List.of(rx), null, dir)) {
+                host.register(plugin);
+                plugin.release = () -> rx.isDone();
+                AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
+                assertTrue(runner.awaitFinished(60, TimeUnit.SECONDS));
+                host.awaitRingsDrained(Duration.ofSeconds(60));
+                LoadedPlugin lp = host.plugin("hold");
+                // the consumer held slot 0 while the rx thread filled the rest: exactly one ring's worth got in
+                assertEquals(Configuration.ringCapacity(), lp.received());
+                assertEquals(exp.goodPackets() - Configuration.ringCapacity(), lp.dropped());
+                assertEquals(0, lp.stalls());
+                assertEquals(lp.received(), plugin.delivered);
+                runner.close();
+            }
+        }
+    }
+
+    @Test
+    void replayWaitsForASlowPluginInsteadOfDropping() throws Exception {
+        Path f = dir.resolve("replay.pcap");
+        TrafficGenerator.Expected exp = TrafficGenerator.generate(f, 1500, 12, 11, false,
+                CaptureWriter.Format.PCAP_LE_MICROS);
+        HoldingPlugin plugin = new HoldingPlugin();
+        try (CaptureFileSource src = new CaptureFileSource(f)) {
+            RxAgent rx = new RxAgent("rx-p0q0", src, 32);
+            try (PluginHost host = new PluginHost(List.of(rx), null, dir)) {
+                host.register(plugin);
+                LoadedPlugin lp = host.plugin("hold");
+                plugin.release = () -> lp.stalls() > 0;
+                AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
+                assertTrue(runner.awaitFinished(60, TimeUnit.SECONDS));
+                host.awaitRingsDrained(Duration.ofSeconds(60));
+                assertTrue(lp.stalls() > 0, "the rx thread found the ring full");
+                assertEquals(0, lp.dropped());
+                assertEquals(exp.goodPackets(), lp.received());
+                org.secmon.dataplane.testdata.FlowAssert.assertSameFlows(exp.flows(), plugin.flows, "flows");
+                runner.close();
+            }
+        }
+    }
+
+    @Test
+    void unloadingAPluginReleasesAnRxThreadWaitingForItsRing() throws Exception {
+        Path f = dir.resolve("unload.pcap");
+        TrafficGenerator.generate(f, 1500, 12, 11, false, CaptureWriter.Format.PCAP_LE_MICROS);
+        HoldingPlugin plugin = new HoldingPlugin();
+        plugin.release = () -> false; // never lets go of its first packet (until the 60 s safety deadline)
+        try (CaptureFileSource src = new CaptureFileSource(f)) {
+            RxAgent rx = new RxAgent("rx-p0q0", src, 32);
+            try (PluginHost host = new PluginHost(List.of(rx), null, dir)) {
+                host.register(plugin);
+                LoadedPlugin lp = host.plugin("hold");
+                AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
+                assertTrue(plugin.holding.await(30, TimeUnit.SECONDS));
+                while (lp.stalls() == 0) {
+                    Thread.sleep(1);
+                }
+                Thread stopper = Thread.ofPlatform().start(() -> host.unload("hold"));
+                // the rx thread gives up waiting and finishes the file without the plugin
+                assertTrue(runner.awaitFinished(30, TimeUnit.SECONDS));
+                assertTrue(lp.dropped() >= 1, "the packet it was waiting with is counted as dropped");
+                plugin.release = () -> true;
+                stopper.join(30_000);
+                assertFalse(stopper.isAlive());
                 runner.close();
             }
         }
