@@ -35,7 +35,9 @@ import picocli.CommandLine.Option;
             "plugins) and print a summary. Plugins come from the plugins directory plus the built-in 'count'."},
         footer = {"", "Examples:", "  ./secmon replay --pcap trace.pcap",
             "  ./secmon replay --pcap trace.pcapng --config filters.yaml --loop 10",
-            "  ./secmon replay --pcap trace.pcap --source dpdk"})
+            "  ./secmon replay --pcap trace.pcap --source dpdk",
+            "  ./secmon replay --pcap trace.pcap --netflow 127.0.0.1:2055",
+            "  ./secmon replay --pcap trace.pcap --ipfix 127.0.0.1:4739 --ipfix 127.0.0.1:4740 --lb round_robin"})
 public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--pcap", required = true, paramLabel = "FILE", description = "capture file (pcap or pcapng)")
     Path pcap;
@@ -62,6 +64,30 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--burst", paramLabel = "N", defaultValue = "32", description = "rx burst size")
     int burst;
+
+    @Option(names = "--netflow", paramLabel = "HOST:PORT",
+            description = "export NetFlow v9 to this collector (repeat for a collector set)")
+    List<String> netflow = new ArrayList<>();
+
+    @Option(names = "--ipfix", paramLabel = "HOST:PORT",
+            description = "export IPFIX to this collector (repeat for a collector set)")
+    List<String> ipfix = new ArrayList<>();
+
+    @Option(names = "--lb", paramLabel = "ALG", defaultValue = "session",
+            description = "collector set load balancing: session, round_robin, weighted_round_robin")
+    String lb;
+
+    @Option(names = "--active-timeout", paramLabel = "S", defaultValue = "60",
+            description = "NetFlow active timeout in seconds (default ${DEFAULT-VALUE})")
+    long activeTimeout;
+
+    @Option(names = "--inactive-timeout", paramLabel = "S", defaultValue = "120",
+            description = "NetFlow inactive timeout in seconds (default ${DEFAULT-VALUE})")
+    long inactiveTimeout;
+
+    @Option(names = "--max-flows", paramLabel = "N", defaultValue = "2000000",
+            description = "NetFlow flow cache size (default ${DEFAULT-VALUE})")
+    int maxFlows;
 
     private final PrintStream out;
 
@@ -99,7 +125,17 @@ public final class ReplayCommand implements Callable<Integer> {
         if (loop < 1) {
             throw new IllegalArgumentException("--loop must be >= 1");
         }
-        Map<String, PluginSetup> setups = config == null ? Map.of() : ReplayConfig.load(config);
+        Map<String, PluginSetup> setups = new java.util.LinkedHashMap<>(
+                config == null ? Map.of() : ReplayConfig.load(config));
+        if (!netflow.isEmpty() || !ipfix.isEmpty()) {
+            if (setups.containsKey("netflow")) {
+                throw new IllegalArgumentException("--netflow/--ipfix and a 'netflow' plugin in --config: use one");
+            }
+            setups.put("netflow", PluginSetup.defaults().withConfig(netflowConfig()));
+        }
+        if (!noCount) {
+            setups.putIfAbsent(CountingPlugin.ID, PluginSetup.defaults());
+        }
         Path pluginsDir = plugins != null ? plugins : Path.of(Configuration.pluginsDir());
         if (plugins != null && !Files.isDirectory(plugins)) {
             throw new IllegalArgumentException("--plugins " + plugins + ": not a directory");
@@ -128,6 +164,7 @@ public final class ReplayCommand implements Callable<Integer> {
         long elapsed;
         try (PluginHost host = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
                 state)) {
+            host.requireSetup(true);
             for (Map.Entry<String, PluginSetup> e : setups.entrySet()) {
                 host.setup(e.getKey(), e.getValue());
             }
@@ -144,7 +181,7 @@ public final class ReplayCommand implements Callable<Integer> {
                             + "', which is not installed");
                 }
             }
-            if (host.plugins().isEmpty()) {
+            if (host.plugins().stream().noneMatch(p -> p.state() == PluginState.STARTED)) {
                 throw new IllegalArgumentException("no plugin to run (none in " + pluginsDir + " and --no-count)");
             }
             started = System.nanoTime();
@@ -176,6 +213,30 @@ public final class ReplayCommand implements Callable<Integer> {
         }
     }
 
+    /** The netflow plugin's configuration from the command-line flags. */
+    private org.secmon.plugin.PluginConfig netflowConfig() {
+        List<Map<String, Object>> cols = new ArrayList<>();
+        for (String hp : netflow) {
+            cols.add(collector(hp, "netflow"));
+        }
+        for (String hp : ipfix) {
+            cols.add(collector(hp, "ipfix"));
+        }
+        Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("collectors", cols);
+        c.put("lb", lb);
+        c.put("active_timeout", activeTimeout);
+        c.put("inactive_timeout", inactiveTimeout);
+        c.put("max_flows", maxFlows);
+        return org.secmon.plugin.PluginConfig.of(c);
+    }
+
+    private static Map<String, Object> collector(String hostPort, String type) {
+        org.secmon.export.Collector c = org.secmon.export.Collector.parse(hostPort,
+                org.secmon.export.CollectorType.parse(type));
+        return Map.of("name", c.name(), "address", c.host(), "port", c.port(), "type", type);
+    }
+
     private void summary(RxAgent rx, PacketSource src, PluginHost host, long elapsedNanos) {
         long frames = rx.rxPackets() + rx.malformed();
         double secs = elapsedNanos / 1e9;
@@ -195,6 +256,10 @@ public final class ReplayCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "elapsed       %.3f s%n", secs);
         out.printf(Locale.ROOT, "rate          %.3f Mpps%n", secs > 0 ? frames / secs / 1e6 : 0.0);
         for (LoadedPlugin p : host.plugins()) {
+            if (p.state() == PluginState.CREATED) {
+                out.printf("plugin %s %s installed, not configured (not run)%n", p.name(), p.descriptor().version());
+                continue;
+            }
             out.printf(Locale.ROOT, "plugin %s %s %s (%s, %d rules): received %,d, filtered %,d, dropped %,d,"
                             + " errors %,d%s%n", p.name(), p.descriptor().version(), p.state(), p.mode(),
                     p.classifier().size(), p.received(), p.filtered(), p.dropped(), p.errors(),

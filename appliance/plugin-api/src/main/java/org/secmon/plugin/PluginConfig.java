@@ -92,6 +92,32 @@ public final class PluginConfig {
         throw new IllegalArgumentException("config '" + key + "': expected an object, got '" + v + "'");
     }
 
+    /** A list of strings, written either as a list or as one comma-separated string; empty when absent. */
+    public List<String> strings(String key) {
+        Object v = values.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        if (v instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> || o instanceof List<?>) {
+                    throw new IllegalArgumentException("config '" + key + "': expected a list of names, got '" + o + "'");
+                }
+                out.add(String.valueOf(o).trim());
+            }
+        } else if (v instanceof Map<?, ?>) {
+            throw new IllegalArgumentException("config '" + key + "': expected a list, got '" + v + "'");
+        } else {
+            for (String part : v.toString().split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        }
+        return out;
+    }
+
     public List<PluginConfig> children(String key) {
         Object v = values.get(key);
         if (v == null) {

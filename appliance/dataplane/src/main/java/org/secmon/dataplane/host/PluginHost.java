@@ -58,6 +58,7 @@ public final class PluginHost implements AutoCloseable {
     private final ApiClassLoader apiLoader;
     private final Map<String, LoadedPlugin> plugins = new LinkedHashMap<>();
     private final Map<String, PluginSetup> setups = new HashMap<>();
+    private boolean requireSetup;
     private final Map<Path, Rejected> rejected = new LinkedHashMap<>();
     private final ExecutorService control;
     private ScheduledExecutorService watcher;
@@ -129,6 +130,10 @@ public final class PluginHost implements AutoCloseable {
     public synchronized void setup(String name, PluginSetup setup) throws Exception {
         setups.put(name, setup);
         LoadedPlugin lp = plugins.get(name);
+        if (lp != null && lp.state == PluginState.CREATED) {
+            start(lp);
+            return;
+        }
         if (lp == null || lp.state != PluginState.STARTED) {
             return;
         }
@@ -304,7 +309,20 @@ public final class PluginHost implements AutoCloseable {
         return m == DeliveryMode.DIRECT && rx.length > 1 ? DeliveryMode.RING : m;
     }
 
+    /**
+     * When true, a plugin is started only once it has a {@link #setup}; until then it stays loaded but
+     * {@code CREATED} ("not configured"). {@code secmon replay} works this way, so that an installed plugin the
+     * operator did not ask for (say, netflow without a collector) does not run.
+     */
+    public synchronized void requireSetup(boolean v) {
+        requireSetup = v;
+    }
+
     private void start(LoadedPlugin lp) {
+        if (requireSetup && !setups.containsKey(lp.name())) {
+            LOG.log(System.Logger.Level.INFO, "plugin " + lp.name() + " loaded, not configured: not started");
+            return;
+        }
         PluginSetup setup = setups.getOrDefault(lp.name(), PluginSetup.defaults());
         try {
             lp.setup = setup;

@@ -24,6 +24,10 @@ public final class FrameBuilder {
     public int icmpType = 8;
     public int icmpCode;
     public int payloadLength = 32;
+    /** Payload bytes to use instead of a generated pattern of {@link #payloadLength} bytes. */
+    public byte[] payloadBytes;
+    /** Set by {@link #build}: the length of the IP packet (before Ethernet padding). */
+    public int lastIpLength;
     public byte[] ipv4Options = new byte[0];
     /** IPv4: fragment offset in bytes (multiple of 8); IPv6: adds a fragment header when >= 0 and fragmented. */
     public int fragmentOffset;
@@ -92,6 +96,7 @@ public final class FrameBuilder {
             out.writeBytes(ipv6(l4));
         }
         byte[] f = out.toByteArray();
+        lastIpLength = f.length - 14 - 4 * vlans.length;
         if (f.length < 60) {
             byte[] padded = new byte[60];
             System.arraycopy(f, 0, padded, 0, f.length);
@@ -101,8 +106,8 @@ public final class FrameBuilder {
     }
 
     private byte[] transport() {
-        byte[] payload = new byte[Math.max(0, payloadLength)];
-        for (int i = 0; i < payload.length; i++) {
+        byte[] payload = payloadBytes != null ? payloadBytes : new byte[Math.max(0, payloadLength)];
+        for (int i = 0; payloadBytes == null && i < payload.length; i++) {
             payload[i] = (byte) (i * 7 + 3);
         }
         ByteBuffer b;

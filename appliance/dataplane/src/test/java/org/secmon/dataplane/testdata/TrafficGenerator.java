@@ -15,7 +15,10 @@ import java.util.TreeMap;
  * SecMon's parser.
  */
 public final class TrafficGenerator {
-    /** Expected result of replaying the generated capture. */
+    /**
+     * Expected result of replaying the generated capture. {@code flows}: key -> {packets, frame bytes, IP bytes
+     * (NetFlow's count), TCP flags OR, ICMP type << 8 | code}.
+     */
     public record Expected(Map<String, long[]> flows, long packets, long malformed, long nonIp) {
         public long goodPackets() {
             return packets - malformed;
@@ -60,9 +63,16 @@ public final class TrafficGenerator {
                     int sport = later || b.protocol == 1 || b.protocol == 58 ? 0 : b.srcPort;
                     int dport = later || b.protocol == 1 || b.protocol == 58 ? 0 : b.dstPort;
                     String k = key(b.ipVersion, b.protocol, str(b.src), sport, str(b.dst), dport);
-                    long[] c = expected.computeIfAbsent(k, x -> new long[2]);
+                    long[] c = expected.computeIfAbsent(k, x -> new long[5]);
                     c[0]++;
                     c[1] += frame.length;
+                    c[2] += b.lastIpLength;
+                    if (b.protocol == 6 && !later) {
+                        c[3] |= b.tcpFlags;
+                    }
+                    if ((b.protocol == 1 || b.protocol == 58) && !later) {
+                        c[4] = b.icmpType << 8 | b.icmpCode;
+                    }
                 }
                 if (malformed && f % 7 == 3) {
                     w.write(malformedFrame(rnd.nextInt(6), b), ts += 10);

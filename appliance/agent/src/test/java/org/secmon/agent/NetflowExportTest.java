@@ -1,0 +1,143 @@
+package org.secmon.agent;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.secmon.dataplane.testdata.CaptureWriter;
+import org.secmon.dataplane.testdata.Tools;
+import org.secmon.dataplane.testdata.TrafficGenerator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code secmon replay --netflow/--ipfix} against a real nfcapd: every flow of a generated capture (IPv4, IPv6 with
+ * extension headers, VLAN and QinQ, TCP with SYN..FIN, UDP, ICMP, ICMPv6, SCTP, IPv4 options, later fragments,
+ * non-IP and malformed frames) must come out of nfdump with the packets, bytes and TCP flags computed from the
+ * generator, with no sequence errors; and tshark must decode every export packet without a warning.
+ */
+class NetflowExportTest {
+    static final Path PLUGINS = Path.of("target/plugins");
+
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+        long number(String regex) {
+            Matcher m = Pattern.compile(regex).matcher(out);
+            assertTrue(m.find(), "no match for " + regex + " in:\n" + out);
+            return Long.parseLong(m.group(1).replace(",", ""));
+        }
+    }
+
+    static Run replay(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code = ReplayCommand.run(args, new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8));
+        return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"netflow", "ipfix"})
+    void nfdumpAndTsharkDecodeEveryFlow(String format) throws Exception {
+        Path tshark = Tools.require("tshark");
+        Path pcap = dir.resolve("in.pcapng");
+        TrafficGenerator.Expected exp = TrafficGenerator.generate(pcap, 3000, 12, 42, true,
+                CaptureWriter.Format.PCAPNG_LE);
+        Run r;
+        Path file;
+        int copyPort;
+        try (UdpCapture copy = new UdpCapture(); Nfcapd nfcapd = new Nfcapd(dir.resolve("flows"), copy.port)) {
+            copyPort = copy.port;
+            r = replay("--pcap", pcap.toString(), "--" + format, "127.0.0.1:" + nfcapd.port, "--plugins",
+                    PLUGINS.toString(), "--no-count");
+            assertEquals(0, r.code(), r.out() + r.err());
+            long sent = r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.datagrams=(\\d+)");
+            assertEquals(sent, copy.await((int) sent, 10_000), "datagrams repeated by nfcapd");
+            file = nfcapd.stop();
+            copy.writePcap(dir.resolve("export.pcap"));
+            assertEquals(0, r.number("records_lost=(\\d+)"));
+            assertEquals(0, r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.errors=(\\d+)"));
+        }
+
+        // nfdump: the same flows, packets, bytes and flags as computed from the generator
+        Map<String, Nfcapd.Flow> got = Nfcapd.flows(file);
+        Map<String, long[]> want = new HashMap<>();
+        for (Map.Entry<String, long[]> e : exp.flows().entrySet()) {
+            want.put(canonicalKey(e.getKey(), e.getValue()[4]), e.getValue());
+        }
+        List<String> problems = new ArrayList<>();
+        for (String k : new TreeSet<>(want.keySet())) {
+            long[] w = want.get(k);
+            Nfcapd.Flow g = got.get(k);
+            if (g == null) {
+                problems.add("missing " + k);
+            } else if (g.packets() != w[0] || g.bytes() != w[2] || g.tcpFlags() != (int) w[3]) {
+                problems.add(k + ": nfdump " + g + ", expected packets=" + w[0] + " bytes=" + w[2] + " flags="
+                        + w[3]);
+            }
+        }
+        for (String k : got.keySet()) {
+            if (!want.containsKey(k)) {
+                problems.add("unexpected " + k + " " + got.get(k));
+            }
+        }
+        if (!problems.isEmpty()) {
+            fail(problems.size() + " of " + want.size() + " flows differ, e.g. "
+                    + problems.subList(0, Math.min(8, problems.size())));
+        }
+        Map<String, String> stats = Nfcapd.stats(file);
+        assertEquals("0", stats.get("Sequence failures"), stats.toString());
+        assertEquals(Long.toString(want.size()), stats.get("Flows"));
+        assertEquals(want.size(), r.number("records_exported=(\\d+)"));
+
+        // tshark: every export packet decodes, no malformed packet, no missing template, all records seen
+        List<String> lines = Nfcapd.run(List.of(tshark.toString(), "-r", dir.resolve("export.pcap").toString(),
+                "-d", "udp.port==" + copyPort + ",cflow", "-T", "fields", "-E", "separator=/t",
+                "-e", "frame.number", "-e", "cflow.version", "-e", "cflow.packets", "-e", "_ws.expert.message",
+                "-e", "_ws.malformed"));
+        long packets = 0;
+        int frames = 0;
+        for (String line : lines) {
+            String[] f = line.split("\t", -1);
+            frames++;
+            assertEquals(format.equals("ipfix") ? "10" : "9", f[1], "frame " + line);
+            if (f.length > 3 && !f[3].isEmpty()) {
+                fail("tshark warns on frame " + f[0] + ": " + f[3]);
+            }
+            if (f.length > 4 && !f[4].isEmpty()) {
+                fail("tshark: malformed frame " + f[0]);
+            }
+            for (String n : f[2].split(",")) {
+                if (!n.isEmpty()) {
+                    packets += Long.parseLong(n);
+                }
+            }
+        }
+        assertTrue(frames > 10, "export packets: " + frames);
+        long wantPackets = want.values().stream().mapToLong(v -> v[0]).sum();
+        assertEquals(wantPackets, packets, "packets in all records decoded by tshark");
+    }
+
+    /** Generator key with addresses in Java's canonical form, ICMP type/code in the destination port. */
+    static String canonicalKey(String k, long icmp) throws Exception {
+        String[] f = k.split("\\|");
+        boolean isIcmp = f[1].equals("1") || f[1].equals("58");
+        return f[0] + "|" + f[1] + "|" + Nfcapd.canonical(f[2]) + "|" + f[3] + "|" + Nfcapd.canonical(f[4]) + "|"
+                + (isIcmp ? icmp : f[5]);
+    }
+}

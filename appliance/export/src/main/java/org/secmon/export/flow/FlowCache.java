@@ -1,0 +1,489 @@
+package org.secmon.export.flow;
+
+import java.util.Set;
+
+import org.secmon.plugin.Packet;
+
+/**
+ * The NetFlow/IPFIX flow cache: one record per flow key, updated in place for every packet, exported through a
+ * {@link Sink} when the flow ends. Keys are the configured match fields; a field that is not matched is 0 in the
+ * key. ICMP flows carry {@code type << 8 | code} as destination port, as Cisco exporters and softflowd do.
+ * <p>
+ * Expiry (the {@code reason} given to the sink, IPFIX flowEndReason values): idle for the inactive timeout, alive
+ * for the active timeout (exported, then counted again from zero under the same key), TCP FIN or RST seen (at the
+ * next {@link #expire} call, not at the inactive timeout), cache full (the least recently seen of 8 sampled flows
+ * is evicted, or the new flow is dropped, by policy), and {@link #flush} (shutdown, end of a capture).
+ * <p>
+ * Memory is allocated once, for {@code maxFlows}: 150 bytes per flow (two 64-byte records — key and values — plus
+ * the open-addressing index). {@link #update} allocates nothing. Single-threaded.
+ */
+public final class FlowCache {
+    public static final int REASON_IDLE = 1;
+    public static final int REASON_ACTIVE = 2;
+    public static final int REASON_END_OF_FLOW = 3;
+    public static final int REASON_FORCED = 4;
+    public static final int REASON_LACK_OF_RESOURCES = 5;
+
+    /** What a full cache does with a packet of a new flow. */
+    public enum FullPolicy { EVICT_OLDEST, DROP_NEW }
+
+    /** Receives every flow that ends; the flow's accessors are valid only during the call. */
+    public interface Sink {
+        void export(FlowCache cache, int flow, int reason);
+    }
+
+    private static final int K = 8; // longs per key record
+    private static final int V = 8; // longs per value record
+    // value record
+    private static final int PACKETS = 0;
+    private static final int BYTES = 1;
+    private static final int FIRST = 2;
+    private static final int LAST = 3;
+    private static final int ACTIVE_START = 4;
+    private static final int FLAGS = 5; // tcp flags | finished << 8 | in use << 9 | collected vlan << 16
+    private static final int C_SRC_MAC = 6;
+    private static final int C_DST_MAC = 7;
+    private static final long FINISHED = 1L << 8;
+    private static final long IN_USE = 1L << 9;
+    private static final int EVICTION_SAMPLE = 8;
+
+    private final int maxFlows;
+    private final long[] keys;
+    private final long[] vals;
+    private final int[] hashes;
+    private final int[] table; // flow index + 1, 0 = empty
+    private final int mask;
+    private final int[] free;
+    private int freeTop;
+    private int highWater;
+    private int size;
+
+    private final boolean mSrc, mDst, mProto, mSport, mDport, mTos, mIf, mDir, mSrcMac, mDstMac, mVlan;
+    private final boolean cSrcMac, cDstMac, cVlan;
+    private final long activeNanos;
+    private final long inactiveNanos;
+    private final long scanPeriodNanos;
+    private final FullPolicy fullPolicy;
+    private final Sink sink;
+
+    private long lastScan = Long.MIN_VALUE;
+    private int scanCursor;
+    private long scanCarry;
+
+    private long created;
+    private long evicted;
+    private long droppedFull;
+    private long nonIp;
+    private final long[] endedBy = new long[6];
+
+    public FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos,
+                     long inactiveNanos, long scanPeriodNanos, FullPolicy fullPolicy, Sink sink) {
+        if (maxFlows < 1 || maxFlows > (1 << 28)) {
+            throw new IllegalArgumentException("max flows must be 1.." + (1 << 28) + ", not " + maxFlows);
+        }
+        if (activeNanos <= 0 || inactiveNanos <= 0 || scanPeriodNanos <= 0) {
+            throw new IllegalArgumentException("timeouts must be positive");
+        }
+        this.maxFlows = maxFlows;
+        this.keys = new long[maxFlows * K];
+        this.vals = new long[maxFlows * V];
+        this.hashes = new int[maxFlows];
+        int slots = Integer.highestOneBit(Math.max(4, maxFlows * 2 - 1)) << 1;
+        this.table = new int[slots];
+        this.mask = slots - 1;
+        this.free = new int[maxFlows];
+        mSrc = match.contains(FlowField.SRC_ADDR);
+        mDst = match.contains(FlowField.DST_ADDR);
+        mProto = match.contains(FlowField.PROTOCOL);
+        mSport = match.contains(FlowField.SRC_PORT);
+        mDport = match.contains(FlowField.DST_PORT);
+        mTos = match.contains(FlowField.TOS);
+        mIf = match.contains(FlowField.INPUT_INTERFACE);
+        mDir = match.contains(FlowField.DIRECTION);
+        mSrcMac = match.contains(FlowField.SRC_MAC);
+        mDstMac = match.contains(FlowField.DST_MAC);
+        mVlan = match.contains(FlowField.VLAN);
+        cSrcMac = collect.contains(FlowField.SRC_MAC);
+        cDstMac = collect.contains(FlowField.DST_MAC);
+        cVlan = collect.contains(FlowField.VLAN);
+        this.activeNanos = activeNanos;
+        this.inactiveNanos = inactiveNanos;
+        this.scanPeriodNanos = scanPeriodNanos;
+        this.fullPolicy = fullPolicy;
+        this.sink = sink;
+    }
+
+    // ---- packet path -----------------------------------------------------------------------------------------
+
+    /** Account one parsed packet. Non-IP frames are only counted. */
+    public void update(Packet p, long nowNanos) {
+        final int ver = p.ipVersion();
+        if (ver == 0) {
+            nonIp++;
+            return;
+        }
+        final int proto = p.protocol();
+        int sport = 0;
+        int dport = 0;
+        if (p.hasPorts()) {
+            sport = p.srcPort();
+            dport = p.dstPort();
+        } else if ((proto == 1 || proto == 58) && p.l4Offset() > 0) {
+            dport = p.icmpType() << 8 | p.icmpCode();
+        }
+        final long k0 = mSrc ? p.srcHi() : 0;
+        final long k1 = mSrc ? p.srcLo() : 0;
+        final long k2 = mDst ? p.dstHi() : 0;
+        final long k3 = mDst ? p.dstLo() : 0;
+        final long k4 = (mProto ? (long) proto << 56 : 0) | (mTos ? (long) p.tos() << 48 : 0)
+                | (mSport ? (long) sport << 32 : 0) | (mDport ? (long) dport << 16 : 0) | (long) ver << 8
+                | (mDir ? p.direction() & 0xff : 0);
+        final long k5 = (mIf ? (long) p.inputPort() << 32 : 0) | (mVlan ? p.outerVlan() & 0xffff : 0);
+        final long k6 = mSrcMac ? p.srcMac() : 0;
+        final long k7 = mDstMac ? p.dstMac() : 0;
+        final int h = hash(k0, k1, k2, k3, k4, k5, k6, k7);
+
+        final long[] ks = keys;
+        int slot = h & mask;
+        int f;
+        while (true) {
+            int e = table[slot];
+            if (e == 0) {
+                f = create(slot, h, nowNanos);
+                if (f < 0) {
+                    return;
+                }
+                int b = f * K;
+                ks[b] = k0;
+                ks[b + 1] = k1;
+                ks[b + 2] = k2;
+                ks[b + 3] = k3;
+                ks[b + 4] = k4;
+                ks[b + 5] = k5;
+                ks[b + 6] = k6;
+                ks[b + 7] = k7;
+                int v = f * V;
+                long collected = IN_USE;
+                if (cVlan || mVlan) {
+                    collected |= (long) (p.outerVlan() & 0xffff) << 16;
+                }
+                vals[v + FLAGS] = collected;
+                vals[v + C_SRC_MAC] = cSrcMac || mSrcMac ? p.srcMac() : 0;
+                vals[v + C_DST_MAC] = cDstMac || mDstMac ? p.dstMac() : 0;
+                vals[v + ACTIVE_START] = nowNanos;
+                break;
+            }
+            f = e - 1;
+            int b = f * K;
+            if (hashes[f] == h && ks[b] == k0 && ks[b + 1] == k1 && ks[b + 2] == k2 && ks[b + 3] == k3
+                    && ks[b + 4] == k4 && ks[b + 5] == k5 && ks[b + 6] == k6 && ks[b + 7] == k7) {
+                break;
+            }
+            slot = (slot + 1) & mask;
+        }
+        final long[] vs = vals;
+        final int v = f * V;
+        final long ts = p.timestampNanos() != 0 ? p.timestampNanos() : nowNanos;
+        if (vs[v + PACKETS] == 0) {
+            vs[v + FIRST] = ts;
+        }
+        vs[v + PACKETS]++;
+        vs[v + BYTES] += p.ipLength();
+        vs[v + LAST] = ts;
+        if (proto == 6 && p.hasPorts()) {
+            int fl = p.tcpFlags();
+            vs[v + FLAGS] |= (fl & 0x05) != 0 ? fl | FINISHED : fl; // FIN or RST: ends the flow
+        }
+    }
+
+    private static int hash(long a, long b, long c, long d, long e, long f, long g, long h) {
+        long x = a * 0x9E3779B97F4A7C15L;
+        x = (x ^ b) * 0xC2B2AE3D27D4EB4FL;
+        x = (x ^ c) * 0x9E3779B97F4A7C15L;
+        x = (x ^ d) * 0xC2B2AE3D27D4EB4FL;
+        x = (x ^ e) * 0x9E3779B97F4A7C15L;
+        x = (x ^ f) * 0xC2B2AE3D27D4EB4FL;
+        x = (x ^ g) * 0x9E3779B97F4A7C15L;
+        x = (x ^ h) * 0xC2B2AE3D27D4EB4FL;
+        x ^= x >>> 29;
+        return (int) (x ^ (x >>> 32));
+    }
+
+    /** A new flow in the empty table slot {@code slot}, or -1 when the cache is full and drops new flows. */
+    private int create(int slot, int h, long nowNanos) {
+        if (size >= maxFlows) {
+            if (fullPolicy == FullPolicy.DROP_NEW) {
+                droppedFull++;
+                return -1;
+            }
+            evictOne();
+            // the eviction may have shifted entries: find the empty slot for h again
+            slot = h & mask;
+            while (table[slot] != 0) {
+                slot = (slot + 1) & mask;
+            }
+        }
+        int f = freeTop > 0 ? free[--freeTop] : highWater++;
+        table[slot] = f + 1;
+        hashes[f] = h;
+        int v = f * V;
+        vals[v + PACKETS] = 0;
+        vals[v + BYTES] = 0;
+        vals[v + FIRST] = nowNanos;
+        vals[v + LAST] = nowNanos;
+        size++;
+        created++;
+        return f;
+    }
+
+    /** Cache full: export and free the least recently seen of a few flows after the scan cursor. */
+    private void evictOne() {
+        int best = -1;
+        long bestLast = Long.MAX_VALUE;
+        int i = scanCursor < highWater ? scanCursor : 0;
+        int sample = Math.min(EVICTION_SAMPLE, size);
+        for (int seen = 0; seen < sample; i = i + 1 < highWater ? i + 1 : 0) {
+            if ((vals[i * V + FLAGS] & IN_USE) != 0) {
+                seen++;
+                if (vals[i * V + LAST] < bestLast) {
+                    bestLast = vals[i * V + LAST];
+                    best = i;
+                }
+            }
+        }
+        scanCursor = i;
+        evicted++;
+        end(best, REASON_LACK_OF_RESOURCES);
+    }
+
+    // ---- expiry ----------------------------------------------------------------------------------------------
+
+    /**
+     * Export flows whose time has come. Each call looks at the share of the cache that is due, so that the whole
+     * cache is examined once per scan period; call it often (every poll). Returns the number of flows exported.
+     */
+    public int expire(long nowNanos) {
+        if (lastScan == Long.MIN_VALUE) {
+            lastScan = nowNanos;
+            return 0;
+        }
+        long elapsed = nowNanos - lastScan;
+        if (elapsed <= 0 || highWater == 0) {
+            return 0;
+        }
+        lastScan = nowNanos;
+        // flows to examine: highWater * elapsed / period, with the remainder carried over
+        long num = (long) highWater * Math.min(elapsed, scanPeriodNanos) + scanCarry;
+        long todo = num / scanPeriodNanos;
+        scanCarry = num % scanPeriodNanos;
+        int exported = 0;
+        int i = scanCursor;
+        for (long k = 0; k < todo; k++) {
+            if (i >= highWater) {
+                i = 0;
+            }
+            int v = i * V;
+            long fl = vals[v + FLAGS];
+            if ((fl & IN_USE) != 0) {
+                int reason = 0;
+                if ((fl & FINISHED) != 0) {
+                    reason = REASON_END_OF_FLOW;
+                } else if (nowNanos - vals[v + LAST] >= inactiveNanos) {
+                    reason = REASON_IDLE;
+                } else if (nowNanos - vals[v + ACTIVE_START] >= activeNanos) {
+                    reason = REASON_ACTIVE;
+                }
+                if (reason == REASON_ACTIVE) {
+                    if (vals[v + PACKETS] > 0) {
+                        endedBy[reason]++;
+                        sink.export(this, i, reason);
+                        exported++;
+                    }
+                    vals[v + PACKETS] = 0;
+                    vals[v + BYTES] = 0;
+                    vals[v + FLAGS] = fl & ~0xffL;
+                    vals[v + ACTIVE_START] = nowNanos;
+                } else if (reason != 0) {
+                    if (vals[v + PACKETS] > 0) {
+                        exported++;
+                    }
+                    end(i, reason);
+                }
+            }
+            i++;
+        }
+        scanCursor = i;
+        return exported;
+    }
+
+    /** Export every flow (reason forced: shutdown or end of a capture) and empty the cache. */
+    public int flush() {
+        int exported = 0;
+        for (int i = 0; i < highWater; i++) {
+            if ((vals[i * V + FLAGS] & IN_USE) != 0) {
+                if (vals[i * V + PACKETS] > 0) {
+                    exported++;
+                }
+                end(i, REASON_FORCED);
+            }
+        }
+        highWater = 0;
+        freeTop = 0;
+        scanCursor = 0;
+        return exported;
+    }
+
+    /** Export (unless it has counted nothing since an active-timeout export) and free flow {@code f}. */
+    private void end(int f, int reason) {
+        int v = f * V;
+        if (vals[v + PACKETS] > 0) {
+            endedBy[reason]++;
+            sink.export(this, f, reason);
+        }
+        vals[v + FLAGS] = 0;
+        // remove from the index: find its slot, then backward-shift the cluster after it
+        int slot = hashes[f] & mask;
+        while (table[slot] != f + 1) {
+            slot = (slot + 1) & mask;
+        }
+        int hole = slot;
+        int j = slot;
+        while (true) {
+            j = (j + 1) & mask;
+            int e = table[j];
+            if (e == 0) {
+                break;
+            }
+            int ideal = hashes[e - 1] & mask;
+            boolean stays = hole <= j ? (hole < ideal && ideal <= j) : (hole < ideal || ideal <= j);
+            if (!stays) {
+                table[hole] = e;
+                hole = j;
+            }
+        }
+        table[hole] = 0;
+        free[freeTop++] = f;
+        size--;
+    }
+
+    // ---- record accessors (valid for a flow in use, e.g. inside Sink.export) --------------------------------
+
+    public int ipVersion(int f) {
+        return (int) (keys[f * K + 4] >>> 8) & 0xff;
+    }
+
+    public long srcHi(int f) {
+        return keys[f * K];
+    }
+
+    public long srcLo(int f) {
+        return keys[f * K + 1];
+    }
+
+    public long dstHi(int f) {
+        return keys[f * K + 2];
+    }
+
+    public long dstLo(int f) {
+        return keys[f * K + 3];
+    }
+
+    /** The low 32 bits of an IPv4(-mapped) source address. */
+    public int srcIpv4(int f) {
+        return (int) keys[f * K + 1];
+    }
+
+    public int dstIpv4(int f) {
+        return (int) keys[f * K + 3];
+    }
+
+    public int protocol(int f) {
+        return (int) (keys[f * K + 4] >>> 56) & 0xff;
+    }
+
+    public int tos(int f) {
+        return (int) (keys[f * K + 4] >>> 48) & 0xff;
+    }
+
+    public int srcPort(int f) {
+        return (int) (keys[f * K + 4] >>> 32) & 0xffff;
+    }
+
+    public int dstPort(int f) {
+        return (int) (keys[f * K + 4] >>> 16) & 0xffff;
+    }
+
+    public int direction(int f) {
+        return (int) keys[f * K + 4] & 0xff;
+    }
+
+    public int inputInterface(int f) {
+        return (int) (keys[f * K + 5] >>> 32);
+    }
+
+    public int vlan(int f) {
+        return (int) (vals[f * V + FLAGS] >>> 16) & 0xffff;
+    }
+
+    public long srcMac(int f) {
+        return vals[f * V + C_SRC_MAC];
+    }
+
+    public long dstMac(int f) {
+        return vals[f * V + C_DST_MAC];
+    }
+
+    public long packets(int f) {
+        return vals[f * V + PACKETS];
+    }
+
+    /** Layer-3 bytes (IP total length: header and payload), as NetFlow counts them. */
+    public long bytes(int f) {
+        return vals[f * V + BYTES];
+    }
+
+    public long firstNanos(int f) {
+        return vals[f * V + FIRST];
+    }
+
+    public long lastNanos(int f) {
+        return vals[f * V + LAST];
+    }
+
+    public int tcpFlags(int f) {
+        return (int) vals[f * V + FLAGS] & 0xff;
+    }
+
+    // ---- counters --------------------------------------------------------------------------------------------
+
+    public int size() {
+        return size;
+    }
+
+    public int maxFlows() {
+        return maxFlows;
+    }
+
+    public long created() {
+        return created;
+    }
+
+    /** Flows evicted because the cache was full (policy evict_oldest). */
+    public long evicted() {
+        return evicted;
+    }
+
+    /** Packets of new flows dropped because the cache was full (policy drop_new). */
+    public long droppedFull() {
+        return droppedFull;
+    }
+
+    public long nonIp() {
+        return nonIp;
+    }
+
+    /** Flows exported with the given reason ({@link #REASON_IDLE} ... {@link #REASON_LACK_OF_RESOURCES}). */
+    public long endedBy(int reason) {
+        return endedBy[reason];
+    }
+}

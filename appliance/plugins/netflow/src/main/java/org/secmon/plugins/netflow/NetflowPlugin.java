@@ -1,0 +1,154 @@
+package org.secmon.plugins.netflow;
+
+import org.secmon.export.Collector;
+import org.secmon.export.LoadBalancer;
+import org.secmon.export.UdpSender;
+import org.secmon.export.flow.FlowCache;
+import org.secmon.export.flow.FlowExporter;
+import org.secmon.plugin.Counter;
+import org.secmon.plugin.DeliveryMode;
+import org.secmon.plugin.Packet;
+import org.secmon.plugin.PluginApi;
+import org.secmon.plugin.PluginConfig;
+import org.secmon.plugin.PluginContext;
+import org.secmon.plugin.PluginDescriptor;
+import org.secmon.plugin.SecmonPlugin;
+
+/**
+ * NetFlow v9 / IPFIX export: every packet its filter passes updates the flow cache; ended flows are encoded per
+ * collector (v9 or IPFIX) and sent to the collector of their session. See {@link NetflowSettings} for the keys.
+ */
+public final class NetflowPlugin implements SecmonPlugin {
+    public static final String ID = "netflow";
+
+    private PluginContext context;
+    private NetflowSettings settings;
+    private FlowCache cache;
+    private FlowExporter exporter;
+    private UdpSender sender;
+    private LoadBalancer lb;
+    private boolean booted;
+    private boolean flushed;
+
+    private Counter flowsActive;
+    private Counter flowsCreated;
+    private Counter recordsExported;
+    private Counter recordsLost;
+    private Counter noCollector;
+    private Counter evicted;
+    private Counter droppedFull;
+    private Counter templatePackets;
+    private Counter nonIp;
+    private Counter[][] perCollector;
+
+    @Override
+    public PluginDescriptor descriptor() {
+        return new PluginDescriptor(ID, "1.0.0", PluginApi.VERSION,
+                "NetFlow v9 (RFC 3954) and IPFIX (RFC 7011) export with a flow cache", DeliveryMode.DIRECT, "");
+    }
+
+    @Override
+    public void init(PluginContext ctx) {
+        this.context = ctx;
+        flowsActive = ctx.counter("flows_active");
+        flowsCreated = ctx.counter("flows_created");
+        recordsExported = ctx.counter("records_exported");
+        recordsLost = ctx.counter("records_lost");
+        noCollector = ctx.counter("records_no_collector");
+        evicted = ctx.counter("flows_evicted_cache_full");
+        droppedFull = ctx.counter("packets_dropped_cache_full");
+        templatePackets = ctx.counter("template_packets");
+        nonIp = ctx.counter("non_ip_packets");
+    }
+
+    @Override
+    public void configure(PluginConfig config) {
+        this.settings = NetflowSettings.parse(config);
+    }
+
+    @Override
+    public void start() {
+        if (settings == null) {
+            throw new IllegalStateException("no configuration: set at least 'collector: HOST:PORT'");
+        }
+        NetflowSettings s = settings;
+        sender = new UdpSender(s.collectors(), s.retryNanos());
+        lb = new LoadBalancer(s.collectors(), Math.max(1024, s.maxFlows()), s.sessionTimeoutNanos());
+        exporter = new FlowExporter(s.collectors(), s.exporter(), sender, lb);
+        cache = new FlowCache(s.maxFlows(), s.match(), s.collect(), s.activeNanos(), s.inactiveNanos(),
+                s.scanPeriodNanos(), s.fullPolicy(), exporter);
+        perCollector = new Counter[s.collectors().size()][];
+        for (int i = 0; i < perCollector.length; i++) {
+            String p = "collector." + s.collectors().collectors().get(i).name() + ".";
+            perCollector[i] = new Counter[] {context.counter(p + "datagrams"), context.counter(p + "bytes"),
+                context.counter(p + "sessions"), context.counter(p + "errors")};
+        }
+        for (Collector c : s.collectors().collectors()) {
+            context.log(System.Logger.Level.INFO, "exporting " + c.type().key() + " to " + c);
+        }
+        booted = false;
+        flushed = false;
+    }
+
+    @Override
+    public void onPacket(Packet p) {
+        if (!booted) {
+            booted = true;
+            exporter.boot(p.timestampNanos());
+        }
+        cache.update(p, p.timestampNanos());
+    }
+
+    @Override
+    public int poll(long nowNanos) {
+        if (!booted || nowNanos == 0) {
+            return 0;
+        }
+        int work = cache.expire(nowNanos);
+        lb.expire(nowNanos, 256);
+        exporter.tick(nowNanos);
+        publishCounters();
+        return work;
+    }
+
+    @Override
+    public void endOfStream(long nowNanos) {
+        flushAll();
+    }
+
+    @Override
+    public void stop() {
+        if (cache != null) {
+            flushAll();
+            exporter.close();
+        }
+    }
+
+    private void flushAll() {
+        if (flushed) {
+            return;
+        }
+        flushed = true;
+        cache.flush();
+        exporter.flush();
+        publishCounters();
+    }
+
+    private void publishCounters() {
+        flowsActive.set(cache.size());
+        flowsCreated.set(cache.created());
+        recordsExported.set(exporter.recordsExported());
+        recordsLost.set(exporter.recordsLost());
+        noCollector.set(exporter.noCollector());
+        evicted.set(cache.evicted());
+        droppedFull.set(cache.droppedFull());
+        templatePackets.set(exporter.templatePackets());
+        nonIp.set(cache.nonIp());
+        for (int i = 0; i < perCollector.length; i++) {
+            perCollector[i][0].set(sender.datagrams(i));
+            perCollector[i][1].set(sender.bytes(i));
+            perCollector[i][2].set(lb.sessionsAssigned(i));
+            perCollector[i][3].set(sender.errors(i));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.secmon.plugins.netflow;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import org.secmon.export.Collector;
+import org.secmon.export.CollectorSet;
+import org.secmon.export.CollectorType;
+import org.secmon.export.LbAlgorithm;
+import org.secmon.export.flow.FlowCache;
+import org.secmon.export.flow.FlowExporter;
+import org.secmon.export.flow.FlowField;
+import org.secmon.plugin.PluginConfig;
+
+/**
+ * The plugin's configuration, as the original's netflowconfig + netflowmonitor + association. Keys (all optional
+ * but the collectors):
+ * <pre>
+ * collectors:            # a collector set; or "collector: HOST:PORT" for a single one
+ *   - {name: c1, address: 127.0.0.1, port: 2055, type: netflow|ipfix, weight: 0..100}
+ * lb: session | round_robin | weighted_round_robin     (default session)
+ * active_timeout: 60          seconds
+ * inactive_timeout: 120       seconds
+ * refresh_rate: 20            template refresh, in export packets   (alias template_refresh_packets)
+ * timeout_rate: 60            template refresh, in seconds          (alias template_refresh_seconds)
+ * max_flows: 2000000
+ * cache_full: evict_oldest | drop_new
+ * match: [src_addr, dst_addr, protocol, src_port, dst_port, tos, input_interface, direction]
+ * collect: [src_mac, dst_mac, vlan]
+ * source_id: 0                NetFlow v9 source id / IPFIX observation domain
+ * mtu: 1400                   bytes of UDP payload per export packet
+ * sampling_interval: 1        reported in the options record (this plugin sees every packet it is given)
+ * collector_retry: 5          seconds before a collector that went down is tried again
+ * session_timeout: 300        seconds a load-balancing session sticks to its collector after its last export
+ * scan_period_ms: 1000        the whole cache is checked for expired flows once per this period
+ * flush_delay_ms: 1000        an export packet waits at most this long for more records
+ * </pre>
+ */
+record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveNanos, int maxFlows,
+                       FlowCache.FullPolicy fullPolicy, Set<FlowField> match, Set<FlowField> collect,
+                       FlowExporter.Settings exporter, long retryNanos, long sessionTimeoutNanos,
+                       long scanPeriodNanos) {
+    private static final long S = 1_000_000_000L;
+    private static final long MS = 1_000_000L;
+
+    static NetflowSettings parse(PluginConfig c) {
+        List<Collector> cols = new ArrayList<>();
+        CollectorType defaultType = CollectorType.parse(c.string("type", "netflow"));
+        if (c.has("collector")) {
+            cols.add(Collector.parse(c.string("collector", ""), defaultType));
+        }
+        for (PluginConfig cc : c.children("collectors")) {
+            String addr = cc.string("address", cc.string("host", null));
+            if (addr == null) {
+                throw new IllegalArgumentException("collectors: every collector needs an 'address'");
+            }
+            int port = cc.intValue("port", 2055);
+            String name = cc.string("name", addr + ":" + port);
+            cols.add(new Collector(name, addr, port, cc.has("type") ? CollectorType.parse(cc.string("type", ""))
+                    : defaultType, cc.intValue("weight", 1)));
+        }
+        if (cols.isEmpty()) {
+            throw new IllegalArgumentException("no collector configured: set 'collector: HOST:PORT' or 'collectors'");
+        }
+        CollectorSet set = new CollectorSet(c.string("collector_set", "netflow"), cols,
+                LbAlgorithm.parse(c.string("lb", "session")));
+
+        long active = seconds(c, "active_timeout", 60);
+        long inactive = seconds(c, "inactive_timeout", 120);
+        int maxFlows = c.intValue("max_flows", 2_000_000);
+        if (maxFlows < 1 || maxFlows > 100_000_000) {
+            throw new IllegalArgumentException("max_flows must be 1..100000000, not " + maxFlows);
+        }
+        FlowCache.FullPolicy full = switch (c.string("cache_full", "evict_oldest").toLowerCase(Locale.ROOT)) {
+            case "evict_oldest", "oldest", "evict" -> FlowCache.FullPolicy.EVICT_OLDEST;
+            case "drop_new", "drop" -> FlowCache.FullPolicy.DROP_NEW;
+            default -> throw new IllegalArgumentException("cache_full must be evict_oldest or drop_new, not '"
+                    + c.string("cache_full", "") + "'");
+        };
+        Set<FlowField> match = c.has("match") ? FlowField.parseAll(c.strings("match")) : FlowField.DEFAULT_MATCH;
+        if (match.isEmpty()) {
+            throw new IllegalArgumentException("match: at least one field");
+        }
+        Set<FlowField> collect = FlowField.parseAll(c.strings("collect"));
+        for (FlowField f : collect) {
+            if (!FlowField.COLLECTABLE.contains(f)) {
+                throw new IllegalArgumentException("collect: '" + f.key() + "' can only be matched, not collected"
+                        + " (collectable: src_mac, dst_mac, vlan)");
+            }
+        }
+        Set<FlowField> both = EnumSet.copyOf(collect);
+        both.addAll(match);
+        boolean macs = both.contains(FlowField.SRC_MAC) || both.contains(FlowField.DST_MAC);
+        int refreshPackets = c.intValue("refresh_rate", c.intValue("template_refresh_packets", 20));
+        long refreshSecs = c.longValue("timeout_rate", c.longValue("template_refresh_seconds", 60));
+        if (refreshSecs < 1) {
+            throw new IllegalArgumentException("timeout_rate (template refresh, seconds) must be >= 1");
+        }
+        long sourceId = c.longValue("source_id", 0);
+        if (sourceId < 0 || sourceId > 0xffffffffL) {
+            throw new IllegalArgumentException("source_id must be 0..4294967295");
+        }
+        FlowExporter.Settings ex = new FlowExporter.Settings((int) sourceId, c.intValue("mtu", 1400),
+                refreshPackets, refreshSecs * S, positive(c, "flush_delay_ms", 1000) * MS,
+                c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN));
+        return new NetflowSettings(set, active, inactive, maxFlows, full, match, collect, ex,
+                seconds(c, "collector_retry", 5), seconds(c, "session_timeout", 300),
+                positive(c, "scan_period_ms", 1000) * MS);
+    }
+
+    private static long seconds(PluginConfig c, String key, long def) {
+        return positive(c, key, def) * S;
+    }
+
+    private static long positive(PluginConfig c, String key, long def) {
+        long v = c.longValue(key, def);
+        if (v < 1) {
+            throw new IllegalArgumentException(key + " must be >= 1, not " + v);
+        }
+        return v;
+    }
+}
