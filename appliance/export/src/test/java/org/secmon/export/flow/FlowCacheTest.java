@@ -1,0 +1,203 @@
+package org.secmon.export.flow;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.secmon.dataplane.testdata.FrameBuilder;
+import org.secmon.plugin.Packet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FlowCacheTest {
+    static final long S = 1_000_000_000L;
+    static final long T0 = 1_700_000_000L * S;
+
+    record Exported(String key, long packets, long bytes, int flags, int reason, long first, long last, int vlan,
+                    long srcMac) {
+    }
+
+    static final class Recorder implements FlowCache.Sink {
+        final List<Exported> out = new ArrayList<>();
+
+        @Override
+        public void export(FlowCache c, int f, int reason) {
+            String key = c.protocol(f) + " " + org.secmon.plugin.Packet.addressString(c.srcHi(f), c.srcLo(f),
+                    c.ipVersion(f)) + ":" + c.srcPort(f) + " > " + Packet.addressString(c.dstHi(f), c.dstLo(f),
+                    c.ipVersion(f)) + ":" + c.dstPort(f);
+            out.add(new Exported(key, c.packets(f), c.bytes(f), c.tcpFlags(f), reason, c.firstNanos(f),
+                    c.lastNanos(f), c.vlan(f), c.srcMac(f)));
+        }
+
+        List<Exported> with(int reason) {
+            return out.stream().filter(e -> e.reason == reason).toList();
+        }
+    }
+
+    static FlowCache cache(int max, Recorder r, FlowCache.FullPolicy policy) {
+        return new FlowCache(max, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 60 * S, 15 * S, S,
+                policy, r);
+    }
+
+    /** Advance time in 100 ms steps, as the plugin's poll would. */
+    static void runUntil(FlowCache c, long from, long to) {
+        for (long t = from; t <= to; t += S / 10) {
+            c.expire(t);
+        }
+    }
+
+    @Test
+    void countsPacketsIpBytesAndFlagsPerFlow() {
+        Recorder r = new Recorder();
+        FlowCache c = cache(1000, r, FlowCache.FullPolicy.EVICT_OLDEST);
+        c.update(Frames.tcp("10.0.0.1", "10.0.0.2", 1000, 80, 0x02, T0), T0);
+        c.update(Frames.tcp("10.0.0.1", "10.0.0.2", 1000, 80, 0x18, T0 + 10), T0 + 10);
+        c.update(Frames.tcp("10.0.0.2", "10.0.0.1", 80, 1000, 0x12, T0 + 20), T0 + 20);
+        c.update(Frames.udp("2001:db8::1", "2001:db8::2", 53, 5353, 100, T0 + 30), T0 + 30);
+        assertEquals(3, c.size());
+        c.flush();
+        assertEquals(0, c.size());
+        Map<String, Exported> by = new HashMap<>();
+        r.out.forEach(e -> by.put(e.key, e));
+        Exported fwd = by.get("6 10.0.0.1:1000 > 10.0.0.2:80");
+        assertEquals(2, fwd.packets());
+        assertEquals(2 * (20 + 20 + 32), fwd.bytes(), "IP total length: IPv4 20 + TCP 20 + payload 32");
+        assertEquals(0x1a, fwd.flags());
+        assertEquals(T0, fwd.first());
+        assertEquals(T0 + 10, fwd.last());
+        assertEquals(FlowCache.REASON_FORCED, fwd.reason());
+        assertEquals(1, by.get("6 10.0.0.2:80 > 10.0.0.1:1000").packets());
+        assertEquals(40 + 8 + 100, by.get("17 2001:db8:0:0:0:0:0:1:53 > 2001:db8:0:0:0:0:0:2:5353").bytes());
+    }
+
+    @Test
+    void idleFlowsExpireAfterTheInactiveTimeout() {
+        Recorder r = new Recorder();
+        FlowCache c = cache(1000, r, FlowCache.FullPolicy.EVICT_OLDEST);
+        c.expire(T0);
+        c.update(Frames.udp("10.0.0.1", "10.0.0.2", 1, 2, 10, T0), T0);
+        c.update(Frames.udp("10.0.0.3", "10.0.0.4", 1, 2, 10, T0 + 10 * S), T0 + 10 * S);
+        runUntil(c, T0, T0 + 14 * S);
+        assertEquals(0, r.out.size());
+        runUntil(c, T0 + 14 * S, T0 + 16 * S + S / 10);
+        assertEquals(1, r.with(FlowCache.REASON_IDLE).size(), "first flow idle for 15 s, exported within a scan");
+        runUntil(c, T0 + 16 * S, T0 + 26 * S + S / 10);
+        assertEquals(2, r.with(FlowCache.REASON_IDLE).size());
+        assertEquals(0, c.size());
+    }
+
+    @Test
+    void longFlowsAreExportedAtTheActiveTimeoutAndKeepCounting() {
+        Recorder r = new Recorder();
+        FlowCache c = cache(1000, r, FlowCache.FullPolicy.EVICT_OLDEST);
+        c.expire(T0);
+        long t = T0;
+        int sent = 0;
+        for (; t < T0 + 150 * S; t += S) { // one packet a second for 150 s
+            c.update(Frames.udp("10.0.0.1", "10.0.0.2", 1, 2, 10, t), t);
+            sent++;
+            runUntil(c, t, t + S - S / 10);
+        }
+        List<Exported> active = r.with(FlowCache.REASON_ACTIVE);
+        assertEquals(2, active.size(), "at 60 s and 120 s");
+        c.flush();
+        long total = r.out.stream().mapToLong(Exported::packets).sum();
+        assertEquals(sent, total, "no packet lost or counted twice across active-timeout exports");
+        assertTrue(active.get(0).packets() >= 59 && active.get(0).packets() <= 61, active.toString());
+        assertTrue(active.get(1).first() > active.get(0).last(), "the second record starts after the first");
+    }
+
+    @Test
+    void finAndRstEndTheFlowPromptly() {
+        Recorder r = new Recorder();
+        FlowCache c = cache(1000, r, FlowCache.FullPolicy.EVICT_OLDEST);
+        c.expire(T0);
+        c.update(Frames.tcp("10.0.0.1", "10.0.0.2", 1000, 80, 0x02, T0), T0);
+        c.update(Frames.tcp("10.0.0.1", "10.0.0.2", 1000, 80, 0x11, T0 + S / 10), T0 + S / 10);
+        c.update(Frames.tcp("10.0.0.5", "10.0.0.6", 1000, 80, 0x04, T0 + S / 10), T0 + S / 10);
+        c.update(Frames.tcp("10.0.0.7", "10.0.0.8", 1000, 80, 0x18, T0 + S / 10), T0 + S / 10);
+        runUntil(c, T0, T0 + S + S / 5);
+        List<Exported> ended = r.with(FlowCache.REASON_END_OF_FLOW);
+        assertEquals(2, ended.size(), "FIN and RST flows within one scan period, not at the inactive timeout");
+        assertEquals(1, c.size());
+        // a packet after FIN starts a new flow
+        c.update(Frames.tcp("10.0.0.1", "10.0.0.2", 1000, 80, 0x10, T0 + 2 * S), T0 + 2 * S);
+        assertEquals(2, c.size());
+    }
+
+    @Test
+    void aFullCacheEvictsTheOldestOrDropsByPolicy() {
+        Recorder r = new Recorder();
+        FlowCache c = cache(100, r, FlowCache.FullPolicy.EVICT_OLDEST);
+        for (int i = 0; i < 150; i++) {
+            c.update(Frames.udp("10.0.0." + (i % 250), "10.1.0.1", 1000 + i, 53, 10, T0 + i), T0 + i);
+        }
+        assertEquals(100, c.size());
+        assertEquals(50, c.evicted());
+        assertEquals(50, r.with(FlowCache.REASON_LACK_OF_RESOURCES).size());
+        // approximate LRU: every evicted flow is among the older ones
+        assertTrue(r.out.stream().allMatch(e -> e.last() < T0 + 110), r.out.toString());
+        c.flush();
+        assertEquals(150, r.out.stream().mapToLong(Exported::packets).sum());
+
+        Recorder d = new Recorder();
+        FlowCache drop = cache(100, d, FlowCache.FullPolicy.DROP_NEW);
+        for (int i = 0; i < 150; i++) {
+            drop.update(Frames.udp("10.0.0.1", "10.1.0.1", 1000 + i, 53, 10, T0 + i), T0 + i);
+        }
+        assertEquals(50, drop.droppedFull());
+        assertEquals(0, d.out.size());
+    }
+
+    @Test
+    void randomWorkloadAgreesWithAHashMapModel() {
+        Recorder r = new Recorder();
+        FlowCache c = new FlowCache(5000, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 3600 * S,
+                2 * S, S / 2, FlowCache.FullPolicy.EVICT_OLDEST, r);
+        SplittableRandom rnd = new SplittableRandom(11);
+        Map<String, Long> model = new HashMap<>();
+        long t = T0;
+        c.expire(t);
+        for (int i = 0; i < 200_000; i++) {
+            t += rnd.nextInt(200_000); // avg 100 us
+            int flow = rnd.nextInt(4000);
+            String src = "10." + (flow >> 8) + "." + (flow & 255) + ".1";
+            Packet p = Frames.udp(src, "192.0.2.1", 1000 + flow % 7, 53, 10, t);
+            c.update(p, t);
+            model.merge("17 " + src + ":" + (1000 + flow % 7) + " > 192.0.2.1:53", 1L, Long::sum);
+            if (i % 50 == 0) {
+                c.expire(t);
+            }
+        }
+        c.flush();
+        Map<String, Long> got = new HashMap<>();
+        r.out.forEach(e -> got.merge(e.key(), e.packets(), Long::sum));
+        assertEquals(model, got, "every packet in exactly one exported record of its flow");
+        assertTrue(r.with(FlowCache.REASON_IDLE).size() > 100, "idle expiry and slot reuse were exercised");
+    }
+
+    @Test
+    void matchFieldsDecideTheKeyAndCollectFieldsAreKept() {
+        Recorder r = new Recorder();
+        FlowCache c = new FlowCache(100, EnumSet.of(FlowField.SRC_ADDR, FlowField.DST_ADDR, FlowField.PROTOCOL),
+                EnumSet.of(FlowField.VLAN, FlowField.SRC_MAC), 60 * S, 60 * S, S, FlowCache.FullPolicy.DROP_NEW,
+                r);
+        FrameBuilder b = FrameBuilder.udp("10.0.0.1", "10.0.0.2", 1, 2).vlans(42);
+        b.srcMac = 0x0200_0000_00abL;
+        c.update(Frames.parse(b.build(), T0), T0);
+        c.update(Frames.udp("10.0.0.1", "10.0.0.2", 3, 4, 10, T0 + 1), T0 + 1); // other ports: same flow
+        assertEquals(1, c.size());
+        c.flush();
+        assertEquals(2, r.out.get(0).packets());
+        assertEquals(42, r.out.get(0).vlan(), "collected from the first packet");
+        assertEquals(0x0200_0000_00abL, r.out.get(0).srcMac());
+        assertEquals(0, r.out.get(0).flags());
+        assertThrows(IllegalArgumentException.class, () -> FlowField.parse("colour"));
+    }
+}

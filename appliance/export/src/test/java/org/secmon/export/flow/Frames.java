@@ -1,0 +1,30 @@
+package org.secmon.export.flow;
+
+import java.lang.foreign.MemorySegment;
+
+import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.testdata.FrameBuilder;
+import org.secmon.plugin.Packet;
+
+/** Builds parsed packets for flow-cache tests. */
+final class Frames {
+    private Frames() {
+    }
+
+    static Packet parse(byte[] frame, long tsNanos) {
+        Packet p = new Packet().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, tsNanos, 0);
+        int status = PacketParser.parse(p);
+        if (status != PacketParser.OK) {
+            throw new IllegalStateException("test frame does not parse: " + status);
+        }
+        return p;
+    }
+
+    static Packet udp(String src, String dst, int sport, int dport, int payload, long ts) {
+        return parse(FrameBuilder.udp(src, dst, sport, dport).payload(payload).build(), ts);
+    }
+
+    static Packet tcp(String src, String dst, int sport, int dport, int flags, long ts) {
+        return parse(FrameBuilder.tcp(src, dst, sport, dport).flags(flags).build(), ts);
+    }
+}
