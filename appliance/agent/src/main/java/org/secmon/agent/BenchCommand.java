@@ -52,6 +52,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "where the generated capture is kept (${DEFAULT-VALUE})")
     Path dir;
 
+    @Option(names = "--no-netflow", negatable = false,
+            description = "skip the NetFlow lines (secmon replay --netflow vs softflowd and pmacctd)")
+    boolean noNetflow;
+
     @Option(names = "--quick", description = "a small run (200,000 packets, 20,000 flows) to check the bench works")
     boolean quick;
 
@@ -96,6 +100,8 @@ public final class BenchCommand implements Callable<Integer> {
                 flows, BenchCapture.FRAME, capture, (System.nanoTime() - t0) / 1e9);
         Classifier classifier = Classifier.compile(benchRules(rules));
         List<Result> results = new ArrayList<>();
+        NetflowBench nb = new NetflowBench(out);
+        int maxFlows = Math.max(2_000_000, 2 * flows);
 
         if (!Dpdk.isAvailable()) {
             out.println("DPDK      unavailable (" + Dpdk.availability().reason() + "): C and DPDK lines skipped");
@@ -120,10 +126,15 @@ public final class BenchCommand implements Callable<Integer> {
                         Result j = timed("Java DPDK rx only (FFM)", () -> rxOnly(src, m));
                         Result f = timed("Java DPDK rx + parse + " + rules + "-rule filter",
                                 () -> rxParseClassify(src, classifier, m));
+                        Result n = noNetflow ? null : timed("Java DPDK rx + parse + NetFlow cache + v9 export",
+                                () -> nb.dpdk(src, m, maxFlows));
                         if (round == 1) {
                             results.add(c);
                             results.add(j);
                             results.add(f);
+                            if (n != null) {
+                                results.add(n);
+                            }
                         }
                     }
                 }
@@ -137,6 +148,16 @@ public final class BenchCommand implements Callable<Integer> {
             results.add(timed("Java pcap file (mmap) + parse + " + rules + "-rule filter",
                     () -> rxParseClassify(src, classifier, Long.MAX_VALUE)));
         }
+        List<Result> netflow = new ArrayList<>();
+        Result soft = null;
+        if (!noNetflow) {
+            out.println("NetFlow   replay with export, softflowd -r and pmacctd/nfprobe on the same capture...");
+            Result ours = nb.replay(capture, maxFlows);
+            soft = nb.softflowd(capture, packets);
+            Result pm = nb.pmacctd(capture, packets, dir);
+            netflow = NetflowBench.nonNull(ours, soft, pm);
+        }
+        nb.close();
         double base = results.getFirst().mpps();
         boolean haveC = results.getFirst().name().startsWith("C ");
         out.println();
@@ -144,6 +165,10 @@ public final class BenchCommand implements Callable<Integer> {
         for (Result r : results) {
             out.printf(Locale.ROOT, "%-52s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
                     haveC ? String.format(Locale.ROOT, "%.2fx", r.mpps() / base) : "");
+        }
+        if (!netflow.isEmpty()) {
+            out.println();
+            NetflowBench.print(out, netflow, soft);
         }
         return 0;
     }

@@ -1,0 +1,199 @@
+package org.secmon.agent;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.secmon.dataplane.dpdk.DpdkSource;
+import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.source.Burst;
+import org.secmon.export.Collector;
+import org.secmon.export.CollectorSet;
+import org.secmon.export.CollectorType;
+import org.secmon.export.LoadBalancer;
+import org.secmon.export.UdpSender;
+import org.secmon.export.flow.FlowCache;
+import org.secmon.export.flow.FlowExporter;
+import org.secmon.export.flow.FlowField;
+import org.secmon.plugin.Packet;
+
+/**
+ * The NetFlow lines of {@code secmon bench}: the same capture through {@code secmon replay --netflow}, softflowd
+ * ({@code -r}) and pmacctd (nfprobe plugin, NetFlow v9), each exporting to a UDP sink on loopback; plus the flow
+ * cache and exporter behind DPDK's in-memory vdev. External tools that are not installed are reported as such.
+ */
+final class NetflowBench implements AutoCloseable {
+    private final DatagramSocket sink;
+    private final PrintStream out;
+
+    NetflowBench(PrintStream out) throws Exception {
+        this.out = out;
+        // a bound socket nobody reads: datagrams are dropped by the kernel quietly (no ICMP, no back-pressure)
+        sink = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+    }
+
+    int port() {
+        return sink.getLocalPort();
+    }
+
+    /** {@code secmon replay --pcap capture --netflow 127.0.0.1:sink}, in this JVM, timed by replay itself. */
+    BenchCommand.Result replay(Path capture, int maxFlows) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code = ReplayCommand.run(new String[] {"--pcap", capture.toString(), "--netflow",
+            "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows)},
+                new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        String s = o.toString(StandardCharsets.UTF_8);
+        if (code != 0) {
+            throw new IllegalStateException("replay failed (" + code + "): " + s + e);
+        }
+        long packets = number(s, "packets\\s+([\\d,]+)");
+        double secs = Double.parseDouble(match(s, "elapsed\\s+([\\d.]+) s"));
+        out.printf(Locale.ROOT, "  secmon replay: %,d records exported%n", number(s, "records_exported=(\\d+)"));
+        return new BenchCommand.Result("secmon replay --netflow (pcap file, 1 rx thread)", packets, secs);
+    }
+
+    /** softflowd -r: the whole run, including its start and its final flush. */
+    BenchCommand.Result softflowd(Path capture, long packets) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/sbin/softflowd"))) {
+            out.println("  softflowd not installed (./secmon deps): skipped");
+            return null;
+        }
+        double secs = timedProcess(List.of("/usr/sbin/softflowd", "-r", capture.toString(), "-n",
+                "127.0.0.1:" + port(), "-v", "9", "-D", "-m", "2000000", "-t", "maxlife=60", "-t", "general=120"),
+                null);
+        return new BenchCommand.Result("softflowd -r (NetFlow v9)", packets, secs);
+    }
+
+    /** pmacctd reading the capture (pcap_savefile) with the nfprobe plugin exporting NetFlow v9. */
+    BenchCommand.Result pmacctd(Path capture, long packets, Path dir) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/sbin/pmacctd"))) {
+            out.println("  pmacctd not installed (./secmon deps): skipped");
+            return null;
+        }
+        Path conf = dir.resolve("pmacctd-bench.conf");
+        Files.writeString(conf, String.join("\n",
+                "daemonize: false",
+                "pcap_savefile: " + capture.toAbsolutePath(),
+                "pcap_savefile_wait: false",
+                "plugins: nfprobe",
+                "nfprobe_receiver: 127.0.0.1:" + port(),
+                "nfprobe_version: 9",
+                "nfprobe_maxflows: 2000000",
+                "nfprobe_timeouts: general=120:maxlife=60",
+                "plugin_pipe_size: 102400000",
+                "plugin_buffer_size: 102400",
+                ""));
+        double secs = timedProcess(List.of("/usr/sbin/pmacctd", "-f", conf.toString()), null);
+        return new BenchCommand.Result("pmacctd + nfprobe (NetFlow v9)", packets, secs);
+    }
+
+    private double timedProcess(List<String> cmd, Path log) throws Exception {
+        Path l = log != null ? log : Files.createTempFile("secmon-bench", ".log");
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(l.toFile()).start();
+        if (!p.waitFor(30, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(cmd.get(0) + " did not finish in 30 minutes");
+        }
+        double secs = (System.nanoTime() - t) / 1e9;
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(cmd + " exited " + p.exitValue() + ": " + tail(l));
+        }
+        if (log == null) {
+            Files.deleteIfExists(l);
+        }
+        return secs;
+    }
+
+    /**
+     * DPDK rx + parse + flow cache + NetFlow v9 encoding and sending, one thread, from the in-memory vdev: the
+     * plugin's work without the host around it (the host adds one virtual call per packet in direct mode).
+     */
+    long dpdk(DpdkSource src, long max, int maxFlows) {
+        CollectorSet set = CollectorSet.of(new Collector("sink", "127.0.0.1", port(), CollectorType.NETFLOW, 1));
+        try (FlowExporter ex = new FlowExporter(set, FlowExporter.Settings.defaults(),
+                new UdpSender(set, 5_000_000_000L), new LoadBalancer(set, maxFlows, 300_000_000_000L))) {
+            FlowCache cache = new FlowCache(maxFlows, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class),
+                    60_000_000_000L, 120_000_000_000L, 1_000_000_000L, FlowCache.FullPolicy.EVICT_OLDEST, ex);
+            Burst b = new Burst(32);
+            Packet p = new Packet();
+            long n = 0;
+            ex.boot(System.currentTimeMillis() * 1_000_000L);
+            while (n < max) {
+                int got = src.poll(b);
+                if (got <= 0) {
+                    continue;
+                }
+                for (int i = 0; i < got; i++) {
+                    p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], b.timestampNanos[i], b.port);
+                    if (PacketParser.parse(p) == PacketParser.OK) {
+                        cache.update(p, b.timestampNanos[i]);
+                    }
+                }
+                src.release(b);
+                n += got;
+                if ((n & 1023) < got) {
+                    long now = System.currentTimeMillis() * 1_000_000L;
+                    cache.expire(now);
+                    ex.tick(now);
+                }
+            }
+            cache.flush();
+            ex.flush();
+            return n;
+        }
+    }
+
+    private static String tail(Path l) throws Exception {
+        List<String> lines = Files.readAllLines(l);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+    }
+
+    private static long number(String s, String re) {
+        return Long.parseLong(match(s, re).replace(",", ""));
+    }
+
+    private static String match(String s, String re) {
+        Matcher m = Pattern.compile(re).matcher(s);
+        if (!m.find()) {
+            throw new IllegalStateException("no '" + re + "' in replay output:\n" + s);
+        }
+        return m.group(1);
+    }
+
+    static void print(PrintStream out, List<BenchCommand.Result> rs, BenchCommand.Result base) {
+        out.printf(Locale.ROOT, "%-52s %14s %9s %s%n", "NetFlow export", "packets", "Mpps",
+                base != null ? "vs softflowd" : "");
+        for (BenchCommand.Result r : rs) {
+            out.printf(Locale.ROOT, "%-52s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
+                    base != null ? String.format(Locale.ROOT, "%.1fx", r.mpps() / base.mpps()) : "");
+        }
+    }
+
+    static List<BenchCommand.Result> nonNull(BenchCommand.Result... rs) {
+        List<BenchCommand.Result> out = new ArrayList<>();
+        for (BenchCommand.Result r : rs) {
+            if (r != null) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        sink.close();
+    }
+}
