@@ -117,6 +117,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + ",infinite_rx=1", 1, (int) mbufs, dataRoom, 1024)) {
                 out.printf(Locale.ROOT, "DPDK      %s, %s loaded in %.1f s (%,d mbufs, -m %d)%n",
                         Dpdk.availability().version(), port, (System.nanoTime() - t0) / 1e9, mbufs, megabytes);
+                if (!noNetflow) {
+                    nb.prepareDpdk(maxFlows);
+                }
                 try (DpdkSource src = port.source(0, 0)) {
                     // two alternating rounds so that no loop profits from going first or last (warm mbufs, JIT);
                     // the second round is reported
@@ -127,7 +130,7 @@ public final class BenchCommand implements Callable<Integer> {
                         Result f = timed("Java DPDK rx + parse + " + rules + "-rule filter",
                                 () -> rxParseClassify(src, classifier, m));
                         Result n = noNetflow ? null : timed("Java DPDK rx + parse + NetFlow cache + v9 export",
-                                () -> nb.dpdk(src, m, maxFlows));
+                                () -> nb.dpdk(src, m));
                         if (round == 1) {
                             results.add(c);
                             results.add(j);
@@ -137,6 +140,9 @@ public final class BenchCommand implements Callable<Integer> {
                             }
                         }
                     }
+                }
+                if (!noNetflow) {
+                    out.printf(Locale.ROOT, "  DPDK + NetFlow: %,d flows in the cache at the end%n", nb.finishDpdk());
                 }
             }
         }

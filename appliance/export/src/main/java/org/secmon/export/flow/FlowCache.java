@@ -14,8 +14,9 @@ import org.secmon.plugin.Packet;
  * next {@link #expire} call, not at the inactive timeout), cache full (the least recently seen of 8 sampled flows
  * is evicted, or the new flow is dropped, by policy), and {@link #flush} (shutdown, end of a capture).
  * <p>
- * Memory is allocated once, for {@code maxFlows}: 150 bytes per flow (two 64-byte records — key and values — plus
- * the open-addressing index). {@link #update} allocates nothing. Single-threaded.
+ * Memory is allocated once, for {@code maxFlows}: about 150 bytes per flow — a 128-byte record (key, then values:
+ * two adjacent cache lines) plus the open-addressing index, whose 64-bit slots carry the key's hash so that a probe
+ * touches a record only when the hash matches. {@link #update} allocates nothing. Single-threaded.
  */
 public final class FlowCache {
     public static final int REASON_IDLE = 1;
@@ -32,8 +33,9 @@ public final class FlowCache {
         void export(FlowCache cache, int flow, int reason);
     }
 
-    private static final int K = 8; // longs per key record
-    private static final int V = 8; // longs per value record
+    // one 128-byte record per flow (two adjacent cache lines): 8 longs of key, then 8 longs of values
+    private static final int SHIFT = 4;
+    private static final int V = 8; // offset of the values in a record
     // value record
     private static final int PACKETS = 0;
     private static final int BYTES = 1;
@@ -48,10 +50,9 @@ public final class FlowCache {
     private static final int EVICTION_SAMPLE = 8;
 
     private final int maxFlows;
-    private final long[] keys;
-    private final long[] vals;
+    private final long[] rec;
     private final int[] hashes;
-    private final int[] table; // flow index + 1, 0 = empty
+    private final long[] table; // hash << 32 | (flow index + 1); 0 = empty
     private final int mask;
     private final int[] free;
     private int freeTop;
@@ -85,11 +86,10 @@ public final class FlowCache {
             throw new IllegalArgumentException("timeouts must be positive");
         }
         this.maxFlows = maxFlows;
-        this.keys = new long[maxFlows * K];
-        this.vals = new long[maxFlows * V];
+        this.rec = new long[maxFlows << SHIFT];
         this.hashes = new int[maxFlows];
         int slots = Integer.highestOneBit(Math.max(4, maxFlows * 2 - 1)) << 1;
-        this.table = new int[slots];
+        this.table = new long[slots];
         this.mask = slots - 1;
         this.free = new int[maxFlows];
         mSrc = match.contains(FlowField.SRC_ADDR);
@@ -143,46 +143,47 @@ public final class FlowCache {
         final long k7 = mDstMac ? p.dstMac() : 0;
         final int h = hash(k0, k1, k2, k3, k4, k5, k6, k7);
 
-        final long[] ks = keys;
+        final long[] r = rec;
         int slot = h & mask;
         int f;
         while (true) {
-            int e = table[slot];
+            long e = table[slot];
             if (e == 0) {
                 f = create(slot, h, nowNanos);
                 if (f < 0) {
                     return;
                 }
-                int b = f * K;
-                ks[b] = k0;
-                ks[b + 1] = k1;
-                ks[b + 2] = k2;
-                ks[b + 3] = k3;
-                ks[b + 4] = k4;
-                ks[b + 5] = k5;
-                ks[b + 6] = k6;
-                ks[b + 7] = k7;
-                int v = f * V;
+                int b = f << SHIFT;
+                r[b] = k0;
+                r[b + 1] = k1;
+                r[b + 2] = k2;
+                r[b + 3] = k3;
+                r[b + 4] = k4;
+                r[b + 5] = k5;
+                r[b + 6] = k6;
+                r[b + 7] = k7;
                 long collected = IN_USE;
                 if (cVlan || mVlan) {
                     collected |= (long) (p.outerVlan() & 0xffff) << 16;
                 }
-                vals[v + FLAGS] = collected;
-                vals[v + C_SRC_MAC] = cSrcMac || mSrcMac ? p.srcMac() : 0;
-                vals[v + C_DST_MAC] = cDstMac || mDstMac ? p.dstMac() : 0;
-                vals[v + ACTIVE_START] = nowNanos;
+                r[b + V + FLAGS] = collected;
+                r[b + V + C_SRC_MAC] = cSrcMac || mSrcMac ? p.srcMac() : 0;
+                r[b + V + C_DST_MAC] = cDstMac || mDstMac ? p.dstMac() : 0;
+                r[b + V + ACTIVE_START] = nowNanos;
                 break;
             }
-            f = e - 1;
-            int b = f * K;
-            if (hashes[f] == h && ks[b] == k0 && ks[b + 1] == k1 && ks[b + 2] == k2 && ks[b + 3] == k3
-                    && ks[b + 4] == k4 && ks[b + 5] == k5 && ks[b + 6] == k6 && ks[b + 7] == k7) {
-                break;
+            if ((int) (e >>> 32) == h) {
+                f = (int) e - 1;
+                int b = f << SHIFT;
+                if (r[b] == k0 && r[b + 1] == k1 && r[b + 2] == k2 && r[b + 3] == k3 && r[b + 4] == k4
+                        && r[b + 5] == k5 && r[b + 6] == k6 && r[b + 7] == k7) {
+                    break;
+                }
             }
             slot = (slot + 1) & mask;
         }
-        final long[] vs = vals;
-        final int v = f * V;
+        final long[] vs = r;
+        final int v = (f << SHIFT) + V;
         final long ts = p.timestampNanos() != 0 ? p.timestampNanos() : nowNanos;
         if (vs[v + PACKETS] == 0) {
             vs[v + FIRST] = ts;
@@ -224,13 +225,13 @@ public final class FlowCache {
             }
         }
         int f = freeTop > 0 ? free[--freeTop] : highWater++;
-        table[slot] = f + 1;
+        table[slot] = (long) h << 32 | (f + 1);
         hashes[f] = h;
-        int v = f * V;
-        vals[v + PACKETS] = 0;
-        vals[v + BYTES] = 0;
-        vals[v + FIRST] = nowNanos;
-        vals[v + LAST] = nowNanos;
+        int v = (f << SHIFT) + V;
+        rec[v + PACKETS] = 0;
+        rec[v + BYTES] = 0;
+        rec[v + FIRST] = nowNanos;
+        rec[v + LAST] = nowNanos;
         size++;
         created++;
         return f;
@@ -243,10 +244,10 @@ public final class FlowCache {
         int i = scanCursor < highWater ? scanCursor : 0;
         int sample = Math.min(EVICTION_SAMPLE, size);
         for (int seen = 0; seen < sample; i = i + 1 < highWater ? i + 1 : 0) {
-            if ((vals[i * V + FLAGS] & IN_USE) != 0) {
+            if ((rec[(i << SHIFT) + V + FLAGS] & IN_USE) != 0) {
                 seen++;
-                if (vals[i * V + LAST] < bestLast) {
-                    bestLast = vals[i * V + LAST];
+                if (rec[(i << SHIFT) + V + LAST] < bestLast) {
+                    bestLast = rec[(i << SHIFT) + V + LAST];
                     best = i;
                 }
             }
@@ -282,29 +283,29 @@ public final class FlowCache {
             if (i >= highWater) {
                 i = 0;
             }
-            int v = i * V;
-            long fl = vals[v + FLAGS];
+            int v = (i << SHIFT) + V;
+            long fl = rec[v + FLAGS];
             if ((fl & IN_USE) != 0) {
                 int reason = 0;
                 if ((fl & FINISHED) != 0) {
                     reason = REASON_END_OF_FLOW;
-                } else if (nowNanos - vals[v + LAST] >= inactiveNanos) {
+                } else if (nowNanos - rec[v + LAST] >= inactiveNanos) {
                     reason = REASON_IDLE;
-                } else if (nowNanos - vals[v + ACTIVE_START] >= activeNanos) {
+                } else if (nowNanos - rec[v + ACTIVE_START] >= activeNanos) {
                     reason = REASON_ACTIVE;
                 }
                 if (reason == REASON_ACTIVE) {
-                    if (vals[v + PACKETS] > 0) {
+                    if (rec[v + PACKETS] > 0) {
                         endedBy[reason]++;
                         sink.export(this, i, reason);
                         exported++;
                     }
-                    vals[v + PACKETS] = 0;
-                    vals[v + BYTES] = 0;
-                    vals[v + FLAGS] = fl & ~0xffL;
-                    vals[v + ACTIVE_START] = nowNanos;
+                    rec[v + PACKETS] = 0;
+                    rec[v + BYTES] = 0;
+                    rec[v + FLAGS] = fl & ~0xffL;
+                    rec[v + ACTIVE_START] = nowNanos;
                 } else if (reason != 0) {
-                    if (vals[v + PACKETS] > 0) {
+                    if (rec[v + PACKETS] > 0) {
                         exported++;
                     }
                     end(i, reason);
@@ -320,8 +321,8 @@ public final class FlowCache {
     public int flush() {
         int exported = 0;
         for (int i = 0; i < highWater; i++) {
-            if ((vals[i * V + FLAGS] & IN_USE) != 0) {
-                if (vals[i * V + PACKETS] > 0) {
+            if ((rec[(i << SHIFT) + V + FLAGS] & IN_USE) != 0) {
+                if (rec[(i << SHIFT) + V + PACKETS] > 0) {
                     exported++;
                 }
                 end(i, REASON_FORCED);
@@ -335,26 +336,26 @@ public final class FlowCache {
 
     /** Export (unless it has counted nothing since an active-timeout export) and free flow {@code f}. */
     private void end(int f, int reason) {
-        int v = f * V;
-        if (vals[v + PACKETS] > 0) {
+        int v = (f << SHIFT) + V;
+        if (rec[v + PACKETS] > 0) {
             endedBy[reason]++;
             sink.export(this, f, reason);
         }
-        vals[v + FLAGS] = 0;
+        rec[v + FLAGS] = 0;
         // remove from the index: find its slot, then backward-shift the cluster after it
         int slot = hashes[f] & mask;
-        while (table[slot] != f + 1) {
+        while ((int) table[slot] != f + 1) {
             slot = (slot + 1) & mask;
         }
         int hole = slot;
         int j = slot;
         while (true) {
             j = (j + 1) & mask;
-            int e = table[j];
+            long e = table[j];
             if (e == 0) {
                 break;
             }
-            int ideal = hashes[e - 1] & mask;
+            int ideal = (int) (e >>> 32) & mask;
             boolean stays = hole <= j ? (hole < ideal && ideal <= j) : (hole < ideal || ideal <= j);
             if (!stays) {
                 table[hole] = e;
@@ -369,89 +370,89 @@ public final class FlowCache {
     // ---- record accessors (valid for a flow in use, e.g. inside Sink.export) --------------------------------
 
     public int ipVersion(int f) {
-        return (int) (keys[f * K + 4] >>> 8) & 0xff;
+        return (int) (rec[(f << SHIFT) + 4] >>> 8) & 0xff;
     }
 
     public long srcHi(int f) {
-        return keys[f * K];
+        return rec[f << SHIFT];
     }
 
     public long srcLo(int f) {
-        return keys[f * K + 1];
+        return rec[(f << SHIFT) + 1];
     }
 
     public long dstHi(int f) {
-        return keys[f * K + 2];
+        return rec[(f << SHIFT) + 2];
     }
 
     public long dstLo(int f) {
-        return keys[f * K + 3];
+        return rec[(f << SHIFT) + 3];
     }
 
     /** The low 32 bits of an IPv4(-mapped) source address. */
     public int srcIpv4(int f) {
-        return (int) keys[f * K + 1];
+        return (int) rec[(f << SHIFT) + 1];
     }
 
     public int dstIpv4(int f) {
-        return (int) keys[f * K + 3];
+        return (int) rec[(f << SHIFT) + 3];
     }
 
     public int protocol(int f) {
-        return (int) (keys[f * K + 4] >>> 56) & 0xff;
+        return (int) (rec[(f << SHIFT) + 4] >>> 56) & 0xff;
     }
 
     public int tos(int f) {
-        return (int) (keys[f * K + 4] >>> 48) & 0xff;
+        return (int) (rec[(f << SHIFT) + 4] >>> 48) & 0xff;
     }
 
     public int srcPort(int f) {
-        return (int) (keys[f * K + 4] >>> 32) & 0xffff;
+        return (int) (rec[(f << SHIFT) + 4] >>> 32) & 0xffff;
     }
 
     public int dstPort(int f) {
-        return (int) (keys[f * K + 4] >>> 16) & 0xffff;
+        return (int) (rec[(f << SHIFT) + 4] >>> 16) & 0xffff;
     }
 
     public int direction(int f) {
-        return (int) keys[f * K + 4] & 0xff;
+        return (int) rec[(f << SHIFT) + 4] & 0xff;
     }
 
     public int inputInterface(int f) {
-        return (int) (keys[f * K + 5] >>> 32);
+        return (int) (rec[(f << SHIFT) + 5] >>> 32);
     }
 
     public int vlan(int f) {
-        return (int) (vals[f * V + FLAGS] >>> 16) & 0xffff;
+        return (int) (rec[(f << SHIFT) + V + FLAGS] >>> 16) & 0xffff;
     }
 
     public long srcMac(int f) {
-        return vals[f * V + C_SRC_MAC];
+        return rec[(f << SHIFT) + V + C_SRC_MAC];
     }
 
     public long dstMac(int f) {
-        return vals[f * V + C_DST_MAC];
+        return rec[(f << SHIFT) + V + C_DST_MAC];
     }
 
     public long packets(int f) {
-        return vals[f * V + PACKETS];
+        return rec[(f << SHIFT) + V + PACKETS];
     }
 
     /** Layer-3 bytes (IP total length: header and payload), as NetFlow counts them. */
     public long bytes(int f) {
-        return vals[f * V + BYTES];
+        return rec[(f << SHIFT) + V + BYTES];
     }
 
     public long firstNanos(int f) {
-        return vals[f * V + FIRST];
+        return rec[(f << SHIFT) + V + FIRST];
     }
 
     public long lastNanos(int f) {
-        return vals[f * V + LAST];
+        return rec[(f << SHIFT) + V + LAST];
     }
 
     public int tcpFlags(int f) {
-        return (int) vals[f * V + FLAGS] & 0xff;
+        return (int) rec[(f << SHIFT) + V + FLAGS] & 0xff;
     }
 
     // ---- counters --------------------------------------------------------------------------------------------
