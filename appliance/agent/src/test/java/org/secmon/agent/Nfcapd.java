@@ -36,7 +36,9 @@ final class Nfcapd implements AutoCloseable {
         this.log = dir.resolveSibling(dir.getFileName() + ".log");
         this.port = freeUdpPort();
         List<String> cmd = new ArrayList<>(List.of(nfcapd.toString(), "-w", dir.toString(), "-p",
-                Integer.toString(port), "-b", "127.0.0.1", "-t", "3600"));
+                Integer.toString(port), "-b", "127.0.0.1", "-t", "3600",
+                // a large socket buffer (the kernel caps it at net.core.rmem_max): exporters flush in bursts
+                "-B", Integer.toString(4 << 20)));
         if (repeatTo > 0) {
             cmd.addAll(List.of("-R", "127.0.0.1/" + repeatTo));
         }

@@ -49,7 +49,7 @@ public final class TrafficGenerator {
                 for (int i = 0; i < n; i++) {
                     b.payload(rnd.nextInt(200));
                     if (b.protocol == 6) {
-                        b.flags(i == 0 ? 0x02 : i == n - 1 ? 0x11 : 0x18);
+                        b.flags(i == 0 ? 0x02 : i == n - 1 ? (f / 12 % 2 == 0 ? 0x11 : 0x14) : 0x18); // FIN or RST last
                     }
                     byte[] frame = b.build();
                     ts += 1000 + rnd.nextInt(100_000);
