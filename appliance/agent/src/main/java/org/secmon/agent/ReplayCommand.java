@@ -37,7 +37,9 @@ import picocli.CommandLine.Option;
             "  ./secmon replay --pcap trace.pcapng --config filters.yaml --loop 10",
             "  ./secmon replay --pcap trace.pcap --source dpdk",
             "  ./secmon replay --pcap trace.pcap --netflow 127.0.0.1:2055",
-            "  ./secmon replay --pcap trace.pcap --ipfix 127.0.0.1:4739 --ipfix 127.0.0.1:4740 --lb round_robin"})
+            "  ./secmon replay --pcap trace.pcap --ipfix 127.0.0.1:4739 --ipfix 127.0.0.1:4740 --lb round_robin",
+            "", "Exit status: 0 done; 2 bad arguments or input; 3 a plugin failed; 4 export records were not",
+            "delivered (a collector was down or unreachable)."})
 public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--pcap", required = true, paramLabel = "FILE", description = "capture file (pcap or pcapng)")
     Path pcap;
@@ -90,13 +92,15 @@ public final class ReplayCommand implements Callable<Integer> {
     int maxFlows;
 
     private final PrintStream out;
+    private final PrintStream err;
 
     public ReplayCommand() {
-        this(System.out);
+        this(System.out, System.err);
     }
 
-    ReplayCommand(PrintStream out) {
+    ReplayCommand(PrintStream out, PrintStream err) {
         this.out = out;
+        this.err = err;
     }
 
     public static void main(String[] args) {
@@ -104,7 +108,7 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cl = new CommandLine(new ReplayCommand(out));
+        CommandLine cl = new CommandLine(new ReplayCommand(out, err));
         cl.setOut(new java.io.PrintWriter(out, true));
         cl.setErr(new java.io.PrintWriter(err, true));
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
@@ -173,11 +177,11 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             PluginHost.ScanResult scan = host.scan();
             for (PluginHost.Rejected r : scan.rejected()) {
-                System.err.println("secmon replay: plugin jar " + r.jar() + " rejected: " + r.reason());
+                err.println("secmon replay: plugin jar " + r.jar() + " rejected: " + r.reason());
             }
             for (String id : setups.keySet()) {
                 if (host.plugin(id) == null) {
-                    System.err.println("secmon replay: warning: --config names plugin '" + id
+                    err.println("secmon replay: warning: --config names plugin '" + id
                             + "', which is not installed");
                 }
             }
@@ -191,7 +195,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 long now = System.nanoTime();
                 if (now - lastReport > TimeUnit.SECONDS.toNanos(5)) {
                     lastReport = now;
-                    System.err.printf(Locale.ROOT, "[replay] %,d packets, %.2f Mpps%n", rx.rxPackets(),
+                    err.printf(Locale.ROOT, "[replay] %,d packets, %.2f Mpps%n", rx.rxPackets(),
                             rx.rxPackets() / ((now - started) / 1e3));
                 }
             }
@@ -203,7 +207,20 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             summary(rx, src, host, elapsed);
             boolean failed = host.plugins().stream().anyMatch(p -> p.state() == PluginState.FAILED);
-            return failed ? 3 : 0;
+            if (failed) {
+                return 3;
+            }
+            long undelivered = 0;
+            for (LoadedPlugin p : host.plugins()) {
+                Map<String, Long> c = p.customCounters();
+                undelivered += c.getOrDefault("records_lost", 0L) + c.getOrDefault("records_no_collector", 0L);
+            }
+            if (undelivered > 0) {
+                err.printf(Locale.ROOT, "secmon replay: %,d export records were not delivered (collector"
+                        + " down or unreachable; see the collector counters above)%n", undelivered);
+                return 4;
+            }
+            return 0;
         } finally {
             src.close();
             if (port != null) {

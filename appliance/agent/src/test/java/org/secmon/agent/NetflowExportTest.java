@@ -140,4 +140,24 @@ class NetflowExportTest {
         return f[0] + "|" + f[1] + "|" + Nfcapd.canonical(f[2]) + "|" + f[3] + "|" + Nfcapd.canonical(f[4]) + "|"
                 + (isIcmp ? icmp : f[5]);
     }
+
+    @org.junit.jupiter.api.Test
+    void anUnreachableCollectorIsReportedAndTheExitStatusSaysSo() throws Exception {
+        Path pcap = dir.resolve("small.pcap");
+        TrafficGenerator.generate(pcap, 200, 6, 3, false, CaptureWriter.Format.PCAP_LE_MICROS);
+        int closed = Nfcapd.freeUdpPort(); // nothing listens: the kernel answers ICMP port unreachable
+        Run r = replay("--pcap", pcap.toString(), "--netflow", "127.0.0.1:" + closed, "--plugins",
+                PLUGINS.toString(), "--no-count");
+        assertEquals(4, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("export records were not delivered"), r.err());
+        long exported = r.number("records_exported=(\\d+)");
+        long lost = r.number("records_lost=(\\d+)");
+        long none = r.number("records_no_collector=(\\d+)");
+        assertEquals(r.number("flows_created=(\\d+)"), exported + lost + none, "every flow accounted for once");
+        assertTrue(lost + none > 0);
+
+        Run bad = replay("--pcap", pcap.toString(), "--netflow", "127.0.0.1:70000", "--plugins", PLUGINS.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("port must be 1..65535"), bad.err());
+    }
 }

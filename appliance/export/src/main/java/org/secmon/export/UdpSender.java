@@ -56,6 +56,10 @@ public final class UdpSender implements AutoCloseable {
             errors[i] = new Counter("errors");
             downs[i] = new Counter("down_events");
             up[i] = open(i);
+            if (!up[i]) {
+                LOG.log(System.Logger.Level.WARNING, "collector " + collectors.get(i) + " cannot be used ("
+                        + lastError[i] + "); retry every " + retryNanos / 1_000_000 + " ms");
+            }
         }
     }
 

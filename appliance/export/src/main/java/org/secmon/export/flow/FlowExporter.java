@@ -218,7 +218,6 @@ public final class FlowExporter implements FlowCache.Sink, UdpSender.Listener, A
         write(b, c, f, reason, v6 ? fieldsV6[col] : fieldsV4[col], ipfix[col]);
         records[col]++;
         dataRecords[col]++;
-        recordsExported++;
     }
 
     private void write(ByteBuffer b, FlowCache c, int f, int reason, int[] fields, boolean isIpfix) {
@@ -374,11 +373,13 @@ public final class FlowExporter implements FlowCache.Sink, UdpSender.Listener, A
             sequence[col]++;
         }
         b.flip();
-        if (!sender.send(col, b, now)) {
+        openedNanos[col] = 0; // before sending: a failed send marks the collector down, which must not count twice
+        if (sender.send(col, b, now)) {
+            recordsExported += dataRecords[col];
+        } else {
             recordsLost += dataRecords[col];
         }
         packetsSinceTemplates[col]++;
-        openedNanos[col] = 0;
     }
 
     // ---- time and lifecycle ------------------------------------------------------------------------------------
@@ -418,6 +419,7 @@ public final class FlowExporter implements FlowCache.Sink, UdpSender.Listener, A
         return set;
     }
 
+    /** Records handed to a collector's socket (UDP: delivery is not confirmed). */
     public long recordsExported() {
         return recordsExported;
     }
