@@ -1,16 +1,11 @@
 package org.secmon.agent;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,22 +30,6 @@ class NetflowExportTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
-        long number(String regex) {
-            Matcher m = Pattern.compile(regex).matcher(out);
-            assertTrue(m.find(), "no match for " + regex + " in:\n" + out);
-            return Long.parseLong(m.group(1).replace(",", ""));
-        }
-    }
-
-    static Run replay(String... args) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        int code = ReplayCommand.run(args, new PrintStream(o, true, StandardCharsets.UTF_8),
-                new PrintStream(e, true, StandardCharsets.UTF_8));
-        return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"netflow", "ipfix"})
     void nfdumpAndTsharkDecodeEveryFlow(String format) throws Exception {
@@ -58,12 +37,12 @@ class NetflowExportTest {
         Path pcap = dir.resolve("in.pcapng");
         TrafficGenerator.Expected exp = TrafficGenerator.generate(pcap, 3000, 12, 42, true,
                 CaptureWriter.Format.PCAPNG_LE);
-        Run r;
+        Replays.Run r;
         Path file;
         int copyPort;
         try (UdpCapture copy = new UdpCapture(); Nfcapd nfcapd = new Nfcapd(dir.resolve("flows"), copy.port)) {
             copyPort = copy.port;
-            r = replay("--pcap", pcap.toString(), "--" + format, "127.0.0.1:" + nfcapd.port, "--plugins",
+            r = Replays.replay("--pcap", pcap.toString(), "--" + format, "127.0.0.1:" + nfcapd.port, "--plugins",
                     PLUGINS.toString(), "--no-count");
             assertEquals(0, r.code(), r.out() + r.err());
             long sent = r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.datagrams=(\\d+)");
@@ -146,7 +125,7 @@ class NetflowExportTest {
         Path pcap = dir.resolve("small.pcap");
         TrafficGenerator.generate(pcap, 200, 6, 3, false, CaptureWriter.Format.PCAP_LE_MICROS);
         int closed = Nfcapd.freeUdpPort(); // nothing listens: the kernel answers ICMP port unreachable
-        Run r = replay("--pcap", pcap.toString(), "--netflow", "127.0.0.1:" + closed, "--plugins",
+        Replays.Run r = Replays.replay("--pcap", pcap.toString(), "--netflow", "127.0.0.1:" + closed, "--plugins",
                 PLUGINS.toString(), "--no-count");
         assertEquals(4, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("export records were not delivered"), r.err());
@@ -156,7 +135,7 @@ class NetflowExportTest {
         assertEquals(r.number("flows_created=(\\d+)"), exported + lost + none, "every flow accounted for once");
         assertTrue(lost + none > 0);
 
-        Run bad = replay("--pcap", pcap.toString(), "--netflow", "127.0.0.1:70000", "--plugins", PLUGINS.toString());
+        Replays.Run bad = Replays.replay("--pcap", pcap.toString(), "--netflow", "127.0.0.1:70000", "--plugins", PLUGINS.toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("port must be 1..65535"), bad.err());
     }

@@ -72,7 +72,7 @@ class SoftflowdComparisonTest {
 
         Path ours;
         try (Nfcapd nf = new Nfcapd(dir.resolve("ours"), 0)) {
-            NetflowExportTest.Run r = NetflowExportTest.replay("--pcap", pcap.toString(), "--netflow",
+            Replays.Run r = Replays.replay("--pcap", pcap.toString(), "--netflow",
                     "127.0.0.1:" + nf.port, "--active-timeout", "60", "--inactive-timeout", "120", "--plugins",
                     NetflowExportTest.PLUGINS.toString(), "--no-count");
             assertEquals(0, r.code(), r.out() + r.err());
