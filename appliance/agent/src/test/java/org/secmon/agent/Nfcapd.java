@@ -156,24 +156,11 @@ final class Nfcapd implements AutoCloseable {
 
     /** Run a command; its standard output lines (standard error only goes into the exception on failure). */
     static List<String> run(List<String> cmd) throws Exception {
-        Path err = Files.createTempFile("secmon-test", ".err");
-        Path so = Files.createTempFile("secmon-test", ".out");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(so.toFile()).start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new IllegalStateException(cmd + " did not finish within 120 s");
-            }
-            String out = Files.readString(so, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(cmd + " exited " + p.exitValue() + ": " + out
-                        + Files.readString(err));
-            }
-            return out.lines().toList();
-        } finally {
-            Files.deleteIfExists(err);
-            Files.deleteIfExists(so);
+        Tools.Result r = Tools.exec(cmd, 120);
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException(cmd + " exited " + r.exitCode() + ": " + r.out() + r.err());
         }
+        return r.lines();
     }
 
     @Override

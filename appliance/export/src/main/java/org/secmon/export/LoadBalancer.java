@@ -13,7 +13,6 @@ import java.util.Arrays;
  * primitive arrays with backward-shift deletion.
  */
 public final class LoadBalancer {
-    private final CollectorSet set;
     private final LbAlgorithm algorithm;
     private final int n;
     private final int[] weights;
@@ -42,7 +41,6 @@ public final class LoadBalancer {
      * @param sessionTimeoutNanos a session not routed for this long is forgotten
      */
     public LoadBalancer(CollectorSet set, int sessionCapacity, long sessionTimeoutNanos) {
-        this.set = set;
         this.algorithm = set.algorithm();
         this.n = set.size();
         this.weights = set.collectors().stream().mapToInt(Collector::weight).toArray();
@@ -77,10 +75,6 @@ public final class LoadBalancer {
         z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
         z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
         return z ^ (z >>> 33);
-    }
-
-    public CollectorSet set() {
-        return set;
     }
 
     /** The collector index for this session now, or -1 when no collector is up. */

@@ -19,6 +19,7 @@ import org.secmon.dataplane.source.PacketSource;
 import org.secmon.dataplane.testdata.CaptureWriter;
 import org.secmon.dataplane.testdata.FlowAssert;
 import org.secmon.dataplane.testdata.FlowCountPlugin;
+import org.secmon.dataplane.testdata.Tools;
 import org.secmon.dataplane.testdata.TrafficGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -167,12 +168,10 @@ class DpdkSourceTest {
     }
 
     static int run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        int rc = p.waitFor();
-        if (rc != 0) {
-            System.err.println(String.join(" ", cmd) + ": " + out);
+        Tools.Result r = Tools.exec(cmd, 120);
+        if (r.exitCode() != 0) {
+            System.err.println(String.join(" ", cmd) + ": " + r.out() + r.err());
         }
-        return rc;
+        return r.exitCode();
     }
 }

@@ -1,8 +1,11 @@
 package org.secmon.dataplane.testdata;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
@@ -32,5 +35,33 @@ public final class Tools {
         }
         Assumptions.abort(msg);
         return null;
+    }
+
+    /** What a command printed and how it ended. */
+    public record Result(int exitCode, String out, String err) {
+        public List<String> lines() {
+            return out.lines().toList();
+        }
+    }
+
+    /**
+     * Run a command to completion. Its output goes to files, not pipes, so a command that prints a lot cannot
+     * block, and the timeout holds whatever it does (the command is killed and an exception thrown).
+     */
+    public static Result exec(List<String> cmd, long timeoutSeconds) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("secmon-test", ".out");
+        Path err = Files.createTempFile("secmon-test", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new IOException(cmd + " did not finish within " + timeoutSeconds + " s");
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 }

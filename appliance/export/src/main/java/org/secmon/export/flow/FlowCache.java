@@ -51,7 +51,6 @@ public final class FlowCache {
 
     private final int maxFlows;
     private final long[] rec;
-    private final int[] hashes;
     private final long[] table; // hash << 32 | (flow index + 1); 0 = empty
     private final int mask;
     private final int[] free;
@@ -87,7 +86,6 @@ public final class FlowCache {
         }
         this.maxFlows = maxFlows;
         this.rec = new long[maxFlows << SHIFT];
-        this.hashes = new int[maxFlows];
         int slots = Integer.highestOneBit(Math.max(4, maxFlows * 2 - 1)) << 1;
         this.table = new long[slots];
         this.mask = slots - 1;
@@ -149,7 +147,7 @@ public final class FlowCache {
         while (true) {
             long e = table[slot];
             if (e == 0) {
-                f = create(slot, h, nowNanos);
+                f = create(slot, h);
                 if (f < 0) {
                     return;
                 }
@@ -211,7 +209,7 @@ public final class FlowCache {
     }
 
     /** A new flow in the empty table slot {@code slot}, or -1 when the cache is full and drops new flows. */
-    private int create(int slot, int h, long nowNanos) {
+    private int create(int slot, int h) {
         if (size >= maxFlows) {
             if (fullPolicy == FullPolicy.DROP_NEW) {
                 droppedFull++;
@@ -226,12 +224,9 @@ public final class FlowCache {
         }
         int f = freeTop > 0 ? free[--freeTop] : highWater++;
         table[slot] = (long) h << 32 | (f + 1);
-        hashes[f] = h;
         int v = (f << SHIFT) + V;
         rec[v + PACKETS] = 0;
         rec[v + BYTES] = 0;
-        rec[v + FIRST] = nowNanos;
-        rec[v + LAST] = nowNanos;
         size++;
         created++;
         return f;
@@ -295,20 +290,15 @@ public final class FlowCache {
                     reason = REASON_ACTIVE;
                 }
                 if (reason == REASON_ACTIVE) {
-                    if (rec[v + PACKETS] > 0) {
-                        endedBy[reason]++;
-                        sink.export(this, i, reason);
+                    if (emit(i, reason)) {
                         exported++;
                     }
                     rec[v + PACKETS] = 0;
                     rec[v + BYTES] = 0;
                     rec[v + FLAGS] = fl & ~0xffL;
                     rec[v + ACTIVE_START] = nowNanos;
-                } else if (reason != 0) {
-                    if (rec[v + PACKETS] > 0) {
-                        exported++;
-                    }
-                    end(i, reason);
+                } else if (reason != 0 && end(i, reason)) {
+                    exported++;
                 }
             }
             i++;
@@ -321,11 +311,8 @@ public final class FlowCache {
     public int flush() {
         int exported = 0;
         for (int i = 0; i < highWater; i++) {
-            if ((rec[(i << SHIFT) + V + FLAGS] & IN_USE) != 0) {
-                if (rec[(i << SHIFT) + V + PACKETS] > 0) {
-                    exported++;
-                }
-                end(i, REASON_FORCED);
+            if ((rec[(i << SHIFT) + V + FLAGS] & IN_USE) != 0 && end(i, REASON_FORCED)) {
+                exported++;
             }
         }
         highWater = 0;
@@ -334,16 +321,24 @@ public final class FlowCache {
         return exported;
     }
 
-    /** Export (unless it has counted nothing since an active-timeout export) and free flow {@code f}. */
-    private void end(int f, int reason) {
-        int v = (f << SHIFT) + V;
-        if (rec[v + PACKETS] > 0) {
-            endedBy[reason]++;
-            sink.export(this, f, reason);
+    /** Hand flow {@code f} to the sink unless it has counted nothing since an active-timeout export. */
+    private boolean emit(int f, int reason) {
+        if (rec[(f << SHIFT) + V + PACKETS] == 0) {
+            return false;
         }
-        rec[v + FLAGS] = 0;
-        // remove from the index: find its slot, then backward-shift the cluster after it
-        int slot = hashes[f] & mask;
+        endedBy[reason]++;
+        sink.export(this, f, reason);
+        return true;
+    }
+
+    /** Export (see {@link #emit}) and free flow {@code f}; true if it was exported. */
+    private boolean end(int f, int reason) {
+        boolean exported = emit(f, reason);
+        rec[(f << SHIFT) + V + FLAGS] = 0;
+        // remove from the index: find its slot (its hash, recomputed from the stored key), then backward-shift
+        int b = f << SHIFT;
+        int slot = hash(rec[b], rec[b + 1], rec[b + 2], rec[b + 3], rec[b + 4], rec[b + 5], rec[b + 6], rec[b + 7])
+                & mask;
         while ((int) table[slot] != f + 1) {
             slot = (slot + 1) & mask;
         }
@@ -365,6 +360,7 @@ public final class FlowCache {
         table[hole] = 0;
         free[freeTop++] = f;
         size--;
+        return exported;
     }
 
     // ---- record accessors (valid for a flow in use, e.g. inside Sink.export) --------------------------------

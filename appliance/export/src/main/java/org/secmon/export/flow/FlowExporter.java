@@ -60,7 +60,6 @@ public final class FlowExporter implements FlowCache.Sink, UdpSender.Listener, A
             IE_END_REASON = 136, IE_EXPORTING_PROCESS = 144, IE_OBSERVATION_DOMAIN = 149, IE_FLOW_START_MS = 152,
             IE_FLOW_END_MS = 153, IE_ICMP_TYPE = 32;
 
-    private final CollectorSet set;
     private final UdpSender sender;
     private final LoadBalancer lb;
     private final Settings settings;
@@ -91,7 +90,6 @@ public final class FlowExporter implements FlowCache.Sink, UdpSender.Listener, A
     private long templatePackets;
 
     public FlowExporter(CollectorSet set, Settings settings, UdpSender sender, LoadBalancer lb) {
-        this.set = set;
         this.settings = settings;
         this.sender = sender;
         this.lb = lb;
@@ -215,12 +213,12 @@ public final class FlowExporter implements FlowCache.Sink, UdpSender.Listener, A
             setTemplate[col] = template;
             b.putShort((short) template).putShort((short) 0);
         }
-        write(b, c, f, reason, v6 ? fieldsV6[col] : fieldsV4[col], ipfix[col]);
+        write(b, c, f, reason, v6 ? fieldsV6[col] : fieldsV4[col]);
         records[col]++;
         dataRecords[col]++;
     }
 
-    private void write(ByteBuffer b, FlowCache c, int f, int reason, int[] fields, boolean isIpfix) {
+    private void write(ByteBuffer b, FlowCache c, int f, int reason, int[] fields) {
         for (int i = 0; i < fields.length; i += 2) {
             switch (fields[i]) {
                 case IE_SRC_V4 -> b.putInt(c.srcIpv4(f));
@@ -413,10 +411,6 @@ public final class FlowExporter implements FlowCache.Sink, UdpSender.Listener, A
             recordsLost += dataRecords[collector];
             openedNanos[collector] = 0;
         }
-    }
-
-    public CollectorSet set() {
-        return set;
     }
 
     /** Records handed to a collector's socket (UDP: delivery is not confirmed). */

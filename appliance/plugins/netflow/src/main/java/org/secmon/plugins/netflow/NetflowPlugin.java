@@ -20,6 +20,13 @@ import org.secmon.plugin.SecmonPlugin;
  */
 public final class NetflowPlugin implements SecmonPlugin {
     public static final String ID = "netflow";
+    /**
+     * The host calls poll after every rx burst; expiry, session expiry, collector checks (a syscall each) and
+     * counters need not run that often, so they run once per this much time (capture time in replay).
+     */
+    private static final long HOUSEKEEPING_NANOS = 10_000_000L;
+    /** Load-balancer session slots examined per housekeeping run. */
+    private static final int SESSION_EXPIRY_BUDGET = 4096;
 
     private PluginContext context;
     private NetflowSettings settings;
@@ -29,6 +36,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     private LoadBalancer lb;
     private boolean booted;
     private boolean flushed;
+    private long nextHousekeeping;
 
     private Counter flowsActive;
     private Counter flowsCreated;
@@ -88,6 +96,7 @@ public final class NetflowPlugin implements SecmonPlugin {
         }
         booted = false;
         flushed = false;
+        nextHousekeeping = 0;
     }
 
     @Override
@@ -101,11 +110,12 @@ public final class NetflowPlugin implements SecmonPlugin {
 
     @Override
     public int poll(long nowNanos) {
-        if (!booted || nowNanos == 0) {
+        if (!booted || nowNanos == 0 || nowNanos - nextHousekeeping < 0) {
             return 0;
         }
+        nextHousekeeping = nowNanos + HOUSEKEEPING_NANOS;
         int work = cache.expire(nowNanos);
-        lb.expire(nowNanos, 256);
+        lb.expire(nowNanos, SESSION_EXPIRY_BUDGET);
         exporter.tick(nowNanos);
         publishCounters();
         return work;
