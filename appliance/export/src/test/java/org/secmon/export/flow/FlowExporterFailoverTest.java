@@ -131,8 +131,11 @@ class FlowExporterFailoverTest {
             }
             cache.flush();
             ex.flush(); // the packet to collector 1 is lost: UDP learns of the loss afterwards
-            Thread.sleep(50);
-            ex.tick(t);
+            // the ICMP error is queued on the socket asynchronously: poll (bounded) until the exporter sees it
+            for (long end = System.currentTimeMillis() + 5000; sender.isUp(1) && System.currentTimeMillis() < end; ) {
+                Thread.sleep(10);
+                ex.tick(t);
+            }
             assertFalse(sender.isUp(1), "ICMP port unreachable seen");
             assertFalse(lb.isUp(1));
             assertEquals(1, sender.downEvents(1));
@@ -158,6 +161,7 @@ class FlowExporterFailoverTest {
                 cache.flush();
                 ex.flush();
                 settle(back, 50);
+                settle(r0, 250); // the receiver threads run independently: wait for both
                 assertEquals(50, back.dataRecords(), "its sessions came back");
                 assertTrue(Receiver.firstSetIsTemplate(back.snapshot().get(0)), "templates first after recovery");
                 assertEquals(250, r0.dataRecords());
