@@ -1,0 +1,34 @@
+package org.secmon.ems.api.model;
+
+import org.secmon.ems.api.schema.Errors;
+import org.secmon.ems.api.schema.Doc;
+import org.secmon.ems.api.schema.Format;
+import org.secmon.ems.api.schema.Formats.Kind;
+import org.secmon.ems.api.schema.Length;
+import org.secmon.ems.api.schema.Range;
+import org.secmon.ems.api.schema.ReadOnly;
+import org.secmon.ems.api.schema.Ref;
+import org.secmon.ems.api.schema.Required;
+import org.secmon.ems.api.schema.WriteOnly;
+
+@Doc("An analyzer endpoint (nfdump, pmacct, Wireshark, Snort...) that receives a plugin's output over UDP.")
+public record Collector(
+        @ReadOnly String id,
+        @ReadOnly Long version,
+        @Required @Ref("scopes") String scope,
+        @Required @Format(Kind.NAME) String name,
+        @Required @Format(Kind.HOST) String address,
+        @Required @Range(min = 1, max = 65535) Integer port,
+        @Required CollectorType type,
+        @Doc("raw forward only: udp (default), sflow, vxlan or erspan") Encapsulation encapsulation) implements Scoped {
+    public Collector {
+        encapsulation = encapsulation == null && type == CollectorType.RAWFORWARD ? Encapsulation.UDP : encapsulation;
+    }
+
+    @Override
+    public void validate(Errors errors) {
+        if (encapsulation != null && type != null && type != CollectorType.RAWFORWARD) {
+            errors.add("encapsulation", "only rawforward collectors have an encapsulation");
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package org.secmon.ems.api.schema;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** String syntaxes of the data model. Each check returns null when the value is valid, else what is wrong. */
+public final class Formats {
+    /** The formats, with the text used in error messages and the OpenAPI document. */
+    public enum Kind {
+        NAME("a name: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"),
+        CIDR("an IPv4 or IPv6 address with an optional /prefix (e.g. 10.0.0.0/8, 2001:db8::/32), or 'any'"),
+        IP("an IPv4 or IPv6 address"),
+        HOST("an IPv4 or IPv6 address or a DNS host name"),
+        MAC("a MAC address (e.g. 02:00:00:00:00:01), or 'any'"),
+        PORT_RANGE("a port 0-65535, a range such as 1024-65535, or 'any'"),
+        PROTOCOL("an IP protocol number 0-255 or name (tcp, udp, icmp, icmpv6, sctp, gre, esp, ah), or 'any'"),
+        URL("an http:// or https:// URL"),
+        SSH_PUBLIC_KEY("an OpenSSH public key line (ssh-ed25519, ecdsa-sha2-*, ssh-rsa)");
+
+        private final String description;
+
+        Kind(String description) {
+            this.description = description;
+        }
+
+        public String description() {
+            return description;
+        }
+    }
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern MAC = Pattern.compile("(?i)[0-9a-f]{2}([:-][0-9a-f]{2}){5}");
+    private static final Pattern HOSTNAME = Pattern.compile(
+            "(?i)(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
+    private static final Pattern SSH_KEY = Pattern.compile(
+            "(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com) [A-Za-z0-9+/]+=* ?.*");
+
+    /** Protocol names accepted for {@link Kind#PROTOCOL}, with their numbers. */
+    public static final Map<String, Integer> PROTOCOLS = Map.of("icmp", 1, "tcp", 6, "udp", 17, "gre", 47,
+            "esp", 50, "ah", 51, "icmpv6", 58, "sctp", 132);
+
+    private Formats() {
+    }
+
+    public static String check(Kind kind, String v) {
+        boolean ok = switch (kind) {
+            case NAME -> NAME.matcher(v).matches();
+            case CIDR -> isAny(v) || cidr(v);
+            case IP -> ip(v) != null;
+            case HOST -> ip(v) != null || (HOSTNAME.matcher(v).matches() && !v.matches("[0-9.]+"));
+            case MAC -> isAny(v) || MAC.matcher(v).matches();
+            case PORT_RANGE -> isAny(v) || portRange(v) != null;
+            case PROTOCOL -> isAny(v) || protocol(v) >= 0;
+            case URL -> url(v);
+            case SSH_PUBLIC_KEY -> SSH_KEY.matcher(v.strip()).matches();
+        };
+        return ok ? null : "must be " + kind.description() + ", not '" + v + "'";
+    }
+
+    public static boolean isAny(String v) {
+        return v == null || v.isEmpty() || v.equalsIgnoreCase("any") || v.equals("*");
+    }
+
+    /** The address of a literal, or null (never a DNS look-up). */
+    public static InetAddress ip(String v) {
+        if (v == null || v.isEmpty() || !(v.indexOf(':') >= 0 || v.matches("[0-9.]+"))) {
+            return null;
+        }
+        try {
+            return InetAddress.ofLiteral(v);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    static boolean cidr(String v) {
+        int slash = v.indexOf('/');
+        InetAddress a = ip(slash < 0 ? v : v.substring(0, slash));
+        if (a == null) {
+            return false;
+        }
+        if (slash < 0) {
+            return true;
+        }
+        int max = a instanceof Inet4Address ? 32 : 128;
+        try {
+            int p = Integer.parseInt(v.substring(slash + 1));
+            return p >= 0 && p <= max;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Whether a CIDR value is IPv4 (true), IPv6 (false), or any (null). */
+    public static Boolean cidrIsV4(String v) {
+        if (isAny(v)) {
+            return null;
+        }
+        int slash = v.indexOf('/');
+        return ip(slash < 0 ? v : v.substring(0, slash)) instanceof Inet4Address;
+    }
+
+    /** {lo, hi} of a port or range, or null when invalid. */
+    public static int[] portRange(String v) {
+        String[] p = v.split("-", -1);
+        if (p.length > 2) {
+            return null;
+        }
+        try {
+            int lo = Integer.parseInt(p[0].strip());
+            int hi = p.length == 2 ? Integer.parseInt(p[1].strip()) : lo;
+            return lo >= 0 && hi <= 65535 && lo <= hi ? new int[] {lo, hi} : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The protocol number, -1 when invalid, 256 for any. */
+    public static int protocol(String v) {
+        if (isAny(v)) {
+            return 256;
+        }
+        Integer named = PROTOCOLS.get(v.toLowerCase(Locale.ROOT));
+        if (named != null) {
+            return named;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            return n >= 0 && n <= 255 ? n : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static boolean url(String v) {
+        try {
+            URI u = new URI(v);
+            return ("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package org.secmon.ems.server;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import io.helidon.http.HttpMediaTypes;
+import io.helidon.http.Method;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import org.secmon.ems.api.model.Operation;
+import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.server.auth.Principal;
+import org.secmon.ems.server.http.ApiException;
+import org.secmon.ems.server.http.AuditService;
+import org.secmon.ems.server.http.Http;
+import org.secmon.ems.server.http.OpenApi;
+import org.secmon.ems.server.http.ResourceService;
+import org.secmon.ems.server.http.TokenService;
+import org.secmon.ems.server.store.ConsulStore;
+import org.secmon.ems.server.store.EmbeddedStore;
+import org.secmon.ems.server.store.Store;
+import org.secmon.ems.server.store.StoreException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code secmon ems}: the element management system. */
+@Command(name = "secmon ems", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "The SecMon element management system: REST API under /api/v1 (OpenAPI at "
+                + "/api/v1/openapi.yaml), users and roles, configuration store, appliance registry.")
+public final class Main implements Callable<Integer> {
+    private static final System.Logger LOG = System.getLogger(Main.class.getName());
+
+    @Option(names = "--port", description = "HTTP port (default ${DEFAULT-VALUE}; 0 = any free port)")
+    int port = 8080;
+
+    @Option(names = "--host", description = "address to listen on (default ${DEFAULT-VALUE})")
+    String host = "127.0.0.1";
+
+    @Option(names = "--store", description = "embedded (default) or consul")
+    String store = "embedded";
+
+    @Option(names = "--data-dir", description = "embedded store directory (default ${DEFAULT-VALUE})")
+    Path dataDir = Path.of(System.getProperty("user.home"), ".secmon", "ems");
+
+    @Option(names = "--sync", negatable = true, description = "fsync every embedded-store commit (default true)")
+    boolean sync = true;
+
+    @Option(names = "--consul-url", description = "Consul HTTP address (default ${DEFAULT-VALUE})")
+    String consulUrl = "http://127.0.0.1:8500";
+
+    @Option(names = "--consul-prefix", description = "Consul KV prefix (default ${DEFAULT-VALUE})")
+    String consulPrefix = "secmon/";
+
+    @Option(names = "--token-ttl", description = "lifetime of login tokens, ISO-8601 (default ${DEFAULT-VALUE})")
+    Duration tokenTtl = Duration.ofHours(8);
+
+    @Option(names = "--admin-password-file", description = "first start: the admin password is read from this file "
+            + "(or SECMON_ADMIN_PASSWORD; else one is generated and printed once)")
+    Path adminPasswordFile;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Store s;
+        try {
+            s = switch (store) {
+                case "embedded" -> new EmbeddedStore(dataDir.resolve("ems.mv"), sync);
+                case "consul" -> new ConsulStore(consulUrl, consulPrefix, System.getenv("CONSUL_HTTP_TOKEN"));
+                default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--store must be embedded or consul, not '" + store + "'");
+            };
+        } catch (StoreException e) {
+            System.err.println("secmon ems: " + e.getMessage());
+            return 3;
+        }
+        Ems ems = new Ems(s, tokenTtl);
+        String generated = ems.auth().bootstrap(System.getenv("SECMON_ADMIN_PASSWORD"), adminPasswordFile);
+        if (generated != null) {
+            System.out.println("First start: created user 'admin' with password: " + generated);
+            System.out.println("(shown only now; change it with PATCH /api/v1/users/ID or ./secmon ctl)");
+        }
+        WebServer server = start(ems, host, port);
+        System.out.println("SecMon EMS listening on http://" + host + ":" + server.port() + "/api/v1 (store: "
+                + s.describe() + ")");
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop();
+            ems.close();
+            stop.countDown();
+        }, "ems-shutdown"));
+        stop.await();
+        return 0;
+    }
+
+    /** Starts the HTTP server (tests use this with port 0). */
+    public static WebServer start(Ems ems, String host, int port) {
+        return WebServer.builder()
+                .host(host)
+                .port(port)
+                .maxPayloadSize(Http.MAX_BODY * 2L)
+                .shutdownHook(false)
+                .routing(r -> routing(r, ems))
+                .build()
+                .start();
+    }
+
+    /** Every route of the EMS: authentication filter, the API, health, metrics and error mapping. */
+    static void routing(HttpRouting.Builder r, Ems ems) {
+        r.addFilter((chain, req, res) -> {
+            long t0 = System.nanoTime();
+            String path = req.path().path();
+            try {
+                boolean open = path.startsWith("/health")
+                        || (path.equals("/api/v1/tokens") || path.equals("/api/v1/tokens/"))
+                        && req.prologue().method() == Method.POST;
+                if (!open) {
+                    Principal p = ems.auth().authenticate(req.headers().first(Http.X_AUTH_TOKEN).orElse(null));
+                    req.context().register(p);
+                }
+                chain.proceed();
+            } catch (ApiException e) {
+                Http.error(res, e);
+            } catch (StoreException e) {
+                Http.error(res, ApiException.unavailable("configuration store unavailable: " + e.getMessage()));
+            } finally {
+                ems.metrics().request(req.prologue().method().text(), res.status().code(), System.nanoTime() - t0);
+            }
+        });
+        for (ResourceKind k : ResourceKind.ALL) {
+            r.register("/api/v1/" + k.collection(), new ResourceService(k, ems.entities()));
+        }
+        r.register("/api/v1/tokens", new TokenService(ems.auth()));
+        r.register("/api/v1/audit", new AuditService(ems.repository()));
+        byte[] openapi = OpenApi.yaml().getBytes(StandardCharsets.UTF_8);
+        r.get("/api/v1/openapi.yaml", (req, res) -> {
+            res.headers().contentType(io.helidon.common.media.type.MediaTypes.create("application/yaml"));
+            res.send(openapi);
+        });
+        r.get("/health/live", (req, res) -> res.send("{\"status\":\"UP\"}"));
+        r.get("/health/ready", (req, res) -> {
+            try {
+                ems.repository().store().revision();
+                ems.repository().sync();
+                Http.json(res, 200, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                        .put("status", "UP").put("store", ems.repository().store().describe())
+                        .put("revision", ems.repository().revision()));
+            } catch (StoreException e) {
+                Http.json(res, 503, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                        .put("status", "DOWN").put("store", e.getMessage()));
+            }
+        });
+        r.get("/metrics", (req, res) -> {
+            Principal p = Http.principal(req);
+            if (!p.can("metrics", Operation.VIEW)) {
+                throw ApiException.forbidden("user '" + p.name() + "' may not view metrics");
+            }
+            res.headers().contentType(HttpMediaTypes.PLAINTEXT_UTF_8);
+            res.send(ems.metrics().render());
+        });
+        r.error(ApiException.class, (req, res, e) -> Http.error(res, e));
+        r.error(StoreException.class, (req, res, e) -> Http.error(res,
+                ApiException.unavailable("configuration store unavailable: " + e.getMessage())));
+        r.error(Exception.class, (req, res, e) -> {
+            LOG.log(System.Logger.Level.ERROR, "unexpected error in " + req.prologue().method().text() + " "
+                    + req.path().path(), e);
+            Http.error(res, new ApiException(500, "internal", "internal error: " + e.getClass().getSimpleName()));
+        });
+        r.any((req, res) -> Http.error(res, ApiException.notFound("no such endpoint: "
+                + req.prologue().method().text() + " " + req.path().path())));
+    }
+}

@@ -1,0 +1,256 @@
+package org.secmon.ems.server.auth;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.secmon.ems.api.model.Operation;
+import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.server.http.ApiException;
+import org.secmon.ems.server.store.Repository;
+import org.secmon.ems.server.store.Repository.Doc;
+import org.secmon.ems.server.store.StoreException;
+
+/**
+ * Logins, tokens and principals. Tokens are 256-bit random strings sent as {@code X-Auth-Token}; the store keeps only
+ * their SHA-256, the user and the expiry. On first start (no users at all) the built-in roles and an {@code admin}
+ * user are created; its password comes from {@code SECMON_ADMIN_PASSWORD}, a file, or is generated and printed once.
+ */
+public final class Auth {
+    public static final String TOKENS = "tokens";
+    private static final System.Logger LOG = System.getLogger(Auth.class.getName());
+
+    private final Repository repo;
+    private final Duration tokenTtl;
+
+    public Auth(Repository repo, Duration tokenTtl) {
+        this.repo = repo;
+        this.tokenTtl = tokenTtl;
+    }
+
+    /** A login's result. */
+    public record Login(String token, Instant expiresAt, Principal principal) {
+    }
+
+    public Login login(String name, String password, String remote) throws StoreException {
+        Doc user = findUser(name);
+        // verify even for unknown users so that timing does not reveal which names exist
+        String hash = user == null ? DUMMY_HASH : user.json().path("_password_hash").asText(null);
+        boolean ok = Passwords.verify(password == null ? "" : password, hash);
+        if (user == null || !ok || !user.json().path("enabled").asBoolean(true)) {
+            LOG.log(System.Logger.Level.INFO, "login failed for '" + name + "' from " + remote);
+            throw ApiException.unauthorized("wrong user name or password");
+        }
+        String token = Passwords.randomSecret(32);
+        Instant expires = Instant.now().plus(tokenTtl);
+        Principal p = principal(user);
+        repo.write(changes -> {
+            ObjectNode t = JsonNodeFactory.instance.objectNode();
+            t.put("user", user.id());
+            t.put("expires_at", expires.toString());
+            t.put("created_at", Instant.now().toString());
+            t.put("remote", remote);
+            changes.put(TOKENS, Passwords.sha256(token), t);
+            changes.put("audit", auditId(), audit(p.name(), "login", remote));
+            return null;
+        });
+        return new Login(token, expires, p);
+    }
+
+    public void logout(String token, Principal p, String remote) throws StoreException {
+        String key = Passwords.sha256(token);
+        repo.write(changes -> {
+            if (repo.get(TOKENS, key) != null) {
+                changes.delete(TOKENS, key);
+                changes.put("audit", auditId(), audit(p.name(), "logout", remote));
+            }
+            return null;
+        });
+    }
+
+    /** The principal of a token, or 401. */
+    public Principal authenticate(String token) throws StoreException {
+        if (token == null || token.isBlank()) {
+            throw ApiException.unauthorized("authentication required: send X-Auth-Token (POST /api/v1/tokens "
+                    + "with name and password to get one)");
+        }
+        repo.sync();
+        Doc t = repo.get(TOKENS, Passwords.sha256(token.strip()));
+        if (t == null) {
+            throw ApiException.unauthorized("invalid or revoked token");
+        }
+        Instant exp = Instant.parse(t.json().path("expires_at").asText(Instant.EPOCH.toString()));
+        if (exp.isBefore(Instant.now())) {
+            throw ApiException.unauthorized("token expired at " + exp + "; log in again");
+        }
+        Doc user = repo.get("users", t.json().path("user").asText());
+        if (user == null || !user.json().path("enabled").asBoolean(true)) {
+            throw ApiException.unauthorized("the token's user no longer exists or is disabled");
+        }
+        return principal(user);
+    }
+
+    /** The user's permissions (union of their roles) and projects. */
+    public Principal principal(Doc user) {
+        Set<String> perms = new HashSet<>();
+        boolean all = false;
+        for (JsonNode r : user.json().path("roles")) {
+            Doc role = repo.get("roles", r.asText());
+            if (role == null) {
+                continue;
+            }
+            all |= role.json().path("all_projects").asBoolean(false);
+            for (JsonNode perm : role.json().path("permissions")) {
+                String res = perm.path("resource").asText();
+                for (JsonNode op : perm.path("operations")) {
+                    perms.add(res + ":" + op.asText());
+                }
+            }
+        }
+        Set<String> projects = new HashSet<>();
+        for (JsonNode pr : user.json().path("projects")) {
+            projects.add(pr.asText());
+        }
+        return new Principal(user.id(), user.json().path("name").asText(), Set.copyOf(perms), all,
+                Set.copyOf(projects), null);
+    }
+
+    private Doc findUser(String name) {
+        if (name == null) {
+            return null;
+        }
+        for (Doc u : repo.list("users")) {
+            if (name.equals(u.json().path("name").asText())) {
+                return u;
+            }
+        }
+        return null;
+    }
+
+    /** Removes expired tokens; returns how many. */
+    public int purgeExpired() throws StoreException {
+        Instant now = Instant.now();
+        List<Doc> expired = repo.list(TOKENS).stream()
+                .filter(t -> Instant.parse(t.json().path("expires_at").asText(Instant.EPOCH.toString())).isBefore(now))
+                .limit(60).toList();
+        if (expired.isEmpty()) {
+            return 0;
+        }
+        repo.write(changes -> {
+            for (Doc d : expired) {
+                if (repo.get(TOKENS, d.id()) != null) {
+                    changes.delete(TOKENS, d.id());
+                }
+            }
+            return null;
+        });
+        return expired.size();
+    }
+
+    // ---- first start ---------------------------------------------------------------------------------------------
+
+    /** The built-in roles: admin (everything), operator (configuration of their projects), readonly. */
+    public static List<ObjectNode> builtinRoles() {
+        List<String> config = ResourceKind.ALL.stream().filter(k -> !k.adminOnly()).map(ResourceKind::collection)
+                .toList();
+        ObjectNode admin = role("admin", "everything, in every project", true);
+        admin.withArray("permissions").addObject().put("resource", "*").set("operations", ops(Operation.values()));
+        ObjectNode operator = role("operator", "configures the scopes of their projects", false);
+        for (String c : config) {
+            operator.withArray("permissions").addObject().put("resource", c).set("operations", ops(Operation.values()));
+        }
+        operator.withArray("permissions").addObject().put("resource", "projects").set("operations", ops(Operation.VIEW));
+        operator.withArray("permissions").addObject().put("resource", "metrics").set("operations", ops(Operation.VIEW));
+        ObjectNode readonly = role("readonly", "sees the configuration of their projects", false);
+        for (String c : config) {
+            readonly.withArray("permissions").addObject().put("resource", c).set("operations", ops(Operation.VIEW));
+        }
+        readonly.withArray("permissions").addObject().put("resource", "projects").set("operations", ops(Operation.VIEW));
+        return List.of(admin, operator, readonly);
+    }
+
+    private static ObjectNode role(String name, String description, boolean all) {
+        ObjectNode r = JsonNodeFactory.instance.objectNode();
+        r.put("name", name).put("description", description).put("all_projects", all);
+        return r;
+    }
+
+    private static com.fasterxml.jackson.databind.node.ArrayNode ops(Operation... ops) {
+        com.fasterxml.jackson.databind.node.ArrayNode a = JsonNodeFactory.instance.arrayNode();
+        for (Operation o : ops) {
+            a.add(o.json());
+        }
+        return a;
+    }
+
+    /**
+     * Creates the built-in roles and the admin user when the store has no users.
+     *
+     * @return the generated password when one was generated (to print once), else null
+     */
+    public String bootstrap(String configuredPassword, Path passwordFile) throws StoreException, IOException {
+        if (repo.count("users") > 0) {
+            return null;
+        }
+        String password = configuredPassword;
+        if (password == null && passwordFile != null) {
+            password = Files.readString(passwordFile).strip();
+        }
+        boolean generated = password == null || password.isEmpty();
+        if (generated) {
+            password = Passwords.randomSecret(18);
+        } else if (password.length() < 8) {
+            throw new IllegalArgumentException("the admin password must have at least 8 characters");
+        }
+        String pw = password;
+        repo.write(changes -> {
+            if (repo.count("users") > 0) {
+                return null; // another EMS instance bootstrapped first
+            }
+            String adminRole = null;
+            for (ObjectNode r : builtinRoles()) {
+                String id = java.util.UUID.randomUUID().toString();
+                if (r.path("name").asText().equals("admin")) {
+                    adminRole = id;
+                }
+                changes.put("roles", id, r);
+            }
+            ObjectNode admin = JsonNodeFactory.instance.objectNode();
+            admin.put("name", "admin");
+            admin.putArray("roles").add(adminRole);
+            admin.putArray("projects");
+            admin.putArray("ssh_keys");
+            admin.put("enabled", true);
+            admin.put("_password_hash", Passwords.hash(pw));
+            changes.put("users", java.util.UUID.randomUUID().toString(), admin);
+            changes.put("audit", auditId(), audit("system", "bootstrap", null));
+            return null;
+        });
+        return generated ? password : null;
+    }
+
+    private static ObjectNode audit(String user, String op, String remote) {
+        ObjectNode a = JsonNodeFactory.instance.objectNode();
+        a.put("time", Instant.now().toString());
+        a.put("user", user);
+        a.put("operation", op);
+        if (remote != null) {
+            a.put("remote", remote);
+        }
+        return a;
+    }
+
+    private static String auditId() {
+        return String.format("%013d-%s", System.currentTimeMillis(), java.util.UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    private static final String DUMMY_HASH = Passwords.hash("not a password of anyone");
+}

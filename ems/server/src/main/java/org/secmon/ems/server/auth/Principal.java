@@ -1,0 +1,27 @@
+package org.secmon.ems.server.auth;
+
+import java.util.Set;
+
+import org.secmon.ems.api.model.Operation;
+
+/**
+ * Who makes a request: a user (with the permissions of their roles and the projects they belong to) or an
+ * appliance (credentials issued at registration; may only report about itself and read its scope).
+ *
+ * @param permissions "collection:operation" strings, "*:operation" for every collection
+ * @param allProjects a role grants every project (administrators)
+ * @param projects    project ids the user belongs to
+ * @param appliance   the appliance id when the caller is an appliance, else null
+ */
+public record Principal(String userId, String name, Set<String> permissions, boolean allProjects,
+        Set<String> projects, String appliance) {
+
+    public boolean can(String collection, Operation op) {
+        String o = op.json();
+        return permissions.contains(collection + ":" + o) || permissions.contains("*:" + o);
+    }
+
+    public boolean seesProject(String projectId) {
+        return allProjects || (projectId != null && projects.contains(projectId));
+    }
+}

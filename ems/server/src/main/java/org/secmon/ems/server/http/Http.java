@@ -1,0 +1,138 @@
+package org.secmon.ems.server.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaTypes;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import org.secmon.ems.api.Json;
+import org.secmon.ems.api.schema.FieldError;
+import org.secmon.ems.server.auth.Principal;
+
+/** JSON in and out, errors, and the request's principal. */
+public final class Http {
+    public static final HeaderName X_AUTH_TOKEN = HeaderNames.create("X-Auth-Token");
+    /** Largest request body accepted. */
+    public static final int MAX_BODY = 1 << 20;
+
+    private Http() {
+    }
+
+    public static JsonNode body(ServerRequest req) {
+        if (!req.content().hasEntity()) {
+            throw ApiException.badRequest("a JSON body is required");
+        }
+        byte[] bytes;
+        try (InputStream in = req.content().inputStream()) {
+            bytes = in.readNBytes(MAX_BODY + 1);
+        } catch (IOException e) {
+            throw ApiException.badRequest("cannot read the body: " + e.getMessage());
+        }
+        if (bytes.length > MAX_BODY) {
+            throw new ApiException(413, "too_large", "the body exceeds " + MAX_BODY + " bytes");
+        }
+        try {
+            JsonNode n = Json.mapper().readTree(bytes);
+            if (n == null || n.isMissingNode()) {
+                throw ApiException.badRequest("a JSON body is required");
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() + " column "
+                    + e.getLocation().getColumnNr() : ""));
+        } catch (IOException e) {
+            throw ApiException.badRequest("cannot read the body: " + e.getMessage());
+        }
+    }
+
+    public static void json(ServerResponse res, int status, JsonNode body) {
+        res.status(Status.create(status));
+        res.headers().contentType(HttpMediaTypes.JSON_UTF_8);
+        try {
+            res.send(Json.mapper().writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static void error(ServerResponse res, ApiException e) {
+        ObjectNode b = JsonNodeFactory.instance.objectNode();
+        b.put("error", e.code());
+        b.put("message", e.getMessage());
+        if (e.field() != null) {
+            b.put("field", e.field());
+        }
+        if (!e.errors().isEmpty()) {
+            ArrayNode errs = b.putArray("errors");
+            for (FieldError fe : e.errors()) {
+                errs.addObject().put("field", fe.field()).put("message", fe.message());
+            }
+        }
+        if (e.details() != null) {
+            b.set(e.detailsName(), e.details());
+        }
+        if (e.status() == 401) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "X-Auth-Token realm=\"secmon\"");
+        }
+        json(res, e.status(), b);
+    }
+
+    public static Principal principal(ServerRequest req) {
+        return req.context().get(Principal.class)
+                .orElseThrow(() -> ApiException.unauthorized("authentication required"));
+    }
+
+    public static String remote(ServerRequest req) {
+        java.net.SocketAddress a = req.remotePeer().address();
+        return a instanceof java.net.InetSocketAddress i ? i.getHostString() + ":" + i.getPort() : String.valueOf(a);
+    }
+
+    /** {@code If-Match: "12"} (or W/"12", or 12) as a version, null when absent. */
+    public static Long ifMatch(ServerRequest req) {
+        Optional<String> h = req.headers().first(HeaderNames.IF_MATCH);
+        if (h.isEmpty() || h.get().strip().equals("*")) {
+            return null;
+        }
+        String v = h.get().strip();
+        if (v.startsWith("W/")) {
+            v = v.substring(2);
+        }
+        v = v.replace("\"", "");
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("If-Match must be an ETag this EMS issued, e.g. \"42\", not " + h.get());
+        }
+    }
+
+    public static int intParam(ServerRequest req, String name, int def, int min, int max) {
+        var v = req.query().first(name);
+        if (v.isEmpty()) {
+            return def;
+        }
+        try {
+            int n = Integer.parseInt(v.get());
+            if (n < min || n > max) {
+                throw ApiException.badRequest(name + " must be between " + min + " and " + max + ", not " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(name + " must be an integer, not '" + v.get() + "'");
+        }
+    }
+
+    public static String etag(long version) {
+        return "\"" + version + "\"";
+    }
+}
