@@ -1,0 +1,94 @@
+package org.secmon.ems.server;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import io.helidon.webserver.WebServer;
+import org.secmon.ems.api.Json;
+import org.secmon.ems.server.store.EmbeddedStore;
+import org.secmon.ems.server.store.Store;
+
+/** An EMS on a free loopback port with a JSON HTTP client. */
+public final class EmsFixture implements AutoCloseable {
+    public static final String ADMIN_PASSWORD = "admin-password-1";
+
+    /** A response: status, parsed JSON body (missing when none), headers. */
+    public record Resp(int status, JsonNode json, HttpHeaders headers, String text) {
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + text;
+        }
+    }
+
+    public final Ems ems;
+    public final WebServer server;
+    public final String base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public EmsFixture(Store store) throws Exception {
+        ems = new Ems(store, Duration.ofHours(1));
+        ems.auth().bootstrap(ADMIN_PASSWORD, null);
+        server = Main.start(ems, "127.0.0.1", 0);
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    public static EmsFixture embedded(Path dir) throws Exception {
+        return new EmsFixture(new EmbeddedStore(dir.resolve("ems.mv"), false));
+    }
+
+    public String login(String name, String password) throws Exception {
+        Resp r = call("POST", "/api/v1/tokens", null, "{\"name\":\"" + name + "\",\"password\":\"" + password + "\"}");
+        if (r.status() != 201) {
+            throw new AssertionError("login " + name + ": " + r);
+        }
+        return r.json().path("token").asText();
+    }
+
+    public String admin() throws Exception {
+        return login("admin", ADMIN_PASSWORD);
+    }
+
+    public Resp call(String method, String path, String token, Object body, String... headers) throws Exception {
+        return call(base, http, method, path, token, body, headers);
+    }
+
+    public static Resp call(String base, HttpClient http, String method, String path, String token, Object body,
+            String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("X-Auth-Token", token);
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        String s = body == null ? null : body instanceof String str ? str : Json.mapper().writeValueAsString(body);
+        b.method(method, s == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(s));
+        if (s != null) {
+            b.header("Content-Type", "application/json");
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json = MissingNode.getInstance();
+        String text = r.body();
+        if (text != null && !text.isEmpty() && text.strip().startsWith("{")) {
+            json = Json.mapper().readTree(text);
+        }
+        return new Resp(r.statusCode(), json, r.headers(), text);
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        ems.close();
+    }
+}
