@@ -1,0 +1,122 @@
+package org.secmon.ems.server.store;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.secmon.dataplane.testdata.Tools;
+
+/**
+ * A real Consul agent on loopback with free ports: {@code -dev} (in memory) or a single-node server with a data
+ * directory that survives a restart. Stops only the process it started.
+ */
+public final class ConsulServer implements AutoCloseable {
+    private final Path binary;
+    private final Path dataDir;
+    private final Path log;
+    private final int[] ports = new int[4]; // http, serf lan, serf wan, server
+    private Process process;
+
+    private ConsulServer(Path dataDir) throws IOException {
+        this.binary = Tools.require("consul");
+        this.dataDir = dataDir;
+        this.log = Files.createTempFile("consul", ".log");
+        for (int i = 0; i < ports.length; i++) {
+            ports[i] = freePort();
+        }
+    }
+
+    /** An in-memory development agent. */
+    public static ConsulServer dev() throws Exception {
+        ConsulServer c = new ConsulServer(null);
+        c.start();
+        return c;
+    }
+
+    /** A single-node server keeping its data in {@code dataDir} across {@link #kill()} and {@link #start()}. */
+    public static ConsulServer persistent(Path dataDir) throws Exception {
+        ConsulServer c = new ConsulServer(dataDir);
+        c.start();
+        return c;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + ports[0];
+    }
+
+    public void start() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "agent", "-bind", "127.0.0.1", "-client",
+                "127.0.0.1", "-http-port", "" + ports[0], "-dns-port", "-1", "-grpc-port", "-1", "-serf-lan-port",
+                "" + ports[1], "-serf-wan-port", "" + ports[2], "-server-port", "" + ports[3], "-log-level", "warn"));
+        if (dataDir == null) {
+            cmd.add("-dev");
+        } else {
+            cmd.addAll(List.of("-server", "-bootstrap-expect", "1", "-data-dir", dataDir.toString(), "-node", "ems-test"));
+        }
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("consul exited: " + Files.readString(log));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/v1/status/leader"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && r.body().contains(":")) {
+                    // a leader exists; make sure KV writes are accepted
+                    HttpResponse<String> w = http.send(HttpRequest.newBuilder(URI.create(url() + "/v1/kv/ready-probe"))
+                            .PUT(HttpRequest.BodyPublishers.ofString("1")).timeout(Duration.ofSeconds(2)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (w.statusCode() == 200) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                // not up yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("consul did not elect a leader within 60 s: " + Files.readString(log));
+    }
+
+    /** SIGKILL: no goodbye to clients. */
+    public void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    kill();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        Files.deleteIfExists(log);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
