@@ -14,11 +14,54 @@ public final class Ems implements AutoCloseable {
     private final Entities entities;
     private final Auth auth;
     private final Metrics metrics = new Metrics();
+    private final Notifier notifier;
+    private final HealthChecker health;
+    private final java.util.concurrent.ScheduledExecutorService housekeeping;
+
+    /** Options of the appliance health checks. */
+    public record HealthOptions(Duration interval, int downAfter, int removeAfter) {
+        public static final HealthOptions DEFAULT = new HealthOptions(Duration.ofSeconds(30), 5, 0);
+    }
 
     public Ems(Store store, Duration tokenTtl) throws StoreException {
+        this(store, tokenTtl, HealthOptions.DEFAULT);
+    }
+
+    public Ems(Store store, Duration tokenTtl, HealthOptions healthOptions) throws StoreException {
         this.repository = new Repository(store);
         this.entities = new Entities(repository);
         this.auth = new Auth(repository, tokenTtl);
+        this.notifier = new Notifier(repository);
+        entities.listener(notifier::changed);
+        this.health = new HealthChecker(repository, notifier, healthOptions.interval(), healthOptions.downAfter(),
+                healthOptions.removeAfter());
+        metrics.gauge("secmon_ems_notifier_queue_depth", notifier::queueDepth);
+        metrics.gauge("secmon_ems_notifications_delivered_total", notifier::delivered);
+        metrics.gauge("secmon_ems_notification_failures_total", notifier::failures);
+        metrics.gauge("secmon_ems_store_revision", repository::revision);
+        for (org.secmon.ems.api.model.ApplianceStatus st : org.secmon.ems.api.model.ApplianceStatus.values()) {
+            metrics.gauge("secmon_ems_appliances_" + st.json(), () -> repository.list("appliances").stream()
+                    .filter(a -> a.json().path("status").asText().equals(st.json())).count());
+        }
+        housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("ems-housekeeping").factory());
+        housekeeping.scheduleWithFixedDelay(this::housekeeping, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
+    }
+
+    private void housekeeping() {
+        try {
+            auth.purgeExpired();
+        } catch (Exception e) {
+            System.getLogger(Ems.class.getName()).log(System.Logger.Level.WARNING, "token purge failed: " + e);
+        }
+    }
+
+    public Notifier notifier() {
+        return notifier;
+    }
+
+    public HealthChecker health() {
+        return health;
     }
 
     public Repository repository() {
@@ -39,6 +82,9 @@ public final class Ems implements AutoCloseable {
 
     @Override
     public void close() {
+        housekeeping.shutdownNow();
+        health.close();
+        notifier.close();
         repository.close();
     }
 }

@@ -14,6 +14,7 @@ import org.secmon.ems.api.model.Operation;
 import org.secmon.ems.api.model.ResourceKind;
 import org.secmon.ems.server.auth.Principal;
 import org.secmon.ems.server.http.ApiException;
+import org.secmon.ems.server.http.ApplianceService;
 import org.secmon.ems.server.http.AuditService;
 import org.secmon.ems.server.http.Http;
 import org.secmon.ems.server.http.OpenApi;
@@ -58,6 +59,18 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--token-ttl", description = "lifetime of login tokens, ISO-8601 (default ${DEFAULT-VALUE})")
     Duration tokenTtl = Duration.ofHours(8);
 
+    @Option(names = "--appliance-check-interval", description = "appliance health-check interval, ISO-8601 "
+            + "(default ${DEFAULT-VALUE})")
+    Duration checkInterval = Duration.ofSeconds(30);
+
+    @Option(names = "--appliance-down-after", description = "missed checks before an appliance is down (default "
+            + "${DEFAULT-VALUE})")
+    int downAfter = 5;
+
+    @Option(names = "--appliance-remove-after", description = "missed checks before an appliance is deregistered; "
+            + "0 = never (default ${DEFAULT-VALUE})")
+    int removeAfter = 0;
+
     @Option(names = "--admin-password-file", description = "first start: the admin password is read from this file "
             + "(or SECMON_ADMIN_PASSWORD; else one is generated and printed once)")
     Path adminPasswordFile;
@@ -80,7 +93,7 @@ public final class Main implements Callable<Integer> {
             System.err.println("secmon ems: " + e.getMessage());
             return 3;
         }
-        Ems ems = new Ems(s, tokenTtl);
+        Ems ems = new Ems(s, tokenTtl, new Ems.HealthOptions(checkInterval, downAfter, removeAfter));
         String generated = ems.auth().bootstrap(System.getenv("SECMON_ADMIN_PASSWORD"), adminPasswordFile);
         if (generated != null) {
             System.out.println("First start: created user 'admin' with password: " + generated);
@@ -133,6 +146,7 @@ public final class Main implements Callable<Integer> {
                 ems.metrics().request(req.prologue().method().text(), res.status().code(), System.nanoTime() - t0);
             }
         });
+        r.register("/api/v1/appliances", new ApplianceService(ems.entities(), ems.auth(), ems.notifier()));
         for (ResourceKind k : ResourceKind.ALL) {
             r.register("/api/v1/" + k.collection(), new ResourceService(k, ems.entities()));
         }

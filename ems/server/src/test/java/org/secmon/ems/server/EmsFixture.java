@@ -37,7 +37,11 @@ public final class EmsFixture implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public EmsFixture(Store store) throws Exception {
-        ems = new Ems(store, Duration.ofHours(1));
+        this(store, Ems.HealthOptions.DEFAULT);
+    }
+
+    public EmsFixture(Store store, Ems.HealthOptions health) throws Exception {
+        ems = new Ems(store, Duration.ofHours(1), health);
         ems.auth().bootstrap(ADMIN_PASSWORD, null);
         server = Main.start(ems, "127.0.0.1", 0);
         base = "http://127.0.0.1:" + server.port();

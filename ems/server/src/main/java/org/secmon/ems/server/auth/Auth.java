@@ -91,11 +91,51 @@ public final class Auth {
         if (exp.isBefore(Instant.now())) {
             throw ApiException.unauthorized("token expired at " + exp + "; log in again");
         }
+        if (t.json().has("appliance")) {
+            Doc a = repo.get("appliances", t.json().path("appliance").asText());
+            if (a == null) {
+                throw ApiException.unauthorized("the appliance of this token is no longer registered");
+            }
+            return appliancePrincipal(a);
+        }
         Doc user = repo.get("users", t.json().path("user").asText());
         if (user == null || !user.json().path("enabled").asBoolean(true)) {
             throw ApiException.unauthorized("the token's user no longer exists or is disabled");
         }
         return principal(user);
+    }
+
+    /**
+     * An appliance sees the configuration of its own scope and may report about itself (checked by the registry);
+     * it can change nothing.
+     */
+    public Principal appliancePrincipal(Doc appliance) {
+        Set<String> perms = new HashSet<>();
+        for (ResourceKind k : ResourceKind.ALL) {
+            if (!k.adminOnly()) {
+                perms.add(k.collection() + ":" + Operation.VIEW.json());
+            }
+        }
+        Doc scope = repo.get("scopes", appliance.json().path("scope").asText());
+        String project = scope == null ? null : scope.json().path("project").asText(null);
+        return new Principal(appliance.id(), "appliance:" + appliance.json().path("name").asText(), Set.copyOf(perms),
+                false, project == null ? Set.of() : Set.of(project), appliance.id());
+    }
+
+    /** Issues a non-expiring token for an appliance (stored as its hash), replacing its previous ones. */
+    public String issueApplianceToken(Repository.Changes changes, String applianceId) {
+        for (Doc t : repo.list(TOKENS)) {
+            if (applianceId.equals(t.json().path("appliance").asText(null))) {
+                changes.delete(TOKENS, t.id());
+            }
+        }
+        String token = Passwords.randomSecret(32);
+        ObjectNode t = JsonNodeFactory.instance.objectNode();
+        t.put("appliance", applianceId);
+        t.put("expires_at", Instant.parse("9999-12-31T00:00:00Z").toString());
+        t.put("created_at", Instant.now().toString());
+        changes.put(TOKENS, Passwords.sha256(token), t);
+        return token;
     }
 
     /** The user's permissions (union of their roles) and projects. */

@@ -192,9 +192,9 @@ public final class Entities {
                 touchScope(changes, kind, current.json(), id);
             }
             audit(changes, p, "delete", kind, id, current.json().path("name").asText(null), remote);
-            return id;
+            return kind == ResourceKind.SCOPES ? id : current.json().path("scope").asText(null);
         });
-        listener.changed(kind, id, null, "delete", r.revision());
+        listener.changed(kind, id, r.value(), "delete", r.revision());
     }
 
     private Written written(ResourceKind kind, Repository.Result<String> r) {
@@ -328,7 +328,7 @@ public final class Entities {
         ResourceKind k = ResourceKind.of(target);
         String where = k != null && k.scoped() && scopeId != null
                 ? " in scope '" + repo.get("scopes", scopeId).json().path("name").asText() + "'" : "";
-        return "no " + (k == null ? target : k.singular()) + " '" + value + "'" + where;
+        return "no " + (k == null ? target : k.singular().replace('_', ' ')) + " '" + value + "'" + where;
     }
 
     /** By id, or by name (within the scope for scoped kinds); only what the principal may see. */

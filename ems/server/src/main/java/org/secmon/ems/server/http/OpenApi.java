@@ -68,6 +68,7 @@ public final class OpenApi {
         }
         tokens(paths);
         audit(paths);
+        registry(paths);
         ObjectNode openapi = paths.putObject("/api/v1/openapi.yaml").putObject("get");
         openapi.put("summary", "this document").put("operationId", "openapi");
         openapi.putArray("tags").add("meta");
@@ -230,6 +231,36 @@ public final class OpenApi {
         d.putArray("tags").add("tokens");
         d.putObject("responses").putObject("204").put("description", "revoked");
         d.with("responses").set("401", ref("Error", "not authenticated"));
+    }
+
+    private static void registry(ObjectNode paths) {
+        ObjectNode reg = paths.putObject("/api/v1/appliances/register").putObject("post");
+        reg.put("summary", "register an appliance (or re-register: same scope and name) and issue its credentials")
+                .put("operationId", "register_appliance");
+        reg.putArray("tags").add("appliances");
+        body(reg, "Appliance");
+        ObjectNode rr = responses(reg);
+        rr.set("201", ref("Appliance", "registered; 'credentials' (token, notification_token) appear only here"));
+        rr.set("200", ref("Appliance", "re-registered; new credentials"));
+        writeErrors(rr);
+        ObjectNode rep = paths.putObject("/api/v1/appliances/{id}/report");
+        rep.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
+                .putObject("schema").put("type", "string");
+        ObjectNode post = rep.putObject("post");
+        post.put("summary", "an appliance reports its applied configuration version and capabilities")
+                .put("operationId", "report_appliance");
+        post.putArray("tags").add("appliances");
+        ObjectNode report = F.objectNode().put("type", "object");
+        report.putObject("properties").putObject("applied_version").put("type", "integer");
+        report.with("properties").putObject("capabilities").put("type", "object")
+                .putObject("additionalProperties").put("type", "string");
+        report.with("properties").putObject("counters").put("type", "object");
+        post.putObject("requestBody").put("required", true).putObject("content").putObject("application/json")
+                .set("schema", report);
+        ObjectNode pr = responses(post);
+        pr.set("200", ref("Appliance", "the appliance as recorded"));
+        pr.set("404", ref("Error", "no such appliance"));
+        pr.set("422", ref("Error", "invalid report field"));
     }
 
     private static void audit(ObjectNode paths) {

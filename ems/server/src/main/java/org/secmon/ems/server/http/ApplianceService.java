@@ -1,0 +1,167 @@
+package org.secmon.ems.server.http;
+
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import org.secmon.ems.api.model.ApplianceStatus;
+import org.secmon.ems.api.model.Operation;
+import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.server.Notifier;
+import org.secmon.ems.server.auth.Auth;
+import org.secmon.ems.server.auth.Passwords;
+import org.secmon.ems.server.auth.Principal;
+import org.secmon.ems.server.store.Repository;
+import org.secmon.ems.server.store.Repository.Doc;
+
+/**
+ * The appliance registry (the original's secmondetails), next to the generic CRUD of {@code /api/v1/appliances}:
+ * <ul>
+ * <li>{@code POST /api/v1/appliances/register} (a user with appliances:add): creates the appliance, or updates the
+ * one with the same name in the scope, and issues its credentials, shown only in this answer: {@code token}
+ * (X-Auth-Token for the appliance's own calls) and {@code notification_token} (sent by the EMS with every
+ * notification so that the agent can tell the EMS from anyone else).</li>
+ * <li>{@code POST /api/v1/appliances/{id}/report} (the appliance itself, or a user with appliances:change): applied
+ * configuration version and capabilities (plugins and versions).</li>
+ * </ul>
+ */
+public final class ApplianceService implements HttpService {
+    private static final ResourceKind KIND = ResourceKind.APPLIANCES;
+
+    private final Entities entities;
+    private final Auth auth;
+    private final Notifier notifier;
+    private final Repository repo;
+
+    public ApplianceService(Entities entities, Auth auth, Notifier notifier) {
+        this.entities = entities;
+        this.auth = auth;
+        this.notifier = notifier;
+        this.repo = entities.repository();
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/register", this::registerHandler)
+                .post("/{id}/report", this::reportHandler);
+    }
+
+    private void registerHandler(ServerRequest req, ServerResponse res) throws Exception {
+        Principal p = Http.principal(req);
+        JsonNode in = Http.body(req);
+        if (!(in instanceof ObjectNode body)) {
+            throw ApiException.badRequest("the body must be a JSON object");
+        }
+        ObjectNode entity = body.deepCopy();
+        JsonNode caps = entity.remove("capabilities");
+        if (caps != null && !caps.isObject()) {
+            throw ApiException.invalid("capabilities", "must be an object of plugin id to version");
+        }
+        // validation, permissions and name resolution as for any create or update
+        Doc existing = null;
+        String scope = entity.path("scope").asText(null);
+        String name = entity.path("name").asText(null);
+        for (Doc a : repo.list("appliances")) {
+            Doc s = repo.get("scopes", a.json().path("scope").asText());
+            boolean sameScope = scope != null && (a.json().path("scope").asText().equals(scope)
+                    || (s != null && scope.equals(s.json().path("name").asText())));
+            if (sameScope && name != null && name.equals(a.json().path("name").asText())) {
+                existing = a;
+            }
+        }
+        Entities.Written w = existing == null
+                ? entities.create(p, KIND, entity, Http.remote(req))
+                : entities.replace(p, KIND, existing.id(), entity, null, true, Http.remote(req));
+        String id = w.id();
+        String[] tokens = new String[2];
+        repo.write(changes -> {
+            Doc d = repo.get("appliances", id);
+            ObjectNode o = d.json().deepCopy();
+            if (caps != null) {
+                o.set("capabilities", caps);
+            }
+            o.put("status", ApplianceStatus.REGISTERED.json());
+            tokens[1] = Passwords.randomSecret(32);
+            o.put("_notification_token", tokens[1]);
+            changes.put("appliances", id, o);
+            tokens[0] = auth.issueApplianceToken(changes, id);
+            return null;
+        });
+        ObjectNode out = entities.render(KIND, repo.get("appliances", id));
+        ObjectNode creds = out.putObject("credentials");
+        creds.put("token", tokens[0]);
+        creds.put("notification_token", tokens[1]);
+        notifier.fullResync(id, repo.revision());
+        Http.json(res, existing == null ? 201 : 200, out);
+    }
+
+    private void reportHandler(ServerRequest req, ServerResponse res) throws Exception {
+        Principal p = Http.principal(req);
+        String id = req.path().pathParameters().get("id");
+        boolean self = id.equals(p.appliance());
+        if (!self && !p.can(KIND.collection(), Operation.CHANGE)) {
+            throw ApiException.forbidden(p.name() + " may only report about itself");
+        }
+        JsonNode body = Http.body(req);
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("applied_version") && !f.equals("capabilities") && !f.equals("counters")) {
+                throw ApiException.invalid(f, "is not a report field; fields: applied_version, capabilities, counters");
+            }
+        }
+        JsonNode applied = body.get("applied_version");
+        if (applied != null && !applied.canConvertToLong()) {
+            throw ApiException.invalid("applied_version", "must be an integer");
+        }
+        JsonNode caps = body.get("capabilities");
+        if (caps != null && !caps.isObject()) {
+            throw ApiException.invalid("capabilities", "must be an object of plugin id to version");
+        }
+        repo.sync();
+        Doc current = repo.get("appliances", id);
+        if (current == null || !entities.isVisible(p, KIND, current)) {
+            throw ApiException.notFound("no appliance with id '" + id + "'");
+        }
+        repo.write(changes -> {
+            Doc d = repo.get("appliances", id);
+            if (d == null) {
+                throw ApiException.notFound("no appliance with id '" + id + "'");
+            }
+            ObjectNode o = d.json().deepCopy();
+            if (applied != null) {
+                o.put("applied_version", applied.asLong());
+            }
+            if (caps != null) {
+                o.set("capabilities", caps);
+            }
+            o.put("status", ApplianceStatus.UP.json());
+            o.put("last_seen", Instant.now().toString());
+            if (body.has("counters")) {
+                o.set("_counters", body.get("counters"));
+            }
+            changes.put("appliances", id, o);
+            return null;
+        });
+        Http.json(res, 200, entities.render(KIND, repo.get("appliances", id)));
+    }
+
+    /** Read-only fields the registry maintains; never accepted from clients. */
+    static final Map<String, Boolean> MAINTAINED = Map.of("status", true, "applied_version", true,
+            "capabilities", true, "last_seen", true);
+
+    static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
+    static ObjectNode object() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+}

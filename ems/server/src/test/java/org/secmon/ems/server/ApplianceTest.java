@@ -1,0 +1,190 @@
+package org.secmon.ems.server;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secmon.ems.api.Json;
+import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.server.EmsFixture.Resp;
+import org.secmon.ems.server.store.EmbeddedStore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Registration, appliance credentials, reports, notifications to a (simulated) appliance, health checks. */
+class ApplianceTest {
+
+    /** A simulated appliance: notification endpoint and /health on a fixed loopback port. */
+    static final class FakeAppliance implements AutoCloseable {
+        final List<JsonNode> notifications = new CopyOnWriteArrayList<>();
+        final List<String> tokens = new CopyOnWriteArrayList<>();
+        final HttpServer server;
+
+        FakeAppliance(int port) throws IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+            server.createContext("/notify", ex -> {
+                notifications.add(Json.mapper().readTree(ex.getRequestBody().readAllBytes()));
+                tokens.add(ex.getRequestHeaders().getFirst("X-SecMon-Notification-Token"));
+                ex.sendResponseHeaders(204, -1);
+                ex.close();
+            });
+            server.createContext("/health", ex -> {
+                ex.sendResponseHeaders(200, -1);
+                ex.close();
+            });
+            server.start();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    static void await(String what, BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void registerReportNotifyAndHealthCheck(@TempDir Path dir) throws Exception {
+        Ems.HealthOptions fast = new Ems.HealthOptions(Duration.ofMillis(100), 5, 0);
+        try (EmsFixture ems = new EmsFixture(new EmbeddedStore(dir.resolve("ems.mv"), false), fast)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "p"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "s"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "other"));
+            Samples.fixture(ems, admin, "s");
+            int port = freePort();
+            ObjectNode reg = (ObjectNode) Json.mapper().readTree("{\"scope\":\"s\",\"name\":\"app1\","
+                    + "\"addresses\":[\"127.0.0.1\"],\"notification_url\":\"http://127.0.0.1:" + port + "/notify\","
+                    + "\"capabilities\":{\"netflow\":\"0.1.0\"}}");
+
+            // the appliance is down while it registers and while the operator changes its scope
+            Resp r = ems.call("POST", "/api/v1/appliances/register", admin, reg);
+            assertEquals(201, r.status(), r.toString());
+            String id = r.json().path("id").asText();
+            String token = r.json().path("credentials").path("token").asText();
+            String notificationToken = r.json().path("credentials").path("notification_token").asText();
+            assertEquals("0.1.0", r.json().path("capabilities").path("netflow").asText());
+            Resp read = ems.call("GET", "/api/v1/appliances/" + id, admin, null);
+            assertFalse(read.text().contains(token) || read.text().contains(notificationToken),
+                    "credentials are shown only at registration");
+            assertFalse(read.text().contains("credentials"));
+
+            ObjectNode rule = Samples.body(ResourceKind.RULES, "s", null, "new-rule");
+            String ruleId = Samples.post(ems, admin, "rules", rule);
+            Samples.post(ems, admin, "classification_objects", Samples.body(ResourceKind.CLASSIFICATION_OBJECTS, "other", null, "x"));
+
+            // it comes back: it gets the change (after the registration's full resync), with its token
+            try (FakeAppliance app = new FakeAppliance(port)) {
+                await("the rule change", () -> app.notifications.stream().anyMatch(n ->
+                        n.path("changes").toString().contains(ruleId)
+                                || n.path("full_resync").asBoolean()));
+                await("queue drained", () -> ems.ems.notifier().queueDepth() == 0);
+                assertTrue(app.tokens.stream().allMatch(notificationToken::equals), app.tokens.toString());
+                int before = app.notifications.size();
+                // another change in its scope: exactly that change; a change in another scope: nothing
+                Samples.post(ems, admin, "classification_objects", Samples.body(ResourceKind.CLASSIFICATION_OBJECTS, "other", null, "y"));
+                String co = Samples.post(ems, admin, "classification_objects",
+                        Samples.body(ResourceKind.CLASSIFICATION_OBJECTS, "s", null, "co-notified"));
+                await("the classification object change", () -> app.notifications.size() > before);
+                JsonNode last = app.notifications.get(app.notifications.size() - 1);
+                assertEquals(1, last.path("changes").size(), last.toString());
+                assertEquals(co, last.path("changes").path(0).path("id").asText());
+                assertEquals("classification_objects", last.path("changes").path(0).path("table").asText());
+
+                // the appliance's own token: reads its scope, reports, changes nothing
+                Resp rules = ems.call("GET", "/api/v1/rules?scope=s", token, null);
+                assertEquals(200, rules.status());
+                assertEquals(0, ems.call("GET", "/api/v1/rules?scope=other", token, null).json().path("total").asInt());
+                assertEquals(403, ems.call("POST", "/api/v1/rules", token, rule).status());
+                long desired = ems.call("GET", "/api/v1/appliances/" + id, admin, null).json()
+                        .path("desired_version").asLong();
+                Resp rep = ems.call("POST", "/api/v1/appliances/" + id + "/report", token,
+                        "{\"applied_version\":" + desired + ",\"capabilities\":{\"netflow\":\"0.2.0\"}}");
+                assertEquals(200, rep.status(), rep.toString());
+                assertEquals(desired, rep.json().path("applied_version").asLong());
+                assertEquals("up", rep.json().path("status").asText());
+                assertEquals(422, ems.call("POST", "/api/v1/appliances/" + id + "/report", token,
+                        "{\"status\":\"up\"}").status());
+                await("health UP", () -> status(ems, admin, id).equals("up"));
+            }
+            // gone: DOWN after 5 missed checks
+            await("health DOWN", () -> status(ems, admin, id).equals("down"));
+            // re-registration rotates credentials
+            Resp again = ems.call("POST", "/api/v1/appliances/register", admin, reg);
+            assertEquals(200, again.status(), again.toString());
+            assertEquals(id, again.json().path("id").asText());
+            assertEquals(401, ems.call("GET", "/api/v1/rules", token, null).status(), "old token revoked");
+            String metrics = ems.call("GET", "/metrics", admin, null).text();
+            assertTrue(metrics.contains("secmon_ems_notifications_delivered_total"), metrics);
+        }
+    }
+
+    private static String status(EmsFixture ems, String admin, String id) {
+        try {
+            return ems.call("GET", "/api/v1/appliances/" + id, admin, null).json().path("status").asText();
+        } catch (Exception e) {
+            return "error";
+        }
+    }
+
+    @Test
+    void aNotificationTargetThatIsDownGetsTheChangeOnceItIsBack(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "p"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "s"));
+            int port = freePort();
+            Resp r = ems.call("POST", "/api/v1/appliances/register", admin, "{\"scope\":\"s\",\"name\":\"a\","
+                    + "\"notification_url\":\"http://127.0.0.1:" + port + "/notify\"}");
+            assertEquals(201, r.status(), r.toString());
+            try (FakeAppliance app = new FakeAppliance(port)) {
+                await("registration resync", () -> app.notifications.stream()
+                        .anyMatch(n -> n.path("full_resync").asBoolean()));
+                await("queue drained", () -> ems.ems.notifier().queueDepth() == 0);
+            }
+            // down: changes queue up (coalesced per entity), the API does not wait
+            long t0 = System.nanoTime();
+            String co = Samples.post(ems, admin, "classification_objects",
+                    Samples.body(ResourceKind.CLASSIFICATION_OBJECTS, "s", null, "while-down"));
+            assertEquals(200, ems.call("PATCH", "/api/v1/classification_objects/" + co, admin,
+                    "{\"dst_port\":\"443\"}").status());
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "API not blocked by the notifier");
+            await("failed deliveries", () -> ems.ems.notifier().failures() > 0);
+            assertEquals(1, ems.ems.notifier().queueDepth(), "two changes of one entity coalesce");
+            try (FakeAppliance back = new FakeAppliance(port)) {
+                await("the change after the outage", () -> !back.notifications.isEmpty());
+                JsonNode n = back.notifications.get(0);
+                assertFalse(n.path("full_resync").asBoolean(), n.toString());
+                assertEquals(co, n.path("changes").path(0).path("id").asText(), n.toString());
+                await("queue drained", () -> ems.ems.notifier().queueDepth() == 0);
+            }
+        }
+    }
+}
