@@ -48,12 +48,35 @@ public final class Ems implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(this::housekeeping, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
     }
 
+    /** Audit records kept (oldest removed first, by the housekeeping task). */
+    public static final int AUDIT_RETENTION = Integer.getInteger("secmon.ems.audit.retention", 100_000);
+
     private void housekeeping() {
         try {
             auth.purgeExpired();
+            pruneAudit(AUDIT_RETENTION);
         } catch (Exception e) {
-            System.getLogger(Ems.class.getName()).log(System.Logger.Level.WARNING, "token purge failed: " + e);
+            System.getLogger(Ems.class.getName()).log(System.Logger.Level.WARNING, "housekeeping failed: " + e);
         }
+    }
+
+    /** Deletes the oldest audit records beyond {@code keep}, in batches a Consul transaction accepts. */
+    public int pruneAudit(int keep) throws StoreException {
+        int removed = 0;
+        while (repository.count(Entities.AUDIT) > keep) {
+            java.util.List<String> oldest = repository.list(Entities.AUDIT).stream().map(Repository.Doc::id).sorted()
+                    .limit(Math.min(50, repository.count(Entities.AUDIT) - keep)).toList();
+            repository.write(changes -> {
+                for (String id : oldest) {
+                    if (repository.get(Entities.AUDIT, id) != null) {
+                        changes.delete(Entities.AUDIT, id);
+                    }
+                }
+                return null;
+            });
+            removed += oldest.size();
+        }
+        return removed;
     }
 
     public Notifier notifier() {

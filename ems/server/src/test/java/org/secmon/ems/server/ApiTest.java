@@ -274,6 +274,22 @@ class ApiTest {
     }
 
     @Test
+    void auditRetentionRemovesTheOldestFirst(@TempDir Path dir) throws Exception {
+        try (EmsFixture other = EmsFixture.embedded(dir)) {
+            String t = other.admin();
+            for (int i = 0; i < 70; i++) {
+                Samples.post(other, t, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "r" + i));
+            }
+            int before = other.ems.repository().count("audit");
+            assertTrue(before >= 72, "bootstrap, login, 70 adds: " + before);
+            assertEquals(before - 10, other.ems.pruneAudit(10));
+            JsonNode items = other.call("GET", "/api/v1/audit?limit=1000", t, null).json().path("items");
+            assertEquals(10, items.size());
+            assertEquals("r69", items.path(0).path("name").asText(), "the newest kept");
+        }
+    }
+
+    @Test
     void loginLogoutAndWrongPasswords() throws Exception {
         Resp wrong = ems.call("POST", "/api/v1/tokens", null, "{\"name\":\"admin\",\"password\":\"nope\"}");
         assertEquals(401, wrong.status());
