@@ -63,13 +63,13 @@ public final class Ems implements AutoCloseable {
     /** Deletes the oldest audit records beyond {@code keep}, in batches a Consul transaction accepts. */
     public int pruneAudit(int keep) throws StoreException {
         int removed = 0;
-        while (repository.count(Entities.AUDIT) > keep) {
-            java.util.List<String> oldest = repository.list(Entities.AUDIT).stream().map(Repository.Doc::id).sorted()
-                    .limit(Math.min(50, repository.count(Entities.AUDIT) - keep)).toList();
+        while (repository.count(Audit.TABLE) > keep) {
+            java.util.List<String> oldest = repository.list(Audit.TABLE).stream().map(Repository.Doc::id).sorted()
+                    .limit(Math.min(50, repository.count(Audit.TABLE) - keep)).toList();
             repository.write(changes -> {
                 for (String id : oldest) {
-                    if (repository.get(Entities.AUDIT, id) != null) {
-                        changes.delete(Entities.AUDIT, id);
+                    if (repository.get(Audit.TABLE, id) != null) {
+                        changes.delete(Audit.TABLE, id);
                     }
                 }
                 return null;

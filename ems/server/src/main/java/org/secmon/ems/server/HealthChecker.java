@@ -44,10 +44,6 @@ public final class HealthChecker implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::checkAll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    public int misses(String applianceId) {
-        return misses.getOrDefault(applianceId, 0);
-    }
-
     void checkAll() {
         try {
             for (Doc a : repo.list("appliances")) {

@@ -2,7 +2,6 @@ package org.secmon.ems.server;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -64,11 +63,6 @@ class ApplianceTest {
         }
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Test
     void registerReportNotifyAndHealthCheck(@TempDir Path dir) throws Exception {
@@ -79,7 +73,7 @@ class ApplianceTest {
             Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "s"));
             Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "other"));
             Samples.fixture(ems, admin, "s");
-            int port = freePort();
+            int port = EmsFixture.freePort();
             ObjectNode reg = (ObjectNode) Json.mapper().readTree("{\"scope\":\"s\",\"name\":\"app1\","
                     + "\"addresses\":[\"127.0.0.1\"],\"notification_url\":\"http://127.0.0.1:" + port + "/notify\","
                     + "\"capabilities\":{\"netflow\":\"0.1.0\"}}");
@@ -160,7 +154,7 @@ class ApplianceTest {
             String admin = ems.admin();
             Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "p"));
             Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "s"));
-            int port = freePort();
+            int port = EmsFixture.freePort();
             Resp r = ems.call("POST", "/api/v1/appliances/register", admin, "{\"scope\":\"s\",\"name\":\"a\","
                     + "\"notification_url\":\"http://127.0.0.1:" + port + "/notify\"}");
             assertEquals(201, r.status(), r.toString());

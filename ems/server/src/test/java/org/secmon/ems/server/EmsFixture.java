@@ -47,6 +47,13 @@ public final class EmsFixture implements AutoCloseable {
         base = "http://127.0.0.1:" + server.port();
     }
 
+    /** A TCP port free on loopback right now. */
+    public static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     public static EmsFixture embedded(Path dir) throws Exception {
         return new EmsFixture(new EmbeddedStore(dir.resolve("ems.mv"), false));
     }

@@ -1,7 +1,6 @@
 package org.secmon.ems.server;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,7 +93,7 @@ class FaultTest {
 
     /** Writes from several clients, SIGKILL the EMS mid-stream, restart it, and find every 201. */
     private static void killAndRestart(List<String> storeArgs) throws Exception {
-        int port = freePort();
+        int port = EmsFixture.freePort();
         String base = "http://127.0.0.1:" + port;
         Process ems = startEms(port, storeArgs);
         List<String> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -181,9 +180,4 @@ class FaultTest {
         return EmsFixture.call(base, HTTP, method, path, token, body);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

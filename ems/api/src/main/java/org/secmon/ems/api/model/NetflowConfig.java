@@ -1,6 +1,5 @@
 package org.secmon.ems.api.model;
 
-import org.secmon.ems.api.schema.Errors;
 import org.secmon.ems.api.schema.Doc;
 import org.secmon.ems.api.schema.Format;
 import org.secmon.ems.api.schema.Formats.Kind;
@@ -31,12 +30,5 @@ public record NetflowConfig(
         templateRefreshSeconds = templateRefreshSeconds == null ? 600 : templateRefreshSeconds;
         maxFlows = maxFlows == null ? 2_000_000 : maxFlows;
         exportVersion = exportVersion == null ? NetflowVersion.V9 : exportVersion;
-    }
-
-    @Override
-    public void validate(Errors errors) {
-        if (activeTimeout != null && inactiveTimeout != null && activeTimeout < 1) {
-            errors.add("active_timeout", "must be at least 1 second");
-        }
     }
 }

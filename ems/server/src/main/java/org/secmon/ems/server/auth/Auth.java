@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.secmon.ems.api.model.Operation;
 import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.server.Audit;
 import org.secmon.ems.server.http.ApiException;
 import org.secmon.ems.server.store.Repository;
 import org.secmon.ems.server.store.Repository.Doc;
@@ -59,7 +60,7 @@ public final class Auth {
             t.put("created_at", Instant.now().toString());
             t.put("remote", remote);
             changes.put(TOKENS, Passwords.sha256(token), t);
-            changes.put("audit", auditId(), audit(p.name(), "login", remote));
+            Audit.record(changes, p.name(), "login", null, null, null, remote);
             return null;
         });
         return new Login(token, expires, p);
@@ -70,7 +71,7 @@ public final class Auth {
         repo.write(changes -> {
             if (repo.get(TOKENS, key) != null) {
                 changes.delete(TOKENS, key);
-                changes.put("audit", auditId(), audit(p.name(), "logout", remote));
+                Audit.record(changes, p.name(), "logout", null, null, null, remote);
             }
             return null;
         });
@@ -271,25 +272,10 @@ public final class Auth {
             admin.put("enabled", true);
             admin.put("_password_hash", Passwords.hash(pw));
             changes.put("users", java.util.UUID.randomUUID().toString(), admin);
-            changes.put("audit", auditId(), audit("system", "bootstrap", null));
+            Audit.record(changes, "system", "bootstrap", null, null, null, null);
             return null;
         });
         return generated ? password : null;
-    }
-
-    private static ObjectNode audit(String user, String op, String remote) {
-        ObjectNode a = JsonNodeFactory.instance.objectNode();
-        a.put("time", Instant.now().toString());
-        a.put("user", user);
-        a.put("operation", op);
-        if (remote != null) {
-            a.put("remote", remote);
-        }
-        return a;
-    }
-
-    private static String auditId() {
-        return String.format("%013d-%s", System.currentTimeMillis(), java.util.UUID.randomUUID().toString().substring(0, 8));
     }
 
     private static final String DUMMY_HASH = Passwords.hash("not a password of anyone");

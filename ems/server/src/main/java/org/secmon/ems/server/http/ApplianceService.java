@@ -2,11 +2,8 @@ package org.secmon.ems.server.http;
 
 import java.time.Instant;
 import java.util.Iterator;
-import java.util.Map;
-import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -151,17 +148,5 @@ public final class ApplianceService implements HttpService {
             return null;
         });
         Http.json(res, 200, entities.render(KIND, repo.get("appliances", id)));
-    }
-
-    /** Read-only fields the registry maintains; never accepted from clients. */
-    static final Map<String, Boolean> MAINTAINED = Map.of("status", true, "applied_version", true,
-            "capabilities", true, "last_seen", true);
-
-    static String newId() {
-        return UUID.randomUUID().toString();
-    }
-
-    static ObjectNode object() {
-        return JsonNodeFactory.instance.objectNode();
     }
 }

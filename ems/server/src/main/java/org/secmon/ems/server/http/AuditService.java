@@ -12,6 +12,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import org.secmon.ems.api.model.Operation;
+import org.secmon.ems.server.Audit;
 import org.secmon.ems.server.auth.Principal;
 import org.secmon.ems.server.store.Repository;
 import org.secmon.ems.server.store.Repository.Doc;
@@ -45,7 +46,7 @@ public final class AuditService implements HttpService {
         int offset = Http.intParam(req, "offset", 0, 0, Integer.MAX_VALUE);
         repo.sync();
         List<Doc> docs = new ArrayList<>();
-        for (Doc d : repo.list("audit")) {
+        for (Doc d : repo.list(Audit.TABLE)) {
             boolean ok = true;
             for (String f : FILTERS) {
                 var v = req.query().first(f);

@@ -1,6 +1,5 @@
 package org.secmon.ems.server.http;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,7 +19,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.model.Association;
-import org.secmon.ems.api.model.Collector;
 import org.secmon.ems.api.model.CollectorSet;
 import org.secmon.ems.api.model.CollectorType;
 import org.secmon.ems.api.model.Entity;
@@ -30,6 +28,7 @@ import org.secmon.ems.api.model.User;
 import org.secmon.ems.api.schema.Errors;
 import org.secmon.ems.api.schema.FieldError;
 import org.secmon.ems.api.schema.Validator;
+import org.secmon.ems.server.Audit;
 import org.secmon.ems.server.auth.Passwords;
 import org.secmon.ems.server.auth.Principal;
 import org.secmon.ems.server.store.Repository;
@@ -45,7 +44,6 @@ import org.secmon.ems.server.store.StoreException;
 public final class Entities {
     /** Table whose documents' versions are the per-scope configuration versions. */
     public static final String SCOPE_VERSIONS = "scope_versions";
-    public static final String AUDIT = "audit";
     /** Server-private fields (never rendered) start with this. */
     public static final String PRIVATE = "_";
 
@@ -103,7 +101,7 @@ public final class Entities {
         }
         Map<String, String> resolved = new HashMap<>(filters);
         if (kind.scoped() && filters.containsKey("scope")) {
-            Doc scope = findScope(filters.get("scope"));
+            Doc scope = resolve(p, "scopes", filters.get("scope"), null);
             resolved.put("scope", scope == null ? "\u0000none" : scope.id());
         }
         List<Doc> docs = new ArrayList<>();
@@ -140,7 +138,7 @@ public final class Entities {
             ObjectNode stored = prepare(p, kind, in, null, id);
             changes.put(kind.collection(), id, stored);
             touchScope(changes, kind, stored, id);
-            audit(changes, p, "add", kind, id, stored.path("name").asText(null), remote);
+            Audit.record(changes, p.name(), "add", kind, id, stored.path("name").asText(null), remote);
             return id;
         });
         return written(kind, r);
@@ -168,7 +166,7 @@ public final class Entities {
             }
             changes.put(kind.collection(), id, stored);
             touchScope(changes, kind, stored, id);
-            audit(changes, p, "change", kind, id, stored.path("name").asText(null), remote);
+            Audit.record(changes, p.name(), "change", kind, id, stored.path("name").asText(null), remote);
             return id;
         });
         return written(kind, r);
@@ -191,7 +189,7 @@ public final class Entities {
             } else {
                 touchScope(changes, kind, current.json(), id);
             }
-            audit(changes, p, "delete", kind, id, current.json().path("name").asText(null), remote);
+            Audit.record(changes, p.name(), "delete", kind, id, current.json().path("name").asText(null), remote);
             return kind == ResourceKind.SCOPES ? id : current.json().path("scope").asText(null);
         });
         listener.changed(kind, id, r.value(), "delete", r.revision());
@@ -356,19 +354,6 @@ public final class Entities {
         return d;
     }
 
-    private Doc findScope(String idOrName) {
-        Doc d = repo.get("scopes", idOrName);
-        if (d != null) {
-            return d;
-        }
-        for (Doc c : repo.list("scopes")) {
-            if (idOrName.equals(c.json().path("name").asText())) {
-                return c;
-            }
-        }
-        return null;
-    }
-
     private static Entity toRecord(ResourceKind kind, ObjectNode in) {
         try {
             return Json.mapper().treeToValue(in, kind.type());
@@ -480,10 +465,6 @@ public final class Entities {
                 errors.add("monitor", "only NetFlow associations have a monitor");
             }
         }
-        if (e instanceof Collector c && c.type() != null && c.encapsulation() != null
-                && c.type() != CollectorType.RAWFORWARD) {
-            errors.add("encapsulation", "only rawforward collectors have an encapsulation");
-        }
     }
 
     private void unique(ResourceKind kind, ObjectNode stored, String id) {
@@ -565,32 +546,6 @@ public final class Entities {
             v.put("last_change", kind.collection() + "/" + id);
             changes.put(SCOPE_VERSIONS, scope, v);
         }
-    }
-
-    void audit(Repository.Changes changes, Principal p, String op, ResourceKind kind, String id, String name,
-            String remote) {
-        ObjectNode a = JsonNodeFactory.instance.objectNode();
-        a.put("time", Instant.now().toString());
-        a.put("user", p.name());
-        a.put("operation", op);
-        if (kind != null) {
-            a.put("collection", kind.collection());
-        }
-        if (id != null) {
-            a.put("resource_id", id);
-        }
-        if (name != null) {
-            a.put("name", name);
-        }
-        if (remote != null) {
-            a.put("remote", remote);
-        }
-        changes.put(AUDIT, auditId(), a);
-    }
-
-    /** Time-ordered, unique audit ids. */
-    static String auditId() {
-        return String.format("%013d-%s", System.currentTimeMillis(), UUID.randomUUID().toString().substring(0, 8));
     }
 
     // ---- visibility and rendering ------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 package org.secmon.ems.server.store;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.secmon.dataplane.testdata.Tools;
+import org.secmon.ems.server.EmsFixture;
 
 /**
  * A real Consul agent on loopback with free ports: {@code -dev} (in memory) or a single-node server with a data
@@ -31,7 +31,7 @@ public final class ConsulServer implements AutoCloseable {
         this.dataDir = dataDir;
         this.log = Files.createTempFile("consul", ".log");
         for (int i = 0; i < ports.length; i++) {
-            ports[i] = freePort();
+            ports[i] = EmsFixture.freePort();
         }
     }
 
@@ -114,9 +114,4 @@ public final class ConsulServer implements AutoCloseable {
         Files.deleteIfExists(log);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }
