@@ -161,7 +161,6 @@ public final class Main implements Callable<Integer> {
         r.get("/health/ready", (req, res) -> {
             try {
                 ems.repository().store().revision();
-                ems.repository().sync();
                 Http.json(res, 200, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                         .put("status", "UP").put("store", ems.repository().store().describe())
                         .put("revision", ems.repository().revision()));

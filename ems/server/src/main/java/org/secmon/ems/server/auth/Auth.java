@@ -77,7 +77,11 @@ public final class Auth {
         });
     }
 
-    /** The principal of a token, or 401. */
+    /**
+     * The principal of a token, or 401. Also brings the view up to date with commits of other EMS instances: this
+     * is the one catch-up per request (every authenticated request passes here first), so reads after it see every
+     * write acknowledged before the request began.
+     */
     public Principal authenticate(String token) throws StoreException {
         if (token == null || token.isBlank()) {
             throw ApiException.unauthorized("authentication required: send X-Auth-Token (POST /api/v1/tokens "

@@ -122,7 +122,6 @@ public final class ApplianceService implements HttpService {
         if (caps != null && !caps.isObject()) {
             throw ApiException.invalid("capabilities", "must be an object of plugin id to version");
         }
-        repo.sync();
         Doc current = repo.get("appliances", id);
         if (current == null || !entities.isVisible(p, KIND, current)) {
             throw ApiException.notFound("no appliance with id '" + id + "'");

@@ -44,7 +44,6 @@ public final class AuditService implements HttpService {
         }
         int limit = Http.intParam(req, "limit", 100, 1, 1000);
         int offset = Http.intParam(req, "offset", 0, 0, Integer.MAX_VALUE);
-        repo.sync();
         List<Doc> docs = new ArrayList<>();
         for (Doc d : repo.list(Audit.TABLE)) {
             boolean ok = true;

@@ -80,7 +80,6 @@ public final class Entities {
 
     public ObjectNode get(Principal p, ResourceKind kind, String id) throws StoreException {
         require(p, kind, Operation.VIEW);
-        repo.sync();
         Doc d = visible(p, kind, id);
         return render(kind, d);
     }
@@ -91,7 +90,6 @@ public final class Entities {
     public Page list(Principal p, ResourceKind kind, Map<String, String> filters, int offset, int limit)
             throws StoreException {
         require(p, kind, Operation.VIEW);
-        repo.sync();
         Schema schema = Schema.of(kind);
         for (String f : filters.keySet()) {
             if (!schema.fields().contains(f) || schema.writeOnly().contains(f)) {
