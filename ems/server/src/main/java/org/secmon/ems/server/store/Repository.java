@@ -178,9 +178,7 @@ public final class Repository implements AutoCloseable {
         writeMutex.lock();
         try {
             for (int attempt = 1; ; attempt++) {
-                if (store.shared() && store.revision() != revision) {
-                    reload();
-                }
+                // optimistic: a commit by another EMS instance since our view makes the commit fail; then reload
                 Changes changes = new Changes();
                 R value = writer.stage(changes);
                 if (changes.isEmpty()) {
