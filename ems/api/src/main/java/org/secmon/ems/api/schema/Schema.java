@@ -1,4 +1,4 @@
-package org.secmon.ems.server.http;
+package org.secmon.ems.api.schema;
 
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
@@ -11,10 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.api.schema.ReadOnly;
-import org.secmon.ems.api.schema.Ref;
-import org.secmon.ems.api.schema.Validator;
-import org.secmon.ems.api.schema.WriteOnly;
 
 /** What the generic service needs to know about a kind, derived once from its record's annotations. */
 public final class Schema {

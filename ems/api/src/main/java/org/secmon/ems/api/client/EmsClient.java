@@ -1,0 +1,347 @@
+package org.secmon.ems.api.client;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import javax.net.ssl.SSLContext;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.ClientBuilder;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.client.Invocation;
+import jakarta.ws.rs.client.WebTarget;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.glassfish.jersey.client.ClientConfig;
+import org.glassfish.jersey.client.ClientProperties;
+import org.glassfish.jersey.jnh.connector.JavaNetHttpConnectorProvider;
+import org.secmon.ems.api.Json;
+import org.secmon.ems.api.model.ResourceKind;
+
+/**
+ * The typed REST client of the EMS ({@code /api/v1}), shared by the agent, the console and secmonctl. Built on the
+ * Jersey client; JSON through the API's own mapper ({@link Json}), reading leniently so that an older client
+ * understands a newer EMS.
+ *
+ * <p>Every failure is an {@link EmsException}: the EMS's error document and status, or status 0 when it did not
+ * answer. Thread-safe; the token can be replaced at any time (e.g. after a re-login).
+ */
+public final class EmsClient implements AutoCloseable {
+    /** The header that carries the token. */
+    public static final String TOKEN_HEADER = "X-Auth-Token";
+
+    private static final ObjectReader LENIENT = Json.mapper().reader()
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final int PAGE = 1000;
+    /**
+     * Jersey warns at every client creation that jakarta.activation (DataSource bodies) is missing; SecMon sends
+     * only JSON. Held here so that the level sticks.
+     */
+    private static final java.util.logging.Logger JERSEY_BINDERS = quiet(
+            "org.glassfish.jersey.message.internal.MessagingBinders");
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+        l.setLevel(java.util.logging.Level.SEVERE);
+        return l;
+    }
+
+    private final URI base;
+    private final Client client;
+    private final WebTarget api;
+    private volatile String token;
+
+    private EmsClient(URI base, Client client) {
+        this.base = base;
+        this.client = client;
+        this.api = client.target(base).path("api/v1");
+    }
+
+    /** A client of the EMS at {@code base} (e.g. {@code http://127.0.0.1:8080}); 5 s to connect, 30 s to answer. */
+    public static EmsClient create(URI base) {
+        return create(base, null, Duration.ofSeconds(5), Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param ssl trust for HTTPS (e.g. the EMS's self-signed certificate, after the user accepted it); null for the
+     *            JDK's default trust
+     */
+    public static EmsClient create(URI base, SSLContext ssl, Duration connectTimeout, Duration readTimeout) {
+        Objects.requireNonNull(base, "base");
+        if (base.getScheme() == null || !(base.getScheme().equals("http") || base.getScheme().equals("https"))
+                || base.getHost() == null) {
+            throw new IllegalArgumentException("EMS URL must be http://HOST:PORT or https://HOST:PORT, not " + base);
+        }
+        ClientConfig config = new ClientConfig()
+                .connectorProvider(new JavaNetHttpConnectorProvider())
+                .property(ClientProperties.CONNECT_TIMEOUT, (int) connectTimeout.toMillis())
+                .property(ClientProperties.READ_TIMEOUT, (int) readTimeout.toMillis());
+        ClientBuilder b = ClientBuilder.newBuilder().withConfig(config);
+        if (ssl != null) {
+            b.sslContext(ssl);
+        }
+        String s = base.toString();
+        return new EmsClient(URI.create(s.endsWith("/") ? s : s + "/"), b.build());
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    public String token() {
+        return token;
+    }
+
+    /** Uses {@code token} (a user's or an appliance's) for the calls that follow. */
+    public EmsClient token(String token) {
+        this.token = token;
+        return this;
+    }
+
+    // ---- tokens ----------------------------------------------------------------------------------------------
+
+    /** A token issued at login, with its expiry (ISO-8601). */
+    public record Login(String token, String expiresAt) {
+    }
+
+    /** Logs in and uses the new token from now on. */
+    public Login login(String user, String password) {
+        ObjectNode body = Json.mapper().createObjectNode().put("name", user).put("password", password);
+        JsonNode out = call("POST", api.path("tokens"), body);
+        Login l = new Login(out.path("token").asText(), out.path("expires_at").asText());
+        token = l.token();
+        return l;
+    }
+
+    /** Revokes the current token. */
+    public void logout() {
+        call("DELETE", api.path("tokens").path("current"), null);
+        token = null;
+    }
+
+    /** Who the token belongs to: user, roles, permissions, projects. */
+    public ObjectNode whoami() {
+        return (ObjectNode) call("GET", api.path("tokens").path("current"), null);
+    }
+
+    // ---- generic CRUD ----------------------------------------------------------------------------------------
+
+    /** Every entity of a kind the token may see that matches the filters (field=value), all pages. */
+    public List<ObjectNode> list(ResourceKind kind, Map<String, String> filters) {
+        List<ObjectNode> out = new ArrayList<>();
+        int offset = 0;
+        while (true) {
+            WebTarget t = api.path(kind.collection()).queryParam("limit", PAGE).queryParam("offset", offset);
+            for (Map.Entry<String, String> f : filters.entrySet()) {
+                t = t.queryParam(f.getKey(), f.getValue());
+            }
+            JsonNode page = call("GET", t, null);
+            for (JsonNode item : page.path("items")) {
+                out.add((ObjectNode) item);
+            }
+            offset += page.path("items").size();
+            if (page.path("items").isEmpty() || offset >= page.path("total").asInt()) {
+                return out;
+            }
+        }
+    }
+
+    /** The entities of a kind in one scope (by scope id or name). */
+    public List<ObjectNode> list(ResourceKind kind, String scope) {
+        return list(kind, scope == null ? Map.of() : Map.of("scope", scope));
+    }
+
+    public <T> List<T> list(ResourceKind kind, Map<String, String> filters, Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (ObjectNode n : list(kind, filters)) {
+            out.add(convert(n, type));
+        }
+        return out;
+    }
+
+    public ObjectNode get(ResourceKind kind, String id) {
+        return (ObjectNode) call("GET", api.path(kind.collection()).path(id), null);
+    }
+
+    public <T> T get(ResourceKind kind, String id, Class<T> type) {
+        return convert(get(kind, id), type);
+    }
+
+    /**
+     * The entity called {@code name} (in {@code scope} for scoped kinds; for per-scope singletons the name may be
+     * null), or null when there is none.
+     */
+    public ObjectNode find(ResourceKind kind, String scope, String name) {
+        Map<String, String> f = new LinkedHashMap<>();
+        if (scope != null && kind.scoped()) {
+            f.put("scope", scope);
+        }
+        if (name != null) {
+            f.put("name", name);
+        }
+        List<ObjectNode> found = list(kind, f);
+        return found.isEmpty() ? null : found.getFirst();
+    }
+
+    /** Creates an entity (references by id or by name within its scope); answers it as stored. */
+    public ObjectNode create(ResourceKind kind, Object body) {
+        return (ObjectNode) call("POST", api.path(kind.collection()), body);
+    }
+
+    /**
+     * Replaces an entity. With {@code ifMatch} (the version read before) a concurrent change answers 412 instead
+     * of being overwritten.
+     */
+    public ObjectNode replace(ResourceKind kind, String id, Object body, Long ifMatch) {
+        return (ObjectNode) call("PUT", api.path(kind.collection()).path(id), body,
+                ifMatch == null ? null : "\"" + ifMatch + "\"");
+    }
+
+    /** JSON merge patch (RFC 7386): only the fields given change, null removes one. */
+    public ObjectNode patch(ResourceKind kind, String id, Object body) {
+        return (ObjectNode) call("PATCH", api.path(kind.collection()).path(id), body);
+    }
+
+    public void delete(ResourceKind kind, String id) {
+        call("DELETE", api.path(kind.collection()).path(id), null);
+    }
+
+    // ---- appliances ------------------------------------------------------------------------------------------
+
+    /**
+     * What registration answers: the appliance as stored and the credentials issued to it (shown only once):
+     * its own token and the token the EMS sends with each notification.
+     */
+    public record Registration(ObjectNode appliance, String id, String token, String notificationToken) {
+    }
+
+    /** Registers (or re-registers, by scope and name) an appliance. */
+    public Registration register(ObjectNode appliance) {
+        ObjectNode out = (ObjectNode) call("POST", api.path("appliances").path("register"), appliance);
+        JsonNode creds = out.remove("credentials");
+        return new Registration(out, out.path("id").asText(), creds.path("token").asText(),
+                creds.path("notification_token").asText());
+    }
+
+    /** An appliance's report: applied configuration version, capabilities (plugin to version), counters. */
+    public ObjectNode report(String applianceId, Long appliedVersion, Map<String, String> capabilities,
+            JsonNode counters) {
+        ObjectNode body = Json.mapper().createObjectNode();
+        if (appliedVersion != null) {
+            body.put("applied_version", appliedVersion);
+        }
+        if (capabilities != null) {
+            ObjectNode caps = body.putObject("capabilities");
+            capabilities.forEach(caps::put);
+        }
+        if (counters != null) {
+            body.set("counters", counters);
+        }
+        return (ObjectNode) call("POST", api.path("appliances").path(applianceId).path("report"), body);
+    }
+
+    // ---- plumbing --------------------------------------------------------------------------------------------
+
+    /**
+     * Any call under {@code /api/v1} (e.g. {@code audit?limit=10}); answers the JSON body (empty object for 204).
+     * Query parameters after {@code ?} are taken as given (already encoded).
+     */
+    public JsonNode call(String method, String path, Object body) {
+        WebTarget t = api;
+        int q = path.indexOf('?');
+        String query = q < 0 ? "" : path.substring(q + 1);
+        path = q < 0 ? path : path.substring(0, q);
+        for (String seg : path.split("/")) {
+            if (!seg.isEmpty()) {
+                t = t.path(seg);
+            }
+        }
+        for (String kv : query.split("&")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                t = t.queryParam(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return call(method, t, body);
+    }
+
+    private JsonNode call(String method, WebTarget target, Object body) {
+        return call(method, target, body, null);
+    }
+
+    private JsonNode call(String method, WebTarget target, Object body, String ifMatch) {
+        Invocation.Builder b = target.request(MediaType.APPLICATION_JSON_TYPE);
+        String t = token;
+        if (t != null) {
+            b.header(TOKEN_HEADER, t);
+        }
+        if (ifMatch != null) {
+            b.header("If-Match", ifMatch);
+        }
+        String what = method + " " + target.getUri().getPath();
+        String text;
+        int status;
+        try (Response r = body == null ? b.method(method)
+                : b.method(method, Entity.entity(json(body), MediaType.APPLICATION_JSON_TYPE))) {
+            status = r.getStatus();
+            text = r.hasEntity() ? r.readEntity(String.class) : "";
+        } catch (ProcessingException e) {
+            throw EmsException.unreachable(what + " at " + base, e.getCause() == null ? e : e.getCause());
+        }
+        JsonNode node;
+        try {
+            node = text.isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new EmsException(status, "bad_answer", what + " answered " + status + " with a body that is not JSON: "
+                    + abbreviate(text), null, null, e);
+        }
+        if (status >= 300) {
+            String code = node.path("error").asText("http_" + status);
+            String message = node.path("message").asText(what + " answered " + status);
+            throw new EmsException(status, code, message, node.path("field").asText(null), node, null);
+        }
+        return node;
+    }
+
+    private static String json(Object body) {
+        try {
+            return body instanceof String s ? s : Json.mapper().writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write the request body as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+
+    /** Converts an answer to a model record, ignoring fields the record does not know. */
+    public static <T> T convert(JsonNode node, Class<T> type) {
+        try {
+            return LENIENT.forType(type).readValue(node);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static ObjectMapper mapper() {
+        return Json.mapper();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
