@@ -172,16 +172,19 @@ final class Output {
         return s.length() > limit ? s.substring(0, limit - 3) + "..." : s;
     }
 
-    /** {@code {collector: c1, weight: 3}} as {@code c1:3}; other objects as k=v pairs. */
+    /** {@code {collector: c1, weight: 3}} as {@code c1:3}, {@code {id, name}} as the name, others as k=v pairs. */
     private static String compact(JsonNode o) {
         if (o.has("name") && o.has("id")) {
             return o.path("name").asText();
         }
+        if (o.size() == 2 && o.has("collector") && o.has("weight")) {
+            return o.path("collector").asText() + ":" + o.path("weight").asText();
+        }
         List<String> parts = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            parts.add(o.size() == 2 ? e.getValue().asText() : e.getKey() + "=" + e.getValue().asText());
+            parts.add(e.getKey() + "=" + e.getValue().asText());
         }
-        return String.join(o.size() == 2 ? ":" : " ", parts);
+        return String.join(" ", parts);
     }
 }

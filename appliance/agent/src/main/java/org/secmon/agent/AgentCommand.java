@@ -1,0 +1,290 @@
+package org.secmon.agent;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.secmon.agent.ems.ApplianceAgent;
+import org.secmon.agent.ems.NotificationServer;
+import org.secmon.agent.ems.PacedSource;
+import org.secmon.dataplane.Configuration;
+import org.secmon.dataplane.agent.AgentRunner;
+import org.secmon.dataplane.agent.IdleStrategy;
+import org.secmon.dataplane.dpdk.Dpdk;
+import org.secmon.dataplane.dpdk.DpdkPort;
+import org.secmon.dataplane.host.LoadedPlugin;
+import org.secmon.dataplane.host.PluginHost;
+import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.source.CaptureFileSource;
+import org.secmon.dataplane.source.PacketSource;
+import org.secmon.ems.api.Json;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code secmon agent}: the appliance. Runs until SIGTERM/SIGINT. */
+@Command(name = "secmon agent", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The SecMon appliance agent: receives mirrored traffic, filters it per plugin and runs the",
+            "monitoring plugins, configured by the EMS (registration, notifications, periodic resync). The last",
+            "applied configuration is kept in the state directory, so monitoring goes on while the EMS is away."},
+        footer = {"", "Examples:",
+            "  ./secmon agent --ems http://127.0.0.1:8080 --scope tenant-a --user admin --password-file pw \\",
+            "      --source pcap:trace.pcap --rate 5000",
+            "  ./secmon agent --ems http://ems:8080 --scope tenant-a --source 'dpdk:--vdev net_af_packet0,iface=eth1'",
+            "  ./secmon agent --config /etc/secmon/agent.yaml      (keys: the long option names, e.g. ems: URL)",
+            "", "The password can also come from SECMON_PASSWORD. Only needed for the first registration: the",
+            "credentials the EMS issues are kept in the state directory (mode 0600)."})
+public final class AgentCommand implements Runnable {
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with any of these options")
+    Path configFile;
+
+    @Option(names = "--ems", paramLabel = "URL", description = "the EMS, e.g. http://10.0.0.2:8080")
+    URI ems;
+
+    @Option(names = "--scope", paramLabel = "NAME", description = "the scope (monitoring domain) of this appliance")
+    String scope;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "appliance name (default: the host name)")
+    String name;
+
+    @Option(names = "--source", paramLabel = "SPEC",
+            description = "pcap:FILE (looped, paced by --rate) or dpdk:EAL-ARGS (port 0 of those EAL arguments)")
+    String source;
+
+    @Option(names = "--rate", paramLabel = "PPS", description = "packets/s for a pcap source (0: unpaced; default"
+            + " 2000)")
+    Long rate;
+
+    @Option(names = "--user", paramLabel = "NAME", description = "EMS user with appliances:add, for registering")
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "FILE", description = "that user's password")
+    Path passwordFile;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "credentials and last configuration "
+            + "(default ~/.secmon/agent/NAME)")
+    Path stateDir;
+
+    @Option(names = "--plugins", paramLabel = "DIR", description = "plugins directory (default: secmon.plugins.dir)")
+    Path plugins;
+
+    @Option(names = "--notify-address", paramLabel = "ADDR",
+            description = "address the EMS reaches this agent at (default 127.0.0.1)")
+    String notifyAddress;
+
+    @Option(names = "--notify-port", paramLabel = "PORT", description = "notification server port (default 7070; 0:"
+            + " any free port)")
+    Integer notifyPort;
+
+    @Option(names = "--resync-interval", paramLabel = "DURATION", description = "full resync period (default PT60S)")
+    Duration resyncInterval;
+
+    @Option(names = "--report-interval", paramLabel = "DURATION",
+            description = "counters report period (default PT5S)")
+    Duration reportInterval;
+
+    @Option(names = "--status-file", paramLabel = "FILE", hidden = true,
+            description = "write the notification port here once listening (tests, demo)")
+    Path statusFile;
+
+    private final PrintStream err;
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    public AgentCommand() {
+        this(System.err);
+    }
+
+    AgentCommand(PrintStream err) {
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        // one line per log record: time, level, source, message
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+        CommandLine cl = new CommandLine(new AgentCommand());
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            System.err.println("secmon agent: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 2;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    /** Stops a running agent (as SIGTERM does). */
+    public void stop() {
+        stop.countDown();
+    }
+
+    @Override
+    public void run() {
+        try {
+            runAgent();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private void runAgent() throws Exception {
+        if (configFile != null) {
+            readConfigFile();
+        }
+        if (ems == null || scope == null || source == null) {
+            throw new IllegalArgumentException("--ems, --scope and --source are required (or in --config)");
+        }
+        String host = name != null ? name : InetAddress.getLocalHost().getHostName();
+        String password = System.getenv("SECMON_PASSWORD");
+        if (passwordFile != null) {
+            password = Files.readString(passwordFile).strip();
+        }
+        Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".secmon", "agent", host);
+        Files.createDirectories(state);
+        Path pluginsDir = plugins != null ? plugins : Path.of(Configuration.pluginsDir());
+
+        PacketSource src;
+        DpdkPort port = null;
+        long pps = rate == null ? 2000 : rate;
+        if (source.startsWith("pcap:")) {
+            Path pcap = Path.of(source.substring(5));
+            if (!Files.isReadable(pcap)) {
+                throw new IllegalArgumentException("--source " + source + ": no such file or not readable");
+            }
+            src = new PacedSource(new CaptureFileSource(pcap, Long.MAX_VALUE, 0), pps, 32);
+        } else if (source.startsWith("dpdk:")) {
+            if (!Dpdk.isAvailable()) {
+                throw new IllegalArgumentException("--source dpdk: " + Dpdk.availability().reason());
+            }
+            List<String> eal = new ArrayList<>(List.of(source.substring(5).trim().split("\\s+")));
+            String vdev = null;
+            for (int i = 0; i < eal.size() - 1; i++) {
+                if (eal.get(i).equals("--vdev")) {
+                    vdev = eal.get(i + 1);
+                }
+            }
+            if (vdev == null) {
+                throw new IllegalArgumentException("--source dpdk: give the port as --vdev in the EAL arguments,"
+                        + " e.g. 'dpdk:--no-huge --no-pci --vdev net_pcap0,rx_pcap=FILE,infinite_rx=1'");
+            }
+            Dpdk.init(eal);
+            port = DpdkPort.open(vdev.split(",")[0], 1);
+            src = rate == null ? port.source(0, 500) : new PacedSource(port.source(0, 500), pps, 32);
+        } else {
+            throw new IllegalArgumentException("--source must be pcap:FILE or dpdk:EAL-ARGS, not '" + source + "'");
+        }
+        RxAgent rx = new RxAgent("rx-p0q0", src, 32);
+        Path pluginState = Files.createDirectories(state.resolve("plugins"));
+        try (PluginHost plugins = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
+                pluginState)) {
+            plugins.requireSetup(true);
+            plugins.register(new CountingPlugin());
+            plugins.setup(CountingPlugin.ID, org.secmon.dataplane.host.PluginSetup.defaults()
+                    .withRules(List.of(org.secmon.dataplane.filter.Rule.forwardAll())));
+            for (PluginHost.Rejected r : plugins.scan().rejected()) {
+                err.println("secmon agent: plugin jar " + r.jar() + " rejected: " + r.reason());
+            }
+            plugins.watch(Duration.ofSeconds(2)); // plugins added or removed at run time
+            ApplianceAgent.Settings settings = new ApplianceAgent.Settings(ems, scope, host,
+                    notifyAddress == null ? List.of() : List.of(notifyAddress), user, password, state,
+                    resyncInterval == null ? Duration.ofSeconds(60) : resyncInterval,
+                    reportInterval == null ? Duration.ofSeconds(5) : reportInterval, Duration.ofSeconds(30));
+            try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
+                long saved = agent.applySaved();
+                if (saved >= 0) {
+                    err.println("[agent] monitoring with the saved configuration, version " + saved);
+                }
+                String addr = notifyAddress == null ? "127.0.0.1" : notifyAddress;
+                try (NotificationServer notify = new NotificationServer(
+                        new InetSocketAddress(notifyAddress == null ? "127.0.0.1" : "0.0.0.0",
+                                notifyPort == null ? 7070 : notifyPort),
+                        agent::notificationToken, agent::onNotification, agent::status);
+                     AgentRunner runner = new AgentRunner(rx, IdleStrategy.backoff(1_000_000)).start()) {
+                    String url = "http://" + (addr.contains(":") ? "[" + addr + "]" : addr) + ":" + notify.port()
+                            + "/notify";
+                    agent.start(url);
+                    err.printf(Locale.ROOT, "[agent] %s: source %s; notifications at %s; EMS %s, scope %s%n", host,
+                            src.describe(), url, ems, scope);
+                    if (statusFile != null) {
+                        Files.writeString(statusFile, Integer.toString(notify.port()));
+                    }
+                    Thread hook = new Thread(this::stop, "secmon-agent-stop");
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                        if (!runner.isRunning()) {
+                            throw new IllegalStateException("rx stopped: " + runner.failure());
+                        }
+                    }
+                    err.println("[agent] stopping");
+                }
+            }
+        } finally {
+            src.close();
+            if (port != null) {
+                port.close();
+            }
+        }
+    }
+
+    static ObjectNode counters(RxAgent rx, PluginHost host) {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.put("rx_packets", rx.rxPackets()).put("rx_bytes", rx.rxBytes()).put("malformed", rx.malformed());
+        ObjectNode ps = o.putObject("plugins");
+        for (LoadedPlugin p : host.plugins()) {
+            ObjectNode n = ps.putObject(p.name());
+            n.put("state", p.state().name().toLowerCase(Locale.ROOT)).put("received", p.received())
+                    .put("filtered", p.filtered()).put("dropped", p.dropped()).put("errors", p.errors());
+            p.customCounters().forEach(n::put);
+        }
+        return o;
+    }
+
+    /** Options from a YAML file; the command line wins. */
+    private void readConfigFile() throws IOException {
+        JsonNode doc;
+        try {
+            doc = new ObjectMapper(new YAMLFactory()).readTree(configFile.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--config " + configFile + ": " + e.getMessage());
+        }
+        if (doc == null || !doc.isObject()) {
+            throw new IllegalArgumentException("--config " + configFile + ": expected a mapping of option to value");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = doc.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String v = e.getValue().asText();
+            switch (e.getKey().replace('_', '-')) {
+                case "ems" -> ems = ems != null ? ems : URI.create(v);
+                case "scope" -> scope = scope != null ? scope : v;
+                case "name" -> name = name != null ? name : v;
+                case "source" -> source = source != null ? source : v;
+                case "rate" -> rate = rate != null ? rate : e.getValue().asLong();
+                case "user" -> user = user != null ? user : v;
+                case "password-file" -> passwordFile = passwordFile != null ? passwordFile : Path.of(v);
+                case "state-dir" -> stateDir = stateDir != null ? stateDir : Path.of(v);
+                case "plugins" -> plugins = plugins != null ? plugins : Path.of(v);
+                case "notify-address" -> notifyAddress = notifyAddress != null ? notifyAddress : v;
+                case "notify-port" -> notifyPort = notifyPort != null ? notifyPort : e.getValue().asInt();
+                case "resync-interval" -> resyncInterval = resyncInterval != null ? resyncInterval
+                        : Duration.parse(v);
+                case "report-interval" -> reportInterval = reportInterval != null ? reportInterval
+                        : Duration.parse(v);
+                default -> throw new IllegalArgumentException("--config " + configFile + ": unknown option '"
+                        + e.getKey() + "'");
+            }
+        }
+    }
+}

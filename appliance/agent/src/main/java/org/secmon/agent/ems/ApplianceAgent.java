@@ -1,0 +1,473 @@
+package org.secmon.agent.ems;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.secmon.dataplane.filter.Action;
+import org.secmon.dataplane.host.LoadedPlugin;
+import org.secmon.dataplane.host.PluginHost;
+import org.secmon.dataplane.host.PluginSetup;
+import org.secmon.ems.api.Json;
+import org.secmon.ems.api.client.EmsClient;
+import org.secmon.ems.api.client.EmsException;
+import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.plugin.PluginState;
+
+/**
+ * The appliance's side of the control path: registers with the EMS, fetches its scope's configuration (all of it,
+ * or only what a notification names), compiles it into per-plugin setups that the plugin host swaps in between
+ * bursts, keeps the last applied configuration on disk, and reports the applied version, capabilities and counters.
+ *
+ * <p>One control thread does all of this; the notification server only queues. The EMS being away never stops
+ * monitoring: the agent keeps the configuration it has (or the one on disk) and retries with back-off, then
+ * resynchronises everything when the EMS answers again.
+ */
+public final class ApplianceAgent implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("secmon.agent");
+
+    /** How the agent finds and identifies itself to the EMS. */
+    public record Settings(URI ems, String scope, String name, List<String> addresses, String user,
+                           String password, Path stateDir, Duration resyncInterval, Duration reportInterval,
+                           Duration maxBackoff) {
+        public Settings {
+            Objects.requireNonNull(ems, "ems");
+            Objects.requireNonNull(scope, "scope");
+            Objects.requireNonNull(name, "name");
+            addresses = addresses == null ? List.of() : List.copyOf(addresses);
+        }
+    }
+
+    /** Credentials issued at registration, kept (mode 0600) in the state directory. */
+    record Credentials(String applianceId, String scopeId, String token, String notificationToken) {
+    }
+
+    private final Settings s;
+    private final PluginHost host;
+    private final Supplier<JsonNode> counters;
+    private final EmsClient ems;
+    private final Path configFile;
+    private final Path credentialsFile;
+    private final Object lock = new Object();
+    private final Map<String, String> pendingChanges = new LinkedHashMap<>(); // table/id -> operation
+    private final Map<String, PluginSetup> applied = new HashMap<>();
+    private final AtomicLong notifications = new AtomicLong();
+    private final AtomicLong applies = new AtomicLong();
+    private final AtomicLong emsErrors = new AtomicLong();
+    private volatile Credentials creds;
+    private volatile ScopeConfig current;
+    private volatile List<String> warnings = List.of();
+    private volatile boolean connected;
+    private volatile String lastError;
+    private volatile Instant lastApplied;
+    private boolean fullResyncPending = true;
+    private boolean closed;
+    private String notificationUrl;
+    private Map<String, String> reportedCapabilities;
+    private Long reportedVersion;
+    private Thread thread;
+
+    public ApplianceAgent(Settings settings, PluginHost host, Supplier<JsonNode> counters) {
+        this.s = settings;
+        this.host = host;
+        this.counters = counters;
+        this.ems = EmsClient.create(settings.ems(), null, Duration.ofSeconds(3), Duration.ofSeconds(15));
+        this.configFile = settings.stateDir().resolve("config.json");
+        this.credentialsFile = settings.stateDir().resolve("credentials.json");
+    }
+
+    // ---- start -------------------------------------------------------------------------------------------------
+
+    /**
+     * Applies the configuration saved by the last run (if any), so that monitoring starts before the EMS answers.
+     *
+     * @return the saved configuration's version, or -1 when there was none
+     */
+    public long applySaved() throws IOException {
+        Files.createDirectories(s.stateDir());
+        creds = loadCredentials();
+        ScopeConfig saved;
+        try {
+            saved = ScopeConfig.load(configFile);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; starting without it");
+            return -1;
+        }
+        if (saved == null) {
+            return -1;
+        }
+        apply(saved);
+        LOG.log(System.Logger.Level.INFO, "applied the saved configuration of scope " + saved.scopeName()
+                + ", version " + saved.version());
+        return saved.version();
+    }
+
+    /** Starts the control thread; {@code notificationUrl} is what the EMS will POST notifications to. */
+    public void start(String notificationUrl) {
+        this.notificationUrl = notificationUrl;
+        thread = Thread.ofPlatform().name("secmon-control").daemon(true).start(this::run);
+    }
+
+    /** The notification token the EMS must send (null until registered). */
+    public String notificationToken() {
+        Credentials c = creds;
+        return c == null ? null : c.notificationToken();
+    }
+
+    /** Takes a notification (from the notification server's threads). */
+    public void onNotification(JsonNode n) {
+        notifications.incrementAndGet();
+        synchronized (lock) {
+            if (n.path("full_resync").asBoolean(false)) {
+                fullResyncPending = true;
+            }
+            for (JsonNode c : n.path("changes")) {
+                pendingChanges.put(c.path("table").asText() + "/" + c.path("id").asText(),
+                        c.path("operation").asText());
+            }
+            lock.notifyAll();
+        }
+    }
+
+    // ---- control loop ------------------------------------------------------------------------------------------
+
+    private void run() {
+        long backoff = 250;
+        long nextResync = 0;
+        long nextReport = 0;
+        while (true) {
+            Map<String, String> changes;
+            boolean full;
+            synchronized (lock) {
+                long now = System.nanoTime();
+                long wait = Math.min(nextResync, nextReport) - now;
+                while (!closed && pendingChanges.isEmpty() && !fullResyncPending && wait > 0) {
+                    try {
+                        lock.wait(Math.max(1, wait / 1_000_000));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    wait = Math.min(nextResync, nextReport) - System.nanoTime();
+                }
+                if (closed) {
+                    return;
+                }
+                if (System.nanoTime() >= nextResync) {
+                    fullResyncPending = true;
+                }
+                full = fullResyncPending;
+                changes = new LinkedHashMap<>(pendingChanges);
+                fullResyncPending = false;
+                pendingChanges.clear();
+            }
+            try {
+                if (creds == null) {
+                    register();
+                    full = true;
+                }
+                if (!connected) {
+                    full = true; // resync on (re)connect: notifications may have been missed
+                }
+                if (full) {
+                    apply(fetchAll());
+                    nextResync = System.nanoTime() + s.resyncInterval().toNanos();
+                } else if (!changes.isEmpty()) {
+                    apply(fetchChanges(current, changes));
+                }
+                report();
+                nextReport = System.nanoTime() + s.reportInterval().toNanos();
+                if (!connected) {
+                    LOG.log(System.Logger.Level.INFO, "connected to the EMS at " + s.ems() + " as appliance "
+                            + s.name() + " (" + creds.applianceId() + ")");
+                }
+                connected = true;
+                lastError = null;
+                backoff = 250;
+            } catch (EmsException e) {
+                emsErrors.incrementAndGet();
+                if (e.status() == 401 && creds != null) {
+                    LOG.log(System.Logger.Level.WARNING, "the EMS no longer accepts this appliance's token ("
+                            + e.getMessage() + "); registering again");
+                    creds = null;
+                }
+                failed(e.describe(), changes, full);
+                nextReport = System.nanoTime() + Duration.ofMillis(backoff).toNanos();
+                nextResync = nextReport;
+                backoff = Math.min(backoff * 2, s.maxBackoff().toMillis());
+            } catch (IOException | RuntimeException e) {
+                emsErrors.incrementAndGet();
+                failed(e.toString(), changes, full);
+                nextReport = System.nanoTime() + Duration.ofMillis(backoff).toNanos();
+                nextResync = nextReport;
+                backoff = Math.min(backoff * 2, s.maxBackoff().toMillis());
+            }
+        }
+    }
+
+    private void failed(String why, Map<String, String> changes, boolean full) {
+        if (connected || lastError == null) {
+            LOG.log(System.Logger.Level.WARNING, "EMS: " + why + " (monitoring continues with configuration version "
+                    + (current == null ? "none" : current.version()) + "; retrying)");
+        }
+        connected = false;
+        lastError = why;
+        synchronized (lock) { // nothing is lost: the next attempt resyncs everything anyway
+            fullResyncPending |= full || !changes.isEmpty();
+        }
+    }
+
+    private void register() throws IOException {
+        if (s.user() == null) {
+            throw new IllegalStateException("not registered and no user to register with (--user and a password)");
+        }
+        EmsClient login = EmsClient.create(s.ems(), null, Duration.ofSeconds(3), Duration.ofSeconds(15));
+        try (login) {
+            login.login(s.user(), s.password());
+            ObjectNode body = Json.mapper().createObjectNode();
+            body.put("scope", s.scope()).put("name", s.name()).put("notification_url", notificationUrl);
+            body.putArray("addresses").addAll(s.addresses().stream()
+                    .map(a -> (JsonNode) Json.mapper().getNodeFactory().textNode(a)).toList());
+            ObjectNode caps = body.putObject("capabilities");
+            capabilities().forEach(caps::put);
+            EmsClient.Registration r = login.register(body);
+            Credentials c = new Credentials(r.id(), r.appliance().path("scope").asText(), r.token(),
+                    r.notificationToken());
+            saveCredentials(c);
+            creds = c;
+            reportedCapabilities = capabilities();
+            try {
+                login.logout();
+            } catch (EmsException ignored) {
+                // the user token expires on its own
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "registered with the EMS as appliance " + s.name() + " in scope "
+                + s.scope());
+    }
+
+    private EmsClient client() {
+        return ems.token(creds.token());
+    }
+
+    /** The scope and every collection of its configuration; the scope first, so the version is never ahead. */
+    private ScopeConfig fetchAll() {
+        EmsClient e = client();
+        ObjectNode scope = e.get(ResourceKind.SCOPES, creds.scopeId());
+        long version = scope.path("config_version").asLong();
+        Map<String, Map<String, ObjectNode>> tables = new HashMap<>();
+        for (ResourceKind k : ScopeConfig.KINDS) {
+            Map<String, ObjectNode> m = new HashMap<>();
+            for (ObjectNode n : e.list(k, creds.scopeId())) {
+                m.put(n.path("id").asText(), n);
+            }
+            tables.put(k.collection(), m);
+        }
+        return new ScopeConfig(scope, version, tables);
+    }
+
+    /** Only what the notification named (plus the scope, for its version and plugin switches). */
+    private ScopeConfig fetchChanges(ScopeConfig base, Map<String, String> changes) {
+        if (base == null) {
+            return fetchAll();
+        }
+        EmsClient e = client();
+        ObjectNode scope = e.get(ResourceKind.SCOPES, creds.scopeId());
+        ScopeConfig c = base.withScope(scope, scope.path("config_version").asLong());
+        for (Map.Entry<String, String> ch : changes.entrySet()) {
+            String[] tableId = ch.getKey().split("/", 2);
+            if (!ScopeConfig.isConfigTable(tableId[0])) {
+                continue;
+            }
+            ObjectNode entity = null;
+            if (!ch.getValue().equals("delete")) {
+                try {
+                    entity = e.get(ResourceKind.of(tableId[0]), tableId[1]);
+                } catch (EmsException x) {
+                    if (x.status() != 404) {
+                        throw x;
+                    }
+                }
+            }
+            if (entity != null && !creds.scopeId().equals(entity.path("scope").asText())) {
+                entity = null; // moved to another scope
+            }
+            c = c.with(tableId[0], tableId[1], entity);
+        }
+        return c;
+    }
+
+    // ---- apply -------------------------------------------------------------------------------------------------
+
+    /** Compiles and swaps in a configuration, then keeps it on disk. Control thread (or before it starts). */
+    private void apply(ScopeConfig c) throws IOException {
+        if (current != null && current.equals(c)) {
+            return;
+        }
+        ConfigCompiler.Result r = ConfigCompiler.compile(c);
+        List<String> problems = new ArrayList<>(r.warnings());
+        Map<String, PluginSetup> next = new LinkedHashMap<>(r.setups());
+        for (Map.Entry<String, PluginSetup> was : applied.entrySet()) {
+            if (!next.containsKey(was.getKey())) { // association gone: the plugin sees nothing from now on
+                next.put(was.getKey(), new PluginSetup(List.of(), Action.DROP, was.getValue().config(),
+                        was.getValue().mode()));
+            }
+        }
+        for (Map.Entry<String, PluginSetup> e : next.entrySet()) {
+            if (e.getValue().equals(applied.get(e.getKey()))) {
+                continue;
+            }
+            try {
+                host.setup(e.getKey(), e.getValue());
+                applied.put(e.getKey(), e.getValue());
+            } catch (Exception x) {
+                problems.add("plugin " + e.getKey() + ": " + (x.getMessage() == null ? x.toString() : x.getMessage()));
+            }
+        }
+        for (String w : problems) {
+            if (!warnings.contains(w)) {
+                LOG.log(System.Logger.Level.WARNING, "configuration version " + c.version() + ": " + w);
+            }
+        }
+        warnings = List.copyOf(problems);
+        current = c;
+        applies.incrementAndGet();
+        lastApplied = Instant.now();
+        c.save(configFile);
+    }
+
+    private void report() {
+        ScopeConfig c = current;
+        Map<String, String> caps = capabilities();
+        Long version = c == null ? null : c.version();
+        ObjectNode cnt = (ObjectNode) counters.get();
+        ObjectNode agent = cnt.putObject("agent");
+        agent.put("notifications", notifications.get()).put("applies", applies.get())
+                .put("ems_errors", emsErrors.get());
+        if (!warnings.isEmpty()) {
+            agent.putArray("warnings").addAll(warnings.stream()
+                    .map(w -> (JsonNode) Json.mapper().getNodeFactory().textNode(w)).toList());
+        }
+        client().report(creds.applianceId(), version, caps.equals(reportedCapabilities) ? null : caps, cnt);
+        reportedCapabilities = caps;
+        reportedVersion = version;
+    }
+
+    /** Loaded plugins and their versions. */
+    public Map<String, String> capabilities() {
+        Map<String, String> caps = new TreeMap<>();
+        for (LoadedPlugin p : host.plugins()) {
+            if (p.state() != PluginState.FAILED) {
+                caps.put(p.name(), p.descriptor().version());
+            }
+        }
+        return caps;
+    }
+
+    // ---- state -------------------------------------------------------------------------------------------------
+
+    /** What {@code GET /health} and the logs show. */
+    public ObjectNode status() {
+        ObjectNode o = Json.mapper().createObjectNode();
+        ScopeConfig c = current;
+        o.put("status", "up");
+        o.put("name", s.name());
+        o.put("scope", s.scope());
+        o.put("ems_connected", connected);
+        if (lastError != null) {
+            o.put("ems_error", lastError);
+        }
+        if (c != null) {
+            o.put("applied_version", c.version());
+        }
+        if (lastApplied != null) {
+            o.put("applied_at", lastApplied.toString());
+        }
+        if (reportedVersion != null) {
+            o.put("reported_version", reportedVersion);
+        }
+        o.put("notifications", notifications.get());
+        return o;
+    }
+
+    public ScopeConfig current() {
+        return current;
+    }
+
+    public boolean connected() {
+        return connected;
+    }
+
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    public String applianceId() {
+        Credentials c = creds;
+        return c == null ? null : c.applianceId();
+    }
+
+    private Credentials loadCredentials() throws IOException {
+        if (!Files.exists(credentialsFile)) {
+            return null;
+        }
+        try {
+            JsonNode n = Json.mapper().readTree(credentialsFile.toFile());
+            if (!s.ems().toString().equals(n.path("ems").asText()) || !s.name().equals(n.path("name").asText())
+                    || !s.scope().equals(n.path("scope").asText())) {
+                return null; // another EMS or another identity: register afresh
+            }
+            return new Credentials(n.path("appliance_id").asText(), n.path("scope_id").asText(),
+                    n.path("token").asText(), n.path("notification_token").asText());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, credentialsFile + " is damaged; registering again");
+            return null;
+        }
+    }
+
+    private void saveCredentials(Credentials c) throws IOException {
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("ems", s.ems().toString()).put("name", s.name()).put("scope", s.scope())
+                .put("appliance_id", c.applianceId()).put("scope_id", c.scopeId()).put("token", c.token())
+                .put("notification_token", c.notificationToken());
+        Path tmp = Files.createTempFile(s.stateDir(), ".credentials", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(tmp, Json.mapper().writeValueAsString(n));
+            Files.move(tmp, credentialsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+        if (thread != null) {
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        ems.close();
+    }
+}
