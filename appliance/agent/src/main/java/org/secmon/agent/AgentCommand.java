@@ -98,6 +98,10 @@ public final class AgentCommand implements Runnable {
             description = "counters report period (default PT5S)")
     Duration reportInterval;
 
+    @Option(names = "--retry-max", paramLabel = "DURATION",
+            description = "longest wait between attempts to reach the EMS (default PT30S)")
+    Duration retryMax;
+
     @Option(names = "--status-file", paramLabel = "FILE", hidden = true,
             description = "write the notification port here once listening (tests, demo)")
     Path statusFile;
@@ -201,7 +205,8 @@ public final class AgentCommand implements Runnable {
             ApplianceAgent.Settings settings = new ApplianceAgent.Settings(ems, scope, host,
                     notifyAddress == null ? List.of() : List.of(notifyAddress), user, password, state,
                     resyncInterval == null ? Duration.ofSeconds(60) : resyncInterval,
-                    reportInterval == null ? Duration.ofSeconds(5) : reportInterval, Duration.ofSeconds(30));
+                    reportInterval == null ? Duration.ofSeconds(5) : reportInterval,
+                    retryMax == null ? Duration.ofSeconds(30) : retryMax);
             try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
                 long saved = agent.applySaved();
                 if (saved >= 0) {
@@ -282,6 +287,7 @@ public final class AgentCommand implements Runnable {
                         : Duration.parse(v);
                 case "report-interval" -> reportInterval = reportInterval != null ? reportInterval
                         : Duration.parse(v);
+                case "retry-max" -> retryMax = retryMax != null ? retryMax : Duration.parse(v);
                 default -> throw new IllegalArgumentException("--config " + configFile + ": unknown option '"
                         + e.getKey() + "'");
             }

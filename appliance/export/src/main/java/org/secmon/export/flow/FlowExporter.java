@@ -366,7 +366,9 @@ public final class FlowExporter implements FlowCache.Sink, UdpSender.Listener, A
                     .putInt(8, (int) sequence[col]).putInt(12, settings.sourceId());
             sequence[col] += dataRecords[col] + optionRecords[col];
         } else {
-            b.putShort(0, (short) 9).putShort(2, (short) records[col]).putInt(4, uptimeMillis(now))
+            // sysUptime at the whole second unix_secs names: a collector derives the boot time as
+            // unix_secs - sysUptime, so with the uptime of "now" flow times would come out up to 1 s early
+            b.putShort(0, (short) 9).putShort(2, (short) records[col]).putInt(4, uptimeMillis(secs * 1_000_000_000L))
                     .putInt(8, (int) secs).putInt(12, (int) sequence[col]).putInt(16, settings.sourceId());
             sequence[col]++;
         }

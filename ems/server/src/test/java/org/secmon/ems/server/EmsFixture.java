@@ -41,9 +41,14 @@ public final class EmsFixture implements AutoCloseable {
     }
 
     public EmsFixture(Store store, Ems.HealthOptions health) throws Exception {
+        this(store, health, 0);
+    }
+
+    /** An EMS on {@code port} (0: any free port), e.g. restarted where its appliances expect it. */
+    public EmsFixture(Store store, Ems.HealthOptions health, int port) throws Exception {
         ems = new Ems(store, Duration.ofHours(1), health);
         ems.auth().bootstrap(ADMIN_PASSWORD, null);
-        server = Main.start(ems, "127.0.0.1", 0);
+        server = Main.start(ems, "127.0.0.1", port);
         base = "http://127.0.0.1:" + server.port();
     }
 

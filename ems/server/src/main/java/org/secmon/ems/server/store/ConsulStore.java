@@ -116,7 +116,9 @@ public final class ConsulStore implements Store {
             if (c.getValue() == null) {
                 op.put("Verb", "delete");
             } else {
-                op.put("Verb", "set").put("Value", b64(c.getValue()));
+                // Flags carry the commit: Consul leaves the ModifyIndex of a key alone when value and flags are
+                // unchanged, and then an unchanged put would keep its old revision in every other EMS's view
+                op.put("Verb", "set").put("Value", b64(c.getValue())).put("Flags", expectedRevision + 1);
             }
         }
         String body = ops.toString();
