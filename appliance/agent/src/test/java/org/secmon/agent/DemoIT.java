@@ -1,0 +1,59 @@
+package org.secmon.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secmon.ems.server.EmsFixture;
+
+/**
+ * {@code ./secmon demo} as a user runs it (from the built tree, for a bounded time): the EMS starts, the agent
+ * registers and applies the NetFlow association made through the REST API, the collector prints decoded flows,
+ * and at the end nothing it started is left running.
+ */
+class DemoIT {
+    private static final Pattern FLOW = Pattern.compile("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +(TCP|UDP|ICMP) +10\\.");
+
+    @Test
+    void demoShowsFlowsAndStopsCleanly(@TempDir Path dir) throws Exception {
+        Path root = Path.of("../..").toAbsolutePath().normalize();
+        int port = EmsFixture.freePort();
+        int collector = Nfcapd.freeUdpPort();
+        Path out = dir.resolve("demo.out");
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("secmon").toString(), "demo", "--seconds", "20",
+                "--port", Integer.toString(port), "--collector-port", Integer.toString(collector), "--dir",
+                dir.resolve("demo").toString())
+                .directory(root.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("SECMON_NO_BUILD", "1");
+        Process p = pb.start();
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("the demo did not stop after --seconds 20:\n" + Files.readString(out));
+        }
+        String text = Files.readString(out);
+        assertEquals(0, p.exitValue(), text);
+        assertTrue(text.contains("SecMon demo is running"), text);
+        long flows = FLOW.matcher(text).results().count();
+        assertTrue(flows >= 10, "expected decoded flows, got " + flows + ":\n" + text);
+        String agentLog = Files.readString(dir.resolve("demo/agent.log"));
+        assertTrue(agentLog.contains("connected to the EMS"), agentLog);
+        assertTrue(text.contains("demo stopped"), text);
+        // everything it started is gone: the EMS port is closed
+        boolean open;
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            open = true;
+        } catch (java.io.IOException e) {
+            open = false;
+        }
+        assertFalse(open, "the demo's EMS is still listening on " + port);
+    }
+}
