@@ -231,13 +231,7 @@ class AgentEmsEndToEndTest {
             }
             long ts = LocalDateTime.parse(f[0].strip(), NFDUMP_TIME).atZone(ZoneId.systemDefault()).toInstant()
                     .toEpochMilli();
-            String pr = f[1].strip();
-            int proto = switch (pr) {
-                case "TCP" -> 6;
-                case "UDP" -> 17;
-                case "ICMP" -> 1;
-                default -> Integer.parseInt(pr);
-            };
+            int proto = Nfcapd.protocol(f[1].strip());
             String dp = f[2].strip();
             out.add(new Rec(ts, proto, dp.contains(".") ? -1 : Integer.parseInt(dp), Long.parseLong(f[3].strip())));
         }

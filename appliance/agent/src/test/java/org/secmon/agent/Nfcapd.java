@@ -118,7 +118,7 @@ final class Nfcapd implements AutoCloseable {
         return InetAddress.getByName(addr.trim()).getHostAddress();
     }
 
-    private static int protocol(String p) {
+    static int protocol(String p) {
         return switch (p) {
             case "TCP" -> 6;
             case "UDP" -> 17;

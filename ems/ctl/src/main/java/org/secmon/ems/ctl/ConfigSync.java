@@ -9,9 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -39,9 +37,6 @@ final class ConfigSync {
 
     record Step(ResourceKind kind, String key, Outcome outcome) {
     }
-
-    private static final ObjectReader LENIENT = Json.mapper().reader()
-            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final EmsClient ems;
 
@@ -219,11 +214,11 @@ final class ConfigSync {
         s.readOnly().forEach(copy::remove);
         s.writeOnly().forEach(copy::remove);
         try {
-            ObjectNode n = Json.mapper().valueToTree(LENIENT.forType(kind.type()).readValue(copy));
+            ObjectNode n = Json.mapper().valueToTree(EmsClient.convert(copy, kind.type()));
             s.readOnly().forEach(n::remove);
             s.writeOnly().forEach(n::remove);
             return n;
-        } catch (IOException e) {
+        } catch (IllegalArgumentException e) {
             return copy;
         }
     }
