@@ -192,6 +192,7 @@ public final class AgentCommand implements Runnable {
         }
         RxAgent rx = new RxAgent("rx-p0q0", src, 32);
         Path pluginState = Files.createDirectories(state.resolve("plugins"));
+        List<LoadedPlugin> last = null; // the plugins at stop: counted once they have flushed
         try (PluginHost plugins = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
                 pluginState)) {
             plugins.requireSetup(true);
@@ -234,6 +235,8 @@ public final class AgentCommand implements Runnable {
                         }
                     }
                     err.println("[agent] stopping");
+                    runner.close(); // rx stops between two bursts
+                    last = plugins.plugins();
                 }
             }
         } finally {
@@ -242,13 +245,19 @@ public final class AgentCommand implements Runnable {
                 port.close();
             }
         }
+        // the host has stopped every plugin (their flows flushed to the collectors): these counters are final
+        err.println("[agent] final counters " + counters(rx, last));
     }
 
     static ObjectNode counters(RxAgent rx, PluginHost host) {
+        return counters(rx, host.plugins());
+    }
+
+    static ObjectNode counters(RxAgent rx, List<LoadedPlugin> plugins) {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("rx_packets", rx.rxPackets()).put("rx_bytes", rx.rxBytes()).put("malformed", rx.malformed());
         ObjectNode ps = o.putObject("plugins");
-        for (LoadedPlugin p : host.plugins()) {
+        for (LoadedPlugin p : plugins == null ? List.<LoadedPlugin>of() : plugins) {
             ObjectNode n = ps.putObject(p.name());
             n.put("state", p.state().name().toLowerCase(Locale.ROOT)).put("received", p.received())
                     .put("filtered", p.filtered()).put("dropped", p.dropped()).put("errors", p.errors());

@@ -30,11 +30,15 @@ final class Nfcapd implements AutoCloseable {
     private final Process process;
 
     Nfcapd(Path dir, int repeatTo) throws Exception {
+        this(dir, repeatTo, freeUdpPort());
+    }
+
+    Nfcapd(Path dir, int repeatTo, int port) throws Exception {
         Path nfcapd = Tools.require("nfcapd");
         Tools.require("nfdump");
         this.dir = Files.createDirectories(dir);
         this.log = dir.resolveSibling(dir.getFileName() + ".log");
-        this.port = freeUdpPort();
+        this.port = port;
         List<String> cmd = new ArrayList<>(List.of(nfcapd.toString(), "-w", dir.toString(), "-p",
                 Integer.toString(port), "-b", "127.0.0.1", "-t", "3600",
                 // a large socket buffer (the kernel caps it at net.core.rmem_max): exporters flush in bursts

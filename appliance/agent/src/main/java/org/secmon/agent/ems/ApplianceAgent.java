@@ -363,7 +363,8 @@ public final class ApplianceAgent implements AutoCloseable {
             agent.putArray("warnings").addAll(warnings.stream()
                     .map(w -> (JsonNode) Json.mapper().getNodeFactory().textNode(w)).toList());
         }
-        client().report(creds.applianceId(), version, caps.equals(reportedCapabilities) ? null : caps, cnt);
+        client().report(creds.applianceId(), version, caps.equals(reportedCapabilities) ? null : caps, cnt,
+                notificationUrl);
         reportedCapabilities = caps;
         reportedVersion = version;
     }
@@ -402,6 +403,8 @@ public final class ApplianceAgent implements AutoCloseable {
             o.put("reported_version", reportedVersion);
         }
         o.put("notifications", notifications.get());
+        o.put("applies", applies.get());
+        o.set("counters", counters.get());
         return o;
     }
 

@@ -126,6 +126,17 @@ class ApplianceTest {
                 assertEquals("up", rep.json().path("status").asText());
                 assertEquals(422, ems.call("POST", "/api/v1/appliances/" + id + "/report", token,
                         "{\"status\":\"up\"}").status());
+                // a restarted agent moves its notification endpoint; a bad URL is refused and changes nothing
+                String url = ems.call("GET", "/api/v1/appliances/" + id, admin, null).json()
+                        .path("notification_url").asText();
+                Resp badUrl = ems.call("POST", "/api/v1/appliances/" + id + "/report", token,
+                        "{\"notification_url\":\"ftp://x\"}");
+                assertEquals(422, badUrl.status(), badUrl.toString());
+                assertTrue(badUrl.text().contains("notification_url"), badUrl.text());
+                assertEquals(url, ems.call("GET", "/api/v1/appliances/" + id, admin, null).json()
+                        .path("notification_url").asText());
+                assertEquals(200, ems.call("POST", "/api/v1/appliances/" + id + "/report", token,
+                        "{\"notification_url\":\"" + url + "\"}").status());
                 await("health UP", () -> status(ems, admin, id).equals("up"));
             }
             // gone: DOWN after 5 missed checks

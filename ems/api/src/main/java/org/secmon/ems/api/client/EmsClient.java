@@ -238,7 +238,16 @@ public final class EmsClient implements AutoCloseable {
     /** An appliance's report: applied configuration version, capabilities (plugin to version), counters. */
     public ObjectNode report(String applianceId, Long appliedVersion, Map<String, String> capabilities,
             JsonNode counters) {
+        return report(applianceId, appliedVersion, capabilities, counters, null);
+    }
+
+    /** A report that also moves the appliance's notification endpoint (after a restart on another port). */
+    public ObjectNode report(String applianceId, Long appliedVersion, Map<String, String> capabilities,
+            JsonNode counters, String notificationUrl) {
         ObjectNode body = Json.mapper().createObjectNode();
+        if (notificationUrl != null) {
+            body.put("notification_url", notificationUrl);
+        }
         if (appliedVersion != null) {
             body.put("applied_version", appliedVersion);
         }

@@ -10,6 +10,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import org.secmon.ems.api.model.ApplianceStatus;
+import org.secmon.ems.api.schema.Formats;
 import org.secmon.ems.api.model.Operation;
 import org.secmon.ems.api.model.ResourceKind;
 import org.secmon.ems.server.Notifier;
@@ -110,8 +111,10 @@ public final class ApplianceService implements HttpService {
         JsonNode body = Http.body(req);
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!f.equals("applied_version") && !f.equals("capabilities") && !f.equals("counters")) {
-                throw ApiException.invalid(f, "is not a report field; fields: applied_version, capabilities, counters");
+            if (!f.equals("applied_version") && !f.equals("capabilities") && !f.equals("counters")
+                    && !f.equals("notification_url")) {
+                throw ApiException.invalid(f, "is not a report field; fields: applied_version, capabilities, counters,"
+                        + " notification_url");
             }
         }
         JsonNode applied = body.get("applied_version");
@@ -121,6 +124,10 @@ public final class ApplianceService implements HttpService {
         JsonNode caps = body.get("capabilities");
         if (caps != null && !caps.isObject()) {
             throw ApiException.invalid("capabilities", "must be an object of plugin id to version");
+        }
+        JsonNode url = body.get("notification_url");
+        if (url != null && (!url.isTextual() || Formats.check(Formats.Kind.URL, url.asText()) != null)) {
+            throw ApiException.invalid("notification_url", "must be an http(s) URL");
         }
         Doc current = repo.get("appliances", id);
         if (current == null || !entities.isVisible(p, KIND, current)) {
@@ -137,6 +144,9 @@ public final class ApplianceService implements HttpService {
             }
             if (caps != null) {
                 o.set("capabilities", caps);
+            }
+            if (url != null) { // the agent restarted with another notification endpoint
+                o.put("notification_url", url.asText());
             }
             o.put("status", ApplianceStatus.UP.json());
             o.put("last_seen", Instant.now().toString());
