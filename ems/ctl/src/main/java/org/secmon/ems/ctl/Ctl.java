@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
                 + "apply or export a whole configuration.",
         subcommands = {Ctl.Login.class, Ctl.Logout.class, Ctl.Whoami.class, Ctl.KindsCmd.class, Ctl.Get.class,
                 Ctl.Create.class, Ctl.Update.class, Ctl.Delete.class, Ctl.Apply.class, Ctl.Export.class,
-                Ctl.AuditCmd.class, CommandLine.HelpCommand.class},
+                Ctl.CountersCmd.class, Ctl.AuditCmd.class, CommandLine.HelpCommand.class},
         footer = {"", "Environment: SECMON_EMS (EMS URL), SECMON_TOKEN (a token instead of the saved login), "
                 + "SECMON_CTL_CONFIG (session file, default ~/.secmon/ctl.json), SECMON_PASSWORD (for login)."})
 public final class Ctl {
@@ -547,6 +547,49 @@ public final class Ctl {
                 ctl.err().println("exported to " + file);
             }
             return 0;
+        }
+    }
+
+    @Command(name = "counters", description = "An appliance's counters from its last report: packets received, per "
+            + "plugin (given, filtered, dropped, flows, records) and per collector.")
+    static final class CountersCmd extends Sub {
+        @Parameters(index = "0", paramLabel = "APPLIANCE", description = "name (with --scope) or id")
+        String ref;
+        @Option(names = {"-s", "--scope"}, description = "the appliance's scope (name or id)")
+        String scope;
+        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml")
+        String output;
+
+        @Override
+        public Integer call() {
+            Output.Format f = Output.format(output);
+            try (EmsClient ems = ctl.client()) {
+                ObjectNode a = lookup(ems, ResourceKind.APPLIANCES, scope, ref);
+                ObjectNode c = ems.counters(a.path("id").asText());
+                if (f == Output.Format.JSON || f == Output.Format.YAML) {
+                    Output.printOne(ctl.out(), f, c);
+                    return 0;
+                }
+                ctl.out().printf("appliance %s (%s), reported %s%n", c.path("name").asText(),
+                        c.path("status").asText(), c.path("reported_at").asText("never"));
+                flatten("", c.path("counters"), ctl.out());
+            }
+            return 0;
+        }
+
+        /** One line per counter: dotted path, value. */
+        private static void flatten(String prefix, JsonNode n, java.io.PrintWriter out) {
+            if (n.isObject()) {
+                for (Map.Entry<String, JsonNode> e : n.properties()) {
+                    flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out);
+                }
+            } else if (n.isArray()) {
+                for (int i = 0; i < n.size(); i++) {
+                    flatten(prefix + "[" + i + "]", n.get(i), out);
+                }
+            } else {
+                out.printf("  %-56s %s%n", prefix, n.asText());
+            }
         }
     }
 

@@ -126,6 +126,16 @@ class ApplianceTest {
                 assertEquals("up", rep.json().path("status").asText());
                 assertEquals(422, ems.call("POST", "/api/v1/appliances/" + id + "/report", token,
                         "{\"status\":\"up\"}").status());
+                // its counters: kept from the last report, readable by operators and by itself, not in plain reads
+                assertEquals(200, ems.call("POST", "/api/v1/appliances/" + id + "/report", token,
+                        "{\"counters\":{\"rx_packets\":42,\"plugins\":{\"netflow\":{\"received\":40}}}}").status());
+                Resp cnt = ems.call("GET", "/api/v1/appliances/" + id + "/counters", admin, null);
+                assertEquals(200, cnt.status(), cnt.toString());
+                assertEquals(42, cnt.json().path("counters").path("rx_packets").asLong(), cnt.toString());
+                assertEquals(40, cnt.json().path("counters").path("plugins").path("netflow").path("received").asLong());
+                assertEquals(200, ems.call("GET", "/api/v1/appliances/" + id + "/counters", token, null).status());
+                assertFalse(ems.call("GET", "/api/v1/appliances/" + id, admin, null).text().contains("rx_packets"));
+                assertEquals(404, ems.call("GET", "/api/v1/appliances/nope/counters", admin, null).status());
                 // a restarted agent moves its notification endpoint; a bad URL is refused and changes nothing
                 String url = ems.call("GET", "/api/v1/appliances/" + id, admin, null).json()
                         .path("notification_url").asText();

@@ -241,6 +241,11 @@ public final class EmsClient implements AutoCloseable {
         return report(applianceId, appliedVersion, capabilities, counters, null);
     }
 
+    /** The counters of an appliance's last report: {appliance, name, status, reported_at, counters}. */
+    public ObjectNode counters(String applianceId) {
+        return (ObjectNode) call("GET", "appliances/" + applianceId + "/counters", null);
+    }
+
     /** A report that also moves the appliance's notification endpoint (after a restart on another port). */
     public ObjectNode report(String applianceId, Long appliedVersion, Map<String, String> capabilities,
             JsonNode counters, String notificationUrl) {

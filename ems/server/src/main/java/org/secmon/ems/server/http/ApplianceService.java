@@ -9,6 +9,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import org.secmon.ems.api.Json;
 import org.secmon.ems.api.model.ApplianceStatus;
 import org.secmon.ems.api.schema.Formats;
 import org.secmon.ems.api.model.Operation;
@@ -28,7 +29,9 @@ import org.secmon.ems.server.store.Repository.Doc;
  * (X-Auth-Token for the appliance's own calls) and {@code notification_token} (sent by the EMS with every
  * notification so that the agent can tell the EMS from anyone else).</li>
  * <li>{@code POST /api/v1/appliances/{id}/report} (the appliance itself, or a user with appliances:change): applied
- * configuration version and capabilities (plugins and versions).</li>
+ * configuration version, capabilities (plugins and versions), counters, and the notification URL when it
+ * moved.</li>
+ * <li>{@code GET /api/v1/appliances/{id}/counters} (appliances:view): the counters of the last report.</li>
  * </ul>
  */
 public final class ApplianceService implements HttpService {
@@ -49,7 +52,31 @@ public final class ApplianceService implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.post("/register", this::registerHandler)
-                .post("/{id}/report", this::reportHandler);
+                .post("/{id}/report", this::reportHandler)
+                .get("/{id}/counters", this::countersHandler);
+    }
+
+    /** The counters of the appliance's last report (rx, per plugin, per collector, the agent's own). */
+    private void countersHandler(ServerRequest req, ServerResponse res) throws Exception {
+        Principal p = Http.principal(req);
+        String id = req.path().pathParameters().get("id");
+        if (!id.equals(p.appliance()) && !p.can(KIND.collection(), Operation.VIEW)) {
+            throw ApiException.forbidden(p.name() + " may not view appliances");
+        }
+        Doc d = repo.get("appliances", id);
+        if (d == null || !entities.isVisible(p, KIND, d)) {
+            throw ApiException.notFound("no appliance with id '" + id + "'");
+        }
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("appliance", id);
+        out.put("name", d.json().path("name").asText());
+        out.put("status", d.json().path("status").asText());
+        if (d.json().has("last_seen")) {
+            out.put("reported_at", d.json().path("last_seen").asText());
+        }
+        out.set("counters", d.json().has("_counters") ? d.json().get("_counters")
+                : Json.mapper().createObjectNode());
+        Http.json(res, 200, out);
     }
 
     private void registerHandler(ServerRequest req, ServerResponse res) throws Exception {

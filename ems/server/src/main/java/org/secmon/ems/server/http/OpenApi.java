@@ -255,12 +255,28 @@ public final class OpenApi {
         report.with("properties").putObject("capabilities").put("type", "object")
                 .putObject("additionalProperties").put("type", "string");
         report.with("properties").putObject("counters").put("type", "object");
+        report.with("properties").putObject("notification_url").put("type", "string").put("format", "uri");
         post.putObject("requestBody").put("required", true).putObject("content").putObject("application/json")
                 .set("schema", report);
         ObjectNode pr = responses(post);
         pr.set("200", ref("Appliance", "the appliance as recorded"));
         pr.set("404", ref("Error", "no such appliance"));
         pr.set("422", ref("Error", "invalid report field"));
+        ObjectNode cnt = paths.putObject("/api/v1/appliances/{id}/counters");
+        cnt.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
+                .putObject("schema").put("type", "string");
+        ObjectNode cg = cnt.putObject("get");
+        cg.put("summary", "the counters of the appliance's last report").put("operationId", "appliance_counters");
+        cg.putArray("tags").add("appliances");
+        ObjectNode counters = F.objectNode().put("type", "object");
+        for (String f : List.of("appliance", "name", "status", "reported_at")) {
+            counters.with("properties").putObject(f).put("type", "string");
+        }
+        counters.with("properties").putObject("counters").put("type", "object");
+        ObjectNode cr = responses(cg);
+        cr.putObject("200").put("description", "last reported counters").putObject("content")
+                .putObject("application/json").set("schema", counters);
+        cr.set("404", ref("Error", "no such appliance"));
     }
 
     private static void audit(ObjectNode paths) {
