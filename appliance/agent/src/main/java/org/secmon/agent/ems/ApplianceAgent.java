@@ -345,9 +345,9 @@ public final class ApplianceAgent implements AutoCloseable {
             }
         }
         warnings = List.copyOf(problems);
+        lastApplied = Instant.now(); // before current: whoever sees the new version sees its time
         current = c;
         applies.incrementAndGet();
-        lastApplied = Instant.now();
         c.save(configFile);
     }
 
