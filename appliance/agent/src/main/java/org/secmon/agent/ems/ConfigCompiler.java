@@ -88,6 +88,10 @@ public final class ConfigCompiler {
 
     static List<Rule> rules(ScopeConfig c, ObjectNode assoc, List<String> warnings) {
         ObjectNode policy = policy(c, assoc);
+        String direction = assoc.path("direction").asText("both").toLowerCase(Locale.ROOT);
+        if (!direction.equals("ingress") && !direction.equals("egress") && !direction.equals("both")) {
+            throw new IllegalArgumentException("direction must be ingress, egress or both, not '" + direction + "'");
+        }
         List<Rule> out = new ArrayList<>();
         for (JsonNode ruleId : policy.path("rules")) {
             ObjectNode r = c.get("rules", ruleId.asText());
@@ -101,7 +105,7 @@ public final class ConfigCompiler {
                 continue;
             }
             try {
-                out.add(new Rule(r.path("priority").asInt(Rule.MAX_PRIORITY),
+                Rule rule = new Rule(r.path("priority").asInt(Rule.MAX_PRIORITY),
                         IpPrefix.parse(co.path("src_ip").asText("any")),
                         IpPrefix.parse(co.path("dst_ip").asText("any")),
                         Rule.parseProtocol(co.path("protocol").asText("any")),
@@ -110,7 +114,15 @@ public final class ConfigCompiler {
                         Rule.parseMac(co.path("src_mac").asText("any")),
                         Rule.parseMac(co.path("dst_mac").asText("any")),
                         action(r.path("action").asText("forward")),
-                        r.path("truncate_to_size").asInt(0)));
+                        r.path("truncate_to_size").asInt(0));
+                // ingress: the classification object as written (towards what it describes); egress: the other
+                // direction of the same conversations; both: either, at the rule's priority
+                if (!direction.equals("egress")) {
+                    out.add(rule);
+                }
+                if (!direction.equals("ingress") && (direction.equals("egress") || !rule.isSymmetric())) {
+                    out.add(rule.reversed());
+                }
             } catch (IllegalArgumentException e) {
                 warnings.add("rule '" + r.path("name").asText() + "': " + e.getMessage());
             }

@@ -37,6 +37,19 @@ public record Rule(int priority, IpPrefix src, IpPrefix dst, int protocol, PortR
         }
     }
 
+    /**
+     * The same rule for the other direction of a conversation: source and destination (addresses, ports, MACs)
+     * swapped. A rule written for the traffic towards a service ({@code dst_port 53}) matches its answers this way.
+     */
+    public Rule reversed() {
+        return new Rule(priority, dst, src, protocol, dstPorts, srcPorts, dstMac, srcMac, action, truncateToSize);
+    }
+
+    /** True when the rule matches the same packets in both directions (its reverse is itself). */
+    public boolean isSymmetric() {
+        return equals(reversed());
+    }
+
     /** A rule that forwards everything (priority 65535). */
     public static Rule forwardAll() {
         return new Rule(MAX_PRIORITY, IpPrefix.ANY, IpPrefix.ANY, ANY_PROTOCOL, PortRange.ANY, PortRange.ANY,

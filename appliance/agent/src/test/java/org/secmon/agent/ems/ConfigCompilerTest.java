@@ -1,0 +1,103 @@
+package org.secmon.agent.ems;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.secmon.dataplane.filter.Action;
+import org.secmon.dataplane.filter.PortRange;
+import org.secmon.dataplane.filter.Rule;
+import org.secmon.dataplane.host.PluginSetup;
+import org.secmon.ems.api.Json;
+
+/** What the agent runs for a scope's configuration: rules per association direction, collectors, warnings. */
+class ConfigCompilerTest {
+    private static ObjectNode json(String s) {
+        try {
+            return (ObjectNode) Json.mapper().readTree(s);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** A scope with DNS dropped (priority 5), everything else forwarded, and a NetFlow association. */
+    private static ScopeConfig scope(String direction) {
+        Map<String, Map<String, ObjectNode>> t = new LinkedHashMap<>();
+        t.put("classification_objects", Map.of(
+                "co-dns", json("{\"id\":\"co-dns\",\"name\":\"dns\",\"protocol\":\"udp\",\"dst_port\":\"53\","
+                        + "\"dst_ip\":\"10.0.0.53/32\"}"),
+                "co-all", json("{\"id\":\"co-all\",\"name\":\"all\"}")));
+        t.put("rules", Map.of(
+                "r-dns", json("{\"id\":\"r-dns\",\"name\":\"dns\",\"classification_object\":\"co-dns\","
+                        + "\"priority\":5,\"action\":\"drop\"}"),
+                "r-all", json("{\"id\":\"r-all\",\"name\":\"all\",\"classification_object\":\"co-all\","
+                        + "\"priority\":100,\"action\":\"forward\"}")));
+        t.put("policies", Map.of("p", json("{\"id\":\"p\",\"name\":\"p\",\"rules\":[\"r-dns\",\"r-all\"]}")));
+        t.put("collectors", Map.of("c", json("{\"id\":\"c\",\"name\":\"nfcapd\",\"address\":\"127.0.0.1\","
+                + "\"port\":2055,\"type\":\"netflow\"}")));
+        t.put("netflow_associations", Map.of("a", json("{\"id\":\"a\",\"name\":\"nf\",\"policy\":\"p\","
+                + "\"collector\":\"c\"" + (direction == null ? "" : ",\"direction\":\"" + direction + "\"") + "}")));
+        return new ScopeConfig(json("{\"id\":\"s\",\"name\":\"s\"}"), 7, t);
+    }
+
+    private static List<Rule> rules(String direction) {
+        ConfigCompiler.Result r = ConfigCompiler.compile(scope(direction));
+        assertEquals(List.of(), r.warnings());
+        PluginSetup nf = r.setups().get("netflow");
+        return nf.rules();
+    }
+
+    @Test
+    void ingressIsTheClassificationObjectAsWritten() {
+        List<Rule> rules = rules("ingress");
+        assertEquals(2, rules.size(), rules.toString());
+        Rule dns = rules.get(0);
+        assertEquals(new PortRange(53, 53), dns.dstPorts());
+        assertTrue(dns.srcPorts().isAny());
+        assertEquals("10.0.0.53/32", dns.dst().toString());
+        assertEquals(Action.DROP, dns.action());
+    }
+
+    @Test
+    void egressIsTheOtherDirectionOfTheSameConversations() {
+        List<Rule> rules = rules("egress");
+        assertEquals(2, rules.size(), rules.toString());
+        Rule dns = rules.get(0);
+        assertEquals(new PortRange(53, 53), dns.srcPorts(), "answers come from port 53");
+        assertTrue(dns.dstPorts().isAny());
+        assertEquals("10.0.0.53/32", dns.src().toString());
+        assertEquals(5, dns.priority());
+    }
+
+    @Test
+    void bothIsEitherAndTheDefault() {
+        for (String d : new String[] {"both", null}) {
+            List<Rule> rules = rules(d);
+            // the DNS rule in both directions; the match-all rule is its own reverse and appears once
+            assertEquals(3, rules.size(), rules.toString());
+            assertEquals(rules.get(0).reversed(), rules.get(1));
+            assertTrue(rules.get(2).isSymmetric());
+        }
+    }
+
+    @Test
+    void anUnknownDirectionIsAWarningNotAnOutage() {
+        ConfigCompiler.Result r = ConfigCompiler.compile(scope("sideways"));
+        assertEquals(1, r.warnings().size(), r.warnings().toString());
+        assertTrue(r.warnings().getFirst().contains("direction must be ingress, egress or both"), r.warnings().toString());
+    }
+
+    @Test
+    void theCollectorReachesThePluginConfiguration() {
+        PluginSetup nf = ConfigCompiler.compile(scope(null)).setups().get("netflow");
+        Object collectors = nf.config().asMap().get("collectors");
+        assertTrue(collectors.toString().contains("127.0.0.1") && collectors.toString().contains("2055"),
+                String.valueOf(collectors));
+        assertEquals(Action.DROP, nf.defaultAction());
+    }
+}
