@@ -38,6 +38,7 @@ import picocli.CommandLine.Option;
             "  ./secmon replay --pcap trace.pcap --source dpdk",
             "  ./secmon replay --pcap trace.pcap --netflow 127.0.0.1:2055",
             "  ./secmon replay --pcap trace.pcap --ipfix 127.0.0.1:4739 --ipfix 127.0.0.1:4740 --lb round_robin",
+            "  ./secmon replay --pcap trace.pcap --sflow 127.0.0.1:6343 --sampling 100",
             "", "Exit status: 0 done; 2 bad arguments or input; 3 a plugin failed; 4 export records were not",
             "delivered (a collector was down or unreachable)."})
 public final class ReplayCommand implements Callable<Integer> {
@@ -49,6 +50,11 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--loop", paramLabel = "N", defaultValue = "1", description = "replay the file N times (pcap)")
     long loop;
+
+    @Option(names = "--rate", paramLabel = "PPS", defaultValue = "0",
+            description = "play at this many packets/s with wall-clock timestamps (pcap source; default: as fast "
+                    + "as possible, capture timestamps)")
+    long rate;
 
     @Option(names = "--source", paramLabel = "pcap|dpdk", defaultValue = "pcap",
             description = "pcap: pure-Java reader with capture timestamps (default); dpdk: DPDK net_pcap vdev")
@@ -91,6 +97,26 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "NetFlow flow cache size (default ${DEFAULT-VALUE})")
     int maxFlows;
 
+    @Option(names = "--sflow", paramLabel = "HOST:PORT",
+            description = "export sFlow v5 to this collector (repeat for a collector set)")
+    List<String> sflow = new ArrayList<>();
+
+    @Option(names = "--sampling", paramLabel = "N", defaultValue = "1000",
+            description = "sFlow: sample 1 in N packets at random (default ${DEFAULT-VALUE}; 1: every packet)")
+    long sampling;
+
+    @Option(names = "--header-size", paramLabel = "BYTES", defaultValue = "128",
+            description = "sFlow: bytes of each sampled packet sent (default ${DEFAULT-VALUE})")
+    int headerSize;
+
+    @Option(names = "--polling-interval", paramLabel = "S", defaultValue = "20",
+            description = "sFlow: seconds between counter samples, capture time (default ${DEFAULT-VALUE}; 0: none)")
+    long pollingInterval;
+
+    @Option(names = "--seed", paramLabel = "N", hidden = true, defaultValue = "0",
+            description = "sFlow: random seed (0: from the clock)")
+    long seed;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -129,6 +155,9 @@ public final class ReplayCommand implements Callable<Integer> {
         if (loop < 1) {
             throw new IllegalArgumentException("--loop must be >= 1");
         }
+        if (rate < 0) {
+            throw new IllegalArgumentException("--rate must be >= 0 packets/s");
+        }
         Map<String, PluginSetup> setups = new java.util.LinkedHashMap<>(
                 config == null ? Map.of() : ReplayConfig.load(config));
         if (!netflow.isEmpty() || !ipfix.isEmpty()) {
@@ -136,6 +165,12 @@ public final class ReplayCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--netflow/--ipfix and a 'netflow' plugin in --config: use one");
             }
             setups.put("netflow", PluginSetup.defaults().withConfig(netflowConfig()));
+        }
+        if (!sflow.isEmpty()) {
+            if (setups.containsKey("sflow")) {
+                throw new IllegalArgumentException("--sflow and an 'sflow' plugin in --config: use one");
+            }
+            setups.put("sflow", PluginSetup.defaults().withConfig(sflowConfig()));
         }
         if (!noCount) {
             setups.putIfAbsent(CountingPlugin.ID, PluginSetup.defaults());
@@ -148,7 +183,8 @@ public final class ReplayCommand implements Callable<Integer> {
         PacketSource src;
         DpdkPort port = null;
         switch (source.toLowerCase(Locale.ROOT)) {
-            case "pcap" -> src = new CaptureFileSource(pcap, loop, 0);
+            case "pcap" -> src = rate > 0 ? new org.secmon.agent.ems.PacedSource(new CaptureFileSource(pcap, loop, 0),
+                    rate, burst) : new CaptureFileSource(pcap, loop, 0);
             case "dpdk" -> {
                 if (!Dpdk.isAvailable()) {
                     throw new IllegalArgumentException("--source dpdk: " + Dpdk.availability().reason());
@@ -213,7 +249,9 @@ public final class ReplayCommand implements Callable<Integer> {
             long undelivered = 0;
             for (LoadedPlugin p : host.plugins()) {
                 Map<String, Long> c = p.customCounters();
-                undelivered += c.getOrDefault("records_lost", 0L) + c.getOrDefault("records_no_collector", 0L);
+                undelivered += c.getOrDefault("records_lost", 0L) + c.getOrDefault("records_no_collector", 0L)
+                        + c.getOrDefault("samples_lost", 0L) + c.getOrDefault("samples_no_collector", 0L)
+                        + c.getOrDefault("packets_lost", 0L) + c.getOrDefault("packets_no_collector", 0L);
             }
             if (undelivered > 0) {
                 err.printf(Locale.ROOT, "secmon replay: %,d export records were not delivered (collector"
@@ -245,6 +283,24 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("active_timeout", activeTimeout);
         c.put("inactive_timeout", inactiveTimeout);
         c.put("max_flows", maxFlows);
+        return org.secmon.plugin.PluginConfig.of(c);
+    }
+
+    /** The sflow plugin's configuration from the command-line flags. */
+    private org.secmon.plugin.PluginConfig sflowConfig() {
+        List<Map<String, Object>> cols = new ArrayList<>();
+        for (String hp : sflow) {
+            cols.add(collector(hp, "sflow"));
+        }
+        Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("collectors", cols);
+        c.put("lb", lb);
+        c.put("sampling_rate", sampling);
+        c.put("header_size", headerSize);
+        c.put("polling_interval", pollingInterval);
+        if (seed != 0) {
+            c.put("seed", seed);
+        }
         return org.secmon.plugin.PluginConfig.of(c);
     }
 

@@ -1,5 +1,6 @@
 package org.secmon.export;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -27,6 +28,37 @@ public record CollectorSet(String name, List<Collector> collectors, LbAlgorithm 
             throw new IllegalArgumentException("collector set " + name
                     + ": weighted_round_robin needs at least one collector with a weight above 0");
         }
+    }
+
+    /**
+     * The collectors of a plugin configuration: {@code collector: HOST:PORT} and/or {@code collectors: [{name,
+     * address, port, type, weight}]}, with {@code lb} and {@code collector_set}.
+     *
+     * @param defaultType the type of collectors that do not say
+     * @param defaultPort the port of collectors that do not say
+     */
+    public static CollectorSet parse(org.secmon.plugin.PluginConfig c, CollectorType defaultType, int defaultPort,
+            String defaultName) {
+        List<Collector> cols = new ArrayList<>();
+        CollectorType type = c.has("type") ? CollectorType.parse(c.string("type", "")) : defaultType;
+        if (c.has("collector")) {
+            cols.add(Collector.parse(c.string("collector", ""), type));
+        }
+        for (org.secmon.plugin.PluginConfig cc : c.children("collectors")) {
+            String addr = cc.string("address", cc.string("host", null));
+            if (addr == null) {
+                throw new IllegalArgumentException("collectors: every collector needs an 'address'");
+            }
+            int port = cc.intValue("port", defaultPort);
+            String name = cc.string("name", addr + ":" + port);
+            cols.add(new Collector(name, addr, port, cc.has("type") ? CollectorType.parse(cc.string("type", ""))
+                    : type, cc.intValue("weight", 1)));
+        }
+        if (cols.isEmpty()) {
+            throw new IllegalArgumentException("no collector configured: set 'collector: HOST:PORT' or 'collectors'");
+        }
+        return new CollectorSet(c.string("collector_set", defaultName), cols,
+                LbAlgorithm.parse(c.string("lb", "session")));
     }
 
     /** A set of one. */

@@ -17,6 +17,11 @@ public interface PluginContext {
     /** A directory the plugin may write state into (created on demand). */
     Path stateDirectory();
 
+    /** The appliance's receive ports with their counters (sFlow counter samples); empty when not known. */
+    default java.util.List<RxPort> rxPorts() {
+        return java.util.List.of();
+    }
+
     /** Log a line attributed to this plugin (control path only; never per packet). */
     void log(System.Logger.Level level, String message);
 }

@@ -492,5 +492,41 @@ public final class PluginHost implements AutoCloseable {
         public void log(System.Logger.Level level, String message) {
             LOG.log(level, "[" + lp.name() + "] " + message);
         }
+
+        @Override
+        public List<org.secmon.plugin.RxPort> rxPorts() {
+            List<org.secmon.plugin.RxPort> out = new java.util.ArrayList<>();
+            for (int i = 0; i < rx.length; i++) {
+                RxAgent a = rx[i];
+                int ifIndex = i + 1;
+                out.add(new org.secmon.plugin.RxPort() {
+                    @Override
+                    public int ifIndex() {
+                        return ifIndex;
+                    }
+
+                    @Override
+                    public String name() {
+                        return a.roleName();
+                    }
+
+                    @Override
+                    public long packets() {
+                        return a.rxPackets();
+                    }
+
+                    @Override
+                    public long bytes() {
+                        return a.rxBytes();
+                    }
+
+                    @Override
+                    public long errors() {
+                        return a.malformed();
+                    }
+                });
+            }
+            return List.copyOf(out);
+        }
     }
 }

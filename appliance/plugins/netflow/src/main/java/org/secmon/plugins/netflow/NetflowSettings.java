@@ -1,15 +1,11 @@
 package org.secmon.plugins.netflow;
 
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-import org.secmon.export.Collector;
 import org.secmon.export.CollectorSet;
 import org.secmon.export.CollectorType;
-import org.secmon.export.LbAlgorithm;
 import org.secmon.export.flow.FlowCache;
 import org.secmon.export.flow.FlowExporter;
 import org.secmon.export.flow.FlowField;
@@ -47,26 +43,7 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
     private static final long MS = 1_000_000L;
 
     static NetflowSettings parse(PluginConfig c) {
-        List<Collector> cols = new ArrayList<>();
-        CollectorType defaultType = CollectorType.parse(c.string("type", "netflow"));
-        if (c.has("collector")) {
-            cols.add(Collector.parse(c.string("collector", ""), defaultType));
-        }
-        for (PluginConfig cc : c.children("collectors")) {
-            String addr = cc.string("address", cc.string("host", null));
-            if (addr == null) {
-                throw new IllegalArgumentException("collectors: every collector needs an 'address'");
-            }
-            int port = cc.intValue("port", 2055);
-            String name = cc.string("name", addr + ":" + port);
-            cols.add(new Collector(name, addr, port, cc.has("type") ? CollectorType.parse(cc.string("type", ""))
-                    : defaultType, cc.intValue("weight", 1)));
-        }
-        if (cols.isEmpty()) {
-            throw new IllegalArgumentException("no collector configured: set 'collector: HOST:PORT' or 'collectors'");
-        }
-        CollectorSet set = new CollectorSet(c.string("collector_set", "netflow"), cols,
-                LbAlgorithm.parse(c.string("lb", "session")));
+        CollectorSet set = CollectorSet.parse(c, CollectorType.NETFLOW, 2055, "netflow");
 
         long active = seconds(c, "active_timeout", 60);
         long inactive = seconds(c, "inactive_timeout", 120);

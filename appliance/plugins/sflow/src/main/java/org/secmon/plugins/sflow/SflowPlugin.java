@@ -1,0 +1,227 @@
+package org.secmon.plugins.sflow;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import org.secmon.export.Collector;
+import org.secmon.export.LoadBalancer;
+import org.secmon.export.UdpSender;
+import org.secmon.export.sflow.SflowDatagram;
+import org.secmon.export.sflow.SflowExporter;
+import org.secmon.plugin.Counter;
+import org.secmon.plugin.DeliveryMode;
+import org.secmon.plugin.Packet;
+import org.secmon.plugin.PluginApi;
+import org.secmon.plugin.PluginConfig;
+import org.secmon.plugin.PluginContext;
+import org.secmon.plugin.PluginDescriptor;
+import org.secmon.plugin.RxPort;
+import org.secmon.plugin.SecmonPlugin;
+
+/**
+ * sFlow v5: random 1-in-N sampling of the packets its filter passes; each sampled packet becomes a flow sample with
+ * its first {@code header_size} bytes, sent to the collector of its session; every polling interval a counter sample
+ * per receive port goes to every collector. See {@link SflowSettings} for the keys.
+ * <p>
+ * Sampling is per packet with probability 1/N (Bernoulli), drawn as geometric skip counts so that the random
+ * generator runs once per sample, not per packet. The sample pool counts every packet the plugin was given.
+ */
+public final class SflowPlugin implements SecmonPlugin {
+    public static final String ID = "sflow";
+    private static final long HOUSEKEEPING_NANOS = 10_000_000L;
+
+    private PluginContext context;
+    private SflowSettings settings;
+    private SflowExporter exporter;
+    private UdpSender sender;
+    private LoadBalancer lb;
+    private List<RxPort> ports;
+    private boolean flushed;
+    private long nextHousekeeping;
+    private long nextPoll;
+    private long lastNow;
+
+    // sampling state (data-plane thread)
+    private long pool;
+    private long skip;
+    private long rng;
+    private double logKeep;
+
+    private Counter samplePool;
+    private Counter samples;
+    private Counter samplesSent;
+    private Counter samplesLost;
+    private Counter noCollector;
+    private Counter counterSamples;
+    private Counter datagrams;
+    private Counter[][] perCollector;
+
+    @Override
+    public PluginDescriptor descriptor() {
+        return new PluginDescriptor(ID, "1.0.0", PluginApi.VERSION,
+                "sFlow v5: random packet sampling with raw headers, interface counters", DeliveryMode.DIRECT, "");
+    }
+
+    @Override
+    public void init(PluginContext ctx) {
+        this.context = ctx;
+        samplePool = ctx.counter("sample_pool");
+        samples = ctx.counter("flow_samples");
+        samplesSent = ctx.counter("flow_samples_sent");
+        samplesLost = ctx.counter("samples_lost");
+        noCollector = ctx.counter("samples_no_collector");
+        counterSamples = ctx.counter("counter_samples");
+        datagrams = ctx.counter("datagrams");
+    }
+
+    @Override
+    public void configure(PluginConfig config) {
+        this.settings = SflowSettings.parse(config);
+    }
+
+    @Override
+    public void start() {
+        if (settings == null) {
+            throw new IllegalStateException("no configuration: set at least 'collector: HOST:PORT'");
+        }
+        SflowSettings s = settings;
+        InetAddress agent = s.agentAddress() != null ? s.agentAddress() : localAddressTowards(s.collectors()
+                .collectors().getFirst());
+        sender = new UdpSender(s.collectors(), s.retryNanos());
+        lb = new LoadBalancer(s.collectors(), 65_536, s.sessionTimeoutNanos());
+        exporter = new SflowExporter(s.collectors(), new SflowExporter.Settings(agent, s.subAgentId(), s.mtu(),
+                s.flushDelayNanos(), 1), sender, lb);
+        ports = context.rxPorts();
+        perCollector = new Counter[s.collectors().size()][];
+        for (int i = 0; i < perCollector.length; i++) {
+            String p = "collector." + s.collectors().collectors().get(i).name() + ".";
+            perCollector[i] = new Counter[] {context.counter(p + "datagrams"), context.counter(p + "bytes"),
+                context.counter(p + "sessions"), context.counter(p + "errors")};
+        }
+        rng = s.seed() != 0 ? s.seed() : System.nanoTime() ^ 0x9E3779B97F4A7C15L;
+        if (rng == 0) {
+            rng = 1;
+        }
+        logKeep = s.samplingRate() == 1 ? 0 : Math.log1p(-1.0 / s.samplingRate());
+        pool = 0;
+        skip = nextSkip();
+        flushed = false;
+        nextHousekeeping = 0;
+        nextPoll = 0;
+        for (Collector c : s.collectors().collectors()) {
+            context.log(System.Logger.Level.INFO, "sFlow 1-in-" + s.samplingRate() + ", header " + s.headerSize()
+                    + " bytes, agent " + agent.getHostAddress() + ", to " + c);
+        }
+    }
+
+    /** The address the kernel would send from towards the collector (the agent address default). */
+    private static InetAddress localAddressTowards(Collector c) {
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(new InetSocketAddress(c.host(), c.port()));
+            InetAddress a = s.getLocalAddress();
+            return a == null || a.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : a;
+        } catch (IOException | RuntimeException e) {
+            return InetAddress.getLoopbackAddress();
+        }
+    }
+
+    /** Packets until the next sample: geometric with mean N, i.e. every packet sampled with probability 1/N. */
+    private long nextSkip() {
+        if (logKeep == 0) {
+            return 1;
+        }
+        // xorshift64*: a uniform double in (0, 1]
+        rng ^= rng >>> 12;
+        rng ^= rng << 25;
+        rng ^= rng >>> 27;
+        double u = ((rng * 0x2545F4914F6CDD1DL) >>> 11) * 0x1.0p-53;
+        u = 1.0 - u;
+        return 1 + (long) (Math.log(u) / logKeep);
+    }
+
+    @Override
+    public void onPacket(Packet p) {
+        long now = p.timestampNanos();
+        lastNow = now;
+        if (!exporter.booted()) {
+            exporter.boot(now);
+            nextPoll = now + settings.pollingNanos();
+        }
+        pool++;
+        if (--skip > 0) {
+            return;
+        }
+        skip = nextSkip();
+        samples.increment();
+        int header = Math.min(settings.headerSize(), p.deliverLength());
+        exporter.flowSample(p, header, settings.samplingRate(), pool, exporter.noCollector() + exporter.samplesLost(),
+                p.inputPort() + 1, SflowDatagram.IF_UNKNOWN, now);
+    }
+
+    @Override
+    public int poll(long nowNanos) {
+        if (!exporter.booted() || nowNanos == 0 || nowNanos - nextHousekeeping < 0) {
+            return 0;
+        }
+        nextHousekeeping = nowNanos + HOUSEKEEPING_NANOS;
+        lastNow = nowNanos;
+        if (settings.pollingNanos() > 0 && nowNanos - nextPoll >= 0) {
+            nextPoll = nowNanos + settings.pollingNanos();
+            counterSamples(nowNanos);
+        }
+        lb.expire(nowNanos, 4096);
+        exporter.tick(nowNanos);
+        publishCounters();
+        return 1;
+    }
+
+    private void counterSamples(long nowNanos) {
+        for (RxPort port : ports) {
+            exporter.counterSample(port.ifIndex(), port.speedBitsPerSecond(), port.bytes(), port.packets(),
+                    port.discards(), port.errors(), nowNanos);
+            counterSamples.increment();
+        }
+    }
+
+    @Override
+    public void endOfStream(long nowNanos) {
+        flushAll(nowNanos);
+    }
+
+    @Override
+    public void stop() {
+        if (exporter != null) {
+            flushAll(lastNow);
+            exporter.close();
+        }
+    }
+
+    private void flushAll(long nowNanos) {
+        if (flushed) {
+            return;
+        }
+        flushed = true;
+        if (exporter.booted() && settings.pollingNanos() > 0) {
+            counterSamples(nowNanos); // the final counters
+        }
+        exporter.flush(nowNanos);
+        publishCounters();
+    }
+
+    private void publishCounters() {
+        samplePool.set(pool);
+        samplesSent.set(exporter.samplesSent());
+        samplesLost.set(exporter.samplesLost());
+        noCollector.set(exporter.noCollector());
+        datagrams.set(exporter.datagrams());
+        for (int i = 0; i < perCollector.length; i++) {
+            perCollector[i][0].set(sender.datagrams(i));
+            perCollector[i][1].set(sender.bytes(i));
+            perCollector[i][2].set(lb.sessionsAssigned(i));
+            perCollector[i][3].set(sender.errors(i));
+        }
+    }
+}
