@@ -39,6 +39,7 @@ import picocli.CommandLine.Option;
             "  ./secmon replay --pcap trace.pcap --netflow 127.0.0.1:2055",
             "  ./secmon replay --pcap trace.pcap --ipfix 127.0.0.1:4739 --ipfix 127.0.0.1:4740 --lb round_robin",
             "  ./secmon replay --pcap trace.pcap --sflow 127.0.0.1:6343 --sampling 100",
+            "  ./secmon replay --pcap trace.pcap --rawforward 10.0.0.9:4789 --encap vxlan",
             "", "Exit status: 0 done; 2 bad arguments or input; 3 a plugin failed; 4 export records were not",
             "delivered (a collector was down or unreachable)."})
 public final class ReplayCommand implements Callable<Integer> {
@@ -113,6 +114,18 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "sFlow: seconds between counter samples, capture time (default ${DEFAULT-VALUE}; 0: none)")
     long pollingInterval;
 
+    @Option(names = "--rawforward", paramLabel = "HOST:PORT",
+            description = "forward every packet to this collector (repeat for a collector set)")
+    List<String> rawforward = new ArrayList<>();
+
+    @Option(names = "--encap", paramLabel = "ENCAP", defaultValue = "udp",
+            description = "raw forward encapsulation: udp, sflow, vxlan, erspan (GRE; needs CAP_NET_RAW)")
+    String encap;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32",
+            description = "raw forward: datagrams per sendmmsg (default ${DEFAULT-VALUE}; 1: one send per packet)")
+    int batch;
+
     @Option(names = "--seed", paramLabel = "N", hidden = true, defaultValue = "0",
             description = "sFlow: random seed (0: from the clock)")
     long seed;
@@ -171,6 +184,17 @@ public final class ReplayCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--sflow and an 'sflow' plugin in --config: use one");
             }
             setups.put("sflow", PluginSetup.defaults().withConfig(sflowConfig()));
+        }
+        if (!rawforward.isEmpty()) {
+            if (setups.containsKey("rawforward")) {
+                throw new IllegalArgumentException("--rawforward and a 'rawforward' plugin in --config: use one");
+            }
+            List<Map<String, Object>> cols = new ArrayList<>();
+            for (String hp : rawforward) {
+                cols.add(collector(hp, "rawforward"));
+            }
+            setups.put("rawforward", PluginSetup.defaults().withConfig(org.secmon.plugin.PluginConfig.of(Map.of(
+                    "collectors", cols, "lb", lb, "encapsulation", encap, "batch_size", batch))));
         }
         if (!noCount) {
             setups.putIfAbsent(CountingPlugin.ID, PluginSetup.defaults());

@@ -71,6 +71,15 @@ public final class LoadBalancer {
         return h == 0 ? 1 : h;
     }
 
+    /** The session of a packet: its conversation (both directions alike); MACs and EtherType for non-IP. */
+    public static long session(org.secmon.plugin.Packet p) {
+        if (p.ipVersion() != 0) {
+            return sessionHash(p.srcHi(), p.srcLo(), p.hasPorts() ? p.srcPort() : 0, p.dstHi(), p.dstLo(),
+                    p.hasPorts() ? p.dstPort() : 0, p.protocol());
+        }
+        return sessionHash(0, p.srcMac(), 0, 0, p.dstMac(), 0, p.etherType());
+    }
+
     private static long mix(long z) {
         z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
         z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;

@@ -60,7 +60,8 @@ public final class ConfigCompiler {
             try {
                 PluginConfig config = switch (plugin) {
                     case "netflow" -> netflow(c, a);
-                    default -> PluginConfig.of(Map.of("collectors", collectors(c, a, plugin)));
+                    case "sflow" -> sflow(c, a);
+                    default -> PluginConfig.of(Map.of("collectors", collectors(c, a, plugin), "lb", lb(c, a)));
                 };
                 List<Rule> rules = enabled ? rules(c, a, warnings) : List.of();
                 Action def = enabled ? defaultAction(c, a) : Action.DROP;
@@ -162,6 +163,28 @@ public final class ConfigCompiler {
             if (mon.path("collect_fields").size() > 0) {
                 m.put("collect", strings(mon.path("collect_fields")));
             }
+        }
+        return PluginConfig.of(m);
+    }
+
+    private static String lb(ScopeConfig c, ObjectNode assoc) {
+        ObjectNode set = c.get("collector_sets", assoc.path("collector_set").asText(null));
+        return set == null ? "session" : set.path("lb_algorithm").asText("session");
+    }
+
+    private static PluginConfig sflow(ScopeConfig c, ObjectNode assoc) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("collectors", collectors(c, assoc, "sflow"));
+        m.put("lb", lb(c, assoc));
+        ObjectNode cfg = c.all(ResourceKind.SFLOW_CONFIGS).stream().findFirst().orElse(null);
+        if (cfg != null) {
+            if (cfg.hasNonNull("agent_address")) {
+                m.put("agent_address", cfg.path("agent_address").asText());
+            }
+            m.put("sub_agent_id", cfg.path("sub_agent_id").asLong(0));
+            m.put("sampling_rate", cfg.path("sampling_rate").asLong(1000));
+            m.put("polling_interval", cfg.path("polling_interval").asLong(20));
+            m.put("header_size", cfg.path("header_size").asInt(128));
         }
         return PluginConfig.of(m);
     }

@@ -85,15 +85,6 @@ public final class SflowExporter implements UdpSender.Listener, AutoCloseable {
         return dg[0].maxHeaderBytes();
     }
 
-    /** A direction-independent session of a packet, for the load balancer. */
-    public static long session(Packet p) {
-        if (p.ipVersion() != 0) {
-            return LoadBalancer.sessionHash(p.srcHi(), p.srcLo(), p.hasPorts() ? p.srcPort() : 0, p.dstHi(),
-                    p.dstLo(), p.hasPorts() ? p.dstPort() : 0, p.protocol());
-        }
-        return LoadBalancer.sessionHash(0, p.srcMac(), 0, 0, p.dstMac(), 0, p.etherType());
-    }
-
     /**
      * Routes and encodes one flow sample.
      *
@@ -101,7 +92,7 @@ public final class SflowExporter implements UdpSender.Listener, AutoCloseable {
      */
     public boolean flowSample(Packet p, int headerBytes, long samplingRate, long samplePool, long drops, int input,
             int output, long nowNanos) {
-        int c = lb.route(session(p), nowNanos);
+        int c = lb.route(LoadBalancer.session(p), nowNanos);
         if (c < 0) {
             noCollector++;
             return false;

@@ -1,0 +1,232 @@
+package org.secmon.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.secmon.dataplane.testdata.CaptureWriter;
+import org.secmon.dataplane.testdata.Tools;
+import org.secmon.dataplane.testdata.TrafficGenerator;
+
+/**
+ * {@code secmon replay --rawforward}: the forwarded tunnel traffic is captured, the encapsulation stripped with
+ * editcap (or read from tshark's sFlow decoding), and the inner packets must be byte-identical to the input capture
+ * cut at the rule's truncate_to_size, in order; tshark must see the inner protocols through VXLAN and ERSPAN.
+ */
+class RawForwardTest {
+    private static final int TRUNCATE = 200;
+
+    @TempDir
+    Path dir;
+
+    /** The generated capture (no malformed frames: every one reaches the plugin) and its frames. */
+    private List<byte[]> input() throws Exception {
+        TrafficGenerator.generate(dir.resolve("in.pcap"), 1500, 10, 11, false, CaptureWriter.Format.PCAP_LE_MICROS);
+        return SflowExportTest.readPcap(dir.resolve("in.pcap"));
+    }
+
+    /** A config forwarding everything, cut at {@link #TRUNCATE} bytes. */
+    private Path config(String encap, int port) throws Exception {
+        return config(encap, "127.0.0.1", port);
+    }
+
+    private Path config(String encap, String host, int port) throws Exception {
+        Path f = dir.resolve("rf.yaml");
+        Files.writeString(f, """
+                plugins:
+                  rawforward:
+                    rules: [{priority: 10, action: forward, truncate_to_size: %d}]
+                    config:
+                      collector: %s:%d
+                      encapsulation: %s
+                """.formatted(TRUNCATE, host, port, encap));
+        return f;
+    }
+
+    private Replays.Run replay(String encap, int port, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--pcap", dir.resolve("in.pcap").toString(), "--config",
+                config(encap, port).toString(), "--plugins", NetflowExportTest.PLUGINS.toString(), "--no-count",
+                // paced: a receiver's socket buffer (net.core.rmem_max) never overflows
+                "--rate", "40000"));
+        args.addAll(List.of(more));
+        Replays.Run r = Replays.replay(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.out() + r.err());
+        return r;
+    }
+
+    private static byte[] cut(byte[] frame) {
+        return Arrays.copyOf(frame, Math.min(TRUNCATE, frame.length));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"udp", "vxlan"})
+    void editcapStripsTheEncapsulationAndTheInnerPacketsAreTheInput(String encap) throws Exception {
+        Path editcap = Tools.require("editcap");
+        Path tshark = Tools.require("tshark");
+        List<byte[]> in = input();
+        Path captured = dir.resolve("tunnel.pcap");
+        int port;
+        try (UdpCapture cap = new UdpCapture()) {
+            port = cap.port;
+            Replays.Run r = replay(encap, port);
+            assertEquals(in.size(), r.number("packets_sent=(\\d+)"), r.out());
+            assertEquals(0, r.number("packets_lost=(\\d+)"));
+            assertEquals(in.size(), cap.await(in.size(), 10_000), "datagrams received");
+            cap.writePcap(captured); // Ethernet + IPv4 + UDP around each datagram, as on the wire
+        }
+        // strip Ethernet (14) + IPv4 (20) + UDP (8) [+ VXLAN (8)]
+        int strip = 42 + (encap.equals("vxlan") ? 8 : 0);
+        Path inner = dir.resolve("inner.pcap");
+        Nfcapd.run(List.of(editcap.toString(), "-F", "pcap", "-C", Integer.toString(strip), captured.toString(),
+                inner.toString()));
+        List<byte[]> got = SflowExportTest.readPcap(inner);
+        assertEquals(in.size(), got.size());
+        for (int i = 0; i < in.size(); i++) {
+            assertArrayEquals(cut(in.get(i)), got.get(i), "packet " + (i + 1));
+        }
+        if (encap.equals("vxlan")) {
+            assertInnerProtocols(tshark, captured, List.of("-d", "udp.port==" + port + ",vxlan"), "vxlan:eth:");
+        }
+    }
+
+    @Test
+    void erspanOverGreShowsTheInnerProtocolsAndTheInnerPacketsAreTheInput() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "ERSPAN sends GRE through a raw socket (CAP_NET_RAW) and the check captures on lo: root only");
+        Path editcap = Tools.require("editcap");
+        Path tshark = Tools.require("tshark");
+        List<byte[]> in = input();
+        Path captured = dir.resolve("gre.pcap");
+        Path log = dir.resolve("tshark.log");
+        // GRE to 127.0.0.2 only: nothing else on this machine sends that
+        Process cap = new ProcessBuilder(tshark.toString(), "-i", "lo", "-f", "ip proto 47 and dst host 127.0.0.2",
+                "-w", captured.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!Files.readString(log).contains("Capturing on")) {
+                if (!cap.isAlive() || System.nanoTime() > deadline) {
+                    fail("tshark did not start capturing: " + Files.readString(log));
+                }
+                Thread.sleep(20);
+            }
+            Replays.Run r = Replays.replay("--pcap", dir.resolve("in.pcap").toString(), "--config",
+                    config("erspan", "127.0.0.2", 1).toString(), "--plugins", NetflowExportTest.PLUGINS.toString(),
+                    "--no-count", "--rate", "40000");
+            assertEquals(0, r.code(), r.out() + r.err());
+            assertEquals(in.size(), r.number("packets_sent=(\\d+)"), r.out());
+            long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (captured(tshark, captured) < in.size() && System.nanoTime() < deadline2) {
+                Thread.sleep(200);
+            }
+        } finally {
+            cap.destroy(); // tshark writes out its capture on SIGTERM
+            if (!cap.waitFor(20, TimeUnit.SECONDS)) {
+                cap.destroyForcibly();
+            }
+        }
+        // strip Ethernet (14) + IPv4 (20) + GRE with sequence number (8) + ERSPAN type II (8)
+        Path inner = dir.resolve("inner.pcap");
+        Nfcapd.run(List.of(editcap.toString(), "-F", "pcap", "-C", "50", captured.toString(), inner.toString()));
+        List<byte[]> got = SflowExportTest.readPcap(inner);
+        assertEquals(in.size(), got.size(), "GRE packets captured");
+        for (int i = 0; i < in.size(); i++) {
+            assertArrayEquals(cut(in.get(i)), got.get(i), "packet " + (i + 1));
+        }
+        assertInnerProtocols(tshark, captured, List.of(), "gre:erspan:eth:");
+    }
+
+    @Test
+    void sflowEncapsulationCarriesEveryPacketAsAOneToOneSample() throws Exception {
+        Path tshark = Tools.require("tshark");
+        List<byte[]> in = input();
+        int port;
+        try (UdpCapture cap = new UdpCapture()) {
+            port = cap.port;
+            Replays.Run r = replay("sflow", port);
+            assertEquals(in.size(), r.number("packets_sent=(\\d+)"), r.out());
+            long datagrams = r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.datagrams=(\\d+)");
+            assertEquals(datagrams, cap.await((int) datagrams, 10_000));
+            cap.writePcap(dir.resolve("sflow.pcap"));
+        }
+        List<String> lines = Nfcapd.run(List.of(tshark.toString(), "-r", dir.resolve("sflow.pcap").toString(),
+                "-o", "sflow.enable_dissection:FALSE", "-d", "udp.port==" + port + ",sflow", "-T", "fields",
+                "-E", "occurrence=a", "-E", "aggregator=;", "-E", "separator=/t",
+                "-e", "sflow.flow_sample.sampling_rate", "-e", "sflow_245.header",
+                "-e", "sflow_245.header.sampled_header_length", "-e", "_ws.malformed"));
+        List<byte[]> got = new ArrayList<>();
+        for (String line : lines) {
+            String[] f = line.split("\t", -1);
+            assertTrue(f[3].isEmpty(), "malformed: " + line);
+            String[] rates = f[0].split(";");
+            String[] headers = f[1].split(";");
+            String[] lengths = f[2].split(";");
+            for (int i = 0; i < headers.length; i++) {
+                assertEquals("1", rates[i]);
+                byte[] h = HexFormat.of().parseHex(headers[i].replace(":", ""));
+                got.add(Arrays.copyOf(h, Integer.parseInt(lengths[i])));
+            }
+        }
+        assertEquals(in.size(), got.size(), "samples");
+        for (int i = 0; i < in.size(); i++) {
+            assertArrayEquals(cut(in.get(i)), got.get(i), "packet " + (i + 1));
+        }
+    }
+
+    @Test
+    void anUnreachableCollectorIsCountedNotFatal() throws Exception {
+        input();
+        int closed = Nfcapd.freeUdpPort();
+        Replays.Run r = Replays.replay("--pcap", dir.resolve("in.pcap").toString(), "--config",
+                config("udp", closed).toString(), "--plugins", NetflowExportTest.PLUGINS.toString(), "--no-count",
+                "--rate", "40000");
+        assertEquals(4, r.code(), r.out() + r.err());
+        long sent = r.number("packets_sent=(\\d+)");
+        long lost = r.number("packets_lost=(\\d+)");
+        long none = r.number("packets_no_collector=(\\d+)");
+        assertEquals(r.number("plugin rawforward [^:]*: received ([\\d,]+)"), sent + lost + none, "every packet accounted once: " + r.out());
+        assertTrue(lost + none > 0, r.out());
+    }
+
+    private static long captured(Path tshark, Path file) {
+        try {
+            return Files.exists(file) ? Nfcapd.run(List.of(tshark.toString(), "-r", file.toString(), "-T", "fields",
+                    "-e", "frame.number")).size() : 0;
+        } catch (Exception e) {
+            return 0; // still being written
+        }
+    }
+
+    private static void assertInnerProtocols(Path tshark, Path file, List<String> decodeAs, String through)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(tshark.toString(), "-r", file.toString()));
+        cmd.addAll(decodeAs);
+        cmd.addAll(List.of("-T", "fields", "-e", "frame.protocols", "-e", "_ws.malformed"));
+        List<String> lines = Nfcapd.run(cmd);
+        long tcp = 0;
+        long udp = 0;
+        long v6 = 0;
+        for (String l : lines) {
+            String[] f = l.split("\t", -1);
+            assertTrue(f[0].contains(through), "not decoded through " + through + ": " + l);
+            tcp += f[0].contains(":tcp") ? 1 : 0;
+            udp += f[0].contains(through) && f[0].substring(f[0].indexOf(through)).contains(":udp") ? 1 : 0;
+            v6 += f[0].contains(":ipv6") ? 1 : 0;
+        }
+        assertTrue(tcp > 0 && udp > 0 && v6 > 0, "inner TCP, UDP and IPv6 seen: tcp " + tcp + " udp " + udp
+                + " ipv6 " + v6);
+    }
+}
