@@ -56,6 +56,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "skip the NetFlow lines (secmon replay --netflow vs softflowd and pmacctd)")
     boolean noNetflow;
 
+    @Option(names = "--no-plugins", negatable = false,
+            description = "skip the sFlow and raw-forward lines (secmon replay with each plugin vs the count plugin)")
+    boolean noPlugins;
+
     @Option(names = "--quick", description = "a small run (200,000 packets, 20,000 flows) to check the bench works")
     boolean quick;
 
@@ -164,6 +168,17 @@ public final class BenchCommand implements Callable<Integer> {
             netflow = NetflowBench.nonNull(ours, soft, pm);
         }
         nb.close();
+        List<Result> plugins = new ArrayList<>();
+        if (!noPlugins) {
+            out.println("Plugins   replay with the count plugin, sFlow and raw forward, same 100-rule filter...");
+            try (PluginBench pb = new PluginBench(out, dir, benchRules(rules))) {
+                pb.baseline(capture, 1); // warm-up (JIT), not reported
+                plugins.add(pb.baseline(capture, 1));
+                plugins.add(pb.sflow(capture, 1));
+                plugins.add(pb.rawforward(capture, 1, 32));
+                plugins.add(pb.rawforward(capture, 1, 1));
+            }
+        }
         double base = results.getFirst().mpps();
         boolean haveC = results.getFirst().name().startsWith("C ");
         out.println();
@@ -175,6 +190,16 @@ public final class BenchCommand implements Callable<Integer> {
         if (!netflow.isEmpty()) {
             out.println();
             NetflowBench.print(out, netflow, soft);
+        }
+        if (!plugins.isEmpty()) {
+            out.println();
+            double pbase = plugins.getFirst().mpps();
+            out.printf(Locale.ROOT, "%-52s %14s %9s %s%n", "plugins (pure-Java source, 1 rx thread)", "packets",
+                    "Mpps", "vs rx+filter");
+            for (Result r : plugins) {
+                out.printf(Locale.ROOT, "%-52s %,14d %9.2f %.2fx%n", r.name(), r.packets(), r.mpps(),
+                        r.mpps() / pbase);
+            }
         }
         return 0;
     }

@@ -34,11 +34,13 @@ public final class NativeSocket implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout ERRNO_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = ERRNO_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET, CONNECT, SEND, SENDMMSG, CLOSE;
+    private static final MethodHandle SOCKET, CONNECT, SEND, SENDMMSG, CLOSE, ERRNO_LOCATION;
+    /** The calling thread's errno (its address is fixed for the thread's life). */
+    private static final ThreadLocal<MemorySegment> THREAD_ERRNO = new ThreadLocal<>();
     private static final String UNAVAILABLE;
 
     static {
-        MethodHandle socket = null, connect = null, send = null, sendmmsg = null, close = null;
+        MethodHandle socket = null, connect = null, send = null, sendmmsg = null, close = null, errnoAt = null;
         String why = null;
         boolean linux64 = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
                 && ValueLayout.ADDRESS.byteSize() == 8;
@@ -54,12 +56,16 @@ public final class NativeSocket implements AutoCloseable {
                 connect = LINKER.downcallHandle(libc.find("connect").orElseThrow(), FunctionDescriptor.of(
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
                         errno);
+                // the send calls do not capture errno: the JDK's capture makes a segment per call, which escape
+                // analysis does not always remove; errno is read from __errno_location() on the (rare) failure
                 send = LINKER.downcallHandle(libc.find("send").orElseThrow(), FunctionDescriptor.of(
                         ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT), errno, Linker.Option.critical(true));
+                        ValueLayout.JAVA_INT));
                 sendmmsg = LINKER.downcallHandle(libc.find("sendmmsg").orElseThrow(), FunctionDescriptor.of(
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT), errno, Linker.Option.critical(true));
+                        ValueLayout.JAVA_INT));
+                errnoAt = LINKER.downcallHandle(libc.find("__errno_location").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.ADDRESS));
                 close = LINKER.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
             } catch (RuntimeException | LinkageError e) {
@@ -71,6 +77,7 @@ public final class NativeSocket implements AutoCloseable {
         SEND = send;
         SENDMMSG = sendmmsg;
         CLOSE = close;
+        ERRNO_LOCATION = errnoAt;
         UNAVAILABLE = why;
     }
 
@@ -152,8 +159,8 @@ public final class NativeSocket implements AutoCloseable {
      */
     public long send(MemorySegment data, long length) {
         try {
-            long n = (long) SEND.invokeExact(errnoState, fd, data, length, MSG_DONTWAIT);
-            return n >= 0 ? n : -(int) ERRNO.get(errnoState, 0L);
+            long n = (long) SEND.invokeExact(fd, data, length, MSG_DONTWAIT);
+            return n >= 0 ? n : -lastErrno();
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -169,11 +176,27 @@ public final class NativeSocket implements AutoCloseable {
             return 0;
         }
         try {
-            int n = (int) SENDMMSG.invokeExact(errnoState, fd, batch.headers(), count, MSG_DONTWAIT);
-            return n >= 0 ? n : -(int) ERRNO.get(errnoState, 0L);
+            int n = (int) SENDMMSG.invokeExact(fd, batch.headers(), count, MSG_DONTWAIT);
+            return n >= 0 ? n : -lastErrno();
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /**
+     * errno of the calling thread, read right after a failed call. (A safepoint between the call and this read
+     * could in principle change it; the consequence would be a failure counted under another cause.)
+     */
+    private static int lastErrno() throws Throwable {
+        MemorySegment at = THREAD_ERRNO.get();
+        if (at == null) {
+            int saved; // __errno_location does not touch errno, but the ThreadLocal set below might: read first
+            MemorySegment p = ((MemorySegment) ERRNO_LOCATION.invokeExact()).reinterpret(4);
+            saved = p.get(ValueLayout.JAVA_INT, 0);
+            THREAD_ERRNO.set(p);
+            return saved;
+        }
+        return at.get(ValueLayout.JAVA_INT, 0);
     }
 
     /** A short text for an errno value. */
