@@ -186,6 +186,79 @@ class RawForwardTest {
         }
     }
 
+    /**
+     * A set of two collectors with session balancing: every conversation goes whole to one collector, each collector
+     * gets its packets in input order, and together they get every packet once.
+     */
+    @Test
+    void aCollectorSetKeepsEachConversationOnOneCollectorInOrder() throws Exception {
+        Path editcap = Tools.require("editcap");
+        Path tshark = Tools.require("tshark");
+        List<byte[]> in = input();
+        java.util.Map<String, java.util.ArrayDeque<Integer>> index = new java.util.HashMap<>();
+        for (int i = 0; i < in.size(); i++) {
+            index.computeIfAbsent(HexFormat.of().formatHex(cut(in.get(i))), k -> new java.util.ArrayDeque<>()).add(i);
+        }
+        List<java.util.Set<String>> keys = new ArrayList<>();
+        int total = 0;
+        try (UdpCapture a = new UdpCapture(); UdpCapture b = new UdpCapture()) {
+            Path f = dir.resolve("set.yaml");
+            Files.writeString(f, """
+                    plugins:
+                      rawforward:
+                        rules: [{priority: 10, action: forward, truncate_to_size: %d}]
+                        config:
+                          lb: session
+                          collectors:
+                            - {name: a, address: 127.0.0.1, port: %d}
+                            - {name: b, address: 127.0.0.1, port: %d}
+                    """.formatted(TRUNCATE, a.port, b.port));
+            Replays.Run r = Replays.replay("--pcap", dir.resolve("in.pcap").toString(), "--config", f.toString(),
+                    "--plugins", NetflowExportTest.PLUGINS.toString(), "--no-count", "--rate", "40000");
+            assertEquals(0, r.code(), r.out() + r.err());
+            long na = r.number("collector\\.a\\.datagrams=(\\d+)");
+            long nb = r.number("collector\\.b\\.datagrams=(\\d+)");
+            assertEquals(in.size(), na + nb);
+            assertTrue(na > in.size() / 5 && nb > in.size() / 5, "both collectors used: " + na + " / " + nb);
+            for (UdpCapture c : List.of(a, b)) {
+                long want = c == a ? na : nb;
+                assertEquals(want, c.await((int) want, 10_000));
+                Path tunnel = dir.resolve("set-" + c.port + ".pcap");
+                Path inner = dir.resolve("set-" + c.port + "-inner.pcap");
+                c.writePcap(tunnel);
+                Nfcapd.run(List.of(editcap.toString(), "-F", "pcap", "-C", "42", tunnel.toString(),
+                        inner.toString()));
+                List<byte[]> got = SflowExportTest.readPcap(inner);
+                int last = -1;
+                for (byte[] g : got) {
+                    java.util.ArrayDeque<Integer> q = index.get(HexFormat.of().formatHex(g));
+                    assertTrue(q != null && !q.isEmpty(), "a packet that was not in the input, or twice");
+                    int at = q.poll();
+                    assertTrue(at > last, "collector " + c.port + ": packet " + (at + 1) + " after " + (last + 1));
+                    last = at;
+                }
+                total += got.size();
+                // conversations (addresses, ports, protocol; both directions alike) as tshark reads them
+                java.util.Set<String> conv = new java.util.HashSet<>();
+                for (String line : Nfcapd.run(List.of(tshark.toString(), "-r", inner.toString(), "-T", "fields",
+                        "-E", "separator=,", "-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst",
+                        "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "udp.srcport", "-e", "udp.dstport",
+                        "-e", "ip.proto", "-e", "ipv6.nxt"))) {
+                    String[] x = line.split(",", -1);
+                    String s1 = x[0] + x[2] + ":" + x[4] + x[6];
+                    String s2 = x[1] + x[3] + ":" + x[5] + x[7];
+                    conv.add((s1.compareTo(s2) < 0 ? s1 + "|" + s2 : s2 + "|" + s1) + "|" + x[8] + x[9]);
+                }
+                keys.add(conv);
+            }
+        }
+        assertEquals(in.size(), total, "every packet once");
+        java.util.Set<String> both = new java.util.HashSet<>(keys.get(0));
+        both.retainAll(keys.get(1));
+        assertTrue(both.isEmpty(), both.size() + " conversations split across collectors, e.g. "
+                + both.stream().limit(3).toList());
+    }
+
     @Test
     void anUnreachableCollectorIsCountedNotFatal() throws Exception {
         input();
