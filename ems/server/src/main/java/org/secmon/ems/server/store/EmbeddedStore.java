@@ -13,6 +13,13 @@ import org.h2.mvstore.MVStore;
  * The default store: one H2 MVStore file. MVStore writes copy-on-write chunks and a commit becomes visible
  * atomically, so a crash (even SIGKILL or power loss with {@code sync}) leaves the last committed revision. Each
  * value is stored with the revision that wrote it. One process at a time (MVStore locks the file).
+ * <p>
+ * Group commit: {@link #commit} stages a writer's changes in the maps (in memory); {@link #sync} writes everything
+ * staged so far as one MVStore chunk (then in the kernel: safe from a killed process) and, with {@code sync}, forces
+ * it to the disk. Writers that commit while one chunk is written and synced share the next one. A write is
+ * acknowledged after its sync, so an acknowledged write survives SIGKILL (and power loss with {@code sync}). It is
+ * visible to readers of this EMS from its commit on; if the chunk write then fails (disk full), that writer gets
+ * the error while readers may already have seen the change — the EMS reports the store unhealthy then.
  */
 public final class EmbeddedStore implements Store {
     private static final String REVISION = "revision";
@@ -23,6 +30,9 @@ public final class EmbeddedStore implements Store {
     private final MVMap<String, Long> meta;
     private final boolean sync;
     private long revision;
+    private final Object syncLock = new Object();
+    private volatile long durable;
+    private long syncs;
 
     /**
      * @param sync fsync every commit (survives power loss; SIGKILL is survived either way since a commit's
@@ -44,6 +54,7 @@ public final class EmbeddedStore implements Store {
         kv = store.openMap("kv");
         meta = store.openMap("meta");
         revision = meta.getOrDefault(REVISION, 0L);
+        durable = revision;
     }
 
     @Override
@@ -60,31 +71,70 @@ public final class EmbeddedStore implements Store {
         return revision;
     }
 
+    /**
+     * Stages the changes in the store's maps under the next revision; {@link #sync} writes them (with every other
+     * writer's staged since) as one MVStore commit. A failure while staging restores what this writer changed.
+     */
     @Override
     public synchronized long commit(long expectedRevision, Map<String, byte[]> changes) throws StoreException {
         if (expectedRevision != revision) {
             throw new RevisionConflictException(expectedRevision, revision);
         }
         long next = revision + 1;
+        Map<String, byte[]> before = new HashMap<>();
         try {
             for (Map.Entry<String, byte[]> c : changes.entrySet()) {
-                if (c.getValue() == null) {
-                    kv.remove(c.getKey());
-                } else {
-                    kv.put(c.getKey(), pack(c.getValue(), next));
-                }
+                byte[] old = c.getValue() == null ? kv.remove(c.getKey())
+                        : kv.put(c.getKey(), pack(c.getValue(), next));
+                before.putIfAbsent(c.getKey(), old);
             }
             meta.put(REVISION, next);
-            store.commit();
-            if (sync) {
-                store.sync();
-            }
         } catch (RuntimeException e) {
-            store.rollback();
+            for (Map.Entry<String, byte[]> b : before.entrySet()) {
+                if (b.getValue() == null) {
+                    kv.remove(b.getKey());
+                } else {
+                    kv.put(b.getKey(), b.getValue());
+                }
+            }
+            meta.put(REVISION, revision);
             throw new StoreException("embedded store write failed: " + e.getMessage(), e);
         }
         revision = next;
         return next;
+    }
+
+    @Override
+    public void sync(long upTo) throws StoreException {
+        if (durable >= upTo) {
+            return;
+        }
+        synchronized (syncLock) {
+            if (durable >= upTo) {
+                return; // another writer's commit and fsync covered this one
+            }
+            long target;
+            try {
+                synchronized (this) {
+                    target = revision; // everything staged so far goes into this one chunk
+                    store.commit();
+                }
+                if (sync) {
+                    store.sync();
+                }
+            } catch (RuntimeException e) {
+                throw new StoreException("embedded store commit failed: " + e.getMessage(), e);
+            }
+            syncs++;
+            durable = target;
+        }
+    }
+
+    /** fsyncs done (group commit: fewer than commits under concurrent writers). */
+    public long syncs() {
+        synchronized (syncLock) {
+            return syncs;
+        }
     }
 
     private static byte[] pack(byte[] value, long revision) {
@@ -112,7 +162,7 @@ public final class EmbeddedStore implements Store {
     @Override
     public synchronized void close() {
         if (!store.isClosed()) {
-            store.close();
+            store.close(); // commits what is staged
         }
     }
 }

@@ -175,6 +175,12 @@ public final class Repository implements AutoCloseable {
      * when the writer throws or the store fails.
      */
     public <R, X extends Exception> Result<R> write(Writer<R, X> writer) throws X, StoreException {
+        Result<R> r = writeLocked(writer);
+        store.sync(r.revision()); // outside the lock: writers that committed meanwhile share this sync
+        return r;
+    }
+
+    private <R, X extends Exception> Result<R> writeLocked(Writer<R, X> writer) throws X, StoreException {
         writeMutex.lock();
         try {
             for (int attempt = 1; ; attempt++) {

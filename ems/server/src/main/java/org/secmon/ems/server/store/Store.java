@@ -35,6 +35,14 @@ public interface Store extends AutoCloseable {
      */
     long commit(long expectedRevision, Map<String, byte[]> changes) throws StoreException;
 
+    /**
+     * Makes every commit up to {@code revision} durable, if {@link #commit} does not already. Called by the writer
+     * after it has released the write lock, so that the commits of writers that came meanwhile share one sync
+     * (group commit). A write is acknowledged only after this returns.
+     */
+    default void sync(long revision) throws StoreException {
+    }
+
     /** Whether other processes may write the same store (then readers check the revision). */
     boolean shared();
 
