@@ -56,6 +56,10 @@ public final class AgentCommand implements Runnable {
     @Option(names = "--ems", paramLabel = "URL", description = "the EMS, e.g. http://10.0.0.2:8080")
     URI ems;
 
+    @Option(names = "--ems-fingerprint", paramLabel = "SHA256",
+            description = "an https EMS with its own certificate: its SHA-256 fingerprint (./secmon ems prints it)")
+    String emsFingerprint;
+
     @Option(names = "--scope", paramLabel = "NAME", description = "the scope (monitoring domain) of this appliance")
     String scope;
 
@@ -207,7 +211,7 @@ public final class AgentCommand implements Runnable {
                     notifyAddress == null ? List.of() : List.of(notifyAddress), user, password, state,
                     resyncInterval == null ? Duration.ofSeconds(60) : resyncInterval,
                     reportInterval == null ? Duration.ofSeconds(5) : reportInterval,
-                    retryMax == null ? Duration.ofSeconds(30) : retryMax);
+                    retryMax == null ? Duration.ofSeconds(30) : retryMax, emsFingerprint);
             try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
                 long saved = agent.applySaved();
                 if (saved >= 0) {
@@ -283,6 +287,7 @@ public final class AgentCommand implements Runnable {
             switch (e.getKey().replace('_', '-')) {
                 case "ems" -> ems = ems != null ? ems : URI.create(v);
                 case "scope" -> scope = scope != null ? scope : v;
+                case "ems-fingerprint" -> emsFingerprint = emsFingerprint != null ? emsFingerprint : v;
                 case "name" -> name = name != null ? name : v;
                 case "source" -> source = source != null ? source : v;
                 case "rate" -> rate = rate != null ? rate : e.getValue().asLong();

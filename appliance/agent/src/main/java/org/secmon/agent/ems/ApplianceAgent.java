@@ -45,12 +45,25 @@ public final class ApplianceAgent implements AutoCloseable {
     /** How the agent finds and identifies itself to the EMS. */
     public record Settings(URI ems, String scope, String name, List<String> addresses, String user,
                            String password, Path stateDir, Duration resyncInterval, Duration reportInterval,
-                           Duration maxBackoff) {
+                           Duration maxBackoff, String emsFingerprint) {
         public Settings {
             Objects.requireNonNull(ems, "ems");
             Objects.requireNonNull(scope, "scope");
             Objects.requireNonNull(name, "name");
             addresses = addresses == null ? List.of() : List.copyOf(addresses);
+            emsFingerprint = emsFingerprint == null || emsFingerprint.isBlank() ? null
+                    : org.secmon.ems.api.client.PinnedTrust.normalize(emsFingerprint);
+        }
+
+        public Settings(URI ems, String scope, String name, List<String> addresses, String user, String password,
+                Path stateDir, Duration resyncInterval, Duration reportInterval, Duration maxBackoff) {
+            this(ems, scope, name, addresses, user, password, stateDir, resyncInterval, reportInterval, maxBackoff,
+                    null);
+        }
+
+        /** Trust for an https EMS: its pinned certificate, or the JDK's default trust. */
+        javax.net.ssl.SSLContext ssl() {
+            return emsFingerprint == null ? null : org.secmon.ems.api.client.PinnedTrust.context(emsFingerprint);
         }
     }
 
@@ -87,7 +100,7 @@ public final class ApplianceAgent implements AutoCloseable {
         this.s = settings;
         this.host = host;
         this.counters = counters;
-        this.ems = EmsClient.create(settings.ems(), null, Duration.ofSeconds(3), Duration.ofSeconds(15));
+        this.ems = EmsClient.create(settings.ems(), settings.ssl(), Duration.ofSeconds(3), Duration.ofSeconds(15));
         this.configFile = settings.stateDir().resolve("config.json");
         this.credentialsFile = settings.stateDir().resolve("credentials.json");
     }
@@ -236,7 +249,7 @@ public final class ApplianceAgent implements AutoCloseable {
         if (s.user() == null) {
             throw new IllegalStateException("not registered and no user to register with (--user and a password)");
         }
-        EmsClient login = EmsClient.create(s.ems(), null, Duration.ofSeconds(3), Duration.ofSeconds(15));
+        EmsClient login = EmsClient.create(s.ems(), s.ssl(), Duration.ofSeconds(3), Duration.ofSeconds(15));
         try (login) {
             login.login(s.user(), s.password());
             ObjectNode body = Json.mapper().createObjectNode();

@@ -46,6 +46,11 @@ public final class Ctl {
     static final int USAGE = 2;
     static final int UNREACHABLE = 3;
 
+    @Option(names = "--trust", scope = ScopeType.INHERIT, paramLabel = "SHA256",
+            description = "trust the EMS's self-signed HTTPS certificate with this SHA-256 fingerprint (printed by "
+                    + "the EMS at start; remembered by login); or SECMON_EMS_FINGERPRINT")
+    String trustOption;
+
     @Option(names = "--ems", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "EMS URL (default: the one of the last login, or $SECMON_EMS)")
     String emsUrl;
@@ -78,12 +83,14 @@ public final class Ctl {
 
     /** Runs one command line; answers the exit status. */
     public static int run(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Ctl(env));
+        Ctl root = new Ctl(env);
+        CommandLine cl = new CommandLine(root);
         cl.setOut(out).setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             switch (e) {
                 case EmsException x -> {
-                    cmd.getErr().println("secmonctl: " + x.describe());
+                    String hint = x.status() == 0 ? root.tlsHint(x) : null;
+                    cmd.getErr().println("secmonctl: " + (hint != null ? hint : x.describe()));
                     return x.status() == 0 ? UNREACHABLE : REFUSED;
                 }
                 case CtlException x -> {
@@ -140,7 +147,61 @@ public final class Ctl {
         if (token == null) {
             throw new CtlException("not logged in: secmonctl login --ems http://HOST:8080 --user NAME");
         }
-        return EmsClient.create(uri(emsUrl(s))).token(token);
+        return open(emsUrl(s), fingerprint(s)).token(token);
+    }
+
+    /** The pinned certificate fingerprint: --trust, SECMON_EMS_FINGERPRINT, or the one saved at login. */
+    String fingerprint(Session s) {
+        String f = trustOption != null ? trustOption : env.getOrDefault("SECMON_EMS_FINGERPRINT", s.fingerprint());
+        if (f == null || f.isBlank()) {
+            return null;
+        }
+        try {
+            return org.secmon.ems.api.client.PinnedTrust.normalize(f);
+        } catch (IllegalArgumentException e) {
+            throw new CtlException("--trust: " + e.getMessage());
+        }
+    }
+
+    /** A client; for https with a pinned fingerprint, trusting exactly that certificate. */
+    static EmsClient open(String url, String fingerprint) {
+        URI u = uri(url);
+        if (fingerprint != null && "https".equals(u.getScheme())) {
+            return EmsClient.create(u, org.secmon.ems.api.client.PinnedTrust.context(fingerprint),
+                    java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30));
+        }
+        return EmsClient.create(u);
+    }
+
+    private String tlsHint(Throwable failure) {
+        try {
+            return untrustedHint(emsUrl(session()), failure);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** For an https EMS whose certificate was not trusted: what it presents and how to trust it, or null. */
+    static String untrustedHint(String url, Throwable failure) {
+        URI u = uri(url);
+        boolean tls = false;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException
+                    || t instanceof java.security.cert.CertificateException
+                    || String.valueOf(t.getMessage()).contains("PKIX")) {
+                tls = true;
+            }
+        }
+        if (!tls || !"https".equals(u.getScheme())) {
+            return null;
+        }
+        try {
+            String fp = org.secmon.ems.api.client.PinnedTrust.serverFingerprint(u);
+            return "the EMS's TLS certificate is not trusted. Its SHA-256 fingerprint is\n  " + fp + "\nIf that is "
+                    + "the fingerprint the EMS printed at start, log in again with --trust " + fp;
+        } catch (java.io.IOException e) {
+            return "the EMS's TLS certificate is not trusted (" + e.getMessage() + ")";
+        }
     }
 
     static URI uri(String s) {
@@ -280,9 +341,10 @@ public final class Ctl {
                 char[] p = c.readPassword("password for %s at %s: ", user, url);
                 password = p == null ? "" : new String(p);
             }
-            try (EmsClient ems = EmsClient.create(uri(url))) {
+            String fp = ctl.fingerprint(s);
+            try (EmsClient ems = open(url, fp)) {
                 EmsClient.Login l = ems.login(user, password);
-                new Session(url, user, l.token(), l.expiresAt()).save(ctl.sessionFile());
+                new Session(url, user, l.token(), l.expiresAt(), fp).save(ctl.sessionFile());
                 ctl.out().println("logged in to " + url + " as " + user + " (token expires " + l.expiresAt() + ")");
             }
             return 0;

@@ -14,11 +14,15 @@ import org.secmon.ems.api.Json;
  * What {@code secmonctl login} remembers: the EMS URL, the user and the token, in a file only its owner can read
  * ({@code ~/.secmon/ctl.json} by default). Written atomically (temporary file, then rename).
  */
-record Session(String ems, String user, String token, String expiresAt) {
+record Session(String ems, String user, String token, String expiresAt, String fingerprint) {
+    Session(String ems, String user, String token, String expiresAt) {
+        this(ems, user, token, expiresAt, null);
+    }
+
 
     static Session load(Path file) throws IOException {
         if (!Files.exists(file)) {
-            return new Session(null, null, null, null);
+            return new Session(null, null, null, null, null);
         }
         JsonNode n;
         try {
@@ -28,7 +32,7 @@ record Session(String ems, String user, String token, String expiresAt) {
                     + "); delete it and log in again", e);
         }
         return new Session(n.path("ems").asText(null), n.path("user").asText(null), n.path("token").asText(null),
-                n.path("expires_at").asText(null));
+                n.path("expires_at").asText(null), n.path("tls_fingerprint").asText(null));
     }
 
     void save(Path file) throws IOException {
@@ -36,6 +40,9 @@ record Session(String ems, String user, String token, String expiresAt) {
         Files.createDirectories(dir);
         ObjectNode n = Json.mapper().createObjectNode();
         n.put("ems", ems).put("user", user).put("token", token).put("expires_at", expiresAt);
+        if (fingerprint != null) {
+            n.put("tls_fingerprint", fingerprint);
+        }
         Path tmp = Files.createTempFile(dir, ".ctl", ".json",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {

@@ -71,6 +71,10 @@ public final class Main implements Callable<Integer> {
             + "0 = never (default ${DEFAULT-VALUE})")
     int removeAfter = 0;
 
+    @Option(names = "--tls-self-signed", description = "serve HTTPS with the EMS's own certificate (made at first "
+            + "start with BouncyCastle, kept in DATA-DIR/tls; its SHA-256 fingerprint is printed for clients to pin)")
+    boolean tlsSelfSigned;
+
     @Option(names = "--admin-password-file", description = "first start: the admin password is read from this file "
             + "(or SECMON_ADMIN_PASSWORD; else one is generated and printed once)")
     Path adminPasswordFile;
@@ -99,9 +103,25 @@ public final class Main implements Callable<Integer> {
             System.out.println("First start: created user 'admin' with password: " + generated);
             System.out.println("(shown only now; change it with PATCH /api/v1/users/ID or ./secmon ctl)");
         }
-        WebServer server = start(ems, host, port);
-        System.out.println("SecMon EMS listening on http://" + host + ":" + server.port() + "/api/v1 (store: "
-                + s.describe() + ")");
+        org.secmon.ems.server.tls.SelfSignedTls tls = null;
+        if (tlsSelfSigned) {
+            try {
+                tls = org.secmon.ems.server.tls.SelfSignedTls.loadOrCreate(dataDir.resolve("tls"), host);
+            } catch (java.io.IOException e) {
+                System.err.println("secmon ems: --tls-self-signed: " + e.getMessage());
+                ems.close();
+                return 3;
+            }
+        }
+        WebServer server = start(ems, host, port, tls);
+        System.out.println("SecMon EMS listening on " + (tls == null ? "http" : "https") + "://" + host + ":"
+                + server.port() + "/api/v1 (store: " + s.describe() + ")");
+        if (tls != null) {
+            System.out.println("TLS certificate (" + (tls.created() ? "made now" : "kept") + " in "
+                    + dataDir.resolve("tls") + ") SHA-256 fingerprint: " + tls.fingerprint());
+            System.out.println("  trust it with: ./secmon ctl login --ems https://" + host + ":" + server.port()
+                    + " --trust " + tls.fingerprint());
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
@@ -114,7 +134,16 @@ public final class Main implements Callable<Integer> {
 
     /** Starts the HTTP server (tests use this with port 0). */
     public static WebServer start(Ems ems, String host, int port) {
-        return WebServer.builder()
+        return start(ems, host, port, null);
+    }
+
+    /** Starts the server, HTTPS when {@code tls} is given. */
+    public static WebServer start(Ems ems, String host, int port, org.secmon.ems.server.tls.SelfSignedTls tls) {
+        io.helidon.webserver.WebServerConfig.Builder b = WebServer.builder();
+        if (tls != null) {
+            b.tls(t -> t.privateKey(tls.key()).privateKeyCertChain(java.util.List.of(tls.certificate())));
+        }
+        return b
                 .host(host)
                 .port(port)
                 .maxPayloadSize(Http.MAX_BODY * 2L)

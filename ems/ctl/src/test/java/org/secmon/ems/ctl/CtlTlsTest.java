@@ -1,0 +1,73 @@
+package org.secmon.ems.ctl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import io.helidon.webserver.WebServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secmon.ems.server.Ems;
+import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.server.Main;
+import org.secmon.ems.server.store.EmbeddedStore;
+import org.secmon.ems.server.tls.SelfSignedTls;
+
+/**
+ * {@code secmon ems --tls-self-signed} with secmonctl: an untrusted certificate is refused with its fingerprint and
+ * how to trust it; a wrong pin is refused; the right one logs in and is remembered; the certificate survives a
+ * restart (same fingerprint), so the pin stays valid.
+ */
+class CtlTlsTest {
+    @Test
+    void selfSignedCertificateIsTrustedByFingerprintOnly(@TempDir Path dir) throws Exception {
+        SelfSignedTls tls = SelfSignedTls.loadOrCreate(dir.resolve("tls"), "127.0.0.1");
+        assertTrue(tls.created());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("tls/ems.p12"))));
+        Ems ems = new Ems(new EmbeddedStore(dir.resolve("ems.mv"), false), Duration.ofHours(1),
+                Ems.HealthOptions.DEFAULT);
+        ems.auth().bootstrap(EmsFixture.ADMIN_PASSWORD, null);
+        WebServer server = Main.start(ems, "127.0.0.1", 0, tls);
+        try {
+            String url = "https://127.0.0.1:" + server.port();
+            Path session = dir.resolve("ctl.json");
+            Map<String, String> env = Map.of("SECMON_PASSWORD", EmsFixture.ADMIN_PASSWORD);
+
+            CtlTest.Run untrusted = CtlTest.ctl(session, env, "login", "--ems", url, "-u", "admin");
+            assertEquals(3, untrusted.rc(), untrusted.toString());
+            assertTrue(untrusted.err().contains(tls.fingerprint()), untrusted.toString());
+            assertTrue(untrusted.err().contains("--trust"), untrusted.toString());
+            assertFalse(Files.exists(session));
+
+            String wrong = tls.fingerprint().replace(tls.fingerprint().substring(0, 2),
+                    tls.fingerprint().startsWith("00") ? "11" : "00");
+            CtlTest.Run pinnedWrong = CtlTest.ctl(session, env, "login", "--ems", url, "-u", "admin", "--trust", wrong);
+            assertEquals(3, pinnedWrong.rc(), pinnedWrong.toString());
+
+            CtlTest.Run bad = CtlTest.ctl(session, env, "login", "--ems", url, "-u", "admin", "--trust", "abc");
+            assertEquals(2, bad.rc(), bad.toString());
+            assertTrue(bad.err().contains("SHA-256 fingerprint"), bad.toString());
+
+            // any spelling of the right fingerprint: lower case, no colons
+            String plain = tls.fingerprint().replace(":", "").toLowerCase(java.util.Locale.ROOT);
+            CtlTest.Run ok = CtlTest.ctl(session, env, "login", "--ems", url, "-u", "admin", "--trust", plain);
+            assertEquals(0, ok.rc(), ok.toString());
+            assertTrue(Files.readString(session).contains(tls.fingerprint()), "pin remembered");
+            CtlTest.Run who = CtlTest.ctl(session, Map.of(), "whoami");
+            assertEquals(0, who.rc(), who.toString());
+            assertTrue(who.out().contains("admin"), who.toString());
+        } finally {
+            server.stop();
+            ems.close();
+        }
+        SelfSignedTls again = SelfSignedTls.loadOrCreate(dir.resolve("tls"), "127.0.0.1");
+        assertFalse(again.created());
+        assertEquals(tls.fingerprint(), again.fingerprint(), "the certificate survives a restart");
+    }
+}
