@@ -56,6 +56,14 @@ public final class AgentCommand implements Runnable {
     @Option(names = "--ems", paramLabel = "URL", description = "the EMS, e.g. http://10.0.0.2:8080")
     URI ems;
 
+    @Option(names = "--ssh-port", paramLabel = "PORT",
+            description = "SSH CLI port (default 2222; 0: any free port; -1: no SSH CLI)")
+    Integer sshPort;
+
+    @Option(names = "--ssh-address", paramLabel = "ADDR",
+            description = "SSH CLI address (default: --notify-address, else 127.0.0.1)")
+    String sshAddress;
+
     @Option(names = "--ems-fingerprint", paramLabel = "SHA256",
             description = "an https EMS with its own certificate: its SHA-256 fingerprint (./secmon ems prints it)")
     String emsFingerprint;
@@ -197,6 +205,7 @@ public final class AgentCommand implements Runnable {
         RxAgent rx = new RxAgent("rx-p0q0", src, 32);
         Path pluginState = Files.createDirectories(state.resolve("plugins"));
         List<LoadedPlugin> last = null; // the plugins at stop: counted once they have flushed
+        org.secmon.agent.ssh.SshCli ssh = null;
         try (PluginHost plugins = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
                 pluginState)) {
             plugins.requireSetup(true);
@@ -226,6 +235,7 @@ public final class AgentCommand implements Runnable {
                     String url = "http://" + (addr.contains(":") ? "[" + addr + "]" : addr) + ":" + notify.port()
                             + "/notify";
                     agent.start(url);
+                    ssh = startSsh(state, plugins, rx, agent, src.describe());
                     err.printf(Locale.ROOT, "[agent] %s: source %s; notifications at %s; EMS %s, scope %s%n", host,
                             src.describe(), url, ems, scope);
                     if (statusFile != null) {
@@ -239,11 +249,17 @@ public final class AgentCommand implements Runnable {
                         }
                     }
                     err.println("[agent] stopping");
+                    if (ssh != null) {
+                        ssh.close();
+                    }
                     runner.close(); // rx stops between two bursts
                     last = plugins.plugins();
                 }
             }
         } finally {
+            if (ssh != null) {
+                ssh.close();
+            }
             src.close();
             if (port != null) {
                 port.close();
@@ -251,6 +267,32 @@ public final class AgentCommand implements Runnable {
         }
         // the host has stopped every plugin (their flows flushed to the collectors): these counters are final
         err.println("[agent] final counters " + counters(rx, last));
+    }
+
+    /** The SSH CLI, or null (turned off, or its port is taken: monitoring goes on without it). */
+    private org.secmon.agent.ssh.SshCli startSsh(Path state, PluginHost plugins, RxAgent rx, ApplianceAgent agent,
+            String source) {
+        int port = sshPort == null ? 2222 : sshPort;
+        if (port < 0) {
+            return null;
+        }
+        String address = sshAddress != null ? sshAddress : notifyAddress != null ? notifyAddress : "127.0.0.1";
+        try {
+            org.secmon.agent.ssh.SshCli cli = new org.secmon.agent.ssh.SshCli(address, port, state,
+                    new org.secmon.agent.ssh.ApplianceShell.Context(plugins, () -> counters(rx, plugins), agent,
+                            source, version()), agent::sshUsers);
+            err.printf(Locale.ROOT, "[agent] SSH CLI on %s:%d (keys users registered in the EMS)%n", address,
+                    cli.port());
+            return cli;
+        } catch (IOException | RuntimeException e) {
+            err.println("[agent] SSH CLI not started (" + e.getMessage() + "); monitoring goes on without it");
+            return null;
+        }
+    }
+
+    static String version() {
+        String v = AgentCommand.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
     static ObjectNode counters(RxAgent rx, PluginHost host) {
@@ -287,6 +329,8 @@ public final class AgentCommand implements Runnable {
             switch (e.getKey().replace('_', '-')) {
                 case "ems" -> ems = ems != null ? ems : URI.create(v);
                 case "scope" -> scope = scope != null ? scope : v;
+                case "ssh-port" -> sshPort = sshPort != null ? sshPort : e.getValue().asInt();
+                case "ssh-address" -> sshAddress = sshAddress != null ? sshAddress : v;
                 case "ems-fingerprint" -> emsFingerprint = emsFingerprint != null ? emsFingerprint : v;
                 case "name" -> name = name != null ? name : v;
                 case "source" -> source = source != null ? source : v;

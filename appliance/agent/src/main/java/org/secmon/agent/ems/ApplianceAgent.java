@@ -90,6 +90,7 @@ public final class ApplianceAgent implements AutoCloseable {
     private volatile String lastError;
     private volatile Instant lastApplied;
     private boolean fullResyncPending = true;
+    private volatile JsonNode sshUsers;
     private boolean closed;
     private String notificationUrl;
     private Map<String, String> reportedCapabilities;
@@ -103,6 +104,7 @@ public final class ApplianceAgent implements AutoCloseable {
         this.ems = EmsClient.create(settings.ems(), settings.ssl(), Duration.ofSeconds(3), Duration.ofSeconds(15));
         this.configFile = settings.stateDir().resolve("config.json");
         this.credentialsFile = settings.stateDir().resolve("credentials.json");
+        loadSshUsers();
     }
 
     // ---- start -------------------------------------------------------------------------------------------------
@@ -141,6 +143,22 @@ public final class ApplianceAgent implements AutoCloseable {
     public String notificationToken() {
         Credentials c = creds;
         return c == null ? null : c.notificationToken();
+    }
+
+    /** Fetch everything from the EMS now (the SSH CLI's {@code reload}). */
+    public void requestFullResync() {
+        synchronized (lock) {
+            fullResyncPending = true;
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * Who may use the SSH CLI, as the EMS last said ({@code {"users": [{name, access, ssh_keys}]}}), kept on disk
+     * for when the EMS is away; null before the first fetch.
+     */
+    public JsonNode sshUsers() {
+        return sshUsers;
     }
 
     /** Takes a notification (from the notification server's threads). */
@@ -199,9 +217,14 @@ public final class ApplianceAgent implements AutoCloseable {
                 }
                 if (full) {
                     apply(fetchAll());
+                    fetchSshUsers();
                     nextResync = System.nanoTime() + s.resyncInterval().toNanos();
                 } else if (!changes.isEmpty()) {
                     apply(fetchChanges(current, changes));
+                    if (changes.keySet().stream().anyMatch(k -> k.startsWith("users/") || k.startsWith("roles/")
+                            || k.startsWith("projects/") || k.startsWith("scopes/"))) {
+                        fetchSshUsers();
+                    }
                 }
                 report();
                 nextReport = System.nanoTime() + s.reportInterval().toNanos();
@@ -230,6 +253,33 @@ public final class ApplianceAgent implements AutoCloseable {
                 nextResync = nextReport;
                 backoff = Math.min(backoff * 2, s.maxBackoff().toMillis());
             }
+        }
+    }
+
+    private void fetchSshUsers() throws IOException {
+        JsonNode u = client().call("GET", "appliances/" + creds.applianceId() + "/ssh-users", null);
+        if (!u.equals(sshUsers)) {
+            Path f = s.stateDir().resolve("ssh-users.json");
+            Path tmp = s.stateDir().resolve("ssh-users.json.tmp");
+            java.nio.file.Files.writeString(tmp, Json.mapper().writeValueAsString(u));
+            java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions
+                    .fromString("rw-------"));
+            java.nio.file.Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            sshUsers = u;
+        }
+    }
+
+    /** The SSH users kept on disk by an earlier run (so that SSH works before the EMS answers). */
+    private void loadSshUsers() {
+        Path f = s.stateDir().resolve("ssh-users.json");
+        try {
+            if (java.nio.file.Files.exists(f)) {
+                sshUsers = Json.mapper().readTree(f.toFile());
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, f + " unreadable (" + e.getMessage() + "); SSH logins wait for the"
+                    + " EMS");
         }
     }
 

@@ -53,6 +53,7 @@ public final class PluginHost implements AutoCloseable {
     public static final List<String> DEFAULT_EXPORTS = List.of("org.secmon.plugin.", "org.secmon.export.");
 
     private final RxAgent[] rx;
+    private final java.util.Set<Path> disabledJars = new java.util.HashSet<>();
     private final Path pluginsDir;
     private final Path stateRoot;
     private final ApiClassLoader apiLoader;
@@ -192,6 +193,9 @@ public final class PluginHost implements AutoCloseable {
         for (Map.Entry<Path, Long> e : jars.entrySet()) {
             Path jar = e.getKey();
             boolean isLoaded = plugins.values().stream().anyMatch(lp -> jar.equals(lp.jar()));
+            if (disabledJars.contains(jar)) {
+                continue;
+            }
             Rejected r = rejected.get(jar);
             if (isLoaded || (r != null && r.stamp() == e.getValue())) {
                 continue;
@@ -277,6 +281,33 @@ public final class PluginHost implements AutoCloseable {
             throw new IllegalStateException("plugin '" + d.id() + "' was built for plugin API " + d.apiVersion()
                     + ", this host provides " + PluginApi.VERSION);
         }
+    }
+
+    /**
+     * Unloads plugin {@code name} and keeps its jar from being loaded again by scans until {@link #enable}
+     * (an operator's "plugin unload"; removing the jar from the directory does the same for good).
+     */
+    public synchronized boolean disable(String name) {
+        LoadedPlugin lp = plugins.get(name);
+        if (lp == null) {
+            return false;
+        }
+        if (lp.jar() != null) {
+            disabledJars.add(lp.jar());
+        }
+        return unload(name);
+    }
+
+    /**
+     * Allows the disabled jars of plugin {@code name} (matched by jar file name: {@code NAME.jar},
+     * {@code secmon-NAME.jar}) again and scans; answers the plugins loaded.
+     */
+    public synchronized List<String> enable(String name) {
+        disabledJars.removeIf(j -> {
+            String f = j.getFileName().toString();
+            return f.equals(name + ".jar") || f.equals("secmon-" + name + ".jar") || f.equals(name);
+        });
+        return scan().loaded();
     }
 
     /** Stop and forget plugin {@code name}; closes its class loader once no plugin of the jar is left. */

@@ -53,7 +53,46 @@ public final class ApplianceService implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/register", this::registerHandler)
                 .post("/{id}/report", this::reportHandler)
-                .get("/{id}/counters", this::countersHandler);
+                .get("/{id}/counters", this::countersHandler)
+                .get("/{id}/ssh-users", this::sshUsersHandler);
+    }
+
+    /**
+     * Who may log in to the appliance's SSH CLI, for the appliance to keep (it must work while the EMS is away):
+     * enabled users with SSH keys whose roles let them view appliances in the appliance's project; {@code operator}
+     * when they may also change appliances, else {@code read-only}.
+     */
+    private void sshUsersHandler(ServerRequest req, ServerResponse res) throws Exception {
+        Principal p = Http.principal(req);
+        String id = req.path().pathParameters().get("id");
+        if (!id.equals(p.appliance()) && !p.can(KIND.collection(), Operation.VIEW)) {
+            throw ApiException.forbidden(p.name() + " may not view appliances");
+        }
+        Doc d = repo.get("appliances", id);
+        if (d == null || !entities.isVisible(p, KIND, d)) {
+            throw ApiException.notFound("no appliance with id '" + id + "'");
+        }
+        Doc scope = repo.get("scopes", d.json().path("scope").asText());
+        String project = scope == null ? null : scope.json().path("project").asText(null);
+        com.fasterxml.jackson.databind.node.ArrayNode users = Json.mapper().createArrayNode();
+        for (Doc u : repo.list("users")) {
+            if (!u.json().path("enabled").asBoolean(true) || u.json().path("ssh_keys").isEmpty()) {
+                continue;
+            }
+            Principal up = auth.principal(u);
+            if (!up.can(KIND.collection(), Operation.VIEW) || !up.seesProject(project)) {
+                continue;
+            }
+            ObjectNode o = users.addObject();
+            o.put("name", u.json().path("name").asText());
+            o.put("access", up.can(KIND.collection(), Operation.CHANGE) ? "operator" : "read-only");
+            o.set("ssh_keys", u.json().path("ssh_keys").deepCopy());
+        }
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("appliance", id);
+        out.put("revision", repo.revision());
+        out.set("users", users);
+        Http.json(res, 200, out);
     }
 
     /** The counters of the appliance's last report (rx, per plugin, per collector, the agent's own). */

@@ -277,6 +277,17 @@ public final class OpenApi {
         cr.putObject("200").put("description", "last reported counters").putObject("content")
                 .putObject("application/json").set("schema", counters);
         cr.set("404", ref("Error", "no such appliance"));
+        ObjectNode su = paths.putObject("/api/v1/appliances/{id}/ssh-users");
+        su.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
+                .putObject("schema").put("type", "string");
+        ObjectNode sg = su.putObject("get");
+        sg.put("summary", "who may log in to the appliance's SSH CLI: users with SSH keys who may view appliances in "
+                + "its project; access operator (may change appliances) or read-only").put("operationId",
+                "appliance_ssh_users");
+        sg.putArray("tags").add("appliances");
+        ObjectNode sr = responses(sg);
+        sr.putObject("200").put("description", "{appliance, revision, users: [{name, access, ssh_keys}]}");
+        sr.set("404", ref("Error", "no such appliance"));
     }
 
     private static void audit(ObjectNode paths) {

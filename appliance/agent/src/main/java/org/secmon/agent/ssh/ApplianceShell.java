@@ -1,0 +1,399 @@
+package org.secmon.agent.ssh;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.secmon.agent.ems.ApplianceAgent;
+import org.secmon.dataplane.filter.Action;
+import org.secmon.dataplane.filter.IpPrefix;
+import org.secmon.dataplane.filter.PortRange;
+import org.secmon.dataplane.filter.Rule;
+import org.secmon.dataplane.host.LoadedPlugin;
+import org.secmon.dataplane.host.PluginHost;
+import org.secmon.dataplane.host.PluginSetup;
+import org.secmon.ems.api.Json;
+import org.secmon.plugin.DeliveryMode;
+import org.secmon.plugin.PluginApi;
+
+/**
+ * The commands of the appliance CLI, independent of SSH: one line in, text out. Read-only users may look
+ * ({@code show}, {@code capture}); operators may also change ({@code reload}, {@code plugin}, {@code log}).
+ */
+public final class ApplianceShell {
+    /** What the shell works on. {@code agent} is null when the appliance runs without an EMS. */
+    public record Context(PluginHost host, Supplier<ObjectNode> counters, ApplianceAgent agent, String source,
+                          String version) {
+    }
+
+    /** The command tree, for help and tab completion. */
+    static final Map<String, List<String>> COMMANDS = new TreeMap<>(Map.of(
+            "show", List.of("version", "status", "plugins", "counters", "collectors", "sessions", "flows", "ipsec",
+                    "config"),
+            "capture", List.of("count", "timeout", "src", "dst", "proto", "sport", "dport"),
+            "reload", List.of(),
+            "plugin", List.of("load", "unload"),
+            "log", List.of("level"),
+            "help", List.of(),
+            "exit", List.of()));
+
+    private static final AtomicInteger CAPTURES = new AtomicInteger();
+
+    private final Context ctx;
+    private final boolean operator;
+
+    public ApplianceShell(Context ctx, boolean operator) {
+        this.ctx = ctx;
+        this.operator = operator;
+    }
+
+    /** Thrown for a command the user may not run or got wrong; the message is shown as is. */
+    static final class ShellException extends RuntimeException {
+        ShellException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Runs one command line.
+     *
+     * @param interrupted true once the user pressed Ctrl-C (long commands stop)
+     * @return false for {@code exit}
+     */
+    public boolean run(String line, PrintWriter out, BooleanSupplier interrupted) {
+        List<String> w = words(line);
+        if (w.isEmpty()) {
+            return true;
+        }
+        switch (w.getFirst()) {
+            case "exit", "quit", "logout" -> {
+                return false;
+            }
+            case "help", "?" -> help(out);
+            case "show" -> show(w, out);
+            case "capture" -> capture(w, out, interrupted);
+            case "reload" -> {
+                requireOperator("reload");
+                if (ctx.agent() == null) {
+                    throw new ShellException("reload: this appliance runs without an EMS");
+                }
+                ctx.agent().requestFullResync();
+                out.println("full resync with the EMS requested (show status: applied_version)");
+            }
+            case "plugin" -> plugin(w, out);
+            case "log" -> log(w, out);
+            default -> throw new ShellException("unknown command '" + w.getFirst() + "' (help lists them)");
+        }
+        return true;
+    }
+
+    private void requireOperator(String what) {
+        if (!operator) {
+            throw new ShellException("permission denied: '" + what + "' changes the appliance; your role is "
+                    + "read-only");
+        }
+    }
+
+    static List<String> words(String line) {
+        List<String> w = new ArrayList<>();
+        for (String s : line.strip().split("\\s+")) {
+            if (!s.isEmpty()) {
+                w.add(s);
+            }
+        }
+        return w;
+    }
+
+    /** Completions of the last word of {@code line} (what tab offers). */
+    public static List<String> complete(String line) {
+        List<String> w = words(line);
+        boolean newWord = line.isEmpty() || Character.isWhitespace(line.charAt(line.length() - 1));
+        String prefix = newWord ? "" : w.getLast();
+        int position = newWord ? w.size() : w.size() - 1;
+        List<String> candidates = position == 0 ? List.copyOf(COMMANDS.keySet())
+                : position == 1 ? COMMANDS.getOrDefault(w.getFirst(), List.of()) : List.of();
+        return candidates.stream().filter(c -> c.startsWith(prefix)).sorted().toList();
+    }
+
+    private static void help(PrintWriter out) {
+        out.println("show version                 agent and plugin API versions");
+        out.println("show status                  EMS connection, applied vs desired configuration, source");
+        out.println("show plugins                 loaded plugins, state, packets given/filtered/dropped");
+        out.println("show counters [PLUGIN]       every counter");
+        out.println("show collectors              per collector: datagrams, bytes, sessions, errors");
+        out.println("show sessions                load-balancing sessions per collector");
+        out.println("show flows                   NetFlow cache: active, created, exported");
+        out.println("show ipsec                   IPsec tunnels");
+        out.println("show config                  the filter and settings each plugin runs with");
+        out.println("capture [count N] [timeout S] [src CIDR] [dst CIDR] [proto P] [sport R] [dport R]");
+        out.println("                             print N matching packets (default 10, 30 s; Ctrl-C stops)");
+        out.println("reload                       fetch the configuration from the EMS now        (operator)");
+        out.println("plugin load|unload NAME      load or unload a plugin                         (operator)");
+        out.println("log level LEVEL              agent log level: severe warning info fine       (operator)");
+        out.println("exit");
+    }
+
+    // ---- show --------------------------------------------------------------------------------------------------
+
+    private void show(List<String> w, PrintWriter out) {
+        if (w.size() < 2) {
+            throw new ShellException("show what? " + String.join(" | ", COMMANDS.get("show")));
+        }
+        ObjectNode counters = ctx.counters().get();
+        switch (w.get(1)) {
+            case "version" -> out.printf(Locale.ROOT, "SecMon appliance agent %s, plugin API %d, Java %s%n",
+                    ctx.version(), PluginApi.VERSION, Runtime.version());
+            case "status" -> {
+                out.printf("source               %s%n", ctx.source());
+                if (ctx.agent() == null) {
+                    out.println("ems                  none");
+                } else {
+                    ObjectNode st = ctx.agent().status();
+                    for (Iterator<Map.Entry<String, JsonNode>> it = st.fields(); it.hasNext(); ) {
+                        Map.Entry<String, JsonNode> e = it.next();
+                        if (!e.getKey().equals("counters")) {
+                            out.printf("%-20s %s%n", e.getKey(), e.getValue().isTextual() ? e.getValue().asText()
+                                    : e.getValue().toString());
+                        }
+                    }
+                }
+                out.printf(Locale.ROOT, "rx_packets           %,d%n", counters.path("rx_packets").asLong());
+                out.printf(Locale.ROOT, "malformed            %,d%n", counters.path("malformed").asLong());
+            }
+            case "plugins" -> {
+                out.printf("%-14s %-8s %-8s %-6s %14s %14s %10s%n", "plugin", "version", "state", "mode", "received",
+                        "filtered", "dropped");
+                for (LoadedPlugin p : ctx.host().plugins()) {
+                    out.printf(Locale.ROOT, "%-14s %-8s %-8s %-6s %,14d %,14d %,10d%n", p.name(),
+                            p.descriptor().version(), p.state().name().toLowerCase(Locale.ROOT),
+                            p.mode() == null ? "-" : p.mode().name().toLowerCase(Locale.ROOT), p.received(),
+                            p.filtered(), p.dropped());
+                }
+            }
+            case "counters" -> {
+                JsonNode n = w.size() > 2 ? counters.path("plugins").path(w.get(2)) : counters;
+                if (n.isMissingNode()) {
+                    throw new ShellException("no plugin '" + w.get(2) + "' (show plugins)");
+                }
+                flatten("", n, out);
+            }
+            case "collectors", "sessions" -> collectors(counters, out, w.get(1).equals("sessions"));
+            case "flows" -> {
+                JsonNode nf = counters.path("plugins").path("netflow");
+                if (nf.isMissingNode()) {
+                    out.println("no NetFlow plugin loaded");
+                    return;
+                }
+                for (String k : List.of("flows_active", "flows_created", "records_exported", "records_lost",
+                        "flows_evicted_cache_full", "packets_dropped_cache_full")) {
+                    out.printf(Locale.ROOT, "%-28s %,d%n", k, nf.path(k).asLong());
+                }
+                if (w.size() > 2) {
+                    out.println("(top N: the NetFlow plugin does not expose its cache entries yet)");
+                }
+            }
+            case "ipsec" -> out.println("no IPsec tunnels on this appliance (the IPsec enforcer is not part of this"
+                    + " build)");
+            case "config" -> config(out);
+            default -> throw new ShellException("show what? " + String.join(" | ", COMMANDS.get("show")));
+        }
+    }
+
+    private static void flatten(String prefix, JsonNode n, PrintWriter out) {
+        if (n.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out);
+            }
+        } else {
+            out.printf("%-56s %s%n", prefix, n.asText());
+        }
+    }
+
+    private static void collectors(ObjectNode counters, PrintWriter out, boolean sessionsOnly) {
+        if (sessionsOnly) {
+            out.printf("%-12s %-32s %12s%n", "plugin", "collector", "sessions");
+        } else {
+            out.printf("%-12s %-32s %12s %14s %10s %8s%n", "plugin", "collector", "datagrams", "bytes", "sessions",
+                    "errors");
+        }
+        int rows = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = counters.path("plugins").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> p = it.next();
+            Map<String, long[]> cols = new TreeMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> c = p.getValue().fields(); c.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = c.next();
+                String k = e.getKey();
+                if (!k.startsWith("collector.")) {
+                    continue;
+                }
+                int dot = k.lastIndexOf('.');
+                String name = k.substring("collector.".length(), dot);
+                long[] v = cols.computeIfAbsent(name, x -> new long[4]);
+                switch (k.substring(dot + 1)) {
+                    case "datagrams" -> v[0] = e.getValue().asLong();
+                    case "bytes" -> v[1] = e.getValue().asLong();
+                    case "sessions" -> v[2] = e.getValue().asLong();
+                    case "errors" -> v[3] = e.getValue().asLong();
+                    default -> { }
+                }
+            }
+            for (Map.Entry<String, long[]> c : cols.entrySet()) {
+                long[] v = c.getValue();
+                rows++;
+                if (sessionsOnly) {
+                    out.printf(Locale.ROOT, "%-12s %-32s %,12d%n", p.getKey(), c.getKey(), v[2]);
+                } else {
+                    out.printf(Locale.ROOT, "%-12s %-32s %,12d %,14d %,10d %,8d%n", p.getKey(), c.getKey(), v[0],
+                            v[1], v[2], v[3]);
+                }
+            }
+        }
+        if (rows == 0) {
+            out.println("(no collectors: no export plugin is configured)");
+        }
+    }
+
+    private void config(PrintWriter out) {
+        if (ctx.agent() != null && ctx.agent().current() != null) {
+            out.printf("configuration version %d of scope %s%n", ctx.agent().current().version(),
+                    ctx.agent().current().scopeName());
+        }
+        for (LoadedPlugin p : ctx.host().plugins()) {
+            PluginSetup s = p.setup();
+            if (s == null) {
+                out.printf("%s: not configured%n", p.name());
+                continue;
+            }
+            out.printf("%s: %d rules, default %s, config %s%n", p.name(), s.rules().size(),
+                    s.defaultAction().name().toLowerCase(Locale.ROOT), s.config().asMap());
+            for (Rule r : s.rules()) {
+                out.printf("  %5d %-7s src %s dst %s proto %s sport %s dport %s%s%n", r.priority(),
+                        r.action().name().toLowerCase(Locale.ROOT), r.src(), r.dst(),
+                        r.protocol() == Rule.ANY_PROTOCOL ? "any" : Integer.toString(r.protocol()), r.srcPorts(),
+                        r.dstPorts(), r.truncateToSize() > 0 ? " truncate " + r.truncateToSize() : "");
+            }
+        }
+    }
+
+    // ---- capture -----------------------------------------------------------------------------------------------
+
+    private void capture(List<String> w, PrintWriter out, BooleanSupplier interrupted) {
+        int count = 10;
+        long timeoutSeconds = 30;
+        IpPrefix src = IpPrefix.ANY;
+        IpPrefix dst = IpPrefix.ANY;
+        int proto = Rule.ANY_PROTOCOL;
+        PortRange sport = PortRange.ANY;
+        PortRange dport = PortRange.ANY;
+        for (int i = 1; i < w.size(); i++) {
+            if (i + 1 >= w.size()) {
+                throw new ShellException("capture: '" + w.get(i) + "' needs a value");
+            }
+            String v = w.get(++i);
+            try {
+                switch (w.get(i - 1)) {
+                    case "count" -> count = Integer.parseInt(v);
+                    case "timeout" -> timeoutSeconds = Long.parseLong(v);
+                    case "src" -> src = IpPrefix.parse(v);
+                    case "dst" -> dst = IpPrefix.parse(v);
+                    case "proto" -> proto = Rule.parseProtocol(v);
+                    case "sport" -> sport = PortRange.parse(v);
+                    case "dport" -> dport = PortRange.parse(v);
+                    default -> throw new ShellException("capture: unknown filter '" + w.get(i - 1)
+                            + "' (count, timeout, src, dst, proto, sport, dport)");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ShellException("capture " + w.get(i - 1) + ": " + e.getMessage());
+            }
+        }
+        if (count < 1 || count > 100_000 || timeoutSeconds < 1 || timeoutSeconds > 3600) {
+            throw new ShellException("capture: count 1..100000, timeout 1..3600 seconds");
+        }
+        String id = "capture-" + CAPTURES.incrementAndGet();
+        CapturePlugin plugin = new CapturePlugin(id, count);
+        Rule rule = new Rule(1, src, dst, proto, PortRange.ANY.equals(sport) ? PortRange.ANY : sport, dport,
+                Rule.ANY_MAC, Rule.ANY_MAC, Action.FORWARD, 0);
+        int shown = 0;
+        try {
+            ctx.host().register(plugin);
+            ctx.host().setup(id, new PluginSetup(List.of(rule), Action.DROP, null, DeliveryMode.RING));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            while (shown < count && !interrupted.getAsBoolean() && System.nanoTime() < deadline) {
+                String l = plugin.lines().poll(100, TimeUnit.MILLISECONDS);
+                if (l != null) {
+                    out.println(l);
+                    out.flush();
+                    shown++;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new ShellException("capture: " + e.getMessage());
+        } finally {
+            ctx.host().unload(id);
+        }
+        out.printf("%d packets captured%s%n", shown, plugin.dropped() > 0 ? ", " + plugin.dropped()
+                + " not shown (the session was too slow)" : "");
+    }
+
+    // ---- changes -----------------------------------------------------------------------------------------------
+
+    private void plugin(List<String> w, PrintWriter out) {
+        if (w.size() != 3 || !(w.get(1).equals("load") || w.get(1).equals("unload"))) {
+            throw new ShellException("usage: plugin load|unload NAME");
+        }
+        requireOperator("plugin " + w.get(1));
+        String name = w.get(2);
+        if (w.get(1).equals("unload")) {
+            if (name.startsWith("capture-") || name.equals("count")) {
+                throw new ShellException("plugin unload: '" + name + "' is built in");
+            }
+            if (!ctx.host().disable(name)) {
+                throw new ShellException("plugin unload: no plugin '" + name + "' (show plugins)");
+            }
+            out.println("plugin " + name + " unloaded (stays unloaded until 'plugin load " + name + "')");
+        } else {
+            List<String> loaded = ctx.host().enable(name);
+            out.println(loaded.isEmpty() ? "nothing new to load for '" + name + "' (is its jar in "
+                    + ctx.host().pluginsDir() + "?)" : "loaded: " + String.join(", ", loaded));
+        }
+    }
+
+    private void log(List<String> w, PrintWriter out) {
+        if (w.size() != 3 || !w.get(1).equals("level")) {
+            throw new ShellException("usage: log level severe|warning|info|fine");
+        }
+        requireOperator("log level");
+        Level level;
+        try {
+            level = Level.parse(w.get(2).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ShellException("log level: severe, warning, info, fine, finer or finest, not '" + w.get(2)
+                    + "'");
+        }
+        Logger.getLogger("org.secmon").setLevel(level);
+        out.println("log level of org.secmon is now " + level.getName().toLowerCase(Locale.ROOT));
+    }
+
+    static String json(JsonNode n) {
+        try {
+            return Json.mapper().writeValueAsString(n);
+        } catch (Exception e) {
+            return String.valueOf(n);
+        }
+    }
+}
