@@ -50,7 +50,10 @@ class ApiTest {
                     "collector"}),
             Map.entry("sflow_associations", new String[] {"{\"collector_set\":\"cs1\"}", "collector_set"}),
             Map.entry("rawforward_associations", new String[] {"{\"direction\":\"sideways\"}", "direction"}),
-            Map.entry("appliances", new String[] {"{\"notification_url\":\"ftp://x\"}", "notification_url"}));
+            Map.entry("appliances", new String[] {"{\"notification_url\":\"ftp://x\"}", "notification_url"}),
+            Map.entry("ike_policies", new String[] {"{\"dh_group\":\"modp1024\"}", "dh_group"}),
+            Map.entry("ipsec_policies", new String[] {"{\"encryption\":\"3des\"}", "encryption"}),
+            Map.entry("ipsec_tunnels", new String[] {"{\"local_subnets\":[\"not-a-prefix\"]}", "local_subnets[0]"}));
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
@@ -82,6 +85,8 @@ class ApiTest {
         long v1 = created.json().path("version").asLong();
         assertEquals("\"" + v1 + "\"", created.header("ETag"));
         assertFalse(created.json().has("password"), "secrets are never returned");
+        assertFalse(created.text().contains(Samples.PSK), "pre-shared keys are never returned");
+        assertFalse(created.json().has("psk"), created.text());
         assertFalse(created.text().contains("password_hash"), created.text());
         if (kind.scoped()) {
             assertNotEquals("s1", created.json().path("scope").asText(), "scope name resolved to its id");
@@ -165,6 +170,9 @@ class ApiTest {
             case "netflow_associations", "sflow_associations", "rawforward_associations" -> o.put("direction", "egress");
             case "appliances" -> o.putArray("addresses").add("10.0.0.6");
             case "users" -> o.put("enabled", false);
+            case "ike_policies" -> o.put("lifetime", 7200);
+            case "ipsec_policies" -> o.put("lifetime", 1800);
+            case "ipsec_tunnels" -> o.put("dpd_delay", 10);
             default -> throw new IllegalArgumentException(kind.collection());
         }
     }

@@ -10,6 +10,11 @@ import org.secmon.ems.api.model.ResourceKind;
  * (rawforward), collector set cs1 and netflow monitor m1.
  */
 final class Samples {
+    /** The pre-shared key of sample tunnels: it must never appear in a read. */
+    static final String PSK = "sample-psk-never-shown-0123456789";
+    /** The appliance the fixture created (ipsec tunnels reference it). */
+    static volatile String appliance = "none";
+
     private Samples() {
     }
 
@@ -37,7 +42,14 @@ final class Samples {
             case "sflow_associations" -> "{\"name\":\"" + name + "\",\"policy\":\"pol1\",\"collector\":\"c-sf\"}";
             case "rawforward_associations" -> "{\"name\":\"" + name + "\",\"policy\":\"pol1\",\"collector\":\"c-rf\"}";
             case "appliances" -> "{\"name\":\"" + name + "\",\"addresses\":[\"10.0.0.5\"],"
-                    + "\"notification_url\":\"http://10.0.0.5:8443/notify\"}";
+                    + "\"notification_url\":\"http://127.0.0.1:9/notify\"}"; // loopback discard port: refused at once
+            case "ike_policies" -> "{\"name\":\"" + name + "\",\"ike_version\":\"ikev2\",\"encryption\":\"aes256gcm16\","
+                    + "\"integrity\":\"sha256\",\"dh_group\":\"ecp256\"}";
+            case "ipsec_policies" -> "{\"name\":\"" + name + "\",\"encryption\":\"aes128gcm16\",\"pfs_group\":\"ecp256\"}";
+            case "ipsec_tunnels" -> "{\"name\":\"" + name + "\",\"appliance\":\"" + appliance + "\",\"ike_policy\":\"ike1\","
+                    + "\"ipsec_policy\":\"esp1\",\"local_address\":\"192.0.2.1\",\"remote_address\":\"192.0.2.2\","
+                    + "\"local_subnets\":[\"10.1.0.0/16\"],\"remote_subnets\":[\"10.2.0.0/16\"],"
+                    + "\"psk\":\"" + PSK + "\"}";
             default -> throw new IllegalArgumentException(kind.collection());
         };
         try {
@@ -65,6 +77,13 @@ final class Samples {
         post(ems, token, "collectors", rf);
         post(ems, token, "collector_sets", body(ResourceKind.COLLECTOR_SETS, scope, null, "cs1"));
         post(ems, token, "netflow_monitors", body(ResourceKind.NETFLOW_MONITORS, scope, null, "m1"));
+        ObjectNode a1 = body(ResourceKind.APPLIANCES, scope, null, "a1");
+        a1.remove("notification_url"); // never notified: nothing listens for it
+        appliance = post(ems, token, "appliances", a1);
+        if (ems.call("GET", "/api/v1/ike_policies?name=ike1", token, null).json().path("total").asInt() == 0) {
+            post(ems, token, "ike_policies", body(ResourceKind.IKE_POLICIES, scope, null, "ike1"));
+            post(ems, token, "ipsec_policies", body(ResourceKind.IPSEC_POLICIES, scope, null, "esp1"));
+        }
     }
 
     static String post(EmsFixture ems, String token, String collection, ObjectNode body) throws Exception {

@@ -38,11 +38,18 @@ public record ResourceKind(String collection, Class<? extends Entity> type, bool
     public static final ResourceKind RAWFORWARD_ASSOCIATIONS = new ResourceKind("rawforward_associations",
             Association.class, false, false);
     public static final ResourceKind APPLIANCES = new ResourceKind("appliances", Appliance.class, false, false);
+    // IPsec: infrastructure across projects, so only for roles that grant it explicitly (like users and roles)
+    public static final ResourceKind IKE_POLICIES = new ResourceKind("ike_policies", IkePolicy.class, false, true);
+    public static final ResourceKind IPSEC_POLICIES = new ResourceKind("ipsec_policies", IpsecPolicy.class, false,
+            true);
+    public static final ResourceKind IPSEC_TUNNELS = new ResourceKind("ipsec_tunnels", IpsecTunnel.class, false,
+            true);
 
     /** Every collection, referenced kinds before the kinds that reference them. */
     public static final List<ResourceKind> ALL = List.of(PROJECTS, ROLES, USERS, SCOPES, CLASSIFICATION_OBJECTS,
             RULES, POLICIES, COLLECTORS, COLLECTOR_SETS, NETFLOW_MONITORS, NETFLOW_CONFIGS, SFLOW_CONFIGS,
-            NETFLOW_ASSOCIATIONS, SFLOW_ASSOCIATIONS, RAWFORWARD_ASSOCIATIONS, APPLIANCES);
+            NETFLOW_ASSOCIATIONS, SFLOW_ASSOCIATIONS, RAWFORWARD_ASSOCIATIONS, APPLIANCES, IKE_POLICIES, IPSEC_POLICIES,
+            IPSEC_TUNNELS);
 
     private static final Map<String, ResourceKind> BY_COLLECTION = new LinkedHashMap<>();
 

@@ -54,7 +54,42 @@ public final class ApplianceService implements HttpService {
         rules.post("/register", this::registerHandler)
                 .post("/{id}/report", this::reportHandler)
                 .get("/{id}/counters", this::countersHandler)
-                .get("/{id}/ssh-users", this::sshUsersHandler);
+                .get("/{id}/ssh-users", this::sshUsersHandler)
+                .get("/{id}/ipsec", this::ipsecHandler);
+    }
+
+    /**
+     * The IPsec tunnels this appliance's enforcer runs, with their IKE and IPsec policies resolved and their
+     * pre-shared keys: only for the appliance itself (users read tunnels through /ipsec_tunnels, without keys).
+     */
+    private void ipsecHandler(ServerRequest req, ServerResponse res) throws Exception {
+        Principal p = Http.principal(req);
+        String id = req.path().pathParameters().get("id");
+        if (!id.equals(p.appliance())) {
+            throw ApiException.forbidden("only the appliance itself receives its tunnels' keys");
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode tunnels = Json.mapper().createArrayNode();
+        for (Doc t : repo.list("ipsec_tunnels")) {
+            if (!id.equals(t.json().path("appliance").asText())) {
+                continue;
+            }
+            ObjectNode o = entities.render(ResourceKind.IPSEC_TUNNELS, t);
+            o.put("psk", t.json().path(Entities.PRIVATE + "psk").asText(null));
+            Doc ike = repo.get("ike_policies", t.json().path("ike_policy").asText());
+            Doc esp = repo.get("ipsec_policies", t.json().path("ipsec_policy").asText());
+            if (ike != null) {
+                o.set("ike", entities.render(ResourceKind.IKE_POLICIES, ike));
+            }
+            if (esp != null) {
+                o.set("esp", entities.render(ResourceKind.IPSEC_POLICIES, esp));
+            }
+            tunnels.add(o);
+        }
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("appliance", id);
+        out.put("revision", repo.revision());
+        out.set("tunnels", tunnels);
+        Http.json(res, 200, out);
     }
 
     /**

@@ -244,6 +244,10 @@ public final class Entities {
         if (kind == ResourceKind.USERS && current == null && ((User) entity).password() == null) {
             e.add("password", "is required when creating a user");
         }
+        if (entity instanceof org.secmon.ems.api.model.IpsecTunnel t && t.auth().equals("psk") && t.psk() == null
+                && (current == null || !current.json().has(PRIVATE + "psk"))) {
+            e.add("psk", "is required with auth psk (write-only: it is never shown again)");
+        }
         if (e.isEmpty()) {
             semanticChecks(kind, entity, e);
         }
@@ -268,6 +272,9 @@ public final class Entities {
         }
         if (entity instanceof User u && u.password() != null) {
             stored.put(PRIVATE + "password_hash", Passwords.hash(u.password()));
+        }
+        if (entity instanceof org.secmon.ems.api.model.IpsecTunnel t && t.psk() != null) {
+            stored.put(PRIVATE + "psk", t.psk()); // server-private: only GET /appliances/{id}/ipsec delivers it
         }
         unique(kind, stored, id);
         return stored;

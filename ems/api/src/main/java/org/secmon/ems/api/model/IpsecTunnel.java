@@ -1,0 +1,69 @@
+package org.secmon.ems.api.model;
+
+import java.util.List;
+import java.util.Locale;
+
+import org.secmon.ems.api.schema.Doc;
+import org.secmon.ems.api.schema.Errors;
+import org.secmon.ems.api.schema.Format;
+import org.secmon.ems.api.schema.Formats;
+import org.secmon.ems.api.schema.Formats.Kind;
+import org.secmon.ems.api.schema.Length;
+import org.secmon.ems.api.schema.Range;
+import org.secmon.ems.api.schema.ReadOnly;
+import org.secmon.ems.api.schema.Ref;
+import org.secmon.ems.api.schema.Required;
+import org.secmon.ems.api.schema.WriteOnly;
+
+@Doc("A tunnel binding: which appliance (its enforcer) keeps an IPsec tunnel to which peer, for which subnets, "
+        + "with which policies and authentication.")
+public record IpsecTunnel(
+        @ReadOnly String id,
+        @ReadOnly Long version,
+        @Required @Format(Kind.NAME) String name,
+        @Required @Ref("appliances") @Doc("the appliance whose enforcer runs this end") String appliance,
+        @Required @Ref("ike_policies") String ikePolicy,
+        @Required @Ref("ipsec_policies") String ipsecPolicy,
+        @Required @Format(Kind.IP) @Doc("this end's address for IKE") String localAddress,
+        @Required @Format(Kind.IP) @Doc("the peer's address") String remoteAddress,
+        @Length(max = 255) @Doc("IKE identity of this end (default: local_address)") String localId,
+        @Length(max = 255) @Doc("IKE identity of the peer (default: remote_address)") String remoteId,
+        @Required @Length(min = 1, max = 64) @Doc("traffic selectors of this end (CIDR)") List<String> localSubnets,
+        @Required @Length(min = 1, max = 64) @Doc("traffic selectors of the peer (CIDR)") List<String> remoteSubnets,
+        @Doc("psk (default) or certificate") String auth,
+        @WriteOnly @Length(min = 16, max = 256) @Doc("pre-shared key, write-only: never returned by reads, only "
+                + "delivered to the appliance that runs the tunnel") String psk,
+        @Range(min = 0, max = 3600) @Doc("dead peer detection interval in seconds, 0 = off; default 30") Integer dpdDelay,
+        @Doc("this end starts the tunnel (default true); else it waits for the peer") Boolean initiator,
+        @Range(min = 0, max = 63) @Doc("only exports with this DSCP use the tunnel (marked), default: all") Integer dscp)
+        implements Entity {
+
+    public IpsecTunnel {
+        auth = auth == null ? "psk" : auth.toLowerCase(Locale.ROOT);
+        dpdDelay = dpdDelay == null ? 30 : dpdDelay;
+        initiator = initiator == null ? Boolean.TRUE : initiator;
+        localSubnets = localSubnets == null ? null : List.copyOf(localSubnets);
+        remoteSubnets = remoteSubnets == null ? null : List.copyOf(remoteSubnets);
+    }
+
+    @Override
+    public void validate(Errors errors) {
+        if (!auth.equals("psk") && !auth.equals("certificate")) {
+            errors.add("auth", "must be psk or certificate");
+        } else if (auth.equals("certificate")) {
+            errors.add("auth", "certificate authentication is not available yet (the EMS's CA is still to come); "
+                    + "use psk");
+        }
+        for (String f : List.of("local_subnets", "remote_subnets")) {
+            List<String> l = f.equals("local_subnets") ? localSubnets : remoteSubnets;
+            if (l == null) {
+                continue;
+            }
+            for (int i = 0; i < l.size(); i++) {
+                if (l.get(i) == null || Formats.check(Kind.CIDR, l.get(i)) != null || l.get(i).equalsIgnoreCase("any")) {
+                    errors.add(f + "[" + i + "]", "must be an IPv4 or IPv6 prefix such as 10.0.0.0/24");
+                }
+            }
+        }
+    }
+}
