@@ -64,6 +64,10 @@ public final class AgentCommand implements Runnable {
             description = "SSH CLI address (default: --notify-address, else 127.0.0.1)")
     String sshAddress;
 
+    @Option(names = "--ipsec-vici", paramLabel = "URI",
+            description = "run the IPsec enforcer against this strongSwan charon (e.g. unix:///var/run/charon.vici)")
+    String ipsecVici;
+
     @Option(names = "--ems-fingerprint", paramLabel = "SHA256",
             description = "an https EMS with its own certificate: its SHA-256 fingerprint (./secmon ems prints it)")
     String emsFingerprint;
@@ -222,6 +226,9 @@ public final class AgentCommand implements Runnable {
                     reportInterval == null ? Duration.ofSeconds(5) : reportInterval,
                     retryMax == null ? Duration.ofSeconds(30) : retryMax, emsFingerprint);
             try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
+                if (ipsecVici != null) {
+                    agent.enforcer(new org.secmon.agent.ipsec.Enforcer(ipsecVici, state.resolve("ipsec")));
+                }
                 long saved = agent.applySaved();
                 if (saved >= 0) {
                     err.println("[agent] monitoring with the saved configuration, version " + saved);
@@ -329,6 +336,7 @@ public final class AgentCommand implements Runnable {
             switch (e.getKey().replace('_', '-')) {
                 case "ems" -> ems = ems != null ? ems : URI.create(v);
                 case "scope" -> scope = scope != null ? scope : v;
+                case "ipsec-vici" -> ipsecVici = ipsecVici != null ? ipsecVici : v;
                 case "ssh-port" -> sshPort = sshPort != null ? sshPort : e.getValue().asInt();
                 case "ssh-address" -> sshAddress = sshAddress != null ? sshAddress : v;
                 case "ems-fingerprint" -> emsFingerprint = emsFingerprint != null ? emsFingerprint : v;

@@ -91,6 +91,8 @@ public final class ApplianceAgent implements AutoCloseable {
     private volatile Instant lastApplied;
     private boolean fullResyncPending = true;
     private volatile JsonNode sshUsers;
+    private volatile org.secmon.agent.ipsec.Enforcer enforcer;
+    private volatile JsonNode ipsec;
     private boolean closed;
     private String notificationUrl;
     private Map<String, String> reportedCapabilities;
@@ -143,6 +145,29 @@ public final class ApplianceAgent implements AutoCloseable {
     public String notificationToken() {
         Credentials c = creds;
         return c == null ? null : c.notificationToken();
+    }
+
+    /**
+     * Runs the IPsec enforcer: the tunnels the EMS binds to this appliance are applied to strongSwan at every full
+     * resync and when IPsec entities change; the last ones are kept on disk (0600) and applied at start.
+     */
+    public void enforcer(org.secmon.agent.ipsec.Enforcer e) {
+        this.enforcer = e;
+        Path f = s.stateDir().resolve("ipsec.json");
+        if (java.nio.file.Files.exists(f)) {
+            try {
+                ipsec = Json.mapper().readTree(f.toFile());
+                e.apply(ipsec);
+            } catch (IOException | RuntimeException x) {
+                LOG.log(System.Logger.Level.WARNING, "IPsec: the saved tunnels could not be applied: " + x);
+            }
+        }
+    }
+
+    /** The enforcer's view (tunnels, SA states), or null without one. */
+    public JsonNode ipsecStatus() {
+        org.secmon.agent.ipsec.Enforcer e = enforcer;
+        return e == null ? null : e.status();
     }
 
     /** Fetch everything from the EMS now (the SSH CLI's {@code reload}). */
@@ -218,12 +243,17 @@ public final class ApplianceAgent implements AutoCloseable {
                 if (full) {
                     apply(fetchAll());
                     fetchSshUsers();
+                    fetchIpsec();
                     nextResync = System.nanoTime() + s.resyncInterval().toNanos();
                 } else if (!changes.isEmpty()) {
                     apply(fetchChanges(current, changes));
                     if (changes.keySet().stream().anyMatch(k -> k.startsWith("users/") || k.startsWith("roles/")
                             || k.startsWith("projects/") || k.startsWith("scopes/"))) {
                         fetchSshUsers();
+                    }
+                    if (changes.keySet().stream().anyMatch(k -> k.startsWith("ike_policies/")
+                            || k.startsWith("ipsec_policies/") || k.startsWith("ipsec_tunnels/"))) {
+                        fetchIpsec();
                     }
                 }
                 report();
@@ -267,6 +297,28 @@ public final class ApplianceAgent implements AutoCloseable {
             java.nio.file.Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             sshUsers = u;
+        }
+    }
+
+    private void fetchIpsec() throws IOException {
+        org.secmon.agent.ipsec.Enforcer e = enforcer;
+        if (e == null) {
+            return;
+        }
+        JsonNode t = client().call("GET", "appliances/" + creds.applianceId() + "/ipsec", null);
+        ((ObjectNode) t).remove("revision");
+        if (!t.equals(ipsec)) {
+            Path f = s.stateDir().resolve("ipsec.json");
+            Path tmp = s.stateDir().resolve("ipsec.json.tmp");
+            java.nio.file.Files.writeString(tmp, Json.mapper().writeValueAsString(t));
+            java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions
+                    .fromString("rw-------"));
+            java.nio.file.Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            ipsec = t;
+            e.apply(t);
+        } else {
+            e.ensureUp(t);
         }
     }
 
@@ -422,6 +474,17 @@ public final class ApplianceAgent implements AutoCloseable {
         ObjectNode agent = cnt.putObject("agent");
         agent.put("notifications", notifications.get()).put("applies", applies.get())
                 .put("ems_errors", emsErrors.get());
+        org.secmon.agent.ipsec.Enforcer e = enforcer;
+        if (e != null) {
+            if (ipsec != null) {
+                try {
+                    e.ensureUp(ipsec);
+                } catch (IOException x) {
+                    LOG.log(System.Logger.Level.WARNING, "IPsec: " + x.getMessage());
+                }
+            }
+            cnt.set("ipsec", e.status());
+        }
         if (!warnings.isEmpty()) {
             agent.putArray("warnings").addAll(warnings.stream()
                     .map(w -> (JsonNode) Json.mapper().getNodeFactory().textNode(w)).toList());

@@ -204,8 +204,25 @@ public final class ApplianceShell {
                     out.println("(top N: the NetFlow plugin does not expose its cache entries yet)");
                 }
             }
-            case "ipsec" -> out.println("no IPsec tunnels on this appliance (the IPsec enforcer is not part of this"
-                    + " build)");
+            case "ipsec" -> {
+                JsonNode st = ctx.agent() == null ? null : ctx.agent().ipsecStatus();
+                if (st == null) {
+                    out.println("no IPsec enforcer on this appliance (./secmon agent --ipsec-vici URI)");
+                    return;
+                }
+                out.printf("%-24s %-12s %-10s %-16s %-22s %12s %12s%n", "tunnel", "ike", "child", "mode", "esp",
+                        "bytes in", "bytes out");
+                for (Iterator<Map.Entry<String, JsonNode>> it = st.path("tunnels").fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    JsonNode t = e.getValue();
+                    out.printf(Locale.ROOT, "%-24s %-12s %-10s %-16s %-22s %,12d %,12d%n", e.getKey(),
+                            t.path("ike").asText("down"), t.path("child").asText("-"), t.path("mode").asText("-"),
+                            t.path("esp").asText("-"), t.path("bytes_in").asLong(), t.path("bytes_out").asLong());
+                }
+                if (st.has("error")) {
+                    out.println("error: " + st.path("error").asText());
+                }
+            }
             case "config" -> config(out);
             default -> throw new ShellException("show what? " + String.join(" | ", COMMANDS.get("show")));
         }

@@ -1,0 +1,217 @@
+package org.secmon.agent.ipsec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.secmon.ems.api.Json;
+
+/**
+ * The IPsec enforcer: drives a strongSwan charon through {@code swanctl} over its VICI socket. It writes the
+ * configuration rendered from the EMS's tunnels ({@code swanctl.conf}, mode 0600: it holds the pre-shared keys),
+ * loads it, terminates and re-initiates only the tunnels whose configuration changed (and terminates removed ones),
+ * and reads the SA state back for the agent's report and {@code show ipsec}.
+ */
+public final class Enforcer {
+    private static final System.Logger LOG = System.getLogger(Enforcer.class.getName());
+
+    private final String vici;
+    private final Path dir;
+    private final String swanctl;
+    private Map<String, String[]> applied = Map.of();
+    private volatile String lastError;
+    private int applies;
+
+    /**
+     * @param vici the charon's VICI socket, e.g. {@code unix:///var/run/charon.vici}
+     * @param dir  where swanctl.conf is written
+     */
+    public Enforcer(String vici, Path dir) throws IOException {
+        this.vici = vici;
+        this.dir = Files.createDirectories(dir);
+        this.swanctl = System.getProperty("secmon.swanctl", "/usr/sbin/swanctl");
+    }
+
+    /** Applies the EMS's view ({@code {"tunnels": [...]}}); answers the connections (re)started. */
+    public synchronized List<String> apply(JsonNode ipsec) throws IOException {
+        Map<String, String[]> next = SwanctlConfig.blocks(ipsec);
+        Path conf = dir.resolve("swanctl.conf");
+        Path tmp = dir.resolve("swanctl.conf.tmp");
+        Files.writeString(tmp, SwanctlConfig.render(ipsec), StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        Files.move(tmp, conf, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        List<String> changed = new ArrayList<>();
+        for (Map.Entry<String, String[]> e : next.entrySet()) {
+            String[] was = applied.get(e.getKey());
+            if (was == null || !was[0].equals(e.getValue()[0]) || !was[1].equals(e.getValue()[1])) {
+                changed.add(e.getKey());
+            }
+        }
+        List<String> removed = new ArrayList<>(applied.keySet());
+        removed.removeAll(next.keySet());
+        if (changed.isEmpty() && removed.isEmpty()) {
+            return List.of();
+        }
+        for (String name : changed) {
+            if (applied.containsKey(name)) {
+                terminate(name); // changed proposal, peers or keys: the old SA goes before the new config loads
+            }
+        }
+        for (String gone : removed) {
+            terminate(gone);
+        }
+        swanctl("--load-all", "--clear", "--file", conf.toString());
+        List<String> restarted = new ArrayList<>();
+        for (String name : changed) {
+            JsonNode t = tunnel(ipsec, name);
+            if (t != null && t.path("initiator").asBoolean(true) && initiate(name)) {
+                restarted.add(name);
+            }
+        }
+        applied = next;
+        applies++;
+        LOG.log(System.Logger.Level.INFO, "IPsec: " + next.size() + " tunnel(s) loaded; changed " + changed
+                + (removed.isEmpty() ? "" : ", removed " + removed));
+        return restarted;
+    }
+
+    /** Initiates the initiator tunnels that are not established (after a failed start or a peer restart). */
+    public synchronized List<String> ensureUp(JsonNode ipsec) throws IOException {
+        List<String> started = new ArrayList<>();
+        ObjectNode st = status();
+        for (JsonNode t : ipsec.path("tunnels")) {
+            String name = SwanctlConfig.connectionName(t);
+            if (t.path("initiator").asBoolean(true) && applied.containsKey(name)
+                    && !"established".equals(st.path("tunnels").path(name).path("ike").asText())
+                    && initiate(name)) {
+                started.add(name);
+            }
+        }
+        return started;
+    }
+
+    private boolean initiate(String name) throws IOException {
+        Result r = swanctl("--initiate", "--child", name, "--timeout", "15");
+        if (r.code() != 0) {
+            LOG.log(System.Logger.Level.WARNING, "IPsec tunnel " + name + " did not come up (" + lastLine(r.out())
+                    + "); trying again at the next report");
+            return false;
+        }
+        return true;
+    }
+
+    private static JsonNode tunnel(JsonNode ipsec, String name) {
+        for (JsonNode t : ipsec.path("tunnels")) {
+            if (SwanctlConfig.connectionName(t).equals(name)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private void terminate(String name) throws IOException {
+        swanctl("--terminate", "--ike", name, "--timeout", "5"); // nothing to terminate is fine
+    }
+
+    private static final Pattern SA = Pattern.compile("^(\\S+): #\\d+, (\\w+), IKEv(\\d)");
+    private static final Pattern CHILD = Pattern.compile("^\\s+(\\S+): #\\d+, reqid \\d+, (\\w+), ([\\w-]+), (\\S+)");
+    private static final Pattern BYTES = Pattern.compile("^\\s+(in|out)\\s+\\w+,\\s+(\\d+) bytes,\\s+(\\d+) packets");
+
+    /** Per tunnel: IKE state, child state, mode, ESP proposal, bytes and packets in and out. */
+    public synchronized ObjectNode status() {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.put("tunnels_configured", applied.size());
+        o.put("applies", applies);
+        if (lastError != null) {
+            o.put("error", lastError);
+        }
+        ObjectNode sas = o.putObject("tunnels");
+        for (String name : applied.keySet()) {
+            sas.putObject(name).put("ike", "down");
+        }
+        try {
+            Result r = swanctl("--list-sas");
+            ObjectNode cur = null;
+            for (String line : r.out().split("\n")) {
+                Matcher m = SA.matcher(line);
+                if (m.find()) {
+                    cur = sas.has(m.group(1)) ? (ObjectNode) sas.get(m.group(1)) : sas.putObject(m.group(1));
+                    cur.put("ike", m.group(2).toLowerCase(java.util.Locale.ROOT)).put("ike_version",
+                            Integer.parseInt(m.group(3)));
+                    continue;
+                }
+                Matcher c = CHILD.matcher(line);
+                if (c.find() && cur != null) {
+                    cur.put("child", c.group(2).toLowerCase(java.util.Locale.ROOT)).put("mode", c.group(3))
+                            .put("esp", c.group(4));
+                    continue;
+                }
+                Matcher b = BYTES.matcher(line);
+                if (b.find() && cur != null) {
+                    cur.put("bytes_" + b.group(1), Long.parseLong(b.group(2)))
+                            .put("packets_" + b.group(1), Long.parseLong(b.group(3)));
+                }
+            }
+        } catch (IOException e) {
+            o.put("error", e.getMessage());
+        }
+        return o;
+    }
+
+    record Result(int code, String out) {
+    }
+
+    private Result swanctl(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(swanctl);
+        cmd.addAll(List.of(args));
+        cmd.add("--uri"); // after the command, as swanctl wants it
+        cmd.add(vici);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("swanctl " + args[0] + " did not finish in 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (p.exitValue() != 0 && args[0].equals("--load-all")) {
+            lastError = "swanctl --load-all: " + lastLine(out);
+            throw new IOException(lastError);
+        }
+        if (args[0].equals("--load-all")) {
+            lastError = null;
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    private static String lastLine(String s) {
+        String[] l = s.strip().split("\n");
+        return l.length == 0 ? "" : l[l.length - 1];
+    }
+
+    /** For tests and diagnostics: the connections applied and their rendered blocks. */
+    Map<String, String[]> applied() {
+        return new HashMap<>(applied);
+    }
+
+    static Map<String, String> env() {
+        return new LinkedHashMap<>();
+    }
+}

@@ -1,0 +1,128 @@
+package org.secmon.agent.ipsec;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Renders the EMS's tunnels for this appliance ({@code GET /appliances/{id}/ipsec}) as strongSwan {@code swanctl.conf}:
+ * one connection per tunnel (IKE proposal, lifetimes, DPD, PSK authentication), one child with the subnets and the
+ * ESP proposal, and the pre-shared keys in {@code secrets}. Pure: the same tunnels give the same text, and each
+ * tunnel's part is also available alone ({@link #blocks}), so the enforcer can tell which tunnels changed.
+ */
+public final class SwanctlConfig {
+    private SwanctlConfig() {
+    }
+
+    /** Connection name of a tunnel: its EMS name, safe for swanctl. */
+    public static String connectionName(JsonNode tunnel) {
+        return "secmon-" + tunnel.path("name").asText().replaceAll("[^A-Za-z0-9_-]", "_");
+    }
+
+    /** Per connection name, its connection block and its secret block. */
+    public static Map<String, String[]> blocks(JsonNode ipsec) {
+        Map<String, String[]> out = new LinkedHashMap<>();
+        for (JsonNode t : ipsec.path("tunnels")) {
+            out.put(connectionName(t), new String[] {connection(t), secret(t)});
+        }
+        return out;
+    }
+
+    public static String render(JsonNode ipsec) {
+        StringBuilder conns = new StringBuilder("connections {\n");
+        StringBuilder secrets = new StringBuilder("secrets {\n");
+        for (String[] b : blocks(ipsec).values()) {
+            conns.append(b[0]);
+            secrets.append(b[1]);
+        }
+        return "# written by the SecMon agent from the EMS; changes here are overwritten\n" + conns + "}\n" + secrets
+                + "}\n";
+    }
+
+    private static String connection(JsonNode t) {
+        JsonNode ike = t.path("ike");
+        JsonNode esp = t.path("esp");
+        String name = connectionName(t);
+        boolean v1 = ike.path("ike_version").asText("ikev2").equals("ikev1");
+        String local = t.path("local_id").asText(t.path("local_address").asText());
+        String remote = t.path("remote_id").asText(t.path("remote_address").asText());
+        int life = ike.path("lifetime").asInt(14400);
+        boolean reauth = ike.path("rekey_mode").asText("rekey").equals("reauth");
+        int childLife = esp.path("lifetime").asInt(3600);
+        int dpd = t.path("dpd_delay").asInt(30);
+        boolean initiator = t.path("initiator").asBoolean(true);
+        StringBuilder b = new StringBuilder();
+        b.append("  ").append(name).append(" {\n");
+        b.append("    version = ").append(v1 ? 1 : 2).append('\n');
+        b.append("    local_addrs = ").append(t.path("local_address").asText()).append('\n');
+        b.append("    remote_addrs = ").append(t.path("remote_address").asText()).append('\n');
+        b.append("    proposals = ").append(ikeProposal(ike)).append('\n');
+        // rekey (or reauthenticate) at 90% of the lifetime, give up at the lifetime
+        b.append("    ").append(reauth ? "reauth_time" : "rekey_time").append(" = ").append(life * 9 / 10)
+                .append("s\n");
+        b.append("    over_time = ").append(life / 10).append("s\n");
+        if (dpd > 0) {
+            b.append("    dpd_delay = ").append(dpd).append("s\n");
+        }
+        b.append("    local {\n      auth = psk\n      id = ").append(local).append("\n    }\n");
+        b.append("    remote {\n      auth = psk\n      id = ").append(remote).append("\n    }\n");
+        b.append("    children {\n      ").append(name).append(" {\n");
+        b.append("        local_ts = ").append(join(t.path("local_subnets"))).append('\n');
+        b.append("        remote_ts = ").append(join(t.path("remote_subnets"))).append('\n');
+        b.append("        esp_proposals = ").append(espProposal(esp)).append('\n');
+        b.append("        rekey_time = ").append(childLife * 9 / 10).append("s\n");
+        b.append("        life_time = ").append(childLife).append("s\n");
+        if (t.hasNonNull("dscp")) {
+            // the enforcer marks exports of this DSCP (netfilter) with this mark; only they use this tunnel
+            b.append("        mark_out = ").append(mark(t)).append('\n');
+        }
+        // the enforcer initiates (and re-initiates) itself; charon restarts a dead initiator tunnel on DPD
+        b.append("        start_action = none\n");
+        b.append("        dpd_action = ").append(initiator ? "restart" : "clear").append('\n');
+        b.append("      }\n    }\n  }\n");
+        return b.toString();
+    }
+
+    /** The netfilter/XFRM mark for a DSCP tunnel: 0x5EC00 + DSCP. */
+    public static String mark(JsonNode t) {
+        return String.format(Locale.ROOT, "0x%x", 0x5EC00 + t.path("dscp").asInt());
+    }
+
+    private static String secret(JsonNode t) {
+        String name = connectionName(t);
+        String local = t.path("local_id").asText(t.path("local_address").asText());
+        String remote = t.path("remote_id").asText(t.path("remote_address").asText());
+        String psk = t.path("psk").asText("");
+        return "  ike-" + name + " {\n    id-local = " + local + "\n    id-remote = " + remote + "\n    secret = 0s"
+                + java.util.Base64.getEncoder().encodeToString(psk.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + "\n  }\n";
+    }
+
+    static String ikeProposal(JsonNode ike) {
+        String enc = ike.path("encryption").asText("aes256gcm16");
+        String integ = ike.path("integrity").asText("sha256");
+        String dh = ike.path("dh_group").asText("ecp256");
+        return enc.contains("gcm") ? enc + "-prf" + integ + "-" + dh : enc + "-" + integ + "-" + dh;
+    }
+
+    static String espProposal(JsonNode esp) {
+        String enc = esp.path("encryption").asText("aes256gcm16");
+        String integ = esp.path("integrity").asText("sha256");
+        String pfs = esp.path("pfs_group").asText("ecp256");
+        String base = enc.contains("gcm") ? enc : enc + "-" + integ;
+        return pfs.equals("none") ? base : base + "-" + pfs;
+    }
+
+    private static String join(JsonNode arr) {
+        StringBuilder s = new StringBuilder();
+        for (JsonNode n : arr) {
+            if (!s.isEmpty()) {
+                s.append(',');
+            }
+            s.append(n.asText());
+        }
+        return s.toString();
+    }
+}
