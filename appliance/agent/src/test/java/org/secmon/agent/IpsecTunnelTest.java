@@ -1,0 +1,345 @@
+package org.secmon.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secmon.dataplane.testdata.Tools;
+import org.secmon.ems.api.Json;
+import org.secmon.ems.server.EmsFixture;
+import picocli.CommandLine;
+
+/**
+ * Real IPsec between two network namespaces this test creates: a strongSwan charon in each (own /run and config;
+ * ESP in userspace through kernel-libipsec, UDP-encapsulated on 4500, since this kernel has no ESP). Side A is the
+ * appliance: the agent's enforcer configures its charon from a running EMS; side B is the analyzer: a charon with a
+ * static responder configuration and nfcapd. NetFlow exported from side A reaches nfcapd through the tunnel, and a
+ * capture on B's veth shows only IKE and ESP-in-UDP. Changing one tunnel's IKE policy in the EMS re-establishes that
+ * tunnel and leaves the other up.
+ */
+class IpsecTunnelTest {
+    private static final Path CHARON = Path.of("/usr/lib/ipsec/charon");
+    private static final String PSK1 = "tunnel-one-psk-0123456789abcdef";
+    private static final String PSK2 = "tunnel-two-psk-0123456789abcdef";
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> processes = new ArrayList<>();
+    private String nsA;
+    private String nsB;
+
+    private static List<String> run(String... cmd) throws Exception {
+        return Nfcapd.run(List.of(cmd));
+    }
+
+    private void ns(String ns, String... cmd) throws Exception {
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        c.addAll(List.of(cmd));
+        Nfcapd.run(c);
+    }
+
+    private Process start(Path log, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    private void charon(String ns, Path home) throws Exception {
+        Files.createDirectories(home.resolve("run"));
+        Files.writeString(home.resolve("strongswan.conf"), """
+                charon {
+                  load = random nonce aes sha1 sha2 hmac kdf gcm pem pkcs1 x509 pubkey curve25519 gmp openssl \
+                kernel-libipsec kernel-netlink socket-default updown vici
+                  piddir = %1$s/run
+                  install_routes = yes
+                  plugins {
+                    vici { socket = unix://%1$s/run/charon.vici }
+                  }
+                  filelog { log { path = %1$s/charon.log
+                    default = 1
+                    ike = 2 } }
+                }
+                """.formatted(home));
+        start(home.resolve("charon.out"), "ip", "netns", "exec", ns, "unshare", "-m", "sh", "-c",
+                "mount --bind " + home.resolve("run") + " /run && STRONGSWAN_CONF=" + home.resolve("strongswan.conf")
+                        + " exec " + CHARON);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.exists(home.resolve("run/charon.vici"))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("charon in " + ns + " did not start: "
+                        + Files.readString(home.resolve("charon.out")));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static String vici(Path home) {
+        return "unix://" + home.resolve("run/charon.vici");
+    }
+
+    private List<String> listSas(Path home) throws Exception {
+        return run("swanctl", "--list-sas", "--uri", vici(home));
+    }
+
+    @Test
+    void netflowCrossesTheTunnelAndAProposalChangeRestartsOnlyItsTunnel() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "network namespaces and charon need root");
+        Assumptions.assumeTrue(Files.isExecutable(CHARON), "strongSwan charon is not installed (./secmon deps)");
+        Tools.require("swanctl");
+        String tag = Integer.toString(ThreadLocalRandom.current().nextInt(10_000, 99_999));
+        nsA = "smt-a" + tag;
+        nsB = "smt-b" + tag;
+        try {
+            run("ip", "netns", "add", nsA);
+            run("ip", "netns", "add", nsB);
+            run("ip", "link", "add", "sma" + tag, "netns", nsA, "type", "veth", "peer", "name", "smb" + tag,
+                    "netns", nsB);
+            ns(nsA, "ip", "addr", "add", "10.99.0.1/24", "dev", "sma" + tag);
+            ns(nsB, "ip", "addr", "add", "10.99.0.2/24", "dev", "smb" + tag);
+            for (String[] x : new String[][] {{nsA, "sma" + tag}, {nsB, "smb" + tag}}) {
+                ns(x[0], "ip", "link", "set", x[1], "up");
+                ns(x[0], "ip", "link", "set", "lo", "up");
+            }
+            // the exporter's and the analyzer's addresses, reachable only through the tunnels
+            ns(nsA, "ip", "addr", "add", "10.10.1.1/32", "dev", "lo");
+            ns(nsA, "ip", "addr", "add", "10.10.1.2/32", "dev", "lo");
+            ns(nsB, "ip", "addr", "add", "10.10.2.1/32", "dev", "lo");
+            ns(nsB, "ip", "addr", "add", "10.10.2.2/32", "dev", "lo");
+            Path a = dir.resolve("a");
+            Path b = dir.resolve("b");
+            charon(nsA, a);
+            charon(nsB, b);
+            Files.writeString(b.resolve("swanctl.conf"), responder());
+            run("swanctl", "--load-all", "--file", b.resolve("swanctl.conf").toString(), "--uri", vici(b));
+
+            try (EmsFixture ems = EmsFixture.embedded(dir.resolve("ems"))) {
+                Path session = dir.resolve("ctl.json");
+                AgentEmsEndToEndTest.ctl(session, "login", "--ems", ems.base, "-u", "admin");
+                Path cfg = dir.resolve("c.yaml");
+                Files.writeString(cfg, """
+                        projects: [{name: lab}]
+                        scopes: [{name: s, project: lab}]
+                        ike_policies:
+                          - {name: gcm128, ike_version: ikev2, encryption: aes128gcm16, integrity: sha256, dh_group: ecp256}
+                          - {name: gcm256, ike_version: ikev2, encryption: aes256gcm16, integrity: sha256, dh_group: ecp256}
+                        ipsec_policies:
+                          - {name: esp-gcm128, encryption: aes128gcm16, pfs_group: ecp256}
+                        """);
+                AgentEmsEndToEndTest.ctl(session, "apply", "-f", cfg.toString());
+                Path pcap = dir.resolve("sample.pcap");
+                SampleCapture.write(pcap);
+                Path pw = dir.resolve("pw");
+                Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
+                AgentCommand agent = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("agent.log")),
+                        true, StandardCharsets.UTF_8));
+                String[] args = {"--ems", ems.base, "--scope", "s", "--name", "s-1", "--user", "admin",
+                    "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "100",
+                    "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
+                    "--notify-port", "0", "--ssh-port", "-1", "--report-interval", "PT1S", "--ipsec-vici", vici(a)};
+                Thread t = Thread.ofPlatform().name("agent").start(() -> new CommandLine(agent).execute(args));
+                try {
+                    String appliance = awaitAppliance(session);
+                    for (int i = 1; i <= 2; i++) {
+                        Path tf = dir.resolve("t" + i + ".yaml");
+                        Files.writeString(tf, """
+                                ipsec_tunnels:
+                                  - {name: t%1$d, appliance: %2$s, ike_policy: gcm128, ipsec_policy: esp-gcm128,
+                                     local_address: 10.99.0.1, remote_address: 10.99.0.2, local_id: a%1$d,
+                                     remote_id: b%1$d, local_subnets: [10.10.1.%1$d/32],
+                                     remote_subnets: [10.10.2.%1$d/32], psk: %3$s, dpd_delay: 10}
+                                """.formatted(i, appliance, i == 1 ? PSK1 : PSK2));
+                        AgentEmsEndToEndTest.ctl(session, "apply", "-f", tf.toString());
+                    }
+                    String before1 = awaitEstablished(a, "secmon-t1", "AES_GCM_16-128");
+                    String before2 = awaitEstablished(a, "secmon-t2", "AES_GCM_16-128");
+                    assertTrue(Files.readString(dir.resolve("agent/ipsec/swanctl.conf")).contains("secret = 0s"));
+                    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(dir.resolve("agent/ipsec/swanctl.conf"))));
+
+                    exportThroughTheTunnel(tag);
+
+                    // a proposal change of tunnel 2 restarts tunnel 2 only
+                    AgentEmsEndToEndTest.ctl(session, "update", "ipsec_tunnel", "t2", "--set", "ike_policy=gcm256");
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    String after2 = null;
+                    while (System.nanoTime() < deadline) {
+                        after2 = ikeSa(a, "secmon-t2");
+                        if (after2 != null && after2.contains("ESTABLISHED") && !after2.equals(before2)
+                                && listSas(a).toString().contains("AES_GCM_16-256")) {
+                            break;
+                        }
+                        Thread.sleep(200);
+                    }
+                    assertTrue(after2 != null && !after2.equals(before2), "tunnel 2 re-established: " + listSas(a));
+                    assertTrue(String.join("\n", listSas(a)).contains("AES_GCM_16-256"), listSas(a).toString());
+                    assertEquals(before1, ikeSa(a, "secmon-t1"), "tunnel 1 untouched: " + listSas(a));
+
+                    // the agent reports the SA state to the EMS
+                    JsonNode counters = Json.mapper().readTree(AgentEmsEndToEndTest.ctl(session, "counters", "s-1",
+                            "-s", "s", "-o", "json"));
+                    assertEquals("established", counters.path("counters").path("ipsec").path("tunnels")
+                            .path("secmon-t1").path("ike").asText(), counters.toString());
+                } finally {
+                    agent.stop();
+                    t.join(20_000);
+                }
+            }
+        } finally {
+            for (Process p : processes) {
+                p.descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+                p.waitFor(10, TimeUnit.SECONDS);
+                if (p.isAlive()) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
+            }
+            for (String n : new String[] {nsA, nsB}) {
+                if (n != null) {
+                    new ProcessBuilder("ip", "netns", "del", n).start().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    /** NetFlow from A's 10.10.1.1 to nfcapd on B's 10.10.2.1, captured on B's veth: only IKE and ESP-in-UDP. */
+    private void exportThroughTheTunnel(String tag) throws Exception {
+        Path flows = Files.createDirectories(dir.resolve("flows"));
+        Process nfcapd = start(dir.resolve("nfcapd.log"), "ip", "netns", "exec", nsB, Tools.require("nfcapd")
+                .toString(), "-w", flows.toString(), "-p", "2055", "-b", "10.10.2.1", "-t", "3600");
+        Path capture = dir.resolve("veth.pcap");
+        Process dump = start(dir.resolve("tcpdump.log"), "ip", "netns", "exec", nsB, Tools.require("tcpdump")
+                .toString(), "-i", "smb" + tag, "--immediate-mode", "-U", "-w", capture.toString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.readString(dir.resolve("tcpdump.log")).contains("listening on")
+                || !Files.readString(dir.resolve("nfcapd.log")).contains("Startup")) {
+            assertTrue(System.nanoTime() < deadline, "nfcapd/tcpdump did not start");
+            Thread.sleep(50);
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process replay = new ProcessBuilder("ip", "netns", "exec", nsA, java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "org.secmon.agent.ReplayCommand", "--pcap",
+                dir.resolve("sample.pcap").toString(), "--netflow", "10.10.2.1:2055", "--plugins", "target/plugins",
+                "--no-count", "--rate", "5000").redirectErrorStream(true).start();
+        String out = new String(replay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(replay.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, replay.exitValue(), out);
+        Matcher m = Pattern.compile("records_exported=(\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        long exported = Long.parseLong(m.group(1));
+        assertTrue(exported > 10, out);
+        Thread.sleep(1000); // charon's userspace ESP and the capture catch up
+        nfcapd.destroy(); // nfcapd writes its file on SIGTERM
+        nfcapd.waitFor(20, TimeUnit.SECONDS);
+        dump.destroy();
+        dump.waitFor(20, TimeUnit.SECONDS);
+        Path file;
+        try (var s = Files.list(flows)) {
+            file = s.filter(p -> p.getFileName().toString().startsWith("nfcapd.")).findFirst().orElseThrow();
+        }
+        assertEquals(exported, AgentEmsEndToEndTest.records(file).size(), "every record through the tunnel");
+        List<String> frames = run("tshark", "-r", capture.toString(), "-T", "fields", "-e", "udp.srcport",
+                "-e", "udp.dstport", "-e", "_ws.col.Protocol");
+        long esp = frames.stream().filter(f -> f.endsWith("\tESP")).count();
+        assertTrue(esp >= 1, "the exports crossed as ESP-in-UDP: " + frames);
+        for (String f : frames) {
+            String[] x = f.split("\t", -1);
+            boolean ike = x[0].equals("500") || x[0].equals("4500") || x[1].equals("500") || x[1].equals("4500");
+            boolean arp = x.length > 2 && (x[2].equals("ARP") || x[2].startsWith("ICMPv6"));
+            assertTrue(ike || arp, "cleartext on the wire: " + f);
+            assertNotEquals("CFLOW", x.length > 2 ? x[2] : "", f);
+        }
+    }
+
+    private String awaitAppliance(Path session) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            JsonNode l = Json.mapper().readTree(AgentEmsEndToEndTest.ctl(session, "get", "appliances", "-o", "json",
+                    "--ids"));
+            if (l.size() == 1 && l.get(0).has("applied_version")) {
+                return l.get(0).path("id").asText();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the agent did not register");
+    }
+
+    /** The IKE SA line of a connection ({@code NAME: #N, STATE, ...}), or null. */
+    private String ikeSa(Path home, String name) throws Exception {
+        for (String l : listSas(home)) {
+            if (l.startsWith(name + ": #")) {
+                return l.substring(0, l.indexOf(',', l.indexOf(',') + 1));
+            }
+        }
+        return null;
+    }
+
+    private String awaitEstablished(Path home, String name, String esp) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        while (System.nanoTime() < deadline) {
+            String sa = ikeSa(home, name);
+            if (sa != null && sa.contains("ESTABLISHED") && String.join("\n", listSas(home)).contains(esp)) {
+                return sa;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(name + " not established: " + listSas(home) + "\n"
+                + Files.readString(dir.resolve("agent.log")));
+    }
+
+    /** Side B: a static responder for both tunnels, accepting either IKE proposal. */
+    private static String responder() {
+        StringBuilder c = new StringBuilder("connections {\n");
+        StringBuilder s = new StringBuilder("secrets {\n");
+        for (int i = 1; i <= 2; i++) {
+            c.append("""
+                      t%1$d {
+                        version = 2
+                        local_addrs = 10.99.0.2
+                        remote_addrs = 10.99.0.1
+                        proposals = aes128gcm16-prfsha256-ecp256,aes256gcm16-prfsha256-ecp256
+                        local {
+                          auth = psk
+                          id = b%1$d
+                        }
+                        remote {
+                          auth = psk
+                          id = a%1$d
+                        }
+                        children {
+                          t%1$d {
+                            local_ts = 10.10.2.%1$d/32
+                            remote_ts = 10.10.1.%1$d/32
+                            esp_proposals = aes128gcm16-ecp256
+                          }
+                        }
+                      }
+                    """.formatted(i));
+            s.append("""
+                      ike-%1$d {
+                        id-1 = a%1$d
+                        id-2 = b%1$d
+                        secret = "%2$s"
+                      }
+                    """.formatted(i, i == 1 ? PSK1 : PSK2));
+        }
+        return c + "}\n" + s + "}\n";
+    }
+}
