@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.secmon.dataplane.testdata.Tools;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.EmsFixture;
@@ -97,8 +98,13 @@ class IpsecTunnelTest {
         return run("swanctl", "--list-sas", "--uri", vici(home));
     }
 
-    @Test
-    void netflowCrossesTheTunnelAndAProposalChangeRestartsOnlyItsTunnel() throws Exception {
+    /**
+     * gcm: two IKEv2 PSK tunnels with AES-GCM-128, then tunnel 2's IKE policy changes to AES-GCM-256. cbc: an IKEv2
+     * PSK tunnel with AES-CBC-256/SHA-256 and an IKEv1 PSK tunnel with AES-CBC-128/SHA-1.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gcm", "cbc"})
+    void netflowCrossesTheTunnelAndAProposalChangeRestartsOnlyItsTunnel(String suite) throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "network namespaces and charon need root");
         Assumptions.assumeTrue(Files.isExecutable(CHARON), "strongSwan charon is not installed (./secmon deps)");
@@ -113,6 +119,9 @@ class IpsecTunnelTest {
                     "netns", nsB);
             ns(nsA, "ip", "addr", "add", "10.99.0.1/24", "dev", "sma" + tag);
             ns(nsB, "ip", "addr", "add", "10.99.0.2/24", "dev", "smb" + tag);
+            // tunnel 2's peers: IKEv1 main mode picks the pre-shared key by address, so each tunnel has its own
+            ns(nsA, "ip", "addr", "add", "10.99.0.11/24", "dev", "sma" + tag);
+            ns(nsB, "ip", "addr", "add", "10.99.0.12/24", "dev", "smb" + tag);
             for (String[] x : new String[][] {{nsA, "sma" + tag}, {nsB, "smb" + tag}}) {
                 ns(x[0], "ip", "link", "set", x[1], "up");
                 ns(x[0], "ip", "link", "set", "lo", "up");
@@ -139,8 +148,12 @@ class IpsecTunnelTest {
                         ike_policies:
                           - {name: gcm128, ike_version: ikev2, encryption: aes128gcm16, integrity: sha256, dh_group: ecp256}
                           - {name: gcm256, ike_version: ikev2, encryption: aes256gcm16, integrity: sha256, dh_group: ecp256}
+                          - {name: cbc256, ike_version: ikev2, encryption: aes256, integrity: sha256, dh_group: ecp256}
+                          - {name: v1-cbc128, ike_version: ikev1, encryption: aes128, integrity: sha1, dh_group: modp2048}
                         ipsec_policies:
                           - {name: esp-gcm128, encryption: aes128gcm16, pfs_group: ecp256}
+                          - {name: esp-cbc256, encryption: aes256, integrity: sha256, pfs_group: ecp256}
+                          - {name: esp-cbc128-sha1, encryption: aes128, integrity: sha1, pfs_group: modp2048}
                         """);
                 AgentEmsEndToEndTest.ctl(session, "apply", "-f", cfg.toString());
                 Path pcap = dir.resolve("sample.pcap");
@@ -156,24 +169,41 @@ class IpsecTunnelTest {
                 Thread t = Thread.ofPlatform().name("agent").start(() -> new CommandLine(agent).execute(args));
                 try {
                     String appliance = awaitAppliance(session);
+                    boolean gcm = suite.equals("gcm");
+                    String[][] policies = gcm ? new String[][] {{"gcm128", "esp-gcm128"}, {"gcm128", "esp-gcm128"}}
+                            : new String[][] {{"cbc256", "esp-cbc256"}, {"v1-cbc128", "esp-cbc128-sha1"}};
                     for (int i = 1; i <= 2; i++) {
                         Path tf = dir.resolve("t" + i + ".yaml");
                         Files.writeString(tf, """
                                 ipsec_tunnels:
-                                  - {name: t%1$d, appliance: %2$s, ike_policy: gcm128, ipsec_policy: esp-gcm128,
-                                     local_address: 10.99.0.1, remote_address: 10.99.0.2, local_id: a%1$d,
+                                  - {name: t%1$d, appliance: %2$s, ike_policy: %4$s, ipsec_policy: %5$s,
+                                     local_address: 10.99.0.%6$s, remote_address: 10.99.0.%7$s, local_id: a%1$d,
                                      remote_id: b%1$d, local_subnets: [10.10.1.%1$d/32],
                                      remote_subnets: [10.10.2.%1$d/32], psk: %3$s, dpd_delay: 10}
-                                """.formatted(i, appliance, i == 1 ? PSK1 : PSK2));
+                                """.formatted(i, appliance, i == 1 ? PSK1 : PSK2, policies[i - 1][0],
+                                policies[i - 1][1], i == 1 ? "1" : "11", i == 1 ? "2" : "12"));
                         AgentEmsEndToEndTest.ctl(session, "apply", "-f", tf.toString());
                     }
-                    String before1 = awaitEstablished(a, "secmon-t1", "AES_GCM_16-128");
-                    String before2 = awaitEstablished(a, "secmon-t2", "AES_GCM_16-128");
+                    String before1 = awaitEstablished(a, "secmon-t1", gcm ? "AES_GCM_16-128" : "AES_CBC-256/HMAC_SHA2_256_128");
+                    String before2 = awaitEstablished(a, "secmon-t2", gcm ? "AES_GCM_16-128" : "AES_CBC-128/HMAC_SHA1_96");
+                    if (!gcm) {
+                        assertTrue(listSas(a).stream().anyMatch(l -> l.startsWith("secmon-t2: #") && l.contains("IKEv1")),
+                                listSas(a).toString());
+                    }
                     assertTrue(Files.readString(dir.resolve("agent/ipsec/swanctl.conf")).contains("secret = 0s"));
                     assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                             Files.getPosixFilePermissions(dir.resolve("agent/ipsec/swanctl.conf"))));
 
                     exportThroughTheTunnel(tag);
+                    if (!gcm) {
+                        // tunnel 2 carries its subnets' traffic too
+                        ns(nsA, "bash", "-c", "for i in 1 2 3; do echo x > /dev/udp/10.10.2.2/9; done");
+                        Thread.sleep(500);
+                        String sas = String.join("\n", listSas(a));
+                        String t2 = sas.substring(sas.indexOf("secmon-t2: #"));
+                        assertTrue(Pattern.compile("out \\w+,\\s+[1-9]\\d* bytes").matcher(t2).find(), sas);
+                        return;
+                    }
 
                     // a proposal change of tunnel 2 restarts tunnel 2 only
                     AgentEmsEndToEndTest.ctl(session, "update", "ipsec_tunnel", "t2", "--set", "ike_policy=gcm256");
@@ -312,9 +342,10 @@ class IpsecTunnelTest {
             c.append("""
                       t%1$d {
                         version = 2
-                        local_addrs = 10.99.0.2
-                        remote_addrs = 10.99.0.1
-                        proposals = aes128gcm16-prfsha256-ecp256,aes256gcm16-prfsha256-ecp256
+                        local_addrs = 10.99.0.%3$s
+                        remote_addrs = 10.99.0.%4$s
+                        version = 0
+                        proposals = aes128gcm16-prfsha256-ecp256,aes256gcm16-prfsha256-ecp256,aes256-sha256-ecp256,aes128-sha1-modp2048
                         local {
                           auth = psk
                           id = b%1$d
@@ -327,11 +358,11 @@ class IpsecTunnelTest {
                           t%1$d {
                             local_ts = 10.10.2.%1$d/32
                             remote_ts = 10.10.1.%1$d/32
-                            esp_proposals = aes128gcm16-ecp256
+                            esp_proposals = aes128gcm16-ecp256,aes256-sha256-ecp256,aes128-sha1-modp2048
                           }
                         }
                       }
-                    """.formatted(i));
+                    """.formatted(i, "", i == 1 ? "2" : "12", i == 1 ? "1" : "11"));
             s.append("""
                       ike-%1$d {
                         id-1 = a%1$d
