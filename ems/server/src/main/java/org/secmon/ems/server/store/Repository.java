@@ -201,6 +201,16 @@ public final class Repository implements AutoCloseable {
                     if (attempt >= MAX_ATTEMPTS) {
                         throw new StoreException("gave up after " + attempt + " conflicting concurrent writes", e);
                     }
+                    if (attempt > 1) {
+                        // another EMS instance keeps winning: back off a random while, so that both make progress
+                        try {
+                            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current()
+                                    .nextInt(1, 1 + (1 << Math.min(attempt, 6))));
+                        } catch (InterruptedException ie) {
+                            Thread.currentThread().interrupt();
+                            throw new StoreException("interrupted while retrying a conflicting write", ie);
+                        }
+                    }
                     reload();
                     continue;
                 }
