@@ -100,10 +100,12 @@ class IpsecTunnelTest {
 
     /**
      * gcm: two IKEv2 PSK tunnels with AES-GCM-128, then tunnel 2's IKE policy changes to AES-GCM-256. cbc: an IKEv2
-     * PSK tunnel with AES-CBC-256/SHA-256 and an IKEv1 PSK tunnel with AES-CBC-128/SHA-1.
+     * PSK tunnel with AES-CBC-256/SHA-256 and an IKEv1 PSK tunnel with AES-CBC-128/SHA-1. cert: IKEv2 with
+     * certificates from the EMS CA on both ends (the appliance asks for its own; the analyzer's is issued by an
+     * admin through the API).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"gcm", "cbc"})
+    @ValueSource(strings = {"gcm", "cbc", "cert"})
     void netflowCrossesTheTunnelAndAProposalChangeRestartsOnlyItsTunnel(String suite) throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "network namespaces and charon need root");
@@ -135,10 +137,12 @@ class IpsecTunnelTest {
             Path b = dir.resolve("b");
             charon(nsA, a);
             charon(nsB, b);
-            Files.writeString(b.resolve("swanctl.conf"), responder());
-            run("swanctl", "--load-all", "--file", b.resolve("swanctl.conf").toString(), "--uri", vici(b));
-
             try (EmsFixture ems = EmsFixture.embedded(dir.resolve("ems"))) {
+                if (suite.equals("cert")) {
+                    analyzerCertificate(ems, b);
+                }
+                Files.writeString(b.resolve("swanctl.conf"), suite.equals("cert") ? certResponder() : responder());
+                run("swanctl", "--load-all", "--file", b.resolve("swanctl.conf").toString(), "--uri", vici(b));
                 Path session = dir.resolve("ctl.json");
                 AgentEmsEndToEndTest.ctl(session, "login", "--ems", ems.base, "-u", "admin");
                 Path cfg = dir.resolve("c.yaml");
@@ -169,6 +173,25 @@ class IpsecTunnelTest {
                 Thread t = Thread.ofPlatform().name("agent").start(() -> new CommandLine(agent).execute(args));
                 try {
                     String appliance = awaitAppliance(session);
+                    if (suite.equals("cert")) {
+                        Path tf = dir.resolve("t1.yaml");
+                        Files.writeString(tf, """
+                                ipsec_tunnels:
+                                  - {name: t1, appliance: %s, ike_policy: gcm128, ipsec_policy: esp-gcm128,
+                                     local_address: 10.99.0.1, remote_address: 10.99.0.2, auth: certificate,
+                                     remote_id: analyzer.test, local_subnets: [10.10.1.1/32],
+                                     remote_subnets: [10.10.2.1/32]}
+                                """.formatted(appliance));
+                        AgentEmsEndToEndTest.ctl(session, "apply", "-f", tf.toString());
+                        awaitEstablished(a, "secmon-t1", "AES_GCM_16-128");
+                        String sas = String.join("\n", listSas(a));
+                        assertTrue(sas.contains("'s-1.s.secmon'") && sas.contains("'analyzer.test'"), sas);
+                        assertTrue(Files.exists(dir.resolve("agent/ipsec/x509/secmon-appliance.pem")));
+                        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                                Files.getPosixFilePermissions(dir.resolve("agent/ipsec/ecdsa/secmon-appliance.key"))));
+                        exportThroughTheTunnel(tag);
+                        return;
+                    }
                     boolean gcm = suite.equals("gcm");
                     String[][] policies = gcm ? new String[][] {{"gcm128", "esp-gcm128"}, {"gcm128", "esp-gcm128"}}
                             : new String[][] {{"cbc256", "esp-cbc256"}, {"v1-cbc128", "esp-cbc128-sha1"}};
@@ -331,7 +354,83 @@ class IpsecTunnelTest {
             Thread.sleep(200);
         }
         throw new AssertionError(name + " not established: " + listSas(home) + "\n"
-                + Files.readString(dir.resolve("agent.log")));
+                + Files.readString(dir.resolve("agent.log")) + "\ncharon A:\n" + tail(dir.resolve("a/charon.log"))
+                + "\ncharon B:\n" + tail(dir.resolve("b/charon.log")) + "\nswanctl A:\n"
+                + (Files.exists(dir.resolve("agent/ipsec/last-load.log"))
+                ? Files.readString(dir.resolve("agent/ipsec/last-load.log")) : "(none)"));
+    }
+
+    private static String tail(Path f) throws Exception {
+        if (!Files.exists(f)) {
+            return "(none)";
+        }
+        List<String> l = Files.readAllLines(f).stream().filter(x -> x.matches(".*(key|cert|CERT|auth|AUTH|fail|error"
+                + "|no |not ).*") && !x.contains("queueing") && !x.contains("activating")).toList();
+        return String.join("\n", l.subList(Math.max(0, l.size() - 30), l.size()));
+    }
+
+    /** Side B's key (made here) and certificate from the EMS CA, issued to an admin through the API. */
+    private static void analyzerCertificate(EmsFixture ems, Path b) throws Exception {
+        // BouncyCastle's EC keys carry the curve in their SEC 1 form too (the JDK's, converted, do not)
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC",
+                new org.bouncycastle.jce.provider.BouncyCastleProvider());
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair kp = g.generateKeyPair();
+        org.bouncycastle.pkcs.PKCS10CertificationRequest csr =
+                new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                        new org.bouncycastle.asn1.x500.X500Name("CN=analyzer"), kp.getPublic())
+                        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                                .build(kp.getPrivate()));
+        com.fasterxml.jackson.databind.node.ObjectNode body = Json.mapper().createObjectNode()
+                .put("name", "analyzer.test").put("csr", pem(csr));
+        EmsFixture.Resp r = ems.call("POST", "/api/v1/certificates", ems.admin(), body);
+        assertEquals(201, r.status(), r.toString());
+        Files.writeString(Files.createDirectories(b.resolve("x509")).resolve("analyzer.pem"),
+                r.json().path("certificate").asText());
+        Files.writeString(Files.createDirectories(b.resolve("x509ca")).resolve("ca.pem"), r.json().path("ca").asText());
+        Files.writeString(Files.createDirectories(b.resolve("ecdsa")).resolve("analyzer.key"), pem(kp.getPrivate()));
+        // a certificate request for someone else's key is refused: the signature must verify
+        EmsFixture.Resp bad = ems.call("POST", "/api/v1/certificates", ems.admin(),
+                Json.mapper().createObjectNode().put("name", "x.test").put("csr", "not a csr"));
+        assertEquals(422, bad.status(), bad.toString());
+    }
+
+    private static String pem(Object o) throws Exception {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (org.bouncycastle.openssl.jcajce.JcaPEMWriter p = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(w)) {
+            p.writeObject(o);
+        }
+        return w.toString();
+    }
+
+    /** Side B for the certificate case: its EMS-issued certificate, the appliance's name as the peer. */
+    private static String certResponder() {
+        return """
+                connections {
+                  t1 {
+                    version = 2
+                    local_addrs = 10.99.0.2
+                    remote_addrs = 10.99.0.1
+                    proposals = aes128gcm16-prfsha256-ecp256
+                    local {
+                      auth = pubkey
+                      certs = analyzer.pem
+                      id = analyzer.test
+                    }
+                    remote {
+                      auth = pubkey
+                      id = s-1.s.secmon
+                    }
+                    children {
+                      t1 {
+                        local_ts = 10.10.2.1/32
+                        remote_ts = 10.10.1.1/32
+                        esp_proposals = aes128gcm16-ecp256
+                      }
+                    }
+                  }
+                }
+                """;
     }
 
     /** Side B: a static responder for both tunnels, accepting either IKE proposal. */

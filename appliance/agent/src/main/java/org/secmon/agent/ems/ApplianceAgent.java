@@ -307,6 +307,12 @@ public final class ApplianceAgent implements AutoCloseable {
         }
         JsonNode t = client().call("GET", "appliances/" + creds.applianceId() + "/ipsec", null);
         ((ObjectNode) t).remove("revision");
+        if (org.secmon.agent.ipsec.SwanctlConfig.needsCertificate(t)) {
+            e.ensureCertificate(csr -> {
+                ObjectNode body = Json.mapper().createObjectNode().put("csr", csr);
+                return client().call("POST", "appliances/" + creds.applianceId() + "/certificate", body);
+            });
+        }
         if (!t.equals(ipsec)) {
             Path f = s.stateDir().resolve("ipsec.json");
             Path tmp = s.stateDir().resolve("ipsec.json.tmp");

@@ -45,6 +45,83 @@ public final class Enforcer {
         this.swanctl = System.getProperty("secmon.swanctl", "/usr/sbin/swanctl");
     }
 
+    /**
+     * Makes sure the enforcer has a certificate from the EMS CA when a tunnel needs one: an EC P-256 key made here
+     * (it never leaves: {@code ecdsa/}, 0600), a certification request answered by {@code issue} (PEM in; the
+     * EMS's JSON {certificate, ca} out), the certificate in {@code x509/}, the CA in {@code x509ca/}. Renewed when
+     * less than 30 days are left.
+     */
+    public synchronized void ensureCertificate(java.util.function.Function<String, JsonNode> issue)
+            throws IOException {
+        // an EC key in the traditional (SEC 1) PEM form, in swanctl's ecdsa directory: swanctl parses it without the
+        // pkcs8 plugin, which its default configuration may not load
+        Path key = Files.createDirectories(dir.resolve("ecdsa")).resolve("secmon-appliance.key");
+        Path cert = Files.createDirectories(dir.resolve("x509")).resolve(SwanctlConfig.CERT);
+        Path ca = Files.createDirectories(dir.resolve("x509ca")).resolve("secmon-ca.pem");
+        if (Files.exists(cert) && Files.exists(key) && Files.exists(ca) && validFor(cert, 30)) {
+            return;
+        }
+        try {
+            java.security.KeyPair kp;
+            if (Files.exists(key)) {
+                try (org.bouncycastle.openssl.PEMParser p = new org.bouncycastle.openssl.PEMParser(
+                        Files.newBufferedReader(key))) {
+                    Object o = p.readObject();
+                    org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter conv =
+                            new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter();
+                    kp = o instanceof org.bouncycastle.openssl.PEMKeyPair pkp ? conv.getKeyPair(pkp) : null;
+                }
+            } else {
+                kp = null;
+            }
+            if (kp == null) {
+                // BouncyCastle's EC keys carry the curve in their SEC 1 form too (the JDK's, converted, do not)
+                java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC",
+                        new org.bouncycastle.jce.provider.BouncyCastleProvider());
+                g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+                kp = g.generateKeyPair();
+                writePrivate(key, pem(kp.getPrivate())); // JcaPEMWriter writes EC keys as "EC PRIVATE KEY"
+            }
+            org.bouncycastle.pkcs.PKCS10CertificationRequest csr =
+                    new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                            new org.bouncycastle.asn1.x500.X500Name("CN=secmon-appliance"), kp.getPublic())
+                            .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                                    .build(kp.getPrivate()));
+            JsonNode answer = issue.apply(pem(csr));
+            Files.writeString(cert, answer.path("certificate").asText());
+            Files.writeString(ca, answer.path("ca").asText());
+            LOG.log(System.Logger.Level.INFO, "IPsec: certificate for " + answer.path("id").asText()
+                    + " issued by the EMS CA");
+        } catch (java.security.GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
+            throw new IOException("IPsec certificate: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean validFor(Path certPem, int days) {
+        try (org.bouncycastle.openssl.PEMParser p = new org.bouncycastle.openssl.PEMParser(
+                Files.newBufferedReader(certPem))) {
+            org.bouncycastle.cert.X509CertificateHolder h = (org.bouncycastle.cert.X509CertificateHolder) p.readObject();
+            return h.getNotAfter().toInstant().isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(days)));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static String pem(Object o) throws IOException {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (org.bouncycastle.openssl.jcajce.JcaPEMWriter p = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(w)) {
+            p.writeObject(o);
+        }
+        return w.toString();
+    }
+
+    private static void writePrivate(Path f, String content) throws IOException {
+        Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     /** Applies the EMS's view ({@code {"tunnels": [...]}}); answers the connections (re)started. */
     public synchronized List<String> apply(JsonNode ipsec) throws IOException {
         Map<String, String[]> next = SwanctlConfig.blocks(ipsec);
@@ -180,7 +257,16 @@ public final class Enforcer {
         cmd.addAll(List.of(args));
         cmd.add("--uri"); // after the command, as swanctl wants it
         cmd.add(vici);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // swanctl parses the credentials itself: load the plugins it needs for PEM, X.509 and EC keys explicitly
+        // (its built-in default list does not parse EC private keys on Debian 12)
+        Path conf = dir.resolve("swanctl-client.conf");
+        if (!Files.exists(conf)) {
+            Files.writeString(conf, "swanctl {\n  load = random nonce sha1 sha2 aes hmac pem pkcs1 pkcs8 x509 pubkey "
+                    + "constraints revocation openssl gmp curve25519\n}\n");
+        }
+        pb.environment().put("STRONGSWAN_CONF", conf.toString());
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -197,6 +283,7 @@ public final class Enforcer {
         }
         if (args[0].equals("--load-all")) {
             lastError = null;
+            Files.writeString(dir.resolve("last-load.log"), out); // what swanctl loaded, for diagnostics
         }
         return new Result(p.exitValue(), out);
     }

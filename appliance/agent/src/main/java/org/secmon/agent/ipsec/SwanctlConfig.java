@@ -66,8 +66,14 @@ public final class SwanctlConfig {
         if (dpd > 0) {
             b.append("    dpd_delay = ").append(dpd).append("s\n");
         }
-        b.append("    local {\n      auth = psk\n      id = ").append(local).append("\n    }\n");
-        b.append("    remote {\n      auth = psk\n      id = ").append(remote).append("\n    }\n");
+        if (t.path("auth").asText("psk").equals("certificate")) {
+            b.append("    local {\n      auth = pubkey\n      certs = ").append(CERT).append("\n      id = ")
+                    .append(local).append("\n    }\n");
+            b.append("    remote {\n      auth = pubkey\n      id = ").append(remote).append("\n    }\n");
+        } else {
+            b.append("    local {\n      auth = psk\n      id = ").append(local).append("\n    }\n");
+            b.append("    remote {\n      auth = psk\n      id = ").append(remote).append("\n    }\n");
+        }
         b.append("    children {\n      ").append(name).append(" {\n");
         b.append("        local_ts = ").append(join(t.path("local_subnets"))).append('\n');
         b.append("        remote_ts = ").append(join(t.path("remote_subnets"))).append('\n');
@@ -90,7 +96,23 @@ public final class SwanctlConfig {
         return String.format(Locale.ROOT, "0x%x", 0x5EC00 + t.path("dscp").asInt());
     }
 
+    /** The appliance's certificate file in swanctl's x509 directory. */
+    public static final String CERT = "secmon-appliance.pem";
+
+    /** Whether any tunnel authenticates with certificates (the enforcer then needs one). */
+    public static boolean needsCertificate(JsonNode ipsec) {
+        for (JsonNode t : ipsec.path("tunnels")) {
+            if (t.path("auth").asText("psk").equals("certificate")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String secret(JsonNode t) {
+        if (t.path("auth").asText("psk").equals("certificate")) {
+            return ""; // the private key is in swanctl's private directory
+        }
         String name = connectionName(t);
         String local = t.path("local_id").asText(t.path("local_address").asText());
         String remote = t.path("remote_id").asText(t.path("remote_address").asText());

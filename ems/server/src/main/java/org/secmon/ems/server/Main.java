@@ -181,6 +181,7 @@ public final class Main implements Callable<Integer> {
         }
         r.register("/api/v1/tokens", new TokenService(ems.auth()));
         r.register("/api/v1/audit", new AuditService(ems.repository()));
+        r.register("/api/v1/certificates", new org.secmon.ems.server.http.CertificateService(ems.repository()));
         byte[] openapi = OpenApi.yaml().getBytes(StandardCharsets.UTF_8);
         r.get("/api/v1/openapi.yaml", (req, res) -> {
             res.headers().contentType(io.helidon.common.media.type.MediaTypes.create("application/yaml"));

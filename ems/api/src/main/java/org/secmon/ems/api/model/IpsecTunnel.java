@@ -30,7 +30,8 @@ public record IpsecTunnel(
         @Length(max = 255) @Doc("IKE identity of the peer (default: remote_address)") String remoteId,
         @Required @Length(min = 1, max = 64) @Doc("traffic selectors of this end (CIDR)") List<String> localSubnets,
         @Required @Length(min = 1, max = 64) @Doc("traffic selectors of the peer (CIDR)") List<String> remoteSubnets,
-        @Doc("psk (default) or certificate") String auth,
+        @Doc("psk (default) or certificate (issued by the EMS CA; this end's id defaults to its certificate's name)")
+        String auth,
         @WriteOnly @Length(min = 16, max = 256) @Doc("pre-shared key, write-only: never returned by reads, only "
                 + "delivered to the appliance that runs the tunnel") String psk,
         @Range(min = 0, max = 3600) @Doc("dead peer detection interval in seconds, 0 = off; default 30") Integer dpdDelay,
@@ -50,9 +51,10 @@ public record IpsecTunnel(
     public void validate(Errors errors) {
         if (!auth.equals("psk") && !auth.equals("certificate")) {
             errors.add("auth", "must be psk or certificate");
-        } else if (auth.equals("certificate")) {
-            errors.add("auth", "certificate authentication is not available yet (the EMS's CA is still to come); "
-                    + "use psk");
+        } else if (auth.equals("certificate") && (remoteId == null || remoteId.isBlank())) {
+            errors.add("remote_id", "is required with certificate authentication: the peer certificate's name");
+        } else if (auth.equals("certificate") && psk != null) {
+            errors.add("psk", "is only for auth psk");
         }
         for (String f : List.of("local_subnets", "remote_subnets")) {
             List<String> l = f.equals("local_subnets") ? localSubnets : remoteSubnets;

@@ -55,7 +55,39 @@ public final class ApplianceService implements HttpService {
                 .post("/{id}/report", this::reportHandler)
                 .get("/{id}/counters", this::countersHandler)
                 .get("/{id}/ssh-users", this::sshUsersHandler)
-                .get("/{id}/ipsec", this::ipsecHandler);
+                .get("/{id}/ipsec", this::ipsecHandler)
+                .post("/{id}/certificate", this::certificateHandler);
+    }
+
+    /** The IKE identity of an appliance's certificate: NAME.SCOPE.secmon. */
+    private String certificateName(Doc appliance) {
+        Doc scope = repo.get("scopes", appliance.json().path("scope").asText());
+        return appliance.json().path("name").asText() + "." + (scope == null ? "unscoped"
+                : scope.json().path("name").asText()) + ".secmon";
+    }
+
+    /**
+     * The appliance sends a certification request (its key stays with it); the EMS CA answers its certificate for
+     * IPsec certificate authentication, and the CA certificate.
+     */
+    private void certificateHandler(ServerRequest req, ServerResponse res) throws Exception {
+        Principal p = Http.principal(req);
+        String id = req.path().pathParameters().get("id");
+        if (!id.equals(p.appliance())) {
+            throw ApiException.forbidden("only the appliance itself asks for its certificate");
+        }
+        Doc d = repo.get("appliances", id);
+        if (d == null) {
+            throw ApiException.notFound("no appliance with id '" + id + "'");
+        }
+        JsonNode body = Http.body(req);
+        String name = certificateName(d);
+        org.secmon.ems.server.pki.EmsCa ca = new org.secmon.ems.server.pki.EmsCa(repo);
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("id", name);
+        out.put("certificate", ca.sign(body.path("csr").asText(null), name, 825));
+        out.put("ca", ca.caPem());
+        Http.json(res, 200, out);
     }
 
     /**
@@ -75,6 +107,9 @@ public final class ApplianceService implements HttpService {
             }
             ObjectNode o = entities.render(ResourceKind.IPSEC_TUNNELS, t);
             o.put("psk", t.json().path(Entities.PRIVATE + "psk").asText(null));
+            if ("certificate".equals(o.path("auth").asText()) && !o.hasNonNull("local_id")) {
+                o.put("local_id", certificateName(repo.get("appliances", id)));
+            }
             Doc ike = repo.get("ike_policies", t.json().path("ike_policy").asText());
             Doc esp = repo.get("ipsec_policies", t.json().path("ipsec_policy").asText());
             if (ike != null) {

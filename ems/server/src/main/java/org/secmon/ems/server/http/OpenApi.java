@@ -288,6 +288,26 @@ public final class OpenApi {
         ObjectNode sr = responses(sg);
         sr.putObject("200").put("description", "{appliance, revision, users: [{name, access, ssh_keys}]}");
         sr.set("404", ref("Error", "no such appliance"));
+        simple(paths, "/api/v1/appliances/{id}/ipsec", "get", "appliance_ipsec",
+                "the appliance's IPsec tunnels with policies and pre-shared keys (the appliance's own token only)");
+        simple(paths, "/api/v1/appliances/{id}/certificate", "post", "appliance_certificate",
+                "the appliance sends {csr} (PEM PKCS#10); the EMS CA answers {id, certificate, ca}");
+        simple(paths, "/api/v1/certificates", "post", "issue_certificate",
+                "{name, csr, days}: a certificate from the EMS CA for an IPsec peer (needs ipsec_tunnels:add)");
+        simple(paths, "/api/v1/certificates/ca", "get", "ca_certificate", "the EMS CA certificate (PEM)");
+    }
+
+    private static void simple(ObjectNode paths, String path, String method, String id, String summary) {
+        ObjectNode p = paths.has(path) ? (ObjectNode) paths.get(path) : paths.putObject(path);
+        if (path.contains("{id}") && !p.has("parameters")) {
+            p.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
+                    .putObject("schema").put("type", "string");
+        }
+        ObjectNode op = p.putObject(method);
+        op.put("summary", summary).put("operationId", id);
+        op.putArray("tags").add(path.contains("certificates") ? "ipsec" : "appliances");
+        ObjectNode r = responses(op);
+        r.putObject(method.equals("post") && id.equals("issue_certificate") ? "201" : "200").put("description", "ok");
     }
 
     private static void audit(ObjectNode paths) {

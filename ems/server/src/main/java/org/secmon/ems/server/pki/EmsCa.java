@@ -1,0 +1,167 @@
+package org.secmon.ems.server.pki;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.secmon.ems.server.http.ApiException;
+import org.secmon.ems.server.store.Repository;
+import org.secmon.ems.server.store.StoreException;
+
+/**
+ * The EMS's small certificate authority for IPsec (BouncyCastle): an EC P-256 root made on first use and kept in the
+ * store (table {@code pki}, never served), which signs certification requests — enforcers send a CSR, so their
+ * private keys never leave them. Certificates name their holder in the subject (CN) and as a DNS subject
+ * alternative name, which is the IKE identity.
+ */
+public final class EmsCa {
+    private static final String TABLE = "pki";
+    private static final String ID = "ca";
+
+    private final Repository repo;
+
+    public EmsCa(Repository repo) {
+        this.repo = repo;
+    }
+
+    /** The CA certificate (PEM), made on first use. */
+    public String caPem() throws StoreException {
+        return (String) ca()[1];
+    }
+
+    /** Signs a PKCS#10 request (PEM) for {@code name} (a DNS-style identity), valid {@code days}; answers PEM. */
+    public String sign(String csrPem, String name, int days) throws StoreException {
+        if (name == null || !name.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,250}[A-Za-z0-9])?")) {
+            throw ApiException.invalid("name", "must be a DNS-style name (letters, digits, '.', '-')");
+        }
+        PKCS10CertificationRequest csr;
+        try (PEMParser p = new PEMParser(new StringReader(csrPem == null ? "" : csrPem))) {
+            Object o = p.readObject();
+            if (!(o instanceof PKCS10CertificationRequest r)) {
+                throw ApiException.invalid("csr", "must be a PEM certification request (BEGIN CERTIFICATE REQUEST)");
+            }
+            csr = r;
+            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(csr.getSubjectPublicKeyInfo()))) {
+                throw ApiException.invalid("csr", "its signature does not verify");
+            }
+        } catch (ApiException e) {
+            throw e;
+        } catch (Exception e) {
+            throw ApiException.invalid("csr", "unreadable certification request: " + e.getMessage());
+        }
+        Object[] ca = ca();
+        try {
+            PrivateKey caKey = (PrivateKey) ca[0];
+            X509Certificate caCert = (X509Certificate) ca[2];
+            Instant now = Instant.now();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert,
+                    new BigInteger(64, new SecureRandom()).add(BigInteger.ONE),
+                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(days))),
+                    new X500Name("CN=" + name + ",O=SecMon"),
+                    new JcaPKCS10CertificationRequest(csr).getPublicKey());
+            b.addExtension(Extension.subjectAlternativeName, false,
+                    new GeneralNames(new GeneralName(GeneralName.dNSName, name)));
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+            b.addExtension(Extension.authorityKeyIdentifier, false,
+                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCert));
+            X509Certificate c = new JcaX509CertificateConverter().getCertificate(
+                    b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+            return pem(c);
+        } catch (Exception e) {
+            throw new IllegalStateException("signing failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** {key, cert PEM, cert}: loaded, or made and stored once (concurrent EMS instances: the first commit wins). */
+    private Object[] ca() throws StoreException {
+        Repository.Doc d = repo.get(TABLE, ID);
+        if (d == null) {
+            ObjectNode made = make();
+            repo.write(changes -> {
+                if (repo.get(TABLE, ID) == null) {
+                    changes.put(TABLE, ID, made);
+                }
+                return null;
+            });
+            d = repo.get(TABLE, ID);
+        }
+        try {
+            byte[] der = Base64.getDecoder().decode(d.json().path("_key").asText());
+            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
+            String certPem = d.json().path("certificate").asText();
+            X509Certificate cert;
+            try (PEMParser p = new PEMParser(new StringReader(certPem))) {
+                cert = new JcaX509CertificateConverter().getCertificate(
+                        (org.bouncycastle.cert.X509CertificateHolder) p.readObject());
+            }
+            return new Object[] {key, certPem, cert};
+        } catch (Exception e) {
+            throw new IllegalStateException("the EMS CA in the store is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private static ObjectNode make() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+            KeyPair kp = g.generateKeyPair();
+            X500Name subject = new X500Name("CN=SecMon EMS CA,O=SecMon");
+            Instant now = Instant.now();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, BigInteger.ONE,
+                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(3650))), subject,
+                    kp.getPublic());
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            b.addExtension(Extension.subjectKeyIdentifier, false,
+                    new JcaX509ExtensionUtils().createSubjectKeyIdentifier(kp.getPublic()));
+            X509Certificate c = new JcaX509CertificateConverter().getCertificate(
+                    b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("_key", Base64.getEncoder().encodeToString(kp.getPrivate().getEncoded()));
+            o.put("certificate", pem(c));
+            return o;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot make the EMS CA: " + e.getMessage(), e);
+        }
+    }
+
+    static String pem(Object o) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JcaPEMWriter p = new JcaPEMWriter(w)) {
+            p.writeObject(o);
+        }
+        return w.toString();
+    }
+}
