@@ -249,6 +249,17 @@ class IpsecTunnelTest {
                             "-s", "s", "-o", "json"));
                     assertEquals("established", counters.path("counters").path("ipsec").path("tunnels")
                             .path("secmon-t1").path("ike").asText(), counters.toString());
+
+                    // deleting tunnel 1 in the EMS takes its SA down and leaves tunnel 2 up
+                    String t2 = ikeSa(a, "secmon-t2");
+                    AgentEmsEndToEndTest.ctl(session, "delete", "ipsec_tunnel", "t1");
+                    long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    while (ikeSa(a, "secmon-t1") != null && System.nanoTime() < gone) {
+                        Thread.sleep(100);
+                    }
+                    assertEquals(null, ikeSa(a, "secmon-t1"), "tunnel 1 terminated: " + listSas(a));
+                    assertEquals(t2, ikeSa(a, "secmon-t2"), "tunnel 2 untouched: " + listSas(a));
+                    assertTrue(!Files.readString(dir.resolve("agent/ipsec/swanctl.conf")).contains("secmon-t1"));
                 } finally {
                     agent.stop();
                     t.join(20_000);

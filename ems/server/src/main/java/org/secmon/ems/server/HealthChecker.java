@@ -84,6 +84,12 @@ public final class HealthChecker implements AutoCloseable {
             repo.write(changes -> {
                 if (repo.get("appliances", a.id()) != null) {
                     changes.delete("appliances", a.id());
+                    // its IPsec enforcer is gone with it: so are the tunnels it ran
+                    for (Doc t : repo.list("ipsec_tunnels")) {
+                        if (a.id().equals(t.json().path("appliance").asText())) {
+                            changes.delete("ipsec_tunnels", t.id());
+                        }
+                    }
                 }
                 return null;
             });

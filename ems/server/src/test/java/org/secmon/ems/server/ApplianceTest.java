@@ -64,6 +64,42 @@ class ApplianceTest {
     }
 
 
+    /**
+     * An appliance (with its IPsec enforcer) that misses the configured number of health checks is deregistered, and
+     * the IPsec tunnels it ran go with it; deleting it by hand while tunnels name it is refused with them listed.
+     */
+    @Test
+    void anEnforcerThatMissesHealthChecksIsRemovedWithItsTunnels(@TempDir Path dir) throws Exception {
+        Ems.HealthOptions fast = new Ems.HealthOptions(Duration.ofMillis(100), 2, 6);
+        try (EmsFixture ems = new EmsFixture(new EmbeddedStore(dir.resolve("ems.mv"), false), fast)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "p"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "s"));
+            Samples.fixture(ems, admin, "s");
+            // nothing listens there: every health check misses
+            ObjectNode app = Samples.body(ResourceKind.APPLIANCES, "s", null, "gone");
+            app.put("notification_url", "http://127.0.0.1:" + EmsFixture.freePort() + "/notify");
+            String id = Samples.post(ems, admin, "appliances", app);
+            Samples.appliance = id;
+            String tunnel = Samples.post(ems, admin, "ipsec_tunnels",
+                    Samples.body(ResourceKind.IPSEC_TUNNELS, null, null, "t-gone"));
+            Resp refused = ems.call("DELETE", "/api/v1/appliances/" + id, admin, null);
+            assertEquals(409, refused.status(), refused.toString());
+            assertTrue(refused.text().contains("t-gone"), refused.toString());
+            await("deregistered", () -> status(ems, admin, id).equals("error")
+                    || notFound(ems, admin, "/api/v1/appliances/" + id));
+            await("its tunnel removed", () -> notFound(ems, admin, "/api/v1/ipsec_tunnels/" + tunnel));
+        }
+    }
+
+    private static boolean notFound(EmsFixture ems, String admin, String path) {
+        try {
+            return ems.call("GET", path, admin, null).status() == 404;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     @Test
     void registerReportNotifyAndHealthCheck(@TempDir Path dir) throws Exception {
         Ems.HealthOptions fast = new Ems.HealthOptions(Duration.ofMillis(100), 5, 0);
