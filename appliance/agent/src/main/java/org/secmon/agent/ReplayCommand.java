@@ -98,6 +98,10 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "NetFlow flow cache size (default ${DEFAULT-VALUE})")
     int maxFlows;
 
+    @Option(names = "--pacing", paramLabel = "KBPS", defaultValue = "0",
+            description = "NetFlow/IPFIX/sFlow: at most this many kbit/s to each collector (0: no pacing)")
+    long pacing;
+
     @Option(names = "--sflow", paramLabel = "HOST:PORT",
             description = "export sFlow v5 to this collector (repeat for a collector set)")
     List<String> sflow = new ArrayList<>();
@@ -307,6 +311,7 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("active_timeout", activeTimeout);
         c.put("inactive_timeout", inactiveTimeout);
         c.put("max_flows", maxFlows);
+        c.put("pacing_kbps", pacing);
         return org.secmon.plugin.PluginConfig.of(c);
     }
 
@@ -322,6 +327,7 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("sampling_rate", sampling);
         c.put("header_size", headerSize);
         c.put("polling_interval", pollingInterval);
+        c.put("pacing_kbps", pacing);
         if (seed != 0) {
             c.put("seed", seed);
         }

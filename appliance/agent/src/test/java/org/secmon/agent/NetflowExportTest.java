@@ -120,6 +120,33 @@ class NetflowExportTest {
                 + (isIcmp ? icmp : f[5]);
     }
 
+    /**
+     * Pacing: the export of a capture with many flows is held to the configured rate — it cannot take less time
+     * than its bytes at that rate (minus the allowed burst) — and nothing is lost on the way.
+     */
+    @org.junit.jupiter.api.Test
+    void pacingHoldsTheExportToItsRateAndLosesNothing() throws Exception {
+        Path pcap = dir.resolve("many.pcap");
+        TrafficGenerator.generate(pcap, 4000, 3, 9, false, CaptureWriter.Format.PCAP_LE_MICROS);
+        long kbps = 800; // 100,000 bytes/s
+        try (UdpCapture cap = new UdpCapture()) {
+            long t0 = System.nanoTime();
+            Replays.Run r = Replays.replay("--pcap", pcap.toString(), "--netflow", "127.0.0.1:" + cap.port,
+                    "--pacing", Long.toString(kbps), "--plugins", PLUGINS.toString(), "--no-count");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertEquals(0, r.code(), r.out() + r.err());
+            long datagrams = r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.datagrams=(\\d+)");
+            long bytes = r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.bytes=(\\d+)");
+            long paced = r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.paced=(\\d+)");
+            assertEquals(0, r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.errors=(\\d+)"), r.out());
+            assertEquals(datagrams, cap.await((int) datagrams, 20_000), "every datagram arrived");
+            assertTrue(paced > 0, "datagrams waited for the rate: " + r.out());
+            double minimum = (bytes - 4 * 1400) / (kbps * 1000 / 8.0); // the bucket lets a 4-datagram burst through
+            assertTrue(seconds >= minimum * 0.95, String.format(java.util.Locale.ROOT,
+                    "%d bytes at %d kbit/s need at least %.2f s, took %.2f s", bytes, kbps, minimum, seconds));
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void anUnreachableCollectorIsReportedAndTheExitStatusSaysSo() throws Exception {
         Path pcap = dir.resolve("small.pcap");

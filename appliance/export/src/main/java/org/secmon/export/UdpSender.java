@@ -37,6 +37,16 @@ public final class UdpSender implements AutoCloseable {
     private final String[] lastError;
     private final ByteBuffer probe = ByteBuffer.allocateDirect(64);
     private Listener listener = (c, u) -> { };
+    // pacing (optional): a token bucket per collector in bytes, on the real clock; datagrams over the rate wait in a
+    // per-collector ring of preallocated buffers and go out as tokens come (check, drain); a full ring drops (counted)
+    private long pacingBytesPerSecond;
+    private long burstBytes;
+    private double[] tokens;
+    private long[] refilled;
+    private ByteBuffer[][] queue;
+    private int[] head;
+    private int[] queued;
+    private Counter[] paced;
 
     public UdpSender(CollectorSet set, long retryNanos) {
         this.collectors = set.collectors();
@@ -65,6 +75,78 @@ public final class UdpSender implements AutoCloseable {
 
     public void listener(Listener l) {
         this.listener = l;
+    }
+
+    /**
+     * Paces every collector to {@code bitsPerSecond} (0: no pacing), so that a bursty flush does not overflow a
+     * tunnel or a slow link: bursts up to {@code burstBytes} go at once, the rest waits in a ring of {@code slots}
+     * datagrams of at most {@code maxDatagram} bytes per collector. Call before the first send.
+     */
+    public void pacing(long bitsPerSecond, int burstBytes, int slots, int maxDatagram) {
+        int n = collectors.size();
+        this.pacingBytesPerSecond = bitsPerSecond / 8;
+        if (pacingBytesPerSecond <= 0) {
+            return;
+        }
+        this.burstBytes = Math.max(burstBytes, maxDatagram);
+        tokens = new double[n];
+        refilled = new long[n];
+        queue = new ByteBuffer[n][slots];
+        head = new int[n];
+        queued = new int[n];
+        paced = new Counter[n];
+        long now = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            tokens[i] = this.burstBytes;
+            refilled[i] = now;
+            paced[i] = new Counter("paced");
+            for (int k = 0; k < slots; k++) {
+                queue[i][k] = ByteBuffer.allocateDirect(maxDatagram);
+            }
+        }
+    }
+
+    private void refill(int i, long realNow) {
+        tokens[i] = Math.min(burstBytes, tokens[i] + (realNow - refilled[i]) * (pacingBytesPerSecond / 1e9));
+        refilled[i] = realNow;
+    }
+
+    /** Datagrams waiting for the pacing rate (0 without pacing). */
+    public int queued(int i) {
+        return queued == null ? 0 : queued[i];
+    }
+
+    /** Datagrams that had to wait for the pacing rate. */
+    public long paced(int i) {
+        return paced == null ? 0 : paced[i].get();
+    }
+
+    /**
+     * Sends what the pacing rate allows now; with {@code untilEmpty}, waits (sleeping) until every queued datagram
+     * is out — for the final flush, off the per-packet path.
+     */
+    public void drain(long nowNanos, boolean untilEmpty) {
+        if (queue == null) {
+            return;
+        }
+        for (int i = 0; i < queue.length; i++) {
+            while (queued[i] > 0) {
+                refill(i, System.nanoTime());
+                ByteBuffer b = queue[i][head[i]];
+                if (tokens[i] < b.remaining()) {
+                    if (!untilEmpty) {
+                        break;
+                    }
+                    long waitNanos = (long) ((b.remaining() - tokens[i]) / (pacingBytesPerSecond / 1e9));
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.max(waitNanos, 100_000));
+                    continue;
+                }
+                tokens[i] -= b.remaining();
+                sendNow(i, b, nowNanos);
+                head[i] = (head[i] + 1) % queue[i].length;
+                queued[i]--;
+            }
+        }
     }
 
     private boolean open(int i) {
@@ -105,6 +187,30 @@ public final class UdpSender implements AutoCloseable {
      * if the collector is down or the send failed.
      */
     public boolean send(int i, ByteBuffer datagram, long nowNanos) {
+        if (queue != null) {
+            int len = datagram.remaining();
+            refill(i, System.nanoTime());
+            if (queued[i] == 0 && tokens[i] >= len) {
+                tokens[i] -= len;
+                return sendNow(i, datagram, nowNanos);
+            }
+            ByteBuffer[] q = queue[i];
+            if (queued[i] == q.length || len > q[0].capacity()) {
+                errors[i].increment(); // the pacing ring is full: dropped, counted
+                return false;
+            }
+            ByteBuffer slot = q[(head[i] + queued[i]) % q.length];
+            slot.clear();
+            slot.put(datagram);
+            slot.flip();
+            queued[i]++;
+            paced[i].increment();
+            return true;
+        }
+        return sendNow(i, datagram, nowNanos);
+    }
+
+    private boolean sendNow(int i, ByteBuffer datagram, long nowNanos) {
         int len = datagram.remaining();
         DatagramChannel ch = channels[i];
         if (!up[i] || ch == null) {
@@ -134,6 +240,7 @@ public final class UdpSender implements AutoCloseable {
      * come another chance. Call regularly (the exporter does, from the plugin's poll).
      */
     public void check(long nowNanos) {
+        drain(nowNanos, false);
         for (int i = 0; i < channels.length; i++) {
             if (up[i]) {
                 DatagramChannel ch = channels[i];

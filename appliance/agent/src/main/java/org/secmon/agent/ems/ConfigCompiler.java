@@ -154,6 +154,7 @@ public final class ConfigCompiler {
             m.put("template_refresh_packets", cfg.path("template_refresh_packets").asLong(20));
             m.put("template_refresh_seconds", cfg.path("template_refresh_seconds").asLong(600));
             m.put("max_flows", cfg.path("max_flows").asLong(2_000_000));
+            m.put("pacing_kbps", cfg.path("pacing_kbps").asLong(0));
         }
         ObjectNode mon = c.get("netflow_monitors", assoc.path("monitor").asText(null));
         if (mon != null) {
@@ -185,6 +186,7 @@ public final class ConfigCompiler {
             m.put("sampling_rate", cfg.path("sampling_rate").asLong(1000));
             m.put("polling_interval", cfg.path("polling_interval").asLong(20));
             m.put("header_size", cfg.path("header_size").asInt(128));
+            m.put("pacing_kbps", cfg.path("pacing_kbps").asLong(0));
         }
         return PluginConfig.of(m);
     }

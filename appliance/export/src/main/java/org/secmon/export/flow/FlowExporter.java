@@ -402,6 +402,7 @@ public final class FlowExporter implements FlowCache.Sink, UdpSender.Listener, A
         for (int col = 0; col < n; col++) {
             send(col);
         }
+        sender.drain(0, true); // paced datagrams: the final flush waits for them
     }
 
     @Override

@@ -158,6 +158,7 @@ public final class SflowExporter implements UdpSender.Listener, AutoCloseable {
                 send(c, nowNanos);
             }
         }
+        sender.drain(nowNanos, true); // paced datagrams: the final flush waits for them
     }
 
     @Override

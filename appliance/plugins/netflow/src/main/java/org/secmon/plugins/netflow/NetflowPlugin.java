@@ -81,6 +81,9 @@ public final class NetflowPlugin implements SecmonPlugin {
         }
         NetflowSettings s = settings;
         sender = new UdpSender(s.collectors(), s.retryNanos());
+        if (s.pacingKbps() > 0) {
+            sender.pacing(s.pacingKbps() * 1000, 4 * s.exporter().mtu(), 1024, s.exporter().mtu());
+        }
         lb = new LoadBalancer(s.collectors(), Math.max(1024, s.maxFlows()), s.sessionTimeoutNanos());
         exporter = new FlowExporter(s.collectors(), s.exporter(), sender, lb);
         cache = new FlowCache(s.maxFlows(), s.match(), s.collect(), s.activeNanos(), s.inactiveNanos(),
@@ -89,7 +92,7 @@ public final class NetflowPlugin implements SecmonPlugin {
         for (int i = 0; i < perCollector.length; i++) {
             String p = "collector." + s.collectors().collectors().get(i).name() + ".";
             perCollector[i] = new Counter[] {context.counter(p + "datagrams"), context.counter(p + "bytes"),
-                context.counter(p + "sessions"), context.counter(p + "errors")};
+                context.counter(p + "sessions"), context.counter(p + "errors"), context.counter(p + "paced")};
         }
         for (Collector c : s.collectors().collectors()) {
             context.log(System.Logger.Level.INFO, "exporting " + c.type().key() + " to " + c);
@@ -159,6 +162,7 @@ public final class NetflowPlugin implements SecmonPlugin {
             perCollector[i][1].set(sender.bytes(i));
             perCollector[i][2].set(lb.sessionsAssigned(i));
             perCollector[i][3].set(sender.errors(i));
+            perCollector[i][4].set(sender.paced(i));
         }
     }
 }

@@ -33,12 +33,13 @@ import org.secmon.plugin.PluginConfig;
  * session_timeout: 300        seconds a load-balancing session sticks to its collector after its last export
  * scan_period_ms: 1000        the whole cache is checked for expired flows once per this period
  * flush_delay_ms: 1000        an export packet waits at most this long for more records
+ * pacing_kbps: 0              at most this rate to each collector (0: no pacing), e.g. into an IPsec tunnel
  * </pre>
  */
 record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveNanos, int maxFlows,
                        FlowCache.FullPolicy fullPolicy, Set<FlowField> match, Set<FlowField> collect,
                        FlowExporter.Settings exporter, long retryNanos, long sessionTimeoutNanos,
-                       long scanPeriodNanos) {
+                       long scanPeriodNanos, long pacingKbps) {
     private static final long S = 1_000_000_000L;
     private static final long MS = 1_000_000L;
 
@@ -85,7 +86,15 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
                 c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN));
         return new NetflowSettings(set, active, inactive, maxFlows, full, match, collect, ex,
                 seconds(c, "collector_retry", 5), seconds(c, "session_timeout", 300),
-                positive(c, "scan_period_ms", 1000) * MS);
+                positive(c, "scan_period_ms", 1000) * MS, pacing(c));
+    }
+
+    static long pacing(PluginConfig c) {
+        long k = c.longValue("pacing_kbps", 0);
+        if (k < 0 || k > 100_000_000) {
+            throw new IllegalArgumentException("pacing_kbps must be 0 (off) .. 100000000, not " + k);
+        }
+        return k;
     }
 
     private static long seconds(PluginConfig c, String key, long def) {

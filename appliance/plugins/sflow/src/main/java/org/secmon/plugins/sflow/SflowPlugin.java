@@ -91,6 +91,9 @@ public final class SflowPlugin implements SecmonPlugin {
         InetAddress agent = s.agentAddress() != null ? s.agentAddress() : localAddressTowards(s.collectors()
                 .collectors().getFirst());
         sender = new UdpSender(s.collectors(), s.retryNanos());
+        if (s.pacingKbps() > 0) {
+            sender.pacing(s.pacingKbps() * 1000, 4 * s.mtu(), 1024, s.mtu());
+        }
         lb = new LoadBalancer(s.collectors(), 65_536, s.sessionTimeoutNanos());
         exporter = new SflowExporter(s.collectors(), new SflowExporter.Settings(agent, s.subAgentId(), s.mtu(),
                 s.flushDelayNanos(), 1), sender, lb);

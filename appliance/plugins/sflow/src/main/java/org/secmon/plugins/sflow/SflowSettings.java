@@ -24,11 +24,12 @@ import org.secmon.plugin.PluginConfig;
  * collector_retry: 5          seconds before a collector that went down is tried again
  * session_timeout: 300        seconds a load-balancing session sticks to its collector
  * seed: 0                     random seed (0: from the clock); for reproducible tests
+ * pacing_kbps: 0              at most this rate to each collector (0: no pacing)
  * </pre>
  */
 record SflowSettings(CollectorSet collectors, InetAddress agentAddress, int subAgentId, long samplingRate,
                      int headerSize, long pollingNanos, int mtu, long flushDelayNanos, long retryNanos,
-                     long sessionTimeoutNanos, long seed) {
+                     long sessionTimeoutNanos, long seed, long pacingKbps) {
     private static final long S = 1_000_000_000L;
     static final int MAX_HEADER = 1400;
 
@@ -73,6 +74,14 @@ record SflowSettings(CollectorSet collectors, InetAddress agentAddress, int subA
             throw new IllegalArgumentException("collector_retry and session_timeout must be >= 1 second");
         }
         return new SflowSettings(set, agent, (int) sub, rate, header, polling * S, mtu, flush * 1_000_000L,
-                retry * S, session * S, c.longValue("seed", 0));
+                retry * S, session * S, c.longValue("seed", 0), pacing(c));
+    }
+
+    private static long pacing(PluginConfig c) {
+        long k = c.longValue("pacing_kbps", 0);
+        if (k < 0 || k > 100_000_000) {
+            throw new IllegalArgumentException("pacing_kbps must be 0 (off) .. 100000000, not " + k);
+        }
+        return k;
     }
 }

@@ -21,7 +21,9 @@ public record NetflowConfig(
         @Range(min = 1, max = 100000) @Doc("resend templates every N export packets, default 20") Integer templateRefreshPackets,
         @Range(min = 1, max = 86400) @Doc("resend templates every N seconds, default 600") Integer templateRefreshSeconds,
         @Range(min = 1000, max = 100000000) @Doc("flow cache size, default 2000000") Integer maxFlows,
-        @Doc("v9 (default) or ipfix") NetflowVersion exportVersion) implements Scoped {
+        @Doc("v9 (default) or ipfix") NetflowVersion exportVersion,
+        @Range(min = 0, max = 100000000) @Doc("at most this many kbit/s to each collector, 0 = no pacing (default)")
+        Long pacingKbps) implements Scoped {
     public NetflowConfig {
         name = name == null ? "default" : name;
         activeTimeout = activeTimeout == null ? 60 : activeTimeout;

@@ -20,8 +20,9 @@ public record SflowConfig(
         @Range(min = 0, max = 2147483647) @Doc("default 0") Long subAgentId,
         @Range(min = 1, max = 16777216) @Doc("1-in-N packet sampling, default 1000") Integer samplingRate,
         @Range(min = 0, max = 3600) @Doc("counter sample interval in seconds, 0 = off, default 20") Integer pollingInterval,
-        @Range(min = 14, max = 512) @Doc("bytes of each sampled packet's header, default 128") Integer headerSize)
-        implements Scoped {
+        @Range(min = 14, max = 512) @Doc("bytes of each sampled packet's header, default 128") Integer headerSize,
+        @Range(min = 0, max = 100000000) @Doc("at most this many kbit/s to each collector, 0 = no pacing (default)")
+        Long pacingKbps) implements Scoped {
     public SflowConfig {
         name = name == null ? "default" : name;
         subAgentId = subAgentId == null ? 0L : subAgentId;
