@@ -289,13 +289,7 @@ public final class ApplianceAgent implements AutoCloseable {
     private void fetchSshUsers() throws IOException {
         JsonNode u = client().call("GET", "appliances/" + creds.applianceId() + "/ssh-users", null);
         if (!u.equals(sshUsers)) {
-            Path f = s.stateDir().resolve("ssh-users.json");
-            Path tmp = s.stateDir().resolve("ssh-users.json.tmp");
-            java.nio.file.Files.writeString(tmp, Json.mapper().writeValueAsString(u));
-            java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions
-                    .fromString("rw-------"));
-            java.nio.file.Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            keep("ssh-users.json", u);
             sshUsers = u;
         }
     }
@@ -314,18 +308,23 @@ public final class ApplianceAgent implements AutoCloseable {
             });
         }
         if (!t.equals(ipsec)) {
-            Path f = s.stateDir().resolve("ipsec.json");
-            Path tmp = s.stateDir().resolve("ipsec.json.tmp");
-            java.nio.file.Files.writeString(tmp, Json.mapper().writeValueAsString(t));
-            java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions
-                    .fromString("rw-------"));
-            java.nio.file.Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            keep("ipsec.json", t);
             ipsec = t;
             e.apply(t);
         } else {
             e.ensureUp(t);
         }
+    }
+
+    /** Keeps {@code n} in the state directory, atomically and readable only by the agent's user. */
+    private void keep(String name, JsonNode n) throws IOException {
+        Path f = s.stateDir().resolve(name);
+        Path tmp = s.stateDir().resolve(name + ".tmp");
+        java.nio.file.Files.writeString(tmp, Json.mapper().writeValueAsString(n));
+        java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions
+                .fromString("rw-------"));
+        java.nio.file.Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** The SSH users kept on disk by an earlier run (so that SSH works before the EMS answers). */

@@ -1,6 +1,7 @@
 package org.secmon.plugins.netflow;
 
 import org.secmon.export.Collector;
+import org.secmon.export.CollectorCounters;
 import org.secmon.export.LoadBalancer;
 import org.secmon.export.UdpSender;
 import org.secmon.export.flow.FlowCache;
@@ -47,7 +48,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     private Counter droppedFull;
     private Counter templatePackets;
     private Counter nonIp;
-    private Counter[][] perCollector;
+    private CollectorCounters perCollector;
 
     @Override
     public PluginDescriptor descriptor() {
@@ -88,12 +89,7 @@ public final class NetflowPlugin implements SecmonPlugin {
         exporter = new FlowExporter(s.collectors(), s.exporter(), sender, lb);
         cache = new FlowCache(s.maxFlows(), s.match(), s.collect(), s.activeNanos(), s.inactiveNanos(),
                 s.scanPeriodNanos(), s.fullPolicy(), exporter);
-        perCollector = new Counter[s.collectors().size()][];
-        for (int i = 0; i < perCollector.length; i++) {
-            String p = "collector." + s.collectors().collectors().get(i).name() + ".";
-            perCollector[i] = new Counter[] {context.counter(p + "datagrams"), context.counter(p + "bytes"),
-                context.counter(p + "sessions"), context.counter(p + "errors"), context.counter(p + "paced")};
-        }
+        perCollector = new CollectorCounters(context, s.collectors());
         for (Collector c : s.collectors().collectors()) {
             context.log(System.Logger.Level.INFO, "exporting " + c.type().key() + " to " + c);
         }
@@ -157,12 +153,6 @@ public final class NetflowPlugin implements SecmonPlugin {
         droppedFull.set(cache.droppedFull());
         templatePackets.set(exporter.templatePackets());
         nonIp.set(cache.nonIp());
-        for (int i = 0; i < perCollector.length; i++) {
-            perCollector[i][0].set(sender.datagrams(i));
-            perCollector[i][1].set(sender.bytes(i));
-            perCollector[i][2].set(lb.sessionsAssigned(i));
-            perCollector[i][3].set(sender.errors(i));
-            perCollector[i][4].set(sender.paced(i));
-        }
+        perCollector.publish(sender, lb);
     }
 }

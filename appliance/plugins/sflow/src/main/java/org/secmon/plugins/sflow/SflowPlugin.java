@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 import org.secmon.export.Collector;
+import org.secmon.export.CollectorCounters;
 import org.secmon.export.LoadBalancer;
 import org.secmon.export.UdpSender;
 import org.secmon.export.sflow.SflowDatagram;
@@ -57,7 +58,7 @@ public final class SflowPlugin implements SecmonPlugin {
     private Counter noCollector;
     private Counter counterSamples;
     private Counter datagrams;
-    private Counter[][] perCollector;
+    private CollectorCounters perCollector;
 
     @Override
     public PluginDescriptor descriptor() {
@@ -98,12 +99,7 @@ public final class SflowPlugin implements SecmonPlugin {
         exporter = new SflowExporter(s.collectors(), new SflowExporter.Settings(agent, s.subAgentId(), s.mtu(),
                 s.flushDelayNanos(), 1), sender, lb);
         ports = context.rxPorts();
-        perCollector = new Counter[s.collectors().size()][];
-        for (int i = 0; i < perCollector.length; i++) {
-            String p = "collector." + s.collectors().collectors().get(i).name() + ".";
-            perCollector[i] = new Counter[] {context.counter(p + "datagrams"), context.counter(p + "bytes"),
-                context.counter(p + "sessions"), context.counter(p + "errors")};
-        }
+        perCollector = new CollectorCounters(context, s.collectors());
         rng = s.seed() != 0 ? s.seed() : System.nanoTime() ^ 0x9E3779B97F4A7C15L;
         if (rng == 0) {
             rng = 1;
@@ -220,11 +216,6 @@ public final class SflowPlugin implements SecmonPlugin {
         samplesLost.set(exporter.samplesLost());
         noCollector.set(exporter.noCollector());
         datagrams.set(exporter.datagrams());
-        for (int i = 0; i < perCollector.length; i++) {
-            perCollector[i][0].set(sender.datagrams(i));
-            perCollector[i][1].set(sender.bytes(i));
-            perCollector[i][2].set(lb.sessionsAssigned(i));
-            perCollector[i][3].set(sender.errors(i));
-        }
+        perCollector.publish(sender, lb);
     }
 }

@@ -133,15 +133,8 @@ public final class ApplianceService implements HttpService {
      * when they may also change appliances, else {@code read-only}.
      */
     private void sshUsersHandler(ServerRequest req, ServerResponse res) throws Exception {
-        Principal p = Http.principal(req);
-        String id = req.path().pathParameters().get("id");
-        if (!id.equals(p.appliance()) && !p.can(KIND.collection(), Operation.VIEW)) {
-            throw ApiException.forbidden(p.name() + " may not view appliances");
-        }
-        Doc d = repo.get("appliances", id);
-        if (d == null || !entities.isVisible(p, KIND, d)) {
-            throw ApiException.notFound("no appliance with id '" + id + "'");
-        }
+        Doc d = viewable(req);
+        String id = d.id();
         Doc scope = repo.get("scopes", d.json().path("scope").asText());
         String project = scope == null ? null : scope.json().path("project").asText(null);
         com.fasterxml.jackson.databind.node.ArrayNode users = Json.mapper().createArrayNode();
@@ -165,8 +158,8 @@ public final class ApplianceService implements HttpService {
         Http.json(res, 200, out);
     }
 
-    /** The counters of the appliance's last report (rx, per plugin, per collector, the agent's own). */
-    private void countersHandler(ServerRequest req, ServerResponse res) throws Exception {
+    /** The appliance of the path, for the appliance itself or a user who may view it (else 403 / 404). */
+    private Doc viewable(ServerRequest req) {
         Principal p = Http.principal(req);
         String id = req.path().pathParameters().get("id");
         if (!id.equals(p.appliance()) && !p.can(KIND.collection(), Operation.VIEW)) {
@@ -176,6 +169,13 @@ public final class ApplianceService implements HttpService {
         if (d == null || !entities.isVisible(p, KIND, d)) {
             throw ApiException.notFound("no appliance with id '" + id + "'");
         }
+        return d;
+    }
+
+    /** The counters of the appliance's last report (rx, per plugin, per collector, the agent's own). */
+    private void countersHandler(ServerRequest req, ServerResponse res) throws Exception {
+        Doc d = viewable(req);
+        String id = d.id();
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("appliance", id);
         out.put("name", d.json().path("name").asText());
