@@ -40,8 +40,22 @@ public final class Audit {
         changes.put(TABLE, id(), a);
     }
 
-    /** Time-ordered, unique audit ids. */
-    private static String id() {
-        return String.format("%013d-%s", System.currentTimeMillis(), UUID.randomUUID().toString().substring(0, 8));
+    private static long lastMillis;
+    private static int sequence;
+
+    /**
+     * Time-ordered, unique audit ids: milliseconds, then a sequence within the millisecond (several writes commit in
+     * one millisecond since group commit), then a random part that keeps ids of different EMS instances apart.
+     */
+    private static synchronized String id() {
+        long now = System.currentTimeMillis();
+        if (now <= lastMillis) {
+            now = lastMillis; // never backwards, even if the clock is
+            sequence++;
+        } else {
+            lastMillis = now;
+            sequence = 0;
+        }
+        return String.format("%013d-%06d-%s", now, sequence, UUID.randomUUID().toString().substring(0, 4));
     }
 }
