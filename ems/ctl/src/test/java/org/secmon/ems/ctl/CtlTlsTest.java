@@ -70,4 +70,55 @@ class CtlTlsTest {
         assertFalse(again.created());
         assertEquals(tls.fingerprint(), again.fingerprint(), "the certificate survives a restart");
     }
+
+    /** {@code --tls-cert/--tls-key}: an operator's certificate chain made with openssl is served whole. */
+    @Test
+    void ownCertificateChainFromPemFiles(@TempDir Path dir) throws Exception {
+        java.util.function.Consumer<String> sh = cmd -> {
+            try {
+                Process p = new ProcessBuilder("bash", "-c", cmd).directory(dir.toFile()).redirectErrorStream(true)
+                        .start();
+                String out = new String(p.getInputStream().readAllBytes());
+                if (p.waitFor() != 0) {
+                    throw new AssertionError(cmd + ": " + out);
+                }
+            } catch (java.io.IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+        sh.accept("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem "
+                + "-days 2 -subj /CN=test-ca");
+        sh.accept("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr "
+                + "-subj /CN=localhost");
+        sh.accept("printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext && openssl x509 -req -in srv.csr "
+                + "-CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext && cat srv.pem ca.pem "
+                + "> chain.pem");
+        SelfSignedTls tls = SelfSignedTls.fromPem(dir.resolve("chain.pem"), dir.resolve("srv.key"));
+        assertEquals(2, tls.chain().size());
+        Ems ems = new Ems(new EmbeddedStore(dir.resolve("ems.mv"), false), Duration.ofHours(1),
+                Ems.HealthOptions.DEFAULT);
+        ems.auth().bootstrap(EmsFixture.ADMIN_PASSWORD, null);
+        WebServer server = Main.start(ems, "127.0.0.1", 0, tls);
+        try {
+            String url = "https://127.0.0.1:" + server.port();
+            assertEquals(tls.fingerprint(), org.secmon.ems.api.client.PinnedTrust.serverFingerprint(
+                    java.net.URI.create(url)));
+            Process p = new ProcessBuilder("bash", "-c", "echo | openssl s_client -connect 127.0.0.1:" + server.port()
+                    + " -showcerts -CAfile ca.pem").directory(dir.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            assertEquals(2, out.split("BEGIN CERTIFICATE", -1).length - 1, "the whole chain is served: " + out);
+            assertTrue(out.contains("Verify return code: 0 (ok)"), "openssl verifies it against the CA: " + out);
+            CtlTest.Run ok = CtlTest.ctl(dir.resolve("ctl.json"), Map.of("SECMON_PASSWORD", EmsFixture.ADMIN_PASSWORD),
+                    "login", "--ems", url, "-u", "admin", "--trust", tls.fingerprint());
+            assertEquals(0, ok.rc(), ok.toString());
+        } finally {
+            server.stop();
+            ems.close();
+        }
+        Files.writeString(dir.resolve("empty.pem"), "");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> SelfSignedTls.fromPem(dir.resolve("empty.pem"), dir.resolve("srv.key")));
+        assertTrue(e.getMessage().contains("no PEM certificate"), e.getMessage());
+    }
 }

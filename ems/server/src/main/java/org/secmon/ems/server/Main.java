@@ -75,6 +75,13 @@ public final class Main implements Callable<Integer> {
             + "start with BouncyCastle, kept in DATA-DIR/tls; its SHA-256 fingerprint is printed for clients to pin)")
     boolean tlsSelfSigned;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "serve HTTPS with this certificate (the server's "
+            + "first, then its issuers), with --tls-key")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "the private key of --tls-cert (unencrypted PEM)")
+    Path tlsKey;
+
     @Option(names = "--admin-password-file", description = "first start: the admin password is read from this file "
             + "(or SECMON_ADMIN_PASSWORD; else one is generated and printed once)")
     Path adminPasswordFile;
@@ -104,11 +111,17 @@ public final class Main implements Callable<Integer> {
             System.out.println("(shown only now; change it with PATCH /api/v1/users/ID or ./secmon ctl)");
         }
         org.secmon.ems.server.tls.SelfSignedTls tls = null;
-        if (tlsSelfSigned) {
+        if ((tlsCert == null) != (tlsKey == null) || (tlsCert != null && tlsSelfSigned)) {
+            System.err.println("secmon ems: give --tls-cert and --tls-key together, or --tls-self-signed");
+            ems.close();
+            return 2;
+        }
+        if (tlsSelfSigned || tlsCert != null) {
             try {
-                tls = org.secmon.ems.server.tls.SelfSignedTls.loadOrCreate(dataDir.resolve("tls"), host);
+                tls = tlsCert != null ? org.secmon.ems.server.tls.SelfSignedTls.fromPem(tlsCert, tlsKey)
+                        : org.secmon.ems.server.tls.SelfSignedTls.loadOrCreate(dataDir.resolve("tls"), host);
             } catch (java.io.IOException e) {
-                System.err.println("secmon ems: --tls-self-signed: " + e.getMessage());
+                System.err.println("secmon ems: TLS: " + e.getMessage());
                 ems.close();
                 return 3;
             }
@@ -117,8 +130,9 @@ public final class Main implements Callable<Integer> {
         System.out.println("SecMon EMS listening on " + (tls == null ? "http" : "https") + "://" + host + ":"
                 + server.port() + "/api/v1 (store: " + s.describe() + ")");
         if (tls != null) {
-            System.out.println("TLS certificate (" + (tls.created() ? "made now" : "kept") + " in "
-                    + dataDir.resolve("tls") + ") SHA-256 fingerprint: " + tls.fingerprint());
+            System.out.println("TLS certificate (" + (tlsCert != null ? tlsCert.toString() : (tls.created()
+                    ? "made now" : "kept") + " in " + dataDir.resolve("tls")) + ") SHA-256 fingerprint: "
+                    + tls.fingerprint());
             System.out.println("  trust it with: ./secmon ctl login --ems https://" + host + ":" + server.port()
                     + " --trust " + tls.fingerprint());
         }
@@ -141,7 +155,7 @@ public final class Main implements Callable<Integer> {
     public static WebServer start(Ems ems, String host, int port, org.secmon.ems.server.tls.SelfSignedTls tls) {
         io.helidon.webserver.WebServerConfig.Builder b = WebServer.builder();
         if (tls != null) {
-            b.tls(t -> t.privateKey(tls.key()).privateKeyCertChain(java.util.List.of(tls.certificate())));
+            b.tls(t -> t.privateKey(tls.key()).privateKeyCertChain(tls.chain()));
         }
         return b
                 .host(host)

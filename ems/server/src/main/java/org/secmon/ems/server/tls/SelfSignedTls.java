@@ -55,12 +55,65 @@ public final class SelfSignedTls {
 
     private final PrivateKey key;
     private final X509Certificate certificate;
+    private final List<X509Certificate> chain;
     private final boolean created;
 
     private SelfSignedTls(PrivateKey key, X509Certificate certificate, boolean created) {
+        this(key, List.of(certificate), created);
+    }
+
+    private SelfSignedTls(PrivateKey key, List<X509Certificate> chain, boolean created) {
         this.key = key;
-        this.certificate = certificate;
+        this.certificate = chain.getFirst();
+        this.chain = List.copyOf(chain);
         this.created = created;
+    }
+
+    /** The certificate and its issuers, as the server presents them. */
+    public List<X509Certificate> chain() {
+        return chain;
+    }
+
+    /**
+     * {@code --tls-cert FILE --tls-key FILE}: the operator's own certificate (PEM, the server's first, then its
+     * issuers) and private key (PEM: PKCS#8, or traditional RSA/EC).
+     */
+    public static SelfSignedTls fromPem(Path certFile, Path keyFile) throws IOException {
+        List<X509Certificate> chain = new ArrayList<>();
+        try (org.bouncycastle.openssl.PEMParser p = new org.bouncycastle.openssl.PEMParser(
+                Files.newBufferedReader(certFile))) {
+            Object o;
+            while ((o = p.readObject()) != null) {
+                if (o instanceof org.bouncycastle.cert.X509CertificateHolder h) {
+                    chain.add(new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(h));
+                }
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IOException(certFile + ": " + e.getMessage(), e);
+        }
+        if (chain.isEmpty()) {
+            throw new IOException(certFile + ": no PEM certificate (BEGIN CERTIFICATE) in it");
+        }
+        PrivateKey key;
+        try (org.bouncycastle.openssl.PEMParser p = new org.bouncycastle.openssl.PEMParser(
+                Files.newBufferedReader(keyFile))) {
+            Object o = p.readObject();
+            org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter conv = new org.bouncycastle.openssl.jcajce
+                    .JcaPEMKeyConverter();
+            if (o instanceof org.bouncycastle.openssl.PEMKeyPair kp) {
+                key = conv.getKeyPair(kp).getPrivate();
+            } else if (o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo pki) {
+                key = conv.getPrivateKey(pki);
+            } else {
+                throw new IOException(keyFile + ": no unencrypted PEM private key in it");
+            }
+        }
+        try {
+            chain.getFirst().checkValidity();
+        } catch (GeneralSecurityException e) {
+            throw new IOException(certFile + ": the certificate is not valid now (" + e.getMessage() + ")", e);
+        }
+        return new SelfSignedTls(key, chain, false);
     }
 
     public PrivateKey key() {
