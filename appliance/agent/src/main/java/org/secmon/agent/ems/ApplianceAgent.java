@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -154,7 +152,7 @@ public final class ApplianceAgent implements AutoCloseable {
     public void enforcer(org.secmon.agent.ipsec.Enforcer e) {
         this.enforcer = e;
         Path f = s.stateDir().resolve("ipsec.json");
-        if (java.nio.file.Files.exists(f)) {
+        if (Files.exists(f)) {
             try {
                 ipsec = Json.mapper().readTree(f.toFile());
                 e.apply(ipsec);
@@ -310,28 +308,20 @@ public final class ApplianceAgent implements AutoCloseable {
         if (!t.equals(ipsec)) {
             keep("ipsec.json", t);
             ipsec = t;
-            e.apply(t);
-        } else {
-            e.ensureUp(t);
+            e.apply(t); // tunnels that are down are started again by the report that follows every fetch
         }
     }
 
     /** Keeps {@code n} in the state directory, atomically and readable only by the agent's user. */
     private void keep(String name, JsonNode n) throws IOException {
-        Path f = s.stateDir().resolve(name);
-        Path tmp = s.stateDir().resolve(name + ".tmp");
-        java.nio.file.Files.writeString(tmp, Json.mapper().writeValueAsString(n));
-        java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions
-                .fromString("rw-------"));
-        java.nio.file.Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        org.secmon.agent.PrivateFiles.write(s.stateDir().resolve(name), Json.mapper().writeValueAsString(n));
     }
 
     /** The SSH users kept on disk by an earlier run (so that SSH works before the EMS answers). */
     private void loadSshUsers() {
         Path f = s.stateDir().resolve("ssh-users.json");
         try {
-            if (java.nio.file.Files.exists(f)) {
+            if (Files.exists(f)) {
                 sshUsers = Json.mapper().readTree(f.toFile());
             }
         } catch (IOException e) {
@@ -481,14 +471,15 @@ public final class ApplianceAgent implements AutoCloseable {
                 .put("ems_errors", emsErrors.get());
         org.secmon.agent.ipsec.Enforcer e = enforcer;
         if (e != null) {
+            ObjectNode st = null;
             if (ipsec != null) {
                 try {
-                    e.ensureUp(ipsec);
+                    st = e.ensureUp(ipsec);
                 } catch (IOException x) {
                     LOG.log(System.Logger.Level.WARNING, "IPsec: " + x.getMessage());
                 }
             }
-            cnt.set("ipsec", e.status());
+            cnt.set("ipsec", st != null ? st : e.status());
         }
         if (!warnings.isEmpty()) {
             agent.putArray("warnings").addAll(warnings.stream()
@@ -579,14 +570,7 @@ public final class ApplianceAgent implements AutoCloseable {
         n.put("ems", s.ems().toString()).put("name", s.name()).put("scope", s.scope())
                 .put("appliance_id", c.applianceId()).put("scope_id", c.scopeId()).put("token", c.token())
                 .put("notification_token", c.notificationToken());
-        Path tmp = Files.createTempFile(s.stateDir(), ".credentials", ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.writeString(tmp, Json.mapper().writeValueAsString(n));
-            Files.move(tmp, credentialsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        org.secmon.agent.PrivateFiles.write(credentialsFile, Json.mapper().writeValueAsString(n));
     }
 
     @Override

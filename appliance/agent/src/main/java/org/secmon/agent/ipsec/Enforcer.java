@@ -4,11 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -80,7 +76,7 @@ public final class Enforcer {
                         new org.bouncycastle.jce.provider.BouncyCastleProvider());
                 g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
                 kp = g.generateKeyPair();
-                writePrivate(key, pem(kp.getPrivate())); // JcaPEMWriter writes EC keys as "EC PRIVATE KEY"
+                org.secmon.agent.PrivateFiles.write(key, pem(kp.getPrivate())); // JcaPEMWriter writes EC keys as "EC PRIVATE KEY"
             }
             org.bouncycastle.pkcs.PKCS10CertificationRequest csr =
                     new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
@@ -115,21 +111,11 @@ public final class Enforcer {
         return w.toString();
     }
 
-    private static void writePrivate(Path f, String content) throws IOException {
-        Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
-        Files.writeString(tmp, content);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
     /** Applies the EMS's view ({@code {"tunnels": [...]}}); answers the connections (re)started. */
     public synchronized List<String> apply(JsonNode ipsec) throws IOException {
         Map<String, String[]> next = SwanctlConfig.blocks(ipsec);
         Path conf = dir.resolve("swanctl.conf");
-        Path tmp = dir.resolve("swanctl.conf.tmp");
-        Files.writeString(tmp, SwanctlConfig.render(ipsec), StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        Files.move(tmp, conf, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        org.secmon.agent.PrivateFiles.write(conf, SwanctlConfig.render(next));
         List<String> changed = new ArrayList<>();
         for (Map.Entry<String, String[]> e : next.entrySet()) {
             String[] was = applied.get(e.getKey());
@@ -165,19 +151,21 @@ public final class Enforcer {
         return restarted;
     }
 
-    /** Initiates the initiator tunnels that are not established (after a failed start or a peer restart). */
-    public synchronized List<String> ensureUp(JsonNode ipsec) throws IOException {
-        List<String> started = new ArrayList<>();
+    /**
+     * Initiates the initiator tunnels that are not established (after a failed start or a peer restart); answers
+     * the {@link #status} (listed once more only if a tunnel was initiated).
+     */
+    public synchronized ObjectNode ensureUp(JsonNode ipsec) throws IOException {
+        boolean started = false;
         ObjectNode st = status();
         for (JsonNode t : ipsec.path("tunnels")) {
             String name = SwanctlConfig.connectionName(t);
             if (t.path("initiator").asBoolean(true) && applied.containsKey(name)
-                    && !"established".equals(st.path("tunnels").path(name).path("ike").asText())
-                    && initiate(name)) {
-                started.add(name);
+                    && !"established".equals(st.path("tunnels").path(name).path("ike").asText())) {
+                started |= initiate(name);
             }
         }
-        return started;
+        return started ? status() : st;
     }
 
     private boolean initiate(String name) throws IOException {
@@ -293,12 +281,4 @@ public final class Enforcer {
         return l.length == 0 ? "" : l[l.length - 1];
     }
 
-    /** For tests and diagnostics: the connections applied and their rendered blocks. */
-    Map<String, String[]> applied() {
-        return new HashMap<>(applied);
-    }
-
-    static Map<String, String> env() {
-        return new LinkedHashMap<>();
-    }
 }

@@ -31,9 +31,14 @@ public final class SwanctlConfig {
     }
 
     public static String render(JsonNode ipsec) {
+        return render(blocks(ipsec));
+    }
+
+    /** The whole file from the per-connection {@link #blocks}. */
+    public static String render(Map<String, String[]> blocks) {
         StringBuilder conns = new StringBuilder("connections {\n");
         StringBuilder secrets = new StringBuilder("secrets {\n");
-        for (String[] b : blocks(ipsec).values()) {
+        for (String[] b : blocks.values()) {
             conns.append(b[0]);
             secrets.append(b[1]);
         }
