@@ -77,6 +77,15 @@ public final class UdpSender implements AutoCloseable {
         this.listener = l;
     }
 
+    /** A plugin configuration's {@code pacing_kbps} (0: off), checked. */
+    public static long pacingKbps(org.secmon.plugin.PluginConfig c) {
+        long k = c.longValue("pacing_kbps", 0);
+        if (k < 0 || k > 100_000_000) {
+            throw new IllegalArgumentException("pacing_kbps must be 0 (off) .. 100000000, not " + k);
+        }
+        return k;
+    }
+
     /**
      * Paces every collector to {@code bitsPerSecond} (0: no pacing), so that a bursty flush does not overflow a
      * tunnel or a slow link: bursts up to {@code burstBytes} go at once, the rest waits in a ring of {@code slots}

@@ -144,8 +144,8 @@ public final class ConfigCompiler {
     private static PluginConfig netflow(ScopeConfig c, ObjectNode assoc) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("collectors", collectors(c, assoc, "netflow"));
+        m.put("lb", lb(c, assoc));
         ObjectNode set = c.get("collector_sets", assoc.path("collector_set").asText(null));
-        m.put("lb", set == null ? "session" : set.path("lb_algorithm").asText("session"));
         m.put("collector_set", set == null ? assoc.path("name").asText() : set.path("name").asText());
         ObjectNode cfg = c.all(ResourceKind.NETFLOW_CONFIGS).stream().findFirst().orElse(null);
         if (cfg != null) {

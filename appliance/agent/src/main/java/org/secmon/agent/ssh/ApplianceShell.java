@@ -24,7 +24,6 @@ import org.secmon.dataplane.filter.Rule;
 import org.secmon.dataplane.host.LoadedPlugin;
 import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.PluginSetup;
-import org.secmon.ems.api.Json;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.PluginApi;
 
@@ -341,7 +340,7 @@ public final class ApplianceShell {
         }
         String id = "capture-" + CAPTURES.incrementAndGet();
         CapturePlugin plugin = new CapturePlugin(id, count);
-        Rule rule = new Rule(1, src, dst, proto, PortRange.ANY.equals(sport) ? PortRange.ANY : sport, dport,
+        Rule rule = new Rule(1, src, dst, proto, sport, dport,
                 Rule.ANY_MAC, Rule.ANY_MAC, Action.FORWARD, 0);
         int shown = 0;
         try {
@@ -404,13 +403,5 @@ public final class ApplianceShell {
         }
         Logger.getLogger("org.secmon").setLevel(level);
         out.println("log level of org.secmon is now " + level.getName().toLowerCase(Locale.ROOT));
-    }
-
-    static String json(JsonNode n) {
-        try {
-            return Json.mapper().writeValueAsString(n);
-        } catch (Exception e) {
-            return String.valueOf(n);
-        }
     }
 }

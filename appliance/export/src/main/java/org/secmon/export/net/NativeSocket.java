@@ -82,13 +82,11 @@ public final class NativeSocket implements AutoCloseable {
     }
 
     private final int fd;
-    private final MemorySegment errnoState;
     private final String description;
     private boolean closed;
 
-    private NativeSocket(int fd, MemorySegment errnoState, String description) {
+    private NativeSocket(int fd, String description) {
         this.fd = fd;
-        this.errnoState = errnoState;
         this.description = description;
     }
 
@@ -144,7 +142,7 @@ public final class NativeSocket implements AutoCloseable {
                 int ignored = (int) CLOSE.invokeExact(fd);
                 throw new NativeException(what + ": connect() failed: " + strerror(e), e);
             }
-            return new NativeSocket(fd, state, what);
+            return new NativeSocket(fd, what);
         } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {

@@ -86,16 +86,9 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
                 c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN));
         return new NetflowSettings(set, active, inactive, maxFlows, full, match, collect, ex,
                 seconds(c, "collector_retry", 5), seconds(c, "session_timeout", 300),
-                positive(c, "scan_period_ms", 1000) * MS, pacing(c));
+                positive(c, "scan_period_ms", 1000) * MS, org.secmon.export.UdpSender.pacingKbps(c));
     }
 
-    static long pacing(PluginConfig c) {
-        long k = c.longValue("pacing_kbps", 0);
-        if (k < 0 || k > 100_000_000) {
-            throw new IllegalArgumentException("pacing_kbps must be 0 (off) .. 100000000, not " + k);
-        }
-        return k;
-    }
 
     private static long seconds(PluginConfig c, String key, long def) {
         return positive(c, key, def) * S;

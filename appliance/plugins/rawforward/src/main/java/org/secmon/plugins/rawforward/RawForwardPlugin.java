@@ -157,11 +157,9 @@ public final class RawForwardPlugin implements SecmonPlugin {
             if (!sflow.booted()) {
                 sflow.boot(now);
             }
-            pool++;
-            if (!sflow.flowSample(p, p.deliverLength(), 1, pool, none + lost, p.inputPort() + 1,
-                    SflowDatagram.IF_UNKNOWN, now)) {
-                none++;
-            }
+            pool++; // the exporter counts samples with no collector and lost ones itself
+            sflow.flowSample(p, p.deliverLength(), 1, pool, sflow.noCollector() + sflow.samplesLost(),
+                    p.inputPort() + 1, SflowDatagram.IF_UNKNOWN, now);
             return;
         }
         int c = lb.route(LoadBalancer.session(p), now);

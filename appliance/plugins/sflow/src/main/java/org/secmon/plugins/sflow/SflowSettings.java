@@ -74,14 +74,7 @@ record SflowSettings(CollectorSet collectors, InetAddress agentAddress, int subA
             throw new IllegalArgumentException("collector_retry and session_timeout must be >= 1 second");
         }
         return new SflowSettings(set, agent, (int) sub, rate, header, polling * S, mtu, flush * 1_000_000L,
-                retry * S, session * S, c.longValue("seed", 0), pacing(c));
+                retry * S, session * S, c.longValue("seed", 0), org.secmon.export.UdpSender.pacingKbps(c));
     }
 
-    private static long pacing(PluginConfig c) {
-        long k = c.longValue("pacing_kbps", 0);
-        if (k < 0 || k > 100_000_000) {
-            throw new IllegalArgumentException("pacing_kbps must be 0 (off) .. 100000000, not " + k);
-        }
-        return k;
-    }
 }
