@@ -2,8 +2,6 @@ package org.secmon.agent;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.dataplane.testdata.Tools;
 import org.secmon.ems.server.EmsFixture;
-import picocli.CommandLine;
 
 /**
  * sFlow and raw forward configured through the EMS reach an agent like NetFlow does: an sFlow association with the
@@ -53,21 +50,15 @@ class AllPluginsFromEmsTest {
             SampleCapture.write(pcap);
             Path pw = dir.resolve("pw");
             Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-            AgentCommand agent = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("agent.log")),
-                    true, StandardCharsets.UTF_8));
             String[] args = {"--ems", ems.base, "--scope", "p", "--name", "p-1", "--user", "admin",
                 "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "2000",
                 "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
                 "--notify-port", "0", "--ssh-port", "-1"};
-            Thread t = Thread.ofPlatform().name("agent").start(() -> new CommandLine(agent).execute(args));
-            try {
+            try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while ((sflow.count() < 20 || vxlan.count() < 3) && System.nanoTime() < deadline) {
                     Thread.sleep(100);
                 }
-            } finally {
-                agent.stop();
-                t.join(20_000);
             }
             assertTrue(sflow.count() >= 20 && vxlan.count() >= 3, "sFlow datagrams " + sflow.count()
                     + ", VXLAN packets " + vxlan.count() + "\n" + Files.readString(dir.resolve("agent.log")));

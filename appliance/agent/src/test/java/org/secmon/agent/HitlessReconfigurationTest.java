@@ -3,12 +3,10 @@ package org.secmon.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.EmsFixture;
-import picocli.CommandLine;
 
 /**
  * While the sample capture is replayed in a loop, the policy changes 100 times (DNS dropped, then forwarded, ...).
@@ -52,27 +49,18 @@ class HitlessReconfigurationTest {
             SampleCapture.write(pcap);
             Path pw = dir.resolve("pw");
             Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-            AgentCommand agent = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("agent.log")),
-                    true, StandardCharsets.UTF_8));
             String[] args = {"--ems", ems.base, "--scope", "h", "--name", "h-1", "--user", "admin",
                 "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "20000",
                 "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
                 "--notify-port", "0", "--report-interval", "PT0.5S"};
             // a first run registers and keeps the configuration on disk; the second starts with it, so that the
             // NetFlow plugin is configured before the first packet and every packet is accounted
-            AgentCommand first = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("first.log")),
-                    true, StandardCharsets.UTF_8));
-            Thread t0 = Thread.ofPlatform().name("agent-1").start(() -> new CommandLine(first).execute(args));
-            waitForHealth(session);
-            first.stop();
-            t0.join(20_000);
+            try (RunningAgent first = new RunningAgent(dir.resolve("first.log"), args)) {
+                waitForHealth(session);
+            }
             try (Nfcapd nfcapd = new Nfcapd(dir.resolve("nfcapd"), 0, collectorPort)) {
-                Thread t = Thread.ofPlatform().name("agent").start(() -> new CommandLine(agent).execute(args));
-                try {
+                try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                     changePolicyHundredTimes(session, Files.readString(dir.resolve("first.log")));
-                } finally {
-                    agent.stop();
-                    t.join(20_000);
                 }
                 String log = Files.readString(dir.resolve("agent.log"));
                 assertTrue(log.contains("monitoring with the saved configuration"), log);

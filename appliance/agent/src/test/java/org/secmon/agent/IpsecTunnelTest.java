@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.secmon.dataplane.testdata.Tools;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.EmsFixture;
-import picocli.CommandLine;
 
 /**
  * Real IPsec between two network namespaces this test creates: a strongSwan charon in each (own /run and config;
@@ -164,14 +162,11 @@ class IpsecTunnelTest {
                 SampleCapture.write(pcap);
                 Path pw = dir.resolve("pw");
                 Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-                AgentCommand agent = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("agent.log")),
-                        true, StandardCharsets.UTF_8));
                 String[] args = {"--ems", ems.base, "--scope", "s", "--name", "s-1", "--user", "admin",
                     "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "100",
                     "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
                     "--notify-port", "0", "--ssh-port", "-1", "--report-interval", "PT1S", "--ipsec-vici", vici(a)};
-                Thread t = Thread.ofPlatform().name("agent").start(() -> new CommandLine(agent).execute(args));
-                try {
+                try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                     String appliance = awaitAppliance(session);
                     if (suite.equals("cert")) {
                         Path tf = dir.resolve("t1.yaml");
@@ -260,9 +255,6 @@ class IpsecTunnelTest {
                     assertEquals(null, ikeSa(a, "secmon-t1"), "tunnel 1 terminated: " + listSas(a));
                     assertEquals(t2, ikeSa(a, "secmon-t2"), "tunnel 2 untouched: " + listSas(a));
                     assertTrue(!Files.readString(dir.resolve("agent/ipsec/swanctl.conf")).contains("secmon-t1"));
-                } finally {
-                    agent.stop();
-                    t.join(20_000);
                 }
             }
         } finally {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.EmsFixture;
-import picocli.CommandLine;
 
 /**
  * A plugin jar dropped into a running agent's plugins directory shows up in the capabilities the EMS holds for the
@@ -47,14 +44,11 @@ class PluginCapabilitiesTest {
             SampleCapture.write(pcap);
             Path pw = dir.resolve("pw");
             Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-            AgentCommand agent = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("agent.log")),
-                    true, StandardCharsets.UTF_8));
             String[] args = {"--ems", ems.base, "--scope", "c", "--name", "c-1", "--user", "admin",
                 "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "2000",
                 "--state-dir", dir.resolve("agent").toString(), "--plugins", plugins.toString(),
                 "--notify-port", "0", "--report-interval", "PT0.3S"};
-            Thread t = Thread.ofPlatform().name("agent").start(() -> new CommandLine(agent).execute(args));
-            try {
+            try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                 JsonNode a = await(session, c -> c.size() > 0, "the agent registers");
                 assertFalse(a.has("netflow"), a.toString());
                 Files.copy(jar, plugins.resolve("secmon-netflow.jar.part"));
@@ -66,9 +60,6 @@ class PluginCapabilitiesTest {
                 assertEquals("started", nf.path("plugins").path("netflow").path("state").asText(), nf.toString());
                 Files.delete(plugins.resolve(jar.getFileName()));
                 a = await(session, c -> !c.has("netflow"), "netflow leaves the capabilities");
-            } finally {
-                agent.stop();
-                t.join(20_000);
             }
         }
     }

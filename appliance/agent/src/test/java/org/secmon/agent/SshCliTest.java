@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.dataplane.testdata.Tools;
 import org.secmon.ems.server.EmsFixture;
-import picocli.CommandLine;
 
 /**
  * The appliance SSH CLI against a running agent registered with a real EMS: users and their keys come from the
@@ -42,8 +40,7 @@ import picocli.CommandLine;
 class SshCliTest {
     private Path dir;
     private EmsFixture ems;
-    private AgentCommand agent;
-    private Thread agentThread;
+    private RunningAgent agent;
     private int sshPort;
     private KeyPair opsKey;
     private Path viewerKey;
@@ -89,13 +86,11 @@ class SshCliTest {
         Path pw = dir.resolve("pw");
         Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
         sshPort = EmsFixture.freePort();
-        agent = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("agent.log")), true,
-                StandardCharsets.UTF_8));
         String[] args = {"--ems", ems.base, "--scope", "s", "--name", "s-1", "--user", "admin", "--password-file",
             pw.toString(), "--source", "pcap:" + pcap, "--rate", "2000", "--state-dir", dir.resolve("agent").toString(),
             "--plugins", "target/plugins", "--notify-port", "0", "--ssh-port", Integer.toString(sshPort),
             "--ssh-address", "127.0.0.1"};
-        agentThread = Thread.ofPlatform().name("agent").start(() -> new CommandLine(agent).execute(args));
+        agent = new RunningAgent(dir.resolve("agent.log"), args);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(dir.resolve("agent/ssh-users.json"))) {
             if (System.nanoTime() > deadline) {
@@ -114,8 +109,7 @@ class SshCliTest {
             client.stop();
         }
         if (agent != null) {
-            agent.stop();
-            agentThread.join(20_000);
+            agent.close();
         }
         ems.close();
     }
