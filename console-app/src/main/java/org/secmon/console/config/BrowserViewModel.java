@@ -111,10 +111,10 @@ public final class BrowserViewModel extends ViewModel {
             return new Loaded(sc, items, names);
         }, l -> {
             scopes.setAll(l.scopes());
+            rows.setAll(l.items().stream().map(e -> EntityRow.of(e, l.names())).toList());
             if (scope.get() == null && !l.scopes().isEmpty() && s == null) {
                 scope.set(l.scopes().getFirst()); // refreshes again with the scope
             }
-            rows.setAll(l.items().stream().map(e -> EntityRow.of(e, l.names())).toList());
         });
     }
 

@@ -335,7 +335,7 @@ public final class EditorViewModel extends ViewModel {
                 generalErrors.add(path.isEmpty() ? msg : path + ": " + msg);
             }
         }
-        if (x.code() != null && x.code().equals("stale")) {
+        if (x.status() == 412 || "stale".equals(x.code())) {
             generalErrors.add("someone else changed this " + kind.singular().replace('_', ' ')
                     + " since you opened it: reopen it to see their change, then edit again");
         } else if (!any && generalErrors.isEmpty()) {
@@ -436,6 +436,10 @@ public final class EditorViewModel extends ViewModel {
 
     private void fill(ObjectNode e) {
         for (FieldModel f : fields) {
+            if (f.type() == FieldModel.Type.SECRET) {
+                f.hintProperty().set("unchanged (write-only)"); // never rendered by the EMS
+                continue;
+            }
             JsonNode v = e.get(f.name());
             if (v == null || v.isNull()) {
                 continue;
@@ -455,7 +459,6 @@ public final class EditorViewModel extends ViewModel {
                 case MEMBERS -> v.forEach(m -> f.addMember(m.path("collector").asText(),
                         m.path("weight").asInt(1)));
                 case JSON -> f.valueProperty().set(v.toPrettyString());
-                case SECRET -> f.hintProperty().set("unchanged (write-only)");
                 default -> f.valueProperty().set(v.asText());
             }
         }
