@@ -129,7 +129,8 @@ public final class AgentCommand implements Runnable {
         this(System.err);
     }
 
-    AgentCommand(PrintStream err) {
+    /** An agent whose messages go to {@code err} (tests run several in one JVM). */
+    public AgentCommand(PrintStream err) {
         this.err = err;
     }
 
