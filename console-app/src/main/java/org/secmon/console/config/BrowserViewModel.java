@@ -46,10 +46,14 @@ public final class BrowserViewModel extends ViewModel {
         this.kinds.setAll(kinds.stream().filter(session::canView).toList());
         kind.addListener((o, a, b) -> {
             editor.set(null);
+            rows.clear(); // never open an entity of the previous kind in this kind's editor
             refresh();
         });
         scope.addListener((o, a, b) -> {
             editor.set(null);
+            if (a != null && b != null && !a.id().equals(b.id())) {
+                rows.clear();
+            }
             if (kind.get() != null && kind.get().scoped()) {
                 refresh();
             }
@@ -110,6 +114,10 @@ public final class BrowserViewModel extends ViewModel {
             }
             return new Loaded(sc, items, names);
         }, l -> {
+            if (kind.get() != k || (k != null && k.scoped() && s != null && scope.get() != null
+                    && !s.id().equals(scope.get().id()))) {
+                return; // the operator moved on while this list loaded
+            }
             scopes.setAll(l.scopes());
             rows.setAll(l.items().stream().map(e -> EntityRow.of(e, l.names())).toList());
             if (scope.get() == null && !l.scopes().isEmpty() && s == null) {

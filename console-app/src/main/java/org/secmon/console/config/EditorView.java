@@ -84,6 +84,7 @@ public final class EditorView {
             grid.add(l, 0, row);
             grid.add(cell, 1, row);
             GridPane.setMargin(l, new Insets(4, 0, 0, 0));
+            GridPane.setValignment(l, javafx.geometry.VPos.TOP); // beside the control, not the help under it
             row++;
         }
         ListView<String> general = new ListView<>(vm.generalErrors());
@@ -213,6 +214,7 @@ public final class EditorView {
         TableView<FieldModel.Member> t = new TableView<>(f.members());
         t.setEditable(true);
         t.setPrefHeight(150);
+        t.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         t.setPlaceholder(new Label("no members: add collectors"));
         TableColumn<FieldModel.Member, String> c = new TableColumn<>("Collector");
         c.setCellValueFactory(d -> d.getValue().collectorProperty());

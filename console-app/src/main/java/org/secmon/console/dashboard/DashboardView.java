@@ -73,6 +73,7 @@ public final class DashboardView {
         details.setId("counters");
         details.setEditable(false);
         details.setPrefRowCount(5);
+        details.setMinHeight(96);
         details.textProperty().bind(vm.detailsProperty());
         VBox charts = new VBox(6, chartsTitle, pps, flows, eps, details);
         charts.setPadding(new Insets(6));
@@ -118,5 +119,14 @@ public final class DashboardView {
             points.add(new XYChart.Data<>(r.t(), f.applyAsDouble(r)));
         }
         data.setAll(points);
+        // all zero (nothing exported yet): a 0..1 axis instead of a collapsed one
+        NumberAxis y = (NumberAxis) c.getYAxis();
+        boolean flat = points.stream().allMatch(p -> p.getYValue().doubleValue() == 0);
+        y.setAutoRanging(!flat);
+        if (flat) {
+            y.setLowerBound(0);
+            y.setUpperBound(1);
+            y.setTickUnit(0.25);
+        }
     }
 }

@@ -40,6 +40,7 @@ public final class TerminalView {
         host.textProperty().bindBidirectional(vm.hostProperty());
         host.setPrefWidth(150);
         Spinner<Integer> port = new Spinner<>(1, 65535, vm.portProperty().get());
+        port.setId("ssh-port");
         port.setEditable(true);
         port.setPrefWidth(95);
         port.valueProperty().addListener((o, a, b) -> vm.portProperty().set(b));
@@ -69,6 +70,7 @@ public final class TerminalView {
         Canvas canvas = new Canvas(800, 480);
         canvas.setId("terminal");
         canvas.setFocusTraversable(true);
+        canvas.getProperties().put(TerminalScreen.class, vm.screen()); // what tests read back
         Pane holder = new Pane(canvas);
         holder.setStyle("-fx-background-color: #1e2127;");
         holder.setPadding(new Insets(4));
