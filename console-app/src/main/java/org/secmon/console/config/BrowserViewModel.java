@@ -102,14 +102,17 @@ public final class BrowserViewModel extends ViewModel {
             List<ObjectNode> items = k == null ? List.of()
                     : k.scoped() ? (s == null ? List.of() : c.list(k, s.id())) : c.list(k, Map.of());
             Map<String, String> names = new HashMap<>();
-            // references are ids: name them in the summaries with what this scope holds
-            if (k != null && k.scoped() && s != null) {
-                for (ResourceKind ref : List.of(ResourceKind.CLASSIFICATION_OBJECTS, ResourceKind.RULES,
-                        ResourceKind.POLICIES, ResourceKind.COLLECTORS, ResourceKind.COLLECTOR_SETS,
-                        ResourceKind.NETFLOW_MONITORS)) {
-                    if (session.canView(ref)) {
-                        c.list(ref, s.id()).forEach(e -> names.put(e.path("id").asText(), e.path("name").asText()));
+            // references are ids: name them in the summaries (what the kind's references point to)
+            if (k != null) {
+                for (String target : org.secmon.ems.api.schema.Schema.of(k).refs().stream()
+                        .map(org.secmon.ems.api.schema.Schema.RefPath::target).distinct().toList()) {
+                    ResourceKind ref = ResourceKind.of(target);
+                    if (ref == null || !session.canView(ref)) {
+                        continue;
                     }
+                    List<ObjectNode> l = ref.scoped() && k.scoped() && s != null ? c.list(ref, s.id())
+                            : c.list(ref, Map.of());
+                    l.forEach(e -> names.put(e.path("id").asText(), e.path("name").asText()));
                 }
             }
             return new Loaded(sc, items, names);
