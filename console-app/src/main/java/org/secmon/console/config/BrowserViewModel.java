@@ -104,16 +104,8 @@ public final class BrowserViewModel extends ViewModel {
             Map<String, String> names = new HashMap<>();
             // references are ids: name them in the summaries (what the kind's references point to)
             if (k != null) {
-                for (String target : org.secmon.ems.api.schema.Schema.of(k).refs().stream()
-                        .map(org.secmon.ems.api.schema.Schema.RefPath::target).distinct().toList()) {
-                    ResourceKind ref = ResourceKind.of(target);
-                    if (ref == null || !session.canView(ref)) {
-                        continue;
-                    }
-                    List<ObjectNode> l = ref.scoped() && k.scoped() && s != null ? c.list(ref, s.id())
-                            : c.list(ref, Map.of());
-                    l.forEach(e -> names.put(e.path("id").asText(), e.path("name").asText()));
-                }
+                session.referenced(k, s == null ? null : s.id()).values().forEach(l -> l.forEach(e ->
+                        names.put(e.path("id").asText(), e.path("name").asText())));
             }
             return new Loaded(sc, items, names);
         }, l -> {

@@ -114,9 +114,6 @@ public final class EditorView {
     private static Node control(FieldModel f) {
         return switch (f.type()) {
             case TEXT -> {
-                TextField t = new TextField();
-                t.textProperty().bindBidirectional(f.valueProperty());
-                t.promptTextProperty().bind(f.hintProperty());
                 if (!f.choices().isEmpty()) { // protocol: type or pick
                     ComboBox<String> c = new ComboBox<>(f.choices());
                     c.setEditable(true);
@@ -125,6 +122,9 @@ public final class EditorView {
                     c.promptTextProperty().bind(f.hintProperty());
                     yield c;
                 }
+                TextField t = new TextField();
+                t.textProperty().bindBidirectional(f.valueProperty());
+                t.promptTextProperty().bind(f.hintProperty());
                 yield t;
             }
             case NUMBER -> {

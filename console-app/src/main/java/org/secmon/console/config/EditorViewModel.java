@@ -27,7 +27,6 @@ import org.secmon.console.core.Dispatch;
 import org.secmon.console.core.Session;
 import org.secmon.console.core.ViewModel;
 import org.secmon.ems.api.Json;
-import org.secmon.ems.api.client.EmsClient;
 import org.secmon.ems.api.client.EmsException;
 import org.secmon.ems.api.model.ResourceKind;
 import org.secmon.ems.api.schema.Doc;
@@ -144,19 +143,10 @@ public final class EditorViewModel extends ViewModel {
 
     /** Loads the names of the entities the reference fields can point to. */
     public void loadChoices() {
-        List<String> targets = fields.stream().map(FieldModel::target).filter(t -> t != null).distinct().toList();
-        if (targets.isEmpty()) {
+        if (fields.stream().allMatch(f -> f.target() == null)) {
             return;
         }
-        async("Loading choices", () -> {
-            Map<String, List<ObjectNode>> out = new LinkedHashMap<>();
-            EmsClient c = session.client();
-            for (String t : targets) {
-                ResourceKind k = ResourceKind.of(t);
-                out.put(t, k.scoped() && scope != null && kind.scoped() ? c.list(k, scope) : c.list(k, Map.of()));
-            }
-            return out;
-        }, this::showChoices);
+        async("Loading choices", () -> session.referenced(kind, scope), this::showChoices);
     }
 
     void showChoices(Map<String, List<ObjectNode>> byTarget) {
@@ -467,8 +457,7 @@ public final class EditorViewModel extends ViewModel {
     /** Ports only with protocols that have them; the tuple in one readable line. */
     private void sevenTuple() {
         String proto = text("protocol");
-        int p = Formats.isAny(proto) ? 256 : Formats.protocol(proto);
-        boolean ports = p == 6 || p == 17 || p == 132 || p == 256;
+        boolean ports = Formats.hasPorts(proto);
         for (String port : List.of("src_port", "dst_port")) {
             byName.get(port).enabledProperty().set(ports);
             if (!ports && !Formats.isAny(text(port))) {

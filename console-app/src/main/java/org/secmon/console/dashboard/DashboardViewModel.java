@@ -52,7 +52,6 @@ public final class DashboardViewModel extends ViewModel {
     private final ReadOnlyStringWrapper details = new ReadOnlyStringWrapper("");
     private Totals last;
     private Instant first;
-    private String lastFor;
 
     public DashboardViewModel(Dispatch dispatch, Session session) {
         super(dispatch);
@@ -145,10 +144,6 @@ public final class DashboardViewModel extends ViewModel {
         }
         Instant when = Instant.parse(at);
         Totals now = Totals.of(counters, when);
-        if (!applianceId.equals(lastFor)) {
-            last = null;
-            lastFor = applianceId;
-        }
         if (last != null && !when.isAfter(last.at())) {
             return; // no new report since the last poll
         }

@@ -33,9 +33,7 @@ public final class KnownEms {
     }
 
     public static Path defaultFile() {
-        String xdg = System.getenv("XDG_CONFIG_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
-        return base.resolve("secmon").resolve("known_ems");
+        return org.secmon.console.core.ConfigFiles.file("known_ems");
     }
 
     /** The accepted fingerprint for {@code host:port}, or null. */

@@ -91,9 +91,7 @@ public final class TerminalViewModel extends ViewModel {
     }
 
     public static Path defaultKnownHosts() {
-        String xdg = System.getenv("XDG_CONFIG_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
-        return base.resolve("secmon").resolve("known_appliances");
+        return org.secmon.console.core.ConfigFiles.file("known_appliances");
     }
 
     private static String defaultKey() {

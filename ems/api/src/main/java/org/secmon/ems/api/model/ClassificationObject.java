@@ -47,9 +47,7 @@ public record ClassificationObject(
         if (s4 != null && d4 != null && !s4.equals(d4) && !errors.has("src_ip") && !errors.has("dst_ip")) {
             errors.add("dst_ip", "src_ip and dst_ip must both be IPv4 or both IPv6");
         }
-        int p = Formats.protocol(protocol);
-        boolean ports = p == 6 || p == 17 || p == 132 || p == 256;
-        if (!ports) {
+        if (!Formats.hasPorts(protocol)) {
             if (!"any".equals(srcPort)) {
                 errors.add("src_port", "ports need protocol tcp, udp, sctp or any, not " + protocol);
             }

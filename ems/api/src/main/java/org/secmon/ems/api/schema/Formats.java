@@ -119,6 +119,12 @@ public final class Formats {
         }
     }
 
+    /** Whether a classification object with this protocol may have ports: tcp, udp, sctp or any. */
+    public static boolean hasPorts(String protocol) {
+        int p = protocol(protocol == null ? "" : protocol.strip());
+        return p == 6 || p == 17 || p == 132 || p == 256;
+    }
+
     /** The protocol number, -1 when invalid, 256 for any. */
     public static int protocol(String v) {
         if (isAny(v)) {
