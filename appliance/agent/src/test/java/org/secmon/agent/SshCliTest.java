@@ -160,6 +160,18 @@ class SshCliTest {
         assertTrue(collectors.out().contains("sink"), collectors.out());
         Result config = mina("show config");
         assertTrue(config.out().contains("netflow: 1 rules"), config.out());
+        Result flows = mina("show flows top 3");
+        assertEquals(0, flows.status(), flows.out());
+        List<String> rows = flows.out().lines()
+                .filter(l -> l.matches("\\s+(TCP|UDP|ICMP|ICMPv6|SCTP|proto \\d+)\\s.*")).toList();
+        assertEquals(3, rows.size(), "three flows listed: " + flows.out());
+        assertTrue(flows.out().contains("top 3 of ") && flows.out().contains("destination"), flows.out());
+        long[] bytes = rows.stream().map(l -> l.trim().split("\\s+")) // bytes, flags, age, idle end the row
+                .mapToLong(c -> Long.parseLong(c[c.length - 4].replace(",", ""))).toArray();
+        assertTrue(bytes[0] >= bytes[1] && bytes[1] >= bytes[2] && bytes[2] > 0, "largest first: " + flows.out());
+        Result badTop = mina("show flows top lots");
+        assertEquals(1, badTop.status(), badTop.out());
+        assertTrue(badTop.out().contains("N must be 1..1000"), badTop.out());
         Result reload = mina("reload");
         assertEquals(0, reload.status(), reload.out());
         Result bad = mina("show nonsense");

@@ -505,6 +505,30 @@ public final class Packet {
         return addressString(dstHi, dstLo, ipVersion);
     }
 
+    /** An IP protocol number as operators read it: TCP, UDP, ICMP, ICMPv6, SCTP, else "proto N". */
+    public static String protocolName(int protocol) {
+        return switch (protocol) {
+            case PROTO_TCP -> "TCP";
+            case PROTO_UDP -> "UDP";
+            case PROTO_ICMP -> "ICMP";
+            case PROTO_ICMPV6 -> "ICMPv6";
+            case PROTO_SCTP -> "SCTP";
+            default -> "proto " + protocol;
+        };
+    }
+
+    /** TCP flags as tcpdump's letters (F S R P A U E C, lowest bit first), "." for none. */
+    public static String tcpFlagsString(int flags) {
+        StringBuilder s = new StringBuilder();
+        String names = "FSRPAUEC";
+        for (int i = 0; i < 8; i++) {
+            if ((flags & (1 << i)) != 0) {
+                s.append(names.charAt(i));
+            }
+        }
+        return s.isEmpty() ? "." : s.toString();
+    }
+
     public static String addressString(long hi, long lo, int version) {
         byte[] b;
         if (version == 4) {

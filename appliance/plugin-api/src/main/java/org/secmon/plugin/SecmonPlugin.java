@@ -55,6 +55,21 @@ public interface SecmonPlugin {
     default void endOfStream(long nowNanos) {
     }
 
+    /**
+     * Answer a read-only question about the plugin's live state for the operator (the SSH CLI's
+     * {@code show flows top N} asks the NetFlow plugin {@code query("flows", N)}). Called on the plugin's data-plane
+     * thread, between bursts, like {@link #poll}: the plugin reads its own single-threaded state without locks and
+     * the answer is a consistent snapshot. May allocate (it is not per packet) but should take milliseconds, since
+     * packets wait meanwhile.
+     *
+     * @param topic what is asked, e.g. {@code "flows"}
+     * @param limit the most rows wanted (at least 1)
+     * @return the answer, or null when this plugin knows nothing about {@code topic}
+     */
+    default Table query(String topic, int limit) {
+        return null;
+    }
+
     /** Original {@code deinit}: stop threads and release resources. Must be idempotent. */
     void stop();
 }

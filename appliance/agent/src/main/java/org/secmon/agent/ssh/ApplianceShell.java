@@ -26,6 +26,7 @@ import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.PluginSetup;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.PluginApi;
+import org.secmon.plugin.Table;
 
 /**
  * The commands of the appliance CLI, independent of SSH: one line in, text out. Read-only users may look
@@ -133,7 +134,7 @@ public final class ApplianceShell {
         out.println("show counters [PLUGIN]       every counter");
         out.println("show collectors              per collector: datagrams, bytes, sessions, errors");
         out.println("show sessions                load-balancing sessions per collector");
-        out.println("show flows                   NetFlow cache: active, created, exported");
+        out.println("show flows [top N]           NetFlow cache: active, created, exported; the N largest flows");
         out.println("show ipsec                   IPsec tunnels");
         out.println("show config                  the filter and settings each plugin runs with");
         out.println("capture [count N] [timeout S] [src CIDR] [dst CIDR] [proto P] [sport R] [dport R]");
@@ -189,20 +190,7 @@ public final class ApplianceShell {
                 flatten("", n, out);
             }
             case "collectors", "sessions" -> collectors(counters, out, w.get(1).equals("sessions"));
-            case "flows" -> {
-                JsonNode nf = counters.path("plugins").path("netflow");
-                if (nf.isMissingNode()) {
-                    out.println("no NetFlow plugin loaded");
-                    return;
-                }
-                for (String k : List.of("flows_active", "flows_created", "records_exported", "records_lost",
-                        "flows_evicted_cache_full", "packets_dropped_cache_full")) {
-                    out.printf(Locale.ROOT, "%-28s %,d%n", k, nf.path(k).asLong());
-                }
-                if (w.size() > 2) {
-                    out.println("(top N: the NetFlow plugin does not expose its cache entries yet)");
-                }
-            }
+            case "flows" -> flows(w, counters, out);
             case "ipsec" -> {
                 JsonNode st = ctx.agent() == null ? null : ctx.agent().ipsecStatus();
                 if (st == null) {
@@ -225,6 +213,106 @@ public final class ApplianceShell {
             case "config" -> config(out);
             default -> throw new ShellException("show what? " + String.join(" | ", COMMANDS.get("show")));
         }
+    }
+
+    /** Most rows {@code show flows top N} prints. */
+    static final int MAX_TOP = 1000;
+
+    private void flows(List<String> w, ObjectNode counters, PrintWriter out) {
+        int top = 0;
+        if (w.size() > 2) {
+            if (!w.get(2).equals("top") || w.size() > 4) {
+                throw new ShellException("usage: show flows [top N]");
+            }
+            top = 10;
+            if (w.size() == 4) {
+                try {
+                    top = Integer.parseInt(w.get(3));
+                } catch (NumberFormatException e) {
+                    top = -1;
+                }
+                if (top < 1 || top > MAX_TOP) {
+                    throw new ShellException("top N: N must be 1.." + MAX_TOP + ", not '" + w.get(3) + "'");
+                }
+            }
+        }
+        boolean any = false;
+        for (LoadedPlugin p : ctx.host().plugins()) {
+            JsonNode nf = counters.path("plugins").path(p.name());
+            if (!nf.has("flows_active")) {
+                continue; // not a flow cache
+            }
+            any = true;
+            out.printf("%s:%n", p.name());
+            for (String k : List.of("flows_active", "flows_created", "records_exported", "records_lost",
+                    "flows_evicted_cache_full", "packets_dropped_cache_full")) {
+                out.printf(Locale.ROOT, "  %-28s %,d%n", k, nf.path(k).asLong());
+            }
+            if (top > 0) {
+                try {
+                    Table t = p.query("flows", top, 5000);
+                    if (t == null) {
+                        out.println("  (this plugin cannot list its flows)");
+                    } else {
+                        printTable(t, out);
+                    }
+                } catch (IllegalStateException e) {
+                    throw new ShellException(e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ShellException("interrupted");
+                }
+            }
+        }
+        if (!any) {
+            out.println("no NetFlow plugin loaded");
+        }
+    }
+
+    /** A plugin's table: columns as wide as their widest value, numbers right-aligned and grouped. */
+    static void printTable(Table t, PrintWriter out) {
+        if (!t.note().isEmpty()) {
+            out.println("  " + t.note());
+        }
+        int n = t.columns().size();
+        if (n == 0) {
+            return;
+        }
+        List<String[]> cells = new ArrayList<>();
+        int[] width = new int[n];
+        boolean[] numeric = new boolean[n];
+        for (int c = 0; c < n; c++) {
+            width[c] = t.columns().get(c).length();
+            numeric[c] = !t.rows().isEmpty();
+        }
+        for (List<Object> row : t.rows()) {
+            String[] line = new String[n];
+            for (int c = 0; c < n; c++) {
+                Object v = row.get(c);
+                boolean number = v instanceof Long || v instanceof Integer;
+                line[c] = number ? String.format(Locale.ROOT, "%,d", ((Number) v).longValue()) : String.valueOf(v);
+                numeric[c] &= number || line[c].matches("-?[0-9.]+");
+                width[c] = Math.max(width[c], line[c].length());
+            }
+            cells.add(line);
+        }
+        StringBuilder head = new StringBuilder(" ");
+        for (int c = 0; c < n; c++) {
+            head.append(' ').append(pad(t.columns().get(c), width[c], numeric[c]));
+        }
+        out.println(head.toString().stripTrailing());
+        for (String[] line : cells) {
+            StringBuilder b = new StringBuilder(" ");
+            for (int c = 0; c < n; c++) {
+                b.append(' ').append(pad(line[c], width[c], numeric[c]));
+            }
+            out.println(b.toString().stripTrailing());
+        }
+    }
+
+    private static String pad(String s, int width, boolean right) {
+        String fill = " ".repeat(Math.max(0, width - s.length()));
+        return right ? fill + s : s + fill;
     }
 
     private static void flatten(String prefix, JsonNode n, PrintWriter out) {

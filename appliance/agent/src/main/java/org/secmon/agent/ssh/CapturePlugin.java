@@ -95,9 +95,9 @@ final class CapturePlugin implements SecmonPlugin {
             if (p.hasPorts()) {
                 b.append(v == 6 ? "." : ":").append(p.dstPort());
             }
-            b.append(' ').append(proto(p.protocol()));
+            b.append(' ').append(Packet.protocolName(p.protocol()));
             if (p.protocol() == Packet.PROTO_TCP && p.hasPorts()) {
-                b.append(" [").append(flags(p.tcpFlags())).append(']');
+                b.append(" [").append(Packet.tcpFlagsString(p.tcpFlags())).append(']');
             }
             if (p.isFragment()) {
                 b.append(" frag");
@@ -105,28 +105,6 @@ final class CapturePlugin implements SecmonPlugin {
         }
         b.append(" len ").append(p.wireLength());
         return b.toString();
-    }
-
-    private static String proto(int p) {
-        return switch (p) {
-            case Packet.PROTO_TCP -> "TCP";
-            case Packet.PROTO_UDP -> "UDP";
-            case Packet.PROTO_ICMP -> "ICMP";
-            case Packet.PROTO_ICMPV6 -> "ICMPv6";
-            case Packet.PROTO_SCTP -> "SCTP";
-            default -> "proto " + p;
-        };
-    }
-
-    private static String flags(int f) {
-        StringBuilder s = new StringBuilder();
-        String names = "FSRPAUEC";
-        for (int i = 0; i < 8; i++) {
-            if ((f & (1 << i)) != 0) {
-                s.append(names.charAt(i));
-            }
-        }
-        return s.isEmpty() ? "." : s.toString();
     }
 
     private static String mac(long m) {

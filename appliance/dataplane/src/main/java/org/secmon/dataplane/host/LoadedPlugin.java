@@ -5,6 +5,11 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.secmon.dataplane.agent.AgentRunner;
 import org.secmon.dataplane.filter.Classifier;
@@ -13,6 +18,7 @@ import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.PluginDescriptor;
 import org.secmon.plugin.PluginState;
 import org.secmon.plugin.SecmonPlugin;
+import org.secmon.plugin.Table;
 
 /** A plugin the host manages: where it came from, its state, setup, and counters summed over rx threads. */
 public final class LoadedPlugin {
@@ -30,6 +36,11 @@ public final class LoadedPlugin {
     SlotState[] slotStates = new SlotState[0];
     AgentRunner runner;
     final Map<String, Counter> custom = Collections.synchronizedMap(new LinkedHashMap<>());
+    /** A query waiting for the plugin's data-plane thread (at most one at a time). */
+    private final AtomicReference<PendingQuery> query = new AtomicReference<>();
+
+    private record PendingQuery(String topic, int limit, CompletableFuture<Table> answer) {
+    }
 
     LoadedPlugin(String name, SecmonPlugin plugin, PluginDescriptor descriptor, Path jar, long jarStamp,
                  URLClassLoader loader) {
@@ -121,6 +132,52 @@ public final class LoadedPlugin {
             custom.forEach((k, v) -> out.put(k, v.get()));
         }
         return out;
+    }
+
+    /**
+     * Ask the plugin {@link SecmonPlugin#query} on its own data-plane thread (the rx thread in DIRECT mode, its ring
+     * thread in RING mode), so that it answers from a consistent state, and wait for the answer.
+     *
+     * @return the answer, or null when the plugin knows nothing about {@code topic}
+     * @throws IllegalStateException when the plugin is not running, another query is waiting, or the data-plane
+     *                               thread did not answer within {@code timeoutMillis}
+     */
+    public Table query(String topic, int limit, long timeoutMillis) throws InterruptedException {
+        if (state != PluginState.STARTED) {
+            throw new IllegalStateException("plugin " + name + " is " + state.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        PendingQuery q = new PendingQuery(topic, Math.max(1, limit), new CompletableFuture<>());
+        if (!query.compareAndSet(null, q)) {
+            throw new IllegalStateException("another query to plugin " + name + " is waiting; try again");
+        }
+        try {
+            return q.answer().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("plugin " + name + "'s data-plane thread did not answer within "
+                    + timeoutMillis + " ms (is the data plane running? see show status)");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw new IllegalStateException("plugin " + name + " could not answer: " + c, c);
+        } finally {
+            query.compareAndSet(q, null);
+        }
+    }
+
+    /**
+     * Data-plane side of {@link #query}: answer a waiting query, if any. One volatile read when there is none.
+     * A plugin whose query method throws is not marked FAILED: the asker gets the error.
+     */
+    int answerQuery() {
+        PendingQuery q = query.get();
+        if (q == null || !query.compareAndSet(q, null)) {
+            return 0;
+        }
+        try {
+            q.answer().complete(plugin.query(q.topic(), q.limit()));
+        } catch (Throwable t) {
+            q.answer().completeExceptionally(t);
+        }
+        return 1;
     }
 
     @Override

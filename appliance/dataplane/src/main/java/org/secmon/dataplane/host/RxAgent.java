@@ -174,7 +174,7 @@ public final class RxAgent implements Agent {
         for (PluginSlot slot : slots) {
             if (slot.ring == null && !slot.state.failed) {
                 try {
-                    work += slot.plugin.poll(now);
+                    work += slot.plugin.poll(now) + slot.owner.answerQuery();
                 } catch (Throwable t) {
                     fail(slot, t);
                 }

@@ -156,6 +156,41 @@ class FlowCacheTest {
     }
 
     @Test
+    void topListsTheLargestFlowsByBytesLikeSortingAModel() {
+        Recorder r = new Recorder();
+        FlowCache c = new FlowCache(5000, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 3600 * S,
+                3600 * S, S, FlowCache.FullPolicy.EVICT_OLDEST, r);
+        assertEquals(0, c.top(5).length, "an empty cache has no top flows");
+        SplittableRandom rnd = new SplittableRandom(5);
+        Map<String, Long> bytes = new HashMap<>();
+        long t = T0;
+        for (int i = 0; i < 50_000; i++) {
+            int flow = rnd.nextInt(3000);
+            String src = "10." + (flow >> 8) + "." + (flow & 255) + ".1";
+            int payload = rnd.nextInt(1400);
+            boolean fin = rnd.nextInt(400) == 0; // ends the flow: frees its slot for reuse below
+            c.update(Frames.tcp(src, "192.0.2.1", 1000 + flow, 80, fin ? 0x11 : 0x10, payload, t), t);
+            bytes.merge(src, 40L + payload, Long::sum);
+            if (fin) {
+                c.expire(t += S); // examine the whole cache: the finished flow is exported and removed
+                bytes.remove(src);
+            }
+            t += 1000;
+        }
+        List<Long> expected = bytes.values().stream().sorted(java.util.Comparator.reverseOrder()).limit(25).toList();
+        int[] top = c.top(25);
+        List<Long> got = new ArrayList<>();
+        for (int f : top) {
+            got.add(c.bytes(f));
+            String src = Packet.addressString(c.srcHi(f), c.srcLo(f), c.ipVersion(f));
+            assertEquals(bytes.get(src), c.bytes(f), "the listed flow " + src + " has its own byte count");
+        }
+        assertEquals(expected, got);
+        assertEquals(c.size(), c.top(100_000).length, "asking for more than there are lists them all");
+        assertThrows(IllegalArgumentException.class, () -> c.top(0));
+    }
+
+    @Test
     void randomWorkloadAgreesWithAHashMapModel() {
         Recorder r = new Recorder();
         FlowCache c = new FlowCache(5000, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 3600 * S,

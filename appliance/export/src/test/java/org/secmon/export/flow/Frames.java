@@ -27,4 +27,8 @@ final class Frames {
     static Packet tcp(String src, String dst, int sport, int dport, int flags, long ts) {
         return parse(FrameBuilder.tcp(src, dst, sport, dport).flags(flags).build(), ts);
     }
+
+    static Packet tcp(String src, String dst, int sport, int dport, int flags, int payload, long ts) {
+        return parse(FrameBuilder.tcp(src, dst, sport, dport).flags(flags).payload(payload).build(), ts);
+    }
 }

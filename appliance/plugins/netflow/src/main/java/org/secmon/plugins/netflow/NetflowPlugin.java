@@ -14,6 +14,7 @@ import org.secmon.plugin.PluginConfig;
 import org.secmon.plugin.PluginContext;
 import org.secmon.plugin.PluginDescriptor;
 import org.secmon.plugin.SecmonPlugin;
+import org.secmon.plugin.Table;
 
 /**
  * NetFlow v9 / IPFIX export: every packet its filter passes updates the flow cache; ended flows are encoded per
@@ -38,6 +39,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     private boolean booted;
     private boolean flushed;
     private long nextHousekeeping;
+    private long lastPoll;
 
     private Counter flowsActive;
     private Counter flowsCreated;
@@ -109,6 +111,7 @@ public final class NetflowPlugin implements SecmonPlugin {
 
     @Override
     public int poll(long nowNanos) {
+        lastPoll = nowNanos;
         if (!booted || nowNanos == 0 || nowNanos - nextHousekeeping < 0) {
             return 0;
         }
@@ -118,6 +121,29 @@ public final class NetflowPlugin implements SecmonPlugin {
         exporter.tick(nowNanos);
         publishCounters();
         return work;
+    }
+
+    /** {@code flows}: the largest flows in the cache (bytes since their last export), for {@code show flows top N}. */
+    @Override
+    public Table query(String topic, int limit) {
+        if (!"flows".equals(topic)) {
+            return null;
+        }
+        if (cache == null) {
+            return new Table("not started", java.util.List.of(), java.util.List.of());
+        }
+        int[] top = cache.top(Math.min(limit, 10_000));
+        java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>(top.length);
+        for (int f : top) {
+            rows.add(java.util.List.of(Packet.protocolName(cache.protocol(f)), Flows.endpoint(cache, f, true),
+                    Flows.endpoint(cache, f, false), cache.packets(f), cache.bytes(f),
+                    Flows.tcpFlags(cache.protocol(f), cache.tcpFlags(f)),
+                    Flows.seconds(lastPoll - cache.firstNanos(f)), Flows.seconds(lastPoll - cache.lastNanos(f))));
+        }
+        return new Table(String.format(java.util.Locale.ROOT, "top %d of %,d flows in the cache by bytes since"
+                        + " their last export", top.length, cache.size()),
+                java.util.List.of("proto", "source", "destination", "packets", "bytes", "flags", "age s", "idle s"),
+                rows);
     }
 
     @Override

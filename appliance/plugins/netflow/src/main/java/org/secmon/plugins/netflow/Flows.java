@@ -1,0 +1,37 @@
+package org.secmon.plugins.netflow;
+
+import java.util.Locale;
+
+import org.secmon.export.flow.FlowCache;
+import org.secmon.plugin.Packet;
+
+/** Text for a flow cache entry, as the CLI shows it (query path: allocates freely). */
+final class Flows {
+    private Flows() {
+    }
+
+    /** Address and port (IPv6 in brackets; ICMP shows type/code instead of a port, on the destination). */
+    static String endpoint(FlowCache c, int f, boolean source) {
+        String addr = Packet.addressString(source ? c.srcHi(f) : c.dstHi(f), source ? c.srcLo(f) : c.dstLo(f),
+                c.ipVersion(f));
+        int proto = c.protocol(f);
+        if (proto == Packet.PROTO_ICMP || proto == Packet.PROTO_ICMPV6) {
+            int tc = c.dstPort(f);
+            return source ? addr : addr + " type " + (tc >>> 8) + "/" + (tc & 0xff);
+        }
+        if (proto != Packet.PROTO_TCP && proto != Packet.PROTO_UDP && proto != Packet.PROTO_SCTP) {
+            return addr;
+        }
+        int port = source ? c.srcPort(f) : c.dstPort(f);
+        return (c.ipVersion(f) == 6 ? "[" + addr + "]" : addr) + ":" + port;
+    }
+
+    /** TCP flags as tcpdump letters, "-" for other protocols. */
+    static String tcpFlags(int proto, int flags) {
+        return proto == Packet.PROTO_TCP ? Packet.tcpFlagsString(flags) : "-";
+    }
+
+    static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.1f", Math.max(0, nanos) / 1e9);
+    }
+}
