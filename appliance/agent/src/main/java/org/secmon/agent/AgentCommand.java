@@ -79,7 +79,7 @@ public final class AgentCommand implements Runnable {
     String name;
 
     @Option(names = "--source", paramLabel = "SPEC",
-            description = "pcap:FILE (looped, paced by --rate) or dpdk:EAL-ARGS (port 0 of those EAL arguments)")
+            description = "pcap:FILE (looped, paced by --rate) or dpdk:EAL-ARGS (the port named by --vdev or -a PCI)")
     String source;
 
     @Option(names = "--rate", paramLabel = "PPS", description = "packets/s for a pcap source (0: unpaced; default"
@@ -191,18 +191,20 @@ public final class AgentCommand implements Runnable {
                 throw new IllegalArgumentException("--source dpdk: " + Dpdk.availability().reason());
             }
             List<String> eal = new ArrayList<>(List.of(source.substring(5).trim().split("\\s+")));
-            String vdev = null;
+            // the port: a virtual device (--vdev NAME,ARGS) or a PCI device bound to a DPDK driver (-a PCI)
+            String device = null;
             for (int i = 0; i < eal.size() - 1; i++) {
-                if (eal.get(i).equals("--vdev")) {
-                    vdev = eal.get(i + 1);
+                if (eal.get(i).equals("--vdev") || eal.get(i).equals("-a") || eal.get(i).equals("--allow")) {
+                    device = eal.get(i + 1);
                 }
             }
-            if (vdev == null) {
-                throw new IllegalArgumentException("--source dpdk: give the port as --vdev in the EAL arguments,"
-                        + " e.g. 'dpdk:--no-huge --no-pci --vdev net_pcap0,rx_pcap=FILE,infinite_rx=1'");
+            if (device == null) {
+                throw new IllegalArgumentException("--source dpdk: name the port in the EAL arguments: --vdev for a"
+                        + " virtual device, e.g. 'dpdk:--no-huge --no-pci --vdev net_pcap0,rx_pcap=FILE,infinite_rx=1',"
+                        + " or -a PCI-ADDRESS for a NIC bound to a DPDK driver, e.g. 'dpdk:-a 0000:00:04.0'");
             }
             Dpdk.init(eal);
-            port = DpdkPort.open(vdev.split(",")[0], 1);
+            port = DpdkPort.open(device.split(",")[0], 1);
             src = rate == null ? port.source(0, 500) : new PacedSource(port.source(0, 500), pps, 32);
         } else {
             throw new IllegalArgumentException("--source must be pcap:FILE or dpdk:EAL-ARGS, not '" + source + "'");
