@@ -48,7 +48,8 @@ if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null; then
 elif ! sudo -n true 2>/dev/null; then
     die "run as root or with password-less sudo: diskimage-builder mounts, chroots and partitions"
 fi
-if [ ! -e /dev/mapper/control ] || ! command -v kpartx >/dev/null; then
+# the kernel's device-mapper answers `dmsetup version` (the library alone is not enough)
+if ! command -v kpartx >/dev/null || ! dmsetup version >/dev/null 2>&1; then
     ln -s "$here/tools/kpartx" "$tools/kpartx"
     ln -s "$here/tools/dmsetup" "$tools/dmsetup"
     say "no device-mapper here: partitions through partx (image-builder/tools/kpartx)"
@@ -65,7 +66,10 @@ host_uri() { # host_uri SUITE-SUFFIX: the URI of this host's apt source for book
             for (i = 1; i <= NF; i++) { if ($i == "URIs:") uri=$(i+1); if ($i == want) ok=1 }
             if (ok && uri != "") { print uri; exit } }' "$f"
     done | head -1
-    [ -f /etc/apt/sources.list ] && awk -v want="bookworm$1" '$1 == "deb" && $3 == want { print $2; exit }' /etc/apt/sources.list
+    if [ -f /etc/apt/sources.list ]; then
+        awk -v want="bookworm$1" '$1 == "deb" && $3 == want { print $2; exit }' /etc/apt/sources.list
+    fi
+    return 0
 }
 mirror=${SECMON_IMAGE_MIRROR:-$(host_uri "" | head -1)}
 mirror=${mirror:-http://deb.debian.org/debian}

@@ -1,0 +1,183 @@
+#!/bin/bash
+# Boot the appliance image under qemu and check its init brings the VNF up, from the serial console:
+# hugepages allocated, mirror NIC bound to DPDK, IPsec tunnel to the "analytics system" up (kernel ESP in the VM),
+# agent started and registered with an EMS running on this host.
+#
+#   image-builder/test-boot.sh [IMAGE.qcow2]       (default: target/image/secmon-appliance.qcow2)
+#
+# Everything runs inside a network namespace this script creates: the EMS, a strongSwan responder (userspace ESP:
+# this host's kernel has none) and qemu (TCG, two virtio NICs on user networking). The VM reaches the namespace's
+# loopback as 10.0.2.2 and nothing else; the mirror NIC is restricted (no traffic leaves it at all). The image is
+# not modified (a qcow2 overlay). Cleans up the namespace and every process it started. Needs root, qemu-system-x86,
+# genisoimage, strongSwan (charon, swanctl, kernel-libipsec).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+image=$(realpath "${1:-$repo/target/image/secmon-appliance.qcow2}")
+work=$repo/target/image/boot-test
+timeout_s=${SECMON_BOOT_TIMEOUT:-540}
+say() { echo "[boot-test] $*"; }
+die() { echo "[boot-test] FAIL: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root (network namespace, strongSwan)"
+[ -f "$image" ] || die "no image $image (image-builder/build.sh)"
+for t in qemu-system-x86_64 qemu-img genisoimage swanctl ip; do
+    command -v $t >/dev/null || die "$t not found (./secmon deps)"
+done
+charon=/usr/lib/ipsec/charon
+[ -x $charon ] || die "$charon not found (strongswan-charon)"
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+java=$JAVA_HOME/bin/java
+"$repo/secmon" build >/dev/null
+
+rm -rf "$work"
+mkdir -p "$work/run" "$work/ems" "$work/cfg/openstack/latest"
+ns=secmon-boot-$$
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    sleep 1
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+}
+trap cleanup EXIT
+inns() { ip netns exec "$ns" "$@"; }
+ip netns add "$ns"
+inns ip link set lo up
+# the analytics system's tunnel address, as the VM sees the host (slirp delivers 10.0.2.2 to this loopback)
+inns ip addr add 10.0.2.2/32 dev lo
+
+# ---- EMS with a scope for the appliance -------------------------------------------------------------------------
+port=8480
+pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+printf '%s' "$pw" > "$work/admin-password"
+ems_cp="$repo/ems/server/target/secmon-ems-server.jar:$(cat "$repo/ems/server/target/classpath.txt")"
+inns "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$ems_cp" org.secmon.ems.server.Main --port $port \
+    --host 127.0.0.1 --data-dir "$work/ems" --admin-password-file "$work/admin-password" > "$work/ems.log" 2>&1 &
+pids+=($!)
+ctl() {
+    inns env SECMON_CTL_CONFIG="$work/ctl.json" "$java" -XX:TieredStopAtLevel=1 \
+        -cp "$repo/ems/ctl/target/secmon-ems-ctl.jar:$(cat "$repo/ems/ctl/target/classpath.txt")" \
+        org.secmon.ems.ctl.Ctl "$@"
+}
+for i in $(seq 1 60); do
+    inns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && break
+    sleep 0.5
+done
+SECMON_PASSWORD=$pw ctl login --ems "http://127.0.0.1:$port" -u admin > "$work/ctl.out" 2>&1 \
+    || die "cannot log in to the EMS: $(cat "$work/ctl.out" "$work/ems.log" | tail -5)"
+cat > "$work/lab.yaml" <<'YAML'
+projects: [{name: lab}]
+scopes: [{name: mirror, project: lab}]
+YAML
+ctl apply -f "$work/lab.yaml" >> "$work/ctl.out" 2>&1 || die "ctl apply: $(tail -5 "$work/ctl.out")"
+say "EMS up on the namespace's 127.0.0.1:$port (the VM: 10.0.2.2:$port), scope 'mirror'"
+
+# ---- strongSwan responder: the analytics system's end of the tunnel ----------------------------------------------
+psk=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+cat > "$work/strongswan.conf" <<CONF
+charon {
+  load = random nonce aes sha1 sha2 hmac kdf gcm pem pkcs1 x509 pubkey curve25519 gmp openssl kernel-libipsec kernel-netlink socket-default updown vici
+  piddir = $work/run
+  install_routes = no
+  plugins { vici { socket = unix://$work/run/charon.vici } }
+  filelog { log { path = $work/charon.log
+    default = 1
+    ike = 2 } }
+}
+CONF
+mkdir -p "$work/swanctl"
+cat > "$work/swanctl/swanctl.conf" <<CONF
+connections {
+  appliance {
+    version = 2
+    proposals = aes256-sha256-modp3072
+    local { auth = psk
+            id = analytics.test }
+    remote { auth = psk
+             id = boot-test-1 }
+    children {
+      appliance {
+        local_ts = 10.0.2.2/32
+        remote_ts = 10.0.2.0/24
+        esp_proposals = aes256gcm16-modp3072
+      }
+    }
+  }
+}
+secrets { ike-appliance { id = boot-test-1
+                          secret = "$psk" } }
+CONF
+inns unshare -m sh -c "mount --bind '$work/run' /run && STRONGSWAN_CONF='$work/strongswan.conf' exec $charon" \
+    > "$work/charon.out" 2>&1 &
+pids+=($!)
+for i in $(seq 1 40); do [ -S "$work/run/charon.vici" ] && break; sleep 0.5; done
+[ -S "$work/run/charon.vici" ] || die "charon did not start: $(tail -5 "$work/charon.out")"
+swanctl --load-all --file "$work/swanctl/swanctl.conf" --uri "unix://$work/run/charon.vici" > "$work/swanctl.out" 2>&1 \
+    || die "swanctl --load-all: $(cat "$work/swanctl.out")"
+say "strongSwan responder up (id analytics.test, PSK)"
+
+# ---- config drive and VM ----------------------------------------------------------------------------------------
+cat > "$work/cfg/openstack/latest/user_data" <<CONF
+# SecMon appliance configuration (KEY=VALUE), as Heat or an operator writes it
+SECMON_EMS_URL=http://10.0.2.2:$port
+SECMON_EMS_USER=admin
+SECMON_EMS_PASSWORD=$pw
+SECMON_SCOPE=mirror
+SECMON_NAME=boot-test-1
+SECMON_HUGEPAGES=128
+SECMON_MIRROR_MAC=52:54:00:5e:c0:02
+SECMON_DPDK_DRIVER=uio_pci_generic
+SECMON_IPSEC_REMOTE=10.0.2.2
+SECMON_IPSEC_REMOTE_ID=analytics.test
+SECMON_IPSEC_PSK=$psk
+SECMON_AGENT_WAIT=400
+CONF
+genisoimage -quiet -V config-2 -J -R -o "$work/config.iso" "$work/cfg" || die "genisoimage failed"
+qemu-img create -q -f qcow2 -F qcow2 -b "$image" "$work/overlay.qcow2"
+start=$(date +%s)
+# TCG: this machine's /dev/kvm does not work; -cpu max for the SSE4.2 DPDK needs
+inns qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 2048 -display none -monitor none \
+    -serial "file:$work/console.log" \
+    -drive file="$work/overlay.qcow2",if=virtio,format=qcow2 \
+    -drive file="$work/config.iso",media=cdrom,readonly=on \
+    -netdev user,id=mgmt,net=10.0.2.0/24 -device virtio-net-pci,netdev=mgmt,mac=52:54:00:5e:c0:01 \
+    -netdev user,id=mirror,restrict=on -device virtio-net-pci,netdev=mirror,mac=52:54:00:5e:c0:02 \
+    > "$work/qemu.out" 2>&1 &
+qemu=$!
+pids+=($qemu)
+say "VM booting (TCG), serial console: $work/console.log"
+
+want=("secmon-init: \[0/4\] configuration: from config drive"
+      "secmon-init: \[1/4\] hugepages: 128 x 2048 kB allocated"
+      "secmon-init: \[2/4\] mirror port: MAC 52:54:00:5e:c0:02, PCI .* bound to uio_pci_generic"
+      "secmon-init: \[3/4\] IPsec: tunnel analytics-1 to 10.0.2.2 up: .*INSTALLED.*kernel ESP"
+      "secmon-init: \[4/4\] agent: (registered with the EMS|connected to the EMS).*the appliance is active")
+seen=0
+while [ $seen -lt ${#want[@]} ]; do
+    elapsed=$(( $(date +%s) - start ))
+    if grep -aqE "${want[$seen]}" "$work/console.log" 2>/dev/null; then
+        say "$(printf '%4d s' $elapsed)  $(grep -aoE "${want[$seen]}" "$work/console.log" | head -1 | cut -c1-150)"
+        seen=$((seen + 1))
+        continue
+    fi
+    if grep -aq "secmon-init: FAILED" "$work/console.log" 2>/dev/null; then
+        grep -a "secmon-init" "$work/console.log" | tail -5 >&2
+        die "the appliance init failed (console above)"
+    fi
+    kill -0 $qemu 2>/dev/null || die "qemu exited: $(tail -5 "$work/qemu.out")"
+    [ $elapsed -lt "$timeout_s" ] || { tail -20 "$work/console.log" >&2; die "no '${want[$seen]}' on the console after $elapsed s"; }
+    sleep 2
+done
+
+# ---- cross-checks from the outside ------------------------------------------------------------------------------
+sas=$(swanctl --list-sas --uri "unix://$work/run/charon.vici" 2>&1)
+echo "$sas" | grep -q "ESTABLISHED" && echo "$sas" | grep -q "INSTALLED" \
+    || die "the responder shows no established tunnel: $sas"
+say "responder: $(echo "$sas" | grep -m1 ESTABLISHED | sed 's/^ *//')"
+ctl get appliances > "$work/appliances.out" 2>&1 || die "ctl get appliances: $(cat "$work/appliances.out")"
+grep -q "boot-test-1" "$work/appliances.out" || die "the EMS does not list the appliance: $(cat "$work/appliances.out")"
+say "EMS lists appliance boot-test-1: $(grep -m1 boot-test-1 "$work/appliances.out" | tr -s ' ' | cut -c1-120)"
+grep -aqF -e "$pw" -e "$psk" "$work/console.log" && die "a secret (EMS password or PSK) appeared on the serial console"
+say "PASS in $(( $(date +%s) - start )) s of boot"
