@@ -86,7 +86,7 @@ say "Debian bookworm from $mirror (security: $security)"
 # ---- the agent: jars, plugins and a jlink runtime ---------------------------------------------------------------
 dist=$repo/target/image/dist
 if [ $keep_dist = 0 ] || [ ! -x "$dist/runtime/bin/java" ]; then
-    "$here/make-dist.sh" "$dist"
+    "$repo/scripts/make-dist" agent "$dist"
 fi
 export SECMON_DIST_DIR=$dist
 

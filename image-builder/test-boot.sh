@@ -43,6 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 inns() { ip netns exec "$ns" "$@"; }
+# background jobs run `ip netns exec` itself (not the function), so that $! is the process to stop
 ip netns add "$ns"
 inns ip link set lo up
 # the analytics system's tunnel address, as the VM sees the host (slirp delivers 10.0.2.2 to this loopback)
@@ -53,7 +54,7 @@ port=8480
 pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 printf '%s' "$pw" > "$work/admin-password"
 ems_cp="$repo/ems/server/target/secmon-ems-server.jar:$(cat "$repo/ems/server/target/classpath.txt")"
-inns "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$ems_cp" org.secmon.ems.server.Main --port $port \
+ip netns exec "$ns" "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$ems_cp" org.secmon.ems.server.Main --port $port \
     --host 127.0.0.1 --data-dir "$work/ems" --admin-password-file "$work/admin-password" > "$work/ems.log" 2>&1 &
 pids+=($!)
 ctl() {
@@ -109,7 +110,7 @@ connections {
 secrets { ike-appliance { id = boot-test-1
                           secret = "$psk" } }
 CONF
-inns unshare -m sh -c "mount --bind '$work/run' /run && STRONGSWAN_CONF='$work/strongswan.conf' exec $charon" \
+ip netns exec "$ns" unshare -m sh -c "mount --bind '$work/run' /run && STRONGSWAN_CONF='$work/strongswan.conf' exec $charon" \
     > "$work/charon.out" 2>&1 &
 pids+=($!)
 for i in $(seq 1 40); do [ -S "$work/run/charon.vici" ] && break; sleep 0.5; done
@@ -138,7 +139,7 @@ genisoimage -quiet -V config-2 -J -R -o "$work/config.iso" "$work/cfg" || die "g
 qemu-img create -q -f qcow2 -F qcow2 -b "$image" "$work/overlay.qcow2"
 start=$(date +%s)
 # TCG: this machine's /dev/kvm does not work; -cpu max for the SSE4.2 DPDK needs
-inns qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 2048 -display none -monitor none \
+ip netns exec "$ns" qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 2048 -display none -monitor none \
     -serial "file:$work/console.log" \
     -drive file="$work/overlay.qcow2",if=virtio,format=qcow2 \
     -drive file="$work/config.iso",media=cdrom,readonly=on \

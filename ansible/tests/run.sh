@@ -1,0 +1,86 @@
+#!/bin/bash
+# Ansible checks: syntax of both playbooks, ansible-lint (production profile, offline), then real runs of
+# site.yml's consul, ems and console roles against a fresh Debian bookworm chroot (community.general.chroot
+# connection), twice: the second run must change nothing. The appliance role runs against a booted appliance VM
+# in image-builder/test-boot.sh --ansible. Needs root, debootstrap, ansible, ansible-lint.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(dirname "$here")
+work=$repo/target/ansible-test
+say() { echo "[ansible-test] $*"; }
+die() { echo "[ansible-test] FAIL: $*" >&2; exit 1; }
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH # Debian's ansible runs on the system python3
+export ANSIBLE_CONFIG=$here/ansible.cfg ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+cd "$here"
+
+say "syntax"
+ansible-playbook --syntax-check site.yml openstack.yml >/dev/null || die "syntax check"
+say "ansible-lint (production profile)"
+ansible-lint --offline -q -p site.yml openstack.yml roles || die "ansible-lint"
+
+[ "$(id -u)" = 0 ] || { say "not root: skipping the chroot runs"; exit 0; }
+command -v debootstrap >/dev/null || die "debootstrap not found (./secmon deps)"
+mirror=$(awk 'BEGIN{RS=""} /bookworm/ { for (i = 1; i <= NF; i++) if ($i == "URIs:") { print $(i+1); exit } }' \
+    /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
+mirror=${mirror:-http://deb.debian.org/debian}
+
+# the distributions the ems and console roles install (built from this checkout)
+"$repo/scripts/make-dist" ems "$repo/target/dist/ems" | tail -1
+"$repo/scripts/make-dist" console "$repo/target/dist/console" | tail -1
+
+root=$work/chroot
+cleanup() {
+    for m in proc sys dev/pts dev; do umount -l "$root/$m" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+cleanup
+rm -rf "$work"
+mkdir -p "$work"
+say "debootstrap bookworm (minbase + python3) from $mirror"
+start=$(date +%s)
+debootstrap --variant=minbase --include=python3,python3-apt,ca-certificates bookworm "$root" "$mirror" \
+    > "$work/debootstrap.log" 2>&1 || die "debootstrap: $(tail -5 "$work/debootstrap.log")"
+say "chroot ready in $(( $(date +%s) - start )) s"
+mount -t proc proc "$root/proc"
+mount -t sysfs sys "$root/sys"
+mount --bind /dev "$root/dev"
+mount --bind /dev/pts "$root/dev/pts"
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+
+cat > "$work/inventory.yml" <<YAML
+all:
+  hosts:
+    chroot:
+      ansible_connection: community.general.chroot
+      ansible_host: $root
+      ansible_python_interpreter: /usr/bin/python3
+  children:
+    consul_servers: {hosts: {chroot: {}}}
+    ems_servers: {hosts: {chroot: {}}}
+    consoles: {hosts: {chroot: {}}}
+  vars:
+    consul_debian_mirror: $mirror
+    consul_start: false
+    ems_start: false
+    ems_admin_password: chroot-test-password
+    console_ems_url: https://ems.test:8443
+YAML
+for run in 1 2; do
+    start=$(date +%s)
+    ansible-playbook -i "$work/inventory.yml" site.yml > "$work/run$run.log" 2>&1 \
+        || die "run $run failed: $(grep -E 'fatal|FAILED|ERROR' "$work/run$run.log" | head -5)"
+    recap=$(grep -E '^chroot +:' "$work/run$run.log")
+    say "run $run ($(( $(date +%s) - start )) s): $(echo "$recap" | tr -s ' ')"
+done
+echo "$recap" | grep -q "changed=0 " || die "the second run changed something: $(grep -B3 '^changed:' "$work/run2.log" | head -20)"
+
+# what the roles installed works inside the chroot
+chroot "$root" consul version | head -1 | grep -q "Consul v" || die "consul does not run in the chroot"
+chroot "$root" /opt/secmon-ems/bin/secmon-ems --help 2>&1 | grep -q -- "--store" || die "the EMS does not run"
+grep -q -- "--consul-url" "$root/etc/secmon/ems.args" || die "ems.args does not use the consul store"
+[ "$(stat -c %a "$root/etc/secmon/ems-admin-password")" = 600 ] || die "the admin password file is not private"
+[ -L "$root/etc/systemd/system/multi-user.target.wants/secmon-ems.service" ] || die "secmon-ems is not enabled"
+[ -L "$root/etc/systemd/system/multi-user.target.wants/consul.service" ] || die "consul is not enabled"
+[ -x "$root/usr/local/bin/secmon-console" ] || die "secmon-console is not on the PATH"
+grep -rq "chroot-test-password" "$work"/run*.log && die "the admin password appeared in Ansible's output"
+say "PASS: consul, ems and console installed in a chroot; second run changed nothing"
