@@ -3,7 +3,11 @@
 # hugepages allocated, mirror NIC bound to DPDK, IPsec tunnel to the "analytics system" up (kernel ESP in the VM),
 # agent started and registered with an EMS running on this host.
 #
-#   image-builder/test-boot.sh [IMAGE.qcow2]       (default: target/image/secmon-appliance.qcow2)
+#   image-builder/test-boot.sh [--ansible] [IMAGE.qcow2]   (default: target/image/secmon-appliance.qcow2)
+#
+# --ansible: then run the Ansible appliance role (ansible/site.yml) against the VM over SSH (root, with the key
+# the config drive's meta_data.json carries, as Nova's key pair would), changing the hugepages: secmon-init runs
+# again and says so on the console; a second run must change nothing.
 #
 # Everything runs inside a network namespace this script creates: the EMS, a strongSwan responder (userspace ESP:
 # this host's kernel has none) and qemu (TCG, two virtio NICs on user networking). The VM reaches the namespace's
@@ -13,6 +17,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
+with_ansible=0
+if [ "${1:-}" = --ansible ]; then with_ansible=1; shift; fi
 image=$(realpath "${1:-$repo/target/image/secmon-appliance.qcow2}")
 work=$repo/target/image/boot-test
 timeout_s=${SECMON_BOOT_TIMEOUT:-540}
@@ -28,10 +34,11 @@ charon=/usr/lib/ipsec/charon
 [ -x $charon ] || die "$charon not found (strongswan-charon)"
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 java=$JAVA_HOME/bin/java
-"$repo/secmon" build >/dev/null
-
 rm -rf "$work"
 mkdir -p "$work/run" "$work/ems" "$work/cfg/openstack/latest"
+if [ ! -f "$repo/ems/server/target/classpath.txt" ] || [ ! -f "$repo/ems/ctl/target/classpath.txt" ]; then
+    "$repo/secmon" build > "$work/build.log" 2>&1 || die "build failed: $(tail -20 "$work/build.log")"
+fi
 ns=secmon-boot-$$
 pids=()
 cleanup() {
@@ -135,6 +142,9 @@ SECMON_IPSEC_REMOTE_ID=analytics.test
 SECMON_IPSEC_PSK=$psk
 SECMON_AGENT_WAIT=400
 CONF
+ssh-keygen -q -t ed25519 -N "" -C boot-test -f "$work/id_ed25519"
+printf '{"uuid": "00000000-0000-4000-8000-000000000001", "name": "boot-test-1", "public_keys": {"boot-test": "%s"}}\n' \
+    "$(cat "$work/id_ed25519.pub")" > "$work/cfg/openstack/latest/meta_data.json"
 genisoimage -quiet -V config-2 -J -R -o "$work/config.iso" "$work/cfg" || die "genisoimage failed"
 qemu-img create -q -f qcow2 -F qcow2 -b "$image" "$work/overlay.qcow2"
 start=$(date +%s)
@@ -143,7 +153,7 @@ ip netns exec "$ns" qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m
     -serial "file:$work/console.log" \
     -drive file="$work/overlay.qcow2",if=virtio,format=qcow2 \
     -drive file="$work/config.iso",media=cdrom,readonly=on \
-    -netdev user,id=mgmt,net=10.0.2.0/24 -device virtio-net-pci,netdev=mgmt,mac=52:54:00:5e:c0:01 \
+    -netdev user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:2022-:22 -device virtio-net-pci,netdev=mgmt,mac=52:54:00:5e:c0:01 \
     -netdev user,id=mirror,restrict=on -device virtio-net-pci,netdev=mirror,mac=52:54:00:5e:c0:02 \
     > "$work/qemu.out" 2>&1 &
 qemu=$!
@@ -182,3 +192,32 @@ grep -q "boot-test-1" "$work/appliances.out" || die "the EMS does not list the a
 say "EMS lists appliance boot-test-1: $(grep -m1 boot-test-1 "$work/appliances.out" | tr -s ' ' | cut -c1-120)"
 grep -aqF -e "$pw" -e "$psk" "$work/console.log" && die "a secret (EMS password or PSK) appeared on the serial console"
 say "PASS in $(( $(date +%s) - start )) s of boot"
+[ $with_ansible = 1 ] || exit 0
+
+# ---- the Ansible appliance role against the running VM ----------------------------------------------------------
+cat > "$work/inventory.yml" <<YAML
+all:
+  children:
+    appliances:
+      hosts:
+        boot-test-1:
+          ansible_host: 127.0.0.1
+          ansible_port: 2022
+          ansible_user: root
+          ansible_ssh_private_key_file: $work/id_ed25519
+          ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+          ansible_python_interpreter: /usr/bin/python3
+          appliance_hugepages: 160
+YAML
+for run in 1 2; do
+    t0=$(date +%s)
+    ip netns exec "$ns" env PATH=/usr/sbin:/usr/bin:/sbin:/bin ANSIBLE_CONFIG="$repo/ansible/ansible.cfg" ANSIBLE_NOCOLOR=1 \
+        ansible-playbook -i "$work/inventory.yml" "$repo/ansible/site.yml" --limit appliances \
+        > "$work/ansible-run$run.log" 2>&1 || die "ansible run $run: $(grep -E 'fatal|FAILED|msg' "$work/ansible-run$run.log" | head -5)"
+    recap=$(grep -E '^boot-test-1 +:' "$work/ansible-run$run.log" | tr -s ' ')
+    say "ansible run $run ($(( $(date +%s) - t0 )) s): $recap"
+done
+echo "$recap" | grep -q "changed=0 " || die "the second Ansible run changed something"
+grep -aq "secmon-init: \[1/4\] hugepages: 160 x 2048 kB" "$work/console.log" \
+    || die "secmon-init did not apply the role's hugepages (console: $(grep -a 'secmon-init' "$work/console.log" | tail -3))"
+say "$(grep -aoE 'secmon-init: \[1/4\] hugepages: 160 [^(]*' "$work/console.log" | head -1) after the role; PASS with Ansible"

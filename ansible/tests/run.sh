@@ -81,6 +81,6 @@ grep -q -- "--consul-url" "$root/etc/secmon/ems.args" || die "ems.args does not 
 [ "$(stat -c %a "$root/etc/secmon/ems-admin-password")" = 600 ] || die "the admin password file is not private"
 [ -L "$root/etc/systemd/system/multi-user.target.wants/secmon-ems.service" ] || die "secmon-ems is not enabled"
 [ -L "$root/etc/systemd/system/multi-user.target.wants/consul.service" ] || die "consul is not enabled"
-[ -x "$root/usr/local/bin/secmon-console" ] || die "secmon-console is not on the PATH"
+[ "$(readlink "$root/usr/local/bin/secmon-console")" = /opt/secmon-console/bin/secmon-console ] && [ -x "$root/opt/secmon-console/bin/secmon-console" ] || die "secmon-console is not on the PATH"
 grep -rq "chroot-test-password" "$work"/run*.log && die "the admin password appeared in Ansible's output"
 say "PASS: consul, ems and console installed in a chroot; second run changed nothing"
