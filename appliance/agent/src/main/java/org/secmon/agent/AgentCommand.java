@@ -68,6 +68,11 @@ public final class AgentCommand implements Runnable {
             description = "run the IPsec enforcer against this strongSwan charon (e.g. unix:///var/run/charon.vici)")
     String ipsecVici;
 
+    @Option(names = "--ipsec-include", paramLabel = "GLOB",
+            description = "swanctl files the enforcer loads with its own, so that they stay loaded (repeatable; the"
+                    + " appliance image passes /etc/swanctl/conf.d/*.conf, where its boot-time tunnels are)")
+    List<String> ipsecIncludes = new ArrayList<>();
+
     @Option(names = "--ems-fingerprint", paramLabel = "SHA256",
             description = "an https EMS with its own certificate: its SHA-256 fingerprint (./secmon ems prints it)")
     String emsFingerprint;
@@ -230,7 +235,8 @@ public final class AgentCommand implements Runnable {
                     retryMax == null ? Duration.ofSeconds(30) : retryMax, emsFingerprint);
             try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
                 if (ipsecVici != null) {
-                    agent.enforcer(new org.secmon.agent.ipsec.Enforcer(ipsecVici, state.resolve("ipsec")));
+                    agent.enforcer(new org.secmon.agent.ipsec.Enforcer(ipsecVici, state.resolve("ipsec"),
+                            ipsecIncludes));
                 }
                 long saved = agent.applySaved();
                 if (saved >= 0) {
@@ -340,6 +346,14 @@ public final class AgentCommand implements Runnable {
                 case "ems" -> ems = ems != null ? ems : URI.create(v);
                 case "scope" -> scope = scope != null ? scope : v;
                 case "ipsec-vici" -> ipsecVici = ipsecVici != null ? ipsecVici : v;
+                case "ipsec-include" -> {
+                    if (ipsecIncludes.isEmpty()) { // a string or a list of globs
+                        e.getValue().forEach(g -> ipsecIncludes.add(g.asText()));
+                        if (e.getValue().isValueNode()) {
+                            ipsecIncludes.add(v);
+                        }
+                    }
+                }
                 case "ssh-port" -> sshPort = sshPort != null ? sshPort : e.getValue().asInt();
                 case "ssh-address" -> sshAddress = sshAddress != null ? sshAddress : v;
                 case "ems-fingerprint" -> emsFingerprint = emsFingerprint != null ? emsFingerprint : v;

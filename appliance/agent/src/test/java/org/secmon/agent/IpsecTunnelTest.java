@@ -162,10 +162,33 @@ class IpsecTunnelTest {
                 SampleCapture.write(pcap);
                 Path pw = dir.resolve("pw");
                 Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
+                // a connection the enforcer does not own, loaded before it starts (as the appliance image's boot
+                // loads its tunnel to the analytics system): the enforcer's loads must keep it
+                Path boot = Files.createDirectories(a.resolve("conf.d")).resolve("boot.conf");
+                Files.writeString(boot, """
+                        connections {
+                          boot-analytics {
+                            remote_addrs = 10.99.0.200
+                            local {
+                              auth = psk
+                            }
+                            remote {
+                              auth = psk
+                            }
+                            children {
+                              boot-analytics {
+                                remote_ts = 10.10.9.0/24
+                              }
+                            }
+                          }
+                        }
+                        """);
+                run("swanctl", "--load-all", "--file", boot.toString(), "--uri", vici(a));
                 String[] args = {"--ems", ems.base, "--scope", "s", "--name", "s-1", "--user", "admin",
                     "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "100",
                     "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
-                    "--notify-port", "0", "--ssh-port", "-1", "--report-interval", "PT1S", "--ipsec-vici", vici(a)};
+                    "--notify-port", "0", "--ssh-port", "-1", "--report-interval", "PT1S", "--ipsec-vici", vici(a),
+                    "--ipsec-include", a.resolve("conf.d") + "/*.conf"};
                 try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                     String appliance = awaitAppliance(session);
                     if (suite.equals("cert")) {
@@ -209,6 +232,8 @@ class IpsecTunnelTest {
                                 listSas(a).toString());
                     }
                     assertTrue(Files.readString(dir.resolve("agent/ipsec/swanctl.conf")).contains("secret = 0s"));
+                    assertTrue(run("swanctl", "--list-conns", "--uri", vici(a)).stream()
+                            .anyMatch(l -> l.startsWith("boot-analytics:")), "the included connection stayed loaded");
                     assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                             Files.getPosixFilePermissions(dir.resolve("agent/ipsec/swanctl.conf"))));
 

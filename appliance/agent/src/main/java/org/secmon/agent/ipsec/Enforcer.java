@@ -27,6 +27,7 @@ public final class Enforcer {
     private final String vici;
     private final Path dir;
     private final String swanctl;
+    private final List<String> includes;
     private Map<String, String[]> applied = Map.of();
     private volatile String lastError;
     private int applies;
@@ -36,6 +37,15 @@ public final class Enforcer {
      * @param dir  where swanctl.conf is written
      */
     public Enforcer(String vici, Path dir) throws IOException {
+        this(vici, dir, List.of());
+    }
+
+    /**
+     * @param includes swanctl files (globs) loaded together with the enforcer's own, so that loading its
+     *                 configuration keeps the connections and secrets they define
+     */
+    public Enforcer(String vici, Path dir, List<String> includes) throws IOException {
+        this.includes = List.copyOf(includes);
         this.vici = vici;
         this.dir = Files.createDirectories(dir);
         this.swanctl = System.getProperty("secmon.swanctl", "/usr/sbin/swanctl");
@@ -115,7 +125,7 @@ public final class Enforcer {
     public synchronized List<String> apply(JsonNode ipsec) throws IOException {
         Map<String, String[]> next = SwanctlConfig.blocks(ipsec);
         Path conf = dir.resolve("swanctl.conf");
-        org.secmon.agent.PrivateFiles.write(conf, SwanctlConfig.render(next));
+        org.secmon.agent.PrivateFiles.write(conf, SwanctlConfig.render(next, includes));
         List<String> changed = new ArrayList<>();
         for (Map.Entry<String, String[]> e : next.entrySet()) {
             String[] was = applied.get(e.getKey());

@@ -36,13 +36,31 @@ public final class SwanctlConfig {
 
     /** The whole file from the per-connection {@link #blocks}. */
     public static String render(Map<String, String[]> blocks) {
+        return render(blocks, java.util.List.of());
+    }
+
+    /**
+     * The whole file, first including {@code includes} (swanctl globs such as {@code /etc/swanctl/conf.d/*.conf}):
+     * {@code swanctl --load-all} replaces every connection and secret charon has with the file's, so connections
+     * the enforcer does not own (an appliance's boot-time tunnel to the analytics system) survive only when the file
+     * includes them.
+     */
+    public static String render(Map<String, String[]> blocks, java.util.List<String> includes) {
+        StringBuilder head = new StringBuilder();
+        for (String glob : includes) {
+            if (glob.isBlank() || glob.contains("\n") || glob.contains("\"")) {
+                throw new IllegalArgumentException("not a swanctl include path: '" + glob + "'");
+            }
+            head.append("include ").append(glob.strip()).append('\n');
+        }
         StringBuilder conns = new StringBuilder("connections {\n");
         StringBuilder secrets = new StringBuilder("secrets {\n");
         for (String[] b : blocks.values()) {
             conns.append(b[0]);
             secrets.append(b[1]);
         }
-        return "# written by the SecMon agent from the EMS; changes here are overwritten\n" + conns + "}\n" + secrets
+        return "# written by the SecMon agent from the EMS; changes here are overwritten\n" + head + conns + "}\n"
+                + secrets
                 + "}\n";
     }
 
