@@ -31,7 +31,12 @@ public final class ConsulServer implements AutoCloseable {
         this.dataDir = dataDir;
         this.log = Files.createTempFile("consul", ".log");
         for (int i = 0; i < ports.length; i++) {
-            ports[i] = EmsFixture.freePort();
+            // each pick closes its socket, so the OS may hand out the same port twice: keep the four distinct
+            int p;
+            do {
+                p = EmsFixture.freePort();
+            } while (contains(ports, i, p));
+            ports[i] = p;
         }
     }
 
@@ -114,4 +119,13 @@ public final class ConsulServer implements AutoCloseable {
         Files.deleteIfExists(log);
     }
 
+
+    private static boolean contains(int[] a, int n, int v) {
+        for (int i = 0; i < n; i++) {
+            if (a[i] == v) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
