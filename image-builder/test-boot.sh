@@ -56,6 +56,7 @@ inns ip link set lo up
 # the analytics system behind the tunnel (its collectors' subnet); the EMS is reached in the clear at 10.0.2.2,
 # which slirp delivers to this namespace's loopback
 inns ip addr add 10.99.0.1/24 dev lo
+inns ip addr add 10.98.0.1/24 dev lo # behind a second tunnel, one the EMS defines for the appliance's enforcer
 
 # ---- EMS with a scope for the appliance -------------------------------------------------------------------------
 port=8480
@@ -85,6 +86,7 @@ say "EMS up on the namespace's 127.0.0.1:$port (the VM: 10.0.2.2:$port), scope '
 
 # ---- strongSwan responder: the analytics system's end of the tunnel ----------------------------------------------
 psk=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+psk2=$(head -c 24 /dev/urandom | base64 | tr -d '/+=') # the EMS-defined tunnel's
 cat > "$work/strongswan.conf" <<CONF
 charon {
   load = random nonce aes sha1 sha2 hmac kdf gcm pem pkcs1 x509 pubkey curve25519 gmp openssl kernel-libipsec kernel-netlink socket-default updown vici
@@ -101,7 +103,8 @@ cat > "$work/swanctl/swanctl.conf" <<CONF
 connections {
   appliance {
     version = 2
-    proposals = aes256-sha256-modp3072
+    # the same IKE proposals for both: the responder picks its configuration by identity only after IKE_SA_INIT
+    proposals = aes256-sha256-modp3072, aes256gcm16-prfsha256-ecp256
     local { auth = psk
             id = analytics.test }
     remote { auth = psk
@@ -114,9 +117,26 @@ connections {
       }
     }
   }
+  ems-tunnel {
+    version = 2
+    proposals = aes256-sha256-modp3072, aes256gcm16-prfsha256-ecp256
+    local { auth = psk
+            id = analytics-ems.test }
+    remote { auth = psk
+             id = appliance-ems.test }
+    children {
+      ems-tunnel {
+        local_ts = 10.98.0.0/24
+        remote_ts = 10.0.2.0/24
+        esp_proposals = aes256gcm16-ecp256
+      }
+    }
+  }
 }
 secrets { ike-appliance { id = boot-test-1
-                          secret = "$psk" } }
+                          secret = "$psk" }
+          ike-ems { id = appliance-ems.test
+                    secret = "$psk2" } }
 CONF
 ip netns exec "$ns" unshare -m sh -c "mount --bind '$work/run' /run && STRONGSWAN_CONF='$work/strongswan.conf' exec $charon" \
     > "$work/charon.out" 2>&1 &
@@ -198,7 +218,30 @@ inns ping -c 3 -W 5 -I 10.99.0.1 10.0.2.15 > "$work/ping.out" 2>&1 \
     || die "no answer through the tunnel: $(tail -3 "$work/ping.out")"
 esp_in=$(swanctl --list-sas --uri "unix://$work/run/charon.vici" 2>/dev/null | grep -m1 -E '^ +in ' | tr -s ' ' || true)
 say "tunnel carries traffic: $(grep -oE '[0-9]+ received' "$work/ping.out" || true) of 3 pings answered through ESP (responder's SA:${esp_in})"
-grep -aqF -e "$pw" -e "$psk" "$work/console.log" && die "a secret (EMS password or PSK) appeared on the serial console"
+# a tunnel defined in the EMS: the agent's enforcer sets it up in the VM's charon next to secmon-init's own
+appliance_id=$(ctl get appliances -o json --ids | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+cat > "$work/tunnel.yaml" <<YAML
+ike_policies: [{name: boot-ike, ike_version: ikev2, encryption: aes256gcm16, integrity: sha256, dh_group: ecp256}]
+ipsec_policies: [{name: boot-esp, encryption: aes256gcm16, pfs_group: ecp256}]
+ipsec_tunnels:
+  - {name: ems-tunnel, appliance: $appliance_id, ike_policy: boot-ike, ipsec_policy: boot-esp,
+     local_address: 10.0.2.15, remote_address: 10.0.2.2, local_id: appliance-ems.test,
+     remote_id: analytics-ems.test, local_subnets: [10.0.2.15/32], remote_subnets: [10.98.0.0/24], psk: $psk2}
+YAML
+ctl apply -f "$work/tunnel.yaml" > "$work/tunnel.out" 2>&1 || die "ctl apply tunnel: $(cat "$work/tunnel.out")"
+t0=$(date +%s)
+until swanctl --list-sas --uri "unix://$work/run/charon.vici" 2>/dev/null | grep -A8 '^ems-tunnel' | grep -q INSTALLED; do
+    [ $(( $(date +%s) - t0 )) -lt 180 ] || die "the EMS-defined tunnel did not come up in 180 s: $(grep -a 'secmon-agent' "$work/console.log" | grep -i 'ipsec\|swanctl' | tail -3)"
+    sleep 2
+done
+inns ping -c 3 -W 5 -I 10.98.0.1 10.0.2.15 > "$work/ping2.out" 2>&1 || die "no answer through the EMS-defined tunnel"
+inns ssh -i "$work/id_ed25519" -p 2022 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o BatchMode=yes -o LogLevel=ERROR root@127.0.0.1 /usr/sbin/swanctl --list-conns > "$work/conns.out" 2>&1 || true
+conns=$(grep -oE '^[a-z0-9-]+:' "$work/conns.out" | tr '\n' ' ' || true)
+[[ $conns == *analytics-1:* ]] && [[ $conns == *secmon-ems-tunnel:* ]] \
+    || die "the VM's charon should have secmon-init's and the enforcer's connections: $(head -5 "$work/conns.out")"
+say "EMS-defined tunnel up after $(( $(date +%s) - t0 )) s (enforcer in the VM): $(grep -oE '[0-9]+ received' "$work/ping2.out") of 3 pings; VM's charon: $conns"
+grep -aqF -e "$pw" -e "$psk" -e "$psk2" "$work/console.log" && die "a secret (EMS password or PSK) appeared on the serial console"
 say "PASS in $(( $(date +%s) - start )) s of boot"
 [ $with_ansible = 1 ] || exit 0
 
