@@ -90,17 +90,11 @@ class AgentEmsEndToEndTest {
                     """.formatted(nfcapd.port));
             ctl(session, "apply", "-f", config.toString());
 
-            Path pcap = dir.resolve("sample.pcap");
-            SampleCapture.write(pcap);
-            Path pw = dir.resolve("pw");
-            Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
             agentCmd = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("agent.log")), true,
                     StandardCharsets.UTF_8));
             CommandLine cl = new CommandLine(agentCmd);
-            String[] args = {"--ems", ems.base, "--scope", "e2e", "--name", "e2e-1", "--user", "admin",
-                "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "4000",
-                "--state-dir", dir.resolve("agent").toString(), "--plugins", Path.of("target/plugins").toString(),
-                "--notify-port", "0", "--report-interval", "PT0.5S", "--retry-max", "PT1S"};
+            String[] args = RunningAgent.args(dir, ems.base, "e2e", 4000, Path.of("target/plugins"),
+                "--report-interval", "PT0.5S", "--retry-max", "PT1S");
             agentThread = Thread.ofPlatform().name("agent").start(() -> cl.execute(args));
 
             long desired = desiredVersion(session);

@@ -46,14 +46,7 @@ class AllPluginsFromEmsTest {
                     rawforward_associations: [{scope: p, name: rf, policy: only-dns, collector: ids, direction: ingress}]
                     """.formatted(sflow.port, vxlan.port));
             AgentEmsEndToEndTest.ctl(session, "apply", "-f", config.toString());
-            Path pcap = dir.resolve("sample.pcap");
-            SampleCapture.write(pcap);
-            Path pw = dir.resolve("pw");
-            Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-            String[] args = {"--ems", ems.base, "--scope", "p", "--name", "p-1", "--user", "admin",
-                "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "2000",
-                "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
-                "--notify-port", "0", "--ssh-port", "-1"};
+            String[] args = RunningAgent.args(dir, ems.base, "p", 2000, Path.of("target/plugins"), "--ssh-port", "-1");
             try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while ((sflow.count() < 20 || vxlan.count() < 3) && System.nanoTime() < deadline) {

@@ -45,14 +45,8 @@ class HitlessReconfigurationTest {
                     netflow_associations: [{scope: h, name: nf, policy: p, collector: nfcapd}]
                     """.formatted(collectorPort));
             AgentEmsEndToEndTest.ctl(session, "apply", "-f", config.toString());
-            Path pcap = dir.resolve("sample.pcap");
-            SampleCapture.write(pcap);
-            Path pw = dir.resolve("pw");
-            Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-            String[] args = {"--ems", ems.base, "--scope", "h", "--name", "h-1", "--user", "admin",
-                "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "20000",
-                "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
-                "--notify-port", "0", "--report-interval", "PT0.5S"};
+            String[] args = RunningAgent.args(dir, ems.base, "h", 20000, Path.of("target/plugins"),
+                "--report-interval", "PT0.5S");
             // a first run registers and keeps the configuration on disk; the second starts with it, so that the
             // NetFlow plugin is configured before the first packet and every packet is accounted
             try (RunningAgent first = new RunningAgent(dir.resolve("first.log"), args)) {

@@ -158,10 +158,6 @@ class IpsecTunnelTest {
                           - {name: esp-cbc128-sha1, encryption: aes128, integrity: sha1, pfs_group: modp2048}
                         """);
                 AgentEmsEndToEndTest.ctl(session, "apply", "-f", cfg.toString());
-                Path pcap = dir.resolve("sample.pcap");
-                SampleCapture.write(pcap);
-                Path pw = dir.resolve("pw");
-                Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
                 // a connection the enforcer does not own, loaded before it starts (as the appliance image's boot
                 // loads its tunnel to the analytics system): the enforcer's loads must keep it
                 Path boot = Files.createDirectories(a.resolve("conf.d")).resolve("boot.conf");
@@ -184,11 +180,9 @@ class IpsecTunnelTest {
                         }
                         """);
                 run("swanctl", "--load-all", "--file", boot.toString(), "--uri", vici(a));
-                String[] args = {"--ems", ems.base, "--scope", "s", "--name", "s-1", "--user", "admin",
-                    "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "100",
-                    "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
-                    "--notify-port", "0", "--ssh-port", "-1", "--report-interval", "PT1S", "--ipsec-vici", vici(a),
-                    "--ipsec-include", a.resolve("conf.d") + "/*.conf"};
+                String[] args = RunningAgent.args(dir, ems.base, "s", 100, Path.of("target/plugins"), "--ssh-port", "-1",
+                    "--report-interval", "PT1S", "--ipsec-vici", vici(a), "--ipsec-include",
+                    a.resolve("conf.d") + "/*.conf");
                 try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                     String appliance = awaitAppliance(session);
                     if (suite.equals("cert")) {

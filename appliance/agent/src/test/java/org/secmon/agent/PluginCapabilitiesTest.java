@@ -40,14 +40,7 @@ class PluginCapabilitiesTest {
                     netflow_associations: [{scope: c, name: nf, policy: p, collector: sink}]
                     """);
             AgentEmsEndToEndTest.ctl(session, "apply", "-f", config.toString());
-            Path pcap = dir.resolve("sample.pcap");
-            SampleCapture.write(pcap);
-            Path pw = dir.resolve("pw");
-            Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-            String[] args = {"--ems", ems.base, "--scope", "c", "--name", "c-1", "--user", "admin",
-                "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "2000",
-                "--state-dir", dir.resolve("agent").toString(), "--plugins", plugins.toString(),
-                "--notify-port", "0", "--report-interval", "PT0.3S"};
+            String[] args = RunningAgent.args(dir, ems.base, "c", 2000, plugins, "--report-interval", "PT0.3S");
             try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                 JsonNode a = await(session, c -> c.size() > 0, "the agent registers");
                 assertFalse(a.has("netflow"), a.toString());

@@ -81,15 +81,9 @@ class SshCliTest {
                 netflow_associations: [{scope: s, name: nf, policy: p, collector: sink}]
                 """.formatted(opsPub, viewerPub));
         AgentEmsEndToEndTest.ctl(session, "apply", "-f", config.toString());
-        Path pcap = dir.resolve("sample.pcap");
-        SampleCapture.write(pcap);
-        Path pw = dir.resolve("pw");
-        Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
         sshPort = EmsFixture.freePort();
-        String[] args = {"--ems", ems.base, "--scope", "s", "--name", "s-1", "--user", "admin", "--password-file",
-            pw.toString(), "--source", "pcap:" + pcap, "--rate", "2000", "--state-dir", dir.resolve("agent").toString(),
-            "--plugins", "target/plugins", "--notify-port", "0", "--ssh-port", Integer.toString(sshPort),
-            "--ssh-address", "127.0.0.1"};
+        String[] args = RunningAgent.args(dir, ems.base, "s", 2000, Path.of("target/plugins"), "--ssh-port",
+            Integer.toString(sshPort), "--ssh-address", "127.0.0.1");
         agent = new RunningAgent(dir.resolve("agent.log"), args);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(dir.resolve("agent/ssh-users.json"))) {
