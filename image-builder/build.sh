@@ -58,23 +58,8 @@ losetup -f >/dev/null 2>&1 || die "no free loop device (losetup -f); a container
 export PATH=$tools:$PATH
 
 # ---- Debian mirrors: the ones this host uses (a closed network often allows only those) -------------------------
-host_uri() { # host_uri SUITE-SUFFIX: the URI of this host's apt source for bookworm$1
-    local f
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] || continue
-        awk -v want="bookworm$1" 'BEGIN{RS=""} { uri=""; ok=0
-            for (i = 1; i <= NF; i++) { if ($i == "URIs:") uri=$(i+1); if ($i == want) ok=1 }
-            if (ok && uri != "") { print uri; exit } }' "$f"
-    done | head -1
-    if [ -f /etc/apt/sources.list ]; then
-        awk -v want="bookworm$1" '$1 == "deb" && $3 == want { print $2; exit }' /etc/apt/sources.list
-    fi
-    return 0
-}
-mirror=${SECMON_IMAGE_MIRROR:-$(host_uri "" | head -1)}
-mirror=${mirror:-http://deb.debian.org/debian}
-security=${SECMON_IMAGE_SECURITY:-$(host_uri -security | head -1)}
-security=${security:-http://security.debian.org/debian-security}
+mirror=${SECMON_IMAGE_MIRROR:-$("$repo/scripts/debian-mirror")}
+security=${SECMON_IMAGE_SECURITY:-$("$repo/scripts/debian-mirror" -security)}
 export DIB_RELEASE=bookworm
 export DIB_DISTRIBUTION_MIRROR=$mirror
 # explicit: diskimage-builder 3.13's default security path for bookworm ("bookworm/updates") does not exist

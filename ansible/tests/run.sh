@@ -20,9 +20,7 @@ ansible-lint --offline -q -p site.yml openstack.yml roles || die "ansible-lint"
 
 [ "$(id -u)" = 0 ] || { say "not root: skipping the chroot runs"; exit 0; }
 command -v debootstrap >/dev/null || die "debootstrap not found (./secmon deps)"
-mirror=$(awk 'BEGIN{RS=""} /bookworm/ { for (i = 1; i <= NF; i++) if ($i == "URIs:") { print $(i+1); exit } }' \
-    /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$("$repo/scripts/debian-mirror")
 
 # the distributions the ems and console roles install (built from this checkout)
 "$repo/scripts/make-dist" ems "$repo/target/dist/ems" | tail -1
