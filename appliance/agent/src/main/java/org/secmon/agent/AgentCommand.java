@@ -73,6 +73,11 @@ public final class AgentCommand implements Runnable {
                     + " appliance image passes /etc/swanctl/conf.d/*.conf, where its boot-time tunnels are)")
     List<String> ipsecIncludes = new ArrayList<>();
 
+    @Option(names = "--ipsec-nft", paramLabel = "CMD",
+            description = "the nftables command the enforcer installs DSCP tunnels' marking rules with (default nft;"
+                    + " none: the node marks packets itself)")
+    String ipsecNft;
+
     @Option(names = "--ems-fingerprint", paramLabel = "SHA256",
             description = "an https EMS with its own certificate: its SHA-256 fingerprint (./secmon ems prints it)")
     String emsFingerprint;
@@ -236,7 +241,7 @@ public final class AgentCommand implements Runnable {
             try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
                 if (ipsecVici != null) {
                     agent.enforcer(new org.secmon.agent.ipsec.Enforcer(ipsecVici, state.resolve("ipsec"),
-                            ipsecIncludes));
+                            ipsecIncludes, ipsecNft != null ? ipsecNft : "nft"));
                 }
                 long saved = agent.applySaved();
                 if (saved >= 0) {
@@ -346,6 +351,7 @@ public final class AgentCommand implements Runnable {
                 case "ems" -> ems = ems != null ? ems : URI.create(v);
                 case "scope" -> scope = scope != null ? scope : v;
                 case "ipsec-vici" -> ipsecVici = ipsecVici != null ? ipsecVici : v;
+                case "ipsec-nft" -> ipsecNft = ipsecNft != null ? ipsecNft : v;
                 case "ipsec-include" -> {
                     if (ipsecIncludes.isEmpty()) { // a string or a list of globs
                         e.getValue().forEach(g -> ipsecIncludes.add(g.asText()));

@@ -102,6 +102,10 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "NetFlow/IPFIX/sFlow: at most this many kbit/s to each collector (0: no pacing)")
     long pacing;
 
+    @Option(names = "--dscp", paramLabel = "N", defaultValue = "0",
+            description = "DSCP (0..63) of every export datagram, e.g. 46 for EF (default ${DEFAULT-VALUE})")
+    int dscp;
+
     @Option(names = "--sflow", paramLabel = "HOST:PORT",
             description = "export sFlow v5 to this collector (repeat for a collector set)")
     List<String> sflow = new ArrayList<>();
@@ -198,7 +202,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 cols.add(collector(hp, "rawforward"));
             }
             setups.put("rawforward", PluginSetup.defaults().withConfig(org.secmon.plugin.PluginConfig.of(Map.of(
-                    "collectors", cols, "lb", lb, "encapsulation", encap, "batch_size", batch))));
+                    "collectors", cols, "lb", lb, "encapsulation", encap, "batch_size", batch, "dscp", dscp))));
         }
         if (!noCount) {
             setups.putIfAbsent(CountingPlugin.ID, PluginSetup.defaults());
@@ -312,6 +316,7 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("inactive_timeout", inactiveTimeout);
         c.put("max_flows", maxFlows);
         c.put("pacing_kbps", pacing);
+        c.put("dscp", dscp);
         return org.secmon.plugin.PluginConfig.of(c);
     }
 
@@ -328,6 +333,7 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("header_size", headerSize);
         c.put("polling_interval", pollingInterval);
         c.put("pacing_kbps", pacing);
+        c.put("dscp", dscp);
         if (seed != 0) {
             c.put("seed", seed);
         }

@@ -100,10 +100,13 @@ class IpsecTunnelTest {
      * gcm: two IKEv2 PSK tunnels with AES-GCM-128, then tunnel 2's IKE policy changes to AES-GCM-256. cbc: an IKEv2
      * PSK tunnel with AES-CBC-256/SHA-256 and an IKEv1 PSK tunnel with AES-CBC-128/SHA-1. cert: IKEv2 with
      * certificates from the EMS CA on both ends (the appliance asks for its own; the analyzer's is issued by an
-     * admin through the API).
+     * admin through the API). dscp: a tunnel for DSCP 46 (EF): the enforcer's netfilter rules mark the exports of
+     * that class (the exporter sets the DSCP), and they arrive with it through the tunnel; userspace ESP cannot
+     * separate classes (it ignores marks), which the enforcer reports — two classes in two tunnels are checked with
+     * kernel ESP in the appliance VM (image-builder/test-boot.sh).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"gcm", "cbc", "cert"})
+    @ValueSource(strings = {"gcm", "cbc", "cert", "dscp"})
     void netflowCrossesTheTunnelAndAProposalChangeRestartsOnlyItsTunnel(String suite) throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "network namespaces and charon need root");
@@ -180,9 +183,13 @@ class IpsecTunnelTest {
                         }
                         """);
                 run("swanctl", "--load-all", "--file", boot.toString(), "--uri", vici(a));
+                // the enforcer's netfilter rules go into A's namespace (the agent itself runs in this one)
+                Path nft = dir.resolve("nft-in-a");
+                Files.writeString(nft, "#!/bin/sh\nexec ip netns exec " + nsA + " nft \"$@\"\n");
+                nft.toFile().setExecutable(true);
                 String[] args = RunningAgent.args(dir, ems.base, "s", 100, Path.of("target/plugins"), "--ssh-port", "-1",
                     "--report-interval", "PT1S", "--ipsec-vici", vici(a), "--ipsec-include",
-                    a.resolve("conf.d") + "/*.conf");
+                    a.resolve("conf.d") + "/*.conf", "--ipsec-nft", nft.toString());
                 try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                     String appliance = awaitAppliance(session);
                     if (suite.equals("cert")) {
@@ -201,7 +208,11 @@ class IpsecTunnelTest {
                         assertTrue(Files.exists(dir.resolve("agent/ipsec/x509/secmon-appliance.pem")));
                         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                                 Files.getPosixFilePermissions(dir.resolve("agent/ipsec/ecdsa/secmon-appliance.key"))));
-                        exportThroughTheTunnel(tag);
+                        exportThroughTheTunnel(tag, 0);
+                        return;
+                    }
+                    if (suite.equals("dscp")) {
+                        dscpClass(session, appliance, tag);
                         return;
                     }
                     boolean gcm = suite.equals("gcm");
@@ -231,7 +242,7 @@ class IpsecTunnelTest {
                     assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                             Files.getPosixFilePermissions(dir.resolve("agent/ipsec/swanctl.conf"))));
 
-                    exportThroughTheTunnel(tag);
+                    exportThroughTheTunnel(tag, 0);
                     if (!gcm) {
                         // tunnel 2 carries its subnets' traffic too
                         ns(nsA, "bash", "-c", "for i in 1 2 3; do echo x > /dev/udp/10.10.2.2/9; done");
@@ -294,17 +305,84 @@ class IpsecTunnelTest {
         }
     }
 
-    /** NetFlow from A's 10.10.1.1 to nfcapd on B's 10.10.2.1, captured on B's veth: only IKE and ESP-in-UDP. */
-    private void exportThroughTheTunnel(String tag) throws Exception {
+    /**
+     * A tunnel for DSCP 46: its marking rules in A's netfilter, exports with DSCP 46 marked by them and arriving
+     * through the tunnel with their DSCP; the enforcer reports the marked packets and that userspace ESP cannot
+     * keep classes apart; the rules go when no tunnel has a DSCP.
+     */
+    private void dscpClass(Path session, String appliance, String tag) throws Exception {
+        Path tf = dir.resolve("t1.yaml");
+        Files.writeString(tf, """
+                ipsec_tunnels:
+                  - {name: t1, appliance: %s, ike_policy: gcm128, ipsec_policy: esp-gcm128, local_address: 10.99.0.1,
+                     remote_address: 10.99.0.2, local_id: a1, remote_id: b1, local_subnets: [10.10.1.1/32],
+                     remote_subnets: [10.10.2.1/32], psk: %s, dscp: 46}
+                """.formatted(appliance, PSK1));
+        AgentEmsEndToEndTest.ctl(session, "apply", "-f", tf.toString());
+        awaitEstablished(dir.resolve("a"), "secmon-t1", "AES_GCM_16-128");
+        String conf = Files.readString(dir.resolve("agent/ipsec/swanctl.conf"));
+        assertTrue(conf.contains("mark_out = 0x5ec2e") && conf.contains("set_mark_in = 0x5ec2e")
+                && conf.contains("priority = 1024"), conf);
+        String rules = String.join("\n", run("ip", "netns", "exec", nsA, "nft", "list", "table", "inet",
+                "secmon_dscp"));
+        assertTrue(rules.contains("ip saddr 10.10.1.1 ip daddr 10.10.2.1 ip dscp ef") && rules.contains(
+                "meta mark set 0x0005ec2e") && rules.contains("hook output"), rules);
+
+        long datagrams = exportThroughTheTunnel(tag, 46);
+        String after = String.join("\n", run("ip", "netns", "exec", nsA, "nft", "list", "chain", "inet",
+                "secmon_dscp", "output"));
+        assertTrue(after.contains("counter packets " + datagrams + " "), "every export marked once: " + datagrams
+                + " datagrams\n" + after);
+        // the agent reports the class, its marked packets, and why classes are not kept apart here
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        JsonNode d = null;
+        while (System.nanoTime() < deadline) {
+            d = Json.mapper().readTree(AgentEmsEndToEndTest.ctl(session, "counters", "s-1", "-s", "s", "-o", "json"))
+                    .path("counters").path("ipsec").path("dscp");
+            if (d.path("tunnels").path("secmon-t1").path("packets").asLong() == datagrams) {
+                break;
+            }
+            Thread.sleep(300);
+        }
+        assertEquals(datagrams, d.path("tunnels").path("secmon-t1").path("packets").asLong(), d.toString());
+        assertEquals(46, d.path("tunnels").path("secmon-t1").path("dscp").asInt(), d.toString());
+        assertTrue(d.path("warning").asText().contains("kernel-libipsec"), d.toString());
+
+        // no DSCP tunnel left: the table goes, nothing else in A's ruleset is touched
+        run("ip", "netns", "exec", nsA, "nft", "add", "table", "inet", "operators_own");
+        AgentEmsEndToEndTest.ctl(session, "delete", "ipsec_tunnel", "t1");
+        long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String tables = "";
+        while (System.nanoTime() < gone) {
+            tables = String.join("\n", run("ip", "netns", "exec", nsA, "nft", "list", "tables"));
+            if (!tables.contains("secmon_dscp")) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertTrue(!tables.contains("secmon_dscp") && tables.contains("operators_own"), tables);
+    }
+
+    /**
+     * NetFlow from A's 10.10.1.1 to nfcapd on B's 10.10.2.1, captured on B's veth: only IKE and ESP-in-UDP. With a
+     * {@code dscp}, the exports carry it, checked on B's TUN device (after decryption). Answers the datagrams sent.
+     */
+    private long exportThroughTheTunnel(String tag, int dscp) throws Exception {
         Path flows = Files.createDirectories(dir.resolve("flows"));
         Process nfcapd = start(dir.resolve("nfcapd.log"), "ip", "netns", "exec", nsB, Tools.require("nfcapd")
                 .toString(), "-w", flows.toString(), "-p", "2055", "-b", "10.10.2.1", "-t", "3600");
         Path capture = dir.resolve("veth.pcap");
         Process dump = start(dir.resolve("tcpdump.log"), "ip", "netns", "exec", nsB, Tools.require("tcpdump")
                 .toString(), "-i", "smb" + tag, "--immediate-mode", "-U", "-w", capture.toString());
+        // userspace ESP hands what it decrypted to the TUN device charon made (ipsec0)
+        Path inner = dir.resolve("tun.pcap");
+        Process tun = dscp == 0 ? null : start(dir.resolve("tcpdump-tun.log"), "ip", "netns", "exec", nsB,
+                Tools.require("tcpdump").toString(), "-i", "ipsec0", "--immediate-mode", "-U", "-w", inner.toString(),
+                "udp port 2055");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!Files.readString(dir.resolve("tcpdump.log")).contains("listening on")
-                || !Files.readString(dir.resolve("nfcapd.log")).contains("Startup")) {
+                || !Files.readString(dir.resolve("nfcapd.log")).contains("Startup")
+                || tun != null && !Files.readString(dir.resolve("tcpdump-tun.log")).contains("listening on")) {
             assertTrue(System.nanoTime() < deadline, "nfcapd/tcpdump did not start");
             Thread.sleep(50);
         }
@@ -312,7 +390,7 @@ class IpsecTunnelTest {
         Process replay = new ProcessBuilder("ip", "netns", "exec", nsA, java, "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "org.secmon.agent.ReplayCommand", "--pcap",
                 dir.resolve("sample.pcap").toString(), "--netflow", "10.10.2.1:2055", "--plugins", "target/plugins",
-                "--no-count", "--rate", "5000").redirectErrorStream(true).start();
+                "--no-count", "--rate", "5000", "--dscp", Integer.toString(dscp)).redirectErrorStream(true).start();
         String out = new String(replay.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(replay.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, replay.exitValue(), out);
@@ -325,6 +403,16 @@ class IpsecTunnelTest {
         nfcapd.waitFor(20, TimeUnit.SECONDS);
         dump.destroy();
         dump.waitFor(20, TimeUnit.SECONDS);
+        long datagrams = -1;
+        if (tun != null) {
+            tun.destroy();
+            tun.waitFor(20, TimeUnit.SECONDS);
+            List<String> dsfield = run("tshark", "-r", inner.toString(), "-T", "fields", "-e", "ip.dsfield.dscp",
+                    "-e", "ip.src", "-e", "ip.dst");
+            assertTrue(!dsfield.isEmpty() && dsfield.stream().allMatch(l -> l.equals(dscp + "\t10.10.1.1\t10.10.2.1")),
+                    "every export with DSCP " + dscp + " through the tunnel: " + dsfield);
+            datagrams = dsfield.size();
+        }
         Path file;
         try (var s = Files.list(flows)) {
             file = s.filter(p -> p.getFileName().toString().startsWith("nfcapd.")).findFirst().orElseThrow();
@@ -341,6 +429,7 @@ class IpsecTunnelTest {
             assertTrue(ike || arp, "cleartext on the wire: " + f);
             assertNotEquals("CFLOW", x.length > 2 ? x[2] : "", f);
         }
+        return datagrams;
     }
 
     private String awaitAppliance(Path session) throws Exception {

@@ -4,9 +4,10 @@ import java.util.Objects;
 
 /**
  * One collector: where a plugin's output goes. {@code weight} (0..100) matters only inside a weighted collector
- * set; 0 makes the collector a standby.
+ * set; 0 makes the collector a standby. {@code dscp} (0..63) marks every datagram to it (the IP header's DS field),
+ * so that networks and IPsec tunnels can treat classes of exports differently; 0 is best effort.
  */
-public record Collector(String name, String host, int port, CollectorType type, int weight) {
+public record Collector(String name, String host, int port, CollectorType type, int weight, int dscp) {
     public Collector {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(host, "host");
@@ -20,6 +21,13 @@ public record Collector(String name, String host, int port, CollectorType type, 
         if (weight < 0 || weight > 100) {
             throw new IllegalArgumentException("collector " + name + ": weight must be 0..100, not " + weight);
         }
+        if (dscp < 0 || dscp > 63) {
+            throw new IllegalArgumentException("collector " + name + ": dscp must be 0..63, not " + dscp);
+        }
+    }
+
+    public Collector(String name, String host, int port, CollectorType type, int weight) {
+        this(name, host, port, type, weight, 0);
     }
 
     public Collector(String name, String host, int port, CollectorType type) {
@@ -50,9 +58,14 @@ public record Collector(String name, String host, int port, CollectorType type, 
         return new Collector(s, host, port, type, 1);
     }
 
+    /** The same collector with another DSCP. */
+    public Collector withDscp(int d) {
+        return new Collector(name, host, port, type, weight, d);
+    }
+
     @Override
     public String toString() {
         return name + " (" + type.key() + " " + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port
-                + (weight != 1 ? ", weight " + weight : "") + ")";
+                + (weight != 1 ? ", weight " + weight : "") + (dscp != 0 ? ", dscp " + dscp : "") + ")";
     }
 }

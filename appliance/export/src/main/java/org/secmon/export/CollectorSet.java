@@ -32,7 +32,8 @@ public record CollectorSet(String name, List<Collector> collectors, LbAlgorithm 
 
     /**
      * The collectors of a plugin configuration: {@code collector: HOST:PORT} and/or {@code collectors: [{name,
-     * address, port, type, weight}]}, with {@code lb} and {@code collector_set}.
+     * address, port, type, weight, dscp}]}, with {@code lb} and {@code collector_set}; a top-level {@code dscp} is
+     * the default of collectors that do not say.
      *
      * @param defaultType the type of collectors that do not say
      * @param defaultPort the port of collectors that do not say
@@ -41,8 +42,9 @@ public record CollectorSet(String name, List<Collector> collectors, LbAlgorithm 
             String defaultName) {
         List<Collector> cols = new ArrayList<>();
         CollectorType type = c.has("type") ? CollectorType.parse(c.string("type", "")) : defaultType;
+        int dscp = c.intValue("dscp", 0);
         if (c.has("collector")) {
-            cols.add(Collector.parse(c.string("collector", ""), type));
+            cols.add(Collector.parse(c.string("collector", ""), type).withDscp(dscp));
         }
         for (org.secmon.plugin.PluginConfig cc : c.children("collectors")) {
             String addr = cc.string("address", cc.string("host", null));
@@ -52,7 +54,7 @@ public record CollectorSet(String name, List<Collector> collectors, LbAlgorithm 
             int port = cc.intValue("port", defaultPort);
             String name = cc.string("name", addr + ":" + port);
             cols.add(new Collector(name, addr, port, cc.has("type") ? CollectorType.parse(cc.string("type", ""))
-                    : type, cc.intValue("weight", 1)));
+                    : type, cc.intValue("weight", 1), cc.intValue("dscp", dscp)));
         }
         if (cols.isEmpty()) {
             throw new IllegalArgumentException("no collector configured: set 'collector: HOST:PORT' or 'collectors'");

@@ -168,6 +168,11 @@ public final class UdpSender implements AutoCloseable {
             }
             DatagramChannel ch = DatagramChannel.open(addr.getAddress() instanceof java.net.Inet6Address
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+            if (c.dscp() != 0) {
+                // the DS field: DSCP in the upper six bits (ECN bits left to the stack); on an IPv6 socket the JDK
+                // sets the traffic class
+                ch.setOption(java.net.StandardSocketOptions.IP_TOS, c.dscp() << 2);
+            }
             ch.connect(addr);
             ch.configureBlocking(false);
             channels[i] = ch;
@@ -181,6 +186,11 @@ public final class UdpSender implements AutoCloseable {
 
     public int size() {
         return collectors.size();
+    }
+
+    /** Collector {@code i}'s socket (null while it cannot be opened); for tests. */
+    DatagramChannel channel(int i) {
+        return channels[i];
     }
 
     public Collector collector(int i) {

@@ -195,5 +195,26 @@ class LoadBalancerTest {
         assertEquals("::1", Collector.parse("[::1]:4739", CollectorType.IPFIX).host());
         assertThrows(IllegalArgumentException.class, () -> LbAlgorithm.parse("random"));
         assertThrows(IllegalArgumentException.class, () -> new CollectorSet("s", List.of(), LbAlgorithm.SESSION));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new Collector("x", "h", 5, CollectorType.NETFLOW, 1, 64));
+        assertEquals("collector x: dscp must be 0..63, not 64", e.getMessage());
+    }
+
+    @Test
+    void dscpComesFromTheCollectorOrTheSetAndMarksTheSocket() throws Exception {
+        CollectorSet set = CollectorSet.parse(org.secmon.plugin.PluginConfig.of(java.util.Map.of("dscp", 10,
+                "collectors", List.of(java.util.Map.of("address", "127.0.0.1", "port", 2055, "dscp", 46),
+                        java.util.Map.of("address", "127.0.0.1", "port", 2056)))), CollectorType.NETFLOW, 2055, "s");
+        assertEquals(46, set.collectors().get(0).dscp());
+        assertEquals(10, set.collectors().get(1).dscp());
+        assertTrue(set.collectors().get(0).toString().contains("dscp 46"), set.collectors().get(0).toString());
+        assertEquals(0, CollectorSet.parse(org.secmon.plugin.PluginConfig.of(java.util.Map.of("collector",
+                "127.0.0.1:9")), CollectorType.NETFLOW, 2055, "s").collectors().get(0).dscp());
+        // the exports' DS field is set on each collector's socket (what reaches the wire is checked with tcpdump by
+        // the agent's DscpSteeringTest)
+        try (UdpSender sender = new UdpSender(set, S)) {
+            assertEquals(46 << 2, sender.channel(0).getOption(java.net.StandardSocketOptions.IP_TOS));
+            assertEquals(10 << 2, sender.channel(1).getOption(java.net.StandardSocketOptions.IP_TOS));
+        }
     }
 }

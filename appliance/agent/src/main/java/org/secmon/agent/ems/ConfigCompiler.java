@@ -230,6 +230,9 @@ public final class ConfigCompiler {
         if (col.has("encapsulation")) {
             m.put("encapsulation", col.path("encapsulation").asText());
         }
+        if (col.path("dscp").asInt(0) != 0) {
+            m.put("dscp", col.path("dscp").asInt());
+        }
         m.put("weight", weight);
         return m;
     }

@@ -28,7 +28,12 @@ public final class Enforcer {
     private final Path dir;
     private final String swanctl;
     private final List<String> includes;
+    private final String nft;
     private Map<String, String[]> applied = Map.of();
+    private String steering; // the nft script last applied (null: never touched netfilter)
+    private JsonNode steered; // the tunnels it was made from
+    private String steeringError;
+    private String steeringWarning;
     private volatile String lastError;
     private int applies;
 
@@ -45,7 +50,16 @@ public final class Enforcer {
      *                 configuration keeps the connections and secrets they define
      */
     public Enforcer(String vici, Path dir, List<String> includes) throws IOException {
+        this(vici, dir, includes, "nft");
+    }
+
+    /**
+     * @param nft the nftables command for DSCP tunnels' marking rules ({@link DscpSteering}); {@code none}: the node
+     *            marks packets itself
+     */
+    public Enforcer(String vici, Path dir, List<String> includes, String nft) throws IOException {
         this.includes = List.copyOf(includes);
+        this.nft = nft;
         this.vici = vici;
         this.dir = Files.createDirectories(dir);
         this.swanctl = System.getProperty("secmon.swanctl", "/usr/sbin/swanctl");
@@ -136,6 +150,7 @@ public final class Enforcer {
         List<String> removed = new ArrayList<>(applied.keySet());
         removed.removeAll(next.keySet());
         if (changed.isEmpty() && removed.isEmpty()) {
+            steer(ipsec); // again if it failed before
             return List.of();
         }
         for (String name : changed) {
@@ -156,6 +171,7 @@ public final class Enforcer {
         }
         applied = next;
         applies++;
+        steer(ipsec);
         LOG.log(System.Logger.Level.INFO, "IPsec: " + next.size() + " tunnel(s) loaded; changed " + changed
                 + (removed.isEmpty() ? "" : ", removed " + removed));
         return restarted;
@@ -176,6 +192,103 @@ public final class Enforcer {
             }
         }
         return started ? status() : st;
+    }
+
+    /** Installs (or removes) the DSCP tunnels' marking rules when they changed; failures are reported, not thrown. */
+    private void steer(JsonNode ipsec) {
+        boolean any = DscpSteering.any(ipsec);
+        if (!any && steering == null) {
+            steeringError = null;
+            steeringWarning = null;
+            return; // netfilter never touched: nothing to remove, and no nft needed
+        }
+        steeringWarning = null;
+        if (any) {
+            try {
+                if (swanctl("--stats").out().matches("(?s).*loaded plugins:[^\\n]*\\bkernel-libipsec\\b.*")) {
+                    steeringWarning = "charon uses kernel-libipsec (userspace ESP), which ignores XFRM marks: each DSCP"
+                            + " tunnel carries all traffic between its subnets, not only its class (DSCP tunnels need"
+                            + " kernel IPsec)";
+                }
+            } catch (IOException e) {
+                steeringWarning = "cannot ask charon which kernel interface it uses: " + e.getMessage();
+            }
+        }
+        if (nft.equals("none")) {
+            steeringError = null;
+            return;
+        }
+        String script = DscpSteering.script(ipsec);
+        if (script.equals(steering)) {
+            return;
+        }
+        try {
+            Result r = run(List.of(nft, "-f", "-"), script);
+            if (r.code() != 0) {
+                steeringError = "nft -f: " + lastLine(r.out());
+                LOG.log(System.Logger.Level.WARNING, "IPsec: DSCP marking rules not installed: " + steeringError);
+                return;
+            }
+            steering = any ? script : null;
+            steered = ipsec;
+            steeringError = null;
+            LOG.log(System.Logger.Level.INFO, "IPsec: DSCP marking " + (any ? "rules installed (table inet "
+                    + DscpSteering.TABLE + ")" : "rules removed"));
+        } catch (IOException e) {
+            steeringError = e.getMessage() + (e.getMessage() != null && e.getMessage().contains("error=2")
+                    ? " (DSCP tunnels need nftables: apt install nftables)" : "");
+            LOG.log(System.Logger.Level.WARNING, "IPsec: DSCP marking rules not installed: " + steeringError);
+        }
+    }
+
+    /** Per DSCP tunnel: its class, mark and the packets marked so far (from the table's counters). */
+    private void steeringStatus(ObjectNode o) {
+        if (steering == null && steeringError == null && steeringWarning == null) {
+            return;
+        }
+        ObjectNode d = o.putObject("dscp");
+        if (steeringError != null) {
+            d.put("error", steeringError);
+        }
+        if (steeringWarning != null) {
+            d.put("warning", steeringWarning);
+        }
+        if (steering == null) {
+            return;
+        }
+        try {
+            Result r = run(List.of(nft, "-j", "list", "table", "inet", DscpSteering.TABLE), null);
+            if (r.code() != 0) {
+                d.put("error", "nft list: " + lastLine(r.out()));
+                return;
+            }
+            ObjectNode classes = d.putObject("tunnels");
+            for (JsonNode item : Json.mapper().readTree(r.out()).path("nftables")) {
+                JsonNode rule = item.path("rule");
+                if (rule.isMissingNode()) {
+                    continue;
+                }
+                String name = rule.path("comment").asText("");
+                ObjectNode c;
+                if (classes.has(name)) {
+                    c = (ObjectNode) classes.get(name);
+                } else {
+                    c = classes.putObject(name);
+                    JsonNode t = tunnel(steered, name);
+                    if (t != null) {
+                        c.put("dscp", t.path("dscp").asInt()).put("mark", SwanctlConfig.mark(t));
+                    }
+                }
+                for (JsonNode e : rule.path("expr")) {
+                    if (e.has("counter")) {
+                        c.put("packets", c.path("packets").asLong() + e.path("counter").path("packets").asLong());
+                        c.put("bytes", c.path("bytes").asLong() + e.path("counter").path("bytes").asLong());
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            d.put("error", "nft list: " + e.getMessage());
+        }
     }
 
     private boolean initiate(String name) throws IOException {
@@ -213,6 +326,7 @@ public final class Enforcer {
         if (lastError != null) {
             o.put("error", lastError);
         }
+        steeringStatus(o);
         ObjectNode sas = o.putObject("tunnels");
         for (String name : applied.keySet()) {
             sas.putObject(name).put("ike", "down");
@@ -247,6 +361,27 @@ public final class Enforcer {
     }
 
     record Result(int code, String out) {
+    }
+
+    /** Runs a command with {@code stdin} (or none), its output and exit code; at most 30 s. */
+    private static Result run(List<String> cmd, String stdin) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (java.io.OutputStream in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(cmd.get(0) + " did not finish in 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        return new Result(p.exitValue(), out);
     }
 
     private Result swanctl(String... args) throws IOException {

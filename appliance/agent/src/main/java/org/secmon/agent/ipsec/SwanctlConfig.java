@@ -104,8 +104,14 @@ public final class SwanctlConfig {
         b.append("        rekey_time = ").append(childLife * 9 / 10).append("s\n");
         b.append("        life_time = ").append(childLife).append("s\n");
         if (t.hasNonNull("dscp")) {
-            // the enforcer marks exports of this DSCP (netfilter) with this mark; only they use this tunnel
+            // the enforcer marks packets of this DSCP between the subnets (netfilter, DscpSteering) with this mark;
+            // only they match this tunnel's outbound policy, placed above the unmarked one of a tunnel for the same
+            // subnets without DSCP. Inbound, the SA marks what it decrypts, so its own (marked) policies accept
+            // it and the unmarked tunnel's policies stay distinct
             b.append("        mark_out = ").append(mark(t)).append('\n');
+            b.append("        mark_in = ").append(mark(t)).append('\n');
+            b.append("        set_mark_in = ").append(mark(t)).append('\n');
+            b.append("        priority = ").append(DSCP_PRIORITY).append('\n');
         }
         // the enforcer initiates (and re-initiates) itself; charon restarts a dead initiator tunnel on DPD
         b.append("        start_action = none\n");
@@ -113,6 +119,13 @@ public final class SwanctlConfig {
         b.append("      }\n    }\n  }\n");
         return b.toString();
     }
+
+    /**
+     * The fixed XFRM policy priority of DSCP tunnels (lower wins): far above strongSwan's own (from the selectors'
+     * sizes, around 375,000 for host-to-subnet), so a marked packet takes the DSCP tunnel over an unmarked tunnel
+     * for the same subnets; the kernel needs them to differ to install both.
+     */
+    public static final int DSCP_PRIORITY = 1024;
 
     /** The netfilter/XFRM mark for a DSCP tunnel: 0x5EC00 + DSCP. */
     public static String mark(JsonNode t) {

@@ -34,13 +34,13 @@ public final class NativeSocket implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout ERRNO_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = ERRNO_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET, CONNECT, SEND, SENDMMSG, CLOSE, ERRNO_LOCATION;
+    private static final MethodHandle SOCKET, CONNECT, SETSOCKOPT, SEND, SENDMMSG, CLOSE, ERRNO_LOCATION;
     /** The calling thread's errno (its address is fixed for the thread's life). */
     private static final ThreadLocal<MemorySegment> THREAD_ERRNO = new ThreadLocal<>();
     private static final String UNAVAILABLE;
 
     static {
-        MethodHandle socket = null, connect = null, send = null, sendmmsg = null, close = null, errnoAt = null;
+        MethodHandle socket = null, connect = null, setsockopt = null, send = null, sendmmsg = null, close = null, errnoAt = null;
         String why = null;
         boolean linux64 = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
                 && ValueLayout.ADDRESS.byteSize() == 8;
@@ -56,6 +56,9 @@ public final class NativeSocket implements AutoCloseable {
                 connect = LINKER.downcallHandle(libc.find("connect").orElseThrow(), FunctionDescriptor.of(
                         ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
                         errno);
+                setsockopt = LINKER.downcallHandle(libc.find("setsockopt").orElseThrow(), FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT), errno);
                 // the send calls do not capture errno: the JDK's capture makes a segment per call, which escape
                 // analysis does not always remove; errno is read from __errno_location() on the (rare) failure
                 send = LINKER.downcallHandle(libc.find("send").orElseThrow(), FunctionDescriptor.of(
@@ -74,6 +77,7 @@ public final class NativeSocket implements AutoCloseable {
         }
         SOCKET = socket;
         CONNECT = connect;
+        SETSOCKOPT = setsockopt;
         SEND = send;
         SENDMMSG = sendmmsg;
         CLOSE = close;
@@ -83,11 +87,38 @@ public final class NativeSocket implements AutoCloseable {
 
     private final int fd;
     private final String description;
+    private final boolean v6;
     private boolean closed;
 
-    private NativeSocket(int fd, String description) {
+    private NativeSocket(int fd, String description, boolean v6) {
         this.fd = fd;
         this.description = description;
+        this.v6 = v6;
+    }
+
+    /**
+     * Sets the DSCP (0..63) of everything this socket sends: {@code IP_TOS}, or {@code IPV6_TCLASS} on IPv6; the
+     * ECN bits stay 0.
+     */
+    public void dscp(int dscp) throws NativeException {
+        if (dscp < 0 || dscp > 63) {
+            throw new NativeException(description + ": dscp must be 0..63, not " + dscp, 0);
+        }
+        MemorySegment state = Arena.global().allocate(ERRNO_STATE);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
+            v.set(ValueLayout.JAVA_INT, 0, dscp << 2);
+            // IPPROTO_IP/IP_TOS = 0/1, IPPROTO_IPV6/IPV6_TCLASS = 41/67
+            int rc = (int) SETSOCKOPT.invokeExact(state, fd, v6 ? 41 : 0, v6 ? 67 : 1, v, 4);
+            if (rc != 0) {
+                throw new NativeException(description + ": setting dscp " + dscp + " failed: "
+                        + strerror((int) ERRNO.get(state, 0L)), (int) ERRNO.get(state, 0L));
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new NativeException(description + ": " + t, 0);
+        }
     }
 
     /** Null when native sockets work here, else why not. */
@@ -142,7 +173,7 @@ public final class NativeSocket implements AutoCloseable {
                 int ignored = (int) CLOSE.invokeExact(fd);
                 throw new NativeException(what + ": connect() failed: " + strerror(e), e);
             }
-            return new NativeSocket(fd, what);
+            return new NativeSocket(fd, what, v6);
         } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {

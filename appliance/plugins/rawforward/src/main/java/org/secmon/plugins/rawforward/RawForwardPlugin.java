@@ -130,6 +130,9 @@ public final class RawForwardPlugin implements SecmonPlugin {
                     InetAddress addr = InetAddress.getByName(col.host());
                     sockets[i] = enc == RawForwardSettings.Encapsulation.ERSPAN ? NativeSocket.gre(addr)
                             : NativeSocket.udp(addr, col.port());
+                    if (col.dscp() != 0) {
+                        sockets[i].dscp(col.dscp());
+                    }
                     batches[i] = new DatagramBatch(s.batchSize(), enc.header + s.maxFrame());
                     up[i] = true;
                 }

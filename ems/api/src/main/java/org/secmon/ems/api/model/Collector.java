@@ -20,7 +20,9 @@ public record Collector(
         @Required @Format(Kind.HOST) String address,
         @Required @Range(min = 1, max = 65535) Integer port,
         @Required CollectorType type,
-        @Doc("raw forward only: udp (default), sflow, vxlan or erspan") Encapsulation encapsulation) implements Scoped {
+        @Doc("raw forward only: udp (default), sflow, vxlan or erspan") Encapsulation encapsulation,
+        @Range(min = 0, max = 63) @Doc("DSCP of every datagram to this collector (default 0, best effort); an IPsec "
+                + "tunnel with the same dscp carries them") Integer dscp) implements Scoped {
     public Collector {
         encapsulation = encapsulation == null && type == CollectorType.RAWFORWARD ? Encapsulation.UDP : encapsulation;
     }
