@@ -1,7 +1,8 @@
 #!/bin/bash
 # Boot the appliance image under qemu and check its init brings the VNF up, from the serial console:
 # hugepages allocated, mirror NIC bound to DPDK, IPsec tunnel to the "analytics system" up (kernel ESP in the VM),
-# agent started and registered with an EMS running on this host.
+# agent started and registered with an EMS running on this host. Then tunnels defined in the EMS come up through the
+# agent's enforcer, two of them carrying two DSCP classes (nftables marks + XFRM policy marks).
 #
 #   image-builder/test-boot.sh [--ansible] [IMAGE.qcow2]   (default: target/image/secmon-appliance.qcow2)
 #
@@ -57,6 +58,7 @@ inns ip link set lo up
 # which slirp delivers to this namespace's loopback
 inns ip addr add 10.99.0.1/24 dev lo
 inns ip addr add 10.98.0.1/24 dev lo # behind a second tunnel, one the EMS defines for the appliance's enforcer
+inns ip addr add 10.97.0.1/24 dev lo # behind two more EMS-defined tunnels: DSCP 46 (EF) in one, the rest in the other
 
 # ---- EMS with a scope for the appliance -------------------------------------------------------------------------
 port=8480
@@ -87,6 +89,8 @@ say "EMS up on the namespace's 127.0.0.1:$port (the VM: 10.0.2.2:$port), scope '
 # ---- strongSwan responder: the analytics system's end of the tunnel ----------------------------------------------
 psk=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 psk2=$(head -c 24 /dev/urandom | base64 | tr -d '/+=') # the EMS-defined tunnel's
+psk_ef=$(head -c 24 /dev/urandom | base64 | tr -d '/+=') # the DSCP 46 tunnel's
+psk_be=$(head -c 24 /dev/urandom | base64 | tr -d '/+=') # the other classes' tunnel
 cat > "$work/strongswan.conf" <<CONF
 charon {
   load = random nonce aes sha1 sha2 hmac kdf gcm pem pkcs1 x509 pubkey curve25519 gmp openssl kernel-libipsec kernel-netlink socket-default updown vici
@@ -132,11 +136,37 @@ connections {
       }
     }
   }
+  class-ef {
+    version = 2
+    proposals = aes256-sha256-modp3072, aes256gcm16-prfsha256-ecp256
+    local { auth = psk
+            id = analytics-ef.test }
+    remote { auth = psk
+             id = appliance-ef.test }
+    children { class-ef { local_ts = 10.97.0.0/24
+                          remote_ts = 10.0.2.0/24
+                          esp_proposals = aes256gcm16-ecp256 } }
+  }
+  class-be {
+    version = 2
+    proposals = aes256-sha256-modp3072, aes256gcm16-prfsha256-ecp256
+    local { auth = psk
+            id = analytics-be.test }
+    remote { auth = psk
+             id = appliance-be.test }
+    children { class-be { local_ts = 10.97.0.0/24
+                          remote_ts = 10.0.2.0/24
+                          esp_proposals = aes256gcm16-ecp256 } }
+  }
 }
 secrets { ike-appliance { id = boot-test-1
                           secret = "$psk" }
           ike-ems { id = appliance-ems.test
-                    secret = "$psk2" } }
+                    secret = "$psk2" }
+          ike-ef { id = appliance-ef.test
+                   secret = "$psk_ef" }
+          ike-be { id = appliance-be.test
+                   secret = "$psk_be" } }
 CONF
 ip netns exec "$ns" unshare -m sh -c "mount --bind '$work/run' /run && STRONGSWAN_CONF='$work/strongswan.conf' exec $charon" \
     > "$work/charon.out" 2>&1 &
@@ -241,7 +271,53 @@ conns=$(grep -oE '^[a-z0-9-]+:' "$work/conns.out" | tr '\n' ' ' || true)
 [[ $conns == *analytics-1:* ]] && [[ $conns == *secmon-ems-tunnel:* ]] \
     || die "the VM's charon should have secmon-init's and the enforcer's connections: $(head -5 "$work/conns.out")"
 say "EMS-defined tunnel up after $(( $(date +%s) - t0 )) s (enforcer in the VM): $(grep -oE '[0-9]+ received' "$work/ping2.out") of 3 pings; VM's charon: $conns"
-grep -aqF -e "$pw" -e "$psk" -e "$psk2" "$work/console.log" && die "a secret (EMS password or PSK) appeared on the serial console"
+
+# two DSCP classes in two tunnels (kernel ESP in the VM): the EMS defines a tunnel for DSCP 46 (EF) and one for the
+# rest, both between the same subnets; the enforcer's nftables rules mark EF packets for the first tunnel's policy
+vm() {
+    inns ssh -i "$work/id_ed25519" -p 2022 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o BatchMode=yes -o LogLevel=ERROR root@127.0.0.1 "$@"
+}
+cat > "$work/dscp.yaml" <<YAML
+ipsec_tunnels:
+  - {name: class-ef, appliance: $appliance_id, ike_policy: boot-ike, ipsec_policy: boot-esp, dscp: 46,
+     local_address: 10.0.2.15, remote_address: 10.0.2.2, local_id: appliance-ef.test, remote_id: analytics-ef.test,
+     local_subnets: [10.0.2.15/32], remote_subnets: [10.97.0.0/24], psk: $psk_ef}
+  - {name: class-be, appliance: $appliance_id, ike_policy: boot-ike, ipsec_policy: boot-esp,
+     local_address: 10.0.2.15, remote_address: 10.0.2.2, local_id: appliance-be.test, remote_id: analytics-be.test,
+     local_subnets: [10.0.2.15/32], remote_subnets: [10.97.0.0/24], psk: $psk_be}
+YAML
+ctl apply -f "$work/dscp.yaml" > "$work/dscp.out" 2>&1 || die "ctl apply DSCP tunnels: $(cat "$work/dscp.out")"
+t0=$(date +%s)
+child_in() { # packets the responder received on a tunnel's child SA
+    swanctl --list-sas --ike "$1" --uri "unix://$work/run/charon.vici" 2>/dev/null \
+        | grep -m1 -E '^ +in ' | grep -oE '[0-9]+ packets' | grep -oE '[0-9]+' || echo 0
+}
+until swanctl --list-sas --uri "unix://$work/run/charon.vici" 2>/dev/null | grep -A8 '^class-ef' | grep -q INSTALLED \
+      && swanctl --list-sas --uri "unix://$work/run/charon.vici" 2>/dev/null | grep -A8 '^class-be' | grep -q INSTALLED \
+      && vm nft list table inet secmon_dscp > /dev/null 2>&1; do
+    [ $(( $(date +%s) - t0 )) -lt 180 ] || die "the DSCP tunnels did not come up in 180 s: $(vm cat /var/lib/secmon/ipsec/last-load.log 2>&1 | tail -3)"
+    sleep 2
+done
+ef0=$(child_in class-ef); be0=$(child_in class-be)
+# 20 datagrams with DSCP 46 (TOS 0xb8) and 30 with DSCP 0, as exporters with those classes send them
+vm python3 - > "$work/dscp-send.out" 2>&1 <<'PY' || die "sending from the VM failed: $(cat "$work/dscp-send.out")"
+import socket, time
+for tos, n in ((0xb8, 20), (0, 30)):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
+    for _ in range(n):
+        s.sendto(b"x" * 200, ("10.97.0.1", 9))
+        time.sleep(0.01)
+PY
+sleep 2
+ef=$(( $(child_in class-ef) - ef0 )); be=$(( $(child_in class-be) - be0 ))
+marked=$(vm nft list chain inet secmon_dscp output 2>/dev/null | grep -oE 'packets [0-9]+' | head -1 | grep -oE '[0-9]+' || echo "?")
+[ "$ef" = 20 ] && [ "$be" = 30 ] \
+    || die "DSCP steering: the EF tunnel got $ef packets (want 20), the other $be (want 30); marked in the VM: $marked; VM policies: $(vm ip xfrm policy 2>&1 | grep -E 'priority|mark' | tr -s ' ' | head -8 | tr '\n' ';')"
+[ "$marked" = 20 ] || die "the VM's nftables rule marked $marked packets, want 20"
+say "two DSCP classes in two tunnels: EF (DSCP 46) -> class-ef $ef packets, DSCP 0 -> class-be $be packets (kernel ESP; marked by the enforcer's nftables rule: $marked)"
+grep -aqF -e "$pw" -e "$psk" -e "$psk2" -e "$psk_ef" -e "$psk_be" "$work/console.log" && die "a secret (EMS password or PSK) appeared on the serial console"
 say "PASS in $(( $(date +%s) - start )) s of boot"
 [ $with_ansible = 1 ] || exit 0
 

@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,68 +30,34 @@ import org.secmon.ems.server.EmsFixture;
  * tunnel and leaves the other up.
  */
 class IpsecTunnelTest {
-    private static final Path CHARON = Path.of("/usr/lib/ipsec/charon");
-    private static final String PSK1 = "tunnel-one-psk-0123456789abcdef";
+    static final String PSK1 = "tunnel-one-psk-0123456789abcdef";
     private static final String PSK2 = "tunnel-two-psk-0123456789abcdef";
 
     @TempDir
     Path dir;
 
-    private final List<Process> processes = new ArrayList<>();
+    private IpsecLab lab;
     private String nsA;
     private String nsB;
 
     private static List<String> run(String... cmd) throws Exception {
-        return Nfcapd.run(List.of(cmd));
-    }
-
-    private void ns(String ns, String... cmd) throws Exception {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(cmd));
-        Nfcapd.run(c);
-    }
-
-    private Process start(Path log, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        processes.add(p);
-        return p;
-    }
-
-    private void charon(String ns, Path home) throws Exception {
-        Files.createDirectories(home.resolve("run"));
-        Files.writeString(home.resolve("strongswan.conf"), """
-                charon {
-                  load = random nonce aes sha1 sha2 hmac kdf gcm pem pkcs1 x509 pubkey curve25519 gmp openssl \
-                kernel-libipsec kernel-netlink socket-default updown vici
-                  piddir = %1$s/run
-                  install_routes = yes
-                  plugins {
-                    vici { socket = unix://%1$s/run/charon.vici }
-                  }
-                  filelog { log { path = %1$s/charon.log
-                    default = 1
-                    ike = 2 } }
-                }
-                """.formatted(home));
-        start(home.resolve("charon.out"), "ip", "netns", "exec", ns, "unshare", "-m", "sh", "-c",
-                "mount --bind " + home.resolve("run") + " /run && STRONGSWAN_CONF=" + home.resolve("strongswan.conf")
-                        + " exec " + CHARON);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(home.resolve("run/charon.vici"))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("charon in " + ns + " did not start: "
-                        + Files.readString(home.resolve("charon.out")));
-            }
-            Thread.sleep(50);
-        }
+        return IpsecLab.run(cmd);
     }
 
     private static String vici(Path home) {
-        return "unix://" + home.resolve("run/charon.vici");
+        return IpsecLab.vici(home);
     }
 
-    private List<String> listSas(Path home) throws Exception {
-        return run("swanctl", "--list-sas", "--uri", vici(home));
+    private static List<String> listSas(Path home) throws Exception {
+        return IpsecLab.listSas(home);
+    }
+
+    private static String ikeSa(Path home, String name) throws Exception {
+        return IpsecLab.ikeSa(home, name);
+    }
+
+    private Process start(Path log, String... cmd) throws Exception {
+        return lab.start(log, cmd);
     }
 
     /**
@@ -110,34 +74,16 @@ class IpsecTunnelTest {
     void netflowCrossesTheTunnelAndAProposalChangeRestartsOnlyItsTunnel(String suite) throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "network namespaces and charon need root");
-        Assumptions.assumeTrue(Files.isExecutable(CHARON), "strongSwan charon is not installed (./secmon deps)");
+        Assumptions.assumeTrue(Files.isExecutable(IpsecLab.CHARON),
+                "strongSwan charon is not installed (./secmon deps)");
         Tools.require("swanctl");
-        String tag = Integer.toString(ThreadLocalRandom.current().nextInt(10_000, 99_999));
-        nsA = "smt-a" + tag;
-        nsB = "smt-b" + tag;
-        try {
-            run("ip", "netns", "add", nsA);
-            run("ip", "netns", "add", nsB);
-            run("ip", "link", "add", "sma" + tag, "netns", nsA, "type", "veth", "peer", "name", "smb" + tag,
-                    "netns", nsB);
-            ns(nsA, "ip", "addr", "add", "10.99.0.1/24", "dev", "sma" + tag);
-            ns(nsB, "ip", "addr", "add", "10.99.0.2/24", "dev", "smb" + tag);
-            // tunnel 2's peers: IKEv1 main mode picks the pre-shared key by address, so each tunnel has its own
-            ns(nsA, "ip", "addr", "add", "10.99.0.11/24", "dev", "sma" + tag);
-            ns(nsB, "ip", "addr", "add", "10.99.0.12/24", "dev", "smb" + tag);
-            for (String[] x : new String[][] {{nsA, "sma" + tag}, {nsB, "smb" + tag}}) {
-                ns(x[0], "ip", "link", "set", x[1], "up");
-                ns(x[0], "ip", "link", "set", "lo", "up");
-            }
-            // the exporter's and the analyzer's addresses, reachable only through the tunnels
-            ns(nsA, "ip", "addr", "add", "10.10.1.1/32", "dev", "lo");
-            ns(nsA, "ip", "addr", "add", "10.10.1.2/32", "dev", "lo");
-            ns(nsB, "ip", "addr", "add", "10.10.2.1/32", "dev", "lo");
-            ns(nsB, "ip", "addr", "add", "10.10.2.2/32", "dev", "lo");
-            Path a = dir.resolve("a");
-            Path b = dir.resolve("b");
-            charon(nsA, a);
-            charon(nsB, b);
+        try (IpsecLab theLab = new IpsecLab(dir)) {
+            lab = theLab;
+            nsA = lab.nsA;
+            nsB = lab.nsB;
+            String tag = lab.tag;
+            Path a = lab.a;
+            Path b = lab.b;
             try (EmsFixture ems = EmsFixture.embedded(dir.resolve("ems"))) {
                 if (suite.equals("cert")) {
                     analyzerCertificate(ems, b);
@@ -184,9 +130,7 @@ class IpsecTunnelTest {
                         """);
                 run("swanctl", "--load-all", "--file", boot.toString(), "--uri", vici(a));
                 // the enforcer's netfilter rules go into A's namespace (the agent itself runs in this one)
-                Path nft = dir.resolve("nft-in-a");
-                Files.writeString(nft, "#!/bin/sh\nexec ip netns exec " + nsA + " nft \"$@\"\n");
-                nft.toFile().setExecutable(true);
+                Path nft = IpsecLab.nftIn(dir, nsA);
                 String[] args = RunningAgent.args(dir, ems.base, "s", 100, Path.of("target/plugins"), "--ssh-port", "-1",
                     "--report-interval", "PT1S", "--ipsec-vici", vici(a), "--ipsec-include",
                     a.resolve("conf.d") + "/*.conf", "--ipsec-nft", nft.toString());
@@ -245,7 +189,7 @@ class IpsecTunnelTest {
                     exportThroughTheTunnel(tag, 0);
                     if (!gcm) {
                         // tunnel 2 carries its subnets' traffic too
-                        ns(nsA, "bash", "-c", "for i in 1 2 3; do echo x > /dev/udp/10.10.2.2/9; done");
+                        IpsecLab.ns(nsA, "bash", "-c", "for i in 1 2 3; do echo x > /dev/udp/10.10.2.2/9; done");
                         Thread.sleep(500);
                         String sas = String.join("\n", listSas(a));
                         String t2 = sas.substring(sas.indexOf("secmon-t2: #"));
@@ -285,21 +229,6 @@ class IpsecTunnelTest {
                     assertEquals(null, ikeSa(a, "secmon-t1"), "tunnel 1 terminated: " + listSas(a));
                     assertEquals(t2, ikeSa(a, "secmon-t2"), "tunnel 2 untouched: " + listSas(a));
                     assertTrue(!Files.readString(dir.resolve("agent/ipsec/swanctl.conf")).contains("secmon-t1"));
-                }
-            }
-        } finally {
-            for (Process p : processes) {
-                p.descendants().forEach(ProcessHandle::destroy);
-                p.destroy();
-                p.waitFor(10, TimeUnit.SECONDS);
-                if (p.isAlive()) {
-                    p.descendants().forEach(ProcessHandle::destroyForcibly);
-                    p.destroyForcibly();
-                }
-            }
-            for (String n : new String[] {nsA, nsB}) {
-                if (n != null) {
-                    new ProcessBuilder("ip", "netns", "del", n).start().waitFor(10, TimeUnit.SECONDS);
                 }
             }
         }
@@ -445,16 +374,6 @@ class IpsecTunnelTest {
         throw new AssertionError("the agent did not register");
     }
 
-    /** The IKE SA line of a connection ({@code NAME: #N, STATE, ...}), or null. */
-    private String ikeSa(Path home, String name) throws Exception {
-        for (String l : listSas(home)) {
-            if (l.startsWith(name + ": #")) {
-                return l.substring(0, l.indexOf(',', l.indexOf(',') + 1));
-            }
-        }
-        return null;
-    }
-
     private String awaitEstablished(Path home, String name, String esp) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
         while (System.nanoTime() < deadline) {
@@ -545,7 +464,7 @@ class IpsecTunnelTest {
     }
 
     /** Side B: a static responder for both tunnels, accepting either IKE proposal. */
-    private static String responder() {
+    static String responder() {
         StringBuilder c = new StringBuilder("connections {\n");
         StringBuilder s = new StringBuilder("secrets {\n");
         for (int i = 1; i <= 2; i++) {

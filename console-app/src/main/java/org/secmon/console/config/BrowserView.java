@@ -107,6 +107,7 @@ public final class BrowserView {
             case "ike_policies" -> "IKE policies";
             case "ipsec_policies" -> "IPsec policies";
             case "ipsec_tunnels" -> "IPsec tunnels";
+            case "ipsec_enforcers" -> "IPsec enforcers";
             case "netflow_monitors" -> "NetFlow monitors";
             case "netflow_configs" -> "NetFlow settings";
             case "sflow_configs" -> "sFlow settings";

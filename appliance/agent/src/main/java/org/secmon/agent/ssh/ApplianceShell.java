@@ -209,6 +209,22 @@ public final class ApplianceShell {
                 if (st.has("error")) {
                     out.println("error: " + st.path("error").asText());
                 }
+                JsonNode dscp = st.path("dscp");
+                if (!dscp.isMissingNode()) {
+                    out.printf("%n%-24s %5s %-10s %12s %14s%n", "DSCP class tunnel", "dscp", "mark", "packets",
+                            "bytes");
+                    for (Iterator<Map.Entry<String, JsonNode>> it = dscp.path("tunnels").fields(); it.hasNext(); ) {
+                        Map.Entry<String, JsonNode> e = it.next();
+                        JsonNode c = e.getValue();
+                        out.printf(Locale.ROOT, "%-24s %5d %-10s %,12d %,14d%n", e.getKey(), c.path("dscp").asInt(),
+                                c.path("mark").asText("-"), c.path("packets").asLong(), c.path("bytes").asLong());
+                    }
+                    for (String k : new String[] {"warning", "error"}) {
+                        if (dscp.has(k)) {
+                            out.println(k + ": " + dscp.path(k).asText());
+                        }
+                    }
+                }
             }
             case "config" -> config(out);
             default -> throw new ShellException("show what? " + String.join(" | ", COMMANDS.get("show")));

@@ -16,11 +16,14 @@ public final class Ems implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final Notifier notifier;
     private final HealthChecker health;
+    private final HealthChecker enforcerHealth;
     private final java.util.concurrent.ScheduledExecutorService housekeeping;
 
     /** Options of the appliance health checks. */
     public record HealthOptions(Duration interval, int downAfter, int removeAfter) {
         public static final HealthOptions DEFAULT = new HealthOptions(Duration.ofSeconds(30), 5, 0);
+        /** IPsec enforcers, as the original IPsec EMS: checked every 60 s, removed after 10 misses. */
+        public static final HealthOptions ENFORCERS = new HealthOptions(Duration.ofSeconds(60), 3, 10);
     }
 
     public Ems(Store store, Duration tokenTtl) throws StoreException {
@@ -28,6 +31,11 @@ public final class Ems implements AutoCloseable {
     }
 
     public Ems(Store store, Duration tokenTtl, HealthOptions healthOptions) throws StoreException {
+        this(store, tokenTtl, healthOptions, HealthOptions.ENFORCERS);
+    }
+
+    public Ems(Store store, Duration tokenTtl, HealthOptions healthOptions, HealthOptions enforcerHealth)
+            throws StoreException {
         this.repository = new Repository(store);
         this.entities = new Entities(repository);
         this.auth = new Auth(repository, tokenTtl);
@@ -35,6 +43,8 @@ public final class Ems implements AutoCloseable {
         entities.listener(notifier::changed);
         this.health = new HealthChecker(repository, notifier, healthOptions.interval(), healthOptions.downAfter(),
                 healthOptions.removeAfter());
+        this.enforcerHealth = new HealthChecker(repository, null, "ipsec_enforcers", enforcerHealth.interval(),
+                enforcerHealth.downAfter(), enforcerHealth.removeAfter());
         metrics.gauge("secmon_ems_notifier_queue_depth", notifier::queueDepth);
         metrics.gauge("secmon_ems_notifications_delivered_total", notifier::delivered);
         metrics.gauge("secmon_ems_notification_failures_total", notifier::failures);
@@ -42,6 +52,8 @@ public final class Ems implements AutoCloseable {
         for (org.secmon.ems.api.model.ApplianceStatus st : org.secmon.ems.api.model.ApplianceStatus.values()) {
             metrics.gauge("secmon_ems_appliances_" + st.json(), () -> repository.list("appliances").stream()
                     .filter(a -> a.json().path("status").asText().equals(st.json())).count());
+            metrics.gauge("secmon_ems_ipsec_enforcers_" + st.json(), () -> repository.list("ipsec_enforcers")
+                    .stream().filter(a -> a.json().path("status").asText().equals(st.json())).count());
         }
         housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("ems-housekeeping").factory());
@@ -107,6 +119,7 @@ public final class Ems implements AutoCloseable {
     public void close() {
         housekeeping.shutdownNow();
         health.close();
+        enforcerHealth.close();
         notifier.close();
         repository.close();
     }

@@ -71,6 +71,18 @@ public final class Main implements Callable<Integer> {
             + "0 = never (default ${DEFAULT-VALUE})")
     int removeAfter = 0;
 
+    @Option(names = "--enforcer-check-interval", description = "IPsec enforcer health-check interval, ISO-8601 "
+            + "(default ${DEFAULT-VALUE})")
+    Duration enforcerCheckInterval = Ems.HealthOptions.ENFORCERS.interval();
+
+    @Option(names = "--enforcer-down-after", description = "missed checks before an IPsec enforcer is down (default "
+            + "${DEFAULT-VALUE})")
+    int enforcerDownAfter = Ems.HealthOptions.ENFORCERS.downAfter();
+
+    @Option(names = "--enforcer-remove-after", description = "missed checks before an IPsec enforcer is removed with "
+            + "its tunnels; 0 = never (default ${DEFAULT-VALUE})")
+    int enforcerRemoveAfter = Ems.HealthOptions.ENFORCERS.removeAfter();
+
     @Option(names = "--tls-self-signed", description = "serve HTTPS with the EMS's own certificate (made at first "
             + "start with BouncyCastle, kept in DATA-DIR/tls; its SHA-256 fingerprint is printed for clients to pin)")
     boolean tlsSelfSigned;
@@ -104,7 +116,8 @@ public final class Main implements Callable<Integer> {
             System.err.println("secmon ems: " + e.getMessage());
             return 3;
         }
-        Ems ems = new Ems(s, tokenTtl, new Ems.HealthOptions(checkInterval, downAfter, removeAfter));
+        Ems ems = new Ems(s, tokenTtl, new Ems.HealthOptions(checkInterval, downAfter, removeAfter),
+                new Ems.HealthOptions(enforcerCheckInterval, enforcerDownAfter, enforcerRemoveAfter));
         String generated = ems.auth().bootstrap(System.getenv("SECMON_ADMIN_PASSWORD"), adminPasswordFile);
         if (generated != null) {
             System.out.println("First start: created user 'admin' with password: " + generated);
@@ -190,6 +203,8 @@ public final class Main implements Callable<Integer> {
             }
         });
         r.register("/api/v1/appliances", new ApplianceService(ems.entities(), ems.auth(), ems.notifier()));
+        r.register("/api/v1/ipsec_enforcers", new org.secmon.ems.server.http.EnforcerService(ems.entities(),
+                ems.auth()));
         for (ResourceKind k : ResourceKind.ALL) {
             r.register("/api/v1/" + k.collection(), new ResourceService(k, ems.entities()));
         }

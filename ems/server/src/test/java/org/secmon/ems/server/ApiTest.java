@@ -53,6 +53,7 @@ class ApiTest {
             Map.entry("appliances", new String[] {"{\"notification_url\":\"ftp://x\"}", "notification_url"}),
             Map.entry("ike_policies", new String[] {"{\"dh_group\":\"modp1024\"}", "dh_group"}),
             Map.entry("ipsec_policies", new String[] {"{\"encryption\":\"3des\"}", "encryption"}),
+            Map.entry("ipsec_enforcers", new String[] {"{\"health_url\":\"gopher://x\"}", "health_url"}),
             Map.entry("ipsec_tunnels", new String[] {"{\"local_subnets\":[\"not-a-prefix\"]}", "local_subnets[0]"}));
 
     @BeforeAll
@@ -168,7 +169,7 @@ class ApiTest {
             case "netflow_configs" -> o.put("max_flows", 100000);
             case "sflow_configs" -> o.put("sampling_rate", 512);
             case "netflow_associations", "sflow_associations", "rawforward_associations" -> o.put("direction", "egress");
-            case "appliances" -> o.putArray("addresses").add("10.0.0.6");
+            case "appliances", "ipsec_enforcers" -> o.putArray("addresses").add("10.0.0.6");
             case "users" -> o.put("enabled", false);
             case "ike_policies" -> o.put("lifetime", 7200);
             case "ipsec_policies" -> o.put("lifetime", 1800);

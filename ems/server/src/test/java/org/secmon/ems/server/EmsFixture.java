@@ -46,7 +46,12 @@ public final class EmsFixture implements AutoCloseable {
 
     /** An EMS on {@code port} (0: any free port), e.g. restarted where its appliances expect it. */
     public EmsFixture(Store store, Ems.HealthOptions health, int port) throws Exception {
-        ems = new Ems(store, Duration.ofHours(1), health);
+        this(store, health, Ems.HealthOptions.ENFORCERS, port);
+    }
+
+    /** With the IPsec enforcers' health checks too. */
+    public EmsFixture(Store store, Ems.HealthOptions health, Ems.HealthOptions enforcers, int port) throws Exception {
+        ems = new Ems(store, Duration.ofHours(1), health, enforcers);
         ems.auth().bootstrap(ADMIN_PASSWORD, null);
         server = Main.start(ems, "127.0.0.1", port);
         base = "http://127.0.0.1:" + server.port();

@@ -3,9 +3,12 @@ package org.secmon.ems.api.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** An appliance's health as the EMS sees it. */
+/**
+ * An appliance's or IPsec enforcer's health as the EMS sees it; {@code deregistered}: it left on its own (an
+ * enforcer's DEREGISTER), so it is not health-checked until it registers again.
+ */
 public enum ApplianceStatus {
-    REGISTERED, UP, DOWN;
+    REGISTERED, UP, DOWN, DEREGISTERED;
 
     @JsonValue
     public String json() {

@@ -15,13 +15,15 @@ import org.secmon.ems.api.schema.Ref;
 import org.secmon.ems.api.schema.Required;
 import org.secmon.ems.api.schema.WriteOnly;
 
-@Doc("A tunnel binding: which appliance (its enforcer) keeps an IPsec tunnel to which peer, for which subnets, "
-        + "with which policies and authentication.")
+@Doc("A tunnel binding: which enforcer (an appliance, or a registered IPsec enforcer on another node) keeps an "
+        + "IPsec tunnel to which peer, for which subnets, with which policies and authentication.")
 public record IpsecTunnel(
         @ReadOnly String id,
         @ReadOnly Long version,
         @Required @Format(Kind.NAME) String name,
-        @Required @Ref("appliances") @Doc("the appliance whose enforcer runs this end") String appliance,
+        @Ref("appliances") @Doc("the appliance whose enforcer runs this end (or: enforcer)") String appliance,
+        @Ref("ipsec_enforcers") @Doc("the registered IPsec enforcer that runs this end (or: appliance)")
+        String enforcer,
         @Required @Ref("ike_policies") String ikePolicy,
         @Required @Ref("ipsec_policies") String ipsecPolicy,
         @Required @Format(Kind.IP) @Doc("this end's address for IKE") String localAddress,
@@ -49,6 +51,11 @@ public record IpsecTunnel(
 
     @Override
     public void validate(Errors errors) {
+        if ((appliance == null) == (enforcer == null)) {
+            errors.add(appliance == null ? "appliance" : "enforcer", appliance == null
+                    ? "is required (or enforcer): who runs this end of the tunnel"
+                    : "and appliance both set: one of them runs this end of the tunnel");
+        }
         if (!auth.equals("psk") && !auth.equals("certificate")) {
             errors.add("auth", "must be psk or certificate");
         } else if (auth.equals("certificate") && (remoteId == null || remoteId.isBlank())) {

@@ -96,6 +96,13 @@ public final class Auth {
         if (exp.isBefore(Instant.now())) {
             throw ApiException.unauthorized("token expired at " + exp + "; log in again");
         }
+        if (t.json().has("enforcer")) {
+            Doc e = repo.get("ipsec_enforcers", t.json().path("enforcer").asText());
+            if (e == null) {
+                throw ApiException.unauthorized("the IPsec enforcer of this token is no longer registered");
+            }
+            return enforcerPrincipal(e);
+        }
         if (t.json().has("appliance")) {
             Doc a = repo.get("appliances", t.json().path("appliance").asText());
             if (a == null) {
@@ -127,16 +134,39 @@ public final class Auth {
                 false, project == null ? Set.of() : Set.of(project), appliance.id());
     }
 
+    /**
+     * An IPsec enforcer (not an appliance) may read its own tunnels, ask for its certificate and report about itself
+     * (checked by its registry); nothing else. Its id stands where an appliance's would, for those self checks.
+     */
+    public Principal enforcerPrincipal(Doc enforcer) {
+        return new Principal(enforcer.id(), "enforcer:" + enforcer.json().path("name").asText(), Set.of(), false,
+                Set.of(), enforcer.id());
+    }
+
     /** Issues a non-expiring token for an appliance (stored as its hash), replacing its previous ones. */
     public String issueApplianceToken(Repository.Changes changes, String applianceId) {
+        return issueMachineToken(changes, "appliance", applianceId);
+    }
+
+    /** Issues a non-expiring token for a registered IPsec enforcer, replacing its previous ones. */
+    public String issueEnforcerToken(Repository.Changes changes, String enforcerId) {
+        return issueMachineToken(changes, "enforcer", enforcerId);
+    }
+
+    /** Revokes every token of an appliance ({@code appliance}) or enforcer ({@code enforcer}). */
+    public void revokeMachineTokens(Repository.Changes changes, String field, String id) {
         for (Doc t : repo.list(TOKENS)) {
-            if (applianceId.equals(t.json().path("appliance").asText(null))) {
+            if (id.equals(t.json().path(field).asText(null))) {
                 changes.delete(TOKENS, t.id());
             }
         }
+    }
+
+    private String issueMachineToken(Repository.Changes changes, String field, String id) {
+        revokeMachineTokens(changes, field, id);
         String token = Passwords.randomSecret(32);
         ObjectNode t = JsonNodeFactory.instance.objectNode();
-        t.put("appliance", applianceId);
+        t.put(field, id);
         t.put("expires_at", Instant.parse("9999-12-31T00:00:00Z").toString());
         t.put("created_at", Instant.now().toString());
         changes.put(TOKENS, Passwords.sha256(token), t);

@@ -11,7 +11,8 @@ import org.secmon.ems.api.model.Operation;
  * @param permissions "collection:operation" strings, "*:operation" for every collection
  * @param allProjects a role grants every project (administrators)
  * @param projects    project ids the user belongs to
- * @param appliance   the appliance id when the caller is an appliance, else null
+ * @param appliance   the appliance's id when the caller is an appliance, the enforcer's when it is a registered IPsec
+ *                    enforcer (ids are unique across collections), else null
  */
 public record Principal(String userId, String name, Set<String> permissions, boolean allProjects,
         Set<String> projects, String appliance) {
@@ -19,6 +20,11 @@ public record Principal(String userId, String name, Set<String> permissions, boo
     public boolean can(String collection, Operation op) {
         String o = op.json();
         return permissions.contains(collection + ":" + o) || permissions.contains("*:" + o);
+    }
+
+    /** Whether the caller is a registered IPsec enforcer (not an appliance, not a user). */
+    public boolean isEnforcer() {
+        return appliance != null && name.startsWith("enforcer:");
     }
 
     public boolean seesProject(String projectId) {

@@ -100,26 +100,8 @@ public final class ApplianceService implements HttpService {
         if (!id.equals(p.appliance())) {
             throw ApiException.forbidden("only the appliance itself receives its tunnels' keys");
         }
-        com.fasterxml.jackson.databind.node.ArrayNode tunnels = Json.mapper().createArrayNode();
-        for (Doc t : repo.list("ipsec_tunnels")) {
-            if (!id.equals(t.json().path("appliance").asText())) {
-                continue;
-            }
-            ObjectNode o = entities.render(ResourceKind.IPSEC_TUNNELS, t);
-            o.put("psk", t.json().path(Entities.PRIVATE + "psk").asText(null));
-            if ("certificate".equals(o.path("auth").asText()) && !o.hasNonNull("local_id")) {
-                o.put("local_id", certificateName(repo.get("appliances", id)));
-            }
-            Doc ike = repo.get("ike_policies", t.json().path("ike_policy").asText());
-            Doc esp = repo.get("ipsec_policies", t.json().path("ipsec_policy").asText());
-            if (ike != null) {
-                o.set("ike", entities.render(ResourceKind.IKE_POLICIES, ike));
-            }
-            if (esp != null) {
-                o.set("esp", entities.render(ResourceKind.IPSEC_POLICIES, esp));
-            }
-            tunnels.add(o);
-        }
+        com.fasterxml.jackson.databind.node.ArrayNode tunnels = IpsecTunnels.of(entities, repo, "appliance", id,
+                certificateName(repo.get("appliances", id)));
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("appliance", id);
         out.put("revision", repo.revision());

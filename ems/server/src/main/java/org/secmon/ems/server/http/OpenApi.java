@@ -295,6 +295,20 @@ public final class OpenApi {
         simple(paths, "/api/v1/certificates", "post", "issue_certificate",
                 "{name, csr, days}: a certificate from the EMS CA for an IPsec peer (needs ipsec_tunnels:add)");
         simple(paths, "/api/v1/certificates/ca", "get", "ca_certificate", "the EMS CA certificate (PEM)");
+        simple(paths, "/api/v1/ipsec_enforcers/register", "post", "register_ipsec_enforcer",
+                "REGISTER {name, health_url, addresses} (needs ipsec_enforcers:add): creates the enforcer or takes over"
+                        + " the one with that name; 'credentials.token' appears only here");
+        simple(paths, "/api/v1/ipsec_enforcers/{id}/report", "post", "report_ipsec_enforcer",
+                "UPDATE {state, health_url, addresses} (the enforcer's own token): its tunnels' SA state");
+        simple(paths, "/api/v1/ipsec_enforcers/{id}/deregister", "post", "deregister_ipsec_enforcer",
+                "DEREGISTER (the enforcer itself or ipsec_enforcers:change): token revoked, no more health checks, "
+                        + "tunnels kept");
+        simple(paths, "/api/v1/ipsec_enforcers/{id}/ipsec", "get", "ipsec_enforcer_tunnels",
+                "the enforcer's tunnels with policies and pre-shared keys (its own token only)");
+        simple(paths, "/api/v1/ipsec_enforcers/{id}/state", "get", "ipsec_enforcer_state",
+                "the SA state the enforcer last reported (ipsec_enforcers:view)");
+        simple(paths, "/api/v1/ipsec_enforcers/{id}/certificate", "post", "ipsec_enforcer_certificate",
+                "the enforcer sends {csr}; the EMS CA answers {id: NAME.enforcer.secmon, certificate, ca}");
     }
 
     private static void simple(ObjectNode paths, String path, String method, String id, String summary) {
@@ -305,9 +319,11 @@ public final class OpenApi {
         }
         ObjectNode op = p.putObject(method);
         op.put("summary", summary).put("operationId", id);
-        op.putArray("tags").add(path.contains("certificates") ? "ipsec" : "appliances");
+        op.putArray("tags").add(path.contains("certificates") || path.contains("ipsec_enforcers") ? "ipsec"
+                : "appliances");
         ObjectNode r = responses(op);
-        r.putObject(method.equals("post") && id.equals("issue_certificate") ? "201" : "200").put("description", "ok");
+        r.putObject(method.equals("post") && (id.equals("issue_certificate") || id.equals("register_ipsec_enforcer"))
+                ? "201" : "200").put("description", "ok");
     }
 
     private static void audit(ObjectNode paths) {

@@ -1,0 +1,43 @@
+package org.secmon.ems.server.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.secmon.ems.api.Json;
+import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.server.store.Repository;
+import org.secmon.ems.server.store.Repository.Doc;
+
+/** The tunnels one enforcer runs, as that enforcer receives them (and nobody else: they carry the keys). */
+final class IpsecTunnels {
+    private IpsecTunnels() {
+    }
+
+    /**
+     * The tunnels whose {@code field} ({@code appliance} or {@code enforcer}) is {@code id}, with their pre-shared
+     * keys and their IKE and IPsec policies resolved; a certificate tunnel's local id defaults to
+     * {@code certificateName}.
+     */
+    static ArrayNode of(Entities entities, Repository repo, String field, String id, String certificateName) {
+        ArrayNode tunnels = Json.mapper().createArrayNode();
+        for (Doc t : repo.list("ipsec_tunnels")) {
+            if (!id.equals(t.json().path(field).asText())) {
+                continue;
+            }
+            ObjectNode o = entities.render(ResourceKind.IPSEC_TUNNELS, t);
+            o.put("psk", t.json().path(Entities.PRIVATE + "psk").asText(null));
+            if ("certificate".equals(o.path("auth").asText()) && !o.hasNonNull("local_id")) {
+                o.put("local_id", certificateName);
+            }
+            Doc ike = repo.get("ike_policies", t.json().path("ike_policy").asText());
+            Doc esp = repo.get("ipsec_policies", t.json().path("ipsec_policy").asText());
+            if (ike != null) {
+                o.set("ike", entities.render(ResourceKind.IKE_POLICIES, ike));
+            }
+            if (esp != null) {
+                o.set("esp", entities.render(ResourceKind.IPSEC_POLICIES, esp));
+            }
+            tunnels.add(o);
+        }
+        return tunnels;
+    }
+}
