@@ -106,11 +106,15 @@ class IpsecEnforcerTest {
 
             // a tunnel names it: the enforcer brings it up and reports its SA
             Path tf = dir.resolve("t1.yaml");
+            // the sites as endpoint groups: the tunnel's traffic selectors come from them
             Files.writeString(tf, """
+                    ipsec_endpoint_groups:
+                      - {name: gw-site, cidrs: [10.10.1.1/32]}
+                      - {name: analytics-site, cidrs: [10.10.2.1/32]}
                     ipsec_tunnels:
                       - {name: t1, enforcer: gw-1, ike_policy: gcm128, ipsec_policy: esp-gcm128,
                          local_address: 10.99.0.1, remote_address: 10.99.0.2, local_id: a1, remote_id: b1,
-                         local_subnets: [10.10.1.1/32], remote_subnets: [10.10.2.1/32], psk: %s}
+                         local_endpoint_group: gw-site, remote_endpoint_group: analytics-site, psk: %s}
                     """.formatted(IpsecTunnelTest.PSK1));
             AgentEmsEndToEndTest.ctl(session, "apply", "-f", tf.toString());
             await("the tunnel up", () -> Json.mapper().createObjectNode().put("sa", String.valueOf(
@@ -121,6 +125,12 @@ class IpsecEnforcerTest {
                     .path("child").asText().equals("installed"));
             assertEquals("established", state.path("state").path("tunnels").path("secmon-t1").path("ike").asText(),
                     state.toString());
+            String conf = Files.readString(dir.resolve("enforcer/ipsec/swanctl.conf"));
+            assertTrue(conf.contains("local_ts = 10.10.1.1/32") && conf.contains("remote_ts = 10.10.2.1/32"), conf);
+            // a site in use cannot go
+            assertEquals(409, ems.call("DELETE", "/api/v1/ipsec_endpoint_groups/" + Json.mapper().readTree(
+                    AgentEmsEndToEndTest.ctl(session, "get", "ipsec_endpoint_group", "gw-site", "-o", "json"))
+                    .path("id").asText(), ems.admin(), null).status());
 
             // its token: its own tunnels (with the key) and nothing else; users never get the key
             String token = Json.mapper().readTree(dir.resolve("enforcer/enforcer.json").toFile()).path("token")
@@ -130,13 +140,20 @@ class IpsecEnforcerTest {
             assertEquals(403, ems.call("GET", "/api/v1/ipsec_tunnels", token, null).status());
             assertEquals(403, ems.call("GET", "/api/v1/ipsec_enforcers/" + id + "/ipsec", admin, null).status());
             assertTrue(!ems.call("GET", "/api/v1/ipsec_tunnels", admin, null).text().contains(IpsecTunnelTest.PSK1));
-            // a tunnel needs exactly one end: an appliance or an enforcer
+            // a tunnel needs exactly one end (an appliance or an enforcer) and subnets or a site on each side
             EmsFixture.Resp noEnd = ems.call("POST", "/api/v1/ipsec_tunnels", admin, Json.mapper().readTree("""
                     {"name": "t9", "ike_policy": "gcm128", "ipsec_policy": "esp-gcm128", "local_address": "10.0.0.1",
                      "remote_address": "10.0.0.2", "local_subnets": ["10.1.0.0/24"], "remote_subnets": ["10.2.0.0/24"],
                      "psk": "0123456789abcdef0123"}"""));
             assertEquals(422, noEnd.status(), noEnd.toString());
             assertTrue(noEnd.text().contains("is required (or enforcer)"), noEnd.toString());
+            EmsFixture.Resp twoSites = ems.call("POST", "/api/v1/ipsec_tunnels", admin, Json.mapper().readTree("""
+                    {"name": "t9", "enforcer": "gw-1", "ike_policy": "gcm128", "ipsec_policy": "esp-gcm128",
+                     "local_address": "10.0.0.1", "remote_address": "10.0.0.2", "local_subnets": ["10.1.0.0/24"],
+                     "local_endpoint_group": "gw-site", "psk": "0123456789abcdef0123"}"""));
+            assertEquals(422, twoSites.status(), twoSites.toString());
+            assertTrue(twoSites.text().contains("and local_endpoint_group both set")
+                    && twoSites.text().contains("are required (or remote_endpoint_group)"), twoSites.toString());
             // DELETE by hand is refused while a tunnel names it
             assertEquals(409, ems.call("DELETE", "/api/v1/ipsec_enforcers/" + id, admin, null).status());
 

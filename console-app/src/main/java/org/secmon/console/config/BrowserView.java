@@ -108,6 +108,7 @@ public final class BrowserView {
             case "ipsec_policies" -> "IPsec policies";
             case "ipsec_tunnels" -> "IPsec tunnels";
             case "ipsec_enforcers" -> "IPsec enforcers";
+            case "ipsec_endpoint_groups" -> "IPsec endpoint groups";
             case "netflow_monitors" -> "NetFlow monitors";
             case "netflow_configs" -> "NetFlow settings";
             case "sflow_configs" -> "sFlow settings";

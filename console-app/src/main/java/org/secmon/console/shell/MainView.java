@@ -33,7 +33,7 @@ public final class MainView {
             ResourceKind.SFLOW_CONFIGS, ResourceKind.NETFLOW_ASSOCIATIONS, ResourceKind.SFLOW_ASSOCIATIONS,
             ResourceKind.RAWFORWARD_ASSOCIATIONS, ResourceKind.APPLIANCES);
     public static final List<ResourceKind> IPSEC = List.of(ResourceKind.IPSEC_TUNNELS, ResourceKind.IKE_POLICIES,
-            ResourceKind.IPSEC_POLICIES, ResourceKind.IPSEC_ENFORCERS);
+            ResourceKind.IPSEC_POLICIES, ResourceKind.IPSEC_ENDPOINT_GROUPS, ResourceKind.IPSEC_ENFORCERS);
     public static final List<ResourceKind> ADMIN = List.of(ResourceKind.USERS, ResourceKind.ROLES,
             ResourceKind.PROJECTS);
 

@@ -250,7 +250,8 @@ public final class ApplianceAgent implements AutoCloseable {
                         fetchSshUsers();
                     }
                     if (changes.keySet().stream().anyMatch(k -> k.startsWith("ike_policies/")
-                            || k.startsWith("ipsec_policies/") || k.startsWith("ipsec_tunnels/"))) {
+                            || k.startsWith("ipsec_policies/") || k.startsWith("ipsec_tunnels/")
+                            || k.startsWith("ipsec_endpoint_groups/"))) {
                         fetchIpsec();
                     }
                 }

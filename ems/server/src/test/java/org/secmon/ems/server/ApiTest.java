@@ -53,6 +53,7 @@ class ApiTest {
             Map.entry("appliances", new String[] {"{\"notification_url\":\"ftp://x\"}", "notification_url"}),
             Map.entry("ike_policies", new String[] {"{\"dh_group\":\"modp1024\"}", "dh_group"}),
             Map.entry("ipsec_policies", new String[] {"{\"encryption\":\"3des\"}", "encryption"}),
+            Map.entry("ipsec_endpoint_groups", new String[] {"{\"cidrs\":[\"10.0.0.0/8\",\"any\"]}", "cidrs[1]"}),
             Map.entry("ipsec_enforcers", new String[] {"{\"health_url\":\"gopher://x\"}", "health_url"}),
             Map.entry("ipsec_tunnels", new String[] {"{\"local_subnets\":[\"not-a-prefix\"]}", "local_subnets[0]"}));
 
@@ -174,6 +175,7 @@ class ApiTest {
             case "ike_policies" -> o.put("lifetime", 7200);
             case "ipsec_policies" -> o.put("lifetime", 1800);
             case "ipsec_tunnels" -> o.put("dpd_delay", 10);
+            case "ipsec_endpoint_groups" -> o.putArray("cidrs").add("10.9.0.0/16");
             default -> throw new IllegalArgumentException(kind.collection());
         }
     }

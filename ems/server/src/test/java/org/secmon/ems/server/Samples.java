@@ -46,6 +46,7 @@ final class Samples {
             case "ike_policies" -> "{\"name\":\"" + name + "\",\"ike_version\":\"ikev2\",\"encryption\":\"aes256gcm16\","
                     + "\"integrity\":\"sha256\",\"dh_group\":\"ecp256\"}";
             case "ipsec_policies" -> "{\"name\":\"" + name + "\",\"encryption\":\"aes128gcm16\",\"pfs_group\":\"ecp256\"}";
+            case "ipsec_endpoint_groups" -> "{\"name\":\"" + name + "\",\"cidrs\":[\"10.3.0.0/16\"]}";
             case "ipsec_enforcers" -> "{\"name\":\"" + name + "\",\"addresses\":[\"192.0.2.9\"]}";
             case "ipsec_tunnels" -> "{\"name\":\"" + name + "\",\"appliance\":\"" + appliance + "\",\"ike_policy\":\"ike1\","
                     + "\"ipsec_policy\":\"esp1\",\"local_address\":\"192.0.2.1\",\"remote_address\":\"192.0.2.2\","

@@ -30,8 +30,14 @@ public record IpsecTunnel(
         @Required @Format(Kind.IP) @Doc("the peer's address") String remoteAddress,
         @Length(max = 255) @Doc("IKE identity of this end (default: local_address)") String localId,
         @Length(max = 255) @Doc("IKE identity of the peer (default: remote_address)") String remoteId,
-        @Required @Length(min = 1, max = 64) @Doc("traffic selectors of this end (CIDR)") List<String> localSubnets,
-        @Required @Length(min = 1, max = 64) @Doc("traffic selectors of the peer (CIDR)") List<String> remoteSubnets,
+        @Length(min = 1, max = 64) @Doc("traffic selectors of this end (CIDR), or: local_endpoint_group")
+        List<String> localSubnets,
+        @Length(min = 1, max = 64) @Doc("traffic selectors of the peer (CIDR), or: remote_endpoint_group")
+        List<String> remoteSubnets,
+        @Ref("ipsec_endpoint_groups") @Doc("this end's site: its subnets are the local traffic selectors")
+        String localEndpointGroup,
+        @Ref("ipsec_endpoint_groups") @Doc("the peer's site: its subnets are the remote traffic selectors")
+        String remoteEndpointGroup,
         @Doc("psk (default) or certificate (issued by the EMS CA; this end's id defaults to its certificate's name)")
         String auth,
         @WriteOnly @Length(min = 16, max = 256) @Doc("pre-shared key, write-only: never returned by reads, only "
@@ -63,15 +69,26 @@ public record IpsecTunnel(
         } else if (auth.equals("certificate") && psk != null) {
             errors.add("psk", "is only for auth psk");
         }
-        for (String f : List.of("local_subnets", "remote_subnets")) {
-            List<String> l = f.equals("local_subnets") ? localSubnets : remoteSubnets;
-            if (l == null) {
-                continue;
-            }
-            for (int i = 0; i < l.size(); i++) {
-                if (l.get(i) == null || Formats.check(Kind.CIDR, l.get(i)) != null || l.get(i).equalsIgnoreCase("any")) {
-                    errors.add(f + "[" + i + "]", "must be an IPv4 or IPv6 prefix such as 10.0.0.0/24");
-                }
+        if ((localSubnets == null) == (localEndpointGroup == null)) {
+            errors.add("local_subnets", localSubnets == null ? "are required (or local_endpoint_group)"
+                    : "and local_endpoint_group both set: use one");
+        }
+        if ((remoteSubnets == null) == (remoteEndpointGroup == null)) {
+            errors.add("remote_subnets", remoteSubnets == null ? "are required (or remote_endpoint_group)"
+                    : "and remote_endpoint_group both set: use one");
+        }
+        checkPrefixes(errors, "local_subnets", localSubnets);
+        checkPrefixes(errors, "remote_subnets", remoteSubnets);
+    }
+
+    /** Each entry an IPv4 or IPv6 prefix (not "any"). */
+    static void checkPrefixes(Errors errors, String field, List<String> l) {
+        if (l == null) {
+            return;
+        }
+        for (int i = 0; i < l.size(); i++) {
+            if (l.get(i) == null || Formats.check(Kind.CIDR, l.get(i)) != null || l.get(i).equalsIgnoreCase("any")) {
+                errors.add(field + "[" + i + "]", "must be an IPv4 or IPv6 prefix such as 10.0.0.0/24");
             }
         }
     }

@@ -42,6 +42,8 @@ public record ResourceKind(String collection, Class<? extends Entity> type, bool
     public static final ResourceKind IKE_POLICIES = new ResourceKind("ike_policies", IkePolicy.class, false, true);
     public static final ResourceKind IPSEC_POLICIES = new ResourceKind("ipsec_policies", IpsecPolicy.class, false,
             true);
+    public static final ResourceKind IPSEC_ENDPOINT_GROUPS = new ResourceKind("ipsec_endpoint_groups",
+            IpsecEndpointGroup.class, false, true);
     public static final ResourceKind IPSEC_ENFORCERS = new ResourceKind("ipsec_enforcers", IpsecEnforcer.class,
             false, true);
     public static final ResourceKind IPSEC_TUNNELS = new ResourceKind("ipsec_tunnels", IpsecTunnel.class, false,
@@ -51,7 +53,7 @@ public record ResourceKind(String collection, Class<? extends Entity> type, bool
     public static final List<ResourceKind> ALL = List.of(PROJECTS, ROLES, USERS, SCOPES, CLASSIFICATION_OBJECTS,
             RULES, POLICIES, COLLECTORS, COLLECTOR_SETS, NETFLOW_MONITORS, NETFLOW_CONFIGS, SFLOW_CONFIGS,
             NETFLOW_ASSOCIATIONS, SFLOW_ASSOCIATIONS, RAWFORWARD_ASSOCIATIONS, APPLIANCES, IKE_POLICIES, IPSEC_POLICIES,
-            IPSEC_ENFORCERS, IPSEC_TUNNELS);
+            IPSEC_ENDPOINT_GROUPS, IPSEC_ENFORCERS, IPSEC_TUNNELS);
 
     private static final Map<String, ResourceKind> BY_COLLECTION = new LinkedHashMap<>();
 

@@ -24,6 +24,13 @@ final class IpsecTunnels {
                 continue;
             }
             ObjectNode o = entities.render(ResourceKind.IPSEC_TUNNELS, t);
+            // a site's subnets stand in the tunnel as its traffic selectors: the enforcer sees subnets only
+            for (String end : new String[] {"local", "remote"}) {
+                Doc g = repo.get("ipsec_endpoint_groups", t.json().path(end + "_endpoint_group").asText(""));
+                if (g != null) {
+                    o.set(end + "_subnets", g.json().path("cidrs"));
+                }
+            }
             o.put("psk", t.json().path(Entities.PRIVATE + "psk").asText(null));
             if ("certificate".equals(o.path("auth").asText()) && !o.hasNonNull("local_id")) {
                 o.put("local_id", certificateName);
