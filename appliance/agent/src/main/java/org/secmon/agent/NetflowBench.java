@@ -146,9 +146,10 @@ final class NetflowBench implements AutoCloseable {
             for (int i = 0; i < got; i++) {
                 p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], b.timestampNanos[i], b.port);
                 if (PacketParser.parse(p) == PacketParser.OK) {
-                    cache.update(p, b.timestampNanos[i]);
+                    cache.stage(p, b.timestampNanos[i]);
                 }
             }
+            cache.drain(); // the burst's lookups together, as the plugin does at poll
             src.release(b);
             n += got;
             if ((n & 1023) < got) {

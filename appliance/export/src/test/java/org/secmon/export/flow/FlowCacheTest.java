@@ -191,6 +191,48 @@ class FlowCacheTest {
     }
 
     @Test
+    void stagedBurstsAccountExactlyAsPacketByPacket() {
+        // the plugin stages each burst and drains it at poll: the same records, in the same order, for the same
+        // reasons as updating packet by packet (TCP ends, a full cache evicting, idle expiry, bursts past 32)
+        Recorder one = new Recorder();
+        Recorder burst = new Recorder();
+        FlowCache a = cache(300, one, FlowCache.FullPolicy.EVICT_OLDEST);
+        FlowCache b = cache(300, burst, FlowCache.FullPolicy.EVICT_OLDEST);
+        SplittableRandom rnd = new SplittableRandom(23);
+        long t = T0;
+        a.expire(t);
+        b.expire(t);
+        int inBurst = 0;
+        int burstSize = 1;
+        for (int i = 0; i < 100_000; i++) {
+            t += rnd.nextInt(400_000);
+            int flow = rnd.nextInt(500);
+            String src = "10.2." + (flow >> 8) + "." + (flow & 255);
+            Packet p = rnd.nextBoolean()
+                    ? Frames.tcp(src, "192.0.2.7", 2000 + flow, 443, rnd.nextInt(60) == 0 ? 0x04 : 0x18,
+                    rnd.nextInt(1000), t)
+                    : Frames.udp(src, "192.0.2.7", 3000 + flow % 11, 53, rnd.nextInt(500), t);
+            a.update(p, t);
+            b.stage(p, t);
+            if (++inBurst == burstSize) {
+                b.drain();
+                inBurst = 0;
+                burstSize = 1 + rnd.nextInt(40); // beyond 32: staging drains by itself
+                if (rnd.nextInt(4) == 0) {
+                    a.expire(t);
+                    b.expire(t);
+                }
+            }
+        }
+        a.flush();
+        b.flush();
+        assertTrue(one.out.size() > 1000 && !one.with(FlowCache.REASON_LACK_OF_RESOURCES).isEmpty()
+                && !one.with(FlowCache.REASON_END_OF_FLOW).isEmpty(), "ends, evictions: " + one.out.size());
+        assertEquals(one.out, burst.out);
+        assertEquals(a.created(), b.created());
+    }
+
+    @Test
     void randomWorkloadAgreesWithAHashMapModel() {
         Recorder r = new Recorder();
         FlowCache c = new FlowCache(5000, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 3600 * S,

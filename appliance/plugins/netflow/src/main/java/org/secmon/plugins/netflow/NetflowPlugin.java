@@ -106,12 +106,15 @@ public final class NetflowPlugin implements SecmonPlugin {
             booted = true;
             exporter.boot(p.timestampNanos());
         }
-        cache.update(p, p.timestampNanos());
+        cache.stage(p, p.timestampNanos()); // accounted with the rest of its burst, at the next poll
     }
 
     @Override
     public int poll(long nowNanos) {
         lastPoll = nowNanos;
+        if (cache != null) {
+            cache.drain();
+        }
         if (!booted || nowNanos == 0 || nowNanos - nextHousekeeping < 0) {
             return 0;
         }
