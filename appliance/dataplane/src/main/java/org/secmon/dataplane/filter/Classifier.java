@@ -218,6 +218,10 @@ public final class Classifier {
         final int noIpClass;
         final long[] bits;
         final long[] agg;
+        // IPv4 fast path, as DIR-16-8: the class of every /16 (>= 0), or -(k + 1) for a /16 that interval bounds cut,
+        // whose /24s are in block k of v4l2 (>= 0: the class; -1: a /24 that bounds cut again: binary search)
+        final int[] v4l1;
+        final int[] v4l2;
 
         private IpField(boolean active, long[] boundHi, long[] boundLo, int[] intervalClass, int noIpClass,
                         long[] bits, long[] agg) {
@@ -228,6 +232,61 @@ public final class Classifier {
             this.noIpClass = noIpClass;
             this.bits = bits;
             this.agg = agg;
+            if (active) {
+                int[][] t = v4Tables(boundHi, boundLo, intervalClass);
+                this.v4l1 = t[0];
+                this.v4l2 = t[1];
+            } else {
+                this.v4l1 = null;
+                this.v4l2 = null;
+            }
+        }
+
+        private static int[][] v4Tables(long[] bh, long[] bl, int[] cls) {
+            int[] l1 = new int[1 << 16];
+            int[] l2 = new int[256];
+            int blocks = 0;
+            for (int b = 0; b < 1 << 16; b++) {
+                long start = Packet.V4_MAPPED_LO_PREFIX | (long) b << 16;
+                int i = interval(bh, bl, Packet.V4_MAPPED_HI, start);
+                if (!cut(bh, bl, i, start + (1 << 16))) {
+                    l1[b] = cls[i];
+                    continue;
+                }
+                if ((blocks + 1) * 256 > l2.length) {
+                    l2 = Arrays.copyOf(l2, l2.length * 2);
+                }
+                l1[b] = -(blocks + 1);
+                for (int s = 0; s < 256; s++) {
+                    long sub = start | (long) s << 8;
+                    int j = interval(bh, bl, Packet.V4_MAPPED_HI, sub);
+                    l2[blocks * 256 + s] = cut(bh, bl, j, sub + 256) ? -1 : cls[j];
+                }
+                blocks++;
+            }
+            return new int[][] {l1, Arrays.copyOf(l2, Math.max(1, blocks) * 256)};
+        }
+
+        /** Whether a bound after interval {@code i} falls below the IPv4-mapped address {@code endLo} (exclusive). */
+        private static boolean cut(long[] bh, long[] bl, int i, long endLo) {
+            return i + 1 < bh.length && bh[i + 1] == Packet.V4_MAPPED_HI
+                    && Long.compareUnsigned(bl[i + 1], endLo) < 0;
+        }
+
+        /** The largest i with bound[i] <= (hi, lo); bound[0] == 0 so i >= 0. */
+        private static int interval(long[] bh, long[] bl, long hi, long lo) {
+            int low = 0;
+            int high = bh.length - 1;
+            while (low < high) {
+                int mid = (low + high + 1) >>> 1;
+                int c = Long.compareUnsigned(bh[mid], hi);
+                if (c < 0 || (c == 0 && Long.compareUnsigned(bl[mid], lo) <= 0)) {
+                    low = mid;
+                } else {
+                    high = mid - 1;
+                }
+            }
+            return low;
         }
 
         static IpField build(Rule[] rules, boolean source, int words, int aggWords) {
@@ -293,21 +352,18 @@ public final class Classifier {
             if (ipVersion == 0) {
                 return noIpClass;
             }
-            // largest i with bound[i] <= addr; bound[0] == 0 so i >= 0
-            final long[] bh = boundHi;
-            final long[] bl = boundLo;
-            int low = 0;
-            int high = bh.length - 1;
-            while (low < high) {
-                int mid = (low + high + 1) >>> 1;
-                int c = Long.compareUnsigned(bh[mid], hi);
-                if (c < 0 || (c == 0 && Long.compareUnsigned(bl[mid], lo) <= 0)) {
-                    low = mid;
-                } else {
-                    high = mid - 1;
+            if (hi == Packet.V4_MAPPED_HI && (lo >>> 32) == (Packet.V4_MAPPED_LO_PREFIX >>> 32)) {
+                final int a = (int) lo;
+                int e = v4l1[a >>> 16];
+                if (e >= 0) {
+                    return e;
+                }
+                e = v4l2[(-e - 1) << 8 | (a >>> 8) & 0xff];
+                if (e >= 0) {
+                    return e;
                 }
             }
-            return intervalClass[low];
+            return intervalClass[interval(boundHi, boundLo, hi, lo)];
         }
     }
 

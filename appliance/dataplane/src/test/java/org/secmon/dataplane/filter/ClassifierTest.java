@@ -130,7 +130,10 @@ class ClassifierTest {
     private static final String[] V6 = {"2001:db8::/32", "2001:db8:1::/48", "::/0", "2001:db8:1::5/128"};
 
     private static Rule randomRule(Random r) {
-        String src = r.nextInt(4) == 0 ? V6[r.nextInt(V6.length)] : V4[r.nextInt(V4.length)];
+        // also prefixes of any length inside 10.1/16, so that /16 and /24 blocks are cut at odd places (the IPv4
+        // lookup tables' second level and their fallback to the binary search)
+        String src = r.nextInt(4) == 0 ? V6[r.nextInt(V6.length)] : r.nextInt(3) == 0
+                ? "10.1." + r.nextInt(4) + "." + r.nextInt(256) + "/" + (12 + r.nextInt(21)) : V4[r.nextInt(V4.length)];
         String dst = r.nextInt(4) == 0 ? V6[r.nextInt(V6.length)] : V4[r.nextInt(V4.length)];
         String[] protos = {"any", "tcp", "udp", "icmp", "any", "any"};
         int lo = r.nextInt(2000);
@@ -148,7 +151,8 @@ class ClassifierTest {
             b = FrameBuilder.tcp("2001:db8:" + (r.nextBoolean() ? "1" : "2") + "::" + r.nextInt(10),
                     "2001:db8::" + r.nextInt(5), r.nextInt(2500), r.nextBoolean() ? 80 : r.nextInt(2500));
         } else {
-            String[] a = {"10.1.2.3", "10.1.2.9", "10.1.9.9", "10.9.9.9", "192.168.4.4", "172.16.0.1", "8.8.8.8"};
+            String[] a = {"10.1.2.3", "10.1.2.9", "10.1.9.9", "10.9.9.9", "192.168.4.4", "172.16.0.1", "8.8.8.8",
+                "10.1." + r.nextInt(4) + "." + r.nextInt(256)};
             b = FrameBuilder.tcp(a[r.nextInt(a.length)], a[r.nextInt(a.length)], r.nextInt(2500),
                     r.nextBoolean() ? 80 : r.nextInt(2500));
         }
