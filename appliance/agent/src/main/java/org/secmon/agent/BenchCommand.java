@@ -162,7 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
         Result soft = null;
         if (!noNetflow) {
             out.println("NetFlow   replay with export, softflowd -r and pmacctd/nfprobe on the same capture...");
-            Result ours = nb.replay(capture, maxFlows);
+            Result ours = nb.replay(capture, maxFlows, false);
             soft = nb.softflowd(capture, packets);
             Result pm = nb.pmacctd(capture, packets, dir);
             netflow = NetflowBench.nonNull(ours, soft, pm);

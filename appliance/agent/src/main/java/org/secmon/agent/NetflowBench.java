@@ -48,11 +48,15 @@ final class NetflowBench implements AutoCloseable {
     }
 
     /** {@code secmon replay --pcap capture --netflow 127.0.0.1:sink}, in this JVM, timed by replay itself. */
-    BenchCommand.Result replay(Path capture, int maxFlows) {
+    BenchCommand.Result replay(Path capture, int maxFlows, boolean ring) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream e = new ByteArrayOutputStream();
-        int code = ReplayCommand.run(new String[] {"--pcap", capture.toString(), "--netflow",
-            "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows)},
+        List<String> args = new java.util.ArrayList<>(List.of("--pcap", capture.toString(), "--netflow",
+            "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows)));
+        if (ring) {
+            args.add("--ring");
+        }
+        int code = ReplayCommand.run(args.toArray(String[]::new),
                 new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
         String s = o.toString(StandardCharsets.UTF_8);
         if (code != 0) {
@@ -61,7 +65,8 @@ final class NetflowBench implements AutoCloseable {
         long packets = number(s, "packets\\s+([\\d,]+)");
         double secs = Double.parseDouble(match(s, "elapsed\\s+([\\d.]+) s"));
         out.printf(Locale.ROOT, "  secmon replay: %,d records exported%n", number(s, "records_exported=(\\d+)"));
-        return new BenchCommand.Result("secmon replay --netflow (pcap file, 1 rx thread)", packets, secs);
+        return new BenchCommand.Result(ring ? "secmon replay --netflow --ring (rx + NetFlow threads)"
+                : "secmon replay --netflow (pcap file, 1 rx thread)", packets, secs);
     }
 
     /** softflowd -r: the whole run, including its start and its final flush. */

@@ -102,6 +102,11 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "NetFlow/IPFIX/sFlow: at most this many kbit/s to each collector (0: no pacing)")
     long pacing;
 
+    @Option(names = "--ring", description = "run the export plugins given by flags (--netflow/--ipfix, --sflow, "
+            + "--rawforward) in ring mode: each on its own thread behind a ring, the rx thread only reads, parses and"
+            + " filters (default: the plugins' preference, direct)")
+    boolean ring;
+
     @Option(names = "--dscp", paramLabel = "N", defaultValue = "0",
             description = "DSCP (0..63) of every export datagram, e.g. 46 for EF (default ${DEFAULT-VALUE})")
     int dscp;
@@ -185,13 +190,13 @@ public final class ReplayCommand implements Callable<Integer> {
             if (setups.containsKey("netflow")) {
                 throw new IllegalArgumentException("--netflow/--ipfix and a 'netflow' plugin in --config: use one");
             }
-            setups.put("netflow", PluginSetup.defaults().withConfig(netflowConfig()));
+            setups.put("netflow", flagged().withConfig(netflowConfig()));
         }
         if (!sflow.isEmpty()) {
             if (setups.containsKey("sflow")) {
                 throw new IllegalArgumentException("--sflow and an 'sflow' plugin in --config: use one");
             }
-            setups.put("sflow", PluginSetup.defaults().withConfig(sflowConfig()));
+            setups.put("sflow", flagged().withConfig(sflowConfig()));
         }
         if (!rawforward.isEmpty()) {
             if (setups.containsKey("rawforward")) {
@@ -201,7 +206,7 @@ public final class ReplayCommand implements Callable<Integer> {
             for (String hp : rawforward) {
                 cols.add(collector(hp, "rawforward"));
             }
-            setups.put("rawforward", PluginSetup.defaults().withConfig(org.secmon.plugin.PluginConfig.of(Map.of(
+            setups.put("rawforward", flagged().withConfig(org.secmon.plugin.PluginConfig.of(Map.of(
                     "collectors", cols, "lb", lb, "encapsulation", encap, "batch_size", batch, "dscp", dscp))));
         }
         if (!noCount) {
@@ -298,6 +303,11 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             deleteQuietly(state);
         }
+    }
+
+    /** The setup of a plugin given by flags: ring mode with --ring. */
+    private PluginSetup flagged() {
+        return ring ? PluginSetup.defaults().withMode(org.secmon.plugin.DeliveryMode.RING) : PluginSetup.defaults();
     }
 
     /** The netflow plugin's configuration from the command-line flags. */
