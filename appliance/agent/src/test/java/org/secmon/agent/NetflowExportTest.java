@@ -31,8 +31,10 @@ class NetflowExportTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"netflow", "ipfix"})
-    void nfdumpAndTsharkDecodeEveryFlow(String format) throws Exception {
+    @ValueSource(strings = {"netflow", "ipfix", "netflow --ring"})
+    void nfdumpAndTsharkDecodeEveryFlow(String variant) throws Exception {
+        String format = variant.split(" ")[0];
+        boolean ring = variant.endsWith("--ring"); // the plugin on its own thread: the same flows
         Path tshark = Tools.require("tshark");
         Path pcap = dir.resolve("in.pcapng");
         TrafficGenerator.Expected exp = TrafficGenerator.generate(pcap, 3000, 12, 42, true,
@@ -42,9 +44,14 @@ class NetflowExportTest {
         int copyPort;
         try (UdpCapture copy = new UdpCapture(); Nfcapd nfcapd = new Nfcapd(dir.resolve("flows"), copy.port)) {
             copyPort = copy.port;
-            r = Replays.replay("--pcap", pcap.toString(), "--" + format, "127.0.0.1:" + nfcapd.port, "--plugins",
-                    PLUGINS.toString(), "--no-count");
+            List<String> args = new ArrayList<>(List.of("--pcap", pcap.toString(), "--" + format, "127.0.0.1:"
+                    + nfcapd.port, "--plugins", PLUGINS.toString(), "--no-count"));
+            if (ring) {
+                args.add("--ring");
+            }
+            r = Replays.replay(args.toArray(String[]::new));
             assertEquals(0, r.code(), r.out() + r.err());
+            assertTrue(r.out().contains(ring ? "(RING" : "(DIRECT"), r.out());
             long sent = r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.datagrams=(\\d+)");
             assertEquals(sent, copy.await((int) sent, 10_000), "datagrams repeated by nfcapd");
             file = nfcapd.stop();
