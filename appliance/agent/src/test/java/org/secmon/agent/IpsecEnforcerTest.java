@@ -67,6 +67,23 @@ class IpsecEnforcerTest {
         throw new AssertionError(what + ": " + last + "\n" + Files.readString(dir.resolve("enforcer.log")));
     }
 
+    /** A certification request for a fresh EC key (the key stays in the test). */
+    private static String csr() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair kp = g.generateKeyPair();
+        org.bouncycastle.pkcs.PKCS10CertificationRequest r =
+                new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                        new org.bouncycastle.asn1.x500.X500Name("CN=gw-1"), kp.getPublic())
+                        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                                .build(kp.getPrivate()));
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (org.bouncycastle.openssl.jcajce.JcaPEMWriter p = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(w)) {
+            p.writeObject(r);
+        }
+        return w.toString();
+    }
+
     private static String status(JsonNode list) {
         return list.size() == 1 ? list.get(0).path("status").asText() : "(" + list.size() + " enforcers)";
     }
@@ -138,6 +155,11 @@ class IpsecEnforcerTest {
             EmsFixture.Resp own = ems.call("GET", "/api/v1/ipsec_enforcers/" + id + "/ipsec", token, null);
             assertEquals(IpsecTunnelTest.PSK1, own.json().path("tunnels").get(0).path("psk").asText(), own.toString());
             assertEquals(403, ems.call("GET", "/api/v1/ipsec_tunnels", token, null).status());
+            // a certificate from the EMS CA for it (its key stays here); revoked when it is removed (below)
+            EmsFixture.Resp cert = ems.call("POST", "/api/v1/ipsec_enforcers/" + id + "/certificate", token,
+                    Json.mapper().createObjectNode().put("csr", csr()));
+            assertEquals(200, cert.status(), cert.toString());
+            assertEquals("gw-1.enforcer.secmon", cert.json().path("id").asText());
             assertEquals(403, ems.call("GET", "/api/v1/ipsec_enforcers/" + id + "/ipsec", admin, null).status());
             assertTrue(!ems.call("GET", "/api/v1/ipsec_tunnels", admin, null).text().contains(IpsecTunnelTest.PSK1));
             // a tunnel needs exactly one end (an appliance or an enforcer) and subnets or a site on each side
@@ -181,6 +203,19 @@ class IpsecEnforcerTest {
                     "json")).size());
             JsonNode audit = ems.call("GET", "/api/v1/audit?limit=5", admin, null).json();
             assertTrue(audit.toString().contains("health-check"), audit.toString());
+            // its certificate is revoked with it, and in the CA's CRL
+            JsonNode issued = ems.call("GET", "/api/v1/certificates", admin, null).json().path("items").get(0);
+            assertEquals("gw-1.enforcer.secmon", issued.path("name").asText(), issued.toString());
+            assertTrue(issued.has("revoked_at"), issued.toString());
+            assertEquals(401, ems.call("GET", "/api/v1/certificates/crl", token, null).status(),
+                    "a removed enforcer's token counts for nothing");
+            String crl = ems.call("GET", "/api/v1/certificates/crl", admin, null).json().path("crl").asText();
+            try (org.bouncycastle.openssl.PEMParser pp = new org.bouncycastle.openssl.PEMParser(
+                    new java.io.StringReader(crl))) {
+                org.bouncycastle.cert.X509CRLHolder h = (org.bouncycastle.cert.X509CRLHolder) pp.readObject();
+                assertNotNull(h.getRevokedCertificate(new java.math.BigInteger(issued.path("serial").asText(), 16)),
+                        "the CRL lists the removed enforcer's certificate");
+            }
 
             // back, it learns it was deleted: removes its tunnel from charon and exits 3
             Process e3 = enforcer("enforcer.log");

@@ -75,7 +75,7 @@ final class IpsecLab implements AutoCloseable {
         Files.writeString(home.resolve("strongswan.conf"), """
                 charon {
                   load = random nonce aes sha1 sha2 hmac kdf gcm pem pkcs1 x509 pubkey curve25519 gmp openssl \
-                kernel-libipsec kernel-netlink socket-default updown vici
+                revocation constraints kernel-libipsec kernel-netlink socket-default updown vici
                   piddir = %1$s/run
                   install_routes = yes
                   plugins {

@@ -153,6 +153,25 @@ class IpsecTunnelTest {
                         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                                 Files.getPosixFilePermissions(dir.resolve("agent/ipsec/ecdsa/secmon-appliance.key"))));
                         exportThroughTheTunnel(tag, 0);
+
+                        // revocation: an administrator revokes the appliance's certificate; the analyzer loads the
+                        // EMS CA's CRL and refuses the appliance from then on (the enforcer keeps the CRL too)
+                        assertTrue(Files.exists(dir.resolve("agent/ipsec/x509crl/secmon-ca.crl")),
+                                "the enforcer keeps the CA's CRL");
+                        String admin = ems.admin();
+                        EmsFixture.Resp rv = ems.call("POST", "/api/v1/certificates/revoke", admin,
+                                Json.mapper().createObjectNode().put("name", "s-1.s.secmon"));
+                        assertEquals(200, rv.status(), rv.toString());
+                        Files.writeString(Files.createDirectories(b.resolve("x509crl")).resolve("ems.crl"),
+                                ems.call("GET", "/api/v1/certificates/crl", admin, null).json().path("crl").asText());
+                        run("swanctl", "--load-creds", "--file", b.resolve("swanctl.conf").toString(), "--uri",
+                                vici(b));
+                        run("swanctl", "--terminate", "--ike", "secmon-t1", "--uri", vici(a));
+                        Thread.sleep(4000); // the enforcer re-initiates at its reports (every second)
+                        String again = ikeSa(a, "secmon-t1");
+                        assertTrue(again == null || !again.contains("ESTABLISHED"), "revoked, yet up: " + again);
+                        assertTrue(Files.readString(b.resolve("charon.log")).contains("revoked"),
+                                "the analyzer refused the revoked certificate:\n" + tail(b.resolve("charon.log")));
                         return;
                     }
                     if (suite.equals("dscp")) {

@@ -305,6 +305,7 @@ public final class ApplianceAgent implements AutoCloseable {
                 ObjectNode body = Json.mapper().createObjectNode().put("csr", csr);
                 return client().call("POST", "appliances/" + creds.applianceId() + "/certificate", body);
             });
+            e.crl(client().call("GET", "certificates/crl", null).path("crl").asText(null));
         }
         if (!t.equals(ipsec)) {
             keep("ipsec.json", t);

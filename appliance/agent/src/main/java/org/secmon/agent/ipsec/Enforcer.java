@@ -117,6 +117,30 @@ public final class Enforcer {
         }
     }
 
+    /**
+     * The EMS CA's CRL (PEM), kept in swanctl's {@code x509crl/} and loaded into charon when it changed, so that
+     * certificates of removed nodes no longer authenticate against this one.
+     */
+    public synchronized void crl(String pem) throws IOException {
+        if (pem == null || !pem.contains("BEGIN X509 CRL")) {
+            return;
+        }
+        Path f = Files.createDirectories(dir.resolve("x509crl")).resolve("secmon-ca.crl");
+        if (Files.exists(f) && Files.readString(f).equals(pem)) {
+            return;
+        }
+        Files.writeString(f, pem);
+        Path conf = dir.resolve("swanctl.conf");
+        if (Files.exists(conf)) {
+            Result r = swanctl("--load-creds", "--file", conf.toString());
+            if (r.code() != 0) {
+                LOG.log(System.Logger.Level.WARNING, "IPsec: the EMS CA's CRL was not loaded: " + lastLine(r.out()));
+                return;
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "IPsec: the EMS CA's CRL loaded");
+    }
+
     private static boolean validFor(Path certPem, int days) {
         try (org.bouncycastle.openssl.PEMParser p = new org.bouncycastle.openssl.PEMParser(
                 Files.newBufferedReader(certPem))) {

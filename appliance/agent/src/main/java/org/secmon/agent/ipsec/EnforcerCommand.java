@@ -168,6 +168,7 @@ public final class EnforcerCommand implements Runnable {
                     if (SwanctlConfig.needsCertificate(t)) {
                         enforcer.ensureCertificate(csr -> client.call("POST", "ipsec_enforcers/" + id
                                 + "/certificate", Json.mapper().createObjectNode().put("csr", csr)));
+                        enforcer.crl(client.call("GET", "certificates/crl", null).path("crl").asText(null));
                     }
                     if (!t.equals(tunnels)) {
                         PrivateFiles.write(lastTunnels, Json.mapper().writeValueAsString(t));

@@ -110,6 +110,7 @@ public final class HealthChecker implements AutoCloseable {
                             changes.delete("ipsec_tunnels", t.id());
                         }
                     }
+                    org.secmon.ems.server.pki.EmsCa.revoke(repo, changes, a.id(), false, "missed health checks");
                     Audit.record(changes, "health-check", "delete", org.secmon.ems.api.model.ResourceKind.of(
                             collection), a.id(), a.json().path("name").asText(null), null);
                 }

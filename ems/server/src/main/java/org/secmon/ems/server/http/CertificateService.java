@@ -31,7 +31,43 @@ public final class CertificateService implements HttpService {
             ObjectNode o = Json.mapper().createObjectNode();
             o.put("ca", new EmsCa(repo).caPem());
             Http.json(res, 200, o);
-        }).post("/", this::issue);
+        }).get("/crl", (req, res) -> {
+            Http.principal(req); // any caller: enforcers fetch it with their own tokens
+            ObjectNode o = Json.mapper().createObjectNode();
+            o.put("crl", new EmsCa(repo).crlPem());
+            Http.json(res, 200, o);
+        }).get("/", (req, res) -> {
+            Principal p = Http.principal(req);
+            if (!p.can("ipsec_tunnels", Operation.VIEW)) {
+                throw ApiException.forbidden(p.name() + " may not view IPsec tunnels, so not their certificates");
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode a = Json.mapper().createArrayNode();
+            new EmsCa(repo).issued().forEach(a::add);
+            Http.json(res, 200, Json.mapper().createObjectNode().set("items", a));
+        }).post("/revoke", this::revoke).post("/", this::issue);
+    }
+
+    /** {name}: revokes every certificate issued under that name (an administrator's decision). */
+    private void revoke(ServerRequest req, ServerResponse res) throws Exception {
+        Principal p = Http.principal(req);
+        if (!p.can("ipsec_tunnels", Operation.DELETE)) {
+            throw ApiException.forbidden(p.name() + " may not delete IPsec tunnels, so may not revoke certificates");
+        }
+        String name = Http.body(req).path("name").asText(null);
+        if (name == null || name.isBlank()) {
+            throw ApiException.invalid("name", "is required: the certificate's name (its IKE identity)");
+        }
+        int n = repo.write(changes -> {
+            int k = EmsCa.revoke(repo, changes, name, true, "revoked by " + p.name());
+            if (k > 0) {
+                org.secmon.ems.server.Audit.record(changes, p.name(), "revoke", null, name, name, Http.remote(req));
+            }
+            return k;
+        }).value();
+        if (n == 0) {
+            throw ApiException.notFound("no unrevoked certificate named '" + name + "'");
+        }
+        Http.json(res, 200, Json.mapper().createObjectNode().put("name", name).put("revoked", n));
     }
 
     private void issue(ServerRequest req, ServerResponse res) throws Exception {

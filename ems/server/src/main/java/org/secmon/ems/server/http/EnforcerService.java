@@ -215,7 +215,7 @@ public final class EnforcerService implements HttpService {
         org.secmon.ems.server.pki.EmsCa ca = new org.secmon.ems.server.pki.EmsCa(repo);
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("id", name);
-        out.put("certificate", ca.sign(body.path("csr").asText(null), name, 825));
+        out.put("certificate", ca.sign(body.path("csr").asText(null), name, 825, d.id()));
         out.put("ca", ca.caPem());
         Http.json(res, 200, out);
     }

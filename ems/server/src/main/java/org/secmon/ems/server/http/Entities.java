@@ -183,6 +183,10 @@ public final class Entities {
                         + (dependents.size() == 1 ? "y" : "ies") + "; delete or change them first", dependents);
             }
             changes.delete(kind.collection(), id);
+            if (kind == ResourceKind.APPLIANCES || kind == ResourceKind.IPSEC_ENFORCERS) {
+                // a removed node's certificates must not authenticate it anywhere any more
+                org.secmon.ems.server.pki.EmsCa.revoke(repo, changes, id, false, "deleted by " + p.name());
+            }
             if (kind == ResourceKind.SCOPES) {
                 changes.delete(SCOPE_VERSIONS, id);
             } else {

@@ -295,6 +295,12 @@ public final class OpenApi {
         simple(paths, "/api/v1/certificates", "post", "issue_certificate",
                 "{name, csr, days}: a certificate from the EMS CA for an IPsec peer (needs ipsec_tunnels:add)");
         simple(paths, "/api/v1/certificates/ca", "get", "ca_certificate", "the EMS CA certificate (PEM)");
+        simple(paths, "/api/v1/certificates", "get", "list_certificates",
+                "every issued certificate: serial, name, owner, not_after, revoked_at (needs ipsec_tunnels:view)");
+        simple(paths, "/api/v1/certificates/crl", "get", "certificate_revocation_list",
+                "{crl}: the EMS CA's signed CRL (PEM), valid a day");
+        simple(paths, "/api/v1/certificates/revoke", "post", "revoke_certificates",
+                "{name}: revokes every certificate issued under that name (needs ipsec_tunnels:delete)");
         simple(paths, "/api/v1/ipsec_enforcers/register", "post", "register_ipsec_enforcer",
                 "REGISTER {name, health_url, addresses} (needs ipsec_enforcers:add): creates the enforcer or takes over"
                         + " the one with that name; 'credentials.token' appears only here");

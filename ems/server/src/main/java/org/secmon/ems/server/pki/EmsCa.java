@@ -44,6 +44,11 @@ import org.secmon.ems.server.store.StoreException;
  * store (table {@code pki}, never served), which signs certification requests — enforcers send a CSR, so their
  * private keys never leave them. Certificates name their holder in the subject (CN) and as a DNS subject
  * alternative name, which is the IKE identity.
+ * <p>
+ * Every issued certificate is recorded ({@code pki/cert-SERIAL}: name, owner, expiry). Certificates are revoked when
+ * their owner — an appliance or an IPsec enforcer — is deleted (by hand or by the health checker), or by an
+ * administrator; {@link #crlPem} is the CA's signed CRL of them, which enforcers fetch and load into strongSwan so
+ * that a removed node's certificate no longer authenticates anywhere.
  */
 public final class EmsCa {
     private static final String TABLE = "pki";
@@ -62,6 +67,14 @@ public final class EmsCa {
 
     /** Signs a PKCS#10 request (PEM) for {@code name} (a DNS-style identity), valid {@code days}; answers PEM. */
     public String sign(String csrPem, String name, int days) throws StoreException {
+        return sign(csrPem, name, days, null);
+    }
+
+    /**
+     * As {@link #sign(String, String, int)}, recording {@code owner} (an appliance's or enforcer's id, or null for a
+     * peer certificate an administrator asked for), whose deletion revokes it.
+     */
+    public String sign(String csrPem, String name, int days, String owner) throws StoreException {
         if (name == null || !name.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,250}[A-Za-z0-9])?")) {
             throw ApiException.invalid("name", "must be a DNS-style name (letters, digits, '.', '-')");
         }
@@ -98,9 +111,80 @@ public final class EmsCa {
                     new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCert));
             X509Certificate c = new JcaX509CertificateConverter().getCertificate(
                     b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+            ObjectNode rec = JsonNodeFactory.instance.objectNode();
+            rec.put("serial", c.getSerialNumber().toString(16)).put("name", name)
+                    .put("not_after", c.getNotAfter().toInstant().toString())
+                    .put("issued_at", Instant.now().toString());
+            if (owner != null) {
+                rec.put("owner", owner);
+            }
+            repo.write(changes -> {
+                changes.put(TABLE, CERT + c.getSerialNumber().toString(16), rec);
+                return null;
+            });
             return pem(c);
+        } catch (StoreException e) {
+            throw e;
         } catch (Exception e) {
             throw new IllegalStateException("signing failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static final String CERT = "cert-";
+
+    /** Every issued certificate's record (serial, name, owner, not_after, revoked_at), oldest first. */
+    public java.util.List<ObjectNode> issued() {
+        return repo.list(TABLE).stream().filter(d -> d.id().startsWith(CERT))
+                .map(d -> (ObjectNode) d.json().deepCopy())
+                .sorted(java.util.Comparator.comparing(o -> o.path("issued_at").asText())).toList();
+    }
+
+    /**
+     * Revokes, within a write, every unrevoked certificate whose owner is {@code owner} (or, with {@code byName},
+     * whose name is it); answers how many.
+     */
+    public static int revoke(Repository repo, Repository.Changes changes, String ownerOrName, boolean byName,
+            String reason) {
+        int n = 0;
+        for (Repository.Doc d : repo.list(TABLE)) {
+            if (!d.id().startsWith(CERT) || d.json().has("revoked_at")) {
+                continue;
+            }
+            if (ownerOrName.equals(d.json().path(byName ? "name" : "owner").asText(null))) {
+                ObjectNode o = d.json().deepCopy();
+                o.put("revoked_at", Instant.now().toString()).put("revocation_reason", reason);
+                changes.put(TABLE, d.id(), o);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The CA's CRL (PEM) of every revoked certificate that has not expired; valid for a day. */
+    public String crlPem() throws StoreException {
+        Object[] ca = ca();
+        try {
+            X509Certificate caCert = (X509Certificate) ca[2];
+            Instant now = Instant.now();
+            org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder(
+                    caCert.getSubjectX500Principal(), Date.from(now));
+            b.setNextUpdate(Date.from(now.plus(Duration.ofDays(1))));
+            for (ObjectNode r : issued()) {
+                if (r.has("revoked_at") && Instant.parse(r.path("not_after").asText()).isAfter(now)) {
+                    b.addCRLEntry(new BigInteger(r.path("serial").asText(), 16),
+                            Date.from(Instant.parse(r.path("revoked_at").asText())),
+                            org.bouncycastle.asn1.x509.CRLReason.cessationOfOperation);
+                }
+            }
+            b.addExtension(Extension.authorityKeyIdentifier, false,
+                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCert));
+            b.addExtension(Extension.cRLNumber, false,
+                    new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.valueOf(repo.revision())));
+            org.bouncycastle.cert.X509CRLHolder crl = b.build(new JcaContentSignerBuilder("SHA256withECDSA")
+                    .build((PrivateKey) ca[0]));
+            return pem(crl);
+        } catch (Exception e) {
+            throw new IllegalStateException("making the CRL failed: " + e.getMessage(), e);
         }
     }
 
