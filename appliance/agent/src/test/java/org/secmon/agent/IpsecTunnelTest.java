@@ -216,6 +216,24 @@ class IpsecTunnelTest {
                         return;
                     }
 
+                    // a rekey of tunnel 1's child SA (forced here; charon does it at 90 % of the lifetime) is
+                    // reported, and leaves its IKE SA as it was
+                    run("swanctl", "--rekey", "--child", "secmon-t1", "--uri", vici(a));
+                    JsonNode t1 = null;
+                    long rekeyed = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    while (System.nanoTime() < rekeyed) {
+                        t1 = Json.mapper().readTree(AgentEmsEndToEndTest.ctl(session, "counters", "s-1", "-s", "s",
+                                "-o", "json")).path("counters").path("ipsec").path("tunnels").path("secmon-t1");
+                        if (t1.path("rekeys").asLong() == 1) {
+                            break;
+                        }
+                        Thread.sleep(300);
+                    }
+                    assertEquals(1, t1.path("rekeys").asLong(), String.valueOf(t1));
+                    assertEquals(0, t1.path("ike_rekeys").asLong(), String.valueOf(t1));
+                    assertTrue(t1.path("child_rekey_in_s").asLong() > 0 && t1.path("ike_rekey_in_s").asLong() > 0,
+                            String.valueOf(t1));
+
                     // a proposal change of tunnel 2 restarts tunnel 2 only
                     AgentEmsEndToEndTest.ctl(session, "update", "ipsec_tunnel", "t2", "--set", "ike_policy=gcm256");
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

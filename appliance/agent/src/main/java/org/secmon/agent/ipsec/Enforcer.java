@@ -338,11 +338,20 @@ public final class Enforcer {
         swanctl("--terminate", "--ike", name, "--timeout", "5"); // nothing to terminate is fine
     }
 
-    private static final Pattern SA = Pattern.compile("^(\\S+): #\\d+, (\\w+), IKEv(\\d)");
-    private static final Pattern CHILD = Pattern.compile("^\\s+(\\S+): #\\d+, reqid \\d+, (\\w+), ([\\w-]+), (\\S+)");
+    private static final Pattern SA = Pattern.compile("^(\\S+): #(\\d+), (\\w+), IKEv(\\d)");
+    private static final Pattern CHILD = Pattern.compile(
+            "^\\s+(\\S+): #(\\d+), reqid \\d+, (\\w+), ([\\w-]+), (\\S+)");
     private static final Pattern BYTES = Pattern.compile("^\\s+(in|out)\\s+\\w+,\\s+(\\d+) bytes,\\s+(\\d+) packets");
+    private static final Pattern REKEY = Pattern.compile("^\\s+(established|installed) .*rekeying in (\\d+)s");
 
-    /** Per tunnel: IKE state, child state, mode, ESP proposal, bytes and packets in and out. */
+    /** Per tunnel: the IKE and newest child SA ids last listed, and the rekeys counted from their changes. */
+    private final Map<String, long[]> sasSeen = new java.util.HashMap<>();
+
+    /**
+     * Per tunnel: IKE and child state, mode, ESP proposal, bytes and packets in and out, seconds to the next IKE and
+     * child rekey, and the rekeys seen: {@code rekeys} (a new child SA under the same IKE SA) and {@code ike_rekeys}
+     * (a new IKE SA: rekey, reauthentication or re-establishment), counted from one listing to the next.
+     */
     public synchronized ObjectNode status() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("tunnels_configured", applied.size());
@@ -358,24 +367,56 @@ public final class Enforcer {
         try {
             Result r = swanctl("--list-sas");
             ObjectNode cur = null;
+            Map<String, long[]> now = new java.util.HashMap<>(); // name -> {ike id, newest child id}
+            String curName = null;
+            boolean inChild = false;
             for (String line : r.out().split("\n")) {
                 Matcher m = SA.matcher(line);
                 if (m.find()) {
-                    cur = sas.has(m.group(1)) ? (ObjectNode) sas.get(m.group(1)) : sas.putObject(m.group(1));
-                    cur.put("ike", m.group(2).toLowerCase(java.util.Locale.ROOT)).put("ike_version",
-                            Integer.parseInt(m.group(3)));
+                    curName = m.group(1);
+                    cur = sas.has(curName) ? (ObjectNode) sas.get(curName) : sas.putObject(curName);
+                    cur.put("ike", m.group(3).toLowerCase(java.util.Locale.ROOT)).put("ike_version",
+                            Integer.parseInt(m.group(4)));
+                    now.computeIfAbsent(curName, k -> new long[2])[0] = Long.parseLong(m.group(2));
+                    inChild = false;
                     continue;
                 }
                 Matcher c = CHILD.matcher(line);
                 if (c.find() && cur != null) {
-                    cur.put("child", c.group(2).toLowerCase(java.util.Locale.ROOT)).put("mode", c.group(3))
-                            .put("esp", c.group(4));
+                    cur.put("child", c.group(3).toLowerCase(java.util.Locale.ROOT)).put("mode", c.group(4))
+                            .put("esp", c.group(5));
+                    long[] ids = now.computeIfAbsent(curName, k -> new long[2]);
+                    ids[1] = Math.max(ids[1], Long.parseLong(c.group(2)));
+                    inChild = true;
+                    continue;
+                }
+                Matcher k = REKEY.matcher(line);
+                if (k.find() && cur != null) {
+                    cur.put(inChild ? "child_rekey_in_s" : "ike_rekey_in_s", Long.parseLong(k.group(2)));
                     continue;
                 }
                 Matcher b = BYTES.matcher(line);
                 if (b.find() && cur != null) {
                     cur.put("bytes_" + b.group(1), Long.parseLong(b.group(2)))
                             .put("packets_" + b.group(1), Long.parseLong(b.group(3)));
+                }
+            }
+            for (Map.Entry<String, long[]> e : now.entrySet()) {
+                long[] seen = sasSeen.computeIfAbsent(e.getKey(), x -> new long[4]); // ike, child, rekeys, ike_rekeys
+                long ike = e.getValue()[0];
+                long child = e.getValue()[1];
+                if (seen[0] != 0 && ike != seen[0]) {
+                    seen[3]++;
+                } else if (seen[1] != 0 && child > seen[1]) {
+                    seen[2]++;
+                }
+                seen[0] = ike;
+                seen[1] = child == 0 ? seen[1] : child;
+            }
+            for (Map.Entry<String, long[]> e : sasSeen.entrySet()) {
+                if (sas.has(e.getKey())) {
+                    ((ObjectNode) sas.get(e.getKey())).put("rekeys", e.getValue()[2])
+                            .put("ike_rekeys", e.getValue()[3]);
                 }
             }
         } catch (IOException e) {

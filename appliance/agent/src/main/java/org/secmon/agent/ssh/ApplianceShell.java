@@ -197,14 +197,15 @@ public final class ApplianceShell {
                     out.println("no IPsec enforcer on this appliance (./secmon agent --ipsec-vici URI)");
                     return;
                 }
-                out.printf("%-24s %-12s %-10s %-16s %-22s %12s %12s%n", "tunnel", "ike", "child", "mode", "esp",
-                        "bytes in", "bytes out");
+                out.printf("%-24s %-12s %-10s %-16s %-22s %12s %12s %7s%n", "tunnel", "ike", "child", "mode", "esp",
+                        "bytes in", "bytes out", "rekeys");
                 for (Iterator<Map.Entry<String, JsonNode>> it = st.path("tunnels").fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
                     JsonNode t = e.getValue();
-                    out.printf(Locale.ROOT, "%-24s %-12s %-10s %-16s %-22s %,12d %,12d%n", e.getKey(),
+                    out.printf(Locale.ROOT, "%-24s %-12s %-10s %-16s %-22s %,12d %,12d %7d%n", e.getKey(),
                             t.path("ike").asText("down"), t.path("child").asText("-"), t.path("mode").asText("-"),
-                            t.path("esp").asText("-"), t.path("bytes_in").asLong(), t.path("bytes_out").asLong());
+                            t.path("esp").asText("-"), t.path("bytes_in").asLong(), t.path("bytes_out").asLong(),
+                            t.path("rekeys").asLong() + t.path("ike_rekeys").asLong());
                 }
                 if (st.has("error")) {
                     out.println("error: " + st.path("error").asText());
