@@ -50,10 +50,10 @@ public final class TunnelsViewModel extends ViewModel {
             Map<String, String> applianceNames = new HashMap<>();
             Map<String, JsonNode> reports = new HashMap<>();
             for (ObjectNode t : ts) {
-                String a = t.path("appliance").asText();
+                String a = runBy(t);
                 if (!reports.containsKey(a)) {
                     try {
-                        ObjectNode r = c.counters(a);
+                        JsonNode r = report(c, t);
                         reports.put(a, r);
                         applianceNames.put(a, r.path("name").asText(a));
                     } catch (EmsException e) {
@@ -63,7 +63,7 @@ public final class TunnelsViewModel extends ViewModel {
             }
             List<TunnelRow> rows = new ArrayList<>();
             for (ObjectNode t : ts) {
-                rows.add(row(t, applianceNames, reports.get(t.path("appliance").asText())));
+                rows.add(row(t, applianceNames, reports.get(runBy(t))));
             }
             return rows;
         }, rows -> {
@@ -75,17 +75,42 @@ public final class TunnelsViewModel extends ViewModel {
         });
     }
 
+    /** The id of whoever runs the tunnel's end: its appliance, or its registered enforcer. */
+    static String runBy(JsonNode t) {
+        return t.hasNonNull("appliance") ? t.path("appliance").asText() : t.path("enforcer").asText();
+    }
+
+    /**
+     * The SA state the tunnel's end last reported, as {name, reported_at, counters: {ipsec: ...}}: an appliance's
+     * counters, or a registered enforcer's state.
+     */
+    private static JsonNode report(EmsClient c, JsonNode t) {
+        if (t.hasNonNull("appliance")) {
+            return c.counters(t.path("appliance").asText());
+        }
+        JsonNode st = c.call("GET", "ipsec_enforcers/" + t.path("enforcer").asText() + "/state", null);
+        ObjectNode r = org.secmon.ems.api.Json.mapper().createObjectNode();
+        r.put("name", st.path("name").asText()).put("reported_at", st.path("reported_at").asText(""));
+        r.putObject("counters").set("ipsec", st.path("state"));
+        return r;
+    }
+
+    /** The name the enforcer reports a tunnel under: its strongSwan connection, {@code secmon-NAME}. */
+    static String connectionName(String tunnel) {
+        return "secmon-" + tunnel.replaceAll("[^A-Za-z0-9_-]", "_");
+    }
+
     static TunnelRow row(JsonNode t, Map<String, String> applianceNames, JsonNode report) {
-        String a = t.path("appliance").asText();
-        JsonNode sa = report == null ? null : report.path("counters").path("ipsec").path("tunnels")
-                .path(t.path("name").asText());
-        String ike = report == null ? "unknown" : sa == null || sa.isMissingNode() ? "not reported"
-                : sa.path("ike").asText("down");
+        String a = runBy(t);
+        JsonNode tunnels = report == null ? null : report.path("counters").path("ipsec").path("tunnels");
+        JsonNode sa = tunnels == null ? null : tunnels.path(connectionName(t.path("name").asText()));
+        String ike = report == null ? "unknown" : sa.isMissingNode() ? "not reported" : sa.path("ike").asText("down");
+        boolean known = sa != null && !sa.isMissingNode();
         return new TunnelRow(t.path("name").asText(), applianceNames.getOrDefault(a, a),
                 t.path("local_address").asText() + " -> " + t.path("remote_address").asText(),
                 t.path("auth").asText("psk"), t.hasNonNull("dscp") ? t.get("dscp").asText() : "all", ike,
-                sa == null ? "" : sa.path("child").asText(""), sa == null ? "" : sa.path("esp").asText(""),
-                sa == null ? 0 : sa.path("bytes_in").asLong(), sa == null ? 0 : sa.path("bytes_out").asLong(),
+                known ? sa.path("child").asText("") : "", known ? sa.path("esp").asText("") : "",
+                known ? sa.path("bytes_in").asLong() : 0, known ? sa.path("bytes_out").asLong() : 0,
                 report == null ? "" : report.path("reported_at").asText(""));
     }
 }
