@@ -197,38 +197,43 @@ public final class ApplianceShell {
                     out.println("no IPsec enforcer on this appliance (./secmon agent --ipsec-vici URI)");
                     return;
                 }
-                out.printf("%-24s %-12s %-10s %-16s %-22s %12s %12s %7s%n", "tunnel", "ike", "child", "mode", "esp",
-                        "bytes in", "bytes out", "rekeys");
-                for (Iterator<Map.Entry<String, JsonNode>> it = st.path("tunnels").fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
-                    JsonNode t = e.getValue();
-                    out.printf(Locale.ROOT, "%-24s %-12s %-10s %-16s %-22s %,12d %,12d %7d%n", e.getKey(),
-                            t.path("ike").asText("down"), t.path("child").asText("-"), t.path("mode").asText("-"),
-                            t.path("esp").asText("-"), t.path("bytes_in").asLong(), t.path("bytes_out").asLong(),
-                            t.path("rekeys").asLong() + t.path("ike_rekeys").asLong());
-                }
-                if (st.has("error")) {
-                    out.println("error: " + st.path("error").asText());
-                }
-                JsonNode dscp = st.path("dscp");
-                if (!dscp.isMissingNode()) {
-                    out.printf("%n%-24s %5s %-10s %12s %14s%n", "DSCP class tunnel", "dscp", "mark", "packets",
-                            "bytes");
-                    for (Iterator<Map.Entry<String, JsonNode>> it = dscp.path("tunnels").fields(); it.hasNext(); ) {
-                        Map.Entry<String, JsonNode> e = it.next();
-                        JsonNode c = e.getValue();
-                        out.printf(Locale.ROOT, "%-24s %5d %-10s %,12d %,14d%n", e.getKey(), c.path("dscp").asInt(),
-                                c.path("mark").asText("-"), c.path("packets").asLong(), c.path("bytes").asLong());
-                    }
-                    for (String k : new String[] {"warning", "error"}) {
-                        if (dscp.has(k)) {
-                            out.println(k + ": " + dscp.path(k).asText());
-                        }
-                    }
-                }
+                ipsec(st, out);
             }
             case "config" -> config(out);
             default -> throw new ShellException("show what? " + String.join(" | ", COMMANDS.get("show")));
+        }
+    }
+
+    /** {@code show ipsec}: the enforcer's tunnels (state, traffic, rekeys) and DSCP classes, from its status. */
+    static void ipsec(JsonNode st, PrintWriter out) {
+        out.printf("%-24s %-12s %-10s %-16s %-22s %12s %12s %7s%n", "tunnel", "ike", "child", "mode", "esp",
+                "bytes in", "bytes out", "rekeys");
+        for (Iterator<Map.Entry<String, JsonNode>> it = st.path("tunnels").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode t = e.getValue();
+            out.printf(Locale.ROOT, "%-24s %-12s %-10s %-16s %-22s %,12d %,12d %7d%n", e.getKey(),
+                    t.path("ike").asText("down"), t.path("child").asText("-"), t.path("mode").asText("-"),
+                    t.path("esp").asText("-"), t.path("bytes_in").asLong(), t.path("bytes_out").asLong(),
+                    t.path("rekeys").asLong() + t.path("ike_rekeys").asLong());
+        }
+        if (st.has("error")) {
+            out.println("error: " + st.path("error").asText());
+        }
+        JsonNode dscp = st.path("dscp");
+        if (!dscp.isMissingNode()) {
+            out.printf("%n%-24s %5s %-10s %12s %14s%n", "DSCP class tunnel", "dscp", "mark", "packets",
+                    "bytes");
+            for (Iterator<Map.Entry<String, JsonNode>> it = dscp.path("tunnels").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode c = e.getValue();
+                out.printf(Locale.ROOT, "%-24s %5d %-10s %,12d %,14d%n", e.getKey(), c.path("dscp").asInt(),
+                        c.path("mark").asText("-"), c.path("packets").asLong(), c.path("bytes").asLong());
+            }
+            for (String k : new String[] {"warning", "error"}) {
+                if (dscp.has(k)) {
+                    out.println(k + ": " + dscp.path(k).asText());
+                }
+            }
         }
     }
 
