@@ -298,15 +298,7 @@ public final class ApplianceAgent implements AutoCloseable {
         if (e == null) {
             return;
         }
-        JsonNode t = client().call("GET", "appliances/" + creds.applianceId() + "/ipsec", null);
-        ((ObjectNode) t).remove("revision");
-        if (org.secmon.agent.ipsec.SwanctlConfig.needsCertificate(t)) {
-            e.ensureCertificate(csr -> {
-                ObjectNode body = Json.mapper().createObjectNode().put("csr", csr);
-                return client().call("POST", "appliances/" + creds.applianceId() + "/certificate", body);
-            });
-            e.crl(client().call("GET", "certificates/crl", null).path("crl").asText(null));
-        }
+        JsonNode t = e.fetch(client(), "appliances/" + creds.applianceId());
         if (!t.equals(ipsec)) {
             keep("ipsec.json", t);
             ipsec = t;

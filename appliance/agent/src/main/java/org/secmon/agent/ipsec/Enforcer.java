@@ -118,6 +118,23 @@ public final class Enforcer {
     }
 
     /**
+     * The tunnels the EMS binds to this end ({@code base}: {@code appliances/ID} or {@code ipsec_enforcers/ID}),
+     * without the store revision. When a tunnel authenticates with certificates, this end's certificate
+     * ({@link #ensureCertificate}, asked for at {@code base/certificate}) and the EMS CA's CRL ({@link #crl}) are made
+     * ready first.
+     */
+    public JsonNode fetch(org.secmon.ems.api.client.EmsClient ems, String base) throws IOException {
+        ObjectNode t = (ObjectNode) ems.call("GET", base + "/ipsec", null);
+        t.remove("revision");
+        if (SwanctlConfig.needsCertificate(t)) {
+            ensureCertificate(csr -> ems.call("POST", base + "/certificate",
+                    Json.mapper().createObjectNode().put("csr", csr)));
+            crl(ems.call("GET", "certificates/crl", null).path("crl").asText(null));
+        }
+        return t;
+    }
+
+    /**
      * The EMS CA's CRL (PEM), kept in swanctl's {@code x509crl/} and loaded into charon when it changed, so that
      * certificates of removed nodes no longer authenticate against this one.
      */
@@ -162,8 +179,6 @@ public final class Enforcer {
     /** Applies the EMS's view ({@code {"tunnels": [...]}}); answers the connections (re)started. */
     public synchronized List<String> apply(JsonNode ipsec) throws IOException {
         Map<String, String[]> next = SwanctlConfig.blocks(ipsec);
-        Path conf = dir.resolve("swanctl.conf");
-        org.secmon.agent.PrivateFiles.write(conf, SwanctlConfig.render(next, includes));
         List<String> changed = new ArrayList<>();
         for (Map.Entry<String, String[]> e : next.entrySet()) {
             String[] was = applied.get(e.getKey());
@@ -177,6 +192,8 @@ public final class Enforcer {
             steer(ipsec); // again if it failed before
             return List.of();
         }
+        Path conf = dir.resolve("swanctl.conf");
+        org.secmon.agent.PrivateFiles.write(conf, SwanctlConfig.render(next, includes));
         for (String name : changed) {
             if (applied.containsKey(name)) {
                 terminate(name); // changed proposal, peers or keys: the old SA goes before the new config loads
@@ -218,7 +235,10 @@ public final class Enforcer {
         return started ? status() : st;
     }
 
-    /** Installs (or removes) the DSCP tunnels' marking rules when they changed; failures are reported, not thrown. */
+    /**
+     * Installs (or removes) the DSCP tunnels' marking rules when they changed; failures are reported, not thrown, and
+     * tried again at the next apply. Unchanged rules cost nothing: no nft, no question to charon.
+     */
     private void steer(JsonNode ipsec) {
         boolean any = DscpSteering.any(ipsec);
         if (!any && steering == null) {
@@ -226,42 +246,41 @@ public final class Enforcer {
             steeringWarning = null;
             return; // netfilter never touched: nothing to remove, and no nft needed
         }
-        steeringWarning = null;
-        if (any) {
-            try {
-                if (swanctl("--stats").out().matches("(?s).*loaded plugins:[^\\n]*\\bkernel-libipsec\\b.*")) {
-                    steeringWarning = "charon uses kernel-libipsec (userspace ESP), which ignores XFRM marks: each DSCP"
-                            + " tunnel carries all traffic between its subnets, not only its class (DSCP tunnels need"
-                            + " kernel IPsec)";
-                }
-            } catch (IOException e) {
-                steeringWarning = "cannot ask charon which kernel interface it uses: " + e.getMessage();
-            }
-        }
-        if (nft.equals("none")) {
-            steeringError = null;
-            return;
-        }
         String script = DscpSteering.script(ipsec);
         if (script.equals(steering)) {
-            return;
+            return; // as installed: the rules, the warning and the error stand
         }
-        try {
-            Result r = run(List.of(nft, "-f", "-"), script);
-            if (r.code() != 0) {
-                steeringError = "nft -f: " + lastLine(r.out());
+        steeringWarning = any ? libipsecWarning() : null;
+        if (!nft.equals("none")) {
+            try {
+                Result r = run(List.of(nft, "-f", "-"), script, Map.of(), 30);
+                if (r.code() != 0) {
+                    steeringError = "nft -f: " + lastLine(r.out());
+                    LOG.log(System.Logger.Level.WARNING, "IPsec: DSCP marking rules not installed: " + steeringError);
+                    return;
+                }
+            } catch (IOException e) {
+                steeringError = e.getMessage() + (e.getMessage() != null && e.getMessage().contains("error=2")
+                        ? " (DSCP tunnels need nftables: apt install nftables)" : "");
                 LOG.log(System.Logger.Level.WARNING, "IPsec: DSCP marking rules not installed: " + steeringError);
                 return;
             }
-            steering = any ? script : null;
-            steered = ipsec;
-            steeringError = null;
             LOG.log(System.Logger.Level.INFO, "IPsec: DSCP marking " + (any ? "rules installed (table inet "
                     + DscpSteering.TABLE + ")" : "rules removed"));
+        }
+        steering = any ? script : null;
+        steered = ipsec;
+        steeringError = null;
+    }
+
+    /** Why DSCP tunnels will not keep classes apart here, or null: charon's userspace ESP ignores XFRM marks. */
+    private String libipsecWarning() {
+        try {
+            return swanctl("--stats").out().matches("(?s).*loaded plugins:[^\\n]*\\bkernel-libipsec\\b.*")
+                    ? "charon uses kernel-libipsec (userspace ESP), which ignores XFRM marks: each DSCP tunnel carries"
+                    + " all traffic between its subnets, not only its class (DSCP tunnels need kernel IPsec)" : null;
         } catch (IOException e) {
-            steeringError = e.getMessage() + (e.getMessage() != null && e.getMessage().contains("error=2")
-                    ? " (DSCP tunnels need nftables: apt install nftables)" : "");
-            LOG.log(System.Logger.Level.WARNING, "IPsec: DSCP marking rules not installed: " + steeringError);
+            return "cannot ask charon which kernel interface it uses: " + e.getMessage();
         }
     }
 
@@ -277,11 +296,11 @@ public final class Enforcer {
         if (steeringWarning != null) {
             d.put("warning", steeringWarning);
         }
-        if (steering == null) {
+        if (steering == null || nft.equals("none")) {
             return;
         }
         try {
-            Result r = run(List.of(nft, "-j", "list", "table", "inet", DscpSteering.TABLE), null);
+            Result r = run(List.of(nft, "-j", "list", "table", "inet", DscpSteering.TABLE), null, Map.of(), 30);
             if (r.code() != 0) {
                 d.put("error", "nft list: " + lastLine(r.out()));
                 return;
@@ -428,9 +447,15 @@ public final class Enforcer {
     record Result(int code, String out) {
     }
 
-    /** Runs a command with {@code stdin} (or none), its output and exit code; at most 30 s. */
-    private static Result run(List<String> cmd, String stdin) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    /**
+     * Runs a command with {@code stdin} (or none) and extra environment, at most {@code seconds}; its output (with
+     * standard error) and exit code.
+     */
+    private static Result run(List<String> cmd, String stdin, Map<String, String> env, int seconds)
+            throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         try (java.io.OutputStream in = p.getOutputStream()) {
             if (stdin != null) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -438,9 +463,11 @@ public final class Enforcer {
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IOException(cmd.get(0) + " did not finish in 30 s");
+                String name = Path.of(cmd.get(0)).getFileName().toString();
+                throw new IOException(name + " " + (cmd.size() > 1 ? cmd.get(1) + " " : "") + "did not finish in "
+                        + seconds + " s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -455,7 +482,6 @@ public final class Enforcer {
         cmd.addAll(List.of(args));
         cmd.add("--uri"); // after the command, as swanctl wants it
         cmd.add(vici);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         // swanctl parses the credentials itself: load the plugins it needs for PEM, X.509 and EC keys explicitly
         // (its built-in default list does not parse EC private keys on Debian 12)
         Path conf = dir.resolve("swanctl-client.conf");
@@ -463,27 +489,16 @@ public final class Enforcer {
             Files.writeString(conf, "swanctl {\n  load = random nonce sha1 sha2 aes hmac pem pkcs1 pkcs8 x509 pubkey "
                     + "constraints revocation openssl gmp curve25519\n}\n");
         }
-        pb.environment().put("STRONGSWAN_CONF", conf.toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("swanctl " + args[0] + " did not finish in 60 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        if (p.exitValue() != 0 && args[0].equals("--load-all")) {
-            lastError = "swanctl --load-all: " + lastLine(out);
+        Result r = run(cmd, null, Map.of("STRONGSWAN_CONF", conf.toString()), 60);
+        if (r.code() != 0 && args[0].equals("--load-all")) {
+            lastError = "swanctl --load-all: " + lastLine(r.out());
             throw new IOException(lastError);
         }
         if (args[0].equals("--load-all")) {
             lastError = null;
-            Files.writeString(dir.resolve("last-load.log"), out); // what swanctl loaded, for diagnostics
+            Files.writeString(dir.resolve("last-load.log"), r.out()); // what swanctl loaded, for diagnostics
         }
-        return new Result(p.exitValue(), out);
+        return r;
     }
 
     private static String lastLine(String s) {

@@ -163,13 +163,7 @@ public final class EnforcerCommand implements Runnable {
                     }
                     String id = creds.path("id").asText();
                     client.token(creds.path("token").asText());
-                    JsonNode t = client.call("GET", "ipsec_enforcers/" + id + "/ipsec", null);
-                    ((ObjectNode) t).remove("revision");
-                    if (SwanctlConfig.needsCertificate(t)) {
-                        enforcer.ensureCertificate(csr -> client.call("POST", "ipsec_enforcers/" + id
-                                + "/certificate", Json.mapper().createObjectNode().put("csr", csr)));
-                        enforcer.crl(client.call("GET", "certificates/crl", null).path("crl").asText(null));
-                    }
+                    JsonNode t = enforcer.fetch(client, "ipsec_enforcers/" + id);
                     if (!t.equals(tunnels)) {
                         PrivateFiles.write(lastTunnels, Json.mapper().writeValueAsString(t));
                         tunnels = t;
