@@ -82,12 +82,7 @@ public final class ApplianceService implements HttpService {
         }
         JsonNode body = Http.body(req);
         String name = certificateName(d);
-        org.secmon.ems.server.pki.EmsCa ca = new org.secmon.ems.server.pki.EmsCa(repo);
-        ObjectNode out = Json.mapper().createObjectNode();
-        out.put("id", name);
-        out.put("certificate", ca.sign(body.path("csr").asText(null), name, 825, id));
-        out.put("ca", ca.caPem());
-        Http.json(res, 200, out);
+        Http.json(res, 200, IpsecTunnels.certificate(repo, body, name, id));
     }
 
     /**

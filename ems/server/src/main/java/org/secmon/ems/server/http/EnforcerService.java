@@ -212,11 +212,6 @@ public final class EnforcerService implements HttpService {
         Doc d = self(req, "asks for its certificate");
         JsonNode body = Http.body(req);
         String name = certificateName(d);
-        org.secmon.ems.server.pki.EmsCa ca = new org.secmon.ems.server.pki.EmsCa(repo);
-        ObjectNode out = Json.mapper().createObjectNode();
-        out.put("id", name);
-        out.put("certificate", ca.sign(body.path("csr").asText(null), name, 825, d.id()));
-        out.put("ca", ca.caPem());
-        Http.json(res, 200, out);
+        Http.json(res, 200, IpsecTunnels.certificate(repo, body, name, d.id()));
     }
 }

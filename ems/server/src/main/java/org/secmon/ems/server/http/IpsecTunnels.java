@@ -1,5 +1,6 @@
 package org.secmon.ems.server.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.secmon.ems.api.Json;
@@ -7,7 +8,10 @@ import org.secmon.ems.api.model.ResourceKind;
 import org.secmon.ems.server.store.Repository;
 import org.secmon.ems.server.store.Repository.Doc;
 
-/** The tunnels one enforcer runs, as that enforcer receives them (and nobody else: they carry the keys). */
+/**
+ * What one enforcer (an appliance's, or a registered one's) receives about itself, and nobody else: its tunnels
+ * (they carry the keys) and its certificate.
+ */
 final class IpsecTunnels {
     private IpsecTunnels() {
     }
@@ -46,5 +50,19 @@ final class IpsecTunnels {
             tunnels.add(o);
         }
         return tunnels;
+    }
+
+    /**
+     * Signs an enforcer's certification request ({@code csr} of the body) as {@code name} for 825 days, recorded with
+     * {@code owner} (whose deletion revokes it); answers {id, certificate, ca}.
+     */
+    static ObjectNode certificate(Repository repo, JsonNode body, String name, String owner)
+            throws org.secmon.ems.server.store.StoreException {
+        org.secmon.ems.server.pki.EmsCa ca = new org.secmon.ems.server.pki.EmsCa(repo);
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("id", name);
+        out.put("certificate", ca.sign(body.path("csr").asText(null), name, 825, owner));
+        out.put("ca", ca.caPem());
+        return out;
     }
 }
