@@ -246,14 +246,7 @@ public final class FlowCache {
                     return;
                 }
                 int b = f << SHIFT;
-                r[b] = k0;
-                r[b + 1] = k1;
-                r[b + 2] = k2;
-                r[b + 3] = k3;
-                r[b + 4] = k4;
-                r[b + 5] = k5;
-                r[b + 6] = k6;
-                r[b + 7] = k7;
+                System.arraycopy(key, k, r, b, 8); // the staged key is the record's
                 long collected = IN_USE;
                 if (cVlan || mVlan) {
                     collected |= (long) stVlan[i] << 16;
