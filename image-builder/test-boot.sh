@@ -103,61 +103,29 @@ charon {
 }
 CONF
 mkdir -p "$work/swanctl"
+# one responder connection per tunnel: NAME LOCAL_ID REMOTE_ID LOCAL_TS ESP_PROPOSAL. The same IKE proposals for all:
+# the responder picks its configuration by identity only after IKE_SA_INIT
+responder_conn() {
+    cat <<CONF
+  $1 {
+    version = 2
+    proposals = aes256-sha256-modp3072, aes256gcm16-prfsha256-ecp256
+    local { auth = psk
+            id = $2 }
+    remote { auth = psk
+             id = $3 }
+    children { $1 { local_ts = $4
+                    remote_ts = 10.0.2.0/24
+                    esp_proposals = $5 } }
+  }
+CONF
+}
 cat > "$work/swanctl/swanctl.conf" <<CONF
 connections {
-  appliance {
-    version = 2
-    # the same IKE proposals for both: the responder picks its configuration by identity only after IKE_SA_INIT
-    proposals = aes256-sha256-modp3072, aes256gcm16-prfsha256-ecp256
-    local { auth = psk
-            id = analytics.test }
-    remote { auth = psk
-             id = boot-test-1 }
-    children {
-      appliance {
-        local_ts = 10.99.0.0/24
-        remote_ts = 10.0.2.0/24
-        esp_proposals = aes256gcm16-modp3072
-      }
-    }
-  }
-  ems-tunnel {
-    version = 2
-    proposals = aes256-sha256-modp3072, aes256gcm16-prfsha256-ecp256
-    local { auth = psk
-            id = analytics-ems.test }
-    remote { auth = psk
-             id = appliance-ems.test }
-    children {
-      ems-tunnel {
-        local_ts = 10.98.0.0/24
-        remote_ts = 10.0.2.0/24
-        esp_proposals = aes256gcm16-ecp256
-      }
-    }
-  }
-  class-ef {
-    version = 2
-    proposals = aes256-sha256-modp3072, aes256gcm16-prfsha256-ecp256
-    local { auth = psk
-            id = analytics-ef.test }
-    remote { auth = psk
-             id = appliance-ef.test }
-    children { class-ef { local_ts = 10.97.0.0/24
-                          remote_ts = 10.0.2.0/24
-                          esp_proposals = aes256gcm16-ecp256 } }
-  }
-  class-be {
-    version = 2
-    proposals = aes256-sha256-modp3072, aes256gcm16-prfsha256-ecp256
-    local { auth = psk
-            id = analytics-be.test }
-    remote { auth = psk
-             id = appliance-be.test }
-    children { class-be { local_ts = 10.97.0.0/24
-                          remote_ts = 10.0.2.0/24
-                          esp_proposals = aes256gcm16-ecp256 } }
-  }
+$(responder_conn appliance analytics.test boot-test-1 10.99.0.0/24 aes256gcm16-modp3072)
+$(responder_conn ems-tunnel analytics-ems.test appliance-ems.test 10.98.0.0/24 aes256gcm16-ecp256)
+$(responder_conn class-ef analytics-ef.test appliance-ef.test 10.97.0.0/24 aes256gcm16-ecp256)
+$(responder_conn class-be analytics-be.test appliance-be.test 10.97.0.0/24 aes256gcm16-ecp256)
 }
 secrets { ike-appliance { id = boot-test-1
                           secret = "$psk" }
@@ -299,6 +267,17 @@ until swanctl --list-sas --uri "unix://$work/run/charon.vici" 2>/dev/null | grep
     [ $(( $(date +%s) - t0 )) -lt 180 ] || die "the DSCP tunnels did not come up in 180 s: $(vm cat /var/lib/secmon/ipsec/last-load.log 2>&1 | tail -3)"
     sleep 2
 done
+# a collector that takes every datagram (a closed port would answer each with an ICMP error back through the
+# tunnels, traffic the count below is not about); it reports how many arrived
+ip netns exec "$ns" python3 -c 'import socket
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("10.97.0.1",5099)); s.settimeout(60); n=0
+try:
+    while True: s.recv(2048); n+=1; s.settimeout(3)
+except socket.timeout: pass
+print(n)' > "$work/dscp-received.out" 2>&1 &
+sink=$!
+pids+=($sink)
+sleep 1
 ef0=$(child_in class-ef); be0=$(child_in class-be)
 # 20 datagrams with DSCP 46 (TOS 0xb8) and 30 with DSCP 0, as exporters with those classes send them
 vm python3 - > "$work/dscp-send.out" 2>&1 <<'PY' || die "sending from the VM failed: $(cat "$work/dscp-send.out")"
@@ -307,10 +286,12 @@ for tos, n in ((0xb8, 20), (0, 30)):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
     for _ in range(n):
-        s.sendto(b"x" * 200, ("10.97.0.1", 9))
+        s.sendto(b"x" * 200, ("10.97.0.1", 5099))
         time.sleep(0.01)
 PY
-sleep 2
+wait $sink || true
+[ "$(cat "$work/dscp-received.out")" = 50 ] || die "the collector behind the DSCP tunnels received $(cat "$work/dscp-received.out") of 50 datagrams"
+
 ef=$(( $(child_in class-ef) - ef0 )); be=$(( $(child_in class-be) - be0 ))
 marked=$(vm nft list chain inet secmon_dscp output 2>/dev/null | grep -oE 'packets [0-9]+' | head -1 | grep -oE '[0-9]+' || echo "?")
 [ "$ef" = 20 ] && [ "$be" = 30 ] \

@@ -67,23 +67,6 @@ class IpsecEnforcerTest {
         throw new AssertionError(what + ": " + last + "\n" + Files.readString(dir.resolve("enforcer.log")));
     }
 
-    /** A certification request for a fresh EC key (the key stays in the test). */
-    private static String csr() throws Exception {
-        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
-        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
-        java.security.KeyPair kp = g.generateKeyPair();
-        org.bouncycastle.pkcs.PKCS10CertificationRequest r =
-                new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
-                        new org.bouncycastle.asn1.x500.X500Name("CN=gw-1"), kp.getPublic())
-                        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
-                                .build(kp.getPrivate()));
-        java.io.StringWriter w = new java.io.StringWriter();
-        try (org.bouncycastle.openssl.jcajce.JcaPEMWriter p = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(w)) {
-            p.writeObject(r);
-        }
-        return w.toString();
-    }
-
     private static String status(JsonNode list) {
         return list.size() == 1 ? list.get(0).path("status").asText() : "(" + list.size() + " enforcers)";
     }
@@ -157,7 +140,7 @@ class IpsecEnforcerTest {
             assertEquals(403, ems.call("GET", "/api/v1/ipsec_tunnels", token, null).status());
             // a certificate from the EMS CA for it (its key stays here); revoked when it is removed (below)
             EmsFixture.Resp cert = ems.call("POST", "/api/v1/ipsec_enforcers/" + id + "/certificate", token,
-                    Json.mapper().createObjectNode().put("csr", csr()));
+                    Json.mapper().createObjectNode().put("csr", IpsecLab.csr(IpsecLab.ecKey(), "gw-1")));
             assertEquals(200, cert.status(), cert.toString());
             assertEquals("gw-1.enforcer.secmon", cert.json().path("id").asText());
             assertEquals(403, ems.call("GET", "/api/v1/ipsec_enforcers/" + id + "/ipsec", admin, null).status());

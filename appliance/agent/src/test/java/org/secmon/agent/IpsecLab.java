@@ -125,6 +125,30 @@ final class IpsecLab implements AutoCloseable {
         return nft;
     }
 
+    /** An EC P-256 key pair (BouncyCastle's keys carry the curve in their SEC 1 form too; the JDK's, converted, do not). */
+    static java.security.KeyPair ecKey() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC",
+                new org.bouncycastle.jce.provider.BouncyCastleProvider());
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        return g.generateKeyPair();
+    }
+
+    /** A PEM certification request for {@code kp} with subject CN={@code cn} (the key stays with the caller). */
+    static String csr(java.security.KeyPair kp, String cn) throws Exception {
+        return pem(new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                new org.bouncycastle.asn1.x500.X500Name("CN=" + cn), kp.getPublic())
+                .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                        .build(kp.getPrivate())));
+    }
+
+    static String pem(Object o) throws Exception {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (org.bouncycastle.openssl.jcajce.JcaPEMWriter p = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(w)) {
+            p.writeObject(o);
+        }
+        return w.toString();
+    }
+
     @Override
     public void close() throws Exception {
         for (Process p : processes) {

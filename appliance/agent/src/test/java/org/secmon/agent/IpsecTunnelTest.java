@@ -438,36 +438,20 @@ class IpsecTunnelTest {
 
     /** Side B's key (made here) and certificate from the EMS CA, issued to an admin through the API. */
     private static void analyzerCertificate(EmsFixture ems, Path b) throws Exception {
-        // BouncyCastle's EC keys carry the curve in their SEC 1 form too (the JDK's, converted, do not)
-        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC",
-                new org.bouncycastle.jce.provider.BouncyCastleProvider());
-        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
-        java.security.KeyPair kp = g.generateKeyPair();
-        org.bouncycastle.pkcs.PKCS10CertificationRequest csr =
-                new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
-                        new org.bouncycastle.asn1.x500.X500Name("CN=analyzer"), kp.getPublic())
-                        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
-                                .build(kp.getPrivate()));
+        java.security.KeyPair kp = IpsecLab.ecKey();
         com.fasterxml.jackson.databind.node.ObjectNode body = Json.mapper().createObjectNode()
-                .put("name", "analyzer.test").put("csr", pem(csr));
+                .put("name", "analyzer.test").put("csr", IpsecLab.csr(kp, "analyzer"));
         EmsFixture.Resp r = ems.call("POST", "/api/v1/certificates", ems.admin(), body);
         assertEquals(201, r.status(), r.toString());
         Files.writeString(Files.createDirectories(b.resolve("x509")).resolve("analyzer.pem"),
                 r.json().path("certificate").asText());
         Files.writeString(Files.createDirectories(b.resolve("x509ca")).resolve("ca.pem"), r.json().path("ca").asText());
-        Files.writeString(Files.createDirectories(b.resolve("ecdsa")).resolve("analyzer.key"), pem(kp.getPrivate()));
+        Files.writeString(Files.createDirectories(b.resolve("ecdsa")).resolve("analyzer.key"),
+                IpsecLab.pem(kp.getPrivate()));
         // a certificate request for someone else's key is refused: the signature must verify
         EmsFixture.Resp bad = ems.call("POST", "/api/v1/certificates", ems.admin(),
                 Json.mapper().createObjectNode().put("name", "x.test").put("csr", "not a csr"));
         assertEquals(422, bad.status(), bad.toString());
-    }
-
-    private static String pem(Object o) throws Exception {
-        java.io.StringWriter w = new java.io.StringWriter();
-        try (org.bouncycastle.openssl.jcajce.JcaPEMWriter p = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(w)) {
-            p.writeObject(o);
-        }
-        return w.toString();
     }
 
     /** Side B for the certificate case: its EMS-issued certificate, the appliance's name as the peer. */
