@@ -51,12 +51,15 @@ public final class CaptureFileSource implements PacketSource {
 
     // classic pcap state
     private ValueLayout.OfInt i32;
+    private boolean pcapBigEndian; // the hot path reads through the constant LE32 and swaps: a layout held in a
+                                   // field is not a constant to the JIT, and its VarHandle call is not inlined
     private long tsMultiplier;
     private int snaplen;
 
     // pcapng state (per section)
     private ValueLayout.OfInt ngI32;
     private ValueLayout.OfShort ngI16;
+    private boolean ngBigEndian;
     private final long[] ifTsUnitsPerSecond = new long[PCAPNG_MAX_INTERFACES];
     private final int[] ifSnaplen = new int[PCAPNG_MAX_INTERFACES];
     private final boolean[] ifEthernet = new boolean[PCAPNG_MAX_INTERFACES];
@@ -113,6 +116,7 @@ public final class CaptureFileSource implements PacketSource {
         int magic = magicBe;
         if (magic == PCAP_MAGIC_MICROS || magic == PCAP_MAGIC_NANOS) {
             i32 = BE32;
+            pcapBigEndian = true;
         } else {
             magic = Integer.reverseBytes(magicBe);
             if (magic != PCAP_MAGIC_MICROS && magic != PCAP_MAGIC_NANOS) {
@@ -145,28 +149,33 @@ public final class CaptureFileSource implements PacketSource {
         return n == 0 ? END_OF_STREAM : n;
     }
 
+    /** A 32-bit field in the file's byte order, read through a constant layout. */
+    private static int i32(MemorySegment f, long at, boolean bigEndian) {
+        int v = f.get(LE32, at);
+        return bigEndian ? Integer.reverseBytes(v) : v;
+    }
+
     private boolean atEnd() {
         return position >= size;
     }
 
     private int pollPcap(Burst b) {
         final MemorySegment f = file;
-        final ValueLayout.OfInt l = i32;
+        final boolean swap = pcapBigEndian;
         final int max = b.capacity();
         long pos = position;
         int n = 0;
         while (n < max && pos + PCAP_RECORD_HEADER_LENGTH <= size) {
-            long sec = f.get(l, pos) & 0xffffffffL;
-            long frac = f.get(l, pos + 4) & 0xffffffffL;
-            int incl = f.get(l, pos + 8);
-            int orig = f.get(l, pos + 12);
+            long sec = i32(f, pos, swap) & 0xffffffffL;
+            long frac = i32(f, pos + 4, swap) & 0xffffffffL;
+            int incl = i32(f, pos + 8, swap);
+            int orig = i32(f, pos + 12, swap);
             long data = pos + PCAP_RECORD_HEADER_LENGTH;
             if (incl < 0 || incl > MAX_RECORD_LENGTH || data + incl > size) {
                 damage(pos, "record length " + Integer.toUnsignedString(incl) + " beyond the file or limit");
                 pos = size;
                 break;
             }
-            records.increment();
             b.offset[n] = data;
             b.captureLength[n] = incl;
             b.wireLength[n] = orig < incl ? incl : orig;
@@ -179,6 +188,7 @@ public final class CaptureFileSource implements PacketSource {
             pos = size;
         }
         position = pos;
+        records.add(n);
         return n;
     }
 
@@ -195,8 +205,8 @@ public final class CaptureFileSource implements PacketSource {
                     break;
                 }
             }
-            int type = f.get(ngI32, pos);
-            long len = f.get(ngI32, pos + 4) & 0xffffffffL;
+            int type = i32(f, pos, ngBigEndian);
+            long len = i32(f, pos + 4, ngBigEndian) & 0xffffffffL;
             if (len < 12 || (len & 3) != 0 || pos + len > size) {
                 damage(pos, "pcapng block length " + len + " invalid or beyond the file");
                 pos = size;
@@ -205,10 +215,11 @@ public final class CaptureFileSource implements PacketSource {
             if (type == PCAPNG_IDB) {
                 readInterface(pos, len);
             } else if (type == PCAPNG_EPB && len >= 32) {
-                int ifc = f.get(ngI32, pos + 8);
-                long ts = ((f.get(ngI32, pos + 12) & 0xffffffffL) << 32) | (f.get(ngI32, pos + 16) & 0xffffffffL);
-                int incl = f.get(ngI32, pos + 20);
-                int orig = f.get(ngI32, pos + 24);
+                int ifc = i32(f, pos + 8, ngBigEndian);
+                long ts = ((i32(f, pos + 12, ngBigEndian) & 0xffffffffL) << 32)
+                        | (i32(f, pos + 16, ngBigEndian) & 0xffffffffL);
+                int incl = i32(f, pos + 20, ngBigEndian);
+                int orig = i32(f, pos + 24, ngBigEndian);
                 if (ifc < 0 || ifc >= interfaces || incl < 0 || 28 + (long) incl + 4 > len) {
                     damage(pos, "enhanced packet block with bad interface or length");
                     pos = size;
@@ -225,7 +236,7 @@ public final class CaptureFileSource implements PacketSource {
                     skippedRecords.increment();
                 }
             } else if (type == PCAPNG_SPB && len >= 16 && interfaces > 0) {
-                int orig = f.get(ngI32, pos + 8);
+                int orig = i32(f, pos + 8, ngBigEndian);
                 int incl = (int) Math.min(Integer.toUnsignedLong(orig), len - 16);
                 if (ifSnaplen[0] > 0) {
                     incl = Math.min(incl, ifSnaplen[0]);
@@ -260,9 +271,11 @@ public final class CaptureFileSource implements PacketSource {
         if (bom == PCAPNG_BYTE_ORDER_MAGIC) {
             ngI32 = BE32;
             ngI16 = BE16;
+            ngBigEndian = true;
         } else if (Integer.reverseBytes(bom) == PCAPNG_BYTE_ORDER_MAGIC) {
             ngI32 = LE32;
             ngI16 = LE16;
+            ngBigEndian = false;
         } else {
             damage(pos, "section header with bad byte-order magic");
             return false;
