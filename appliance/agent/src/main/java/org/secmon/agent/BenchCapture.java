@@ -21,9 +21,21 @@ public final class BenchCapture {
     }
 
     public static Path ensure(Path dir, long packets, int flows) throws IOException {
+        return ensure(dir, packets, flows, 0, 1);
+    }
+
+    /**
+     * Part {@code part} of {@code parts} of the capture: the packets of the flows with {@code flow % parts == part},
+     * in the same order (what RSS would give one of {@code parts} rx queues).
+     */
+    public static Path ensure(Path dir, long packets, int flows, int part, int parts) throws IOException {
+        if (part < 0 || part >= parts) {
+            throw new IllegalArgumentException("part " + part + " of " + parts);
+        }
         Files.createDirectories(dir);
-        Path f = dir.resolve("bench-" + packets + "p-" + flows + "f.pcap");
-        long expectedSize = 24 + packets * (16 + FRAME);
+        Path f = dir.resolve("bench-" + packets + "p-" + flows + "f" + (parts == 1 ? "" : "-" + part + "of" + parts)
+                + ".pcap");
+        long expectedSize = 24 + packetsInPart(packets, flows, part, parts) * (16 + FRAME);
         if (Files.exists(f) && Files.size(f) == expectedSize) {
             return f;
         }
@@ -37,6 +49,9 @@ public final class BenchCapture {
             long ts = 1_700_000_000L * 1_000_000L;
             for (long i = 0; i < packets; i++) {
                 int flow = (int) (i % flows);
+                if (flow % parts != part) {
+                    continue;
+                }
                 buildFrame(fb, flow);
                 if (b.remaining() < 16 + FRAME) {
                     b.flip();
@@ -56,6 +71,16 @@ public final class BenchCapture {
         }
         Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return f;
+    }
+
+    static long packetsInPart(long packets, int flows, int part, int parts) {
+        long perCycle = flowsBelow(flows, part, parts);
+        return packets / flows * perCycle + flowsBelow((int) (packets % flows), part, parts);
+    }
+
+    /** Flows f in [0, n) with f % parts == part. */
+    private static long flowsBelow(int n, int part, int parts) {
+        return n <= part ? 0 : (n - part + parts - 1) / parts;
     }
 
     public static void buildFrame(ByteBuffer fb, int flow) {

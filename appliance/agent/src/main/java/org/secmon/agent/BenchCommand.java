@@ -60,6 +60,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "skip the sFlow and raw-forward lines (secmon replay with each plugin vs the count plugin)")
     boolean noPlugins;
 
+    @Option(names = "--queues", defaultValue = "2",
+            description = "also measure C rx, Java rx and Java rx + parse + filter with this many rx queues, one thread"
+                    + " each, on the capture split by flow as RSS would (${DEFAULT-VALUE}; 1: leave out; at most the"
+                    + " machine's cores)")
+    int queues;
+
     @Option(names = "--quick", description = "a small run (200,000 packets, 20,000 flows) to check the bench works")
     boolean quick;
 
@@ -149,6 +155,10 @@ public final class BenchCommand implements Callable<Integer> {
                     out.printf(Locale.ROOT, "  DPDK + NetFlow: %,d flows in the cache at the end%n", nb.finishDpdk());
                 }
             }
+            int q = Math.min(queues, Runtime.getRuntime().availableProcessors());
+            if (q > 1) {
+                multiQueue(q, mbufs, dataRoom, classifier, results);
+            }
         }
         try (CaptureFileSource warm = new CaptureFileSource(capture, 1, 0)) {
             rxParseClassify(warm, classifier, Long.MAX_VALUE);
@@ -179,13 +189,17 @@ public final class BenchCommand implements Callable<Integer> {
                 plugins.add(pb.rawforward(capture, 1, 1));
             }
         }
+        // each line against the C loop with the same number of queues
         double base = results.getFirst().mpps();
         boolean haveC = results.getFirst().name().startsWith("C ");
+        double multiBase = results.stream().filter(r -> r.name().startsWith("C ") && r.name().contains(" queues, "))
+                .mapToDouble(Result::mpps).findFirst().orElse(Double.NaN);
         out.println();
-        out.printf(Locale.ROOT, "%-52s %14s %9s %s%n", "measurement", "packets", "Mpps", haveC ? "vs C" : "");
+        out.printf(Locale.ROOT, "%-62s %14s %9s %s%n", "measurement", "packets", "Mpps", haveC ? "vs C" : "");
         for (Result r : results) {
-            out.printf(Locale.ROOT, "%-52s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
-                    haveC ? String.format(Locale.ROOT, "%.2fx", r.mpps() / base) : "");
+            double b = r.name().contains(" queues, ") ? multiBase : base;
+            out.printf(Locale.ROOT, "%-62s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
+                    haveC ? String.format(Locale.ROOT, "%.2fx", r.mpps() / b) : "");
         }
         if (!netflow.isEmpty()) {
             out.println();
@@ -202,6 +216,87 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The same three loops with {@code q} rx queues of one port (one part of the capture each, split by flow), one
+     * thread per queue: C against Java with the same cores and queues.
+     */
+    private void multiQueue(int q, long mbufs, int dataRoom, Classifier classifier, List<Result> results)
+            throws Exception {
+        StringBuilder dev = new StringBuilder("net_pcap_bench1");
+        for (int i = 0; i < q; i++) {
+            dev.append(",rx_pcap=").append(BenchCapture.ensure(dir, packets, flows, i, q).toAbsolutePath());
+        }
+        dev.append(",infinite_rx=1");
+        long t0 = System.nanoTime();
+        try (DpdkPort port = DpdkPort.open(dev.toString(), q, (int) mbufs, dataRoom, 1024)) {
+            out.printf(Locale.ROOT, "DPDK      %s loaded in %.1f s (the capture split by flow into %d files)%n", port,
+                    (System.nanoTime() - t0) / 1e9, q);
+            DpdkSource[] src = new DpdkSource[q];
+            for (int i = 0; i < q; i++) {
+                src[i] = port.source(i, 0);
+            }
+            try {
+                String suffix = ", " + q + " queues, " + q + " threads";
+                for (int round = 0; round < 2; round++) {
+                    long per = (round == 0 ? Math.min(measure, 5_000_000) : measure) / q;
+                    Result c = parallel("C DPDK rx" + suffix, q, i -> port.cRxLoop(i, per, 100_000_000)[0]);
+                    Result j = parallel("Java DPDK rx only" + suffix, q, i -> rxOnly(src[i], per));
+                    Result f = parallel("Java DPDK rx + parse + " + rules + "-rule filter" + suffix, q,
+                            i -> rxParseClassify(src[i], classifier, per));
+                    if (round == 1) {
+                        results.add(c);
+                        results.add(j);
+                        results.add(f);
+                    }
+                }
+            } finally {
+                for (DpdkSource s : src) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    interface QueueLoop {
+        long run(int queue) throws Exception;
+    }
+
+    /** Runs {@code loop} on {@code q} threads (EAL-registered), timed from a common start to the last one's end. */
+    private static Result parallel(String name, int q, QueueLoop loop) throws Exception {
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(q + 1);
+        long[] got = new long[q];
+        Throwable[] failed = new Throwable[q];
+        Thread[] threads = new Thread[q];
+        for (int i = 0; i < q; i++) {
+            final int queue = i;
+            threads[i] = Thread.ofPlatform().name("bench-q" + i).start(() -> {
+                try {
+                    DpdkPort.registerThread();
+                    try {
+                        start.await();
+                        got[queue] = loop.run(queue);
+                    } finally {
+                        DpdkPort.unregisterThread();
+                    }
+                } catch (Throwable t) {
+                    failed[queue] = t;
+                    start.reset();
+                }
+            });
+        }
+        start.await();
+        long t = System.nanoTime();
+        long n = 0;
+        for (int i = 0; i < q; i++) {
+            threads[i].join();
+            if (failed[i] != null) {
+                throw new IllegalStateException("queue " + i + ": " + failed[i], failed[i]);
+            }
+            n += got[i];
+        }
+        return new Result(name, n, (System.nanoTime() - t) / 1e9);
     }
 
     interface Loop {

@@ -20,6 +20,7 @@ public final class Dpdk {
 
     private static final Availability AVAILABILITY = probe();
     private static Thread initThread;
+    private static int cpusAtInit = -1;
     private static List<String> initArgs;
 
     /** Whether DPDK can be used in this process, and if not, why. */
@@ -91,6 +92,13 @@ public final class Dpdk {
         }
         arr.setAtIndex(ValueLayout.ADDRESS, argv.size(), MemorySegment.NULL);
         int rc;
+        // EAL pins the calling thread to the main lcore's CPU, and every thread it starts later (rx queues, plugin
+        // workers, GC) would inherit that one CPU: unless the operator chose the cores (-l, -c, --lcores), the
+        // thread's own affinity is put back after rte_eal_init
+        boolean keepAffinity = ealArgs.stream().noneMatch(a -> a.equals("-l") || a.equals("-c")
+                || a.startsWith("--lcores") || (a.startsWith("-l") && a.length() > 2 && Character.isDigit(a.charAt(2))));
+        MemorySegment cpus = keepAffinity ? Affinity.get(arena) : null;
+        cpusAtInit = Affinity.count();
         try {
             rc = (int) DpdkNative.EAL_INIT.invokeExact(argv.size(), arr);
         } catch (Throwable t) {
@@ -100,12 +108,20 @@ public final class Dpdk {
             throw new IllegalStateException("rte_eal_init(" + String.join(" ", ealArgs) + ") failed: "
                     + DpdkNative.lastError());
         }
+        if (cpus != null) {
+            Affinity.set(cpus);
+        }
         initArgs = List.copyOf(ealArgs);
         initThread = Thread.currentThread();
     }
 
     public static synchronized boolean isInitialised() {
         return initArgs != null;
+    }
+
+    /** CPUs the initialising thread could run on before rte_eal_init (-1: unknown or not initialised). */
+    static synchronized int cpusAtInit() {
+        return cpusAtInit;
     }
 
     static synchronized boolean isInitThread(Thread t) {

@@ -64,6 +64,19 @@ class DpdkSourceTest {
     }
 
     @Test
+    void threadsStartedAfterEalInitAreNotConfinedToTheMainLcore() throws Exception {
+        int before = Dpdk.cpusAtInit();
+        assumeTrue(before > 1, "one CPU (or unknown) before rte_eal_init: nothing to lose");
+        if (Dpdk.isInitThread(Thread.currentThread())) {
+            assertEquals(before, Affinity.count(), "EAL left the initialising thread pinned");
+        }
+        int[] seen = new int[1];
+        Thread t = Thread.ofPlatform().start(() -> seen[0] = Runtime.getRuntime().availableProcessors());
+        t.join();
+        assertEquals(before, seen[0], "a thread started after rte_eal_init inherited the main lcore's single CPU");
+    }
+
+    @Test
     void netPcapVdevMatchesPcapSourceAndFreesEveryMbuf() throws Exception {
         Path capture = dir.resolve("vdev.pcap");
         TrafficGenerator.Expected exp = TrafficGenerator.generate(capture, 4000, 10, 11, true,
