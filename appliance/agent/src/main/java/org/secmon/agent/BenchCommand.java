@@ -234,8 +234,10 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "DPDK      %s loaded in %.1f s (the capture split by flow into %d files)%n", port,
                     (System.nanoTime() - t0) / 1e9, q);
             DpdkSource[] src = new DpdkSource[q];
+            Classifier[] cls = new Classifier[q]; // one per thread, as the host gives each rx thread
             for (int i = 0; i < q; i++) {
                 src[i] = port.source(i, 0);
+                cls[i] = i == 0 ? classifier : classifier.replica();
             }
             try {
                 String suffix = ", " + q + " queues, " + q + " threads";
@@ -244,7 +246,7 @@ public final class BenchCommand implements Callable<Integer> {
                     Result c = parallel("C DPDK rx" + suffix, q, i -> port.cRxLoop(i, per, 100_000_000)[0]);
                     Result j = parallel("Java DPDK rx only" + suffix, q, i -> rxOnly(src[i], per));
                     Result f = parallel("Java DPDK rx + parse + " + rules + "-rule filter" + suffix, q,
-                            i -> rxParseClassify(src[i], classifier, per));
+                            i -> rxParseClassify(src[i], cls[i], per));
                     if (round == 1) {
                         results.add(c);
                         results.add(j);

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.secmon.plugin.Packet;
 
@@ -32,7 +33,8 @@ public final class Classifier {
     private final boolean passAll;
     private final int defaultResult;
     private final int[] results;
-    private final long[] hits;
+    private final long[] hits; // this instance's: one instance per rx thread (see replica), no shared writes
+    private final List<Classifier> peers; // the compiled instance and its replicas, for hits()
     private final int words;
     private final int aggWords;
 
@@ -63,6 +65,37 @@ public final class Classifier {
         this.dstPort = TableField.ports(sorted, false, words, aggWords);
         this.srcMac = MacField.build(sorted, true, words, aggWords);
         this.dstMac = MacField.build(sorted, false, words, aggWords);
+        this.peers = new CopyOnWriteArrayList<>(List.of(this));
+    }
+
+    private Classifier(Classifier of) {
+        this.rules = of.rules;
+        this.passAll = of.passAll;
+        this.defaultResult = of.defaultResult;
+        this.results = of.results;
+        this.hits = new long[of.rules.length];
+        this.peers = of.peers;
+        this.words = of.words;
+        this.aggWords = of.aggWords;
+        this.srcIp = of.srcIp;
+        this.dstIp = of.dstIp;
+        this.protocol = of.protocol;
+        this.srcPort = of.srcPort;
+        this.dstPort = of.dstPort;
+        this.srcMac = of.srcMac;
+        this.dstMac = of.dstMac;
+    }
+
+    /**
+     * Another instance of the same compiled rules (the tables are shared, nothing is compiled again) with hit
+     * counters of its own, for another rx thread: threads that shared one instance would write the same counters
+     * (lost increments, and the cache line bouncing between cores on every packet). {@link #hits} of any instance
+     * sums over all of them.
+     */
+    public Classifier replica() {
+        Classifier r = new Classifier(this);
+        peers.add(r);
+        return r;
     }
 
     /**
@@ -153,9 +186,16 @@ public final class Classifier {
         return List.of(rules);
     }
 
-    /** Matches of rule {@code index} so far (approximate when read from another thread). */
+    /**
+     * Matches of rule {@code index} so far, over this instance and its {@link #replica replicas} (approximate while
+     * rx threads are counting).
+     */
     public long hits(int index) {
-        return hits[index];
+        long n = 0;
+        for (Classifier c : peers) {
+            n += c.hits[index];
+        }
+        return n;
     }
 
     public int size() {

@@ -32,6 +32,8 @@ public final class LoadedPlugin {
     volatile String failure;
     volatile PluginSetup setup;
     volatile Classifier classifier;
+    private Classifier[] perRx = new Classifier[0]; // classifier and its replicas, one per rx thread
+    private Classifier perRxOf;
     DeliveryMode mode;
     SlotState[] slotStates = new SlotState[0];
     AgentRunner runner;
@@ -92,6 +94,19 @@ public final class LoadedPlugin {
 
     public Classifier classifier() {
         return classifier;
+    }
+
+    /** The classifier instance rx thread {@code r} of {@code n} uses: the compiled one or a replica of it. */
+    synchronized Classifier classifierFor(int r, int n) {
+        Classifier c = classifier;
+        if (perRxOf != c || perRx.length != n) {
+            perRx = new Classifier[n];
+            for (int i = 0; i < n; i++) {
+                perRx[i] = i == 0 ? c : c.replica();
+            }
+            perRxOf = c;
+        }
+        return perRx[r];
     }
 
     public long received() {

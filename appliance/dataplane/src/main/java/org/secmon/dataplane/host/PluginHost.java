@@ -441,7 +441,7 @@ public final class PluginHost implements AutoCloseable {
             List<PluginSlot> slots = new ArrayList<>();
             for (LoadedPlugin lp : plugins.values()) {
                 if (lp.state == PluginState.STARTED) {
-                    slots.add(new PluginSlot(lp, lp.classifier, lp.slotStates[r]));
+                    slots.add(new PluginSlot(lp, lp.classifierFor(r, rx.length), lp.slotStates[r]));
                 }
             }
             rx[r].publish(new Pipeline(v, slots.toArray(new PluginSlot[0])));

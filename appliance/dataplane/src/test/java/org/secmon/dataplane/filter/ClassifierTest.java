@@ -34,6 +34,34 @@ class ClassifierTest {
     }
 
     @Test
+    void replicasClassifyAlikeAndCountHitsOfTheirOwn() throws Exception {
+        Classifier c = Classifier.compile(List.of(
+                rule(10, "10.1.0.0/16", "any", "tcp", "any", "80", Action.DROP, 0),
+                rule(20, "any", "any", "any", "any", "any", Action.FORWARD, 64)));
+        Classifier r = c.replica();
+        Packet web = parsed(FrameBuilder.tcp("10.1.2.3", "1.1.1.1", 999, 80).build());
+        Packet other = parsed(FrameBuilder.udp("172.16.0.1", "8.8.8.8", 5, 53).build());
+        assertEquals(c.classify(web), r.classify(web));
+        assertEquals(64, r.classify(other));
+        // two threads, each on its own instance: no increment lost, every instance reports the sum
+        Thread t1 = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 100_000; i++) {
+                c.classify(other);
+            }
+        });
+        Thread t2 = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 100_000; i++) {
+                r.classify(other);
+            }
+        });
+        t1.join();
+        t2.join();
+        assertEquals(2, c.hits(0));
+        assertEquals(200_001, c.hits(1));
+        assertEquals(200_001, r.hits(1));
+    }
+
+    @Test
     void priorityOrderFirstMatchWins() {
         List<Rule> rules = List.of(
                 rule(100, "10.0.0.0/8", "any", "any", "any", "any", Action.FORWARD, 0),
