@@ -28,6 +28,7 @@ import org.secmon.plugin.Packet;
 public final class Classifier {
     /** {@link #classify} result: the packet is not for this plugin. */
     public static final int DROP = -1;
+    private static final int DIRECT_WORDS = 4;
 
     private final Rule[] rules;
     private final boolean passAll;
@@ -156,6 +157,23 @@ public final class Classifier {
         if (w == 1) {
             long m = b0[c0] & b1[c1] & b2[c2] & b3[c3] & b4[c4] & b5[c5] & b6[c6];
             return m == 0 ? -1 : Long.numberOfTrailingZeros(m);
+        }
+        if (w <= DIRECT_WORDS) {
+            // up to 256 rules: AND the words in order; cheaper than consulting the aggregate bitmaps first
+            final int o0 = c0 * w;
+            final int o1 = c1 * w;
+            final int o2 = c2 * w;
+            final int o3 = c3 * w;
+            final int o4 = c4 * w;
+            final int o5 = c5 * w;
+            final int o6 = c6 * w;
+            for (int i = 0; i < w; i++) {
+                long m = b0[o0 + i] & b1[o1 + i] & b2[o2 + i] & b3[o3 + i] & b4[o4 + i] & b5[o5 + i] & b6[o6 + i];
+                if (m != 0) {
+                    return (i << 6) + Long.numberOfTrailingZeros(m);
+                }
+            }
+            return -1;
         }
         final int aw = aggWords;
         final long[] g0 = srcIp.agg;
