@@ -89,10 +89,13 @@ public final class PacketParser {
         if (cap < ETHERNET_HEADER_LENGTH) {
             return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
         }
-        p.dstMac(mac(seg, base + DST_MAC_OFFSET));
-        p.srcMac(mac(seg, base + SRC_MAC_OFFSET));
+        // two 8-byte reads cover the 14-byte Ethernet header: bytes 0..7 and 6..13
+        final long w0 = seg.get(U64, base + DST_MAC_OFFSET);
+        final long w6 = seg.get(U64, base + SRC_MAC_OFFSET);
+        p.dstMac(w0 >>> 16);
+        p.srcMac(w6 >>> 16);
         int off = ETHER_TYPE_OFFSET;
-        int etherType = u16(seg, base + off);
+        int etherType = (int) w6 & 0xffff;
         off += 2;
         int tags = 0;
         while (etherType == ETHERTYPE_VLAN || etherType == ETHERTYPE_QINQ || etherType == ETHERTYPE_QINQ_OLD) {
@@ -128,7 +131,11 @@ public final class PacketParser {
             return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
         }
         final long ip = base + off;
-        int vihl = u8(seg, ip);
+        // the 20-byte fixed header in three reads: version/IHL, TOS, total length, ID, flags/fragment offset;
+        // TTL, protocol, checksum, source; destination
+        final long h0 = seg.get(U64, ip);
+        final long h8 = seg.get(U64, ip + IPV4_TTL_OFFSET);
+        int vihl = (int) (h0 >>> 56);
         if ((vihl >>> 4) != 4) {
             return MalformedReason.IPV4_BAD_VERSION.ordinal();
         }
@@ -136,7 +143,7 @@ public final class PacketParser {
         if (ihl < IPV4_MIN_HEADER_LENGTH) {
             return MalformedReason.IPV4_BAD_HEADER_LENGTH.ordinal();
         }
-        int totalLength = u16(seg, ip + IPV4_TOTAL_LENGTH_OFFSET);
+        int totalLength = (int) (h0 >>> 32) & 0xffff;
         if (totalLength < ihl || off + totalLength > wire) {
             return MalformedReason.IPV4_BAD_TOTAL_LENGTH.ordinal();
         }
@@ -144,16 +151,16 @@ public final class PacketParser {
             return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
         }
         p.ipVersion(4)
-                .tos(u8(seg, ip + IPV4_TOS_OFFSET))
-                .ttl(u8(seg, ip + IPV4_TTL_OFFSET))
+                .tos((int) (h0 >>> 48) & 0xff)
+                .ttl((int) (h8 >>> 56))
                 .ipLength(totalLength)
-                .protocol(u8(seg, ip + IPV4_PROTOCOL_OFFSET))
-                .ipv4Addresses(seg.get(U32, ip + IPV4_SRC_OFFSET), seg.get(U32, ip + IPV4_DST_OFFSET));
-        int frag = u16(seg, ip + IPV4_FRAGMENT_OFFSET);
+                .protocol((int) (h8 >>> 48) & 0xff)
+                .ipv4Addresses((int) h8, seg.get(U32, ip + IPV4_DST_OFFSET));
+        int frag = (int) h0 & 0xffff;
         int fragOffset = (frag & 0x1fff) << 3;
         boolean more = (frag & 0x2000) != 0;
         if (fragOffset != 0 || more) {
-            p.fragment(fragOffset, more, u16(seg, ip + IPV4_ID_OFFSET));
+            p.fragment(fragOffset, more, (int) (h0 >>> 16) & 0xffff);
             if (fragOffset != 0) {
                 return OK; // a later fragment: no transport header
             }
@@ -254,13 +261,14 @@ public final class PacketParser {
                     return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
                 }
                 final long t = base + l4;
-                int dataOffset = (u8(seg, t + TCP_DATA_OFFSET_OFFSET) >>> 4) << 2;
+                int offsetAndFlags = u16(seg, t + TCP_DATA_OFFSET_OFFSET);
+                int dataOffset = (offsetAndFlags >>> 12) << 2;
                 if (dataOffset < TCP_MIN_HEADER_LENGTH || l4 + dataOffset > end) {
                     return MalformedReason.TCP_BAD_DATA_OFFSET.ordinal();
                 }
                 int ports = seg.get(U32, t);
                 p.l4Offset(l4).ports(ports >>> 16, ports & 0xffff)
-                        .tcpFlags(u8(seg, t + TCP_FLAGS_OFFSET))
+                        .tcpFlags(offsetAndFlags & 0xff)
                         .payloadOffset(l4 + dataOffset);
             }
             case Packet.PROTO_UDP -> {
@@ -313,9 +321,5 @@ public final class PacketParser {
 
     private static int u16(MemorySegment seg, long at) {
         return seg.get(U16, at) & 0xffff;
-    }
-
-    private static long mac(MemorySegment seg, long at) {
-        return ((seg.get(U32, at) & 0xffffffffL) << 16) | (seg.get(U16, at + 4) & 0xffffL);
     }
 }
