@@ -14,9 +14,10 @@ import org.secmon.plugin.Packet;
  * next {@link #expire} call, not at the inactive timeout), cache full (the least recently seen of 8 sampled flows
  * is evicted, or the new flow is dropped, by policy), and {@link #flush} (shutdown, end of a capture).
  * <p>
- * Memory is allocated once, for {@code maxFlows}: about 150 bytes per flow — a 128-byte record (key, then values:
- * two adjacent cache lines) plus the open-addressing index, whose 64-bit slots carry the key's hash so that a probe
- * touches a record only when the hash matches. {@link #update} allocates nothing. Single-threaded.
+ * Memory is allocated once, for {@code maxFlows}: about 160 bytes per flow — a 128-byte record (key, then values:
+ * two adjacent cache lines), the open-addressing index, whose 64-bit slots carry the key's hash so that a probe
+ * touches a record only when the hash matches, and the expiry wheel's links (8 bytes). {@link #update} allocates
+ * nothing. Single-threaded.
  */
 public final class FlowCache {
     public static final int REASON_IDLE = 1;
@@ -66,9 +67,20 @@ public final class FlowCache {
     private final FullPolicy fullPolicy;
     private final Sink sink;
 
-    private long lastScan = Long.MIN_VALUE;
-    private int scanCursor;
-    private long scanCarry;
+    // expiry: a timing wheel of scanPeriodNanos-wide slots; every flow is in exactly one list: the slot of its
+    // earliest deadline when it was last examined (min(last seen + inactive, active start + active)), or, once FIN
+    // or RST is seen, the finished list. Packets do not move a flow (nothing extra per packet): when its slot comes,
+    // a flow that is not due after all is put into the slot of its new deadline. Doubly linked through two int
+    // arrays: a prev >= 0 is a flow, prev = -2 - list is the head of list; UNLINKED otherwise.
+    private static final int UNLINKED = Integer.MIN_VALUE;
+    private static final long UNSET = Long.MIN_VALUE;
+    private final int[] wPrev;
+    private final int[] wNext;
+    private final int[] wHead; // wheelSize slots, then the finished list
+    private final int wheelSize;
+    private final int finishedList;
+    private long doneSlot = UNSET; // the last slot examined (absolute: time / scanPeriodNanos)
+    private int evictCursor;
 
     private long created;
     private long evicted;
@@ -122,6 +134,14 @@ public final class FlowCache {
         this.activeNanos = activeNanos;
         this.inactiveNanos = inactiveNanos;
         this.scanPeriodNanos = scanPeriodNanos;
+        long span = Math.max(activeNanos, inactiveNanos) / scanPeriodNanos + 2;
+        this.wheelSize = (int) Math.min(1 << 20, Math.max(64, Long.highestOneBit(span) << 1));
+        this.finishedList = wheelSize;
+        this.wHead = new int[wheelSize + 1];
+        java.util.Arrays.fill(wHead, -1);
+        this.wPrev = new int[maxFlows];
+        this.wNext = new int[maxFlows];
+        java.util.Arrays.fill(wPrev, UNLINKED);
         this.fullPolicy = fullPolicy;
         this.sink = sink;
     }
@@ -255,6 +275,7 @@ public final class FlowCache {
                 r[b + V + C_SRC_MAC] = stSrcMac[i];
                 r[b + V + C_DST_MAC] = stDstMac[i];
                 r[b + V + ACTIVE_START] = stNow[i];
+                link(f, Math.min(stTs[i] + inactiveNanos, stNow[i] + activeNanos), stNow[i]);
                 break;
             }
             if ((int) (e >>> 32) == h) {
@@ -278,7 +299,14 @@ public final class FlowCache {
         final int tcp = stTcp[i];
         if (tcp != 0) {
             int fl = tcp & 0xff;
-            r[v + FLAGS] |= (fl & 0x05) != 0 ? fl | FINISHED : fl; // FIN or RST: ends the flow
+            long flags = r[v + FLAGS];
+            if ((fl & 0x05) != 0 && (flags & FINISHED) == 0) { // FIN or RST: ends the flow at the next expire
+                r[v + FLAGS] = flags | fl | FINISHED;
+                unlink(f);
+                pushFront(f, finishedList);
+            } else {
+                r[v + FLAGS] = flags | fl;
+            }
         }
     }
 
@@ -323,7 +351,7 @@ public final class FlowCache {
     private void evictOne() {
         int best = -1;
         long bestLast = Long.MAX_VALUE;
-        int i = scanCursor < highWater ? scanCursor : 0;
+        int i = evictCursor < highWater ? evictCursor : 0;
         int sample = Math.min(EVICTION_SAMPLE, size);
         for (int seen = 0; seen < sample; i = i + 1 < highWater ? i + 1 : 0) {
             if ((rec[(i << SHIFT) + V + FLAGS] & IN_USE) != 0) {
@@ -334,7 +362,7 @@ public final class FlowCache {
                 }
             }
         }
-        scanCursor = i;
+        evictCursor = i;
         evicted++;
         end(best, REASON_LACK_OF_RESOURCES);
     }
@@ -342,57 +370,116 @@ public final class FlowCache {
     // ---- expiry ----------------------------------------------------------------------------------------------
 
     /**
-     * Export flows whose time has come. Each call looks at the share of the cache that is due, so that the whole
-     * cache is examined once per scan period; call it often (every poll). Returns the number of flows exported.
+     * Export flows whose time has come: those that saw FIN or RST since the last call, and those of every wheel slot
+     * that has fully elapsed (a timeout is noticed at most one {@code scanPeriodNanos} late). Call it often (every
+     * poll). The work is proportional to the flows examined — each flow about once per timeout, not the whole cache
+     * once per period. Returns the number of flows exported.
      */
     public int expire(long nowNanos) {
         drain();
-        if (lastScan == Long.MIN_VALUE) {
-            lastScan = nowNanos;
-            return 0;
-        }
-        long elapsed = nowNanos - lastScan;
-        if (elapsed <= 0 || highWater == 0) {
-            return 0;
-        }
-        lastScan = nowNanos;
-        // flows to examine: highWater * elapsed / period, with the remainder carried over
-        long num = (long) highWater * Math.min(elapsed, scanPeriodNanos) + scanCarry;
-        long todo = num / scanPeriodNanos;
-        scanCarry = num % scanPeriodNanos;
         int exported = 0;
-        int i = scanCursor;
-        for (long k = 0; k < todo; k++) {
-            if (i >= highWater) {
-                i = 0;
+        int f = wHead[finishedList];
+        wHead[finishedList] = -1;
+        while (f >= 0) {
+            int next = wNext[f];
+            wPrev[f] = UNLINKED;
+            if ((rec[(f << SHIFT) + V + FLAGS] & IN_USE) != 0 && end(f, REASON_END_OF_FLOW)) {
+                exported++;
             }
-            int v = (i << SHIFT) + V;
-            long fl = rec[v + FLAGS];
-            if ((fl & IN_USE) != 0) {
-                int reason = 0;
-                if ((fl & FINISHED) != 0) {
-                    reason = REASON_END_OF_FLOW;
-                } else if (nowNanos - rec[v + LAST] >= inactiveNanos) {
-                    reason = REASON_IDLE;
-                } else if (nowNanos - rec[v + ACTIVE_START] >= activeNanos) {
-                    reason = REASON_ACTIVE;
-                }
-                if (reason == REASON_ACTIVE) {
-                    if (emit(i, reason)) {
-                        exported++;
-                    }
-                    rec[v + PACKETS] = 0;
-                    rec[v + BYTES] = 0;
-                    rec[v + FLAGS] = fl & ~0xffL;
-                    rec[v + ACTIVE_START] = nowNanos;
-                } else if (reason != 0 && end(i, reason)) {
+            f = next;
+        }
+        long nowSlot = Math.floorDiv(nowNanos, scanPeriodNanos);
+        if (doneSlot == UNSET) {
+            doneSlot = nowSlot - 1;
+            return exported;
+        }
+        long last = nowSlot - 1; // the last slot that has fully elapsed
+        if (last <= doneSlot) {
+            return exported;
+        }
+        long from = Math.max(doneSlot + 1, last - wheelSize + 1); // a jump past the ring: every slot once
+        for (long slot = from; slot <= last; slot++) {
+            doneSlot = slot; // re-linked flows go after this slot
+            int idx = (int) (slot & (wheelSize - 1));
+            f = wHead[idx];
+            wHead[idx] = -1;
+            while (f >= 0) {
+                int next = wNext[f];
+                wPrev[f] = UNLINKED;
+                if (examine(f, nowNanos)) {
                     exported++;
                 }
+                f = next;
             }
-            i++;
         }
-        scanCursor = i;
         return exported;
+    }
+
+    /** A flow whose slot came: export it if a timeout passed, and put it into the slot of its next deadline. */
+    private boolean examine(int f, long nowNanos) {
+        final int v = (f << SHIFT) + V;
+        final long fl = rec[v + FLAGS];
+        if ((fl & IN_USE) == 0) {
+            return false;
+        }
+        if ((fl & FINISHED) != 0) {
+            return end(f, REASON_END_OF_FLOW);
+        }
+        if (nowNanos - rec[v + LAST] >= inactiveNanos) {
+            return end(f, REASON_IDLE);
+        }
+        boolean exported = false;
+        if (nowNanos - rec[v + ACTIVE_START] >= activeNanos) {
+            exported = emit(f, REASON_ACTIVE);
+            rec[v + PACKETS] = 0;
+            rec[v + BYTES] = 0;
+            rec[v + FLAGS] = fl & ~0xffL;
+            rec[v + ACTIVE_START] = nowNanos;
+        }
+        link(f, Math.min(rec[v + LAST] + inactiveNanos, rec[v + ACTIVE_START] + activeNanos), nowNanos);
+        return exported;
+    }
+
+    /** Puts flow {@code f} into the slot of {@code deadline} (at least the next slot, at most a ring ahead). */
+    private void link(int f, long deadline, long nowNanos) {
+        if (doneSlot == UNSET) {
+            doneSlot = Math.floorDiv(nowNanos, scanPeriodNanos) - 1;
+        }
+        // slot s is examined once now >= (s + 1) * period: the slot that ends at or just after the deadline
+        long slot = Math.floorDiv(deadline - 1, scanPeriodNanos);
+        if (slot <= doneSlot) {
+            slot = doneSlot + 1;
+        } else if (slot > doneSlot + wheelSize) {
+            slot = doneSlot + wheelSize; // beyond the ring: examined early, then linked again
+        }
+        pushFront(f, (int) (slot & (wheelSize - 1)));
+    }
+
+    private void pushFront(int f, int list) {
+        int h = wHead[list];
+        wPrev[f] = -2 - list;
+        wNext[f] = h;
+        if (h >= 0) {
+            wPrev[h] = f;
+        }
+        wHead[list] = f;
+    }
+
+    private void unlink(int f) {
+        int p = wPrev[f];
+        if (p == UNLINKED) {
+            return;
+        }
+        int n = wNext[f];
+        if (p >= 0) {
+            wNext[p] = n;
+        } else {
+            wHead[-2 - p] = n;
+        }
+        if (n >= 0) {
+            wPrev[n] = p;
+        }
+        wPrev[f] = UNLINKED;
     }
 
     /** Export every flow (reason forced: shutdown or end of a capture) and empty the cache. */
@@ -406,7 +493,8 @@ public final class FlowCache {
         }
         highWater = 0;
         freeTop = 0;
-        scanCursor = 0;
+        evictCursor = 0;
+        java.util.Arrays.fill(wHead, -1);
         return exported;
     }
 
@@ -424,6 +512,7 @@ public final class FlowCache {
     private boolean end(int f, int reason) {
         boolean exported = emit(f, reason);
         rec[(f << SHIFT) + V + FLAGS] = 0;
+        unlink(f);
         // remove from the index: find its slot (its hash, recomputed from the stored key), then backward-shift
         int b = f << SHIFT;
         int slot = hash(rec[b], rec[b + 1], rec[b + 2], rec[b + 3], rec[b + 4], rec[b + 5], rec[b + 6], rec[b + 7])

@@ -260,6 +260,93 @@ class FlowCacheTest {
     }
 
     @Test
+    void timeoutsFireNeitherEarlyNorLaterThanOnePeriodAndSurviveTimeJumps() {
+        // a model of every flow's last packet and active start; each export is checked against it at the time
+        // the cache made it: never before the timeout, at most one period (+ the poll step) after it
+        long active = 20 * S;
+        long inactive = 7 * S;
+        long period = S / 2;
+        long step = S / 10;
+        Map<String, long[]> model = new HashMap<>(); // key -> {last, activeStart, packets}
+        long[] now = new long[1];
+        long[] gap = {Long.MIN_VALUE, Long.MIN_VALUE}; // the time before the jump, the first tick after it
+        List<String> problems = new ArrayList<>();
+        int[] byReason = new int[6];
+        FlowCache.Sink sink = (c, f, reason) -> {
+            String key = Packet.addressString(c.srcHi(f), c.srcLo(f), c.ipVersion(f)) + ":" + c.srcPort(f);
+            long[] m = model.get(key);
+            byReason[reason]++;
+            if (m == null) {
+                problems.add("unknown flow exported: " + key);
+                return;
+            }
+            long due = reason == FlowCache.REASON_IDLE ? m[0] + inactive : m[1] + active;
+            if (reason == FlowCache.REASON_IDLE || reason == FlowCache.REASON_ACTIVE) {
+                boolean acrossGap = now[0] == gap[1] && due <= gap[1]; // due during the jump: exported right after
+                if (now[0] < due || (now[0] > due + period + step && !acrossGap)) {
+                    problems.add(key + " reason " + reason + " at " + (now[0] - T0) + " due " + (due - T0));
+                }
+            }
+            if (c.packets(f) != m[2]) {
+                problems.add(key + " exported " + c.packets(f) + " packets, model " + m[2]);
+            }
+            if (reason == FlowCache.REASON_ACTIVE) {
+                m[1] = now[0];
+                m[2] = 0;
+            } else {
+                model.remove(key);
+            }
+        };
+        FlowCache c = new FlowCache(10_000, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), active,
+                inactive, period, FlowCache.FullPolicy.EVICT_OLDEST, sink);
+        SplittableRandom rnd = new SplittableRandom(31);
+        long t = T0;
+        now[0] = t;
+        c.expire(t);
+        for (int tick = 0; tick < 3000; tick++) {
+            if (tick == 1500) {
+                gap[0] = t;
+                t += 10 * 3600 * S; // a gap of ten hours in the capture: far beyond the wheel
+                gap[1] = t + step;
+            }
+            t += step;
+            int packets = rnd.nextInt(30);
+            for (int i = 0; i < packets; i++) {
+                int flow = rnd.nextInt(tick < 1000 ? 300 : 2000);
+                String src = "10.9." + (flow >> 8) + "." + (flow & 255);
+                boolean fin = rnd.nextInt(500) == 0; // a one-packet TCP flow that ends at once
+                Packet p = fin ? Frames.tcp(src, "192.0.2.9", 8, 80, 0x11, t)
+                        : Frames.udp(src, "192.0.2.9", 7, 53, 10, t);
+                String key = src + (fin ? ":8" : ":7");
+                long[] m = model.computeIfAbsent(key, k -> new long[] {0, 0, 0});
+                if (m[2] == 0 && m[0] == 0) {
+                    m[1] = t;
+                } else if (m[2] == 0) {
+                    // counted nothing since its active-timeout export: the cache drops such a flow, without a
+                    // record, once the slot of its idle deadline has been examined; this packet then starts anew
+                    long idleSlotEnd = (Math.floorDiv(m[0] + inactive - 1, period) + 1) * period;
+                    if (now[0] >= idleSlotEnd) {
+                        m[1] = t;
+                    }
+                }
+                m[0] = t;
+                m[2]++;
+                c.update(p, t);
+            }
+            now[0] = t;
+            c.expire(t);
+        }
+        now[0] = t;
+        c.flush();
+        assertTrue(problems.isEmpty(), problems.size() + " problems, first: " + problems.subList(0,
+                Math.min(5, problems.size())));
+        assertTrue(byReason[FlowCache.REASON_IDLE] > 500 && byReason[FlowCache.REASON_ACTIVE] > 50
+                && byReason[FlowCache.REASON_END_OF_FLOW] > 10, java.util.Arrays.toString(byReason));
+        model.values().removeIf(m -> m[2] == 0); // nothing counted since an active export: no record due
+        assertTrue(model.isEmpty(), model.size() + " flows never exported");
+    }
+
+    @Test
     void matchFieldsDecideTheKeyAndCollectFieldsAreKept() {
         Recorder r = new Recorder();
         FlowCache c = new FlowCache(100, EnumSet.of(FlowField.SRC_ADDR, FlowField.DST_ADDR, FlowField.PROTOCOL),

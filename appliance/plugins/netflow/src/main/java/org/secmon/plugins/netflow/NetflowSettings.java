@@ -31,7 +31,7 @@ import org.secmon.plugin.PluginConfig;
  * sampling_interval: 1        reported in the options record (this plugin sees every packet it is given)
  * collector_retry: 5          seconds before a collector that went down is tried again
  * session_timeout: 300        seconds a load-balancing session sticks to its collector after its last export
- * scan_period_ms: 1000        the whole cache is checked for expired flows once per this period
+ * scan_period_ms: 1000        timeout granularity: flows are exported at most this long after their timeout
  * flush_delay_ms: 1000        an export packet waits at most this long for more records
  * pacing_kbps: 0              at most this rate to each collector (0: no pacing), e.g. into an IPsec tunnel
  * </pre>
