@@ -148,10 +148,12 @@ final class NetflowBench implements AutoCloseable {
             if (got <= 0) {
                 continue;
             }
+            // a live port has no capture time: as the host does, every packet of a burst gets its arrival time
+            final long arrival = System.currentTimeMillis() * 1_000_000L;
             for (int i = 0; i < got; i++) {
-                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], b.timestampNanos[i], b.port);
+                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], arrival, b.port);
                 if (PacketParser.parse(p) == PacketParser.OK) {
-                    cache.stage(p, b.timestampNanos[i]);
+                    cache.stage(p, arrival);
                 }
             }
             cache.drain(); // the burst's lookups together, as the plugin does at poll

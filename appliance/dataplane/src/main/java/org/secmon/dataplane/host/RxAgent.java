@@ -104,8 +104,11 @@ public final class RxAgent implements Agent {
             final Packet p = packet;
             long bytes = 0;
             int good = 0;
+            final boolean stamped = captureTime;
+            final long arrival = now; // a live port has no capture time: the burst's arrival, read once per burst
             for (int i = 0; i < n; i++) {
-                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], b.timestampNanos[i], b.port);
+                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i],
+                        stamped ? b.timestampNanos[i] : arrival, b.port);
                 int status = PacketParser.parse(p);
                 if (status != PacketParser.OK) {
                     malformed[status].increment();

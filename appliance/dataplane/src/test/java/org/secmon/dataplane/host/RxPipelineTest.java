@@ -116,6 +116,71 @@ class RxPipelineTest {
         }
     }
 
+    /** A capture file posing as a live port without capture time (as DPDK is): it hands out 0 timestamps. */
+    record Untimed(CaptureFileSource file) implements PacketSource {
+        public int poll(Burst b) {
+            int n = file.poll(b);
+            for (int i = 0; i < Math.max(0, n); i++) {
+                b.timestampNanos[i] = 0;
+            }
+            return n;
+        }
+
+        public void release(Burst b) {
+            file.release(b);
+        }
+
+        public boolean captureTime() {
+            return false;
+        }
+
+        public boolean lossless() {
+            return true; // waits for a full ring: the count below is exact
+        }
+
+        public String describe() {
+            return "untimed " + file.describe();
+        }
+
+        public void close() {
+            file.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DeliveryMode.class)
+    void packetsOfASourceWithoutCaptureTimeCarryTheirArrivalTime(DeliveryMode mode) throws Exception {
+        Path f = dir.resolve("untimed.pcap");
+        TrafficGenerator.Expected exp = TrafficGenerator.generate(f, 1000, 12, 5, false,
+                CaptureWriter.Format.PCAP_LE_MICROS);
+        long[] seen = {Long.MAX_VALUE, Long.MIN_VALUE, 0};
+        FlowCountPlugin plugin = new FlowCountPlugin("stamps", mode) {
+            @Override
+            public void onPacket(org.secmon.plugin.Packet p) {
+                seen[0] = Math.min(seen[0], p.timestampNanos());
+                seen[1] = Math.max(seen[1], p.timestampNanos());
+                seen[2]++;
+                super.onPacket(p);
+            }
+        };
+        long before = System.currentTimeMillis() * 1_000_000L;
+        try (Untimed src = new Untimed(new CaptureFileSource(f))) {
+            RxAgent rx = new RxAgent("rx-p0q0", src, 32);
+            try (PluginHost host = new PluginHost(List.of(rx), null, dir)) {
+                host.register(plugin);
+                AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
+                assertTrue(runner.awaitFinished(60, TimeUnit.SECONDS));
+                host.awaitRingsDrained(Duration.ofSeconds(30));
+                runner.close();
+            }
+        }
+        long after = System.currentTimeMillis() * 1_000_000L;
+        assertEquals(exp.goodPackets(), seen[2]);
+        // flow caches age flows by these times: 0 (1970) made every flow idle at once and its records undated
+        assertTrue(seen[0] >= before && seen[1] <= after, "timestamps " + seen[0] + ".." + seen[1]
+                + " outside the run " + before + ".." + after);
+    }
+
     @Test
     void liveSourceDropsAndCountsWhenAPluginRingIsFull() throws Exception {
         Path f = dir.resolve("live.pcap");
