@@ -154,6 +154,8 @@ class SshCliTest {
         assertTrue(collectors.out().contains("sink"), collectors.out());
         Result config = mina("show config");
         assertTrue(config.out().contains("netflow: 1 rules"), config.out());
+        assertTrue(config.out().lines().anyMatch(l -> l.matches(".*\\bhits [1-9][\\d,]*$")),
+                "the rule that let the flows below through counted its packets: " + config.out());
         Result flows = mina("show flows top 3");
         assertEquals(0, flows.status(), flows.out());
         List<String> rows = flows.out().lines()

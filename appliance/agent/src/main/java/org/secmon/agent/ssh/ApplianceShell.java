@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.secmon.agent.ems.ApplianceAgent;
 import org.secmon.dataplane.filter.Action;
+import org.secmon.dataplane.filter.Classifier;
 import org.secmon.dataplane.filter.IpPrefix;
 import org.secmon.dataplane.filter.PortRange;
 import org.secmon.dataplane.filter.Rule;
@@ -136,7 +137,7 @@ public final class ApplianceShell {
         out.println("show sessions                load-balancing sessions per collector");
         out.println("show flows [top N]           NetFlow cache: active, created, exported; the N largest flows");
         out.println("show ipsec                   IPsec tunnels");
-        out.println("show config                  the filter and settings each plugin runs with");
+        out.println("show config                  each plugin's filter (with each rule's hits) and settings");
         out.println("capture [count N] [timeout S] [src CIDR] [dst CIDR] [proto P] [sport R] [dport R]");
         out.println("                             print N matching packets (default 10, 30 s; Ctrl-C stops)");
         out.println("reload                       fetch the configuration from the EMS now        (operator)");
@@ -405,11 +406,16 @@ public final class ApplianceShell {
             }
             out.printf("%s: %d rules, default %s, config %s%n", p.name(), s.rules().size(),
                     s.defaultAction().name().toLowerCase(Locale.ROOT), s.config().asMap());
-            for (Rule r : s.rules()) {
-                out.printf("  %5d %-7s src %s dst %s proto %s sport %s dport %s%s%n", r.priority(),
+            // in the order the filter tries them, with the packets each matched since the rules were applied
+            Classifier c = p.classifier();
+            List<Rule> rules = c != null && c.size() == s.rules().size() ? c.rules() : s.rules();
+            for (int i = 0; i < rules.size(); i++) {
+                Rule r = rules.get(i);
+                out.printf("  %5d %-7s src %s dst %s proto %s sport %s dport %s%s%s%n", r.priority(),
                         r.action().name().toLowerCase(Locale.ROOT), r.src(), r.dst(),
                         r.protocol() == Rule.ANY_PROTOCOL ? "any" : Integer.toString(r.protocol()), r.srcPorts(),
-                        r.dstPorts(), r.truncateToSize() > 0 ? " truncate " + r.truncateToSize() : "");
+                        r.dstPorts(), r.truncateToSize() > 0 ? " truncate " + r.truncateToSize() : "",
+                        rules == s.rules() ? "" : String.format(Locale.ROOT, "  hits %,d", c.hits(i)));
             }
         }
     }
