@@ -148,26 +148,38 @@ class DpdkSourceTest {
             sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf." + a + ".disable_ipv6=1");
             sh("ip", "link", "set", b, "up");
             sh("ip", "netns", "exec", ns, "ip", "link", "set", a, "up");
-            try (DpdkPort port = DpdkPort.open(String.format(deviceTemplate, b), 1)) {
-                Map<String, long[]> dpdkCounts;
-                try (DpdkSource src = port.source(0, 1500)) {
-                    Thread sender = Thread.ofPlatform().start(() -> {
-                        try {
-                            Thread.sleep(300);
-                            // 10,000 packets/s: at 20,000 the veth's capture socket dropped a few frames once
-                            // when the 2 cores were busy (the DPDK loop spins on one of them)
-                            sh("ip", "netns", "exec", ns, "tcpreplay", "-q", "--pps=10000", "-i", a,
-                                    capture.toString());
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    });
-                    dpdkCounts = run(src, "rx-p" + port.portId() + "q0");
-                    sender.join();
+            for (int attempt = 1; ; attempt++) {
+                try (DpdkPort port = DpdkPort.open(String.format(deviceTemplate, b), 1)) {
+                    Map<String, long[]> dpdkCounts;
+                    try (DpdkSource src = port.source(0, 3000)) {
+                        Thread sender = Thread.ofPlatform().start(() -> {
+                            try {
+                                Thread.sleep(300);
+                                // 5,000 packets/s: at 20,000 the veth's capture socket dropped a few frames once
+                                // when the 2 cores were busy (the DPDK loop spins on one of them), at 10,000 too
+                                sh("ip", "netns", "exec", ns, "tcpreplay", "-q", "--pps=5000", "-i", a,
+                                        capture.toString());
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                        dpdkCounts = run(src, "rx-p" + port.portId() + "q0");
+                        sender.join();
+                    }
+                    long[] stats = port.stats();
+                    if (stats[2] > 0 && attempt < 3) {
+                        // the kernel's capture socket counted drops (imissed): frames lost before DPDK could see
+                        // them, which says nothing about our path; anything else missing fails below
+                        System.err.printf("%s attempt %d: the kernel dropped %d frames (imissed), once more%n",
+                                port.name(), attempt, stats[2]);
+                        continue;
+                    }
+                    FlowAssert.assertSameFlows(expected, dpdkCounts,
+                            port.name() + " on a veth vs the Java pcap source (imissed " + stats[2] + ")");
+                    assertEquals(exp.packets() - held, stats[0], "frames received by " + port.name());
+                    assertEquals(port.poolSize(), port.poolAvailable(), "every mbuf returned to the pool");
+                    break;
                 }
-                FlowAssert.assertSameFlows(expected, dpdkCounts, port.name() + " on a veth vs the Java pcap source");
-                assertEquals(exp.packets() - held, port.stats()[0], "frames received by " + port.name());
-                assertEquals(port.poolSize(), port.poolAvailable(), "every mbuf returned to the pool");
             }
         } finally {
             run(List.of("ip", "netns", "exec", ns, "ip", "link", "del", a));
