@@ -131,25 +131,17 @@ public final class BenchCommand implements Callable<Integer> {
                     nb.prepareDpdk(maxFlows);
                 }
                 try (DpdkSource src = port.source(0, 0)) {
-                    // two alternating rounds so that no loop profits from going first or last (warm mbufs, JIT);
-                    // the second round is reported
-                    for (int round = 0; round < 2; round++) {
-                        long m = round == 0 ? Math.min(measure, 5_000_000) : measure;
-                        Result c = timed("C DPDK rx (shim loop, burst 32)", () -> port.cRxLoop(0, m, 100_000_000)[0]);
-                        Result j = timed("Java DPDK rx only (FFM)", () -> rxOnly(src, m));
-                        Result f = timed("Java DPDK rx + parse + " + rules + "-rule filter",
-                                () -> rxParseClassify(src, classifier, m));
-                        Result n = noNetflow ? null : timed("Java DPDK rx + parse + NetFlow cache + v9 export",
-                                () -> nb.dpdk(src, m));
-                        if (round == 1) {
-                            results.add(c);
-                            results.add(j);
-                            results.add(f);
-                            if (n != null) {
-                                results.add(n);
-                            }
+                    results.addAll(rounds(m -> {
+                        List<Result> r = new ArrayList<>(List.of(
+                                timed("C DPDK rx (shim loop, burst 32)", () -> port.cRxLoop(0, m, 100_000_000)[0]),
+                                timed("Java DPDK rx only (FFM)", () -> rxOnly(src, m)),
+                                timed("Java DPDK rx + parse + " + rules + "-rule filter",
+                                        () -> rxParseClassify(src, classifier, m))));
+                        if (!noNetflow) {
+                            r.add(timed("Java DPDK rx + parse + NetFlow cache + v9 export", () -> nb.dpdk(src, m)));
                         }
-                    }
+                        return r;
+                    }));
                 }
                 if (!noNetflow) {
                     out.printf(Locale.ROOT, "  DPDK + NetFlow: %,d flows in the cache at the end%n", nb.finishDpdk());
@@ -241,24 +233,33 @@ public final class BenchCommand implements Callable<Integer> {
             }
             try {
                 String suffix = ", " + q + " queues, " + q + " threads";
-                for (int round = 0; round < 2; round++) {
-                    long per = (round == 0 ? Math.min(measure, 5_000_000) : measure) / q;
-                    Result c = parallel("C DPDK rx" + suffix, q, i -> port.cRxLoop(i, per, 100_000_000)[0]);
-                    Result j = parallel("Java DPDK rx only" + suffix, q, i -> rxOnly(src[i], per));
-                    Result f = parallel("Java DPDK rx + parse + " + rules + "-rule filter" + suffix, q,
-                            i -> rxParseClassify(src[i], cls[i], per));
-                    if (round == 1) {
-                        results.add(c);
-                        results.add(j);
-                        results.add(f);
-                    }
-                }
+                results.addAll(rounds(m -> {
+                    long per = m / q;
+                    return List.of(
+                            parallel("C DPDK rx" + suffix, q, i -> port.cRxLoop(i, per, 100_000_000)[0]),
+                            parallel("Java DPDK rx only" + suffix, q, i -> rxOnly(src[i], per)),
+                            parallel("Java DPDK rx + parse + " + rules + "-rule filter" + suffix, q,
+                                    i -> rxParseClassify(src[i], cls[i], per)));
+                }));
             } finally {
                 for (DpdkSource s : src) {
                     s.close();
                 }
             }
         }
+    }
+
+    interface Round {
+        List<Result> run(long packets) throws Exception;
+    }
+
+    /**
+     * Two alternating rounds of the same loops (the first on at most 5,000,000 packets), so that no loop profits from
+     * going first or last (warm mbufs, JIT); the second round's results are reported.
+     */
+    private List<Result> rounds(Round round) throws Exception {
+        round.run(Math.min(measure, 5_000_000));
+        return round.run(measure);
     }
 
     interface QueueLoop {

@@ -408,14 +408,15 @@ public final class ApplianceShell {
                     s.defaultAction().name().toLowerCase(Locale.ROOT), s.config().asMap());
             // in the order the filter tries them, with the packets each matched since the rules were applied
             Classifier c = p.classifier();
-            List<Rule> rules = c != null && c.size() == s.rules().size() ? c.rules() : s.rules();
+            boolean counted = c != null && c.size() == s.rules().size();
+            List<Rule> rules = counted ? c.rules() : s.rules();
             for (int i = 0; i < rules.size(); i++) {
                 Rule r = rules.get(i);
                 out.printf("  %5d %-7s src %s dst %s proto %s sport %s dport %s%s%s%n", r.priority(),
                         r.action().name().toLowerCase(Locale.ROOT), r.src(), r.dst(),
                         r.protocol() == Rule.ANY_PROTOCOL ? "any" : Integer.toString(r.protocol()), r.srcPorts(),
                         r.dstPorts(), r.truncateToSize() > 0 ? " truncate " + r.truncateToSize() : "",
-                        rules == s.rules() ? "" : String.format(Locale.ROOT, "  hits %,d", c.hits(i)));
+                        counted ? String.format(Locale.ROOT, "  hits %,d", c.hits(i)) : "");
             }
         }
     }

@@ -39,7 +39,6 @@ public final class CaptureFileSource implements PacketSource {
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final Path path;
     private final Arena arena;
@@ -50,15 +49,13 @@ public final class CaptureFileSource implements PacketSource {
     private long loopsLeft;
 
     // classic pcap state
-    private ValueLayout.OfInt i32;
-    private boolean pcapBigEndian; // the hot path reads through the constant LE32 and swaps: a layout held in a
-                                   // field is not a constant to the JIT, and its VarHandle call is not inlined
+    // the file's byte order as a flag: fields are read through the constant LE32/LE16 and swapped (a layout held in
+    // a field is not a constant to the JIT, and every read through it was a VarHandle call that was not inlined)
+    private boolean pcapBigEndian;
     private long tsMultiplier;
     private int snaplen;
 
     // pcapng state (per section)
-    private ValueLayout.OfInt ngI32;
-    private ValueLayout.OfShort ngI16;
     private boolean ngBigEndian;
     private final long[] ifTsUnitsPerSecond = new long[PCAPNG_MAX_INTERFACES];
     private final int[] ifSnaplen = new int[PCAPNG_MAX_INTERFACES];
@@ -115,7 +112,6 @@ public final class CaptureFileSource implements PacketSource {
         }
         int magic = magicBe;
         if (magic == PCAP_MAGIC_MICROS || magic == PCAP_MAGIC_NANOS) {
-            i32 = BE32;
             pcapBigEndian = true;
         } else {
             magic = Integer.reverseBytes(magicBe);
@@ -123,11 +119,10 @@ public final class CaptureFileSource implements PacketSource {
                 throw new CaptureFormatException(String.format(
                         "%s: not a pcap or pcapng file (magic 0x%08x)", path, magicBe));
             }
-            i32 = LE32;
         }
         tsMultiplier = magic == PCAP_MAGIC_NANOS ? 1 : 1000;
-        snaplen = file.get(i32, 16);
-        int linkType = file.get(i32, 20) & 0x0fffffff; // upper bits: FCS info
+        snaplen = i32(file, 16, pcapBigEndian);
+        int linkType = i32(file, 20, pcapBigEndian) & 0x0fffffff; // upper bits: FCS info
         if (linkType != LINKTYPE_ETHERNET) {
             throw new CaptureFormatException(path + ": link type " + linkType + " is not Ethernet (1)");
         }
@@ -153,6 +148,12 @@ public final class CaptureFileSource implements PacketSource {
     private static int i32(MemorySegment f, long at, boolean bigEndian) {
         int v = f.get(LE32, at);
         return bigEndian ? Integer.reverseBytes(v) : v;
+    }
+
+    /** A 16-bit field in the file's byte order, unsigned. */
+    private static int u16(MemorySegment f, long at, boolean bigEndian) {
+        short v = f.get(LE16, at);
+        return (bigEndian ? Short.reverseBytes(v) : v) & 0xffff;
     }
 
     private boolean atEnd() {
@@ -269,12 +270,8 @@ public final class CaptureFileSource implements PacketSource {
         }
         int bom = file.get(BE32, pos + 8);
         if (bom == PCAPNG_BYTE_ORDER_MAGIC) {
-            ngI32 = BE32;
-            ngI16 = BE16;
             ngBigEndian = true;
         } else if (Integer.reverseBytes(bom) == PCAPNG_BYTE_ORDER_MAGIC) {
-            ngI32 = LE32;
-            ngI16 = LE16;
             ngBigEndian = false;
         } else {
             damage(pos, "section header with bad byte-order magic");
@@ -288,14 +285,14 @@ public final class CaptureFileSource implements PacketSource {
         if (interfaces >= PCAPNG_MAX_INTERFACES) {
             return;
         }
-        int linkType = file.get(ngI16, pos + 8) & 0xffff;
-        int snap = file.get(ngI32, pos + 12);
+        int linkType = u16(file, pos + 8, ngBigEndian);
+        int snap = i32(file, pos + 12, ngBigEndian);
         long unitsPerSecond = 1_000_000L;
         long opt = pos + 16;
         long end = pos + len - 4;
         while (opt + 4 <= end) {
-            int code = file.get(ngI16, opt) & 0xffff;
-            int olen = file.get(ngI16, opt + 2) & 0xffff;
+            int code = u16(file, opt, ngBigEndian);
+            int olen = u16(file, opt + 2, ngBigEndian);
             if (code == 0 || opt + 4 + olen > end) {
                 break;
             }

@@ -41,12 +41,7 @@ class RxPipelineTest {
                 CaptureWriter.Format.PCAPNG_LE);
         FlowCountPlugin plugin = new FlowCountPlugin("count", mode);
         try (CaptureFileSource src = new CaptureFileSource(f)) {
-            RxAgent rx = new RxAgent("rx-p0q0", src, 32);
-            try (PluginHost host = new PluginHost(List.of(rx), null, dir)) {
-                host.register(plugin);
-                AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
-                assertTrue(runner.awaitFinished(60, TimeUnit.SECONDS));
-                host.awaitRingsDrained(Duration.ofSeconds(30));
+            runToEnd(src, plugin, (rx, host) -> {
                 assertTrue(plugin.ended, "end of stream reached the plugin");
                 assertEquals(exp.packets(), src.records());
                 assertEquals(exp.malformed(), rx.malformed());
@@ -60,8 +55,25 @@ class RxPipelineTest {
                 org.secmon.dataplane.testdata.FlowAssert.assertSameFlows(exp.flows(), plugin.flows, "flows");
                 assertEquals(exp.goodPackets(), host.plugin("count").received());
                 assertEquals(0, host.plugin("count").dropped());
-                runner.close();
-            }
+            });
+        }
+    }
+
+    interface AfterRun {
+        void check(RxAgent rx, PluginHost host) throws Exception;
+    }
+
+    /** {@code src} through one rx thread to its end, with {@code plugin} registered; then {@code check}. */
+    private void runToEnd(PacketSource src, org.secmon.plugin.SecmonPlugin plugin, AfterRun check)
+            throws Exception {
+        RxAgent rx = new RxAgent("rx-p0q0", src, 32);
+        try (PluginHost host = new PluginHost(List.of(rx), null, dir)) {
+            host.register(plugin);
+            AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
+            assertTrue(runner.awaitFinished(60, TimeUnit.SECONDS));
+            host.awaitRingsDrained(Duration.ofSeconds(30));
+            check.check(rx, host);
+            runner.close();
         }
     }
 
@@ -165,14 +177,7 @@ class RxPipelineTest {
         };
         long before = System.currentTimeMillis() * 1_000_000L;
         try (Untimed src = new Untimed(new CaptureFileSource(f))) {
-            RxAgent rx = new RxAgent("rx-p0q0", src, 32);
-            try (PluginHost host = new PluginHost(List.of(rx), null, dir)) {
-                host.register(plugin);
-                AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
-                assertTrue(runner.awaitFinished(60, TimeUnit.SECONDS));
-                host.awaitRingsDrained(Duration.ofSeconds(30));
-                runner.close();
-            }
+            runToEnd(src, plugin, (rx, host) -> { });
         }
         long after = System.currentTimeMillis() * 1_000_000L;
         assertEquals(exp.goodPackets(), seen[2]);

@@ -1,5 +1,6 @@
 package org.secmon.export.flow;
 
+import java.util.Arrays;
 import java.util.Set;
 
 import org.secmon.plugin.Packet;
@@ -138,10 +139,10 @@ public final class FlowCache {
         this.wheelSize = (int) Math.min(1 << 20, Math.max(64, Long.highestOneBit(span) << 1));
         this.finishedList = wheelSize;
         this.wHead = new int[wheelSize + 1];
-        java.util.Arrays.fill(wHead, -1);
+        Arrays.fill(wHead, -1);
         this.wPrev = new int[maxFlows];
         this.wNext = new int[maxFlows];
-        java.util.Arrays.fill(wPrev, UNLINKED);
+        Arrays.fill(wPrev, UNLINKED);
         this.fullPolicy = fullPolicy;
         this.sink = sink;
     }
@@ -377,17 +378,7 @@ public final class FlowCache {
      */
     public int expire(long nowNanos) {
         drain();
-        int exported = 0;
-        int f = wHead[finishedList];
-        wHead[finishedList] = -1;
-        while (f >= 0) {
-            int next = wNext[f];
-            wPrev[f] = UNLINKED;
-            if ((rec[(f << SHIFT) + V + FLAGS] & IN_USE) != 0 && end(f, REASON_END_OF_FLOW)) {
-                exported++;
-            }
-            f = next;
-        }
+        int exported = examineList(finishedList, nowNanos); // their FINISHED flag ends them
         long nowSlot = Math.floorDiv(nowNanos, scanPeriodNanos);
         if (doneSlot == UNSET) {
             doneSlot = nowSlot - 1;
@@ -400,17 +391,23 @@ public final class FlowCache {
         long from = Math.max(doneSlot + 1, last - wheelSize + 1); // a jump past the ring: every slot once
         for (long slot = from; slot <= last; slot++) {
             doneSlot = slot; // re-linked flows go after this slot
-            int idx = (int) (slot & (wheelSize - 1));
-            f = wHead[idx];
-            wHead[idx] = -1;
-            while (f >= 0) {
-                int next = wNext[f];
-                wPrev[f] = UNLINKED;
-                if (examine(f, nowNanos)) {
-                    exported++;
-                }
-                f = next;
+            exported += examineList((int) (slot & (wheelSize - 1)), nowNanos);
+        }
+        return exported;
+    }
+
+    /** Takes every flow off list {@code list} and {@link #examine examines} it; returns how many were exported. */
+    private int examineList(int list, long nowNanos) {
+        int exported = 0;
+        int f = wHead[list];
+        wHead[list] = -1;
+        while (f >= 0) {
+            int next = wNext[f];
+            wPrev[f] = UNLINKED;
+            if (examine(f, nowNanos)) {
+                exported++;
             }
+            f = next;
         }
         return exported;
     }
@@ -494,7 +491,7 @@ public final class FlowCache {
         highWater = 0;
         freeTop = 0;
         evictCursor = 0;
-        java.util.Arrays.fill(wHead, -1);
+        Arrays.fill(wHead, -1);
         return exported;
     }
 
