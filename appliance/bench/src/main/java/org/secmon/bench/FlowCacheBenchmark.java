@@ -69,16 +69,20 @@ public class FlowCacheBenchmark {
                 60_000_000_000L, 120_000_000_000L, 1_000_000_000L, FlowCache.FullPolicy.EVICT_OLDEST,
                 (c, f, reason) -> { });
         for (int k = 0; k < flows; k++) {
-            cache.update(packetOf(k, k), ts);
+            cache.update(packetOf(k), ts);
         }
         if (cache.size() != flows) {
             throw new IllegalStateException("expected " + flows + " flows, cache has " + cache.size());
         }
     }
 
-    /** Frame {@code slot % HOT} rewritten to belong to flow {@code flow}, parsed. */
-    private Packet packetOf(int flow, int slot) {
-        long at = frames.offset(slot & (HOT - 1));
+    /**
+     * A packet of flow {@code flow}: frame {@code flow % HOT} (the rest of the key: ports, destination) with the
+     * flow's source address written in, parsed. The same flow always gets the same frame, so that every packet of
+     * the measurement updates a flow made in the setup (checked at the end).
+     */
+    private Packet packetOf(int flow) {
+        long at = frames.offset(flow & (HOT - 1));
         frames.memory.set(Packet.U32, at + SRC_ADDRESS, 0x0a000000 | flow);
         packet.wrap(frames.memory, at, BenchCapture.FRAME, BenchCapture.FRAME, ts, 0);
         if (PacketParser.parse(packet) != PacketParser.OK) {
@@ -90,6 +94,9 @@ public class FlowCacheBenchmark {
     @TearDown
     public void tearDown() {
         arena.close();
+        if (cache.created() != flows) { // the measurement would have been of flow creation and eviction
+            throw new IllegalStateException(cache.created() - flows + " flows created after the setup");
+        }
     }
 
     @Benchmark
@@ -99,7 +106,7 @@ public class FlowCacheBenchmark {
             k = 0;
         }
         i = k;
-        cache.update(packetOf(order[k], k), ts);
+        cache.update(packetOf(order[k]), ts);
         return k;
     }
 
@@ -113,7 +120,7 @@ public class FlowCacheBenchmark {
         int k = i;
         for (int n = 0; n < 32; n++) {
             k = k + 1 == flows ? 0 : k + 1;
-            cache.stage(packetOf(order[k], k), ts);
+            cache.stage(packetOf(order[k]), ts);
         }
         cache.drain();
         i = k;

@@ -51,7 +51,11 @@ public final class FlowCache {
     private static final long IN_USE = 1L << 9;
     private static final int EVICTION_SAMPLE = 8;
 
+    /** The largest cache: its records (16 longs each) must fit one Java array. */
+    public static final int MAX_FLOWS = 100_000_000;
+
     private final int maxFlows;
+    private final int hashMask;
     private final long[] rec;
     private final long[] table; // hash << 32 | (flow index + 1); 0 = empty
     private final int mask;
@@ -106,8 +110,15 @@ public final class FlowCache {
 
     public FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos,
                      long inactiveNanos, long scanPeriodNanos, FullPolicy fullPolicy, Sink sink) {
-        if (maxFlows < 1 || maxFlows > (1 << 28)) {
-            throw new IllegalArgumentException("max flows must be 1.." + (1 << 28) + ", not " + maxFlows);
+        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, -1);
+    }
+
+    /** Tests: {@code hashMask} keeps only some bits of every key's hash, so that different keys collide. */
+    FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos, long inactiveNanos,
+              long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, int hashMask) {
+        this.hashMask = hashMask;
+        if (maxFlows < 1 || maxFlows > MAX_FLOWS) {
+            throw new IllegalArgumentException("max flows must be 1.." + MAX_FLOWS + ", not " + maxFlows);
         }
         if (activeNanos <= 0 || inactiveNanos <= 0 || scanPeriodNanos <= 0) {
             throw new IllegalArgumentException("timeouts must be positive");
@@ -238,7 +249,7 @@ public final class FlowCache {
         key[k + 5] = k5;
         key[k + 6] = k6;
         key[k + 7] = k7;
-        stHash[i] = hash(k0, k1, k2, k3, k4, k5, k6, k7);
+        stHash[i] = hash(k0, k1, k2, k3, k4, k5, k6, k7) & hashMask;
         stNow[i] = nowNanos;
         stTs[i] = p.timestampNanos() != 0 ? p.timestampNanos() : nowNanos;
         stLen[i] = p.ipLength();
@@ -513,7 +524,7 @@ public final class FlowCache {
         // remove from the index: find its slot (its hash, recomputed from the stored key), then backward-shift
         int b = f << SHIFT;
         int slot = hash(rec[b], rec[b + 1], rec[b + 2], rec[b + 3], rec[b + 4], rec[b + 5], rec[b + 6], rec[b + 7])
-                & mask;
+                & hashMask & mask;
         while ((int) table[slot] != f + 1) {
             slot = (slot + 1) & mask;
         }

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.secmon.dataplane.testdata.FrameBuilder;
 import org.secmon.plugin.Packet;
 
@@ -188,6 +190,8 @@ class FlowCacheTest {
         assertEquals(expected, got);
         assertEquals(c.size(), c.top(100_000).length, "asking for more than there are lists them all");
         assertThrows(IllegalArgumentException.class, () -> c.top(0));
+        // 2^27 flows would overflow the records' array index (it was accepted, then failed to allocate)
+        assertThrows(IllegalArgumentException.class, () -> cache(1 << 27, r, FlowCache.FullPolicy.DROP_NEW));
     }
 
     @Test
@@ -257,6 +261,58 @@ class FlowCacheTest {
         r.out.forEach(e -> got.merge(e.key(), e.packets(), Long::sum));
         assertEquals(model, got, "every packet in exactly one exported record of its flow");
         assertTrue(r.with(FlowCache.REASON_IDLE).size() > 100, "idle expiry and slot reuse were exercised");
+    }
+
+    /**
+     * A small, crowded cache (64 flows, 300 conversations, IPv4 and IPv6) with FIN/RST ends, evictions and idle
+     * expiry: index entries are removed and shifted back all the time. Every packet must end up in exactly one
+     * export of its flow, and without a flush every flow must still leave by its idle timeout (a flow lost from the
+     * index or from the expiry lists would stay in the cache forever). With hash mask 3, every key has one of four
+     * hashes, so flows are told apart only by comparing their keys, word by word.
+     */
+    @ParameterizedTest(name = "hash mask {0}")
+    @ValueSource(ints = {-1, 0x3})
+    void recordsMovedByRemovalsKeepTheirCountsAndTheirTimeouts(int hashMask) {
+        Recorder r = new Recorder();
+        FlowCache c = new FlowCache(64, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 3600 * S,
+                2 * S, S / 2, FlowCache.FullPolicy.EVICT_OLDEST, r, hashMask);
+        SplittableRandom rnd = new SplittableRandom(23);
+        Map<String, Long> model = new HashMap<>();
+        long t = T0;
+        c.expire(t);
+        for (int i = 0; i < 50_000; i++) {
+            t += rnd.nextInt(20_000_000); // avg 10 ms
+            int flow = rnd.nextInt(300);
+            // a third IPv6, in pairs that differ only in the addresses' high halves (the record's second line)
+            boolean v6 = flow % 3 == 0;
+            // (flows 6m and 6m + 3)
+            String src = v6 ? "2001:db" + (8 + flow % 2) + "::" + (flow / 6) : "10.1." + (flow >> 8) + "." + (flow & 255);
+            String dst = v6 ? "2001:db8::9" : "192.0.2.9";
+            int flags = rnd.nextInt(100) < 3 ? 0x01 : rnd.nextInt(100) < 2 ? 0x04 : 0x10;
+            int sport = v6 ? 40000 + flow / 6 : 40000 + flow;
+            Packet p = Frames.tcp(src, dst, sport, 443, flags, t);
+            c.stage(p, t);
+            model.merge("6 " + Packet.addressString(p.srcHi(), p.srcLo(), p.ipVersion()) + ":" + sport + " > "
+                    + Packet.addressString(p.dstHi(), p.dstLo(), p.ipVersion()) + ":443", 1L, Long::sum);
+            if (i % 7 == 0) {
+                c.drain();
+            }
+            if (i % 20 == 0) {
+                c.expire(t);
+            }
+        }
+        c.drain();
+        assertTrue(c.size() > 0);
+        runUntil(c, t, t + 4 * S);
+        assertEquals(0, c.size(), "every flow left by its idle timeout, none was lost from the expiry lists");
+        Map<String, Long> got = new HashMap<>();
+        r.out.forEach(e -> got.merge(e.key(), e.packets(), Long::sum));
+        assertEquals(model, got, "every packet in exactly one exported record of its flow");
+        assertEquals(300, model.size());
+        assertTrue(c.evicted() > 100, "evictions: " + c.evicted());
+        assertTrue(r.with(FlowCache.REASON_END_OF_FLOW).size() > 100, "FIN/RST ends");
+        assertTrue(r.with(FlowCache.REASON_IDLE).size() > 0, "idle ends");
+        assertEquals(0, r.with(FlowCache.REASON_FORCED).size());
     }
 
     @Test
