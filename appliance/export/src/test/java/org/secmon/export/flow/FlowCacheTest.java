@@ -272,7 +272,7 @@ class FlowCacheTest {
      */
     @ParameterizedTest(name = "hash mask {0}")
     @ValueSource(ints = {-1, 0x3})
-    void recordsMovedByRemovalsKeepTheirCountsAndTheirTimeouts(int hashMask) {
+    void aCrowdedCacheLosesNoPacketAndNoFlow(int hashMask) {
         Recorder r = new Recorder();
         FlowCache c = new FlowCache(64, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 3600 * S,
                 2 * S, S / 2, FlowCache.FullPolicy.EVICT_OLDEST, r, hashMask);
