@@ -249,7 +249,7 @@ public final class FlowCache {
         key[k + 5] = k5;
         key[k + 6] = k6;
         key[k + 7] = k7;
-        stHash[i] = hash(k0, k1, k2, k3, k4, k5, k6, k7) & hashMask;
+        stHash[i] = hash(k0, k1, k2, k3, k4, k5, k6, k7);
         stNow[i] = nowNanos;
         stTs[i] = p.timestampNanos() != 0 ? p.timestampNanos() : nowNanos;
         stLen[i] = p.ipLength();
@@ -322,7 +322,8 @@ public final class FlowCache {
         }
     }
 
-    private static int hash(long a, long b, long c, long d, long e, long f, long g, long h) {
+    /** A key's hash: what the index stores, and where its probe starts (masked for tests, see the constructor). */
+    private int hash(long a, long b, long c, long d, long e, long f, long g, long h) {
         long x = a * 0x9E3779B97F4A7C15L;
         x = (x ^ b) * 0xC2B2AE3D27D4EB4FL;
         x = (x ^ c) * 0x9E3779B97F4A7C15L;
@@ -332,7 +333,7 @@ public final class FlowCache {
         x = (x ^ g) * 0x9E3779B97F4A7C15L;
         x = (x ^ h) * 0xC2B2AE3D27D4EB4FL;
         x ^= x >>> 29;
-        return (int) (x ^ (x >>> 32));
+        return (int) (x ^ (x >>> 32)) & hashMask;
     }
 
     /** A new flow in the empty table slot {@code slot}, or -1 when the cache is full and drops new flows. */
@@ -524,7 +525,7 @@ public final class FlowCache {
         // remove from the index: find its slot (its hash, recomputed from the stored key), then backward-shift
         int b = f << SHIFT;
         int slot = hash(rec[b], rec[b + 1], rec[b + 2], rec[b + 3], rec[b + 4], rec[b + 5], rec[b + 6], rec[b + 7])
-                & hashMask & mask;
+                & mask;
         while ((int) table[slot] != f + 1) {
             slot = (slot + 1) & mask;
         }

@@ -37,6 +37,13 @@ class FlowCacheTest {
                     c.lastNanos(f), c.vlan(f), c.srcMac(f)));
         }
 
+        /** Packets exported per flow key, over all of each flow's records. */
+        Map<String, Long> packetsPerFlow() {
+            Map<String, Long> got = new HashMap<>();
+            out.forEach(e -> got.merge(e.key(), e.packets(), Long::sum));
+            return got;
+        }
+
         List<Exported> with(int reason) {
             return out.stream().filter(e -> e.reason == reason).toList();
         }
@@ -257,9 +264,7 @@ class FlowCacheTest {
             }
         }
         c.flush();
-        Map<String, Long> got = new HashMap<>();
-        r.out.forEach(e -> got.merge(e.key(), e.packets(), Long::sum));
-        assertEquals(model, got, "every packet in exactly one exported record of its flow");
+        assertEquals(model, r.packetsPerFlow(), "every packet in exactly one exported record of its flow");
         assertTrue(r.with(FlowCache.REASON_IDLE).size() > 100, "idle expiry and slot reuse were exercised");
     }
 
@@ -305,9 +310,7 @@ class FlowCacheTest {
         assertTrue(c.size() > 0);
         runUntil(c, t, t + 4 * S);
         assertEquals(0, c.size(), "every flow left by its idle timeout, none was lost from the expiry lists");
-        Map<String, Long> got = new HashMap<>();
-        r.out.forEach(e -> got.merge(e.key(), e.packets(), Long::sum));
-        assertEquals(model, got, "every packet in exactly one exported record of its flow");
+        assertEquals(model, r.packetsPerFlow(), "every packet in exactly one exported record of its flow");
         assertEquals(300, model.size());
         assertTrue(c.evicted() > 100, "evictions: " + c.evicted());
         assertTrue(r.with(FlowCache.REASON_END_OF_FLOW).size() > 100, "FIN/RST ends");
