@@ -102,6 +102,10 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "NetFlow/IPFIX/sFlow: at most this many kbit/s to each collector (0: no pacing)")
     long pacing;
 
+    @Option(names = "--cache-thread", description = "NetFlow/IPFIX: run the flow cache and the export on a thread"
+            + " of their own; the rx thread only reads, parses and encodes each packet for it (one more core)")
+    boolean cacheThread;
+
     @Option(names = "--ring", description = "run the export plugins given by flags (--netflow/--ipfix, --sflow, "
             + "--rawforward) in ring mode: each on its own thread behind a ring, the rx thread only reads, parses and"
             + " filters (default: the plugins' preference, direct)")
@@ -326,6 +330,7 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("inactive_timeout", inactiveTimeout);
         c.put("max_flows", maxFlows);
         c.put("pacing_kbps", pacing);
+        c.put("cache_thread", cacheThread);
         c.put("dscp", dscp);
         return org.secmon.plugin.PluginConfig.of(c);
     }

@@ -31,10 +31,11 @@ class NetflowExportTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"netflow", "ipfix", "netflow --ring"})
+    @ValueSource(strings = {"netflow", "ipfix", "netflow --ring", "ipfix --cache-thread"})
     void nfdumpAndTsharkDecodeEveryFlow(String variant) throws Exception {
         String format = variant.split(" ")[0];
         boolean ring = variant.endsWith("--ring"); // the plugin on its own thread: the same flows
+        boolean cacheThread = variant.endsWith("--cache-thread"); // the cache on its own thread: the same flows
         Path tshark = Tools.require("tshark");
         Path pcap = dir.resolve("in.pcapng");
         TrafficGenerator.Expected exp = TrafficGenerator.generate(pcap, 3000, 12, 42, true,
@@ -49,9 +50,13 @@ class NetflowExportTest {
             if (ring) {
                 args.add("--ring");
             }
+            if (cacheThread) {
+                args.add("--cache-thread");
+            }
             r = Replays.replay(args.toArray(String[]::new));
             assertEquals(0, r.code(), r.out() + r.err());
             assertTrue(r.out().contains(ring ? "(RING" : "(DIRECT"), r.out());
+            assertEquals(cacheThread, r.out().contains("cache_thread_full_waits="), r.out());
             long sent = r.number("collector\\.127\\.0\\.0\\.1:\\d+\\.datagrams=(\\d+)");
             assertEquals(sent, copy.await((int) sent, 10_000), "datagrams repeated by nfcapd");
             file = nfcapd.stop();

@@ -18,7 +18,8 @@ import org.secmon.plugin.Packet;
  * Memory is allocated once, for {@code maxFlows}: about 160 bytes per flow — a 128-byte record (key, then values:
  * two adjacent cache lines), the open-addressing index, whose 64-bit slots carry the key's hash so that a probe
  * touches a record only when the hash matches, and the expiry wheel's links (8 bytes). {@link #update} allocates
- * nothing. Single-threaded.
+ * nothing. Single-threaded, but for {@link #encode}, which any thread may call: {@link FlowPipe} runs a cache on a
+ * thread of its own.
  */
 public final class FlowCache {
     public static final int REASON_IDLE = 1;
@@ -93,18 +94,23 @@ public final class FlowCache {
     private long nonIp;
     private final long[] endedBy = new long[6];
 
-    // staging (see stage): what the cache needs of up to STAGE packets
+    // staging (see stage): what the cache needs of up to STAGE packets, one ENTRY of longs each (the format of
+    // encode, which FlowPipe's ring also holds): the key's 8 longs, then the hash, the time of accounting, the
+    // packet's time, its IP length, TCP flags | 0x100 (0: not TCP), outer VLAN, source and destination MAC
     private static final int STAGE = 32;
-    private final long[] stKey = new long[STAGE * 8];
+    /** Longs per encoded packet (see {@link #encode}). */
+    public static final int ENTRY = 16;
+    private static final int E_HASH = 8;
+    private static final int E_NOW = 9;
+    static final int E_TS = 10;
+    private static final int E_LEN = 11;
+    private static final int E_TCP = 12;
+    private static final int E_VLAN = 13;
+    private static final int E_SRC_MAC = 14;
+    private static final int E_DST_MAC = 15;
+    private final long[] st = new long[STAGE * ENTRY];
     private final int[] stHash = new int[STAGE];
     private final long[] stSlot = new long[STAGE];
-    private final long[] stNow = new long[STAGE];
-    private final long[] stTs = new long[STAGE];
-    private final int[] stLen = new int[STAGE];
-    private final int[] stTcp = new int[STAGE];
-    private final int[] stVlan = new int[STAGE];
-    private final long[] stSrcMac = new long[STAGE];
-    private final long[] stDstMac = new long[STAGE];
     private int staged;
     private long touched;
 
@@ -163,9 +169,10 @@ public final class FlowCache {
     /** Account one parsed packet now. Non-IP frames are only counted. */
     public void update(Packet p, long nowNanos) {
         drain(); // what was staged comes first
-        if (copy(p, nowNanos)) {
-            apply(0);
-            staged = 0;
+        if (encode(p, nowNanos, st, 0)) {
+            account(st, 0, 1);
+        } else {
+            nonIp++;
         }
     }
 
@@ -177,7 +184,9 @@ public final class FlowCache {
      * cache. Every reader of the cache ({@link #expire}, {@link #flush}, {@link #top}) drains first.
      */
     public void stage(Packet p, long nowNanos) {
-        if (copy(p, nowNanos) && staged == STAGE) {
+        if (!encode(p, nowNanos, st, staged * ENTRY)) {
+            nonIp++;
+        } else if (++staged == STAGE) {
             drain();
         }
     }
@@ -185,38 +194,57 @@ public final class FlowCache {
     /** Account every staged packet, in order. */
     public void drain() {
         final int n = staged;
-        if (n == 0) {
-            return;
+        if (n != 0) {
+            staged = 0;
+            account(st, 0, n);
         }
-        if (n > 1) {
-            final long[] t = table;
-            final long[] r = rec;
-            final int[] sh = stHash;
-            final long[] pre = stSlot;
-            for (int i = 0; i < n; i++) { // independent loads: the misses overlap
-                pre[i] = t[sh[i] & mask];
-            }
-            long x = 0;
-            for (int i = 0; i < n; i++) {
-                long e = pre[i];
-                if (e != 0 && (int) (e >>> 32) == sh[i]) {
-                    int b = ((int) e - 1) << SHIFT;
-                    x ^= r[b] ^ r[b + V]; // the key's and the values' cache lines
-                }
-            }
-            touched = x; // kept, so that the loads are not optimised away
-        }
-        for (int i = 0; i < n; i++) {
-            apply(i);
-        }
-        staged = 0;
     }
 
-    /** Copies what the cache needs of a packet into staging slot {@code staged}; false for non-IP. */
-    private boolean copy(Packet p, long nowNanos) {
+    /**
+     * Account {@code n} packets {@link #encode encoded} at {@code src[off]}, {@code src[off + ENTRY]}, ... in order,
+     * after anything staged. At most {@value #STAGE} at a time are looked up together; more are taken in turns.
+     */
+    public void account(long[] src, int off, int n) {
+        if (src != st) {
+            drain();
+        }
+        for (int from = 0; from < n; from += STAGE) {
+            final int m = Math.min(STAGE, n - from);
+            final int base = off + from * ENTRY;
+            if (m > 1) {
+                final long[] t = table;
+                final long[] r = rec;
+                final int[] sh = stHash;
+                final long[] pre = stSlot;
+                for (int i = 0; i < m; i++) { // independent loads: the misses overlap
+                    int h = (int) src[base + i * ENTRY + E_HASH];
+                    sh[i] = h;
+                    pre[i] = t[h & mask];
+                }
+                long x = 0;
+                for (int i = 0; i < m; i++) {
+                    long e = pre[i];
+                    if (e != 0 && (int) (e >>> 32) == sh[i]) {
+                        int b = ((int) e - 1) << SHIFT;
+                        x ^= r[b] ^ r[b + V]; // the key's and the values' cache lines
+                    }
+                }
+                touched = x; // kept, so that the loads are not optimised away
+            }
+            for (int i = 0; i < m; i++) {
+                apply(src, base + i * ENTRY);
+            }
+        }
+    }
+
+    /**
+     * What the cache needs of a parsed packet, as {@value #ENTRY} longs at {@code dst[off]}, for {@link #account}:
+     * false (nothing written) for a frame that is not IP. Reads only the configuration, so any thread may call it
+     * while another owns the cache (what {@link FlowPipe} does).
+     */
+    public boolean encode(Packet p, long nowNanos, long[] dst, int off) {
         final int ver = p.ipVersion();
         if (ver == 0) {
-            nonIp++;
             return false;
         }
         final int proto = p.protocol();
@@ -238,35 +266,37 @@ public final class FlowCache {
         final long k5 = (mIf ? (long) p.inputPort() << 32 : 0) | (mVlan ? p.outerVlan() & 0xffff : 0);
         final long k6 = mSrcMac ? p.srcMac() : 0;
         final long k7 = mDstMac ? p.dstMac() : 0;
-        final int i = staged++;
-        final int k = i << 3;
-        final long[] key = stKey;
-        key[k] = k0;
-        key[k + 1] = k1;
-        key[k + 2] = k2;
-        key[k + 3] = k3;
-        key[k + 4] = k4;
-        key[k + 5] = k5;
-        key[k + 6] = k6;
-        key[k + 7] = k7;
-        stHash[i] = hash(k0, k1, k2, k3, k4, k5, k6, k7);
-        stNow[i] = nowNanos;
-        stTs[i] = p.timestampNanos() != 0 ? p.timestampNanos() : nowNanos;
-        stLen[i] = p.ipLength();
-        stTcp[i] = proto == 6 && p.hasPorts() ? p.tcpFlags() | 0x100 : 0;
-        stVlan[i] = p.outerVlan() & 0xffff;
-        stSrcMac[i] = cSrcMac || mSrcMac ? p.srcMac() : 0;
-        stDstMac[i] = cDstMac || mDstMac ? p.dstMac() : 0;
+        dst[off] = k0;
+        dst[off + 1] = k1;
+        dst[off + 2] = k2;
+        dst[off + 3] = k3;
+        dst[off + 4] = k4;
+        dst[off + 5] = k5;
+        dst[off + 6] = k6;
+        dst[off + 7] = k7;
+        dst[off + E_HASH] = hash(k0, k1, k2, k3, k4, k5, k6, k7);
+        dst[off + E_NOW] = nowNanos;
+        dst[off + E_TS] = p.timestampNanos() != 0 ? p.timestampNanos() : nowNanos;
+        dst[off + E_LEN] = p.ipLength();
+        dst[off + E_TCP] = proto == 6 && p.hasPorts() ? p.tcpFlags() | 0x100 : 0;
+        dst[off + E_VLAN] = p.outerVlan() & 0xffff;
+        dst[off + E_SRC_MAC] = cSrcMac || mSrcMac ? p.srcMac() : 0;
+        dst[off + E_DST_MAC] = cDstMac || mDstMac ? p.dstMac() : 0;
         return true;
     }
 
-    /** Accounts staged packet {@code i}: finds or creates its flow, then counts it. */
-    private void apply(int i) {
-        final long[] key = stKey;
-        final int k = i << 3;
+    /** Non-IP frames counted by whoever encodes for this cache on another thread (see {@link #nonIp}). */
+    public void countNonIp(long n) {
+        nonIp += n;
+    }
+
+    /** Accounts the packet encoded at {@code key[k]}: finds or creates its flow, then counts it. */
+    private void apply(long[] key, int k) {
         final long k0 = key[k], k1 = key[k + 1], k2 = key[k + 2], k3 = key[k + 3];
         final long k4 = key[k + 4], k5 = key[k + 5], k6 = key[k + 6], k7 = key[k + 7];
-        final int h = stHash[i];
+        final int h = (int) key[k + E_HASH];
+        final long now = key[k + E_NOW];
+        final long ts = key[k + E_TS];
         final long[] r = rec;
         int slot = h & mask;
         int f;
@@ -278,16 +308,16 @@ public final class FlowCache {
                     return;
                 }
                 int b = f << SHIFT;
-                System.arraycopy(key, k, r, b, 8); // the staged key is the record's
+                System.arraycopy(key, k, r, b, 8); // the encoded key is the record's
                 long collected = IN_USE;
                 if (cVlan || mVlan) {
-                    collected |= (long) stVlan[i] << 16;
+                    collected |= key[k + E_VLAN] << 16;
                 }
                 r[b + V + FLAGS] = collected;
-                r[b + V + C_SRC_MAC] = stSrcMac[i];
-                r[b + V + C_DST_MAC] = stDstMac[i];
-                r[b + V + ACTIVE_START] = stNow[i];
-                link(f, Math.min(stTs[i] + inactiveNanos, stNow[i] + activeNanos), stNow[i]);
+                r[b + V + C_SRC_MAC] = key[k + E_SRC_MAC];
+                r[b + V + C_DST_MAC] = key[k + E_DST_MAC];
+                r[b + V + ACTIVE_START] = now;
+                link(f, Math.min(ts + inactiveNanos, now + activeNanos), now);
                 break;
             }
             if ((int) (e >>> 32) == h) {
@@ -301,14 +331,13 @@ public final class FlowCache {
             slot = (slot + 1) & mask;
         }
         final int v = (f << SHIFT) + V;
-        final long ts = stTs[i];
         if (r[v + PACKETS] == 0) {
             r[v + FIRST] = ts;
         }
         r[v + PACKETS]++;
-        r[v + BYTES] += stLen[i];
+        r[v + BYTES] += key[k + E_LEN];
         r[v + LAST] = ts;
-        final int tcp = stTcp[i];
+        final int tcp = (int) key[k + E_TCP];
         if (tcp != 0) {
             int fl = tcp & 0xff;
             long flags = r[v + FLAGS];

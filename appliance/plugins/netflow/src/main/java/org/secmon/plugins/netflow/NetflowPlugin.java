@@ -6,6 +6,7 @@ import org.secmon.export.LoadBalancer;
 import org.secmon.export.UdpSender;
 import org.secmon.export.flow.FlowCache;
 import org.secmon.export.flow.FlowExporter;
+import org.secmon.export.flow.FlowPipe;
 import org.secmon.plugin.Counter;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.Packet;
@@ -36,6 +37,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     private FlowExporter exporter;
     private UdpSender sender;
     private LoadBalancer lb;
+    private FlowPipe pipe; // cache_thread: the cache, the exporter and all below run on the pipe's thread
     private boolean booted;
     private boolean flushed;
     private long nextHousekeeping;
@@ -50,6 +52,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     private Counter droppedFull;
     private Counter templatePackets;
     private Counter nonIp;
+    private Counter pipeFullWaits;
     private CollectorCounters perCollector;
 
     @Override
@@ -72,6 +75,9 @@ public final class NetflowPlugin implements SecmonPlugin {
         nonIp = ctx.counter("non_ip_packets");
     }
 
+    /** The time a cache thread may take to answer a query or to flush at the end. */
+    private static final long PIPE_WAIT_MILLIS = 60_000;
+
     @Override
     public void configure(PluginConfig config) {
         this.settings = NetflowSettings.parse(config);
@@ -83,6 +89,7 @@ public final class NetflowPlugin implements SecmonPlugin {
             throw new IllegalStateException("no configuration: set at least 'collector: HOST:PORT'");
         }
         NetflowSettings s = settings;
+        pipe = null;
         sender = new UdpSender(s.collectors(), s.retryNanos());
         if (s.pacingKbps() > 0) {
             sender.pacing(s.pacingKbps() * 1000, 4 * s.exporter().mtu(), 1024, s.exporter().mtu());
@@ -98,10 +105,35 @@ public final class NetflowPlugin implements SecmonPlugin {
         booted = false;
         flushed = false;
         nextHousekeeping = 0;
+        if (s.cacheThread()) {
+            pipeFullWaits = context.counter("cache_thread_full_waits");
+            pipe = new FlowPipe(cache, new FlowPipe.Owner() {
+                @Override
+                public void boot(long firstNanos) {
+                    booted = true;
+                    exporter.boot(firstNanos);
+                }
+
+                @Override
+                public void housekeeping(long nowNanos) {
+                    NetflowPlugin.this.housekeeping(nowNanos);
+                }
+
+                @Override
+                public void finish() {
+                    flushAll();
+                }
+            }, FlowPipe.DEFAULT_CAPACITY, "secmon-" + context.name() + "-cache");
+            context.log(System.Logger.Level.INFO, "flow cache on its own thread");
+        }
     }
 
     @Override
     public void onPacket(Packet p) {
+        if (pipe != null) {
+            pipe.offer(p, p.timestampNanos()); // to the cache thread at the next poll
+            return;
+        }
         if (!booted) {
             booted = true;
             exporter.boot(p.timestampNanos());
@@ -112,9 +144,18 @@ public final class NetflowPlugin implements SecmonPlugin {
     @Override
     public int poll(long nowNanos) {
         lastPoll = nowNanos;
+        if (pipe != null) {
+            pipe.publish(nowNanos);
+            return 0;
+        }
         if (cache != null) {
             cache.drain();
         }
+        return housekeeping(nowNanos);
+    }
+
+    /** Expiry, load-balancer sessions, collector checks, counters: on the thread that owns the cache. */
+    private int housekeeping(long nowNanos) {
         if (!booted || nowNanos == 0 || nowNanos - nextHousekeeping < 0) {
             return 0;
         }
@@ -135,6 +176,14 @@ public final class NetflowPlugin implements SecmonPlugin {
         if (cache == null) {
             return new Table("not started", java.util.List.of(), java.util.List.of());
         }
+        if (pipe != null) {
+            final long asOf = lastPoll;
+            return pipe.call(() -> top(limit, asOf), PIPE_WAIT_MILLIS);
+        }
+        return top(limit, lastPoll);
+    }
+
+    private Table top(int limit, long lastPoll) {
         int[] top = cache.top(Math.min(limit, 10_000));
         java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>(top.length);
         for (int f : top) {
@@ -151,15 +200,31 @@ public final class NetflowPlugin implements SecmonPlugin {
 
     @Override
     public void endOfStream(long nowNanos) {
-        flushAll();
+        if (pipe != null) {
+            pipe.finish(PIPE_WAIT_MILLIS); // every packet accounted, then flushAll on the cache thread
+        } else {
+            flushAll();
+        }
     }
 
     @Override
     public void stop() {
-        if (cache != null) {
-            flushAll();
-            exporter.close();
+        if (cache == null) {
+            return;
         }
+        if (pipe != null) {
+            try {
+                pipe.finish(PIPE_WAIT_MILLIS);
+            } finally {
+                pipe.close(); // joined: what the cache thread wrote is visible here
+                publishCounters();
+                pipe = null;
+                exporter.close();
+            }
+            return;
+        }
+        flushAll();
+        exporter.close();
     }
 
     private void flushAll() {
@@ -181,7 +246,10 @@ public final class NetflowPlugin implements SecmonPlugin {
         evicted.set(cache.evicted());
         droppedFull.set(cache.droppedFull());
         templatePackets.set(exporter.templatePackets());
-        nonIp.set(cache.nonIp());
+        nonIp.set(cache.nonIp() + (pipe != null ? pipe.nonIp() : 0));
+        if (pipe != null) {
+            pipeFullWaits.set(pipe.fullWaits());
+        }
         perCollector.publish(sender, lb);
     }
 }

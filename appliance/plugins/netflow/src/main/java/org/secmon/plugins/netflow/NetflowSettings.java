@@ -34,12 +34,14 @@ import org.secmon.plugin.PluginConfig;
  * scan_period_ms: 1000        timeout granularity: flows are exported at most this long after their timeout
  * flush_delay_ms: 1000        an export packet waits at most this long for more records
  * pacing_kbps: 0              at most this rate to each collector (0: no pacing), e.g. into an IPsec tunnel
+ * cache_thread: false         run the flow cache and export on a thread of their own: the packet thread only
+ *                             parses and encodes (uses one more core; see docs/performance.md)
  * </pre>
  */
 record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveNanos, int maxFlows,
                        FlowCache.FullPolicy fullPolicy, Set<FlowField> match, Set<FlowField> collect,
                        FlowExporter.Settings exporter, long retryNanos, long sessionTimeoutNanos,
-                       long scanPeriodNanos, long pacingKbps) {
+                       long scanPeriodNanos, long pacingKbps, boolean cacheThread) {
     private static final long S = 1_000_000_000L;
     private static final long MS = 1_000_000L;
 
@@ -86,7 +88,8 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
                 c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN));
         return new NetflowSettings(set, active, inactive, maxFlows, full, match, collect, ex,
                 seconds(c, "collector_retry", 5), seconds(c, "session_timeout", 300),
-                positive(c, "scan_period_ms", 1000) * MS, org.secmon.export.UdpSender.pacingKbps(c));
+                positive(c, "scan_period_ms", 1000) * MS, org.secmon.export.UdpSender.pacingKbps(c),
+                c.bool("cache_thread", false));
     }
 
 
