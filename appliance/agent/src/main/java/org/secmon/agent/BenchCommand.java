@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
 @Command(name = "secmon bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Data-plane benchmarks: C DPDK rx vs Java rx, parse and classify, on the same capture.")
 public final class BenchCommand implements Callable<Integer> {
+    private static final String PIPED = "Java DPDK rx + parse, NetFlow cache + export on a 2nd thread";
     @Option(names = "--packets", defaultValue = "10000000", description = "packets in the capture (${DEFAULT-VALUE})")
     long packets;
 
@@ -139,12 +140,16 @@ public final class BenchCommand implements Callable<Integer> {
                                         () -> rxParseClassify(src, classifier, m))));
                         if (!noNetflow) {
                             r.add(timed("Java DPDK rx + parse + NetFlow cache + v9 export", () -> nb.dpdk(src, m)));
+                            r.add(timed(PIPED, () -> nb.dpdkPiped(src, m)));
                         }
                         return r;
                     }));
                 }
                 if (!noNetflow) {
                     out.printf(Locale.ROOT, "  DPDK + NetFlow: %,d flows in the cache at the end%n", nb.finishDpdk());
+                    long[] piped = nb.finishDpdkPiped();
+                    out.printf(Locale.ROOT, "  DPDK + NetFlow cache thread: %,d flows in the cache at the end, the rx"
+                            + " thread waited for it %,d times%n", piped[0], piped[1]);
                 }
             }
             int q = Math.min(queues, Runtime.getRuntime().availableProcessors());
@@ -165,9 +170,10 @@ public final class BenchCommand implements Callable<Integer> {
         if (!noNetflow) {
             out.println("NetFlow   replay with export, softflowd -r and pmacctd/nfprobe on the same capture...");
             Result ours = nb.replay(capture, maxFlows, false);
+            Result threaded = nb.replay(capture, maxFlows, true);
             soft = nb.softflowd(capture, packets);
             Result pm = nb.pmacctd(capture, packets, dir);
-            netflow = NetflowBench.nonNull(ours, soft, pm);
+            netflow = NetflowBench.nonNull(ours, threaded, soft, pm);
         }
         nb.close();
         List<Result> plugins = new ArrayList<>();
@@ -192,6 +198,14 @@ public final class BenchCommand implements Callable<Integer> {
             double b = r.name().contains(" queues, ") ? multiBase : base;
             out.printf(Locale.ROOT, "%-62s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
                     haveC ? String.format(Locale.ROOT, "%.2fx", r.mpps() / b) : "");
+        }
+        double rxOnly = results.stream().filter(r -> r.name().equals("Java DPDK rx only (FFM)"))
+                .mapToDouble(Result::mpps).findFirst().orElse(Double.NaN);
+        for (Result r : results) {
+            if (r.name().startsWith("Java DPDK rx + parse + NetFlow") || r.name().equals(PIPED)) {
+                out.printf(Locale.ROOT, "%-62s %24.2fx%n", "  vs Java DPDK rx only: " + (r.name().equals(PIPED)
+                        ? "NetFlow with a cache thread" : "NetFlow on the rx thread"), r.mpps() / rxOnly);
+            }
         }
         if (!netflow.isEmpty()) {
             out.println();

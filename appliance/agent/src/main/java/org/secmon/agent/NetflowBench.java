@@ -25,6 +25,7 @@ import org.secmon.export.LoadBalancer;
 import org.secmon.export.UdpSender;
 import org.secmon.export.flow.FlowCache;
 import org.secmon.export.flow.FlowExporter;
+import org.secmon.export.flow.FlowPipe;
 import org.secmon.export.flow.FlowField;
 import org.secmon.plugin.Packet;
 
@@ -47,14 +48,17 @@ final class NetflowBench implements AutoCloseable {
         return sink.getLocalPort();
     }
 
-    /** {@code secmon replay --pcap capture --netflow 127.0.0.1:sink}, in this JVM, timed by replay itself. */
-    BenchCommand.Result replay(Path capture, int maxFlows, boolean ring) {
+    /**
+     * {@code secmon replay --pcap capture --netflow 127.0.0.1:sink [--cache-thread]}, in this JVM, timed by replay
+     * itself.
+     */
+    BenchCommand.Result replay(Path capture, int maxFlows, boolean cacheThread) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream e = new ByteArrayOutputStream();
         List<String> args = new java.util.ArrayList<>(List.of("--pcap", capture.toString(), "--netflow",
             "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows)));
-        if (ring) {
-            args.add("--ring");
+        if (cacheThread) {
+            args.add("--cache-thread");
         }
         int code = ReplayCommand.run(args.toArray(String[]::new),
                 new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
@@ -64,8 +68,9 @@ final class NetflowBench implements AutoCloseable {
         }
         long packets = number(s, "packets\\s+([\\d,]+)");
         double secs = Double.parseDouble(match(s, "elapsed\\s+([\\d.]+) s"));
-        out.printf(Locale.ROOT, "  secmon replay: %,d records exported%n", number(s, "records_exported=(\\d+)"));
-        return new BenchCommand.Result(ring ? "secmon replay --netflow --ring (rx + NetFlow threads)"
+        out.printf(Locale.ROOT, "  secmon replay%s: %,d records exported%n", cacheThread ? " --cache-thread" : "",
+                number(s, "records_exported=(\\d+)"));
+        return new BenchCommand.Result(cacheThread ? "secmon replay --netflow --cache-thread (rx + cache thread)"
                 : "secmon replay --netflow (pcap file, 1 rx thread)", packets, secs);
     }
 
@@ -128,15 +133,79 @@ final class NetflowBench implements AutoCloseable {
      */
     private FlowCache cache;
     private FlowExporter exporter;
+    // the same with the cache on a thread of its own (FlowPipe), as the plugin's cache_thread runs it
+    private FlowCache pipedCache;
+    private FlowExporter pipedExporter;
+    private FlowPipe pipe;
 
-    /** Allocate the flow cache (about 150 bytes a flow) before anything is timed. */
+    /** Allocate the flow caches (about 150 bytes a flow) before anything is timed. */
     void prepareDpdk(int maxFlows) {
-        CollectorSet set = CollectorSet.of(new Collector("sink", "127.0.0.1", port(), CollectorType.NETFLOW, 1));
-        exporter = new FlowExporter(set, FlowExporter.Settings.defaults(), new UdpSender(set, 5_000_000_000L),
-                new LoadBalancer(set, maxFlows, 300_000_000_000L));
-        cache = new FlowCache(maxFlows, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 60_000_000_000L,
-                120_000_000_000L, 1_000_000_000L, FlowCache.FullPolicy.EVICT_OLDEST, exporter);
+        exporter = exporter(maxFlows);
+        cache = cache(maxFlows, exporter);
         exporter.boot(System.currentTimeMillis() * 1_000_000L);
+        pipedExporter = exporter(maxFlows);
+        pipedCache = cache(maxFlows, pipedExporter);
+        pipe = new FlowPipe(pipedCache, new FlowPipe.Owner() {
+            private long next;
+
+            @Override
+            public void boot(long firstNanos) {
+                pipedExporter.boot(firstNanos);
+            }
+
+            @Override
+            public void housekeeping(long nowNanos) {
+                if (nowNanos != 0 && nowNanos - next >= 0) { // as the plugin: every 10 ms
+                    next = nowNanos + 10_000_000L;
+                    pipedCache.expire(nowNanos);
+                    pipedExporter.tick(nowNanos);
+                }
+            }
+
+            @Override
+            public void finish() {
+                pipedCache.flush();
+                pipedExporter.flush();
+            }
+        }, FlowPipe.DEFAULT_CAPACITY, "bench-cache");
+    }
+
+    private FlowExporter exporter(int maxFlows) {
+        CollectorSet set = CollectorSet.of(new Collector("sink", "127.0.0.1", port(), CollectorType.NETFLOW, 1));
+        return new FlowExporter(set, FlowExporter.Settings.defaults(), new UdpSender(set, 5_000_000_000L),
+                new LoadBalancer(set, maxFlows, 300_000_000_000L));
+    }
+
+    private static FlowCache cache(int maxFlows, FlowCache.Sink sink) {
+        return new FlowCache(maxFlows, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 60_000_000_000L,
+                120_000_000_000L, 1_000_000_000L, FlowCache.FullPolicy.EVICT_OLDEST, sink);
+    }
+
+    /**
+     * DPDK rx + parse on this thread, each packet encoded for the cache thread, which does the flow cache and the
+     * v9 export: the plugin with {@code cache_thread: true}, without the host around it.
+     */
+    long dpdkPiped(DpdkSource src, long max) {
+        Burst b = new Burst(32);
+        Packet p = new Packet();
+        long n = 0;
+        while (n < max) {
+            int got = src.poll(b);
+            if (got <= 0) {
+                continue;
+            }
+            final long arrival = System.currentTimeMillis() * 1_000_000L;
+            for (int i = 0; i < got; i++) {
+                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], arrival, b.port);
+                if (PacketParser.parse(p) == PacketParser.OK) {
+                    pipe.offer(p, arrival);
+                }
+            }
+            pipe.publish(arrival);
+            src.release(b);
+            n += got;
+        }
+        return n;
     }
 
     long dpdk(DpdkSource src, long max) {
@@ -174,6 +243,15 @@ final class NetflowBench implements AutoCloseable {
         exporter.flush();
         exporter.close();
         return left;
+    }
+
+    /** The same for the cache thread's loop: its flows left, how often the rx thread waited for it. */
+    long[] finishDpdkPiped() {
+        long left = pipe.call(pipedCache::size, 60_000);
+        pipe.finish(60_000);
+        pipe.close();
+        pipedExporter.close();
+        return new long[] {left, pipe.fullWaits()};
     }
 
     private static String tail(Path l) throws Exception {

@@ -23,10 +23,9 @@ public final class LoadBalancer {
     private int rrNext;
     private int standbyNext;
 
-    private final long[] keys;
-    private final long[] lastUsed;
-    private final short[] home;
-    private final short[] fallback;
+    // session slots: the key and its last use side by side (one cache miss for both), home << 16 | fallback apart
+    private final long[] keys; // slot i: keys[2i] = session (0: empty), keys[2i + 1] = last used
+    private final int[] homes; // slot i: home << 16 | (fallback & 0xffff); fallback -1: none chosen
     private final int mask;
     private final int capacity;
     private final long timeoutNanos;
@@ -52,10 +51,8 @@ public final class LoadBalancer {
         this.capacity = Math.max(1, sessionCapacity);
         int slots = Integer.highestOneBit(Math.max(4, capacity * 2 - 1)) << 1;
         this.mask = slots - 1;
-        this.keys = new long[slots];
-        this.lastUsed = new long[slots];
-        this.home = new short[slots];
-        this.fallback = new short[slots];
+        this.keys = new long[2 * slots];
+        this.homes = new int[slots];
         this.timeoutNanos = sessionTimeoutNanos;
     }
 
@@ -93,19 +90,20 @@ public final class LoadBalancer {
         }
         int i = (int) mix(session) & mask;
         while (true) {
-            long k = keys[i];
+            long k = keys[2 * i];
             if (k == session) {
-                lastUsed[i] = nowNanos;
-                int h = home[i];
+                keys[2 * i + 1] = nowNanos;
+                int hf = homes[i];
+                int h = hf >>> 16;
                 if (up[h]) {
                     return h;
                 }
-                int fb = fallback[i];
+                int fb = (short) hf;
                 if (fb >= 0 && up[fb]) {
                     return fb;
                 }
                 fb = pick();
-                fallback[i] = (short) fb;
+                homes[i] = h << 16 | (fb & 0xffff);
                 return fb;
             }
             if (k == 0) {
@@ -122,10 +120,9 @@ public final class LoadBalancer {
             untracked++;
             return h;
         }
-        keys[i] = session;
-        lastUsed[i] = nowNanos;
-        home[i] = (short) h;
-        fallback[i] = -1;
+        keys[2 * i] = session;
+        keys[2 * i + 1] = nowNanos;
+        homes[i] = h << 16 | 0xffff;
         active[h]++;
         size++;
         return h;
@@ -197,8 +194,8 @@ public final class LoadBalancer {
         int removed = 0;
         for (int k = 0; k < budget; k++) {
             int i = cursor;
-            if (keys[i] != 0 && nowNanos - lastUsed[i] > timeoutNanos) {
-                active[home[i]]--;
+            if (keys[2 * i] != 0 && nowNanos - keys[2 * i + 1] > timeoutNanos) {
+                active[homes[i] >>> 16]--;
                 delete(i);
                 removed++;
                 // slot i may now hold a shifted entry: look at it again
@@ -216,7 +213,7 @@ public final class LoadBalancer {
         int j = i;
         while (true) {
             j = (j + 1) & mask;
-            long k = keys[j];
+            long k = keys[2 * j];
             if (k == 0) {
                 break;
             }
@@ -224,14 +221,13 @@ public final class LoadBalancer {
             // move j into the hole unless its ideal slot lies cyclically in (hole, j]
             boolean stays = hole <= j ? (hole < ideal && ideal <= j) : (hole < ideal || ideal <= j);
             if (!stays) {
-                keys[hole] = k;
-                lastUsed[hole] = lastUsed[j];
-                home[hole] = home[j];
-                fallback[hole] = fallback[j];
+                keys[2 * hole] = k;
+                keys[2 * hole + 1] = keys[2 * j + 1];
+                homes[hole] = homes[j];
                 hole = j;
             }
         }
-        keys[hole] = 0;
+        keys[2 * hole] = 0;
     }
 
     /** Mark a collector up or down (the exporter calls this on ICMP errors and recovery). */

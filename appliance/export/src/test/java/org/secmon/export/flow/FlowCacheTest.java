@@ -269,6 +269,41 @@ class FlowCacheTest {
     }
 
     /**
+     * Flush exports every flow once, then leaves a cache that works as new: with few flows it removes them one by
+     * one, with many it clears the index and the expiry lists whole; both paths, then the same flows again.
+     */
+    @ParameterizedTest(name = "{0} flows")
+    @ValueSource(ints = {3, 700})
+    void aFlushedCacheExportsEveryFlowOnceAndWorksAsNew(int flows) {
+        Recorder r = new Recorder();
+        FlowCache c = cache(1000, r, FlowCache.FullPolicy.EVICT_OLDEST);
+        for (int round = 0; round < 2; round++) {
+            long t = T0 + round * 100 * S;
+            c.expire(t);
+            for (int i = 0; i < flows; i++) {
+                for (int k = 0; k <= round; k++) {
+                    c.stage(Frames.udp("10.2." + (i >> 8) + "." + (i & 255), "192.0.2.1", 1000 + i, 53, 10, t), t);
+                }
+            }
+            c.drain();
+            assertEquals(flows, c.size());
+            if (round == 0) {
+                assertEquals(flows, c.flush());
+                assertEquals(0, c.size());
+                assertEquals(flows, r.with(FlowCache.REASON_FORCED).size());
+                assertEquals(1L * flows, r.packetsPerFlow().values().stream().mapToLong(Long::longValue).sum());
+            } else {
+                runUntil(c, t, t + 20 * S); // 15 s idle timeout: the expiry lists were rebuilt after the flush
+                assertEquals(0, c.size(), "every flow of the second round left by its idle timeout");
+                assertEquals(flows, r.with(FlowCache.REASON_IDLE).size());
+                assertTrue(r.with(FlowCache.REASON_IDLE).stream().allMatch(e -> e.packets() == 2),
+                        "the second round's flows counted from zero");
+            }
+        }
+        assertEquals(2L * flows, c.created());
+    }
+
+    /**
      * A small, crowded cache (64 flows, 300 conversations, IPv4 and IPv6) with FIN/RST ends, evictions and idle
      * expiry: index entries are removed and shifted back all the time. Every packet must end up in exactly one
      * export of its flow, and without a flush every flow must still leave by its idle timeout (a flow lost from the
