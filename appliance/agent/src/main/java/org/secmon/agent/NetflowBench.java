@@ -181,34 +181,19 @@ final class NetflowBench implements AutoCloseable {
                 120_000_000_000L, 1_000_000_000L, FlowCache.FullPolicy.EVICT_OLDEST, sink);
     }
 
+    long dpdk(DpdkSource src, long max) {
+        return dpdk(src, max, false);
+    }
+
     /**
      * DPDK rx + parse on this thread, each packet encoded for the cache thread, which does the flow cache and the
      * v9 export: the plugin with {@code cache_thread: true}, without the host around it.
      */
     long dpdkPiped(DpdkSource src, long max) {
-        Burst b = new Burst(32);
-        Packet p = new Packet();
-        long n = 0;
-        while (n < max) {
-            int got = src.poll(b);
-            if (got <= 0) {
-                continue;
-            }
-            final long arrival = System.currentTimeMillis() * 1_000_000L;
-            for (int i = 0; i < got; i++) {
-                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], arrival, b.port);
-                if (PacketParser.parse(p) == PacketParser.OK) {
-                    pipe.offer(p, arrival);
-                }
-            }
-            pipe.publish(arrival);
-            src.release(b);
-            n += got;
-        }
-        return n;
+        return dpdk(src, max, true);
     }
 
-    long dpdk(DpdkSource src, long max) {
+    private long dpdk(DpdkSource src, long max, boolean piped) {
         Burst b = new Burst(32);
         Packet p = new Packet();
         long n = 0;
@@ -222,13 +207,21 @@ final class NetflowBench implements AutoCloseable {
             for (int i = 0; i < got; i++) {
                 p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], arrival, b.port);
                 if (PacketParser.parse(p) == PacketParser.OK) {
-                    cache.stage(p, arrival);
+                    if (piped) {
+                        pipe.offer(p, arrival);
+                    } else {
+                        cache.stage(p, arrival);
+                    }
                 }
             }
-            cache.drain(); // the burst's lookups together, as the plugin does at poll
+            if (piped) {
+                pipe.publish(arrival); // the cache thread expires and exports by this clock
+            } else {
+                cache.drain(); // the burst's lookups together, as the plugin does at poll
+            }
             src.release(b);
             n += got;
-            if ((n & 1023) < got) {
+            if (!piped && (n & 1023) < got) {
                 long now = System.currentTimeMillis() * 1_000_000L;
                 cache.expire(now);
                 exporter.tick(now);
