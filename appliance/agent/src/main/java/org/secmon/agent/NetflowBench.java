@@ -265,10 +265,10 @@ final class NetflowBench implements AutoCloseable {
     }
 
     static void print(PrintStream out, List<BenchCommand.Result> rs, BenchCommand.Result base) {
-        out.printf(Locale.ROOT, "%-52s %14s %9s %s%n", "NetFlow export", "packets", "Mpps",
+        out.printf(Locale.ROOT, "%-60s %14s %9s %s%n", "NetFlow export", "packets", "Mpps",
                 base != null ? "vs softflowd" : "");
         for (BenchCommand.Result r : rs) {
-            out.printf(Locale.ROOT, "%-52s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
+            out.printf(Locale.ROOT, "%-60s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
                     base != null ? String.format(Locale.ROOT, "%.1fx", r.mpps() / base.mpps()) : "");
         }
     }
