@@ -35,6 +35,8 @@ import picocli.CommandLine.Option;
 @Command(name = "secmon bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Data-plane benchmarks: C DPDK rx vs Java rx, parse and classify, on the same capture.")
 public final class BenchCommand implements Callable<Integer> {
+    private static final String RX_ONLY = "Java DPDK rx only (FFM)";
+    private static final String NETFLOW = "Java DPDK rx + parse + NetFlow cache + v9 export";
     private static final String PIPED = "Java DPDK rx + parse, NetFlow cache + export on a 2nd thread";
     @Option(names = "--packets", defaultValue = "10000000", description = "packets in the capture (${DEFAULT-VALUE})")
     long packets;
@@ -135,11 +137,11 @@ public final class BenchCommand implements Callable<Integer> {
                     results.addAll(rounds(m -> {
                         List<Result> r = new ArrayList<>(List.of(
                                 timed("C DPDK rx (shim loop, burst 32)", () -> port.cRxLoop(0, m, 100_000_000)[0]),
-                                timed("Java DPDK rx only (FFM)", () -> rxOnly(src, m)),
+                                timed(RX_ONLY, () -> rxOnly(src, m)),
                                 timed("Java DPDK rx + parse + " + rules + "-rule filter",
                                         () -> rxParseClassify(src, classifier, m))));
                         if (!noNetflow) {
-                            r.add(timed("Java DPDK rx + parse + NetFlow cache + v9 export", () -> nb.dpdk(src, m)));
+                            r.add(timed(NETFLOW, () -> nb.dpdk(src, m)));
                             r.add(timed(PIPED, () -> nb.dpdkPiped(src, m)));
                         }
                         return r;
@@ -203,10 +205,10 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-62s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
                     haveC ? String.format(Locale.ROOT, "%.2fx", r.mpps() / b) : "");
         }
-        double rxOnly = results.stream().filter(r -> r.name().equals("Java DPDK rx only (FFM)"))
+        double rxOnly = results.stream().filter(r -> r.name().equals(RX_ONLY))
                 .mapToDouble(Result::mpps).findFirst().orElse(Double.NaN);
         for (Result r : results) {
-            if (r.name().startsWith("Java DPDK rx + parse + NetFlow") || r.name().equals(PIPED)) {
+            if (r.name().equals(NETFLOW) || r.name().equals(PIPED)) {
                 out.printf(Locale.ROOT, "%-62s %24.2fx%n", "  vs Java DPDK rx only: " + (r.name().equals(PIPED)
                         ? "NetFlow with a cache thread" : "NetFlow on the rx thread"), r.mpps() / rxOnly);
             }

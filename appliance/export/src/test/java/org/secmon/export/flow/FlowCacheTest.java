@@ -49,6 +49,42 @@ class FlowCacheTest {
         }
     }
 
+    /**
+     * The crowded workload: 300 TCP conversations to port 443, a packet every 10 ms on average, for a 64-flow cache
+     * with a 2 s idle timeout; 3% of packets FIN, 2% RST. A third are IPv6, in pairs that differ only in the
+     * addresses' high halves (the record's second line): flows 6m and 6m + 3. {@link #model} counts the packets
+     * of each flow key, as {@link Recorder} names them.
+     */
+    static final class Crowd {
+        final SplittableRandom rnd;
+        final Map<String, Long> model = new HashMap<>();
+        long t = T0;
+
+        Crowd(long seed) {
+            rnd = new SplittableRandom(seed);
+        }
+
+        static FlowCache cache(Recorder r, int hashMask) {
+            return new FlowCache(64, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 3600 * S, 2 * S,
+                    S / 2, FlowCache.FullPolicy.EVICT_OLDEST, r, hashMask);
+        }
+
+        /** The next packet, at time {@link #t}, already counted in the model. */
+        Packet next() {
+            t += rnd.nextInt(20_000_000);
+            int flow = rnd.nextInt(300);
+            boolean v6 = flow % 3 == 0;
+            String src = v6 ? "2001:db" + (8 + flow % 2) + "::" + (flow / 6) : "10.1." + (flow >> 8) + "." + (flow & 255);
+            String dst = v6 ? "2001:db8::9" : "192.0.2.9";
+            int flags = rnd.nextInt(100) < 3 ? 0x01 : rnd.nextInt(100) < 2 ? 0x04 : 0x10;
+            int sport = v6 ? 40000 + flow / 6 : 40000 + flow;
+            Packet p = Frames.tcp(src, dst, sport, 443, flags, t);
+            model.merge("6 " + Packet.addressString(p.srcHi(), p.srcLo(), p.ipVersion()) + ":" + sport + " > "
+                    + Packet.addressString(p.dstHi(), p.dstLo(), p.ipVersion()) + ":443", 1L, Long::sum);
+            return p;
+        }
+    }
+
     static FlowCache cache(int max, Recorder r, FlowCache.FullPolicy policy) {
         return new FlowCache(max, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 60 * S, 15 * S, S,
                 policy, r);
@@ -314,39 +350,24 @@ class FlowCacheTest {
     @ValueSource(ints = {-1, 0x3})
     void aCrowdedCacheLosesNoPacketAndNoFlow(int hashMask) {
         Recorder r = new Recorder();
-        FlowCache c = new FlowCache(64, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 3600 * S,
-                2 * S, S / 2, FlowCache.FullPolicy.EVICT_OLDEST, r, hashMask);
-        SplittableRandom rnd = new SplittableRandom(23);
-        Map<String, Long> model = new HashMap<>();
-        long t = T0;
-        c.expire(t);
+        FlowCache c = Crowd.cache(r, hashMask);
+        Crowd crowd = new Crowd(23);
+        c.expire(crowd.t);
         for (int i = 0; i < 50_000; i++) {
-            t += rnd.nextInt(20_000_000); // avg 10 ms
-            int flow = rnd.nextInt(300);
-            // a third IPv6, in pairs that differ only in the addresses' high halves (the record's second line)
-            boolean v6 = flow % 3 == 0;
-            // (flows 6m and 6m + 3)
-            String src = v6 ? "2001:db" + (8 + flow % 2) + "::" + (flow / 6) : "10.1." + (flow >> 8) + "." + (flow & 255);
-            String dst = v6 ? "2001:db8::9" : "192.0.2.9";
-            int flags = rnd.nextInt(100) < 3 ? 0x01 : rnd.nextInt(100) < 2 ? 0x04 : 0x10;
-            int sport = v6 ? 40000 + flow / 6 : 40000 + flow;
-            Packet p = Frames.tcp(src, dst, sport, 443, flags, t);
-            c.stage(p, t);
-            model.merge("6 " + Packet.addressString(p.srcHi(), p.srcLo(), p.ipVersion()) + ":" + sport + " > "
-                    + Packet.addressString(p.dstHi(), p.dstLo(), p.ipVersion()) + ":443", 1L, Long::sum);
+            c.stage(crowd.next(), crowd.t);
             if (i % 7 == 0) {
                 c.drain();
             }
             if (i % 20 == 0) {
-                c.expire(t);
+                c.expire(crowd.t);
             }
         }
         c.drain();
         assertTrue(c.size() > 0);
-        runUntil(c, t, t + 4 * S);
+        runUntil(c, crowd.t, crowd.t + 4 * S);
         assertEquals(0, c.size(), "every flow left by its idle timeout, none was lost from the expiry lists");
-        assertEquals(model, r.packetsPerFlow(), "every packet in exactly one exported record of its flow");
-        assertEquals(300, model.size());
+        assertEquals(crowd.model, r.packetsPerFlow(), "every packet in exactly one exported record of its flow");
+        assertEquals(300, crowd.model.size());
         assertTrue(c.evicted() > 100, "evictions: " + c.evicted());
         assertTrue(r.with(FlowCache.REASON_END_OF_FLOW).size() > 100, "FIN/RST ends");
         assertTrue(r.with(FlowCache.REASON_IDLE).size() > 0, "idle ends");

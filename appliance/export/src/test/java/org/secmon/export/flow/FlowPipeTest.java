@@ -1,12 +1,9 @@
 package org.secmon.export.flow;
 
-import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
+import org.secmon.export.flow.FlowCacheTest.Crowd;
 import org.secmon.export.flow.FlowCacheTest.Recorder;
 import org.secmon.plugin.Packet;
 
@@ -48,11 +45,6 @@ class FlowPipeTest {
         }
     }
 
-    static FlowCache crowded(Recorder r) {
-        return new FlowCache(64, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 3600 * S, 2 * S, S / 2,
-                FlowCache.FullPolicy.EVICT_OLDEST, r);
-    }
-
     /** ARP: not IP, so only counted. */
     static Packet arp(long ts) {
         byte[] f = new byte[42];
@@ -69,42 +61,32 @@ class FlowPipeTest {
         // the crowded cache of FlowCacheTest (64 flows, 300 conversations: evictions, FIN/RST, idle), its packets
         // through a 32-entry ring, so that the packet thread keeps finding it full
         Recorder r = new Recorder();
-        FlowCache c = crowded(r);
+        FlowCache c = Crowd.cache(r, -1);
         Owner o = new Owner(c);
-        SplittableRandom rnd = new SplittableRandom(29);
-        Map<String, Long> model = new HashMap<>();
-        long t = T0;
+        Crowd crowd = new Crowd(29);
         long first = 0;
         int arps = 0;
         try (FlowPipe pipe = new FlowPipe(c, o, 32, "test-cache")) {
             for (int i = 0; i < 50_000; i++) {
-                t += rnd.nextInt(20_000_000);
-                first = first == 0 ? t : first;
-                int flow = rnd.nextInt(300);
-                boolean v6 = flow % 3 == 0;
-                String src = v6 ? "2001:db8::" + flow : "10.1." + (flow >> 8) + "." + (flow & 255);
-                String dst = v6 ? "2001:db8::9" : "192.0.2.9";
-                int flags = rnd.nextInt(100) < 3 ? 0x01 : rnd.nextInt(100) < 2 ? 0x04 : 0x10;
-                Packet p = Frames.tcp(src, dst, 40000 + flow, 443, flags, t);
-                pipe.offer(p, t);
-                model.merge("6 " + Packet.addressString(p.srcHi(), p.srcLo(), p.ipVersion()) + ":" + (40000 + flow)
-                        + " > " + Packet.addressString(p.dstHi(), p.dstLo(), p.ipVersion()) + ":443", 1L, Long::sum);
+                Packet p = crowd.next();
+                first = first == 0 ? crowd.t : first;
+                pipe.offer(p, crowd.t);
                 if (i % 97 == 0) {
-                    pipe.offer(arp(t), t);
+                    pipe.offer(arp(crowd.t), crowd.t);
                     arps++;
                 }
                 if (i % 7 == 0) {
-                    pipe.publish(t);
+                    pipe.publish(crowd.t);
                 }
             }
-            pipe.publish(t + 4 * S); // past the idle timeout: the cache empties by itself
+            pipe.publish(crowd.t + 4 * S); // past the idle timeout: the cache empties by itself
             long deadline = System.nanoTime() + 10 * S;
             while (pipe.call(c::size, 10_000) > 0 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
             assertEquals(0, pipe.call(c::size, 10_000), "every flow left by its idle timeout");
             pipe.finish(30_000);
-            assertEquals(model, r.packetsPerFlow(), "every packet in exactly one exported record of its flow");
+            assertEquals(crowd.model, r.packetsPerFlow(), "every packet in exactly one exported record of its flow");
             assertEquals(50_000, pipe.accounted(), "entries accounted (ARP is not one)");
             assertEquals(arps, pipe.nonIp());
             assertTrue(pipe.fullWaits() > 0, "a 32-entry ring fills up");
@@ -119,7 +101,7 @@ class FlowPipeTest {
     @Test
     void theClockExpiresIdleFlowsWithoutNewPacketsAndQueriesRunOnTheCacheThread() {
         Recorder r = new Recorder();
-        FlowCache c = crowded(r);
+        FlowCache c = Crowd.cache(r, -1);
         try (FlowPipe pipe = new FlowPipe(c, new Owner(c), 64, "test-cache-2")) {
             pipe.offer(Frames.udp("10.0.0.1", "10.0.0.2", 1000, 53, 10, T0), T0);
             pipe.offer(Frames.udp("10.0.0.3", "10.0.0.2", 1000, 53, 10, T0), T0);
@@ -138,7 +120,7 @@ class FlowPipeTest {
 
     @Test
     void aFailureOnTheCacheThreadReachesThePacketThread() {
-        FlowCache c = crowded(new Recorder());
+        FlowCache c = Crowd.cache(new Recorder(), -1);
         Owner o = new Owner(c);
         o.failAfter = T0 + S;
         try (FlowPipe pipe = new FlowPipe(c, o, 64, "test-cache-3")) {
@@ -159,7 +141,7 @@ class FlowPipeTest {
 
     @Test
     void theRingIsAPowerOfTwo() {
-        FlowCache c = crowded(new Recorder());
+        FlowCache c = Crowd.cache(new Recorder(), -1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new FlowPipe(c, new Owner(c), 48, "x"));
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());

@@ -30,6 +30,8 @@ public final class NetflowPlugin implements SecmonPlugin {
     private static final long HOUSEKEEPING_NANOS = 10_000_000L;
     /** Load-balancer session slots examined per housekeeping run. */
     private static final int SESSION_EXPIRY_BUDGET = 4096;
+    /** The time a cache thread may take to answer a query or to flush at the end. */
+    private static final long PIPE_WAIT_MILLIS = 60_000;
 
     private PluginContext context;
     private NetflowSettings settings;
@@ -75,9 +77,6 @@ public final class NetflowPlugin implements SecmonPlugin {
         nonIp = ctx.counter("non_ip_packets");
     }
 
-    /** The time a cache thread may take to answer a query or to flush at the end. */
-    private static final long PIPE_WAIT_MILLIS = 60_000;
-
     @Override
     public void configure(PluginConfig config) {
         this.settings = NetflowSettings.parse(config);
@@ -110,8 +109,7 @@ public final class NetflowPlugin implements SecmonPlugin {
             pipe = new FlowPipe(cache, new FlowPipe.Owner() {
                 @Override
                 public void boot(long firstNanos) {
-                    booted = true;
-                    exporter.boot(firstNanos);
+                    NetflowPlugin.this.boot(firstNanos);
                 }
 
                 @Override
@@ -135,10 +133,15 @@ public final class NetflowPlugin implements SecmonPlugin {
             return;
         }
         if (!booted) {
-            booted = true;
-            exporter.boot(p.timestampNanos());
+            boot(p.timestampNanos());
         }
         cache.stage(p, p.timestampNanos()); // accounted with the rest of its burst, at the next poll
+    }
+
+    /** The first packet's time starts the exporter's clock (sysUptime) and its templates. */
+    private void boot(long firstNanos) {
+        booted = true;
+        exporter.boot(firstNanos);
     }
 
     @Override
