@@ -51,7 +51,16 @@ public final class EmsFixture implements AutoCloseable {
 
     /** With the IPsec enforcers' health checks too. */
     public EmsFixture(Store store, Ems.HealthOptions health, Ems.HealthOptions enforcers, int port) throws Exception {
-        ems = new Ems(store, Duration.ofHours(1), health, enforcers);
+        this(new Ems(store, Duration.ofHours(1), health, enforcers), port);
+    }
+
+    /** Around an EMS built by the test (e.g. with the default, strict callback policy). */
+    public EmsFixture(Ems ems) throws Exception {
+        this(ems, 0);
+    }
+
+    private EmsFixture(Ems ems, int port) throws Exception {
+        this.ems = ems;
         ems.auth().bootstrap(ADMIN_PASSWORD, null);
         server = Main.start(ems, "127.0.0.1", port);
         base = "http://127.0.0.1:" + server.port();

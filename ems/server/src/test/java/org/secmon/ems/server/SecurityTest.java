@@ -1,0 +1,442 @@
+package org.secmon.ems.server;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secmon.ems.api.Json;
+import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.server.EmsFixture.Resp;
+import org.secmon.ems.server.store.EmbeddedStore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The attacks on the EMS's control plane, one test each (security issue): each was written first and seen to
+ * succeed against the code before its fix.
+ */
+class SecurityTest {
+
+    /** A user who may view and change users in his project makes himself an administrator: refused. */
+    @Test
+    void aUserCannotGrantHimselfRolesOrProjects(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            String pA = Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pB"));
+            role(ems, admin, "user-keeper", false, "users:view,change");
+            String mallory = user(ems, admin, "mallory", "pA", "user-keeper");
+            String t = ems.login("mallory", "password-mallory");
+
+            Resp r = ems.call("PATCH", "/api/v1/users/" + mallory, t,
+                    "{\"roles\":[\"user-keeper\",\"admin\"]}");
+            assertEquals(403, r.status(), r.toString());
+            r = ems.call("PATCH", "/api/v1/users/" + mallory, t, "{\"projects\":[\"pA\",\"pB\"]}");
+            assertEquals(403, r.status(), r.toString());
+            JsonNode current = ems.call("GET", "/api/v1/tokens/current", ems.login("mallory", "password-mallory"),
+                    null).json();
+            assertFalse(current.path("all_projects").asBoolean(), current.toString());
+            assertFalse(current.path("permissions").toString().contains("*"), current.toString());
+            assertEquals(List.of(pA), projects(current));
+        }
+    }
+
+    /**
+     * The escalation dimension of the RBAC matrix: for every path that grants roles, permissions or projects (users
+     * created, replaced, patched; roles created, replaced, patched), a project-limited user who manages users and
+     * roles never ends with — or gives anyone — a permission or project he did not hold.
+     */
+    @Test
+    void noPathGrantsMoreThanTheGranterHolds(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pB"));
+            role(ems, admin, "keeper", false, "users:view,add,change,delete", "roles:view,add,change,delete",
+                    "scopes:view");
+            role(ems, admin, "ruler", false, "rules:view,add,change,delete");
+            String keeperId = user(ems, admin, "keeper", "pA", "keeper");
+            String bob = user(ems, admin, "bob", "pA", "readonly");
+            String carol = user(ems, admin, "carol", "pB", "readonly");
+            String keeperRole = ems.call("GET", "/api/v1/roles?name=keeper", admin, null).json().path("items").get(0)
+                    .path("id").asText();
+            String t = ems.login("keeper", "password-keeper");
+            List<String> leaks = new ArrayList<>();
+
+            // grants through users: roles beyond his own, all-projects roles, foreign projects, himself
+            String[][] userBodies = {
+                    {"POST", "", "{\"name\":\"u1\",\"password\":\"password-u1\",\"roles\":[\"admin\"],\"projects\":[\"pA\"]}"},
+                    {"POST", "", "{\"name\":\"u2\",\"password\":\"password-u2\",\"roles\":[\"ruler\"],\"projects\":[\"pA\"]}"},
+                    {"POST", "", "{\"name\":\"u3\",\"password\":\"password-u3\",\"roles\":[\"keeper\"],\"projects\":[\"pB\"]}"},
+                    {"PATCH", bob, "{\"roles\":[\"readonly\",\"ruler\"]}"},
+                    {"PATCH", bob, "{\"projects\":[\"pA\",\"pB\"]}"},
+                    {"PUT", bob, "{\"name\":\"bob\",\"roles\":[\"operator\"],\"projects\":[\"pA\"]}"},
+                    {"PATCH", keeperId, "{\"roles\":[\"keeper\",\"ruler\"]}"},
+                    {"PATCH", keeperId, "{\"projects\":[\"pA\",\"pB\"]}"},
+                    // a user of another project: neither visible nor manageable (password reset = takeover)
+                    {"PATCH", carol, "{\"password\":\"taken-over-1\"}"},
+                    // the administrator: his password would hand over every project
+                    {"PATCH", adminId(ems, admin), "{\"password\":\"taken-over-1\"}"},
+            };
+            for (String[] b : userBodies) {
+                String path = "/api/v1/users" + (b[1].isEmpty() ? "" : "/" + b[1]);
+                Resp r = ems.call(b[0], path, t, b[2]);
+                if (r.status() < 400) {
+                    leaks.add(b[0] + " " + path + " " + b[2] + " -> " + r.status());
+                }
+            }
+            // grants through roles: permissions he lacks, all projects, his own role widened
+            String[][] roleBodies = {
+                    {"POST", "", "{\"name\":\"r1\",\"permissions\":[{\"resource\":\"*\",\"operations\":[\"view\"]}]}"},
+                    {"POST", "", "{\"name\":\"r2\",\"permissions\":[{\"resource\":\"rules\",\"operations\":[\"view\"]}]}"},
+                    {"POST", "", "{\"name\":\"r3\",\"all_projects\":true,\"permissions\":[{\"resource\":\"users\","
+                            + "\"operations\":[\"view\"]}]}"},
+                    {"PATCH", keeperRole, "{\"permissions\":[{\"resource\":\"*\",\"operations\":[\"view\",\"add\","
+                            + "\"change\",\"delete\"]}]}"},
+                    {"PATCH", keeperRole, "{\"all_projects\":true}"},
+            };
+            for (String[] b : roleBodies) {
+                String path = "/api/v1/roles" + (b[1].isEmpty() ? "" : "/" + b[1]);
+                Resp r = ems.call(b[0], path, t, b[2]);
+                if (r.status() < 400) {
+                    leaks.add(b[0] + " " + path + " " + b[2] + " -> " + r.status());
+                }
+            }
+            // what he may do: a role within his own permissions, and a user of his project with it
+            Resp ok = ems.call("POST", "/api/v1/roles", t,
+                    "{\"name\":\"viewer\",\"permissions\":[{\"resource\":\"users\",\"operations\":[\"view\"]}]}");
+            assertEquals(201, ok.status(), ok.toString());
+            ok = ems.call("POST", "/api/v1/users", t,
+                    "{\"name\":\"dave\",\"password\":\"password-dave\",\"roles\":[\"viewer\"],\"projects\":[\"pA\"]}");
+            assertEquals(201, ok.status(), ok.toString());
+            ok = ems.call("PATCH", "/api/v1/users/" + bob, t, "{\"password\":\"bob-new-password\"}");
+            assertEquals(200, ok.status(), ok.toString());
+
+            // whatever happened, nobody holds more than before, apart from what the admin gave
+            for (JsonNode u : ems.call("GET", "/api/v1/users?limit=1000", admin, null).json().path("items")) {
+                String name = u.path("name").asText();
+                if (name.equals("admin")) {
+                    continue;
+                }
+                JsonNode who = ems.call("GET", "/api/v1/tokens/current", loginOrNull(ems, name), null).json();
+                if (who.path("all_projects").asBoolean() || who.path("permissions").toString().contains("*")
+                        || (!name.equals("carol") && projects(who).size() > 1)) {
+                    leaks.add(name + " ended with " + who);
+                }
+            }
+            assertTrue(leaks.isEmpty(), "escalations:\n" + String.join("\n", leaks));
+        }
+    }
+
+    /** Changing a user's password, roles or enabled flag ends the sessions he had. */
+    @Test
+    void changingAUsersCredentialsOrRolesRevokesHisTokens(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            String bob = user(ems, admin, "bob", "pA", "operator");
+            String[] changes = {"{\"password\":\"another-password-1\"}", "{\"roles\":[\"readonly\"]}",
+                    "{\"enabled\":false}"};
+            String password = "password-bob";
+            for (String change : changes) {
+                String t = ems.login("bob", password);
+                assertEquals(200, ems.call("GET", "/api/v1/tokens/current", t, null).status());
+                assertEquals(200, ems.call("PATCH", "/api/v1/users/" + bob, admin, change).status());
+                assertEquals(401, ems.call("GET", "/api/v1/tokens/current", t, null).status(),
+                        "token still valid after " + change);
+                if (change.contains("password")) {
+                    password = "another-password-1";
+                }
+            }
+            // an unrelated change (ssh keys) keeps his sessions
+            ems.call("PATCH", "/api/v1/users/" + bob, admin, "{\"enabled\":true}");
+            String t = ems.login("bob", password);
+            assertEquals(200, ems.call("PATCH", "/api/v1/users/" + bob, admin, "{\"ssh_keys\":[]}").status());
+            assertEquals(200, ems.call("GET", "/api/v1/tokens/current", t, null).status());
+        }
+    }
+
+    /** An appliance's token sees its own scope and its own entity, not the rest of its project. */
+    @Test
+    void anApplianceTokenSeesOnlyItsOwnScope(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            String sA = Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
+            String sA2 = Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA2"));
+            Samples.fixture(ems, admin, "sA");
+            Samples.fixture(ems, admin, "sA2");
+            Resp reg = ems.call("POST", "/api/v1/appliances/register", admin,
+                    "{\"name\":\"gw\",\"scope\":\"sA\",\"addresses\":[\"127.0.0.1\"]}");
+            assertEquals(201, reg.status(), reg.toString());
+            String me = reg.json().path("id").asText();
+            String t = reg.json().path("credentials").path("token").asText();
+
+            JsonNode scopes = ems.call("GET", "/api/v1/scopes", t, null).json();
+            assertEquals(List.of(sA), ids(scopes), scopes.toString());
+            assertEquals(404, ems.call("GET", "/api/v1/scopes/" + sA2, t, null).status());
+            for (String c : List.of("collectors", "policies", "rules", "classification_objects", "collector_sets",
+                    "netflow_monitors")) {
+                JsonNode items = ems.call("GET", "/api/v1/" + c + "?limit=1000", t, null).json().path("items");
+                assertFalse(items.isEmpty(), c);
+                for (JsonNode i : items) {
+                    assertEquals(sA, i.path("scope").asText(), c + " of another scope: " + i);
+                }
+            }
+            JsonNode appliances = ems.call("GET", "/api/v1/appliances?limit=1000", t, null).json();
+            assertEquals(List.of(me), ids(appliances), appliances.toString());
+            String other = ems.call("GET", "/api/v1/appliances?name=a1&scope=sA", admin, null).json()
+                    .path("items").get(0).path("id").asText();
+            assertEquals(404, ems.call("GET", "/api/v1/appliances/" + other + "/counters", t, null).status());
+            assertEquals(404, ems.call("GET", "/api/v1/appliances/" + other + "/ssh-users", t, null).status());
+            assertEquals(403, ems.call("GET", "/api/v1/projects", t, null).status());
+            assertEquals(403, ems.call("GET", "/api/v1/users", t, null).status());
+            // its own configuration is all there
+            assertEquals(200, ems.call("GET", "/api/v1/scopes/" + sA, t, null).status());
+            assertEquals(200, ems.call("GET", "/api/v1/appliances/" + me + "/ssh-users", t, null).status());
+            assertEquals(200, ems.call("GET", "/api/v1/appliances/" + me + "/ipsec", t, null).status());
+        }
+    }
+
+    /** Newlines and braces in an IKE identity would be swanctl.conf syntax in charon's hands: refused per field. */
+    @Test
+    void ipsecFieldsThatReachSwanctlAreValidated(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
+            Samples.fixture(ems, admin, "sA");
+            String hostile = "peer\n    }\n    children {\n      x {\n        updown = /bin/sh -c \"id>pwned\"\n";
+            for (String field : List.of("remote_id", "local_id")) {
+                for (String v : List.of(hostile, "peer}", "a b c", "x\"y", "#comment", "peer\u0000", "${x}")) {
+                    ObjectNode t = Samples.body(ResourceKind.IPSEC_TUNNELS, "sA", "pA", "t-" + field);
+                    t.put(field, v);
+                    Resp r = ems.call("POST", "/api/v1/ipsec_tunnels", admin, t);
+                    assertEquals(422, r.status(), field + "=" + Json.mapper().writeValueAsString(v) + ": " + r);
+                    assertTrue(r.text().contains("\"" + field + "\""), r.toString());
+                }
+            }
+            // the identities strongSwan users write are accepted
+            for (String v : List.of("192.0.2.7", "2001:db8::7", "gw.example.org", "ops@example.org",
+                    "C=CH, O=strongSwan, CN=peer.example.org", "gw1.enforcer.secmon")) {
+                ObjectNode t = Samples.body(ResourceKind.IPSEC_TUNNELS, "sA", "pA", "ok-" + Math.abs(v.hashCode()));
+                t.put("remote_id", v);
+                Resp r = ems.call("POST", "/api/v1/ipsec_tunnels", admin, t);
+                assertEquals(201, r.status(), v + ": " + r);
+            }
+        }
+    }
+
+    /** Notification and health URLs must not point the EMS at itself, loopback services or the metadata server. */
+    @Test
+    void callbackUrlsCannotTargetTheEmsLoopbackOrMetadata(@TempDir Path dir) throws Exception {
+        Ems ems0 = new Ems(new EmbeddedStore(dir.resolve("ems.mv"), false), java.time.Duration.ofHours(1),
+                Ems.HealthOptions.DEFAULT, Ems.HealthOptions.ENFORCERS);
+        try (EmsFixture ems = new EmsFixture(ems0)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
+            int emsPort = Integer.parseInt(ems.base.substring(ems.base.lastIndexOf(':') + 1));
+            List<String> hostile = List.of("http://127.0.0.1:8500/v1/kv/?recurse", "http://169.254.169.254/latest/",
+                    "http://[::1]:" + emsPort + "/api/v1/users", "http://localhost:" + emsPort + "/",
+                    "http://0.0.0.0:8500/", "http://[fe80::1]:80/", "http://10.9.9.9:80/notify");
+            for (String url : hostile) {
+                Resp r = ems.call("POST", "/api/v1/appliances/register", admin,
+                        "{\"name\":\"gw\",\"scope\":\"sA\",\"addresses\":[\"10.0.0.5\"],\"notification_url\":\""
+                                + url + "\"}");
+                assertEquals(422, r.status(), url + ": " + r);
+                assertTrue(r.text().contains("notification_url"), r.toString());
+                r = ems.call("POST", "/api/v1/ipsec_enforcers/register", admin,
+                        "{\"name\":\"enf\",\"addresses\":[\"10.0.0.6\"],\"health_url\":\"" + url + "\"}");
+                assertEquals(422, r.status(), url + ": " + r);
+            }
+            // the appliance's own address is fine, and so is its report of a new one of its own addresses
+            Resp reg = ems.call("POST", "/api/v1/appliances/register", admin,
+                    "{\"name\":\"gw\",\"scope\":\"sA\",\"addresses\":[\"10.0.0.5\"],"
+                            + "\"notification_url\":\"http://10.0.0.5:7070/notify\"}");
+            assertEquals(201, reg.status(), reg.toString());
+            String t = reg.json().path("credentials").path("token").asText();
+            String id = reg.json().path("id").asText();
+            Resp r = ems.call("POST", "/api/v1/appliances/" + id + "/report", t,
+                    "{\"notification_url\":\"http://169.254.169.254/latest/meta-data/\"}");
+            assertEquals(422, r.status(), r.toString());
+            r = ems.call("PATCH", "/api/v1/appliances/" + id, admin,
+                    "{\"notification_url\":\"http://127.0.0.1:8500/\"}");
+            assertEquals(422, r.status(), r.toString());
+        }
+    }
+
+    /** Certificates: the .secmon names are the EMS's, and no appliance gets an enforcer's (or another's) identity. */
+    @Test
+    void certificateIdentitiesCannotBeTakenOver(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Resp enf = ems.call("POST", "/api/v1/ipsec_enforcers/register", admin,
+                    "{\"name\":\"gw1\",\"addresses\":[\"192.0.2.9\"]}");
+            assertEquals(201, enf.status(), enf.toString());
+            // an operator's scope named 'enforcer' with an appliance gw1: its certificate would be gw1.enforcer.secmon
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "enforcer"));
+            Resp reg = ems.call("POST", "/api/v1/appliances/register", admin,
+                    "{\"name\":\"gw1\",\"scope\":\"enforcer\",\"addresses\":[\"10.0.0.5\"]}");
+            assertEquals(201, reg.status(), reg.toString());
+            String t = reg.json().path("credentials").path("token").asText();
+            Resp cert = ems.call("POST", "/api/v1/appliances/" + reg.json().path("id").asText() + "/certificate", t,
+                    Json.mapper().createObjectNode().put("csr", Csr.make("x")));
+            assertFalse(cert.status() == 200 && cert.json().path("id").asText().equals("gw1.enforcer.secmon"),
+                    "appliance got the enforcer's identity: " + cert);
+            // dotted names cannot stitch another identity together: appliance a.b in scope c vs a in b.c
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "b.c"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "c"));
+            List<String> names = new ArrayList<>();
+            for (String[] as : new String[][] {{"a", "b.c"}, {"a.b", "c"}}) {
+                Resp r = ems.call("POST", "/api/v1/appliances/register", admin,
+                        "{\"name\":\"" + as[0] + "\",\"scope\":\"" + as[1] + "\",\"addresses\":[\"10.0.0.7\"]}");
+                assertEquals(201, r.status(), r.toString());
+                Resp c = ems.call("POST", "/api/v1/appliances/" + r.json().path("id").asText() + "/certificate",
+                        r.json().path("credentials").path("token").asText(),
+                        Json.mapper().createObjectNode().put("csr", Csr.make("x")));
+                if (c.status() == 200) {
+                    names.add(c.json().path("id").asText());
+                }
+            }
+            assertEquals(names.size(), Set.copyOf(names).size(), "two owners share an identity: " + names);
+            // the .secmon suffix is reserved for identities the EMS derives
+            Resp peer = ems.call("POST", "/api/v1/certificates", admin,
+                    Json.mapper().createObjectNode().put("name", "gw1.enforcer.secmon").put("csr", Csr.make("x")));
+            assertEquals(422, peer.status(), peer.toString());
+            // a peer certificate is audited
+            peer = ems.call("POST", "/api/v1/certificates", admin,
+                    Json.mapper().createObjectNode().put("name", "collector.example.org").put("csr", Csr.make("x")));
+            assertEquals(201, peer.status(), peer.toString());
+            String audit = ems.call("GET", "/api/v1/audit?limit=1000", admin, null).text();
+            assertTrue(audit.contains("collector.example.org"), audit);
+            // weak keys are refused
+            peer = ems.call("POST", "/api/v1/certificates", admin, Json.mapper().createObjectNode()
+                    .put("name", "weak.example.org").put("csr", Csr.makeRsa("x", 1024)));
+            assertEquals(422, peer.status(), peer.toString());
+        }
+    }
+
+    /** Failed logins are audited with the name escaped, and repeated failures get 429 with Retry-After. */
+    @Test
+    void loginFailuresAreAuditedAndThrottled(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            int throttled = 0;
+            String retryAfter = null;
+            for (int i = 0; i < 12; i++) {
+                Resp r = ems.call("POST", "/api/v1/tokens", null, Json.mapper().createObjectNode()
+                        .put("name", "admin").put("password", "wrong-" + i));
+                if (r.status() == 429) {
+                    throttled++;
+                    retryAfter = r.header("Retry-After");
+                } else {
+                    assertEquals(401, r.status(), r.toString());
+                }
+            }
+            assertTrue(throttled > 0, "no back-off after 12 failed logins");
+            assertNotNull(retryAfter);
+            assertTrue(Integer.parseInt(retryAfter) >= 1, retryAfter);
+            // a forged log line in the user name: recorded, escaped
+            String forged = "x\n2026-01-01 INFO login ok for admin";
+            Resp r = ems.call("POST", "/api/v1/tokens", null, Json.mapper().createObjectNode()
+                    .put("name", forged).put("password", "nope-nope"));
+            assertEquals(401, r.status(), r.toString());
+            JsonNode audit = ems.call("GET", "/api/v1/audit?operation=login_failed&limit=1000", admin, null).json();
+            long failed = 0;
+            boolean forgedSeen = false;
+            for (JsonNode a : audit.path("items")) {
+                failed++;
+                String user = a.path("user").asText();
+                assertFalse(user.chars().anyMatch(Character::isISOControl), "control characters in " + a);
+                forgedSeen |= user.startsWith("x\\n2026");
+            }
+            assertTrue(failed >= 10, "failed logins audited: " + failed);
+            assertTrue(forgedSeen, audit.toString());
+        }
+    }
+
+    /** The store holds the CA key, PSKs and tokens: only the EMS's user reads it. */
+    @Test
+    void theStoreFileIsPrivate(@TempDir Path dir) throws Exception {
+        Path d = dir.resolve("data");
+        try (EmsFixture ems = new EmsFixture(new EmbeddedStore(d.resolve("ems.mv"), false))) {
+            ems.admin();
+            Set<PosixFilePermission> file = Files.getPosixFilePermissions(d.resolve("ems.mv"));
+            Set<PosixFilePermission> dirPerms = Files.getPosixFilePermissions(d);
+            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE), file);
+            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                    PosixFilePermission.OWNER_EXECUTE), dirPerms);
+        }
+    }
+
+    /** The unauthenticated readiness answer says ready or not, not where the store lives. */
+    @Test
+    void readinessDoesNotDiscloseTheStore(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            Resp r = ems.call("GET", "/health/ready", null, null);
+            assertEquals(200, r.status());
+            assertFalse(r.text().contains(dir.toString()), r.text());
+            assertFalse(r.text().contains("ems.mv"), r.text());
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    static void role(EmsFixture ems, String admin, String name, boolean all, String... perms) throws Exception {
+        ObjectNode r = Json.mapper().createObjectNode().put("name", name).put("all_projects", all);
+        for (String p : perms) {
+            String[] rp = p.split(":");
+            var ops = r.withArray("permissions").addObject().put("resource", rp[0]).putArray("operations");
+            for (String op : rp[1].split(",")) {
+                ops.add(op);
+            }
+        }
+        Samples.post(ems, admin, "roles", r);
+    }
+
+    static String user(EmsFixture ems, String admin, String name, String project, String role) throws Exception {
+        ObjectNode u = Samples.body(ResourceKind.USERS, null, project, name);
+        u.putArray("roles").add(role);
+        return Samples.post(ems, admin, "users", u);
+    }
+
+    private static String adminId(EmsFixture ems, String admin) throws Exception {
+        return ems.call("GET", "/api/v1/users?name=admin", admin, null).json().path("items").get(0).path("id")
+                .asText();
+    }
+
+    private static String loginOrNull(EmsFixture ems, String name) throws Exception {
+        for (String pw : List.of("password-" + name, "bob-new-password", "taken-over-1")) {
+            Resp r = ems.call("POST", "/api/v1/tokens", null,
+                    Json.mapper().createObjectNode().put("name", name).put("password", pw));
+            if (r.status() == 201) {
+                return r.json().path("token").asText();
+            }
+        }
+        return null;
+    }
+
+    private static List<String> projects(JsonNode tokenInfo) {
+        List<String> out = new ArrayList<>();
+        tokenInfo.path("projects").forEach(p -> out.add(p.asText()));
+        return out;
+    }
+
+    private static List<String> ids(JsonNode page) {
+        List<String> out = new ArrayList<>();
+        page.path("items").forEach(i -> out.add(i.path("id").asText()));
+        return out;
+    }
+}
