@@ -177,7 +177,12 @@ public final class Enforcer {
     }
 
     /** Applies the EMS's view ({@code {"tunnels": [...]}}); answers the connections (re)started. */
-    public synchronized List<String> apply(JsonNode ipsec) throws IOException {
+    public synchronized List<String> apply(JsonNode fromEms) throws IOException {
+        List<String> refused = new ArrayList<>();
+        JsonNode ipsec = SwanctlConfig.validTunnels(fromEms, refused);
+        for (String r : refused) {
+            LOG.log(System.Logger.Level.ERROR, "IPsec: not loading " + r);
+        }
         Map<String, String[]> next = SwanctlConfig.blocks(ipsec);
         List<String> changed = new ArrayList<>();
         for (Map.Entry<String, String[]> e : next.entrySet()) {

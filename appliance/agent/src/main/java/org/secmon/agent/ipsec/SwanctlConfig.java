@@ -16,15 +16,117 @@ public final class SwanctlConfig {
     private SwanctlConfig() {
     }
 
-    /** Connection name of a tunnel: its EMS name, safe for swanctl. */
+    /**
+     * Connection name of a tunnel: its EMS name, safe for swanctl and one-to-one: '_' becomes "_u" and '.' "_d"
+     * (swanctl section names take neither '.' nor arbitrary characters; a plain replacement made "a.b" and "a_b" one
+     * connection), anything else outside [A-Za-z0-9-] "_xHH".
+     */
     public static String connectionName(JsonNode tunnel) {
-        return "secmon-" + tunnel.path("name").asText().replaceAll("[^A-Za-z0-9_-]", "_");
+        String n = tunnel.path("name").asText();
+        StringBuilder b = new StringBuilder("secmon-");
+        for (int i = 0; i < n.length(); i++) {
+            char c = n.charAt(i);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-') {
+                b.append(c);
+            } else if (c == '_') {
+                b.append("_u");
+            } else if (c == '.') {
+                b.append("_d");
+            } else {
+                b.append(String.format(Locale.ROOT, "_x%02x", (int) c & 0xff));
+            }
+        }
+        return b.toString();
     }
 
-    /** Per connection name, its connection block and its secret block. */
+    // What may reach swanctl.conf and the nft rules, field by field (the EMS checks the same with its own grammar;
+    // this is the second line, for whatever reached the agent anyway). Nothing here can end a value, a line or a
+    // block: no quotes, backslashes, braces, '#', '$' or control characters.
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("(?i)[0-9a-f:.]{2,45}");
+    private static final java.util.regex.Pattern SUBNET = java.util.regex.Pattern.compile("(?i)[0-9a-f:.]{2,45}(/\\d{1,3})?");
+    private static final java.util.regex.Pattern ALGORITHM = java.util.regex.Pattern.compile("[a-z0-9]{1,32}");
+    private static final java.util.regex.Pattern IKE_ID = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9 ._@:+/=,()'-]{0,254}");
+
+    /**
+     * The tunnels of {@code ipsec} that are safe to render, in order; each other one is left out and described in
+     * {@code refused} (tunnel name and field).
+     */
+    public static JsonNode validTunnels(JsonNode ipsec, java.util.List<String> refused) {
+        com.fasterxml.jackson.databind.node.ObjectNode out = ((com.fasterxml.jackson.databind.node.ObjectNode)
+                (ipsec.isObject() ? ipsec.deepCopy() : org.secmon.ems.api.Json.mapper().createObjectNode()));
+        com.fasterxml.jackson.databind.node.ArrayNode keep = out.putArray("tunnels");
+        for (JsonNode t : ipsec.path("tunnels")) {
+            String why = invalid(t);
+            if (why == null) {
+                keep.add(t);
+            } else {
+                refused.add("tunnel " + printable(t.path("name").asText()) + ": " + why);
+            }
+        }
+        return out;
+    }
+
+    /** Null when every field of the tunnel that reaches a file or a command is of its strict form, else which not. */
+    public static String invalid(JsonNode t) {
+        String r = check("name", t.path("name"), NAME);
+        r = r != null ? r : check("local_address", t.path("local_address"), ADDRESS);
+        r = r != null ? r : check("remote_address", t.path("remote_address"), ADDRESS);
+        r = r != null ? r : optional("local_id", t.path("local_id"), IKE_ID);
+        r = r != null ? r : optional("remote_id", t.path("remote_id"), IKE_ID);
+        for (String f : new String[] {"local_subnets", "remote_subnets"}) {
+            JsonNode a = t.path(f);
+            if (!a.isArray() || a.isEmpty()) {
+                r = r != null ? r : f + " must be a non-empty list";
+            }
+            for (JsonNode n : a) {
+                r = r != null ? r : check(f, n, SUBNET);
+            }
+        }
+        for (String f : new String[] {"encryption", "integrity", "dh_group", "ike_version", "rekey_mode"}) {
+            r = r != null ? r : optional("ike." + f, t.path("ike").path(f), ALGORITHM);
+        }
+        for (String f : new String[] {"encryption", "integrity", "pfs_group"}) {
+            r = r != null ? r : optional("esp." + f, t.path("esp").path(f), ALGORITHM);
+        }
+        for (String f : new String[] {"dscp", "dpd_delay"}) {
+            JsonNode n = t.path(f);
+            if (!n.isMissingNode() && !n.isNull() && !n.isIntegralNumber()) {
+                r = r != null ? r : f + " must be an integer";
+            }
+        }
+        return r;
+    }
+
+    private static String optional(String field, JsonNode v, java.util.regex.Pattern p) {
+        return v.isMissingNode() || v.isNull() ? null : check(field, v, p);
+    }
+
+    private static String check(String field, JsonNode v, java.util.regex.Pattern p) {
+        if (!v.isTextual() || !p.matcher(v.asText()).matches()) {
+            return field + " is not of the form swanctl.conf takes safely: " + printable(v.toString());
+        }
+        return null;
+    }
+
+    /** A value for a log line: control characters and non-ASCII escaped, at most 80 characters. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 80; i++) {
+            char c = s.charAt(i);
+            b.append(c < 0x20 || c >= 0x7f ? String.format(Locale.ROOT, "\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return b.toString();
+    }
+
+    /** Per connection name, its connection block and its secret block, for the {@link #validTunnels} only. */
     public static Map<String, String[]> blocks(JsonNode ipsec) {
         Map<String, String[]> out = new LinkedHashMap<>();
         for (JsonNode t : ipsec.path("tunnels")) {
+            if (invalid(t) != null) {
+                continue; // defence in depth: callers filter with validTunnels and report
+            }
             out.put(connectionName(t), new String[] {connection(t), secret(t)});
         }
         return out;
@@ -91,11 +193,11 @@ public final class SwanctlConfig {
         }
         if (t.path("auth").asText("psk").equals("certificate")) {
             b.append("    local {\n      auth = pubkey\n      certs = ").append(CERT).append("\n      id = ")
-                    .append(local).append("\n    }\n");
-            b.append("    remote {\n      auth = pubkey\n      id = ").append(remote).append("\n    }\n");
+                    .append(quote(local)).append("\n    }\n");
+            b.append("    remote {\n      auth = pubkey\n      id = ").append(quote(remote)).append("\n    }\n");
         } else {
-            b.append("    local {\n      auth = psk\n      id = ").append(local).append("\n    }\n");
-            b.append("    remote {\n      auth = psk\n      id = ").append(remote).append("\n    }\n");
+            b.append("    local {\n      auth = psk\n      id = ").append(quote(local)).append("\n    }\n");
+            b.append("    remote {\n      auth = psk\n      id = ").append(quote(remote)).append("\n    }\n");
         }
         b.append("    children {\n      ").append(name).append(" {\n");
         b.append("        local_ts = ").append(join(t.path("local_subnets"))).append('\n');
@@ -153,9 +255,21 @@ public final class SwanctlConfig {
         String local = t.path("local_id").asText(t.path("local_address").asText());
         String remote = t.path("remote_id").asText(t.path("remote_address").asText());
         String psk = t.path("psk").asText("");
-        return "  ike-" + name + " {\n    id-local = " + local + "\n    id-remote = " + remote + "\n    secret = 0s"
+        return "  ike-" + name + " {\n    id-local = " + quote(local) + "\n    id-remote = " + quote(remote)
+                + "\n    secret = 0s"
                 + java.util.Base64.getEncoder().encodeToString(psk.getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 + "\n  }\n";
+    }
+
+    /** A value in double quotes; refuses what could end it (the tunnel was checked; this is the last guard). */
+    static String quote(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                throw new IllegalArgumentException("not a safe swanctl value: " + printable(v));
+            }
+        }
+        return "\"" + v + "\"";
     }
 
     static String ikeProposal(JsonNode ike) {

@@ -41,6 +41,7 @@ public final class Ems implements AutoCloseable {
         this.auth = new Auth(repository, tokenTtl);
         this.notifier = new Notifier(repository);
         entities.listener(notifier::changed);
+        entities.escalation(new org.secmon.ems.server.auth.Escalation(repository, auth));
         this.health = new HealthChecker(repository, notifier, healthOptions.interval(), healthOptions.downAfter(),
                 healthOptions.removeAfter());
         this.enforcerHealth = new HealthChecker(repository, null, "ipsec_enforcers", enforcerHealth.interval(),
@@ -89,6 +90,15 @@ public final class Ems implements AutoCloseable {
             removed += oldest.size();
         }
         return removed;
+    }
+
+    /** Where notification and health URLs may point (default: the nodes' own, non-loopback addresses). */
+    public Ems callbacks(org.secmon.ems.server.net.CallbackPolicy c) {
+        entities.callbacks(c);
+        notifier.callbacks(c);
+        health.callbacks(c);
+        enforcerHealth.callbacks(c);
+        return this;
     }
 
     public Notifier notifier() {

@@ -76,10 +76,21 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
+    private volatile org.secmon.ems.server.net.CallbackPolicy callbacks =
+            org.secmon.ems.server.net.CallbackPolicy.strict();
+
+    /** Where health URLs may point (checked again at every connection: no DNS rebinding). */
+    public void callbacks(org.secmon.ems.server.net.CallbackPolicy c) {
+        this.callbacks = c;
+    }
+
     private void check(Doc a, URI url) throws Exception {
         boolean ok;
         try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(url)
+            java.util.List<String> own = new java.util.ArrayList<>();
+            a.json().path("addresses").forEach(n -> own.add(n.asText()));
+            URI target = callbacks.target(url.toString(), own); // refused: counts as a miss
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(target)
                     .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.discarding());
             ok = r.statusCode() / 100 == 2;
         } catch (Exception e) {

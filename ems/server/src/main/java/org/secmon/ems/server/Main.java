@@ -94,6 +94,12 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "the private key of --tls-cert (unencrypted PEM)")
     Path tlsKey;
 
+    @Option(names = "--allow-callbacks", split = ",", paramLabel = "CIDR",
+            description = "networks the EMS may send notifications and health checks to beyond each node's own "
+                    + "registered addresses, e.g. 127.0.0.0/8 for agents on this machine (loopback, link-local and "
+                    + "the EMS's own port are refused otherwise)")
+    java.util.List<String> allowCallbacks = new java.util.ArrayList<>();
+
     @Option(names = "--admin-password-file", description = "first start: the admin password is read from this file "
             + "(or SECMON_ADMIN_PASSWORD; else one is generated and printed once)")
     Path adminPasswordFile;
@@ -118,6 +124,13 @@ public final class Main implements Callable<Integer> {
         }
         Ems ems = new Ems(s, tokenTtl, new Ems.HealthOptions(checkInterval, downAfter, removeAfter),
                 new Ems.HealthOptions(enforcerCheckInterval, enforcerDownAfter, enforcerRemoveAfter));
+        try {
+            ems.callbacks(new org.secmon.ems.server.net.CallbackPolicy(allowCallbacks));
+        } catch (IllegalArgumentException e) {
+            System.err.println("secmon ems: --allow-callbacks: " + e.getMessage());
+            ems.close();
+            return 2;
+        }
         String generated = ems.auth().bootstrap(System.getenv("SECMON_ADMIN_PASSWORD"), adminPasswordFile);
         if (generated != null) {
             System.out.println("First start: created user 'admin' with password: " + generated);
@@ -170,7 +183,7 @@ public final class Main implements Callable<Integer> {
         if (tls != null) {
             b.tls(t -> t.privateKey(tls.key()).privateKeyCertChain(tls.chain()));
         }
-        return b
+        WebServer server = b
                 .host(host)
                 .port(port)
                 .maxPayloadSize(Http.MAX_BODY * 2L)
@@ -178,6 +191,8 @@ public final class Main implements Callable<Integer> {
                 .routing(r -> routing(r, ems))
                 .build()
                 .start();
+        ems.entities().callbacks().emsPort(server.port());
+        return server;
     }
 
     /** Every route of the EMS: authentication filter, the API, health, metrics and error mapping. */
@@ -220,12 +235,13 @@ public final class Main implements Callable<Integer> {
         r.get("/health/ready", (req, res) -> {
             try {
                 ems.repository().store().revision();
+                // unauthenticated: up or down, nothing about where or what the store is
                 Http.json(res, 200, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-                        .put("status", "UP").put("store", ems.repository().store().describe())
-                        .put("revision", ems.repository().revision()));
+                        .put("status", "UP"));
             } catch (StoreException e) {
+                LOG.log(System.Logger.Level.WARNING, "readiness: store unavailable: " + e.getMessage());
                 Http.json(res, 503, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-                        .put("status", "DOWN").put("store", e.getMessage()));
+                        .put("status", "DOWN").put("store", "unavailable"));
             }
         });
         r.get("/metrics", (req, res) -> {

@@ -27,7 +27,13 @@ public final class Metrics {
     private final Map<String, Series> requests = new ConcurrentHashMap<>();
     private final Map<String, java.util.function.LongSupplier> gauges = new ConcurrentHashMap<>();
 
+    /** Methods that get a series of their own; any other method string is counted as OTHER (bounded labels). */
+    private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "POST", "PUT", "PATCH", "DELETE",
+            "HEAD", "OPTIONS");
+
     public void request(String method, int status, long nanos) {
+        method = METHODS.contains(method) ? method : "OTHER";
+        status = status < 100 || status > 599 ? 0 : status;
         Series s = requests.computeIfAbsent("method=\"" + method + "\",status=\"" + status + "\"", k -> new Series());
         s.count.increment();
         s.sumNanos.add(nanos);

@@ -61,6 +61,13 @@ public final class Notifier implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong latencyNanos = new AtomicLong();
     private volatile boolean closed;
+    private volatile org.secmon.ems.server.net.CallbackPolicy callbacks =
+            org.secmon.ems.server.net.CallbackPolicy.strict();
+
+    /** Where notification URLs may point (checked again at every connection: no DNS rebinding). */
+    public void callbacks(org.secmon.ems.server.net.CallbackPolicy c) {
+        this.callbacks = c;
+    }
 
     public Notifier(Repository repo) {
         this.repo = repo;
@@ -188,7 +195,17 @@ public final class Notifier implements AutoCloseable {
     private boolean post(Doc appliance, ObjectNode body) {
         String url = appliance.json().path("notification_url").asText();
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+            java.util.List<String> own = new java.util.ArrayList<>();
+            appliance.json().path("addresses").forEach(n -> own.add(n.asText()));
+            URI target;
+            try {
+                target = callbacks.target(url, own);
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, "not notifying appliance " + appliance.id() + ": its "
+                        + "notification_url " + e.getMessage());
+                return false;
+            }
+            HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(5))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(Json.mapper().writeValueAsBytes(body)));
             String token = appliance.json().path("_notification_token").asText(null);

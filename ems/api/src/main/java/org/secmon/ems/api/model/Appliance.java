@@ -31,4 +31,13 @@ public record Appliance(
         capabilities = capabilities == null ? Map.of() : Map.copyOf(capabilities);
         status = status == null ? ApplianceStatus.REGISTERED : status;
     }
+
+    @Override
+    public void validate(org.secmon.ems.api.schema.Errors errors) {
+        for (int i = 0; i < addresses.size(); i++) {
+            if (addresses.get(i) == null || org.secmon.ems.api.schema.Formats.ip(addresses.get(i)) == null) {
+                errors.add("addresses[" + i + "]", "must be an IPv4 or IPv6 address");
+            }
+        }
+    }
 }

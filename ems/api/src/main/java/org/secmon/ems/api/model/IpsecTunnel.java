@@ -28,8 +28,10 @@ public record IpsecTunnel(
         @Required @Ref("ipsec_policies") String ipsecPolicy,
         @Required @Format(Kind.IP) @Doc("this end's address for IKE") String localAddress,
         @Required @Format(Kind.IP) @Doc("the peer's address") String remoteAddress,
-        @Length(max = 255) @Doc("IKE identity of this end (default: local_address)") String localId,
-        @Length(max = 255) @Doc("IKE identity of the peer (default: remote_address)") String remoteId,
+        @Length(max = 255) @Format(Kind.IKE_ID) @Doc("IKE identity of this end (default: local_address)")
+        String localId,
+        @Length(max = 255) @Format(Kind.IKE_ID) @Doc("IKE identity of the peer (default: remote_address)")
+        String remoteId,
         @Length(min = 1, max = 64) @Doc("traffic selectors of this end (CIDR), or: local_endpoint_group")
         List<String> localSubnets,
         @Length(min = 1, max = 64) @Doc("traffic selectors of the peer (CIDR), or: remote_endpoint_group")

@@ -19,6 +19,8 @@ public final class Formats {
         PORT_RANGE("a port 0-65535, a range such as 1024-65535, or 'any'"),
         PROTOCOL("an IP protocol number 0-255 or name (tcp, udp, icmp, icmpv6, sctp, gre, esp, ah), or 'any'"),
         URL("an http:// or https:// URL"),
+        IKE_ID("an IKE identity: an IP address, a DNS name, user@dns-name, or a distinguished name such as "
+                + "'C=CH, O=Example, CN=gw.example.org' (letters, digits, spaces and . _ @ : + / - ' ( ) only)"),
         SSH_PUBLIC_KEY("an OpenSSH public key line (ssh-ed25519, ecdsa-sha2-*, ssh-rsa)");
 
         private final String description;
@@ -36,6 +38,10 @@ public final class Formats {
     private static final Pattern MAC = Pattern.compile("(?i)[0-9a-f]{2}([:-][0-9a-f]{2}){5}");
     private static final Pattern HOSTNAME = Pattern.compile(
             "(?i)(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
+    private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]{1,64}@(.+)");
+    private static final Pattern DN = Pattern.compile(
+            "[A-Za-z][A-Za-z0-9.]{0,31}=[A-Za-z0-9 ._@:+/()'-]{1,128}(\\s*[,/]\\s*[A-Za-z][A-Za-z0-9.]{0,31}="
+                    + "[A-Za-z0-9 ._@:+/()'-]{1,128}){0,15}");
     private static final Pattern SSH_KEY = Pattern.compile(
             "(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com) [A-Za-z0-9+/]+=* ?.*");
 
@@ -56,6 +62,7 @@ public final class Formats {
             case PORT_RANGE -> isAny(v) || portRange(v) != null;
             case PROTOCOL -> isAny(v) || protocol(v) >= 0;
             case URL -> url(v);
+            case IKE_ID -> ikeId(v);
             case SSH_PUBLIC_KEY -> SSH_KEY.matcher(v.strip()).matches();
         };
         return ok ? null : "must be " + kind.description() + ", not '" + v + "'";
@@ -140,6 +147,21 @@ public final class Formats {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** IP address, FQDN, user@FQDN or a distinguished name; nothing that could end a swanctl.conf value. */
+    static boolean ikeId(String v) {
+        if (v.length() > 255 || v.isEmpty() || !v.strip().equals(v)) {
+            return false;
+        }
+        if (ip(v) != null || (HOSTNAME.matcher(v).matches() && !v.matches("[0-9.]+"))) {
+            return true;
+        }
+        java.util.regex.Matcher m = EMAIL.matcher(v);
+        if (m.matches()) {
+            return HOSTNAME.matcher(m.group(1)).matches();
+        }
+        return v.indexOf('=') > 0 && DN.matcher(v).matches();
     }
 
     static boolean url(String v) {

@@ -41,15 +41,45 @@ public final class Auth {
     public record Login(String token, Instant expiresAt, Principal principal) {
     }
 
+    private final LoginThrottle throttle = new LoginThrottle();
+    /** Password checks at once (Argon2id, 19 MiB each): one per core; more wait, briefly, then get 503. */
+    private final java.util.concurrent.Semaphore verifiers = new java.util.concurrent.Semaphore(
+            Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+
     public Login login(String name, String password, String remote) throws StoreException {
+        String source = LoginThrottle.host(remote);
+        String shown = LoginThrottle.printable(name);
+        long wait = throttle.waitSeconds(name, source, System.nanoTime());
+        if (wait > 0) {
+            LOG.log(System.Logger.Level.WARNING, "login throttled for '" + shown + "' from " + remote);
+            auditLogin("login_throttled", shown, remote);
+            throw ApiException.tooManyRequests("too many failed logins for this user from your address; try again in "
+                    + wait + " s", wait);
+        }
         Doc user = findUser(name);
         // verify even for unknown users so that timing does not reveal which names exist
         String hash = user == null ? DUMMY_HASH : user.json().path("_password_hash").asText(null);
-        boolean ok = Passwords.verify(password == null ? "" : password, hash);
+        boolean ok;
+        try {
+            if (!verifiers.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw ApiException.unavailable("too many logins at once; try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted");
+        }
+        try {
+            ok = Passwords.verify(password == null ? "" : password, hash);
+        } finally {
+            verifiers.release();
+        }
         if (user == null || !ok || !user.json().path("enabled").asBoolean(true)) {
-            LOG.log(System.Logger.Level.INFO, "login failed for '" + name + "' from " + remote);
+            throttle.failed(name, source, System.nanoTime());
+            LOG.log(System.Logger.Level.INFO, "login failed for '" + shown + "' from " + remote);
+            auditLogin("login_failed", shown, remote);
             throw ApiException.unauthorized("wrong user name or password");
         }
+        throttle.succeeded(name, source);
         String token = Passwords.randomSecret(32);
         Instant expires = Instant.now().plus(tokenTtl);
         Principal p = principal(user);
@@ -64,6 +94,13 @@ public final class Auth {
             return null;
         });
         return new Login(token, expires, p);
+    }
+
+    private void auditLogin(String operation, String shownName, String remote) throws StoreException {
+        repo.write(changes -> {
+            Audit.record(changes, shownName, operation, null, null, null, remote);
+            return null;
+        });
     }
 
     public void logout(String token, Principal p, String remote) throws StoreException {
@@ -118,8 +155,8 @@ public final class Auth {
     }
 
     /**
-     * An appliance sees the configuration of its own scope and may report about itself (checked by the registry);
-     * it can change nothing.
+     * An appliance sees the configuration of its own scope, and of the appliances only itself, and may report about
+     * itself (checked by the registry); it can change nothing.
      */
     public Principal appliancePrincipal(Doc appliance) {
         Set<String> perms = new HashSet<>();
@@ -131,7 +168,8 @@ public final class Auth {
         Doc scope = repo.get("scopes", appliance.json().path("scope").asText());
         String project = scope == null ? null : scope.json().path("project").asText(null);
         return new Principal(appliance.id(), "appliance:" + appliance.json().path("name").asText(), Set.copyOf(perms),
-                false, project == null ? Set.of() : Set.of(project), appliance.id());
+                false, project == null ? Set.of() : Set.of(project), appliance.id(),
+                appliance.json().path("scope").asText());
     }
 
     /**
@@ -140,7 +178,7 @@ public final class Auth {
      */
     public Principal enforcerPrincipal(Doc enforcer) {
         return new Principal(enforcer.id(), "enforcer:" + enforcer.json().path("name").asText(), Set.of(), false,
-                Set.of(), enforcer.id());
+                Set.of(), enforcer.id(), null);
     }
 
     /** Issues a non-expiring token for an appliance (stored as its hash), replacing its previous ones. */
@@ -153,7 +191,7 @@ public final class Auth {
         return issueMachineToken(changes, "enforcer", enforcerId);
     }
 
-    /** Revokes every token of an appliance ({@code appliance}) or enforcer ({@code enforcer}). */
+    /** Revokes every token of a user ({@code user}), an appliance ({@code appliance}) or enforcer ({@code enforcer}). */
     public void revokeMachineTokens(Repository.Changes changes, String field, String id) {
         for (Doc t : repo.list(TOKENS)) {
             if (id.equals(t.json().path(field).asText(null))) {
@@ -195,7 +233,7 @@ public final class Auth {
             projects.add(pr.asText());
         }
         return new Principal(user.id(), user.json().path("name").asText(), Set.copyOf(perms), all,
-                Set.copyOf(projects), null);
+                Set.copyOf(projects), null, null);
     }
 
     private Doc findUser(String name) {

@@ -13,9 +13,10 @@ import org.secmon.ems.api.model.Operation;
  * @param projects    project ids the user belongs to
  * @param appliance   the appliance's id when the caller is an appliance, the enforcer's when it is a registered IPsec
  *                    enforcer (ids are unique across collections), else null
+ * @param scope       an appliance's scope: the only scope (and scope content) it sees; null for anyone else
  */
 public record Principal(String userId, String name, Set<String> permissions, boolean allProjects,
-        Set<String> projects, String appliance) {
+        Set<String> projects, String appliance, String scope) {
 
     public boolean can(String collection, Operation op) {
         String o = op.json();

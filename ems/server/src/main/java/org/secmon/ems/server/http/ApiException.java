@@ -16,6 +16,7 @@ public final class ApiException extends RuntimeException {
     private final List<FieldError> errors;
     private final JsonNode details;
     private final String detailsName;
+    private long retryAfterSeconds;
 
     public ApiException(int status, String code, String message) {
         this(status, code, message, null, List.of(), null, null);
@@ -71,6 +72,18 @@ public final class ApiException extends RuntimeException {
 
     public static ApiException invalid(String field, String message) {
         return invalid(List.of(new FieldError(field, message)));
+    }
+
+    /** 429 with {@code Retry-After} (seconds, at least 1). */
+    public static ApiException tooManyRequests(String message, long retryAfterSeconds) {
+        ApiException e = new ApiException(429, "too_many_requests", message);
+        e.retryAfterSeconds = Math.max(1, retryAfterSeconds);
+        return e;
+    }
+
+    /** Seconds to wait before trying again (429), else 0. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public static ApiException unavailable(String message) {

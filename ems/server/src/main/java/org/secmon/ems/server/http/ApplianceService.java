@@ -59,11 +59,31 @@ public final class ApplianceService implements HttpService {
                 .post("/{id}/certificate", this::certificateHandler);
     }
 
-    /** The IKE identity of an appliance's certificate: NAME.SCOPE.secmon. */
+    /**
+     * The IKE identity of an appliance's certificate: NAME.SCOPE.secmon. Enforcers' are NAME.enforcer.secmon, so a
+     * scope named {@code enforcer}, and names with dots (appliance a.b in scope c is a in scope b.c), could make
+     * one identity for two owners: those get no certificate (409, naming what to rename).
+     */
     private String certificateName(Doc appliance) {
+        String id = identity(appliance);
+        if (id == null) {
+            throw ApiException.conflict("ambiguous_identity", "certificate identities are NAME.SCOPE.secmon, and '"
+                    + appliance.json().path("name").asText() + "' in its scope would make one that another owner "
+                    + "can have too: names with a '.' and the scope name 'enforcer' (NAME.enforcer.secmon are the "
+                    + "IPsec enforcers') get no certificate; rename the appliance or its scope", "name");
+        }
+        return id;
+    }
+
+    /** NAME.SCOPE.secmon, or null when it would be ambiguous (see {@link #certificateName}). */
+    private String identity(Doc appliance) {
         Doc scope = repo.get("scopes", appliance.json().path("scope").asText());
-        return appliance.json().path("name").asText() + "." + (scope == null ? "unscoped"
-                : scope.json().path("name").asText()) + ".secmon";
+        String name = appliance.json().path("name").asText();
+        String scopeName = scope == null ? "unscoped" : scope.json().path("name").asText();
+        if (name.contains(".") || scopeName.contains(".") || scopeName.equalsIgnoreCase("enforcer")) {
+            return null;
+        }
+        return name + "." + scopeName + ".secmon";
     }
 
     /**
@@ -82,7 +102,7 @@ public final class ApplianceService implements HttpService {
         }
         JsonNode body = Http.body(req);
         String name = certificateName(d);
-        Http.json(res, 200, IpsecTunnels.certificate(repo, body, name, id));
+        Http.json(res, 200, IpsecTunnels.certificate(repo, body, name, id, p.name()));
     }
 
     /**
@@ -96,7 +116,7 @@ public final class ApplianceService implements HttpService {
             throw ApiException.forbidden("only the appliance itself receives its tunnels' keys");
         }
         com.fasterxml.jackson.databind.node.ArrayNode tunnels = IpsecTunnels.of(entities, repo, "appliance", id,
-                certificateName(repo.get("appliances", id)));
+                identity(repo.get("appliances", id)));
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("appliance", id);
         out.put("revision", repo.revision());
@@ -245,6 +265,14 @@ public final class ApplianceService implements HttpService {
         Doc current = repo.get("appliances", id);
         if (current == null || !entities.isVisible(p, KIND, current)) {
             throw ApiException.notFound("no appliance with id '" + id + "'");
+        }
+        if (url != null) {
+            java.util.List<String> own = new java.util.ArrayList<>();
+            current.json().path("addresses").forEach(n -> own.add(n.asText()));
+            String why = entities.callbacks().check(url.asText(), own);
+            if (why != null) {
+                throw ApiException.invalid("notification_url", why);
+            }
         }
         repo.write(changes -> {
             Doc d = repo.get("appliances", id);

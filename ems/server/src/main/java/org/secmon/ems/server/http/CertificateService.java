@@ -83,8 +83,13 @@ public final class CertificateService implements HttpService {
         if (days < 1 || days > 3650) {
             throw ApiException.invalid("days", "must be 1..3650");
         }
+        if (name != null && (name.toLowerCase(java.util.Locale.ROOT).endsWith(".secmon")
+                || name.equalsIgnoreCase("secmon"))) {
+            throw ApiException.invalid("name", "names under .secmon are reserved for the identities the EMS gives "
+                    + "appliances and enforcers");
+        }
         o.put("name", name);
-        o.put("certificate", ca.sign(body.path("csr").asText(null), name, days));
+        o.put("certificate", ca.sign(body.path("csr").asText(null), name, days, null, p.name()));
         o.put("ca", ca.caPem());
         Http.json(res, 201, o);
     }

@@ -128,6 +128,20 @@ public final class EnforcerService implements HttpService {
         if (addresses != null && (!addresses.isArray() || addresses.size() > 16)) {
             throw ApiException.invalid("addresses", "must be a list of at most 16 addresses");
         }
+        java.util.List<String> own = new java.util.ArrayList<>();
+        (addresses != null ? addresses : current.json().path("addresses")).forEach(n -> own.add(n.asText()));
+        for (int i = 0; addresses != null && i < addresses.size(); i++) {
+            if (!addresses.get(i).isTextual() || Formats.ip(addresses.get(i).asText()) == null) {
+                throw ApiException.invalid("addresses[" + i + "]", "must be an IPv4 or IPv6 address");
+            }
+        }
+        String health = url != null ? url.asText() : current.json().path("health_url").asText(null);
+        if (health != null && (url != null || addresses != null)) {
+            String why = entities.callbacks().check(health, own);
+            if (why != null) {
+                throw ApiException.invalid("health_url", why);
+            }
+        }
         JsonNode state = body.get("state");
         if (state != null && !state.isObject()) {
             throw ApiException.invalid("state", "must be an object (the enforcer's tunnels and their SAs)");
@@ -212,6 +226,6 @@ public final class EnforcerService implements HttpService {
         Doc d = self(req, "asks for its certificate");
         JsonNode body = Http.body(req);
         String name = certificateName(d);
-        Http.json(res, 200, IpsecTunnels.certificate(repo, body, name, d.id()));
+        Http.json(res, 200, IpsecTunnels.certificate(repo, body, name, d.id(), d.json().path("name").asText()));
     }
 }

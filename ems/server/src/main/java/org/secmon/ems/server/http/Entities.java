@@ -31,6 +31,7 @@ import org.secmon.ems.api.schema.Schema;
 import org.secmon.ems.api.schema.Validator;
 import org.secmon.ems.server.Audit;
 import org.secmon.ems.server.auth.Passwords;
+import org.secmon.ems.server.net.CallbackPolicy;
 import org.secmon.ems.server.auth.Principal;
 import org.secmon.ems.server.store.Repository;
 import org.secmon.ems.server.store.Repository.Doc;
@@ -64,6 +65,8 @@ public final class Entities {
 
     private final Repository repo;
     private volatile ChangeListener listener = (k, i, s, o, r) -> { };
+    private volatile org.secmon.ems.server.auth.Escalation escalation;
+    private volatile CallbackPolicy callbacks = CallbackPolicy.strict();
 
     public Entities(Repository repo) {
         this.repo = repo;
@@ -75,6 +78,20 @@ public final class Entities {
 
     public void listener(ChangeListener l) {
         this.listener = l;
+    }
+
+    /** The escalation rule for users and roles (set once the EMS's Auth exists). */
+    public void escalation(org.secmon.ems.server.auth.Escalation e) {
+        this.escalation = e;
+    }
+
+    /** Where notification and health URLs may point. */
+    public void callbacks(CallbackPolicy c) {
+        this.callbacks = c;
+    }
+
+    public CallbackPolicy callbacks() {
+        return callbacks;
     }
 
     // ---- reads -------------------------------------------------------------------------------------------------
@@ -135,6 +152,7 @@ public final class Entities {
         Repository.Result<String> r = repo.write(changes -> {
             String id = UUID.randomUUID().toString();
             ObjectNode stored = prepare(p, kind, in, null, id);
+            guard(p, kind, id, null, stored);
             changes.put(kind.collection(), id, stored);
             touchScope(changes, kind, stored, id);
             Audit.record(changes, p.name(), "add", kind, id, stored.path("name").asText(null), remote);
@@ -163,6 +181,11 @@ public final class Entities {
             if (stored.equals(current.json())) {
                 return id; // nothing changed: no commit, no version bump
             }
+            guard(p, kind, id, current, stored);
+            if (kind == ResourceKind.USERS
+                    && org.secmon.ems.server.auth.Escalation.revokesSessions(current.json(), stored)) {
+                escalation.revokeSessions(changes, id); // a new password, roles or projects: sessions end
+            }
             changes.put(kind.collection(), id, stored);
             touchScope(changes, kind, stored, id);
             Audit.record(changes, p.name(), "change", kind, id, stored.path("name").asText(null), remote);
@@ -176,6 +199,7 @@ public final class Entities {
         Repository.Result<String> r = repo.write(changes -> {
             Doc current = visible(p, kind, id);
             checkVersion(current, ifMatch, null);
+            guard(p, kind, id, current, null);
             ArrayNode dependents = dependents(kind, id);
             if (!dependents.isEmpty()) {
                 throw ApiException.inUse(kind.singular() + " '" + current.json().path("name").asText(id)
@@ -183,6 +207,9 @@ public final class Entities {
                         + (dependents.size() == 1 ? "y" : "ies") + "; delete or change them first", dependents);
             }
             changes.delete(kind.collection(), id);
+            if (kind == ResourceKind.USERS) {
+                escalation.revokeSessions(changes, id);
+            }
             if (kind == ResourceKind.APPLIANCES || kind == ResourceKind.IPSEC_ENFORCERS) {
                 // a removed node's certificates must not authenticate it anywhere any more
                 org.secmon.ems.server.pki.EmsCa.revoke(repo, changes, id, false, "deleted by " + p.name());
@@ -196,6 +223,35 @@ public final class Entities {
             return kind == ResourceKind.SCOPES ? id : current.json().path("scope").asText(null);
         });
         listener.changed(kind, id, r.value(), "delete", r.revision());
+    }
+
+    /**
+     * The checks that depend on who writes, beyond his permission on the collection: the escalation rule for users
+     * and roles, and where callback URLs may point.
+     */
+    private void guard(Principal p, ResourceKind kind, String id, Doc current, ObjectNode next) {
+        if (kind == ResourceKind.USERS) {
+            escalation.checkUser(p, id, current, next);
+        } else if (kind == ResourceKind.ROLES) {
+            escalation.checkRole(p, current, next);
+        } else if (next != null && (kind == ResourceKind.APPLIANCES || kind == ResourceKind.IPSEC_ENFORCERS)) {
+            String field = kind == ResourceKind.APPLIANCES ? "notification_url" : "health_url";
+            String url = next.path(field).asText(null);
+            boolean unchanged = current != null && url != null && url.equals(current.json().path(field).asText(null))
+                    && next.path("addresses").equals(current.json().path("addresses"));
+            if (url != null && !unchanged) {
+                String why = callbacks.check(url, strings(next.path("addresses")));
+                if (why != null) {
+                    throw ApiException.invalid(field, why);
+                }
+            }
+        }
+    }
+
+    private static List<String> strings(JsonNode arr) {
+        List<String> out = new ArrayList<>();
+        arr.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     private Written written(ResourceKind kind, Repository.Result<String> r) {
@@ -574,10 +630,33 @@ public final class Entities {
         return d;
     }
 
-    /** Projects limit users to the scopes (and everything in them) of their projects. */
+    /**
+     * Projects limit users to the scopes (and everything in them) of their projects, and to the users who share a
+     * project with them; an appliance sees its own scope, what is in it, and itself among the appliances.
+     */
     public boolean isVisible(Principal p, ResourceKind kind, Doc d) {
         if (p.allProjects()) {
             return true;
+        }
+        if (p.scope() != null) {
+            if (kind == ResourceKind.SCOPES) {
+                return d.id().equals(p.scope());
+            }
+            if (kind == ResourceKind.APPLIANCES) {
+                return d.id().equals(p.appliance());
+            }
+            return kind.scoped() && p.scope().equals(d.json().path("scope").asText());
+        }
+        if (kind == ResourceKind.USERS) {
+            if (d.id().equals(p.userId())) {
+                return true;
+            }
+            for (JsonNode pr : d.json().path("projects")) {
+                if (p.projects().contains(pr.asText())) {
+                    return true;
+                }
+            }
+            return false;
         }
         if (kind == ResourceKind.PROJECTS) {
             return p.seesProject(d.id());

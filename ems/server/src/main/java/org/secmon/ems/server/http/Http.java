@@ -82,6 +82,9 @@ public final class Http {
         if (e.details() != null) {
             b.set(e.detailsName(), e.details());
         }
+        if (e.retryAfterSeconds() > 0) {
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        }
         if (e.status() == 401) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "X-Auth-Token realm=\"secmon\"");
         }

@@ -36,7 +36,7 @@ final class IpsecTunnels {
                 }
             }
             o.put("psk", t.json().path(Entities.PRIVATE + "psk").asText(null));
-            if ("certificate".equals(o.path("auth").asText()) && !o.hasNonNull("local_id")) {
+            if ("certificate".equals(o.path("auth").asText()) && !o.hasNonNull("local_id") && certificateName != null) {
                 o.put("local_id", certificateName);
             }
             Doc ike = repo.get("ike_policies", t.json().path("ike_policy").asText());
@@ -54,14 +54,14 @@ final class IpsecTunnels {
 
     /**
      * Signs an enforcer's certification request ({@code csr} of the body) as {@code name} for 825 days, recorded with
-     * {@code owner} (whose deletion revokes it); answers {id, certificate, ca}.
+     * {@code owner} (whose deletion revokes it), audited as {@code requestedBy}; answers {id, certificate, ca}.
      */
-    static ObjectNode certificate(Repository repo, JsonNode body, String name, String owner)
+    static ObjectNode certificate(Repository repo, JsonNode body, String name, String owner, String requestedBy)
             throws org.secmon.ems.server.store.StoreException {
         org.secmon.ems.server.pki.EmsCa ca = new org.secmon.ems.server.pki.EmsCa(repo);
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("id", name);
-        out.put("certificate", ca.sign(body.path("csr").asText(null), name, 825, owner));
+        out.put("certificate", ca.sign(body.path("csr").asText(null), name, 825, owner, requestedBy));
         out.put("ca", ca.caPem());
         return out;
     }

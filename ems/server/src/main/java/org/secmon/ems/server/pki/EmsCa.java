@@ -75,6 +75,20 @@ public final class EmsCa {
      * peer certificate an administrator asked for), whose deletion revokes it.
      */
     public String sign(String csrPem, String name, int days, String owner) throws StoreException {
+        return sign(csrPem, name, days, owner, owner == null ? "unknown" : owner);
+    }
+
+    /** Issuances one owner (or, for peer certificates, one requester) may have per hour. */
+    public static final int ISSUANCES_PER_HOUR = Integer.getInteger("secmon.ems.ca.issuances.per.hour", 10);
+
+    /**
+     * As {@link #sign(String, String, int, String)}: refused when another owner holds an unrevoked certificate of
+     * the same name (409), when the key is not EC P-256/P-384/P-521, Ed25519 or RSA of 2048-8192 bits (422), or
+     * when the owner (the requester, for peer certificates) had {@link #ISSUANCES_PER_HOUR} certificates in the
+     * last hour (429); every issuance is audited as {@code requestedBy}.
+     */
+    public String sign(String csrPem, String name, int days, String owner, String requestedBy)
+            throws StoreException {
         if (name == null || !name.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,250}[A-Za-z0-9])?")) {
             throw ApiException.invalid("name", "must be a DNS-style name (letters, digits, '.', '-')");
         }
@@ -85,6 +99,7 @@ public final class EmsCa {
                 throw ApiException.invalid("csr", "must be a PEM certification request (BEGIN CERTIFICATE REQUEST)");
             }
             csr = r;
+            keyPolicy(new JcaPKCS10CertificationRequest(csr).getPublicKey());
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(csr.getSubjectPublicKeyInfo()))) {
                 throw ApiException.invalid("csr", "its signature does not verify");
             }
@@ -118,8 +133,34 @@ public final class EmsCa {
             if (owner != null) {
                 rec.put("owner", owner);
             }
+            rec.put("requested_by", requestedBy);
             repo.write(changes -> {
+                String limiter = owner != null ? owner : requestedBy;
+                int lastHour = 0;
+                for (Repository.Doc d : repo.list(TABLE)) {
+                    if (!d.id().startsWith(CERT)) {
+                        continue;
+                    }
+                    String holder = d.json().path("owner").asText(null);
+                    if (name.equals(d.json().path("name").asText()) && !d.json().has("revoked_at")
+                            && !java.util.Objects.equals(holder, owner)) {
+                        throw ApiException.conflict("identity_taken", "the identity '" + name + "' belongs to "
+                                + (holder == null ? "a peer certificate" : "another appliance or enforcer")
+                                + "; revoke that certificate first", "name");
+                    }
+                    String by = owner != null ? holder : d.json().path("requested_by").asText(null);
+                    if (limiter.equals(by) && Instant.parse(d.json().path("issued_at").asText(Instant.EPOCH
+                            .toString())).isAfter(Instant.now().minus(Duration.ofHours(1)))) {
+                        lastHour++;
+                    }
+                }
+                if (lastHour >= ISSUANCES_PER_HOUR) {
+                    throw ApiException.tooManyRequests(lastHour + " certificates were issued to " + (owner != null
+                            ? "this owner" : "you") + " in the last hour; at most " + ISSUANCES_PER_HOUR, 3600);
+                }
                 changes.put(TABLE, CERT + c.getSerialNumber().toString(16), rec);
+                org.secmon.ems.server.Audit.record(changes, requestedBy, "certificate_issued", null,
+                        c.getSerialNumber().toString(16), name, null);
                 return null;
             });
             return pem(c);
@@ -131,6 +172,29 @@ public final class EmsCa {
     }
 
     private static final String CERT = "cert-";
+
+    /** EC P-256/P-384/P-521, Ed25519, or RSA of 2048 to 8192 bits; else 422. */
+    private static void keyPolicy(java.security.PublicKey k) {
+        if (k instanceof java.security.interfaces.ECPublicKey ec) {
+            int bits = ec.getParams().getCurve().getField().getFieldSize();
+            if (bits == 256 || bits == 384 || bits == 521) {
+                return;
+            }
+            throw ApiException.invalid("csr", "an EC key must be on P-256, P-384 or P-521, not a " + bits + "-bit curve");
+        }
+        if (k instanceof java.security.interfaces.RSAPublicKey rsa) {
+            int bits = rsa.getModulus().bitLength();
+            if (bits >= 2048 && bits <= 8192) {
+                return;
+            }
+            throw ApiException.invalid("csr", "an RSA key must have 2048 to 8192 bits, not " + bits);
+        }
+        if (k.getAlgorithm().equalsIgnoreCase("Ed25519") || k.getAlgorithm().equalsIgnoreCase("EdDSA")) {
+            return;
+        }
+        throw ApiException.invalid("csr", "the key must be EC (P-256, P-384, P-521), Ed25519 or RSA (2048+ bits), "
+                + "not " + k.getAlgorithm());
+    }
 
     /** Every issued certificate's record (serial, name, owner, not_after, revoked_at), oldest first. */
     public java.util.List<ObjectNode> issued() {

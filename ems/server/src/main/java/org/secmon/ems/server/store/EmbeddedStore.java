@@ -38,14 +38,42 @@ public final class EmbeddedStore implements Store {
      * @param sync fsync every commit (survives power loss; SIGKILL is survived either way since a commit's
      *             write has reached the kernel when commit returns)
      */
+    /**
+     * The store holds the CA's private key, pre-shared keys and token hashes: the file is made (or put back to) 0600
+     * before the store opens it, in a directory made 0700; an existing directory that others can enter is reported,
+     * not changed (it may be shared on purpose).
+     */
+    static void privateFile(Path dir, Path file) throws java.io.IOException {
+        java.nio.file.attribute.FileAttribute<?> d = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        java.nio.file.attribute.FileAttribute<?> f = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        if (dir != null && !Files.isDirectory(dir)) {
+            if (dir.getParent() != null) {
+                Files.createDirectories(dir.getParent());
+            }
+            Files.createDirectory(dir, d);
+        } else if (dir != null) {
+            var perms = Files.getPosixFilePermissions(dir);
+            if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)
+                    || perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE)) {
+                System.getLogger(EmbeddedStore.class.getName()).log(System.Logger.Level.WARNING, "the store's "
+                        + "directory " + dir + " is open to other users (" + java.nio.file.attribute
+                        .PosixFilePermissions.toString(perms) + "); the store file itself is kept 0600");
+            }
+        }
+        if (!Files.exists(file)) {
+            Files.createFile(file, f);
+        }
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
     public EmbeddedStore(Path file, boolean sync) throws StoreException {
         this.file = file;
         this.sync = sync;
         try {
             Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
+            privateFile(dir, file);
             store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
         } catch (Exception e) {
             throw new StoreException("cannot open the embedded store " + file + ": " + e.getMessage()
