@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -86,6 +87,8 @@ public final class ApplianceAgent implements AutoCloseable {
     private volatile List<String> warnings = List.of();
     private volatile boolean connected;
     private volatile String lastError;
+    /** Why the EMS no longer accepts this appliance (set once; the agent then stops talking to the EMS). */
+    private volatile String revoked;
     private volatile Instant lastApplied;
     private boolean fullResyncPending = true;
     private volatile JsonNode sshUsers;
@@ -230,6 +233,15 @@ public final class ApplianceAgent implements AutoCloseable {
                 fullResyncPending = false;
                 pendingChanges.clear();
             }
+            if (revoked != null) {
+                synchronized (lock) {
+                    pendingChanges.clear(); // notifications can no longer be confirmed with the EMS
+                    fullResyncPending = false;
+                }
+                nextReport = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
+                nextResync = nextReport;
+                continue;
+            }
             try {
                 if (creds == null) {
                     register();
@@ -267,9 +279,15 @@ public final class ApplianceAgent implements AutoCloseable {
             } catch (EmsException e) {
                 emsErrors.incrementAndGet();
                 if (e.status() == 401 && creds != null) {
-                    LOG.log(System.Logger.Level.WARNING, "the EMS no longer accepts this appliance's token ("
-                            + e.getMessage() + "); registering again");
-                    creds = null;
+                    // deleted or revoked by an operator (a compromised appliance must stay out): never register
+                    // again by itself; monitoring goes on with the last configuration until someone re-enrolls it
+                    revoked = "the EMS revoked this appliance's credentials (" + e.getMessage() + "); keeping "
+                            + "configuration version " + (current == null ? "none" : current.version())
+                            + " and not registering again by itself: re-enroll it (docs/security.md)";
+                    LOG.log(System.Logger.Level.ERROR, revoked);
+                    lastError = revoked;
+                    connected = false;
+                    continue;
                 }
                 failed(e.describe(), changes, full);
                 nextReport = System.nanoTime() + Duration.ofMillis(backoff).toNanos();
