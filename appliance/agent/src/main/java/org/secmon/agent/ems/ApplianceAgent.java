@@ -416,14 +416,13 @@ public final class ApplianceAgent implements AutoCloseable {
             if (!ScopeConfig.isConfigTable(tableId[0])) {
                 continue;
             }
+            // every change is confirmed with the EMS, deletes too: a notification only says where to look
             ObjectNode entity = null;
-            if (!ch.getValue().equals("delete")) {
-                try {
-                    entity = e.get(ResourceKind.of(tableId[0]), tableId[1]);
-                } catch (EmsException x) {
-                    if (x.status() != 404) {
-                        throw x;
-                    }
+            try {
+                entity = e.get(ResourceKind.of(tableId[0]), tableId[1]);
+            } catch (EmsException x) {
+                if (x.status() != 404) {
+                    throw x;
                 }
             }
             if (entity != null && !creds.scopeId().equals(entity.path("scope").asText())) {

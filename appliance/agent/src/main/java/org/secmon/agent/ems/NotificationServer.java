@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,17 +12,29 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.secmon.ems.api.notify.NotificationSignature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.secmon.ems.api.Json;
 
 /**
- * The agent's notification server (the EMS calls it): {@code POST /notify} with the notification token issued at
- * registration in {@code X-SecMon-Notification-Token}, and {@code GET /health} for the EMS's health checks. A
- * notification is only queued here (202 at once); the agent's control thread fetches and applies.
+ * The agent's notification server (the EMS calls it): {@code POST /notify} signed with the notification secret
+ * issued at registration ({@link NotificationSignature}: an HMAC of the body, the secret never travels), and
+ * {@code GET /health} for the EMS's health checks. A notification is only queued here (202 at once); the agent's
+ * control thread asks the EMS for every change it names, deletes included, before applying anything.
  */
 public final class NotificationServer implements AutoCloseable {
-    public static final String TOKEN_HEADER = "X-SecMon-Notification-Token";
+    static {
+        // com.sun.net.httpserver's own limits (read once, when its first server is made): a request must arrive
+        // within 10 s and its answer leave within 10 s, so half-sent requests cannot hold the threads
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "10");
+        }
+        if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+            System.setProperty("sun.net.httpserver.maxRspTime", "10");
+        }
+    }
+
     private static final int MAX_BODY = 4 << 20;
 
     private final HttpServer server;
@@ -35,7 +46,7 @@ public final class NotificationServer implements AutoCloseable {
     private final AtomicLong rejected = new AtomicLong();
 
     /**
-     * @param token  the expected notification token (null while not registered: every notification is refused)
+     * @param token  the notification secret (null while not registered: every notification is refused)
      * @param sink   takes each accepted notification body
      * @param health the body of {@code GET /health}
      */
@@ -45,11 +56,8 @@ public final class NotificationServer implements AutoCloseable {
         this.sink = sink;
         this.health = health;
         this.server = HttpServer.create(bind, 64);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "secmon-notify");
-            t.setDaemon(true);
-            return t;
-        });
+        // a virtual thread per request: a half-sent request holds only its own (until maxReqTime closes it)
+        this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("secmon-notify-", 0).factory());
         server.setExecutor(executor);
         server.createContext("/notify", this::notify);
         server.createContext("/health", this::health);
@@ -74,21 +82,24 @@ public final class NotificationServer implements AutoCloseable {
                 answer(x, 405, "{\"error\":\"method_not_allowed\",\"message\":\"POST a notification\"}");
                 return;
             }
-            String expected = token.get();
-            String given = x.getRequestHeaders().getFirst(TOKEN_HEADER);
-            if (expected == null || given == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
-                    given.getBytes(StandardCharsets.UTF_8))) {
+            byte[] bytes;
+            try (InputStream in = x.getRequestBody()) {
+                bytes = in.readNBytes(MAX_BODY + 1);
+            }
+            if (bytes.length > MAX_BODY) {
                 rejected.incrementAndGet();
-                answer(x, 401, "{\"error\":\"unauthorized\",\"message\":\"missing or wrong " + TOKEN_HEADER + "\"}");
+                answer(x, 413, "{\"error\":\"too_large\",\"message\":\"notification above 4 MiB\"}");
+                return;
+            }
+            String why = NotificationSignature.verify(token.get(), x.getRequestHeaders().getFirst(
+                    NotificationSignature.HEADER), bytes, System.currentTimeMillis() / 1000);
+            if (why != null) {
+                rejected.incrementAndGet();
+                answer(x, 401, "{\"error\":\"unauthorized\",\"message\":\"" + why.replace("\"", "'") + "\"}");
                 return;
             }
             JsonNode body;
-            try (InputStream in = x.getRequestBody()) {
-                byte[] bytes = in.readNBytes(MAX_BODY + 1);
-                if (bytes.length > MAX_BODY) {
-                    answer(x, 413, "{\"error\":\"too_large\",\"message\":\"notification above 4 MiB\"}");
-                    return;
-                }
+            try {
                 body = Json.mapper().readTree(bytes);
             } catch (IOException e) {
                 rejected.incrementAndGet();

@@ -205,12 +205,16 @@ public final class Notifier implements AutoCloseable {
                         + "notification_url " + e.getMessage());
                 return false;
             }
+            byte[] bytes = Json.mapper().writeValueAsBytes(body);
             HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(5))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.mapper().writeValueAsBytes(body)));
-            String token = appliance.json().path("_notification_token").asText(null);
-            if (token != null) {
-                b.header("X-SecMon-Notification-Token", token);
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+            String secret = appliance.json().path("_notification_token").asText(null);
+            if (secret != null) {
+                // an HMAC of the body under the appliance's secret: the secret itself never travels
+                b.header(org.secmon.ems.api.notify.NotificationSignature.HEADER,
+                        org.secmon.ems.api.notify.NotificationSignature.sign(secret,
+                                System.currentTimeMillis() / 1000, bytes));
             }
             HttpResponse<Void> r = http.send(b.build(), HttpResponse.BodyHandlers.discarding());
             if (r.statusCode() / 100 == 2) {

@@ -29,14 +29,21 @@ class ApplianceTest {
     /** A simulated appliance: notification endpoint and /health on a fixed loopback port. */
     static final class FakeAppliance implements AutoCloseable {
         final List<JsonNode> notifications = new CopyOnWriteArrayList<>();
+        /** Per notification: the plain token header (must be absent: the secret never travels) and the signature. */
         final List<String> tokens = new CopyOnWriteArrayList<>();
+        final List<String> signatures = new CopyOnWriteArrayList<>();
+        final List<byte[]> bodies = new CopyOnWriteArrayList<>();
         final HttpServer server;
 
         FakeAppliance(int port) throws IOException {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
             server.createContext("/notify", ex -> {
-                notifications.add(Json.mapper().readTree(ex.getRequestBody().readAllBytes()));
-                tokens.add(ex.getRequestHeaders().getFirst("X-SecMon-Notification-Token"));
+                byte[] body = ex.getRequestBody().readAllBytes();
+                notifications.add(Json.mapper().readTree(body));
+                tokens.add(String.valueOf(ex.getRequestHeaders().getFirst("X-SecMon-Notification-Token")));
+                signatures.add(String.valueOf(ex.getRequestHeaders().getFirst(
+                        org.secmon.ems.api.notify.NotificationSignature.HEADER)));
+                bodies.add(body);
                 ex.sendResponseHeaders(204, -1);
                 ex.close();
             });
@@ -136,7 +143,13 @@ class ApplianceTest {
                         n.path("changes").toString().contains(ruleId)
                                 || n.path("full_resync").asBoolean()));
                 await("queue drained", () -> ems.ems.notifier().queueDepth() == 0);
-                assertTrue(app.tokens.stream().allMatch(notificationToken::equals), app.tokens.toString());
+                assertTrue(app.tokens.stream().allMatch("null"::equals), app.tokens.toString());
+                for (int i = 0; i < app.signatures.size(); i++) {
+                    assertEquals(null, org.secmon.ems.api.notify.NotificationSignature.verify(notificationToken,
+                            app.signatures.get(i), app.bodies.get(i), System.currentTimeMillis() / 1000));
+                    assertTrue(org.secmon.ems.api.notify.NotificationSignature.verify("another-secret",
+                            app.signatures.get(i), app.bodies.get(i), System.currentTimeMillis() / 1000) != null);
+                }
                 int before = app.notifications.size();
                 // another change in its scope: exactly that change; a change in another scope: nothing
                 Samples.post(ems, admin, "classification_objects", Samples.body(ResourceKind.CLASSIFICATION_OBJECTS, "other", null, "y"));
