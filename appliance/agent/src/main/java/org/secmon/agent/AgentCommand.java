@@ -96,7 +96,13 @@ public final class AgentCommand implements Runnable {
             + " 2000)")
     Long rate;
 
-    @Option(names = "--user", paramLabel = "NAME", description = "EMS user with appliances:add, for registering")
+    @Option(names = "--enrollment-token-file", paramLabel = "FILE", description = "single-use enrollment token "
+            + "(secmonctl enroll) to register with; deleted once used. The way to join an EMS: no user password on "
+            + "the appliance")
+    Path enrollmentTokenFile;
+
+    @Option(names = "--user", paramLabel = "NAME", description = "EMS user with appliances:add, for registering "
+            + "(development only: prefer --enrollment-token-file)")
     String user;
 
     @Option(names = "--password-file", paramLabel = "FILE", description = "that user's password")
@@ -237,7 +243,7 @@ public final class AgentCommand implements Runnable {
                     notifyAddress == null ? List.of() : List.of(notifyAddress), user, password, state,
                     resyncInterval == null ? Duration.ofSeconds(60) : resyncInterval,
                     reportInterval == null ? Duration.ofSeconds(5) : reportInterval,
-                    retryMax == null ? Duration.ofSeconds(30) : retryMax, emsFingerprint);
+                    retryMax == null ? Duration.ofSeconds(30) : retryMax, emsFingerprint, enrollmentTokenFile);
             try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
                 if (ipsecVici != null) {
                     agent.enforcer(new org.secmon.agent.ipsec.Enforcer(ipsecVici, state.resolve("ipsec"),
@@ -368,6 +374,8 @@ public final class AgentCommand implements Runnable {
                 case "rate" -> rate = rate != null ? rate : e.getValue().asLong();
                 case "user" -> user = user != null ? user : v;
                 case "password-file" -> passwordFile = passwordFile != null ? passwordFile : Path.of(v);
+                case "enrollment-token-file" -> enrollmentTokenFile = enrollmentTokenFile != null ? enrollmentTokenFile
+                        : Path.of(v);
                 case "state-dir" -> stateDir = stateDir != null ? stateDir : Path.of(v);
                 case "plugins" -> plugins = plugins != null ? plugins : Path.of(v);
                 case "notify-address" -> notifyAddress = notifyAddress != null ? notifyAddress : v;

@@ -50,6 +50,33 @@ class RevokedApplianceTest {
         }
     }
 
+    /** An appliance joins with a single-use enrollment token and keeps only its own credentials. */
+    @Test
+    void anApplianceEnrollsWithoutAnyPassword(@TempDir Path dir) throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            String p = ems.call("POST", "/api/v1/projects", admin, "{\"name\":\"lab\"}").json().path("id").asText();
+            assertEquals(201, ems.call("POST", "/api/v1/scopes", admin,
+                    "{\"name\":\"c\",\"project\":\"" + p + "\"}").status());
+            Path token = dir.resolve("enrollment-token");
+            Files.writeString(token, ems.call("POST", "/api/v1/enrollments", admin,
+                    "{\"scope\":\"c\",\"name\":\"c-1\"}").json().path("token").asText());
+            java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of(
+                    RunningAgent.args(dir, ems.base, "c", 100, plugins, "--report-interval", "PT0.2S",
+                            "--enrollment-token-file", token.toString())));
+            int u = a.indexOf("--user");
+            a.subList(u, u + 4).clear(); // no --user, no --password-file
+            assertTrue(!a.contains("--password-file"), a.toString());
+            try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), a.toArray(String[]::new))) {
+                awaitAppliance(ems, admin);
+                assertTrue(!Files.exists(token), "the used enrollment token is deleted");
+                String creds = new String(Files.readAllBytes(dir.resolve("agent/credentials.json")));
+                assertTrue(!creds.contains(EmsFixture.ADMIN_PASSWORD), creds);
+            }
+        }
+    }
+
     private static String awaitAppliance(EmsFixture ems, String admin) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {

@@ -44,7 +44,7 @@ public final class ApplianceAgent implements AutoCloseable {
     /** How the agent finds and identifies itself to the EMS. */
     public record Settings(URI ems, String scope, String name, List<String> addresses, String user,
                            String password, Path stateDir, Duration resyncInterval, Duration reportInterval,
-                           Duration maxBackoff, String emsFingerprint) {
+                           Duration maxBackoff, String emsFingerprint, Path enrollmentFile) {
         public Settings {
             Objects.requireNonNull(ems, "ems");
             Objects.requireNonNull(scope, "scope");
@@ -57,7 +57,14 @@ public final class ApplianceAgent implements AutoCloseable {
         public Settings(URI ems, String scope, String name, List<String> addresses, String user, String password,
                 Path stateDir, Duration resyncInterval, Duration reportInterval, Duration maxBackoff) {
             this(ems, scope, name, addresses, user, password, stateDir, resyncInterval, reportInterval, maxBackoff,
-                    null);
+                    null, null);
+        }
+
+        public Settings(URI ems, String scope, String name, List<String> addresses, String user, String password,
+                Path stateDir, Duration resyncInterval, Duration reportInterval, Duration maxBackoff,
+                String emsFingerprint) {
+            this(ems, scope, name, addresses, user, password, stateDir, resyncInterval, reportInterval, maxBackoff,
+                    emsFingerprint, null);
         }
 
         /** Trust for an https EMS: its pinned certificate, or the JDK's default trust. */
@@ -355,22 +362,33 @@ public final class ApplianceAgent implements AutoCloseable {
     }
 
     private void register() throws IOException {
-        if (s.user() == null) {
-            throw new IllegalStateException("not registered and no user to register with (--user and a password)");
+        Path enrollment = s.enrollmentFile();
+        boolean enroll = enrollment != null && Files.isRegularFile(enrollment);
+        if (!enroll && s.user() == null) {
+            throw new IllegalStateException("not registered, and nothing to register with: give an enrollment token "
+                    + "(--enrollment-token-file; secmonctl enroll makes one)" + (enrollment != null
+                    ? " (" + enrollment + " is gone: it was used, or never there)" : ""));
         }
         EmsClient login = EmsClient.create(s.ems(), s.ssl(), Duration.ofSeconds(3), Duration.ofSeconds(15));
         try (login) {
-            login.login(s.user(), s.password());
+            if (!enroll) {
+                login.login(s.user(), s.password());
+            }
             ObjectNode body = Json.mapper().createObjectNode();
             body.put("scope", s.scope()).put("name", s.name()).put("notification_url", notificationUrl);
             body.putArray("addresses").addAll(s.addresses().stream()
                     .map(a -> (JsonNode) Json.mapper().getNodeFactory().textNode(a)).toList());
             ObjectNode caps = body.putObject("capabilities");
             capabilities().forEach(caps::put);
-            EmsClient.Registration r = login.register(body);
+            EmsClient.Registration r = enroll ? login.enroll(Files.readString(enrollment).strip(), body)
+                    : login.register(body);
             Credentials c = new Credentials(r.id(), r.appliance().path("scope").asText(), r.token(),
                     r.notificationToken());
             saveCredentials(c);
+            if (enroll) {
+                Files.delete(enrollment); // single-use, and used: the appliance holds only its own credentials now
+                LOG.log(System.Logger.Level.INFO, "enrolled; " + enrollment + " deleted");
+            }
             creds = c;
             reportedCapabilities = capabilities();
             try {

@@ -203,7 +203,11 @@ public final class Main implements Callable<Integer> {
             try {
                 boolean open = path.startsWith("/health")
                         || (path.equals("/api/v1/tokens") || path.equals("/api/v1/tokens/"))
-                        && req.prologue().method() == Method.POST;
+                        && req.prologue().method() == Method.POST
+                        // an appliance's first contact: its enrollment token is checked by the registry
+                        || path.equals("/api/v1/appliances/register") && req.prologue().method() == Method.POST
+                        && req.headers().contains(org.secmon.ems.server.http.EnrollmentService.HEADER)
+                        && !req.headers().contains(Http.X_AUTH_TOKEN);
                 if (!open) {
                     Principal p = ems.auth().authenticate(req.headers().first(Http.X_AUTH_TOKEN).orElse(null));
                     req.context().register(p);
@@ -224,6 +228,7 @@ public final class Main implements Callable<Integer> {
             r.register("/api/v1/" + k.collection(), new ResourceService(k, ems.entities()));
         }
         r.register("/api/v1/tokens", new TokenService(ems.auth()));
+        r.register("/api/v1/enrollments", new org.secmon.ems.server.http.EnrollmentService(ems.entities()));
         r.register("/api/v1/audit", new AuditService(ems.repository()));
         r.register("/api/v1/certificates", new org.secmon.ems.server.http.CertificateService(ems.repository()));
         byte[] openapi = OpenApi.yaml().getBytes(StandardCharsets.UTF_8);

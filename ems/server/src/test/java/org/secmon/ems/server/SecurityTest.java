@@ -399,6 +399,63 @@ class SecurityTest {
         }
     }
 
+    /**
+     * Finding 1: appliances joined with an administrator's password. Enrollment tokens replace it: bound to one
+     * scope and appliance name, single-use, expiring, never shown again, only for those who may add appliances.
+     */
+    @Test
+    void enrollmentTokensAreSingleUseBoundAndExpiring(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pB"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
+            user(ems, admin, "ro", "pA", "readonly");
+            user(ems, admin, "opb", "pB", "operator");
+            String body = "{\"name\":\"gw\",\"scope\":\"sA\",\"addresses\":[\"127.0.0.1\"]}";
+            assertEquals(401, ems.call("POST", "/api/v1/appliances/register", null, body,
+                    "X-Enrollment-Token", "enr_guessed").status());
+            assertEquals(401, ems.call("POST", "/api/v1/appliances/register", null, body).status());
+            // only who may add appliances in that scope's project
+            assertEquals(403, ems.call("POST", "/api/v1/enrollments", ems.login("ro", "password-ro"),
+                    "{\"scope\":\"sA\",\"name\":\"gw\"}").status());
+            assertEquals(422, ems.call("POST", "/api/v1/enrollments", ems.login("opb", "password-opb"),
+                    "{\"scope\":\"sA\",\"name\":\"gw\"}").status());
+            Resp e = ems.call("POST", "/api/v1/enrollments", admin, "{\"scope\":\"sA\",\"name\":\"gw\"}");
+            assertEquals(201, e.status(), e.toString());
+            String token = e.json().path("token").asText();
+            String list = ems.call("GET", "/api/v1/enrollments", admin, null).text();
+            assertTrue(list.contains("\"gw\"") && !list.contains(token) && !list.contains("hash"), list);
+            // bound to its appliance and scope
+            assertEquals(403, ems.call("POST", "/api/v1/appliances/register", null,
+                    "{\"name\":\"other\",\"scope\":\"sA\"}", "X-Enrollment-Token", token).status());
+            Resp reg = ems.call("POST", "/api/v1/appliances/register", null, body, "X-Enrollment-Token", token);
+            assertEquals(201, reg.status(), reg.toString());
+            String applianceToken = reg.json().path("credentials").path("token").asText();
+            assertEquals(200, ems.call("GET", "/api/v1/scopes", applianceToken, null).status());
+            // used once
+            assertEquals(401, ems.call("POST", "/api/v1/appliances/register", null, body,
+                    "X-Enrollment-Token", token).status());
+            assertTrue(ems.call("GET", "/api/v1/enrollments", admin, null).json().path("items").isEmpty());
+            // expired
+            e = ems.call("POST", "/api/v1/enrollments", admin,
+                    "{\"scope\":\"sA\",\"name\":\"gw2\",\"ttl_seconds\":60}");
+            String id = e.json().path("id").asText();
+            var repo = ems.ems.repository();
+            repo.write(changes -> {
+                ObjectNode o = repo.get("enrollments", id).json().deepCopy();
+                o.put("expires_at", "2020-01-01T00:00:00Z");
+                changes.put("enrollments", id, o);
+                return null;
+            });
+            assertEquals(401, ems.call("POST", "/api/v1/appliances/register", null,
+                    "{\"name\":\"gw2\",\"scope\":\"sA\"}", "X-Enrollment-Token",
+                    e.json().path("token").asText()).status());
+            String audit = ems.call("GET", "/api/v1/audit?limit=1000", admin, null).text();
+            assertTrue(audit.contains("enroll_used") && audit.contains("enroll_expired"), audit);
+        }
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     static void role(EmsFixture ems, String admin, String name, boolean all, String... perms) throws Exception {

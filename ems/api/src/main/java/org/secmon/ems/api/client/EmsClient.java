@@ -295,10 +295,28 @@ public final class EmsClient implements AutoCloseable {
         return call(method, target, body, null);
     }
 
+    /**
+     * Registers an appliance with a single-use enrollment token instead of a login ({@code X-Enrollment-Token});
+     * answers its own credentials.
+     */
+    public Registration enroll(String enrollmentToken, ObjectNode appliance) {
+        ObjectNode out = (ObjectNode) call("POST", api.path("appliances").path("register"), appliance, null,
+                enrollmentToken);
+        JsonNode creds = out.remove("credentials");
+        return new Registration(out, out.path("id").asText(), creds.path("token").asText(),
+                creds.path("notification_token").asText());
+    }
+
     private JsonNode call(String method, WebTarget target, Object body, String ifMatch) {
+        return call(method, target, body, ifMatch, null);
+    }
+
+    private JsonNode call(String method, WebTarget target, Object body, String ifMatch, String enrollment) {
         Invocation.Builder b = target.request(MediaType.APPLICATION_JSON_TYPE);
         String t = token;
-        if (t != null) {
+        if (enrollment != null) {
+            b.header("X-Enrollment-Token", enrollment);
+        } else if (t != null) {
             b.header(TOKEN_HEADER, t);
         }
         if (ifMatch != null) {

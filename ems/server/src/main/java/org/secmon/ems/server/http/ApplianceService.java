@@ -186,8 +186,35 @@ public final class ApplianceService implements HttpService {
     }
 
     private void registerHandler(ServerRequest req, ServerResponse res) throws Exception {
-        Principal p = Http.principal(req);
-        JsonNode in = Http.body(req);
+        String enrollment = req.headers().first(EnrollmentService.HEADER).orElse(null);
+        if (enrollment != null && req.context().get(Principal.class).isEmpty()) {
+            JsonNode in = Http.body(req);
+            EnrollmentService.Consumed c = EnrollmentService.consume(repo, enrollment, Http.remote(req));
+            if (c == null) {
+                throw ApiException.unauthorized("unknown, used or expired enrollment token; ask an operator for a "
+                        + "new one (secmonctl enroll)");
+            }
+            String scopeRef = in.path("scope").asText("");
+            String name = in.path("name").asText("");
+            if (!(scopeRef.equals(c.scope().id()) || scopeRef.equals(c.scope().json().path("name").asText()))
+                    || !name.equals(c.enrollment().json().path("name").asText())) {
+                EnrollmentService.restore(repo, c);
+                throw ApiException.forbidden("this enrollment token is for appliance '"
+                        + c.enrollment().json().path("name").asText() + "' in scope '"
+                        + c.scope().json().path("name").asText() + "'");
+            }
+            try {
+                register(req, res, c.principal(), in);
+            } catch (RuntimeException e) {
+                EnrollmentService.restore(repo, c);
+                throw e;
+            }
+            return;
+        }
+        register(req, res, Http.principal(req), Http.body(req));
+    }
+
+    private void register(ServerRequest req, ServerResponse res, Principal p, JsonNode in) throws Exception {
         if (!(in instanceof ObjectNode body)) {
             throw ApiException.badRequest("the body must be a JSON object");
         }
