@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
                 + "apply or export a whole configuration.",
         subcommands = {Ctl.Login.class, Ctl.Logout.class, Ctl.Whoami.class, Ctl.KindsCmd.class, Ctl.Get.class,
                 Ctl.Create.class, Ctl.Update.class, Ctl.Delete.class, Ctl.Apply.class, Ctl.Export.class,
-                Ctl.CountersCmd.class, Ctl.AuditCmd.class, CommandLine.HelpCommand.class},
+                Ctl.CountersCmd.class, Ctl.AuditCmd.class, Ctl.Enroll.class, CommandLine.HelpCommand.class},
         footer = {"", "Environment: SECMON_EMS (EMS URL), SECMON_TOKEN (a token instead of the saved login), "
                 + "SECMON_CTL_CONFIG (session file, default ~/.secmon/ctl.json), SECMON_PASSWORD (for login)."})
 public final class Ctl {
@@ -671,6 +671,46 @@ public final class Ctl {
                     rows.add((ObjectNode) n);
                 }
                 Output.print(ctl.out(), Output.format(output), rows);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "enroll", description = {"Make a single-use enrollment token for an appliance to join a scope "
+            + "(instead of giving it anyone's password): printed once, or written to --out (mode 0600).",
+            "The appliance registers with it: ./secmon agent ... --enrollment-token-file FILE (the file is deleted "
+                    + "once used)."})
+    static final class Enroll extends Sub {
+        @Option(names = "--scope", required = true, description = "the scope the appliance joins (name or id)")
+        String scope;
+        @Option(names = "--name", required = true, description = "the appliance's name")
+        String name;
+        @Option(names = "--ttl", defaultValue = "3600", description = "seconds the token stays valid (60-604800, "
+                + "default 3600)")
+        long ttl;
+        @Option(names = "--out", paramLabel = "FILE", description = "write the token here (0600) instead of printing")
+        java.nio.file.Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            try (EmsClient ems = ctl.client()) {
+                ObjectNode body = org.secmon.ems.api.Json.mapper().createObjectNode();
+                body.put("scope", scope).put("name", name).put("ttl_seconds", ttl);
+                JsonNode r = ems.call("POST", "enrollments", body);
+                String token = r.path("token").asText();
+                if (out != null) {
+                    java.nio.file.Path tmp = java.nio.file.Files.createTempFile(
+                            out.toAbsolutePath().getParent(), ".enroll", ".tmp",
+                            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                    java.nio.file.Files.writeString(tmp, token + "\n");
+                    java.nio.file.Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    ctl.out().printf("enrollment token for %s in %s written to %s (expires %s)%n", name, scope, out,
+                            r.path("expires_at").asText());
+                } else {
+                    ctl.out().println(token);
+                }
             }
             return 0;
         }
