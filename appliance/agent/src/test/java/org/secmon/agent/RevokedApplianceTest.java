@@ -27,10 +27,7 @@ class RevokedApplianceTest {
     void aDeletedApplianceStaysDeleted(@TempDir Path dir) throws Exception {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
-            String admin = ems.admin();
-            String p = ems.call("POST", "/api/v1/projects", admin, "{\"name\":\"lab\"}").json().path("id").asText();
-            assertEquals(201, ems.call("POST", "/api/v1/scopes", admin,
-                    "{\"name\":\"c\",\"project\":\"" + p + "\"}").status());
+            String admin = labScope(ems);
             Path status = dir.resolve("status");
             String[] args = RunningAgent.args(dir, ems.base, "c", 100, plugins, "--report-interval", "PT0.2S",
                     "--retry-max", "PT0.2S", "--status-file", status.toString());
@@ -55,10 +52,7 @@ class RevokedApplianceTest {
     void anApplianceEnrollsWithoutAnyPassword(@TempDir Path dir) throws Exception {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
-            String admin = ems.admin();
-            String p = ems.call("POST", "/api/v1/projects", admin, "{\"name\":\"lab\"}").json().path("id").asText();
-            assertEquals(201, ems.call("POST", "/api/v1/scopes", admin,
-                    "{\"name\":\"c\",\"project\":\"" + p + "\"}").status());
+            String admin = labScope(ems);
             Path token = dir.resolve("enrollment-token");
             Files.writeString(token, ems.call("POST", "/api/v1/enrollments", admin,
                     "{\"scope\":\"c\",\"name\":\"c-1\"}").json().path("token").asText());
@@ -75,6 +69,15 @@ class RevokedApplianceTest {
                 assertTrue(!creds.contains(EmsFixture.ADMIN_PASSWORD), creds);
             }
         }
+    }
+
+    /** Project lab with scope c; answers the admin's token. */
+    private static String labScope(EmsFixture ems) throws Exception {
+        String admin = ems.admin();
+        String p = ems.call("POST", "/api/v1/projects", admin, "{\"name\":\"lab\"}").json().path("id").asText();
+        assertEquals(201, ems.call("POST", "/api/v1/scopes", admin,
+                "{\"name\":\"c\",\"project\":\"" + p + "\"}").status());
+        return admin;
     }
 
     private static String awaitAppliance(EmsFixture ems, String admin) throws Exception {
