@@ -683,10 +683,13 @@ public final class Ctl {
     static final class Enroll extends Sub {
         @Option(names = "--scope", required = true, description = "the scope the appliance joins (name or id)")
         String scope;
-        @Option(names = "--name", required = true, description = "the appliance's name")
+        @Option(names = "--name", description = "the appliance's name (leave it out with --uses N: any new "
+                + "appliance in the scope, e.g. an auto-scaling group)")
         String name;
-        @Option(names = "--ttl", defaultValue = "3600", description = "seconds the token stays valid (60-604800, "
-                + "default 3600)")
+        @Option(names = "--uses", defaultValue = "1", description = "how many appliances may join with it (default 1)")
+        long uses;
+        @Option(names = "--ttl", defaultValue = "3600", description = "seconds the token stays valid (default 3600; "
+                + "at most 604800 for one use, 31536000 for several)")
         long ttl;
         @Option(names = "--out", paramLabel = "FILE", description = "write the token here (0600) instead of printing")
         java.nio.file.Path out;
@@ -695,7 +698,10 @@ public final class Ctl {
         public Integer call() throws Exception {
             try (EmsClient ems = ctl.client()) {
                 ObjectNode body = org.secmon.ems.api.Json.mapper().createObjectNode();
-                body.put("scope", scope).put("name", name).put("ttl_seconds", ttl);
+                body.put("scope", scope).put("ttl_seconds", ttl).put("uses", uses);
+                if (name != null) {
+                    body.put("name", name);
+                }
                 JsonNode r = ems.call("POST", "enrollments", body);
                 String token = r.path("token").asText();
                 if (out != null) {
@@ -706,7 +712,8 @@ public final class Ctl {
                     java.nio.file.Files.writeString(tmp, token + "\n");
                     java.nio.file.Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                    ctl.out().printf("enrollment token for %s in %s written to %s (expires %s)%n", name, scope, out,
+                    ctl.out().printf("enrollment token for %s in %s written to %s (%d use%s, expires %s)%n",
+                            name == null ? "new appliances" : name, scope, out, uses, uses == 1 ? "" : "s",
                             r.path("expires_at").asText());
                 } else {
                     ctl.out().println(token);

@@ -100,6 +100,11 @@ public final class Main implements Callable<Integer> {
                     + "the EMS's own port are refused otherwise)")
     java.util.List<String> allowCallbacks = new java.util.ArrayList<>();
 
+    @Option(names = "--bootstrap-enrollment", paramLabel = "FILE", description = "an enrollment token for "
+            + "appliances, made at the first start that sees it (token=, scope=, uses=, ttl_seconds=, optional name=: "
+            + "how Heat lets a stack's appliances join without a password; see docs/security.md)")
+    Path bootstrapEnrollment;
+
     @Option(names = "--admin-password-file", description = "first start: the admin password is read from this file "
             + "(or SECMON_ADMIN_PASSWORD; else one is generated and printed once)")
     Path adminPasswordFile;
@@ -130,6 +135,15 @@ public final class Main implements Callable<Integer> {
             System.err.println("secmon ems: --allow-callbacks: " + e.getMessage());
             ems.close();
             return 2;
+        }
+        if (bootstrapEnrollment != null) {
+            try {
+                org.secmon.ems.server.http.EnrollmentService.bootstrap(ems.repository(), bootstrapEnrollment);
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                System.err.println("secmon ems: --bootstrap-enrollment: " + e.getMessage());
+                ems.close();
+                return 2;
+            }
         }
         String generated = ems.auth().bootstrap(System.getenv("SECMON_ADMIN_PASSWORD"), adminPasswordFile);
         if (generated != null) {

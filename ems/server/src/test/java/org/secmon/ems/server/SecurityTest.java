@@ -456,6 +456,47 @@ class SecurityTest {
         }
     }
 
+    /**
+     * The stack's token (Heat makes it before anyone can log in to the EMS): multi-use, bound to a scope that may not
+     * exist yet, never taking over an existing appliance, made once however often the EMS restarts.
+     */
+    @Test
+    void aBootstrapEnrollmentServesAScalingGroupAndNoMore(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Path file = dir.resolve("enrollment");
+            String token = "stack-generated-0123456789abcdef";
+            Files.writeString(file, "# made by Heat\ntoken=" + token + "\nscope=later\nuses=2\nttl_seconds=86400\n");
+            org.secmon.ems.server.http.EnrollmentService.bootstrap(ems.ems.repository(), file);
+            String[] reg = new String[4];
+            for (int i = 1; i <= 3; i++) {
+                reg[i] = "{\"name\":\"a" + i + "\",\"scope\":\"later\"}";
+            }
+            Resp r = ems.call("POST", "/api/v1/appliances/register", null, reg[1], "X-Enrollment-Token", token);
+            assertEquals(409, r.status(), r.toString()); // no scope 'later' yet: nothing used up
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "later"));
+            assertEquals(201, ems.call("POST", "/api/v1/appliances/register", null, reg[1], "X-Enrollment-Token",
+                    token).status());
+            // a name that exists is not this token's to take over
+            assertEquals(409, ems.call("POST", "/api/v1/appliances/register", null, reg[1], "X-Enrollment-Token",
+                    token).status());
+            assertEquals(201, ems.call("POST", "/api/v1/appliances/register", null, reg[2], "X-Enrollment-Token",
+                    token).status());
+            assertEquals(401, ems.call("POST", "/api/v1/appliances/register", null, reg[3], "X-Enrollment-Token",
+                    token).status());
+            // the EMS restarts with the same file: the used-up token does not come back
+            org.secmon.ems.server.http.EnrollmentService.bootstrap(ems.ems.repository(), file);
+            assertEquals(401, ems.call("POST", "/api/v1/appliances/register", null, reg[3], "X-Enrollment-Token",
+                    token).status());
+            // single-use tokens live at most 7 days, multi-use ones at most a year
+            assertEquals(422, ems.call("POST", "/api/v1/enrollments", admin,
+                    "{\"scope\":\"later\",\"name\":\"x\",\"ttl_seconds\":1000000}").status());
+            assertEquals(201, ems.call("POST", "/api/v1/enrollments", admin,
+                    "{\"scope\":\"later\",\"uses\":10,\"ttl_seconds\":1000000}").status());
+        }
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     static void role(EmsFixture ems, String admin, String name, boolean all, String... perms) throws Exception {

@@ -196,12 +196,24 @@ public final class ApplianceService implements HttpService {
             }
             String scopeRef = in.path("scope").asText("");
             String name = in.path("name").asText("");
+            String bound = c.enrollment().json().path("name").asText(null);
             if (!(scopeRef.equals(c.scope().id()) || scopeRef.equals(c.scope().json().path("name").asText()))
-                    || !name.equals(c.enrollment().json().path("name").asText())) {
+                    || (bound != null && !name.equals(bound))) {
                 EnrollmentService.restore(repo, c);
-                throw ApiException.forbidden("this enrollment token is for appliance '"
-                        + c.enrollment().json().path("name").asText() + "' in scope '"
-                        + c.scope().json().path("name").asText() + "'");
+                throw ApiException.forbidden("this enrollment token is for " + (bound == null ? "new appliances"
+                        : "appliance '" + bound + "'") + " in scope '" + c.scope().json().path("name").asText()
+                        + "'");
+            }
+            if (bound == null) {
+                for (Doc a : repo.list("appliances")) {
+                    if (a.json().path("scope").asText().equals(c.scope().id())
+                            && name.equals(a.json().path("name").asText())) {
+                        EnrollmentService.restore(repo, c);
+                        throw ApiException.conflict("exists", "an appliance named '" + name + "' is already in scope '"
+                                + c.scope().json().path("name").asText() + "'; only a token made for that name "
+                                + "re-enrolls it", "name");
+                    }
+                }
             }
             try {
                 register(req, res, c.principal(), in);

@@ -26,17 +26,24 @@ import org.secmon.ems.server.store.StoreException;
 
 /**
  * Enrollment tokens: how an appliance joins without anyone's password. An operator who may add appliances in a
- * scope asks for one ({@code POST /api/v1/enrollments {scope, name, ttl_seconds}}); the token is shown in that answer
- * only, is stored as its SHA-256, is bound to that scope and appliance name, works once and expires (default 1 h, at
- * most 7 days). The appliance registers with it ({@code POST /api/v1/appliances/register} with
+ * scope asks for one ({@code POST /api/v1/enrollments {scope, name, ttl_seconds, uses}}); the token is shown in that
+ * answer only, is stored as its SHA-256, is bound to that scope and (when given) that appliance name, works
+ * {@code uses} times (default once) and expires (default 1 h; at most 7 days for a single-use token, 365 days for a
+ * multi-use one, which is what an auto-scaling group needs). A token without a name never takes over an appliance
+ * that exists: only a name-bound token re-enrolls one. {@link #bootstrap} creates one from a file at the EMS's start
+ * (Heat generates it with the stack, before any operator can log in). The appliance registers with it ({@code POST /api/v1/appliances/register} with
  * {@code X-Enrollment-Token} and no login) and then holds only its own credentials. {@code GET} lists pending
  * enrollments (never their tokens), {@code DELETE /{id}} withdraws one. Issuing, using and withdrawing are audited.
  */
 public final class EnrollmentService implements HttpService {
     public static final String TABLE = "enrollments";
     public static final HeaderName HEADER = HeaderNames.create("X-Enrollment-Token");
+    /** Tokens of {@link #bootstrap} files already turned into enrollments (by hash). */
+    static final String SEEN = "enrollment_bootstrap";
     static final long DEFAULT_TTL = 3600;
     static final long MAX_TTL = 7 * 24 * 3600;
+    static final long MAX_TTL_MULTI = 365 * 24 * 3600;
+    static final long MAX_USES = 1000;
 
     private final Entities entities;
     private final Repository repo;
@@ -61,29 +68,18 @@ public final class EnrollmentService implements HttpService {
         JsonNode b = Http.body(req);
         for (var it = b.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!Set.of("scope", "name", "ttl_seconds").contains(f)) {
-                throw ApiException.invalid(f, "is not a field here; fields: name, scope, ttl_seconds");
+            if (!Set.of("scope", "name", "ttl_seconds", "uses").contains(f)) {
+                throw ApiException.invalid(f, "is not a field here; fields: name, scope, ttl_seconds, uses");
             }
-        }
-        String name = b.path("name").asText(null);
-        if (name == null || Formats.check(Formats.Kind.NAME, name) != null) {
-            throw ApiException.invalid("name", "is required: the appliance's name, " + Formats.Kind.NAME.description());
-        }
-        long ttl = b.path("ttl_seconds").asLong(DEFAULT_TTL);
-        if (b.has("ttl_seconds") && (!b.get("ttl_seconds").canConvertToLong() || ttl < 60 || ttl > MAX_TTL)) {
-            throw ApiException.invalid("ttl_seconds", "must be 60.." + MAX_TTL + " (seconds)");
         }
         Doc scope = scope(p, b.path("scope").asText(null));
         String token = "enr_" + Passwords.randomSecret(32);
-        Instant expires = Instant.now().plus(Duration.ofSeconds(ttl));
         String id = java.util.UUID.randomUUID().toString();
+        ObjectNode e = enrollment(scope.id(), b.get("name"), b.get("uses"), b.get("ttl_seconds"), p.name());
+        e.put("_token_hash", Passwords.sha256(token));
         repo.write(changes -> {
-            ObjectNode e = Json.mapper().createObjectNode();
-            e.put("scope", scope.id()).put("name", name).put("expires_at", expires.toString())
-                    .put("created_by", p.name()).put("created_at", Instant.now().toString())
-                    .put("_token_hash", Passwords.sha256(token));
             changes.put(TABLE, id, e);
-            Audit.record(changes, p.name(), "enroll", null, id, name, Http.remote(req));
+            Audit.record(changes, p.name(), "enroll", null, id, e.path("name").asText(null), Http.remote(req));
             return null;
         });
         ObjectNode out = render(repo.get(TABLE, id));
@@ -128,6 +124,81 @@ public final class EnrollmentService implements HttpService {
         res.status(io.helidon.http.Status.NO_CONTENT_204).send();
     }
 
+    /** A validated enrollment document (without its token hash); 422 naming the field otherwise. */
+    static ObjectNode enrollment(String scope, JsonNode name, JsonNode uses, JsonNode ttlSeconds, String by) {
+        if (name != null && !name.isNull() && (!name.isTextual()
+                || Formats.check(Formats.Kind.NAME, name.asText()) != null)) {
+            throw ApiException.invalid("name", "must be the appliance's name, " + Formats.Kind.NAME.description()
+                    + " (or leave it out: any new appliance in the scope, for a multi-use token)");
+        }
+        long n = uses == null || uses.isNull() ? 1 : uses.canConvertToLong() ? uses.asLong() : -1;
+        if (n < 1 || n > MAX_USES) {
+            throw ApiException.invalid("uses", "must be 1.." + MAX_USES);
+        }
+        long max = n == 1 ? MAX_TTL : MAX_TTL_MULTI;
+        long ttl = ttlSeconds == null || ttlSeconds.isNull() ? DEFAULT_TTL
+                : ttlSeconds.canConvertToLong() ? ttlSeconds.asLong() : -1;
+        if (ttl < 60 || ttl > max) {
+            throw ApiException.invalid("ttl_seconds", "must be 60.." + max + " seconds" + (n == 1
+                    ? " for a single-use token" : ""));
+        }
+        ObjectNode e = Json.mapper().createObjectNode();
+        e.put("scope", scope);
+        if (name != null && !name.isNull()) {
+            e.put("name", name.asText());
+        }
+        e.put("uses_left", n).put("expires_at", Instant.now().plus(Duration.ofSeconds(ttl)).toString())
+                .put("created_by", by).put("created_at", Instant.now().toString());
+        return e;
+    }
+
+    /**
+     * The enrollment of a file the EMS reads at start ({@code --bootstrap-enrollment}: {@code token=}, {@code scope=}
+     * (a name: the scope may be created later), {@code uses=}, {@code ttl_seconds=}, optional {@code name=}), created
+     * once: a token seen before (used up, expired or withdrawn) is not created again at the next start.
+     */
+    public static void bootstrap(Repository repo, java.nio.file.Path file) throws java.io.IOException, StoreException {
+        java.util.Map<String, String> kv = new java.util.HashMap<>();
+        for (String line : java.nio.file.Files.readAllLines(file)) {
+            String l = line.strip();
+            int eq = l.indexOf('=');
+            if (!l.isEmpty() && !l.startsWith("#") && eq > 0) {
+                kv.put(l.substring(0, eq).strip(), l.substring(eq + 1).strip());
+            }
+        }
+        String token = kv.get("token");
+        if (token == null || token.length() < 20) {
+            throw new IllegalArgumentException(file + ": token= (at least 20 characters) is required");
+        }
+        if (kv.get("scope") == null || Formats.check(Formats.Kind.NAME, kv.get("scope")) != null) {
+            throw new IllegalArgumentException(file + ": scope= (the scope's name) is required");
+        }
+        ObjectNode e;
+        try {
+            var f = Json.mapper().getNodeFactory();
+            e = enrollment(kv.get("scope"), kv.containsKey("name") ? f.textNode(kv.get("name")) : null,
+                    f.numberNode(Long.parseLong(kv.getOrDefault("uses", "1"))),
+                    f.numberNode(Long.parseLong(kv.getOrDefault("ttl_seconds", Long.toString(DEFAULT_TTL)))),
+                    "bootstrap");
+        } catch (ApiException x) {
+            throw new IllegalArgumentException(file + ": " + x.getMessage());
+        } catch (NumberFormatException x) {
+            throw new IllegalArgumentException(file + ": uses= and ttl_seconds= must be whole numbers");
+        }
+        String hash = Passwords.sha256(token);
+        repo.write(changes -> {
+            if (repo.get(SEEN, hash) != null) {
+                return null;
+            }
+            e.put("_token_hash", hash);
+            String id = java.util.UUID.randomUUID().toString();
+            changes.put(TABLE, id, e);
+            changes.put(SEEN, hash, Json.mapper().createObjectNode().put("enrollment", id));
+            Audit.record(changes, "bootstrap", "enroll", null, id, e.path("name").asText(null), null);
+            return null;
+        });
+    }
+
     private Doc scope(Principal p, String ref) {
         if (ref == null) {
             throw ApiException.invalid("scope", "is required: the scope (name or id) the appliance joins");
@@ -168,20 +239,27 @@ public final class EnrollmentService implements HttpService {
                 if (!hash.equals(d.json().path("_token_hash").asText())) {
                     continue;
                 }
-                changes.delete(TABLE, d.id());
+                String who = "enrollment:" + d.json().path("name").asText(d.json().path("scope").asText());
                 if (Instant.parse(d.json().path("expires_at").asText()).isBefore(Instant.now())) {
-                    Audit.record(changes, "enrollment:" + d.json().path("name").asText(), "enroll_expired", null,
-                            d.id(), d.json().path("name").asText(), remote);
+                    changes.delete(TABLE, d.id());
+                    Audit.record(changes, who, "enroll_expired", null, d.id(), d.json().path("name").asText(null),
+                            remote);
                     return null;
                 }
-                Doc scope = repo.get("scopes", d.json().path("scope").asText());
+                Doc scope = findScope(repo, d.json().path("scope").asText());
                 if (scope == null) {
-                    return null;
+                    throw ApiException.conflict("no_scope", "the scope '" + d.json().path("scope").asText() + "' of "
+                            + "this enrollment does not exist (yet); the appliance retries", "scope");
                 }
-                Audit.record(changes, "enrollment:" + d.json().path("name").asText(), "enroll_used", null, d.id(),
-                        d.json().path("name").asText(), remote);
+                long left = d.json().path("uses_left").asLong(1) - 1;
+                if (left <= 0) {
+                    changes.delete(TABLE, d.id());
+                } else {
+                    changes.put(TABLE, d.id(), d.json().deepCopy().put("uses_left", left));
+                }
+                Audit.record(changes, who, "enroll_used", null, d.id(), d.json().path("name").asText(null), remote);
                 String project = scope.json().path("project").asText(null);
-                Principal p = new Principal(null, "enrollment:" + d.json().path("name").asText(),
+                Principal p = new Principal(null, who,
                         Set.of("appliances:add", "appliances:change", "appliances:view", "scopes:view"), false,
                         project == null ? Set.of() : Set.of(project), null, null);
                 return new Consumed(d, scope, p);
@@ -190,14 +268,28 @@ public final class EnrollmentService implements HttpService {
         }).value();
     }
 
+    private static Doc findScope(Repository repo, String ref) {
+        Doc s = repo.get("scopes", ref);
+        if (s == null) {
+            for (Doc c : repo.list("scopes")) {
+                if (ref.equals(c.json().path("name").asText())) {
+                    return c;
+                }
+            }
+        }
+        return s;
+    }
+
     /** A used enrollment: what it was, its scope, and who registers with it. */
     record Consumed(Doc enrollment, Doc scope, Principal principal) {
     }
 
     static void restore(Repository repo, Consumed c) {
         try {
-            repo.write(changes -> {
-                changes.put(TABLE, c.enrollment().id(), c.enrollment().json());
+            repo.write(changes -> { // the use given back (another may have been taken meanwhile)
+                Doc now = repo.get(TABLE, c.enrollment().id());
+                changes.put(TABLE, c.enrollment().id(), now == null ? c.enrollment().json()
+                        : now.json().deepCopy().put("uses_left", now.json().path("uses_left").asLong(0) + 1));
                 return null;
             });
         } catch (StoreException e) {
