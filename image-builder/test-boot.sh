@@ -66,7 +66,8 @@ pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 printf '%s' "$pw" > "$work/admin-password"
 ems_cp="$repo/ems/server/target/secmon-ems-server.jar:$(cat "$repo/ems/server/target/classpath.txt")"
 ip netns exec "$ns" "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$ems_cp" org.secmon.ems.server.Main --port $port \
-    --host 127.0.0.1 --data-dir "$work/ems" --admin-password-file "$work/admin-password" > "$work/ems.log" 2>&1 &
+    --host 127.0.0.1 --data-dir "$work/ems" --admin-password-file "$work/admin-password" --tls-self-signed \
+    > "$work/ems.log" 2>&1 &
 pids+=($!)
 ctl() {
     inns env SECMON_CTL_CONFIG="$work/ctl.json" "$java" -XX:TieredStopAtLevel=1 \
@@ -77,14 +78,22 @@ for i in $(seq 1 60); do
     inns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && break
     sleep 0.5
 done
-SECMON_PASSWORD=$pw ctl login --ems "http://127.0.0.1:$port" -u admin > "$work/ctl.out" 2>&1 \
+# HTTPS with the EMS's own certificate: the operator and the appliance pin its fingerprint
+for i in $(seq 1 20); do grep -q 'SHA-256 fingerprint' "$work/ems.log" && break; sleep 0.5; done
+fp=$(grep -oE 'SHA-256 fingerprint: [0-9A-F:]+' "$work/ems.log" | head -1 | cut -d' ' -f3)
+[ -n "$fp" ] || die "the EMS printed no certificate fingerprint: $(tail -5 "$work/ems.log")"
+SECMON_PASSWORD=$pw ctl login --ems "https://127.0.0.1:$port" --trust "$fp" -u admin > "$work/ctl.out" 2>&1 \
     || die "cannot log in to the EMS: $(cat "$work/ctl.out" "$work/ems.log" | tail -5)"
 cat > "$work/lab.yaml" <<'YAML'
 projects: [{name: lab}]
 scopes: [{name: mirror, project: lab}]
 YAML
 ctl apply -f "$work/lab.yaml" >> "$work/ctl.out" 2>&1 || die "ctl apply: $(tail -5 "$work/ctl.out")"
-say "EMS up on the namespace's 127.0.0.1:$port (the VM: 10.0.2.2:$port), scope 'mirror'"
+# the appliance joins with a single-use enrollment token, never with a user's password
+ctl enroll --scope mirror --name boot-test-1 --out "$work/enrollment-token" >> "$work/ctl.out" 2>&1 \
+    || die "ctl enroll: $(tail -3 "$work/ctl.out")"
+enrollment=$(cat "$work/enrollment-token")
+say "EMS up on the namespace's https://127.0.0.1:$port (the VM: 10.0.2.2:$port, pinned $fp), scope 'mirror', an enrollment token for boot-test-1"
 
 # ---- strongSwan responder: the analytics system's end of the tunnel ----------------------------------------------
 psk=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
@@ -148,9 +157,9 @@ say "strongSwan responder up (id analytics.test, PSK)"
 # ---- config drive and VM ----------------------------------------------------------------------------------------
 cat > "$work/cfg/openstack/latest/user_data" <<CONF
 # SecMon appliance configuration (KEY=VALUE), as Heat or an operator writes it
-SECMON_EMS_URL=http://10.0.2.2:$port
-SECMON_EMS_USER=admin
-SECMON_EMS_PASSWORD=$pw
+SECMON_EMS_URL=https://10.0.2.2:$port
+SECMON_EMS_FINGERPRINT=$fp
+SECMON_ENROLLMENT_TOKEN=$enrollment
 SECMON_SCOPE=mirror
 SECMON_NAME=boot-test-1
 SECMON_HUGEPAGES=128
@@ -211,6 +220,13 @@ say "responder: $(echo "$sas" | grep -m1 ESTABLISHED | sed 's/^ *//')"
 ctl get appliances > "$work/appliances.out" 2>&1 || die "ctl get appliances: $(cat "$work/appliances.out")"
 grep -q "boot-test-1" "$work/appliances.out" || die "the EMS does not list the appliance: $(cat "$work/appliances.out")"
 say "EMS lists appliance boot-test-1: $(grep -m1 boot-test-1 "$work/appliances.out" | tr -s ' ' | cut -c1-120)"
+# the enrollment token was used once and is gone from the appliance; no EMS password was ever there
+inns ssh -i "$work/id_ed25519" -p 2022 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o BatchMode=yes -o LogLevel=ERROR root@127.0.0.1 \
+    'ls /etc/secmon; ! test -e /etc/secmon/enrollment-token && ! test -e /etc/secmon/ems-password && ! grep -q ENROLLMENT /etc/secmon/appliance.conf && grep -c -e --enrollment-token-file -e --ems-fingerprint /etc/secmon/agent.args' \
+    > "$work/enrolled.out" 2>&1 || die "the enrollment token (or a password) is still on the appliance: $(cat "$work/enrolled.out")"
+[ "$(tail -1 "$work/enrolled.out")" = 2 ] || die "the agent does not pin the EMS or name its token file: $(cat "$work/enrolled.out")"
+say "enrolled: /etc/secmon has $(head -n -1 "$work/enrolled.out" | tr '\n' ' ')(no token, no password); the agent pins the EMS"
 # traffic through the tunnel: the analytics side pings the appliance; the VM's kernel ESP answers
 inns ping -c 3 -W 5 -I 10.99.0.1 10.0.2.15 > "$work/ping.out" 2>&1 \
     || die "no answer through the tunnel: $(tail -3 "$work/ping.out")"
@@ -313,9 +329,27 @@ marked=$(vm nft list chain inet secmon_dscp output 2>/dev/null | grep -oE 'packe
     || die "DSCP steering: the EF tunnel got $ef packets (want 20), the other $be (want 30 + $other other packets from the VM: $other_seen); marked in the VM: $marked; VM policies: $(vm ip xfrm policy 2>&1 | grep -E 'priority|mark' | tr -s ' ' | head -8 | tr '\n' ';')"
 [ "$marked" = 20 ] || die "the VM's nftables rule marked $marked packets, want 20"
 say "two DSCP classes in two tunnels: EF (DSCP 46) -> class-ef $ef packets, DSCP 0 -> class-be $be packets = 30 + $other other (${other_seen:-none}) (kernel ESP; marked by the enforcer's nftables rule: $marked)"
-grep -aqF -e "$pw" -e "$psk" -e "$psk2" -e "$psk_ef" -e "$psk_be" "$work/console.log" && die "a secret (EMS password or PSK) appeared on the serial console"
-say "PASS in $(( $(date +%s) - start )) s of boot"
-[ $with_ansible = 1 ] || exit 0
+grep -aqF -e "$pw" -e "$psk" -e "$psk2" -e "$psk_ef" -e "$psk_be" -e "$enrollment" "$work/console.log" && die "a secret (EMS password, enrollment token or PSK) appeared on the serial console"
+
+# a deleted appliance stays deleted: the agent gets 401, keeps monitoring, and does not register again
+deleted_check() {
+    ctl delete appliance "$appliance_id" > "$work/delete.out" 2>&1 || die "ctl delete appliance: $(cat "$work/delete.out")"
+    local t0; t0=$(date +%s)
+    until vm curl -s http://127.0.0.1:7070/health 2>/dev/null | grep -q revoked; do
+        [ $(( $(date +%s) - t0 )) -lt 120 ] || die "the agent did not notice its deletion in 120 s: $(vm curl -s http://127.0.0.1:7070/health 2>&1)"
+        sleep 2
+    done
+    sleep 15
+    ctl get appliances > "$work/appliances2.out" 2>&1 || die "ctl get appliances: $(cat "$work/appliances2.out")"
+    grep -q boot-test-1 "$work/appliances2.out" && die "the deleted appliance registered again: $(cat "$work/appliances2.out")"
+    say "deleted appliance stays deleted: the agent reports it was revoked ($(( $(date +%s) - t0 )) s), the EMS lists no boot-test-1"
+}
+if [ $with_ansible = 0 ]; then
+    deleted_check
+    say "PASS in $(( $(date +%s) - start )) s of boot"
+    exit 0
+fi
+say "PASS in $(( $(date +%s) - start )) s of boot (the Ansible part follows)"
 
 # ---- the Ansible appliance role against the running VM ----------------------------------------------------------
 cat > "$work/inventory.yml" <<YAML
@@ -344,3 +378,5 @@ echo "$recap" | grep -q "changed=0 " || die "the second Ansible run changed some
 grep -aq "secmon-init: \[1/4\] hugepages: 160 x 2048 kB" "$work/console.log" \
     || die "secmon-init did not apply the role's hugepages (console: $(grep -a 'secmon-init' "$work/console.log" | tail -3))"
 say "$(grep -aoE 'secmon-init: \[1/4\] hugepages: 160 [^(]*' "$work/console.log" | head -1) after the role; PASS with Ansible"
+deleted_check
+say "PASS with Ansible"

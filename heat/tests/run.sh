@@ -15,7 +15,7 @@ validate() { (cd "$1" && timeout 120 $py "$here/validate.py" "${@:2}" 2>&1); }
 env=(-e environments/secmon.yaml -e environments/example.yaml)
 appliance_params=(-e environments/secmon.yaml -P image=secmon-appliance -P flavor=m1.medium -P key_name=ops
     -P management_network=mgmt -P mirror_network=mirror -P security_group=sg -P ems_url=https://10.20.0.5:8443
-    -P ems_user=admin -P ems_password=long-enough-1 -P scope=tenant-a -P mirrored_ports=web-1,db-1)
+    -P enrollment_token=an-enrollment-token-0123456789 -P scope=tenant-a -P mirrored_ports=web-1,db-1)
 
 echo "valid templates:"
 for t in "secmon.yaml ${env[*]}" "appliance.yaml ${appliance_params[*]}" \

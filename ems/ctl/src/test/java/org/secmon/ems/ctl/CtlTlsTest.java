@@ -24,6 +24,31 @@ import org.secmon.ems.server.tls.SelfSignedTls;
  * restart (same fingerprint), so the pin stays valid.
  */
 class CtlTlsTest {
+    /**
+     * A pinned EMS reached at an address its certificate does not name (a VM behind NAT, a floating IP, the EMS
+     * listening on 0.0.0.0): the pin is the identity, as an SSH host key is; the name does not matter. The JDK's
+     * hostname check refused this before, so an appliance could pin only an EMS it reached by a name in the
+     * certificate.
+     */
+    @Test
+    void aPinnedCertificateNeedsNoMatchingHostName(@TempDir Path dir) throws Exception {
+        SelfSignedTls tls = SelfSignedTls.loadOrCreate(dir.resolve("tls"), "127.0.0.1");
+        Ems ems = new Ems(new EmbeddedStore(dir.resolve("ems.mv"), false), Duration.ofHours(1),
+                Ems.HealthOptions.DEFAULT);
+        ems.auth().bootstrap(EmsFixture.ADMIN_PASSWORD, null);
+        WebServer server = Main.start(ems, "0.0.0.0", 0, tls);
+        try (org.secmon.ems.api.client.EmsClient c = org.secmon.ems.api.client.EmsClient.create(
+                java.net.URI.create("https://127.0.0.2:" + server.port()),
+                org.secmon.ems.api.client.PinnedTrust.context(tls.fingerprint()), Duration.ofSeconds(5),
+                Duration.ofSeconds(10))) {
+            c.login("admin", EmsFixture.ADMIN_PASSWORD);
+            assertEquals("admin", c.whoami().path("user").path("name").asText());
+        } finally {
+            server.stop();
+            ems.close();
+        }
+    }
+
     @Test
     void selfSignedCertificateIsTrustedByFingerprintOnly(@TempDir Path dir) throws Exception {
         SelfSignedTls tls = SelfSignedTls.loadOrCreate(dir.resolve("tls"), "127.0.0.1");

@@ -46,10 +46,37 @@ public final class PinnedTrust {
     /** An SSL context that accepts exactly the server certificate with this fingerprint. */
     public static SSLContext context(String fingerprint) {
         String want = normalize(fingerprint);
-        X509TrustManager tm = new X509TrustManager() {
+        // an extended trust manager: the JDK then leaves the host name check to it, and a pin needs none (the
+        // certificate is the identity, as an SSH host key is; an EMS behind NAT or a floating IP is reached by an
+        // address its certificate does not name). A plain X509TrustManager gets the JDK's host name check on top
+        javax.net.ssl.X509ExtendedTrustManager tm = new javax.net.ssl.X509ExtendedTrustManager() {
             @Override
             public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
                 throw new CertificateException("client certificates are not checked here");
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                    throws CertificateException {
+                checkClientTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                    throws CertificateException {
+                checkClientTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                    throws CertificateException {
+                checkServerTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                    throws CertificateException {
+                checkServerTrusted(chain, authType);
             }
 
             @Override
