@@ -333,7 +333,10 @@ grep -aqF -e "$pw" -e "$psk" -e "$psk2" -e "$psk_ef" -e "$psk_be" -e "$enrollmen
 
 # a deleted appliance stays deleted: the agent gets 401, keeps monitoring, and does not register again
 deleted_check() {
-    ctl delete appliance "$appliance_id" > "$work/delete.out" 2>&1 || die "ctl delete appliance: $(cat "$work/delete.out")"
+    # its tunnels first (the EMS refuses to delete what is still referenced), then the appliance itself
+    ctl delete ipsec_tunnels ems-tunnel class-ef class-be > "$work/delete.out" 2>&1 \
+        || die "ctl delete ipsec_tunnels: $(cat "$work/delete.out")"
+    ctl delete appliance "$appliance_id" >> "$work/delete.out" 2>&1 || die "ctl delete appliance: $(cat "$work/delete.out")"
     local t0; t0=$(date +%s)
     until vm curl -s http://127.0.0.1:7070/health 2>/dev/null | grep -q revoked; do
         [ $(( $(date +%s) - t0 )) -lt 120 ] || die "the agent did not notice its deletion in 120 s: $(vm curl -s http://127.0.0.1:7070/health 2>&1)"
