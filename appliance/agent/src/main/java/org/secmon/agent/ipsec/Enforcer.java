@@ -456,29 +456,45 @@ public final class Enforcer {
      * Runs a command with {@code stdin} (or none) and extra environment, at most {@code seconds}; its output (with
      * standard error) and exit code.
      */
-    private static Result run(List<String> cmd, String stdin, Map<String, String> env, int seconds)
+    static Result run(List<String> cmd, String stdin, Map<String, String> env, int seconds)
             throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();
-        try (java.io.OutputStream in = p.getOutputStream()) {
-            if (stdin != null) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        // the output is read on its own thread: reading it here first waited for the command to end, however long,
+        // and the timeout below never fired
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        Thread reader = Thread.ofVirtual().name("enforcer-cmd-out").start(() -> {
+            try (java.io.InputStream o = p.getInputStream()) {
+                o.transferTo(buf);
+            } catch (IOException ignored) {
+                // the process was killed: what was read so far is kept
             }
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        });
         try {
+            try (java.io.OutputStream in = p.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                // the command ended without reading its input: its exit code and output say why
+            }
             if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
                 String name = Path.of(cmd.get(0)).getFileName().toString();
                 throw new IOException(name + " " + (cmd.size() > 1 ? cmd.get(1) + " " : "") + "did not finish in "
                         + seconds + " s");
             }
+            reader.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
+            p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
-        return new Result(p.exitValue(), out);
+        synchronized (buf) {
+            return new Result(p.exitValue(), buf.toString(StandardCharsets.UTF_8));
+        }
     }
 
     private Result swanctl(String... args) throws IOException {
