@@ -497,6 +497,29 @@ class SecurityTest {
         }
     }
 
+    /** Finding 9: a report stored up to 1 MiB of arbitrary JSON; now counters are bounded and capabilities typed. */
+    @Test
+    void reportsAreBounded(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
+            Resp reg = ems.call("POST", "/api/v1/appliances/register", admin, "{\"name\":\"gw\",\"scope\":\"sA\"}");
+            String t = reg.json().path("credentials").path("token").asText();
+            String path = "/api/v1/appliances/" + reg.json().path("id").asText() + "/report";
+            ObjectNode big = Json.mapper().createObjectNode();
+            big.put("junk", "x".repeat(300 * 1024));
+            ObjectNode body = Json.mapper().createObjectNode();
+            body.set("counters", big);
+            assertEquals(413, ems.call("POST", path, t, body).status());
+            assertEquals(422, ems.call("POST", path, t, "{\"capabilities\":{\"netflow\":{\"deep\":[1,2,3]}}}")
+                    .status());
+            assertEquals(422, ems.call("POST", path, t, "{\"counters\":[1,2]}").status());
+            assertEquals(200, ems.call("POST", path, t, "{\"capabilities\":{\"netflow\":\"1.0.0\"},"
+                    + "\"counters\":{\"rx_packets\":5}}").status());
+        }
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     static void role(EmsFixture ems, String admin, String name, boolean all, String... perms) throws Exception {

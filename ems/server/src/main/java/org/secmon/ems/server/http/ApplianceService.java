@@ -235,6 +235,7 @@ public final class ApplianceService implements HttpService {
         if (caps != null && !caps.isObject()) {
             throw ApiException.invalid("capabilities", "must be an object of plugin id to version");
         }
+        checkReport(caps, null);
         // validation, permissions and name resolution as for any create or update
         Doc existing = null;
         String scope = entity.path("scope").asText(null);
@@ -273,6 +274,41 @@ public final class ApplianceService implements HttpService {
         Http.json(res, existing == null ? 201 : 200, out);
     }
 
+    /** Largest counters object a report may store (its JSON), and most capabilities. */
+    static final int MAX_COUNTERS_BYTES = 256 * 1024;
+    static final int MAX_CAPABILITIES = 64;
+
+    /** A report stores what an agent sends, not whatever JSON anyone sends: bounded, of the expected shape. */
+    private static void checkReport(JsonNode caps, JsonNode counters) {
+        if (caps != null) {
+            if (caps.size() > MAX_CAPABILITIES) {
+                throw ApiException.invalid("capabilities", "at most " + MAX_CAPABILITIES + " plugins");
+            }
+            for (var it = caps.fields(); it.hasNext(); ) {
+                var f = it.next();
+                if (!f.getValue().isTextual() || f.getKey().length() > 64 || f.getValue().asText().length() > 64) {
+                    throw ApiException.invalid("capabilities." + f.getKey(), "must be a version string (64 "
+                            + "characters at most)");
+                }
+            }
+        }
+        if (counters != null) {
+            if (!counters.isObject()) {
+                throw ApiException.invalid("counters", "must be an object");
+            }
+            int size;
+            try {
+                size = Json.mapper().writeValueAsBytes(counters).length;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw ApiException.invalid("counters", "unreadable");
+            }
+            if (size > MAX_COUNTERS_BYTES) {
+                throw new ApiException(413, "too_large", "counters of " + size + " bytes; at most "
+                        + MAX_COUNTERS_BYTES);
+            }
+        }
+    }
+
     private void reportHandler(ServerRequest req, ServerResponse res) throws Exception {
         Principal p = Http.principal(req);
         String id = req.path().pathParameters().get("id");
@@ -297,6 +333,7 @@ public final class ApplianceService implements HttpService {
         if (caps != null && !caps.isObject()) {
             throw ApiException.invalid("capabilities", "must be an object of plugin id to version");
         }
+        checkReport(caps, body.get("counters"));
         JsonNode url = body.get("notification_url");
         if (url != null && (!url.isTextual() || Formats.check(Formats.Kind.URL, url.asText()) != null)) {
             throw ApiException.invalid("notification_url", "must be an http(s) URL");
