@@ -201,6 +201,15 @@ public final class Main implements Callable<Integer> {
                 .host(host)
                 .port(port)
                 .maxPayloadSize(Http.MAX_BODY * 2L)
+                // limits against slow or oversized clients: connections, requests in flight, idle and read time,
+                // request line and header sizes (the API's own are far below these)
+                .maxTcpConnections(Integer.getInteger("secmon.ems.max.connections", 2000))
+                .maxConcurrentRequests(Integer.getInteger("secmon.ems.max.concurrent.requests", 256))
+                .idleConnectionTimeout(java.time.Duration.ofMinutes(2))
+                .connectionConfig(c -> c.readTimeout(java.time.Duration.ofSeconds(
+                        Integer.getInteger("secmon.ems.read.timeout.seconds", 30))))
+                .addProtocol(io.helidon.webserver.http1.Http1Config.builder().maxPrologueLength(4096)
+                        .maxHeadersSize(16 * 1024).build())
                 .shutdownHook(false)
                 .routing(r -> routing(r, ems))
                 .build()
