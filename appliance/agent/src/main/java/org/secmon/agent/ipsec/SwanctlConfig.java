@@ -110,14 +110,8 @@ public final class SwanctlConfig {
         return null;
     }
 
-    /** A value for a log line: control characters and non-ASCII escaped, at most 80 characters. */
-    static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && b.length() < 80; i++) {
-            char c = s.charAt(i);
-            b.append(c < 0x20 || c >= 0x7f ? String.format(Locale.ROOT, "\\u%04x", (int) c) : String.valueOf(c));
-        }
-        return b.toString();
+    private static String printable(String s) {
+        return org.secmon.ems.api.schema.Formats.printable(s, 80);
     }
 
     /** Per connection name, its connection block and its secret block, for the {@link #validTunnels} only. */

@@ -705,13 +705,7 @@ public final class Ctl {
                 JsonNode r = ems.call("POST", "enrollments", body);
                 String token = r.path("token").asText();
                 if (out != null) {
-                    java.nio.file.Path tmp = java.nio.file.Files.createTempFile(
-                            out.toAbsolutePath().getParent(), ".enroll", ".tmp",
-                            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-                    java.nio.file.Files.writeString(tmp, token + "\n");
-                    java.nio.file.Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Session.writePrivate(out, token + "\n");
                     ctl.out().printf("enrollment token for %s in %s written to %s (%d use%s, expires %s)%n",
                             name == null ? "new appliances" : name, scope, out, uses, uses == 1 ? "" : "s",
                             r.path("expires_at").asText());

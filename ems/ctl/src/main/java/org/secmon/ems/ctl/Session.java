@@ -43,10 +43,19 @@ record Session(String ems, String user, String token, String expiresAt, String f
         if (fingerprint != null) {
             n.put("tls_fingerprint", fingerprint);
         }
-        Path tmp = Files.createTempFile(dir, ".ctl", ".json",
+        writePrivate(file, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
+    }
+
+    /**
+     * Writes a file that holds a secret (a token): through a temporary file created readable only by its owner, never
+     * with the umask's permissions, moved into place atomically.
+     */
+    static void writePrivate(Path file, String content) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            Files.writeString(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
+            Files.writeString(tmp, content);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

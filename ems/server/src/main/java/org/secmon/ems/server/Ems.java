@@ -46,6 +46,8 @@ public final class Ems implements AutoCloseable {
                 healthOptions.removeAfter());
         this.enforcerHealth = new HealthChecker(repository, null, "ipsec_enforcers", enforcerHealth.interval(),
                 enforcerHealth.downAfter(), enforcerHealth.removeAfter());
+        // one policy for the checks at write time and at connect time (the EMS's ports are added to it at start)
+        callbacks(org.secmon.ems.server.net.CallbackPolicy.strict());
         metrics.gauge("secmon_ems_notifier_queue_depth", notifier::queueDepth);
         metrics.gauge("secmon_ems_notifications_delivered_total", notifier::delivered);
         metrics.gauge("secmon_ems_notification_failures_total", notifier::failures);

@@ -61,8 +61,7 @@ public final class Notifier implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong latencyNanos = new AtomicLong();
     private volatile boolean closed;
-    private volatile org.secmon.ems.server.net.CallbackPolicy callbacks =
-            org.secmon.ems.server.net.CallbackPolicy.strict();
+    private volatile org.secmon.ems.server.net.CallbackPolicy callbacks;
 
     /** Where notification URLs may point (checked again at every connection: no DNS rebinding). */
     public void callbacks(org.secmon.ems.server.net.CallbackPolicy c) {
@@ -195,11 +194,9 @@ public final class Notifier implements AutoCloseable {
     private boolean post(Doc appliance, ObjectNode body) {
         String url = appliance.json().path("notification_url").asText();
         try {
-            java.util.List<String> own = new java.util.ArrayList<>();
-            appliance.json().path("addresses").forEach(n -> own.add(n.asText()));
             URI target;
             try {
-                target = callbacks.target(url, own);
+                target = callbacks.target(url, appliance.json().path("addresses"));
             } catch (IllegalArgumentException e) {
                 LOG.log(System.Logger.Level.WARNING, "not notifying appliance " + appliance.id() + ": its "
                         + "notification_url " + e.getMessage());

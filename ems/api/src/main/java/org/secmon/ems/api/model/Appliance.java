@@ -34,10 +34,6 @@ public record Appliance(
 
     @Override
     public void validate(org.secmon.ems.api.schema.Errors errors) {
-        for (int i = 0; i < addresses.size(); i++) {
-            if (addresses.get(i) == null || org.secmon.ems.api.schema.Formats.ip(addresses.get(i)) == null) {
-                errors.add("addresses[" + i + "]", "must be an IPv4 or IPv6 address");
-            }
-        }
+        org.secmon.ems.api.schema.Formats.checkAddresses(errors, "addresses", addresses);
     }
 }

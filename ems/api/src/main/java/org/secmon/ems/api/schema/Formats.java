@@ -149,6 +149,42 @@ public final class Formats {
         }
     }
 
+    /**
+     * A value someone else chose, for a log line, an audit record or an error message: backslash, newline, carriage
+     * return and every other control or format character escaped (no forged log lines), at most {@code max}
+     * characters.
+     */
+    public static String printable(String s, int max) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < max; i++) {
+            char c = s.charAt(i);
+            if (c == '\\') {
+                b.append("\\\\");
+            } else if (c == '\n') {
+                b.append("\\n");
+            } else if (c == '\r') {
+                b.append("\\r");
+            } else if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** Each entry of a node's {@code field} an IPv4 or IPv6 address (appliances and enforcers; SSRF checks use them). */
+    public static void checkAddresses(Errors errors, String field, java.util.List<String> addresses) {
+        for (int i = 0; i < addresses.size(); i++) {
+            if (addresses.get(i) == null || ip(addresses.get(i)) == null) {
+                errors.add(field + "[" + i + "]", "must be an IPv4 or IPv6 address");
+            }
+        }
+    }
+
     /** IP address, FQDN, user@FQDN or a distinguished name; nothing that could end a swanctl.conf value. */
     static boolean ikeId(String v) {
         if (v.length() > 255 || v.isEmpty() || !v.strip().equals(v)) {

@@ -48,7 +48,7 @@ public final class Auth {
 
     public Login login(String name, String password, String remote) throws StoreException {
         String source = LoginThrottle.host(remote);
-        String shown = LoginThrottle.printable(name);
+        String shown = org.secmon.ems.api.schema.Formats.printable(name, 64);
         long wait = throttle.waitSeconds(name, source, System.nanoTime());
         if (wait > 0) {
             LOG.log(System.Logger.Level.WARNING, "login throttled for '" + shown + "' from " + remote);
@@ -213,9 +213,14 @@ public final class Auth {
 
     /** The user's permissions (union of their roles) and projects. */
     public Principal principal(Doc user) {
+        return principal(user.id(), user.json());
+    }
+
+    /** The permissions and projects a user document has (or, not yet stored, would have) with the roles as they are. */
+    public Principal principal(String userId, JsonNode user) {
         Set<String> perms = new HashSet<>();
         boolean all = false;
-        for (JsonNode r : user.json().path("roles")) {
+        for (JsonNode r : user.path("roles")) {
             Doc role = repo.get("roles", r.asText());
             if (role == null) {
                 continue;
@@ -229,10 +234,10 @@ public final class Auth {
             }
         }
         Set<String> projects = new HashSet<>();
-        for (JsonNode pr : user.json().path("projects")) {
+        for (JsonNode pr : user.path("projects")) {
             projects.add(pr.asText());
         }
-        return new Principal(user.id(), user.json().path("name").asText(), Set.copyOf(perms), all,
+        return new Principal(userId, user.path("name").asText(), Set.copyOf(perms), all,
                 Set.copyOf(projects), null, null);
     }
 

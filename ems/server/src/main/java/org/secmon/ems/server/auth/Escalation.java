@@ -38,21 +38,15 @@ public final class Escalation {
             throw ApiException.forbidden(p.name() + " may not manage users");
         }
         boolean self = id.equals(p.userId());
-        if (self && current != null) {
-            for (String f : new String[] {"roles", "projects", "enabled"}) {
-                JsonNode before = current.json().path(f);
-                JsonNode after = next == null ? before : next.path(f);
-                if (next == null || !sameSet(before, after)) {
-                    throw ApiException.forbidden("nobody changes his own " + (next == null ? "account's existence"
-                            : f) + "; ask another administrator");
-                }
-            }
+        if (self && current != null && (next == null || accessChanged(current.json(), next))) {
+            throw ApiException.forbidden("nobody changes his own roles, projects or enabled flag, or deletes himself; "
+                    + "ask another administrator");
         }
         if (current != null && !self) {
             within(p, auth.principal(current), "user '" + current.json().path("name").asText() + "'");
         }
         if (next != null) {
-            within(p, permissionsOf(next), "the user");
+            within(p, auth.principal(id, next), "the user");
         }
     }
 
@@ -124,45 +118,20 @@ public final class Escalation {
         }
     }
 
-    /** The permissions a user document would have (its roles as they are now). */
-    private Principal permissionsOf(JsonNode user) {
-        Set<String> perms = new HashSet<>();
-        boolean all = false;
-        for (JsonNode r : user.path("roles")) {
-            Doc role = repo.get("roles", r.asText());
-            if (role == null) {
-                continue;
-            }
-            all |= role.json().path("all_projects").asBoolean(false);
-            for (JsonNode perm : role.json().path("permissions")) {
-                for (JsonNode op : perm.path("operations")) {
-                    perms.add(perm.path("resource").asText() + ":" + op.asText());
-                }
-            }
-        }
-        return new Principal(null, user.path("name").asText(), Set.copyOf(perms), all,
-                strings(user.path("projects")), null, null);
-    }
-
     private static Set<String> strings(JsonNode arr) {
         Set<String> s = new HashSet<>();
         arr.forEach(n -> s.add(n.asText()));
         return s;
     }
 
-    private static boolean sameSet(JsonNode a, JsonNode b) {
-        if (a.isArray() || b.isArray()) {
-            return strings(a).equals(strings(b));
-        }
-        return Objects.equals(a.asText(""), b.asText("")) || (a.isMissingNode() && b.asBoolean(true))
-                || (b.isMissingNode() && a.asBoolean(true));
-    }
-
     /** Whether a user change ends the user's sessions: password, roles, projects or enabled. */
     public static boolean revokesSessions(JsonNode before, JsonNode after) {
-        if (!Objects.equals(before.path("_password_hash").asText(null), after.path("_password_hash").asText(null))) {
-            return true;
-        }
+        return !Objects.equals(before.path("_password_hash").asText(null), after.path("_password_hash").asText(null))
+                || accessChanged(before, after);
+    }
+
+    /** Whether roles, projects or the enabled flag differ (what nobody changes for himself). */
+    private static boolean accessChanged(JsonNode before, JsonNode after) {
         return !strings(before.path("roles")).equals(strings(after.path("roles")))
                 || !strings(before.path("projects")).equals(strings(after.path("projects")))
                 || before.path("enabled").asBoolean(true) != after.path("enabled").asBoolean(true);

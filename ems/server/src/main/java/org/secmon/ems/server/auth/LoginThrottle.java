@@ -72,27 +72,4 @@ public final class LoginThrottle {
         int c = remote.lastIndexOf(':');
         return c > 0 ? remote.substring(0, c) : remote;
     }
-
-    /** A user-supplied value for a log line or audit record: control characters escaped, at most 64 characters. */
-    public static String printable(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && b.length() < 64; i++) {
-            char c = s.charAt(i);
-            if (c == '\\') {
-                b.append("\\\\");
-            } else if (c == '\n') {
-                b.append("\\n");
-            } else if (c == '\r') {
-                b.append("\\r");
-            } else if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
-                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
-    }
 }

@@ -343,9 +343,7 @@ public final class ApplianceService implements HttpService {
             throw ApiException.notFound("no appliance with id '" + id + "'");
         }
         if (url != null) {
-            java.util.List<String> own = new java.util.ArrayList<>();
-            current.json().path("addresses").forEach(n -> own.add(n.asText()));
-            String why = entities.callbacks().check(url.asText(), own);
+            String why = entities.callbacks().check(url.asText(), current.json().path("addresses"));
             if (why != null) {
                 throw ApiException.invalid("notification_url", why);
             }

@@ -128,8 +128,6 @@ public final class EnforcerService implements HttpService {
         if (addresses != null && (!addresses.isArray() || addresses.size() > 16)) {
             throw ApiException.invalid("addresses", "must be a list of at most 16 addresses");
         }
-        java.util.List<String> own = new java.util.ArrayList<>();
-        (addresses != null ? addresses : current.json().path("addresses")).forEach(n -> own.add(n.asText()));
         for (int i = 0; addresses != null && i < addresses.size(); i++) {
             if (!addresses.get(i).isTextual() || Formats.ip(addresses.get(i).asText()) == null) {
                 throw ApiException.invalid("addresses[" + i + "]", "must be an IPv4 or IPv6 address");
@@ -137,7 +135,8 @@ public final class EnforcerService implements HttpService {
         }
         String health = url != null ? url.asText() : current.json().path("health_url").asText(null);
         if (health != null && (url != null || addresses != null)) {
-            String why = entities.callbacks().check(health, own);
+            String why = entities.callbacks().check(health, addresses != null ? addresses
+                    : current.json().path("addresses"));
             if (why != null) {
                 throw ApiException.invalid("health_url", why);
             }

@@ -203,14 +203,7 @@ public final class EnrollmentService implements HttpService {
         if (ref == null) {
             throw ApiException.invalid("scope", "is required: the scope (name or id) the appliance joins");
         }
-        Doc s = repo.get("scopes", ref);
-        if (s == null) {
-            for (Doc c : repo.list("scopes")) {
-                if (ref.equals(c.json().path("name").asText())) {
-                    s = c;
-                }
-            }
-        }
+        Doc s = findScope(repo, ref);
         if (s == null || !entities.isVisible(p, ResourceKind.SCOPES, s)) {
             throw ApiException.invalid("scope", "no scope '" + ref + "'");
         }
@@ -268,6 +261,7 @@ public final class EnrollmentService implements HttpService {
         }).value();
     }
 
+    /** A scope by id, or by name. */
     private static Doc findScope(Repository repo, String ref) {
         Doc s = repo.get("scopes", ref);
         if (s == null) {

@@ -66,7 +66,7 @@ public final class Entities {
     private final Repository repo;
     private volatile ChangeListener listener = (k, i, s, o, r) -> { };
     private volatile org.secmon.ems.server.auth.Escalation escalation;
-    private volatile CallbackPolicy callbacks = CallbackPolicy.strict();
+    private volatile CallbackPolicy callbacks;
 
     public Entities(Repository repo) {
         this.repo = repo;
@@ -85,7 +85,7 @@ public final class Entities {
         this.escalation = e;
     }
 
-    /** Where notification and health URLs may point. */
+    /** Where notification and health URLs may point (the EMS's one policy, set by {@code Ems}). */
     public void callbacks(CallbackPolicy c) {
         this.callbacks = c;
     }
@@ -240,18 +240,12 @@ public final class Entities {
             boolean unchanged = current != null && url != null && url.equals(current.json().path(field).asText(null))
                     && next.path("addresses").equals(current.json().path("addresses"));
             if (url != null && !unchanged) {
-                String why = callbacks.check(url, strings(next.path("addresses")));
+                String why = callbacks.check(url, next.path("addresses"));
                 if (why != null) {
                     throw ApiException.invalid(field, why);
                 }
             }
         }
-    }
-
-    private static List<String> strings(JsonNode arr) {
-        List<String> out = new ArrayList<>();
-        arr.forEach(n -> out.add(n.asText()));
-        return out;
     }
 
     private Written written(ResourceKind kind, Repository.Result<String> r) {

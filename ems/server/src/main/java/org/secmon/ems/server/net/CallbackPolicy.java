@@ -46,10 +46,10 @@ public final class CallbackPolicy {
         return this;
     }
 
-    /** Null when {@code url} may be called for a node with {@code ownAddresses}, else why not. */
-    public String check(String url, List<String> ownAddresses) {
+    /** Null when {@code url} may be called for a node whose {@code addresses} (as stored) these are, else why not. */
+    public String check(String url, com.fasterxml.jackson.databind.JsonNode addresses) {
         try {
-            target(url, ownAddresses);
+            target(url, addresses);
             return null;
         } catch (IllegalArgumentException e) {
             return e.getMessage();
@@ -59,9 +59,12 @@ public final class CallbackPolicy {
     /**
      * The URL with its host replaced by the checked address to connect to.
      *
+     * @param addresses the node's registered addresses, as stored (a JSON array of strings)
      * @throws IllegalArgumentException what is not allowed
      */
-    public URI target(String url, List<String> ownAddresses) {
+    public URI target(String url, com.fasterxml.jackson.databind.JsonNode addresses) {
+        List<String> ownAddresses = new ArrayList<>();
+        addresses.forEach(n -> ownAddresses.add(n.asText()));
         if (url == null || Formats.check(Formats.Kind.URL, url) != null) {
             throw new IllegalArgumentException("must be an http:// or https:// URL");
         }
