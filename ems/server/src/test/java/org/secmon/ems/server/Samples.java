@@ -88,6 +88,16 @@ final class Samples {
         }
     }
 
+    /** Creates project {@code name}; answers its id. */
+    static String project(EmsFixture ems, String token, String name) throws Exception {
+        return post(ems, token, "projects", body(ResourceKind.PROJECTS, null, null, name));
+    }
+
+    /** Creates scope {@code name} in {@code project}; answers its id. */
+    static String scope(EmsFixture ems, String token, String project, String name) throws Exception {
+        return post(ems, token, "scopes", body(ResourceKind.SCOPES, null, project, name));
+    }
+
     static String post(EmsFixture ems, String token, String collection, ObjectNode body) throws Exception {
         EmsFixture.Resp r = ems.call("POST", "/api/v1/" + collection, token, body);
         if (r.status() != 201) {

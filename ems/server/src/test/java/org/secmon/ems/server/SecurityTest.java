@@ -32,8 +32,8 @@ class SecurityTest {
     void aUserCannotGrantHimselfRolesOrProjects(@TempDir Path dir) throws Exception {
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             String admin = ems.admin();
-            String pA = Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pB"));
+            String pA = Samples.project(ems, admin, "pA");
+            Samples.project(ems, admin, "pB");
             role(ems, admin, "user-keeper", false, "users:view,change");
             String mallory = user(ems, admin, "mallory", "pA", "user-keeper");
             String t = ems.login("mallory", "password-mallory");
@@ -60,8 +60,8 @@ class SecurityTest {
     void noPathGrantsMoreThanTheGranterHolds(@TempDir Path dir) throws Exception {
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             String admin = ems.admin();
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pB"));
+            Samples.project(ems, admin, "pA");
+            Samples.project(ems, admin, "pB");
             role(ems, admin, "keeper", false, "users:view,add,change,delete", "roles:view,add,change,delete",
                     "scopes:view");
             role(ems, admin, "ruler", false, "rules:view,add,change,delete");
@@ -147,7 +147,7 @@ class SecurityTest {
     void changingAUsersCredentialsOrRolesRevokesHisTokens(@TempDir Path dir) throws Exception {
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             String admin = ems.admin();
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Samples.project(ems, admin, "pA");
             String bob = user(ems, admin, "bob", "pA", "operator");
             String[] changes = {"{\"password\":\"another-password-1\"}", "{\"roles\":[\"readonly\"]}",
                     "{\"enabled\":false}"};
@@ -175,9 +175,9 @@ class SecurityTest {
     void anApplianceTokenSeesOnlyItsOwnScope(@TempDir Path dir) throws Exception {
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             String admin = ems.admin();
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
-            String sA = Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
-            String sA2 = Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA2"));
+            Samples.project(ems, admin, "pA");
+            String sA = Samples.scope(ems, admin, "pA", "sA");
+            String sA2 = Samples.scope(ems, admin, "pA", "sA2");
             Samples.fixture(ems, admin, "sA");
             Samples.fixture(ems, admin, "sA2");
             Resp reg = ems.call("POST", "/api/v1/appliances/register", admin,
@@ -217,8 +217,8 @@ class SecurityTest {
     void ipsecFieldsThatReachSwanctlAreValidated(@TempDir Path dir) throws Exception {
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             String admin = ems.admin();
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
-            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
+            Samples.project(ems, admin, "pA");
+            Samples.scope(ems, admin, "pA", "sA");
             Samples.fixture(ems, admin, "sA");
             String hostile = "peer\n    }\n    children {\n      x {\n        updown = /bin/sh -c \"id>pwned\"\n";
             for (String field : List.of("remote_id", "local_id")) {
@@ -248,8 +248,8 @@ class SecurityTest {
                 Ems.HealthOptions.DEFAULT, Ems.HealthOptions.ENFORCERS);
         try (EmsFixture ems = new EmsFixture(ems0)) {
             String admin = ems.admin();
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
-            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
+            Samples.project(ems, admin, "pA");
+            Samples.scope(ems, admin, "pA", "sA");
             int emsPort = Integer.parseInt(ems.base.substring(ems.base.lastIndexOf(':') + 1));
             List<String> hostile = List.of("http://127.0.0.1:8500/v1/kv/?recurse", "http://169.254.169.254/latest/",
                     "http://[::1]:" + emsPort + "/api/v1/users", "http://localhost:" + emsPort + "/",
@@ -285,12 +285,12 @@ class SecurityTest {
     void certificateIdentitiesCannotBeTakenOver(@TempDir Path dir) throws Exception {
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             String admin = ems.admin();
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
+            Samples.project(ems, admin, "pA");
             Resp enf = ems.call("POST", "/api/v1/ipsec_enforcers/register", admin,
                     "{\"name\":\"gw1\",\"addresses\":[\"192.0.2.9\"]}");
             assertEquals(201, enf.status(), enf.toString());
             // an operator's scope named 'enforcer' with an appliance gw1: its certificate would be gw1.enforcer.secmon
-            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "enforcer"));
+            Samples.scope(ems, admin, "pA", "enforcer");
             Resp reg = ems.call("POST", "/api/v1/appliances/register", admin,
                     "{\"name\":\"gw1\",\"scope\":\"enforcer\",\"addresses\":[\"10.0.0.5\"]}");
             assertEquals(201, reg.status(), reg.toString());
@@ -300,8 +300,8 @@ class SecurityTest {
             assertFalse(cert.status() == 200 && cert.json().path("id").asText().equals("gw1.enforcer.secmon"),
                     "appliance got the enforcer's identity: " + cert);
             // dotted names cannot stitch another identity together: appliance a.b in scope c vs a in b.c
-            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "b.c"));
-            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "c"));
+            Samples.scope(ems, admin, "pA", "b.c");
+            Samples.scope(ems, admin, "pA", "c");
             List<String> names = new ArrayList<>();
             for (String[] as : new String[][] {{"a", "b.c"}, {"a.b", "c"}}) {
                 Resp r = ems.call("POST", "/api/v1/appliances/register", admin,
@@ -407,9 +407,9 @@ class SecurityTest {
     void enrollmentTokensAreSingleUseBoundAndExpiring(@TempDir Path dir) throws Exception {
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             String admin = ems.admin();
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pB"));
-            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
+            Samples.project(ems, admin, "pA");
+            Samples.project(ems, admin, "pB");
+            Samples.scope(ems, admin, "pA", "sA");
             user(ems, admin, "ro", "pA", "readonly");
             user(ems, admin, "opb", "pB", "operator");
             String body = "{\"name\":\"gw\",\"scope\":\"sA\",\"addresses\":[\"127.0.0.1\"]}";
@@ -474,8 +474,8 @@ class SecurityTest {
             }
             Resp r = ems.call("POST", "/api/v1/appliances/register", null, reg[1], "X-Enrollment-Token", token);
             assertEquals(409, r.status(), r.toString()); // no scope 'later' yet: nothing used up
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
-            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "later"));
+            Samples.project(ems, admin, "pA");
+            Samples.scope(ems, admin, "pA", "later");
             assertEquals(201, ems.call("POST", "/api/v1/appliances/register", null, reg[1], "X-Enrollment-Token",
                     token).status());
             // a name that exists is not this token's to take over
@@ -502,8 +502,8 @@ class SecurityTest {
     void reportsAreBounded(@TempDir Path dir) throws Exception {
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             String admin = ems.admin();
-            Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "pA"));
-            Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
+            Samples.project(ems, admin, "pA");
+            Samples.scope(ems, admin, "pA", "sA");
             Resp reg = ems.call("POST", "/api/v1/appliances/register", admin, "{\"name\":\"gw\",\"scope\":\"sA\"}");
             String t = reg.json().path("credentials").path("token").asText();
             String path = "/api/v1/appliances/" + reg.json().path("id").asText() + "/report";
