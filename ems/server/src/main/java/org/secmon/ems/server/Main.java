@@ -244,6 +244,24 @@ public final class Main implements Callable<Integer> {
                 ems.metrics().request(req.prologue().method().text(), res.status().code(), System.nanoTime() - t0);
             }
         });
+        routes(r, ems);
+        r.error(ApiException.class, (req, res, e) -> Http.error(res, e));
+        r.error(StoreException.class, (req, res, e) -> Http.error(res,
+                ApiException.unavailable("configuration store unavailable: " + e.getMessage())));
+        r.error(Exception.class, (req, res, e) -> {
+            LOG.log(System.Logger.Level.ERROR, "unexpected error in " + req.prologue().method().text() + " "
+                    + req.path().path(), e);
+            Http.error(res, new ApiException(500, "internal", "internal error: " + e.getClass().getSimpleName()));
+        });
+        r.any((req, res) -> Http.error(res, ApiException.notFound("no such endpoint: "
+                + req.prologue().method().text() + " " + req.path().path())));
+    }
+
+    /**
+     * The API's routes (without the filter, error handlers and fallback of {@link #routing}): every one of them is in
+     * the OpenAPI document ({@code RouteCoverageTest}).
+     */
+    static void routes(io.helidon.webserver.http.HttpRules r, Ems ems) {
         r.register("/api/v1/appliances", new ApplianceService(ems.entities(), ems.auth(), ems.notifier()));
         r.register("/api/v1/ipsec_enforcers", new org.secmon.ems.server.http.EnforcerService(ems.entities(),
                 ems.auth()));
@@ -259,7 +277,8 @@ public final class Main implements Callable<Integer> {
             res.headers().contentType(io.helidon.common.media.type.MediaTypes.create("application/yaml"));
             res.send(openapi);
         });
-        r.get("/health/live", (req, res) -> res.send("{\"status\":\"UP\"}"));
+        r.get("/health/live", (req, res) -> Http.json(res, 200,
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("status", "UP")));
         r.get("/health/ready", (req, res) -> {
             try {
                 ems.repository().store().revision();
@@ -280,15 +299,5 @@ public final class Main implements Callable<Integer> {
             res.headers().contentType(HttpMediaTypes.PLAINTEXT_UTF_8);
             res.send(ems.metrics().render());
         });
-        r.error(ApiException.class, (req, res, e) -> Http.error(res, e));
-        r.error(StoreException.class, (req, res, e) -> Http.error(res,
-                ApiException.unavailable("configuration store unavailable: " + e.getMessage())));
-        r.error(Exception.class, (req, res, e) -> {
-            LOG.log(System.Logger.Level.ERROR, "unexpected error in " + req.prologue().method().text() + " "
-                    + req.path().path(), e);
-            Http.error(res, new ApiException(500, "internal", "internal error: " + e.getClass().getSimpleName()));
-        });
-        r.any((req, res) -> Http.error(res, ApiException.notFound("no such endpoint: "
-                + req.prologue().method().text() + " " + req.path().path())));
     }
 }

@@ -7,6 +7,7 @@ import org.secmon.ems.api.schema.Doc;
 import org.secmon.ems.api.schema.Errors;
 import org.secmon.ems.api.schema.Format;
 import org.secmon.ems.api.schema.Formats.Kind;
+import org.secmon.ems.api.schema.OneOf;
 import org.secmon.ems.api.schema.Range;
 import org.secmon.ems.api.schema.ReadOnly;
 import org.secmon.ems.api.schema.Required;
@@ -16,12 +17,15 @@ public record IkePolicy(
         @ReadOnly String id,
         @ReadOnly Long version,
         @Required @Format(Kind.NAME) String name,
-        @Doc("ikev2 (default) or ikev1") String ikeVersion,
+        @OneOf({"ikev1", "ikev2"}) @Doc("ikev2 (default) or ikev1") String ikeVersion,
+        @OneOf({"aes128", "aes256", "aes128gcm16", "aes256gcm16"})
         @Doc("aes128, aes256, aes128gcm16 or aes256gcm16 (default aes256gcm16)") String encryption,
+        @OneOf({"sha1", "sha256", "sha384", "sha512"})
         @Doc("sha1 (IKEv1 only), sha256 (default), sha384 or sha512; the PRF with GCM") String integrity,
+        @OneOf({"modp2048", "modp3072", "modp4096", "ecp256", "ecp384", "ecp521", "curve25519"})
         @Doc("modp2048, modp3072, modp4096, ecp256 (default), ecp384, ecp521 or curve25519") String dhGroup,
         @Range(min = 300, max = 86400) @Doc("IKE SA lifetime in seconds, default 14400") Integer lifetime,
-        @Doc("rekey (default) or reauth when the lifetime ends") String rekeyMode) implements Entity {
+        @OneOf({"rekey", "reauth"}) @Doc("rekey (default) or reauth when the lifetime ends") String rekeyMode) implements Entity {
 
     static final List<String> ENCRYPTION = List.of("aes128", "aes256", "aes128gcm16", "aes256gcm16");
     static final List<String> INTEGRITY = List.of("sha1", "sha256", "sha384", "sha512");

@@ -6,6 +6,7 @@ import org.secmon.ems.api.schema.Doc;
 import org.secmon.ems.api.schema.Errors;
 import org.secmon.ems.api.schema.Format;
 import org.secmon.ems.api.schema.Formats.Kind;
+import org.secmon.ems.api.schema.OneOf;
 import org.secmon.ems.api.schema.Range;
 import org.secmon.ems.api.schema.ReadOnly;
 import org.secmon.ems.api.schema.Required;
@@ -15,8 +16,11 @@ public record IpsecPolicy(
         @ReadOnly String id,
         @ReadOnly Long version,
         @Required @Format(Kind.NAME) String name,
+        @OneOf({"aes128", "aes256", "aes128gcm16", "aes256gcm16"})
         @Doc("aes128, aes256, aes128gcm16 or aes256gcm16 (default aes256gcm16)") String encryption,
+        @OneOf({"sha1", "sha256", "sha384", "sha512"})
         @Doc("sha1, sha256 (default), sha384 or sha512; not used with GCM") String integrity,
+        @OneOf({"none", "modp2048", "modp3072", "modp4096", "ecp256", "ecp384", "ecp521", "curve25519"})
         @Doc("perfect forward secrecy DH group (as IKE), or none; default ecp256") String pfsGroup,
         @Range(min = 300, max = 86400) @Doc("CHILD SA lifetime in seconds, default 3600") Integer lifetime)
         implements Entity {

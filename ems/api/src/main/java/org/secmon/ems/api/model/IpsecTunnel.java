@@ -6,9 +6,10 @@ import java.util.Locale;
 import org.secmon.ems.api.schema.Doc;
 import org.secmon.ems.api.schema.Errors;
 import org.secmon.ems.api.schema.Format;
-import org.secmon.ems.api.schema.Formats;
 import org.secmon.ems.api.schema.Formats.Kind;
+import org.secmon.ems.api.schema.Formats;
 import org.secmon.ems.api.schema.Length;
+import org.secmon.ems.api.schema.OneOf;
 import org.secmon.ems.api.schema.Range;
 import org.secmon.ems.api.schema.ReadOnly;
 import org.secmon.ems.api.schema.Ref;
@@ -41,7 +42,7 @@ public record IpsecTunnel(
         @Ref("ipsec_endpoint_groups") @Doc("the peer's site: its subnets are the remote traffic selectors")
         String remoteEndpointGroup,
         @Doc("psk (default) or certificate (issued by the EMS CA; this end's id defaults to its certificate's name)")
-        String auth,
+        @OneOf({"psk", "certificate"}) String auth,
         @WriteOnly @Length(min = 16, max = 256) @Doc("pre-shared key, write-only: never returned by reads, only "
                 + "delivered to the appliance that runs the tunnel") String psk,
         @Range(min = 0, max = 3600) @Doc("dead peer detection interval in seconds, 0 = off; default 30") Integer dpdDelay,

@@ -76,6 +76,12 @@ public final class Validator {
                             + length.min() + " and " + length.max() + ", not " + size);
                 }
             }
+            OneOf oneOf = c.getAnnotation(OneOf.class);
+            if (oneOf != null && v instanceof String s
+                    && !List.of(oneOf.value()).contains(s.toLowerCase(java.util.Locale.ROOT))) {
+                errors.add(field, "must be one of " + String.join(", ", oneOf.value()) + ", not '"
+                        + Formats.printable(s, 64) + "'");
+            }
             Format format = c.getAnnotation(Format.class);
             if (v instanceof List<?> list) {
                 for (int i = 0; i < list.size(); i++) {

@@ -3,11 +3,14 @@ package org.secmon.ems.server.http;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,7 +18,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.secmon.ems.api.model.ResourceKind;
 import org.secmon.ems.api.schema.Doc;
 import org.secmon.ems.api.schema.Format;
+import org.secmon.ems.api.schema.Formats;
 import org.secmon.ems.api.schema.Length;
+import org.secmon.ems.api.schema.OneOf;
 import org.secmon.ems.api.schema.Range;
 import org.secmon.ems.api.schema.ReadOnly;
 import org.secmon.ems.api.schema.Ref;
@@ -25,12 +30,25 @@ import org.secmon.ems.api.schema.WriteOnly;
 
 /**
  * The OpenAPI 3.0 document of the whole API, generated from the same records and constraints the server validates
- * with, so it cannot drift from the implementation.
+ * with, so it cannot drift from the implementation. Every operation has its request and response schemas, every
+ * status the server answers is listed (errors as {@code Error}), PATCH takes a JSON merge patch, and the headers the
+ * server sets (ETag, Location, Retry-After, WWW-Authenticate) are declared. {@code RouteCoverageTest} checks that
+ * every route the server registers is here and nothing else is; {@code ApiFuzzTest} checks the server against it.
  */
 public final class OpenApi {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final String SCHEMAS = "#/components/schemas/";
 
     private OpenApi() {
+    }
+
+    /** Writes the document to the file named by the first argument (the build lints it with Redocly). */
+    public static void main(String[] args) throws java.io.IOException {
+        if (args.length != 1) {
+            System.err.println("usage: OpenApi FILE.yaml");
+            System.exit(2);
+        }
+        java.nio.file.Files.writeString(java.nio.file.Path.of(args[0]), yaml());
     }
 
     public static String yaml() {
@@ -48,334 +66,644 @@ public final class OpenApi {
         info.put("title", "SecMon EMS API");
         info.put("version", "1");
         info.put("description", "Configuration of SecMon appliances: scopes, 7-tuple rules and policies, collectors "
-                + "and collector sets, NetFlow/sFlow/raw-forward associations, appliances, users and roles. "
-                + "Authenticate with POST /api/v1/tokens and send the token as X-Auth-Token. References accept an "
-                + "id or, on input, the referenced entity's name within the same scope. Updates are conditional "
-                + "with If-Match (412 when stale) or the body's version (409 when stale).");
+                + "and collector sets, NetFlow/sFlow/raw-forward associations, appliances, IPsec tunnels, users and "
+                + "roles. Authenticate with POST /api/v1/tokens and send the token as X-Auth-Token. References accept "
+                + "an id or, on input, the referenced entity's name within the same scope. Updates are conditional "
+                + "with If-Match (412 when stale) or the body's version (409 when stale). Every error is an Error "
+                + "object; 422 lists each invalid field.");
+        info.putObject("license").put("name", "Apache-2.0").put("url", "https://www.apache.org/licenses/LICENSE-2.0");
+        doc.putArray("servers").addObject().put("url", "/").put("description", "the EMS itself");
         ObjectNode components = doc.putObject("components");
         ObjectNode schemas = components.putObject("schemas");
         components.putObject("securitySchemes").putObject("token").put("type", "apiKey").put("in", "header")
-                .put("name", "X-Auth-Token");
+                .put("name", "X-Auth-Token").put("description", "a token from POST /api/v1/tokens (users), or the "
+                        + "credentials.token of a registration (appliances, enforcers)");
+        headers(components.putObject("headers"));
         doc.putArray("security").addObject().putArray("token");
-        errorSchemas(schemas);
+        commonSchemas(schemas);
+        ArrayNode tags = doc.putArray("tags");
         ObjectNode paths = doc.putObject("paths");
         for (ResourceKind k : ResourceKind.ALL) {
             String schemaName = schemaName(k);
             if (!schemas.has(schemaName)) {
                 schemas.set(schemaName, schema(k.type(), schemas));
             }
+            schemas.set(schemaName + "Patch", patchSchema((ObjectNode) schemas.get(schemaName)));
+            schemas.set(schemaName + "Page", page(schemaName));
+            tags.addObject().put("name", k.collection()).put("description", k.type().getAnnotation(Doc.class) == null
+                    ? k.collection().replace('_', ' ') : k.type().getAnnotation(Doc.class).value());
             collection(paths, k, schemaName);
         }
+        registrationSchemas(schemas);
+        tags.addObject().put("name", "tokens").put("description", "log in and out");
+        tags.addObject().put("name", "enrollments").put("description", "single-use (or counted) tokens with which "
+                + "appliances register instead of with a user's password");
+        tags.addObject().put("name", "audit").put("description", "who changed what");
+        tags.addObject().put("name", "certificates").put("description", "the EMS CA for IPsec peers");
+        tags.addObject().put("name", "meta").put("description", "this document, health and metrics");
         tokens(paths);
+        enrollments(paths);
         audit(paths);
-        registry(paths);
-        ObjectNode openapi = paths.putObject("/api/v1/openapi.yaml").putObject("get");
-        openapi.put("summary", "this document").put("operationId", "openapi");
-        openapi.putArray("tags").add("meta");
-        ObjectNode ok = openapi.putObject("responses").putObject("200");
-        ok.put("description", "OpenAPI 3.0 YAML");
-        ok.putObject("content").putObject("application/yaml").putObject("schema").put("type", "string");
-        openapi.with("responses").set("401", ref("Error", "not authenticated"));
-        for (String h : List.of("live", "ready")) {
-            ObjectNode g = paths.putObject("/health/" + h).putObject("get");
-            g.put("summary", h.equals("ready") ? "readiness: the store is reachable" : "liveness")
-                    .put("operationId", "health_" + h);
-            g.putArray("tags").add("meta");
-            g.putArray("security");
-            g.putObject("responses").putObject("200").put("description", "UP");
-            g.with("responses").putObject("503").put("description", "DOWN (store unreachable)");
-        }
-        ObjectNode m = paths.putObject("/metrics").putObject("get");
-        m.put("summary", "Prometheus metrics (needs metrics:view)").put("operationId", "metrics");
-        m.putArray("tags").add("meta");
-        m.putObject("responses").putObject("200").put("description", "Prometheus text format");
-        m.with("responses").set("401", ref("Error", "not authenticated"));
-        m.with("responses").set("403", ref("Error", "not permitted"));
+        appliances(paths);
+        enforcers(paths);
+        certificates(paths);
+        meta(paths);
         return doc;
     }
 
-    private static String schemaName(ResourceKind k) {
-        return k.type().getSimpleName();
+    // ---- operations ----------------------------------------------------------------------------------------------
+
+    /** One operation under construction. */
+    private static final class Op {
+        final ObjectNode node;
+        final ObjectNode responses;
+
+        Op(ObjectNode paths, String path, String method, String id, String tag, String summary) {
+            ObjectNode p = paths.has(path) ? (ObjectNode) paths.get(path) : paths.putObject(path);
+            if (path.contains("{id}") && !p.has("parameters")) {
+                p.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
+                        .put("description", "the entity's id").putObject("schema").put("type", "string");
+            }
+            node = p.putObject(method);
+            node.put("summary", summary).put("operationId", id);
+            node.putArray("tags").add(tag);
+            node.put("description", summary + ".");
+            responses = node.putObject("responses");
+        }
+
+        /** No authentication. */
+        Op open() {
+            node.putArray("security");
+            return this;
+        }
+
+        Op description(String d) {
+            node.put("description", d);
+            return this;
+        }
+
+        Op body(ObjectNode schema) {
+            ObjectNode rb = node.putObject("requestBody").put("required", true);
+            rb.putObject("content").putObject("application/json").set("schema", schema);
+            return err(400, "the body is not a JSON object").err(413, "the body is too large");
+        }
+
+        Op bodyRef(String schema) {
+            return body(ref(schema));
+        }
+
+        Op mergePatch(String schema) {
+            ObjectNode rb = node.putObject("requestBody").put("required", true);
+            rb.put("description", "a JSON merge patch (RFC 7396): fields to set, null to clear a field");
+            ObjectNode c = rb.putObject("content");
+            c.putObject("application/merge-patch+json").set("schema", ref(schema));
+            c.putObject("application/json").set("schema", ref(schema));
+            return err(400, "the body is not a JSON object").err(413, "the body is too large");
+        }
+
+        Op query(String name, String description, ObjectNode schema) {
+            node.withArray("parameters").addObject().put("name", name).put("in", "query")
+                    .put("description", description).set("schema", schema);
+            return this;
+        }
+
+        Op ifMatch() {
+            node.withArray("parameters").addObject().put("name", "If-Match").put("in", "header")
+                    .put("description", "the ETag (version) last read; the change is refused with 412 if it moved")
+                    .putObject("schema").put("type", "string");
+            return err(400, "If-Match is not an ETag this EMS issued").err(412, "If-Match does not match the current "
+                    + "version");
+        }
+
+        Op ok(int status, String description, ObjectNode schema, String... headers) {
+            ObjectNode r = responses.putObject(Integer.toString(status)).put("description", description);
+            if (schema != null) {
+                r.putObject("content").putObject("application/json").set("schema", schema);
+            }
+            for (String h : headers) {
+                r.with("headers").putObject(h).put("$ref", "#/components/headers/" + h);
+            }
+            return this;
+        }
+
+        Op okRef(int status, String description, String schema, String... headers) {
+            return ok(status, description, ref(schema), headers);
+        }
+
+        Op err(int status, String description) {
+            ObjectNode r = F.objectNode();
+            r.put("description", description);
+            if (status == 401) {
+                r.putObject("headers").putObject("WWW-Authenticate").put("$ref", "#/components/headers/WWW-Authenticate");
+            } else if (status == 429) {
+                r.putObject("headers").putObject("Retry-After").put("$ref", "#/components/headers/Retry-After");
+            }
+            r.putObject("content").putObject("application/json").putObject("schema").put("$ref", SCHEMAS + "Error");
+            responses.set(Integer.toString(status), r);
+            return this;
+        }
+
+        /** The errors of every authenticated operation. */
+        Op authenticated(String forbidden) {
+            return err(401, "not authenticated (no, expired or revoked token)").err(403, forbidden)
+                    .err(503, "the configuration store is unavailable; nothing was changed");
+        }
     }
 
     private static void collection(ObjectNode paths, ResourceKind k, String schemaName) {
         String tag = k.collection();
         String one = k.singular().replace('_', ' ');
-        ObjectNode list = paths.putObject("/api/v1/" + k.collection());
-        ObjectNode get = list.putObject("get");
-        get.put("summary", "list " + k.collection().replace('_', ' ')).put("operationId", "list_" + k.collection());
-        get.putArray("tags").add(tag);
-        ArrayNode params = get.putArray("parameters");
-        params.addObject().put("name", "limit").put("in", "query").put("description", "page size (default 100)")
-                .putObject("schema").put("type", "integer").put("minimum", 1).put("maximum", 1000);
-        params.addObject().put("name", "offset").put("in", "query").put("description", "first item (default 0)")
-                .putObject("schema").put("type", "integer").put("minimum", 0);
+        String base = "/api/v1/" + k.collection();
+        Op list = new Op(paths, base, "get", "list_" + k.collection(), tag, "list " + k.collection().replace('_', ' '))
+                .query("limit", "page size (default 100)", F.objectNode().put("type", "integer").put("minimum", 1)
+                        .put("maximum", 1000))
+                .query("offset", "first item (default 0)", F.objectNode().put("type", "integer").put("minimum", 0));
         for (RecordComponent c : Validator.components(k.type())) {
             Class<?> t = c.getType();
-            if (c.isAnnotationPresent(WriteOnly.class) || List.class.isAssignableFrom(t) || Map.class.isAssignableFrom(t)) {
+            if (c.isAnnotationPresent(WriteOnly.class) || List.class.isAssignableFrom(t)
+                    || Map.class.isAssignableFrom(t)) {
                 continue;
             }
-            params.addObject().put("name", Validator.jsonName(c.getName())).put("in", "query")
-                    .put("description", "only entries whose field equals this value")
-                    .putObject("schema").put("type", "string");
+            list.query(Validator.jsonName(c.getName()), "only entries whose field equals this value",
+                    F.objectNode().put("type", "string"));
         }
-        ObjectNode listOk = responses(get);
-        ObjectNode page = F.objectNode();
-        page.put("type", "object");
-        ObjectNode props = page.putObject("properties");
-        props.putObject("items").put("type", "array").putObject("items").put("$ref", "#/components/schemas/" + schemaName);
-        props.putObject("total").put("type", "integer");
-        props.putObject("offset").put("type", "integer");
-        props.putObject("limit").put("type", "integer");
-        listOk.putObject("200").put("description", "one page").putObject("content").putObject("application/json")
-                .set("schema", page);
-        listOk.set("400", ref("Error", "bad paging or filter parameter"));
+        list.okRef(200, "one page", schemaName + "Page")
+                .err(400, "bad paging or filter parameter")
+                .authenticated("the user's roles do not permit viewing " + k.collection().replace('_', ' '));
 
-        ObjectNode post = list.putObject("post");
-        post.put("summary", "create a " + one).put("operationId", "create_" + k.singular());
-        post.putArray("tags").add(tag);
-        body(post, schemaName);
-        ObjectNode created = responses(post);
-        created.set("201", ref(schemaName, "created; Location and ETag headers"));
-        writeErrors(created);
+        new Op(paths, base, "post", "create_" + k.singular(), tag, "create a " + one)
+                .bodyRef(schemaName)
+                .okRef(201, "created", schemaName, "Location", "ETag")
+                .err(409, "name already used in the scope")
+                .err(422, "invalid fields: 'errors' lists each with its field")
+                .authenticated("the user's roles do not permit adding " + k.collection().replace('_', ' ')
+                        + " (in that project)");
 
-        ObjectNode item = paths.putObject("/api/v1/" + k.collection() + "/{id}");
-        item.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
-                .putObject("schema").put("type", "string");
-        ObjectNode getOne = item.putObject("get");
-        getOne.put("summary", "read a " + one).put("operationId", "get_" + k.singular());
-        getOne.putArray("tags").add(tag);
-        ObjectNode r = responses(getOne);
-        r.set("200", ref(schemaName, "the " + one + "; ETag header = version"));
-        r.set("404", ref("Error", "no such " + one + " (or not in your projects)"));
-        for (String verb : List.of("put", "patch")) {
-            ObjectNode u = item.putObject(verb);
-            u.put("summary", verb.equals("put") ? "replace a " + one : "change fields of a " + one
-                    + " (JSON merge patch)").put("operationId", (verb.equals("put") ? "replace_" : "patch_") + k.singular());
-            u.putArray("tags").add(tag);
-            ifMatch(u);
-            body(u, schemaName);
-            ObjectNode ur = responses(u);
-            ur.set("200", ref(schemaName, "the changed " + one));
-            ur.set("404", ref("Error", "no such " + one));
-            ur.set("412", ref("Error", "If-Match does not match the current version"));
-            writeErrors(ur);
-        }
-        ObjectNode del = item.putObject("delete");
-        del.put("summary", "delete a " + one).put("operationId", "delete_" + k.singular());
-        del.putArray("tags").add(tag);
-        ifMatch(del);
-        ObjectNode dr = responses(del);
-        dr.putObject("204").put("description", "deleted");
-        dr.set("404", ref("Error", "no such " + one));
-        dr.set("409", ref("Error", "still referenced: 'dependents' lists what references it"));
-        dr.set("412", ref("Error", "If-Match does not match the current version"));
-    }
-
-    private static void ifMatch(ObjectNode op) {
-        op.withArray("parameters").addObject().put("name", "If-Match").put("in", "header")
-                .put("description", "the ETag (version) last read; the change is refused with 412 if it moved")
-                .putObject("schema").put("type", "string");
-    }
-
-    private static void body(ObjectNode op, String schemaName) {
-        op.putObject("requestBody").put("required", true).putObject("content").putObject("application/json")
-                .putObject("schema").put("$ref", "#/components/schemas/" + schemaName);
-    }
-
-    private static ObjectNode responses(ObjectNode op) {
-        ObjectNode r = op.putObject("responses");
-        r.set("401", ref("Error", "not authenticated"));
-        r.set("403", ref("Error", "the user's roles do not permit this"));
-        r.set("503", ref("Error", "the configuration store is unavailable; nothing was changed"));
-        return r;
-    }
-
-    private static void writeErrors(ObjectNode r) {
-        r.set("400", ref("Error", "the body is not a JSON object"));
-        r.set("409", ref("Error", "name already used in the scope, or stale version"));
-        r.set("422", ref("Error", "invalid fields: 'errors' lists each with its field"));
-    }
-
-    private static ObjectNode ref(String schema, String description) {
-        ObjectNode r = F.objectNode();
-        r.put("description", description);
-        r.putObject("content").putObject("application/json").putObject("schema")
-                .put("$ref", "#/components/schemas/" + schema);
-        return r;
+        String item = base + "/{id}";
+        new Op(paths, item, "get", "get_" + k.singular(), tag, "read a " + one)
+                .okRef(200, "the " + one, schemaName, "ETag")
+                .err(404, "no such " + one + " (or not in your projects)")
+                .authenticated("the user's roles do not permit viewing " + k.collection().replace('_', ' '));
+        new Op(paths, item, "put", "replace_" + k.singular(), tag, "replace a " + one)
+                .ifMatch()
+                .bodyRef(schemaName)
+                .okRef(200, "the replaced " + one, schemaName, "ETag")
+                .err(404, "no such " + one)
+                .err(409, "name already used in the scope, or the body's version is stale")
+                .err(422, "invalid fields: 'errors' lists each with its field")
+                .authenticated("the user's roles do not permit changing " + k.collection().replace('_', ' '));
+        new Op(paths, item, "patch", "patch_" + k.singular(), tag, "change fields of a " + one
+                + " (JSON merge patch)")
+                .ifMatch()
+                .mergePatch(schemaName + "Patch")
+                .okRef(200, "the changed " + one, schemaName, "ETag")
+                .err(404, "no such " + one)
+                .err(409, "name already used in the scope, or the body's version is stale")
+                .err(422, "invalid fields: 'errors' lists each with its field")
+                .authenticated("the user's roles do not permit changing " + k.collection().replace('_', ' '));
+        new Op(paths, item, "delete", "delete_" + k.singular(), tag, "delete a " + one)
+                .ifMatch()
+                .ok(204, "deleted", null)
+                .err(404, "no such " + one)
+                .err(409, "still referenced: 'dependents' lists what references it")
+                .authenticated("the user's roles do not permit deleting " + k.collection().replace('_', ' '));
     }
 
     private static void tokens(ObjectNode paths) {
-        ObjectNode login = paths.putObject("/api/v1/tokens").putObject("post");
-        login.put("summary", "log in: a token for X-Auth-Token").put("operationId", "login");
-        login.putArray("tags").add("tokens");
-        login.putArray("security");
         ObjectNode cred = F.objectNode().put("type", "object");
         cred.putArray("required").add("name").add("password");
-        cred.putObject("properties").putObject("name").put("type", "string");
-        cred.with("properties").putObject("password").put("type", "string").put("writeOnly", true);
-        login.putObject("requestBody").put("required", true).putObject("content").putObject("application/json")
-                .set("schema", cred);
-        ObjectNode lr = login.putObject("responses");
-        lr.set("201", ref("Token", "logged in"));
-        lr.set("401", ref("Error", "wrong user name or password"));
-        lr.set("422", ref("Error", "name or password missing"));
-        ObjectNode cur = paths.putObject("/api/v1/tokens/current");
-        ObjectNode g = cur.putObject("get");
-        g.put("summary", "who the token belongs to, with permissions").put("operationId", "whoami");
-        g.putArray("tags").add("tokens");
-        g.putObject("responses").set("200", ref("Token", "the token's user (token itself not repeated)"));
-        g.with("responses").set("401", ref("Error", "not authenticated"));
-        ObjectNode d = cur.putObject("delete");
-        d.put("summary", "log out (revoke the token)").put("operationId", "logout");
-        d.putArray("tags").add("tokens");
-        d.putObject("responses").putObject("204").put("description", "revoked");
-        d.with("responses").set("401", ref("Error", "not authenticated"));
+        cred.putObject("properties").putObject("name").put("type", "string").put("maxLength", 256);
+        cred.with("properties").putObject("password").put("type", "string").put("writeOnly", true)
+                .put("maxLength", 1024);
+        new Op(paths, "/api/v1/tokens", "post", "login", "tokens", "log in: a token for X-Auth-Token").open()
+                .body(cred)
+                .okRef(201, "logged in", "Token")
+                .err(401, "wrong user name or password (the same answer for unknown users)")
+                .err(422, "name or password missing")
+                .err(429, "too many failed logins for this user or from this address: wait Retry-After seconds")
+                .err(503, "the configuration store is unavailable");
+        new Op(paths, "/api/v1/tokens/current", "get", "whoami", "tokens",
+                "who the token belongs to, with permissions")
+                .okRef(200, "the token's user (the token itself is not repeated)", "Token")
+                .err(401, "not authenticated").err(503, "the configuration store is unavailable");
+        new Op(paths, "/api/v1/tokens/current", "delete", "logout", "tokens", "log out (revoke the token)")
+                .ok(204, "revoked", null)
+                .err(401, "not authenticated").err(503, "the configuration store is unavailable");
     }
 
-    private static void registry(ObjectNode paths) {
-        ObjectNode reg = paths.putObject("/api/v1/appliances/register").putObject("post");
-        reg.put("summary", "register an appliance (or re-register: same scope and name) and issue its credentials")
-                .put("operationId", "register_appliance");
-        reg.putArray("tags").add("appliances");
-        body(reg, "Appliance");
-        ObjectNode rr = responses(reg);
-        rr.set("201", ref("Appliance", "registered; 'credentials' (token, notification_token) appear only here"));
-        rr.set("200", ref("Appliance", "re-registered; new credentials"));
-        writeErrors(rr);
-        ObjectNode rep = paths.putObject("/api/v1/appliances/{id}/report");
-        rep.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
+    private static void enrollments(ObjectNode paths) {
+        ObjectNode in = F.objectNode().put("type", "object").put("additionalProperties", false);
+        in.putArray("required").add("scope");
+        ObjectNode p = in.putObject("properties");
+        p.putObject("scope").put("type", "string").put("x-secmon-ref", "scopes")
+                .put("description", "the scope (id or name) the appliance joins");
+        p.set("name", nameSchema().put("description", "the appliance's name; leave out for a multi-use token that "
+                + "registers any new appliance in the scope"));
+        p.putObject("uses").put("type", "integer").put("minimum", 1).put("maximum", EnrollmentService.MAX_USES)
+                .put("description", "how many registrations (default 1)");
+        p.putObject("ttl_seconds").put("type", "integer").put("minimum", 60)
+                .put("maximum", EnrollmentService.MAX_TTL_MULTI).put("description", "validity (default "
+                        + EnrollmentService.DEFAULT_TTL + " s; at most " + EnrollmentService.MAX_TTL
+                        + " s for a single-use token)");
+        new Op(paths, "/api/v1/enrollments", "post", "create_enrollment", "enrollments",
+                "create an enrollment token for a scope (and an appliance name)")
+                .description("The token is in the answer only, once; the EMS keeps its hash. An appliance registers "
+                        + "with it in the " + EnrollmentService.HEADER.defaultCase() + " header of POST /api/v1/appliances/register.")
+                .body(in)
+                .okRef(201, "created; 'token' appears only here", "Enrollment")
+                .err(422, "invalid fields")
+                .authenticated("the user may not add appliances");
+        new Op(paths, "/api/v1/enrollments", "get", "list_enrollments", "enrollments",
+                "enrollments not yet used up (tokens are never shown again)")
+                .ok(200, "every enrollment in the user's projects", listOf("Enrollment"))
+                .authenticated("the user may not view appliances");
+        new Op(paths, "/api/v1/enrollments/{id}", "delete", "delete_enrollment", "enrollments",
+                "withdraw an enrollment token")
+                .ok(204, "withdrawn", null)
+                .err(404, "no such enrollment (or not in your projects)")
+                .authenticated("the user may not delete appliances");
+    }
+
+    private static void audit(ObjectNode paths) {
+        Op g = new Op(paths, "/api/v1/audit", "get", "list_audit", "audit", "the audit log, newest first");
+        for (String q : List.of("user", "operation", "collection", "resource_id")) {
+            g.query(q, "only entries whose " + q + " equals this", F.objectNode().put("type", "string"));
+        }
+        g.query("limit", "page size (default 100)", F.objectNode().put("type", "integer").put("minimum", 1)
+                .put("maximum", 1000));
+        g.query("offset", "first item (default 0)", F.objectNode().put("type", "integer").put("minimum", 0));
+        g.okRef(200, "one page", "AuditPage").err(400, "bad paging parameter")
+                .authenticated("the user may not view the audit log");
+    }
+
+    private static void appliances(ObjectNode paths) {
+        String b = "/api/v1/appliances";
+        new Op(paths, b + "/register", "post", "register_appliance", "appliances",
+                "register an appliance (or re-register: same scope and name) and issue its credentials")
+                .description("With an enrollment token in " + EnrollmentService.HEADER.defaultCase() + " (and no X-Auth-Token), or with a "
+                        + "user's token that may add appliances. 'credentials' appear only in this answer.")
+                .bodyRef("Appliance")
+                .okRef(201, "registered", "RegisteredAppliance")
+                .okRef(200, "re-registered; new credentials", "RegisteredAppliance")
+                .err(409, "the name is taken by another appliance, or the enrollment names another appliance")
+                .err(422, "invalid fields")
+                .authenticated("the user may not add appliances; or the enrollment token is for another scope")
+                .node.withArray("parameters").addObject().put("name", EnrollmentService.HEADER.defaultCase())
+                .put("in", "header").put("description", "an enrollment token (instead of X-Auth-Token)")
                 .putObject("schema").put("type", "string");
-        ObjectNode post = rep.putObject("post");
-        post.put("summary", "an appliance reports its applied configuration version and capabilities")
-                .put("operationId", "report_appliance");
-        post.putArray("tags").add("appliances");
-        ObjectNode report = F.objectNode().put("type", "object");
-        report.putObject("properties").putObject("applied_version").put("type", "integer");
-        report.with("properties").putObject("capabilities").put("type", "object")
+        ObjectNode report = F.objectNode().put("type", "object").put("additionalProperties", false);
+        ObjectNode rp = report.putObject("properties");
+        rp.putObject("applied_version").put("type", "integer").put("format", "int64");
+        rp.putObject("capabilities").put("type", "object").put("maxProperties", 64)
                 .putObject("additionalProperties").put("type", "string");
-        report.with("properties").putObject("counters").put("type", "object");
-        report.with("properties").putObject("notification_url").put("type", "string").put("format", "uri");
-        post.putObject("requestBody").put("required", true).putObject("content").putObject("application/json")
-                .set("schema", report);
-        ObjectNode pr = responses(post);
-        pr.set("200", ref("Appliance", "the appliance as recorded"));
-        pr.set("404", ref("Error", "no such appliance"));
-        pr.set("422", ref("Error", "invalid report field"));
-        ObjectNode cnt = paths.putObject("/api/v1/appliances/{id}/counters");
-        cnt.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
-                .putObject("schema").put("type", "string");
-        ObjectNode cg = cnt.putObject("get");
-        cg.put("summary", "the counters of the appliance's last report").put("operationId", "appliance_counters");
-        cg.putArray("tags").add("appliances");
+        rp.putObject("counters").put("type", "object").put("description", "at most 256 KiB");
+        rp.putObject("notification_url").put("type", "string").put("format", "uri");
+        new Op(paths, b + "/{id}/report", "post", "report_appliance", "appliances",
+                "an appliance reports its applied configuration version, capabilities and counters")
+                .body(report)
+                .okRef(200, "the appliance as recorded", "Appliance")
+                .err(404, "no such appliance")
+                .err(422, "invalid report field")
+                .authenticated("only the appliance itself (or a user who may change appliances)");
         ObjectNode counters = F.objectNode().put("type", "object");
+        counters.putArray("required").add("appliance").add("counters");
         for (String f : List.of("appliance", "name", "status", "reported_at")) {
             counters.with("properties").putObject(f).put("type", "string");
         }
         counters.with("properties").putObject("counters").put("type", "object");
-        ObjectNode cr = responses(cg);
-        cr.putObject("200").put("description", "last reported counters").putObject("content")
-                .putObject("application/json").set("schema", counters);
-        cr.set("404", ref("Error", "no such appliance"));
-        ObjectNode su = paths.putObject("/api/v1/appliances/{id}/ssh-users");
-        su.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
-                .putObject("schema").put("type", "string");
-        ObjectNode sg = su.putObject("get");
-        sg.put("summary", "who may log in to the appliance's SSH CLI: users with SSH keys who may view appliances in "
-                + "its project; access operator (may change appliances) or read-only").put("operationId",
-                "appliance_ssh_users");
-        sg.putArray("tags").add("appliances");
-        ObjectNode sr = responses(sg);
-        sr.putObject("200").put("description", "{appliance, revision, users: [{name, access, ssh_keys}]}");
-        sr.set("404", ref("Error", "no such appliance"));
-        simple(paths, "/api/v1/appliances/{id}/ipsec", "get", "appliance_ipsec",
-                "the appliance's IPsec tunnels with policies and pre-shared keys (the appliance's own token only)");
-        simple(paths, "/api/v1/appliances/{id}/certificate", "post", "appliance_certificate",
-                "the appliance sends {csr} (PEM PKCS#10); the EMS CA answers {id, certificate, ca}");
-        simple(paths, "/api/v1/certificates", "post", "issue_certificate",
-                "{name, csr, days}: a certificate from the EMS CA for an IPsec peer (needs ipsec_tunnels:add)");
-        simple(paths, "/api/v1/certificates/ca", "get", "ca_certificate", "the EMS CA certificate (PEM)");
-        simple(paths, "/api/v1/certificates", "get", "list_certificates",
-                "every issued certificate: serial, name, owner, not_after, revoked_at (needs ipsec_tunnels:view)");
-        simple(paths, "/api/v1/certificates/crl", "get", "certificate_revocation_list",
-                "{crl}: the EMS CA's signed CRL (PEM), valid a day");
-        simple(paths, "/api/v1/certificates/revoke", "post", "revoke_certificates",
-                "{name}: revokes every certificate issued under that name (needs ipsec_tunnels:delete)");
-        simple(paths, "/api/v1/ipsec_enforcers/register", "post", "register_ipsec_enforcer",
-                "REGISTER {name, health_url, addresses} (needs ipsec_enforcers:add): creates the enforcer or takes over"
-                        + " the one with that name; 'credentials.token' appears only here");
-        simple(paths, "/api/v1/ipsec_enforcers/{id}/report", "post", "report_ipsec_enforcer",
-                "UPDATE {state, health_url, addresses} (the enforcer's own token): its tunnels' SA state");
-        simple(paths, "/api/v1/ipsec_enforcers/{id}/deregister", "post", "deregister_ipsec_enforcer",
-                "DEREGISTER (the enforcer itself or ipsec_enforcers:change): token revoked, no more health checks, "
-                        + "tunnels kept");
-        simple(paths, "/api/v1/ipsec_enforcers/{id}/ipsec", "get", "ipsec_enforcer_tunnels",
-                "the enforcer's tunnels with policies and pre-shared keys (its own token only)");
-        simple(paths, "/api/v1/ipsec_enforcers/{id}/state", "get", "ipsec_enforcer_state",
-                "the SA state the enforcer last reported (ipsec_enforcers:view)");
-        simple(paths, "/api/v1/ipsec_enforcers/{id}/certificate", "post", "ipsec_enforcer_certificate",
-                "the enforcer sends {csr}; the EMS CA answers {id: NAME.enforcer.secmon, certificate, ca}");
+        new Op(paths, b + "/{id}/counters", "get", "appliance_counters", "appliances",
+                "the counters of the appliance's last report")
+                .ok(200, "last reported counters", counters)
+                .err(404, "no such appliance")
+                .authenticated("the user may not view appliances");
+        ObjectNode ssh = F.objectNode().put("type", "object");
+        ssh.putArray("required").add("appliance").add("revision").add("users");
+        ssh.with("properties").putObject("appliance").put("type", "string");
+        ssh.with("properties").putObject("revision").put("type", "integer").put("format", "int64");
+        ObjectNode su = ssh.with("properties").putObject("users").put("type", "array").putObject("items")
+                .put("type", "object");
+        su.with("properties").putObject("name").put("type", "string");
+        su.with("properties").putObject("access").put("type", "string").putArray("enum").add("operator")
+                .add("read-only");
+        su.with("properties").putObject("ssh_keys").put("type", "array").putObject("items").put("type", "string");
+        new Op(paths, b + "/{id}/ssh-users", "get", "appliance_ssh_users", "appliances",
+                "who may log in to the appliance's SSH CLI")
+                .description("Users with SSH keys who may view appliances in its project: 'operator' when they may "
+                        + "also change appliances, else 'read-only'.")
+                .ok(200, "the appliance's SSH users", ssh)
+                .err(404, "no such appliance")
+                .authenticated("only the appliance itself (or a user who may view appliances)");
+        new Op(paths, b + "/{id}/ipsec", "get", "appliance_ipsec", "appliances",
+                "the appliance's IPsec tunnels with policies and pre-shared keys")
+                .ok(200, "its tunnels", tunnels("appliance"))
+                .err(404, "no such appliance")
+                .authenticated("only the appliance itself receives its tunnels' keys");
+        new Op(paths, b + "/{id}/certificate", "post", "appliance_certificate", "appliances",
+                "the appliance has its certification request signed by the EMS CA")
+                .body(csrBody(false))
+                .okRef(200, "its certificate", "IssuedCertificate")
+                .err(404, "no such appliance")
+                .err(422, "not a PKCS#10 request, or a key the policy refuses")
+                .err(429, "too many certificates issued to this owner in the last hour")
+                .authenticated("only the appliance itself");
     }
 
-    private static void simple(ObjectNode paths, String path, String method, String id, String summary) {
-        ObjectNode p = paths.has(path) ? (ObjectNode) paths.get(path) : paths.putObject(path);
-        if (path.contains("{id}") && !p.has("parameters")) {
-            p.putArray("parameters").addObject().put("name", "id").put("in", "path").put("required", true)
-                    .putObject("schema").put("type", "string");
+    private static void enforcers(ObjectNode paths) {
+        String b = "/api/v1/ipsec_enforcers";
+        new Op(paths, b + "/register", "post", "register_ipsec_enforcer", "ipsec_enforcers",
+                "register an IPsec enforcer (or take over the one with that name) and issue its token")
+                .bodyRef("IpsecEnforcer")
+                .okRef(201, "registered", "RegisteredIpsecEnforcer")
+                .okRef(200, "re-registered; a new token", "RegisteredIpsecEnforcer")
+                .err(409, "the name is taken")
+                .err(422, "invalid fields")
+                .authenticated("the user may not add IPsec enforcers");
+        ObjectNode report = F.objectNode().put("type", "object").put("additionalProperties", false);
+        report.with("properties").putObject("state").put("type", "object")
+                .put("description", "its tunnels' SA state");
+        report.with("properties").putObject("health_url").put("type", "string").put("format", "uri");
+        report.with("properties").putObject("addresses").put("type", "array").put("maxItems", 16)
+                .putObject("items").put("type", "string");
+        new Op(paths, b + "/{id}/report", "post", "report_ipsec_enforcer", "ipsec_enforcers",
+                "an enforcer reports its tunnels' SA state")
+                .body(report)
+                .okRef(200, "the enforcer as recorded", "IpsecEnforcer")
+                .err(404, "no such enforcer")
+                .err(422, "invalid report field")
+                .authenticated("only the enforcer itself");
+        new Op(paths, b + "/{id}/deregister", "post", "deregister_ipsec_enforcer", "ipsec_enforcers",
+                "an enforcer leaves: its token is revoked, health checks stop, its tunnels stay")
+                .okRef(200, "deregistered", "IpsecEnforcer")
+                .err(404, "no such enforcer")
+                .authenticated("only the enforcer itself or a user who may change IPsec enforcers");
+        new Op(paths, b + "/{id}/ipsec", "get", "ipsec_enforcer_tunnels", "ipsec_enforcers",
+                "the enforcer's tunnels with policies and pre-shared keys")
+                .ok(200, "its tunnels", tunnels("enforcer"))
+                .err(404, "no such enforcer")
+                .authenticated("only the enforcer itself");
+        ObjectNode state = F.objectNode().put("type", "object");
+        state.putArray("required").add("enforcer").add("state");
+        for (String f : List.of("enforcer", "name", "status", "reported_at")) {
+            state.with("properties").putObject(f).put("type", "string");
         }
-        ObjectNode op = p.putObject(method);
-        op.put("summary", summary).put("operationId", id);
-        op.putArray("tags").add(path.contains("certificates") || path.contains("ipsec_enforcers") ? "ipsec"
-                : "appliances");
-        ObjectNode r = responses(op);
-        r.putObject(method.equals("post") && (id.equals("issue_certificate") || id.equals("register_ipsec_enforcer"))
-                ? "201" : "200").put("description", "ok");
+        state.with("properties").putObject("state").put("type", "object");
+        new Op(paths, b + "/{id}/state", "get", "ipsec_enforcer_state", "ipsec_enforcers",
+                "the SA state the enforcer last reported")
+                .ok(200, "its last report", state)
+                .err(404, "no such enforcer")
+                .authenticated("the user may not view IPsec enforcers");
+        new Op(paths, b + "/{id}/certificate", "post", "ipsec_enforcer_certificate", "ipsec_enforcers",
+                "the enforcer has its certification request signed as NAME.enforcer.secmon")
+                .body(csrBody(false))
+                .okRef(200, "its certificate", "IssuedCertificate")
+                .err(404, "no such enforcer")
+                .err(422, "not a PKCS#10 request, or a key the policy refuses")
+                .err(429, "too many certificates issued to this owner in the last hour")
+                .authenticated("only the enforcer itself");
     }
 
-    private static void audit(ObjectNode paths) {
-        ObjectNode g = paths.putObject("/api/v1/audit").putObject("get");
-        g.put("summary", "the audit log, newest first (needs audit:view)").put("operationId", "list_audit");
-        g.putArray("tags").add("audit");
-        ArrayNode params = g.putArray("parameters");
-        for (String p : List.of("user", "operation", "collection", "resource_id", "limit", "offset")) {
-            params.addObject().put("name", p).put("in", "query").putObject("schema").put("type", "string");
+    private static void certificates(ObjectNode paths) {
+        String b = "/api/v1/certificates";
+        ObjectNode ca = F.objectNode().put("type", "object");
+        ca.putArray("required").add("ca");
+        ca.with("properties").putObject("ca").put("type", "string").put("description", "PEM");
+        new Op(paths, b + "/ca", "get", "ca_certificate", "certificates", "the EMS CA certificate")
+                .ok(200, "the CA certificate (PEM)", ca)
+                .err(401, "not authenticated").err(503, "the configuration store is unavailable");
+        ObjectNode crl = F.objectNode().put("type", "object");
+        crl.putArray("required").add("crl");
+        crl.with("properties").putObject("crl").put("type", "string").put("description", "PEM, valid a day");
+        new Op(paths, b + "/crl", "get", "certificate_revocation_list", "certificates", "the EMS CA's signed CRL")
+                .ok(200, "the CRL (PEM)", crl)
+                .err(401, "not authenticated").err(503, "the configuration store is unavailable");
+        ObjectNode issued = F.objectNode().put("type", "object");
+        issued.putArray("required").add("items");
+        issued.with("properties").putObject("items").put("type", "array").putObject("items")
+                .put("$ref", SCHEMAS + "CertificateRecord");
+        new Op(paths, b, "get", "list_certificates", "certificates", "every issued certificate")
+                .ok(200, "oldest first", issued)
+                .authenticated("the user may not view IPsec tunnels");
+        new Op(paths, b, "post", "issue_certificate", "certificates",
+                "a certificate from the EMS CA for an IPsec peer that is not an appliance or enforcer")
+                .body(csrBody(true))
+                .okRef(201, "issued", "IssuedCertificate")
+                .err(422, "no name, a name under .secmon, not a PKCS#10 request, or a key the policy refuses")
+                .err(429, "too many certificates issued to this user in the last hour")
+                .authenticated("the user may not add IPsec tunnels");
+        ObjectNode revoke = F.objectNode().put("type", "object");
+        revoke.putArray("required").add("name");
+        revoke.with("properties").putObject("name").put("type", "string").put("x-secmon-format", "ike-id")
+                .put("description", "the certificates' name (their IKE identity)");
+        ObjectNode revoked = F.objectNode().put("type", "object");
+        revoked.putArray("required").add("name").add("revoked");
+        revoked.with("properties").putObject("name").put("type", "string");
+        revoked.with("properties").putObject("revoked").put("type", "integer").put("minimum", 1);
+        new Op(paths, b + "/revoke", "post", "revoke_certificates", "certificates",
+                "revoke every certificate issued under a name")
+                .body(revoke)
+                .ok(200, "how many were revoked", revoked)
+                .err(404, "no unrevoked certificate of that name")
+                .err(422, "no name")
+                .authenticated("the user may not delete IPsec tunnels");
+    }
+
+    private static void meta(ObjectNode paths) {
+        Op o = new Op(paths, "/api/v1/openapi.yaml", "get", "openapi", "meta", "this document");
+        o.responses.putObject("200").put("description", "OpenAPI 3.0 YAML").putObject("content")
+                .putObject("application/yaml").putObject("schema").put("type", "string");
+        o.err(401, "not authenticated").err(503, "the configuration store is unavailable");
+        ObjectNode status = F.objectNode().put("type", "object");
+        status.putArray("required").add("status");
+        status.with("properties").putObject("status").put("type", "string").putArray("enum").add("UP").add("DOWN");
+        status.with("properties").putObject("store").put("type", "string");
+        new Op(paths, "/health/live", "get", "health_live", "meta", "liveness").open()
+                .ok(200, "UP", status);
+        new Op(paths, "/health/ready", "get", "health_ready", "meta", "readiness: the store is reachable").open()
+                .ok(200, "UP", status).ok(503, "DOWN (store unreachable)", status);
+        Op m = new Op(paths, "/metrics", "get", "metrics", "meta", "Prometheus metrics");
+        m.responses.putObject("200").put("description", "Prometheus text format").putObject("content")
+                .putObject("text/plain").putObject("schema").put("type", "string");
+        m.authenticated("the user may not view metrics");
+    }
+
+    // ---- schemas -------------------------------------------------------------------------------------------------
+
+    private static String schemaName(ResourceKind k) {
+        return k.type().getSimpleName();
+    }
+
+    private static ObjectNode ref(String schema) {
+        return F.objectNode().put("$ref", SCHEMAS + schema);
+    }
+
+    private static ObjectNode listOf(String schema) {
+        ObjectNode o = F.objectNode().put("type", "object");
+        o.putArray("required").add("items");
+        o.with("properties").putObject("items").put("type", "array").set("items", ref(schema));
+        o.with("properties").putObject("total").put("type", "integer");
+        return o;
+    }
+
+    private static ObjectNode page(String schema) {
+        ObjectNode o = listOf(schema);
+        o.withArray("required").add("total").add("offset").add("limit");
+        o.with("properties").putObject("offset").put("type", "integer");
+        o.with("properties").putObject("limit").put("type", "integer");
+        return o;
+    }
+
+    private static ObjectNode nameSchema() {
+        return F.objectNode().put("type", "string").put("pattern", "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+                .put("x-secmon-format", "name");
+    }
+
+    /** The schema of a merge patch of {@code full}: the same fields, none required, each nullable (= clear it). */
+    private static ObjectNode patchSchema(ObjectNode full) {
+        ObjectNode p = full.deepCopy();
+        p.remove("required");
+        p.put("description", "a JSON merge patch: the fields to change; null clears a field");
+        for (Iterator<Map.Entry<String, JsonNode>> it = p.with("properties").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            ObjectNode f = (ObjectNode) e.getValue();
+            if (f.has("$ref")) {
+                // a $ref has no siblings in OpenAPI 3.0: wrap it
+                ObjectNode w = F.objectNode();
+                w.putArray("allOf").add(f.deepCopy());
+                w.put("nullable", true);
+                e.setValue(w);
+            } else {
+                f.put("nullable", true);
+            }
         }
-        ObjectNode r = responses(g);
-        ObjectNode page = F.objectNode().put("type", "object");
-        page.putObject("properties").putObject("items").put("type", "array").putObject("items")
-                .put("$ref", "#/components/schemas/AuditEntry");
-        r.putObject("200").put("description", "one page").putObject("content").putObject("application/json")
-                .set("schema", page);
+        return p;
     }
 
-    private static void errorSchemas(ObjectNode schemas) {
-        ObjectNode e = schemas.putObject("Error").put("type", "object");
+    private static ObjectNode csrBody(boolean named) {
+        ObjectNode o = F.objectNode().put("type", "object");
+        ArrayNode req = o.putArray("required").add("csr");
+        o.with("properties").putObject("csr").put("type", "string").put("description", "a PKCS#10 request (PEM); "
+                + "keys: EC P-256/P-384 or RSA 2048-4096");
+        if (named) {
+            req.add("name");
+            o.with("properties").putObject("name").put("type", "string").put("x-secmon-format", "ike-id")
+                    .put("description", "the certificate's name (its IKE identity); not under .secmon");
+            o.with("properties").putObject("days").put("type", "integer").put("minimum", 1).put("maximum", 3650)
+                    .put("description", "validity, default 825");
+        }
+        return o;
+    }
+
+    private static ObjectNode tunnels(String owner) {
+        ObjectNode o = F.objectNode().put("type", "object");
+        o.putArray("required").add(owner).add("tunnels");
+        o.with("properties").putObject(owner).put("type", "string");
+        o.with("properties").putObject("revision").put("type", "integer").put("format", "int64");
+        o.with("properties").putObject("tunnels").put("type", "array").set("items", ref("DeliveredIpsecTunnel"));
+        return o;
+    }
+
+    private static void headers(ObjectNode h) {
+        h.putObject("ETag").put("description", "the entity's version, for If-Match").putObject("schema")
+                .put("type", "string");
+        h.putObject("Location").put("description", "the created entity's URL").putObject("schema")
+                .put("type", "string");
+        h.putObject("Retry-After").put("description", "seconds to wait before trying again").putObject("schema")
+                .put("type", "integer");
+        h.putObject("WWW-Authenticate").put("description", "X-Auth-Token realm=\"secmon\"").putObject("schema")
+                .put("type", "string");
+    }
+
+    private static void commonSchemas(ObjectNode schemas) {
+        ObjectNode e = schemas.putObject("Error").put("type", "object").put("additionalProperties", false);
         e.putArray("required").add("error").add("message");
         ObjectNode p = e.putObject("properties");
-        p.putObject("error").put("type", "string").put("description",
-                "bad_request, unauthorized, forbidden, not_found, exists, stale, in_use, precondition_failed, "
-                        + "invalid, unavailable, internal");
+        ObjectNode codes = p.putObject("error").put("type", "string");
+        for (String c : List.of("bad_request", "unauthorized", "forbidden", "not_found", "exists", "stale", "in_use",
+                "precondition_failed", "invalid", "too_large", "too_many_requests", "unavailable", "internal")) {
+            codes.withArray("enum").add(c);
+        }
         p.putObject("message").put("type", "string");
         p.putObject("field").put("type", "string").put("description", "the (first) field at fault, as a JSON path");
         ObjectNode fe = p.putObject("errors").put("type", "array").putObject("items").put("type", "object");
+        fe.putArray("required").add("field").add("message");
         fe.putObject("properties").putObject("field").put("type", "string");
         fe.with("properties").putObject("message").put("type", "string");
         ObjectNode dep = p.putObject("dependents").put("type", "array").putObject("items").put("type", "object");
         for (String f : List.of("collection", "id", "name", "field")) {
             dep.with("properties").putObject(f).put("type", "string");
         }
-        ObjectNode t = schemas.putObject("Token").put("type", "object");
+        ObjectNode t = schemas.putObject("Token").put("type", "object").put("additionalProperties", false);
+        t.putArray("required").add("user").add("permissions").add("projects").add("all_projects");
         ObjectNode tp = t.putObject("properties");
-        tp.putObject("token").put("type", "string");
+        tp.putObject("token").put("type", "string").put("description", "only in the answer to a login");
         tp.putObject("expires_at").put("type", "string").put("format", "date-time");
-        tp.putObject("user").put("type", "object").putObject("properties").putObject("name").put("type", "string");
+        ObjectNode u = tp.putObject("user").put("type", "object");
+        u.putObject("properties").putObject("id").put("type", "string");
+        u.with("properties").putObject("name").put("type", "string");
         tp.putObject("permissions").put("type", "array").putObject("items").put("type", "string");
         tp.putObject("projects").put("type", "array").putObject("items").put("type", "string");
         tp.putObject("all_projects").put("type", "boolean");
         ObjectNode a = schemas.putObject("AuditEntry").put("type", "object");
+        a.putArray("required").add("id").add("time").add("operation");
         for (String f : List.of("id", "time", "user", "operation", "collection", "resource_id", "name", "remote")) {
             a.with("properties").putObject(f).put("type", "string");
         }
+        ObjectNode ap = listOf("AuditEntry");
+        ap.withArray("required").add("total").add("offset").add("limit");
+        ap.with("properties").putObject("offset").put("type", "integer");
+        ap.with("properties").putObject("limit").put("type", "integer");
+        schemas.set("AuditPage", ap);
+        ObjectNode en = schemas.putObject("Enrollment").put("type", "object").put("additionalProperties", false);
+        en.putArray("required").add("id").add("scope").add("uses_left").add("expires_at");
+        ObjectNode ep = en.putObject("properties");
+        ep.putObject("id").put("type", "string");
+        ep.putObject("scope").put("type", "string").put("description", "the scope's id");
+        ep.set("name", nameSchema());
+        ep.putObject("uses_left").put("type", "integer");
+        ep.putObject("expires_at").put("type", "string").put("format", "date-time");
+        ep.putObject("created_by").put("type", "string");
+        ep.putObject("created_at").put("type", "string").put("format", "date-time");
+        ep.putObject("token").put("type", "string").put("description", "only in the answer to its creation");
+        ObjectNode ic = schemas.putObject("IssuedCertificate").put("type", "object");
+        ic.putArray("required").add("certificate").add("ca");
+        ic.with("properties").putObject("id").put("type", "string").put("description", "the certificate's name");
+        ic.with("properties").putObject("name").put("type", "string");
+        ic.with("properties").putObject("certificate").put("type", "string").put("description", "PEM");
+        ic.with("properties").putObject("ca").put("type", "string").put("description", "PEM");
+        ObjectNode cr = schemas.putObject("CertificateRecord").put("type", "object");
+        cr.putArray("required").add("serial").add("name").add("not_after");
+        for (String f : List.of("serial", "name", "owner", "requested_by", "not_after", "issued_at", "revoked_at",
+                "revocation_reason")) {
+            cr.with("properties").putObject(f).put("type", "string");
+        }
+    }
+
+    /** The answers of registrations (with credentials) and the tunnels delivered to their enforcer (with keys). */
+    private static void registrationSchemas(ObjectNode schemas) {
+        ObjectNode ra = schemas.get("Appliance").deepCopy();
+        ra.put("description", "the appliance with its credentials (shown only here)");
+        ObjectNode creds = ra.with("properties").putObject("credentials").put("type", "object");
+        creds.putArray("required").add("token").add("notification_token");
+        creds.putObject("properties").putObject("token").put("type", "string")
+                .put("description", "the appliance's X-Auth-Token");
+        creds.with("properties").putObject("notification_token").put("type", "string")
+                .put("description", "the secret notifications are signed with");
+        ra.withArray("required").add("credentials");
+        schemas.set("RegisteredAppliance", ra);
+        ObjectNode re = schemas.get("IpsecEnforcer").deepCopy();
+        re.put("description", "the enforcer with its token (shown only here)");
+        ObjectNode ec = re.with("properties").putObject("credentials").put("type", "object");
+        ec.putArray("required").add("token");
+        ec.putObject("properties").putObject("token").put("type", "string");
+        re.withArray("required").add("credentials");
+        schemas.set("RegisteredIpsecEnforcer", re);
+        ObjectNode t = schemas.get("IpsecTunnel").deepCopy();
+        t.put("description", "a tunnel as its enforcer receives it: subnets resolved, policies inlined, with its key");
+        ObjectNode tp = t.with("properties");
+        tp.with("psk").remove("writeOnly");
+        tp.set("ike", ref("IkePolicy"));
+        tp.set("esp", ref("IpsecPolicy"));
+        schemas.set("DeliveredIpsecTunnel", t);
     }
 
     static ObjectNode schema(Class<?> type, ObjectNode schemas) {
@@ -411,13 +739,22 @@ public final class OpenApi {
             Format f = c.getAnnotation(Format.class);
             if (f != null) {
                 desc.append(desc.isEmpty() ? "" : "; ").append(f.value().description());
+                format(p.path("type").asText().equals("array") ? (ObjectNode) p.get("items") : p, f.value());
+            }
+            OneOf oneOf = c.getAnnotation(OneOf.class);
+            if (oneOf != null) {
+                ArrayNode values = p.putArray("enum");
+                for (String v : oneOf.value()) {
+                    values.add(v);
+                }
             }
             Ref ref = c.getAnnotation(Ref.class);
             if (ref != null) {
                 desc.append(desc.isEmpty() ? "" : "; ").append("id (or name) of a ")
                         .append(ResourceKind.of(ref.value()) == null ? ref.value()
                                 : ResourceKind.of(ref.value()).singular());
-                p.put("x-secmon-ref", ref.value());
+                (p.path("type").asText().equals("array") ? (ObjectNode) p.get("items") : p)
+                        .put("x-secmon-ref", ref.value());
             }
             if (!desc.isEmpty()) {
                 p.put("description", desc.toString());
@@ -438,6 +775,17 @@ public final class OpenApi {
             required.forEach(r::add);
         }
         return s;
+    }
+
+    /** The grammar of a {@link Formats.Kind} as a vendor extension (and as a standard pattern or format where one fits). */
+    private static void format(ObjectNode p, Formats.Kind kind) {
+        p.put("x-secmon-format", kind.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        switch (kind) {
+            case NAME -> p.put("pattern", "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$");
+            case URL -> p.put("format", "uri");
+            default -> {
+            }
+        }
     }
 
     private static ObjectNode typeSchema(Type t, ObjectNode schemas) {
@@ -466,7 +814,7 @@ public final class OpenApi {
             p.put("type", "string");
             ArrayNode e = p.putArray("enum");
             for (Object o : c.getEnumConstants()) {
-                e.add(((Enum<?>) o).name().toLowerCase(java.util.Locale.ROOT));
+                e.add(((Enum<?>) o).name().toLowerCase(Locale.ROOT));
             }
         } else if (c.isRecord()) {
             if (!schemas.has(c.getSimpleName())) {
