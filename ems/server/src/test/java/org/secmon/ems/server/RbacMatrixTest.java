@@ -109,6 +109,138 @@ class RbacMatrixTest {
         }
     }
 
+    /**
+     * The escalation dimension: each kind of user (and a user administrator of project A, who may manage users and
+     * roles there) tries every path that grants roles, permissions or projects — new users with stronger roles or in
+     * other projects, all-projects users and roles, new roles with more permissions, more permissions for his own
+     * role, more roles, projects or all-projects for himself and for existing users, a stronger user's password.
+     * Afterwards no user holds a permission, project or all-projects scope that the one who changed him did not hold,
+     * and the granters themselves hold what they held before (whatever each attempt answered).
+     */
+    @Test
+    void noPathGrantsMoreThanTheGranterHolds(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.project(ems, admin, "pA");
+            Samples.project(ems, admin, "pB");
+            SecurityTest.role(ems, admin, "useradmin", false, "users:view,add,change,delete",
+                    "roles:view,add,change,delete", "projects:view", "scopes:view");
+            user(ems, admin, "ro-a", "readonly", "pA");
+            user(ems, admin, "op-a", "operator", "pA");
+            user(ems, admin, "op-b", "operator", "pB");
+            user(ems, admin, "ua-a", "useradmin", "pA");
+            user(ems, admin, "victim-a", "readonly", "pA");
+            String useradminRole = ems.call("GET", "/api/v1/roles?name=useradmin", admin, null).json().path("items")
+                    .get(0).path("id").asText();
+            List<String> failures = new ArrayList<>();
+            int attempts = 0;
+            for (String who : List.of("ro-a", "op-a", "op-b", "ua-a")) {
+                String t = ems.login(who, "password-" + who);
+                JsonNode before = ems.call("GET", "/api/v1/tokens/current", t, null).json();
+                String self = ems.call("GET", "/api/v1/users?name=" + who, admin, null).json().path("items").get(0)
+                        .path("id").asText();
+                String victim = ems.call("GET", "/api/v1/users?name=victim-a", admin, null).json().path("items")
+                        .get(0).path("id").asText();
+                String adminUser = ems.call("GET", "/api/v1/users?name=admin", admin, null).json().path("items")
+                        .get(0).path("id").asText();
+                String n = who.replace("-", "");
+                String[][] grants = {
+                        {"POST", "/api/v1/users", "{\"name\":\"" + n + "1\",\"password\":\"password-" + n
+                                + "1\",\"roles\":[\"admin\"],\"projects\":[\"pA\"]}"},
+                        {"POST", "/api/v1/users", "{\"name\":\"" + n + "2\",\"password\":\"password-" + n
+                                + "2\",\"roles\":[\"operator\"],\"projects\":[\"pA\"]}"},
+                        {"POST", "/api/v1/users", "{\"name\":\"" + n + "3\",\"password\":\"password-" + n
+                                + "3\",\"roles\":[\"readonly\"],\"projects\":[\"pB\"]}"},
+                        {"POST", "/api/v1/users", "{\"name\":\"" + n + "4\",\"password\":\"password-" + n
+                                + "4\",\"roles\":[\"useradmin\"],\"projects\":[\"pA\"]}"},
+                        {"POST", "/api/v1/roles", "{\"name\":\"" + n + "-all\",\"permissions\":[{\"resource\":"
+                                + "\"*\",\"operations\":[\"view\",\"add\",\"change\",\"delete\"]}],"
+                                + "\"all_projects\":true}"},
+                        {"POST", "/api/v1/users", "{\"name\":\"" + n + "5\",\"password\":\"password-" + n
+                                + "5\",\"roles\":[\"" + n + "-all\"],\"projects\":[\"pA\"]}"},
+                        {"POST", "/api/v1/roles", "{\"name\":\"" + n + "-rules\",\"permissions\":[{\"resource\":"
+                                + "\"rules\",\"operations\":[\"view\",\"add\",\"change\",\"delete\"]}]}"},
+                        {"POST", "/api/v1/users", "{\"name\":\"" + n + "6\",\"password\":\"password-" + n
+                                + "6\",\"roles\":[\"" + n + "-rules\"],\"projects\":[\"pA\"]}"},
+                        {"PATCH", "/api/v1/roles/" + useradminRole, "{\"permissions\":[{\"resource\":\"*\","
+                                + "\"operations\":[\"view\",\"add\",\"change\",\"delete\"]}]}"},
+                        {"PATCH", "/api/v1/roles/" + useradminRole, "{\"all_projects\":true}"},
+                        {"PATCH", "/api/v1/users/" + self, "{\"roles\":[\"admin\"]}"},
+                        {"PATCH", "/api/v1/users/" + self, "{\"projects\":[\"pA\",\"pB\"]}"},
+                        {"PATCH", "/api/v1/users/" + victim, "{\"roles\":[\"readonly\",\"operator\"]}"},
+                        {"PATCH", "/api/v1/users/" + victim, "{\"projects\":[\"pA\",\"pB\"]}"},
+                        {"PUT", "/api/v1/users/" + victim, "{\"name\":\"victim-a\",\"roles\":[\"admin\"],"
+                                + "\"projects\":[\"pA\"]}"},
+                        {"PATCH", "/api/v1/users/" + adminUser, "{\"password\":\"taken-over-1\"}"},
+                };
+                for (String[] g : grants) {
+                    attempts++;
+                    Resp r = ems.call(g[0], g[1], t, g[2]);
+                    if (r.status() >= 500) {
+                        failures.add(who + " " + g[0] + " " + g[1] + ": " + r);
+                    }
+                }
+                // what everyone holds now, against who could have changed them
+                JsonNode granter = ems.call("GET", "/api/v1/tokens/current", ems.login(who, "password-" + who), null)
+                        .json();
+                if (!granter.path("permissions").equals(before.path("permissions"))
+                        || !granter.path("projects").equals(before.path("projects"))
+                        || granter.path("all_projects").asBoolean() != before.path("all_projects").asBoolean()) {
+                    failures.add(who + " changed his own access: " + before + " -> " + granter);
+                }
+                List<String> changed = new ArrayList<>(List.of("victim-a"));
+                for (int i = 1; i <= 6; i++) {
+                    changed.add(n + i);
+                }
+                for (String u : changed) {
+                    Resp login = ems.call("POST", "/api/v1/tokens", null, "{\"name\":\"" + u
+                            + "\",\"password\":\"password-" + u + "\"}");
+                    if (login.status() != 201) {
+                        continue; // never created (refused), or its password was not ours to set
+                    }
+                    String leak = exceeds(login.json(), before);
+                    if (leak != null && !(u.equals("victim-a") && exceeds(login.json(), readonlyA(ems)) == null)) {
+                        failures.add(u + " (changed by " + who + ") holds more than " + who + ": " + leak);
+                    }
+                }
+                if (ems.call("POST", "/api/v1/tokens", null, "{\"name\":\"admin\",\"password\":\"taken-over-1\"}")
+                        .status() == 201) {
+                    failures.add(who + " reset the administrator's password");
+                }
+            }
+            assertTrue(failures.isEmpty(), failures.size() + " escalations in " + attempts + " attempts:\n"
+                    + String.join("\n", failures));
+        }
+    }
+
+    /** What a read-only user of project A holds (victim-a's access before anyone changed it). */
+    private static JsonNode readonlyA(EmsFixture ems) throws Exception {
+        return ems.call("GET", "/api/v1/tokens/current", ems.login("ro-a", "password-ro-a"), null).json();
+    }
+
+    /** The first permission, project or all-projects scope {@code held} has and {@code limit} lacks; null if none. */
+    private static String exceeds(JsonNode held, JsonNode limit) {
+        java.util.Set<String> perms = new java.util.HashSet<>();
+        limit.path("permissions").forEach(p -> perms.add(p.asText()));
+        for (JsonNode p : held.path("permissions")) {
+            String op = p.asText().substring(p.asText().indexOf(':') + 1);
+            if (!perms.contains(p.asText()) && !perms.contains("*:" + op)) {
+                return "permission " + p.asText();
+            }
+        }
+        if (held.path("all_projects").asBoolean() && !limit.path("all_projects").asBoolean()) {
+            return "all projects";
+        }
+        java.util.Set<String> projects = new java.util.HashSet<>();
+        limit.path("projects").forEach(p -> projects.add(p.asText()));
+        for (JsonNode p : held.path("projects")) {
+            if (!limit.path("all_projects").asBoolean() && !projects.contains(p.asText())) {
+                return "project " + p.asText();
+            }
+        }
+        return null;
+    }
+
     private static void user(EmsFixture ems, String admin, String name, String role, String project) throws Exception {
         ObjectNode u = Samples.body(ResourceKind.USERS, null, project, name);
         u.putArray("roles").add(role);
