@@ -56,6 +56,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--consul-prefix", description = "Consul KV prefix (default ${DEFAULT-VALUE})")
     String consulPrefix = "secmon/";
 
+    @Option(names = "--consul-token-file", description = "a file holding the Consul ACL token of the EMS (else "
+            + "CONSUL_HTTP_TOKEN; a file keeps it out of the process environment, which systemd shows to any user)")
+    Path consulTokenFile;
+
     @Option(names = "--token-ttl", description = "lifetime of login tokens, ISO-8601 (default ${DEFAULT-VALUE})")
     Duration tokenTtl = Duration.ofHours(8);
 
@@ -109,6 +113,30 @@ public final class Main implements Callable<Integer> {
             + "(or SECMON_ADMIN_PASSWORD; else one is generated and printed once)")
     Path adminPasswordFile;
 
+    /** The Consul ACL token: from --consul-token-file (which must not be readable by others), else the environment. */
+    private String consulToken() throws StoreException {
+        if (consulTokenFile == null) {
+            String env = System.getenv("CONSUL_HTTP_TOKEN");
+            return env == null || env.isBlank() ? null : env.strip();
+        }
+        try {
+            var perms = java.nio.file.Files.getPosixFilePermissions(consulTokenFile);
+            if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+                throw new StoreException("--consul-token-file " + consulTokenFile + " is readable by every user: "
+                        + "chmod 600 it");
+            }
+            String t = java.nio.file.Files.readString(consulTokenFile).strip();
+            if (t.isEmpty()) {
+                throw new StoreException("--consul-token-file " + consulTokenFile + " is empty");
+            }
+            return t;
+        } catch (java.io.IOException e) {
+            throw new StoreException("cannot read --consul-token-file " + consulTokenFile + ": " + e.getMessage());
+        } catch (UnsupportedOperationException e) {
+            throw new StoreException("cannot check the permissions of --consul-token-file " + consulTokenFile);
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
     }
@@ -119,7 +147,7 @@ public final class Main implements Callable<Integer> {
         try {
             s = switch (store) {
                 case "embedded" -> new EmbeddedStore(dataDir.resolve("ems.mv"), sync);
-                case "consul" -> new ConsulStore(consulUrl, consulPrefix, System.getenv("CONSUL_HTTP_TOKEN"));
+                case "consul" -> new ConsulStore(consulUrl, consulPrefix, consulToken());
                 default -> throw new CommandLine.ParameterException(new CommandLine(this),
                         "--store must be embedded or consul, not '" + store + "'");
             };

@@ -133,6 +133,10 @@ public final class ConsulStore implements Store {
             }
             throw new StoreException("Consul refused the transaction: " + errors);
         }
+        if (resp.getStatusCode() == 403) {
+            throw new StoreException("Consul at " + url + " refused the write to " + prefix + " (ACL: " + content.strip()
+                    + "): give the EMS a token whose policy may write key_prefix \"" + prefix + "\"");
+        }
         if (resp.getStatusCode() != 200) {
             throw new StoreException("Consul transaction failed: HTTP " + resp.getStatusCode() + " "
                     + resp.getStatusMessage() + " " + content);
@@ -165,6 +169,11 @@ public final class ConsulStore implements Store {
         try {
             return c.call();
         } catch (OperationException e) {
+            if (e.getStatusCode() == 403) {
+                throw new StoreException("Consul at " + url + " refused access to " + prefix + " (ACL: "
+                        + e.getStatusContent() + "): give the EMS a token whose policy may write key_prefix \""
+                        + prefix + "\" (--consul-token-file)", e);
+            }
             throw new StoreException("Consul at " + url + " answered " + e.getStatusCode() + " "
                     + e.getStatusMessage() + ": " + e.getStatusContent(), e);
         } catch (ConsulException e) {

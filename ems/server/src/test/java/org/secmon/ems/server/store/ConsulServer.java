@@ -47,6 +47,22 @@ public final class ConsulServer implements AutoCloseable {
         return c;
     }
 
+    /**
+     * An in-memory development agent with ACLs on and nothing allowed without a token ({@code default_policy =
+     * "deny"}); {@code masterToken} may do everything.
+     */
+    public static ConsulServer devWithAcl(String masterToken) throws Exception {
+        ConsulServer c = new ConsulServer(null);
+        c.acl = "acl { enabled = true, default_policy = \"deny\", tokens { master = \"" + masterToken
+                + "\", agent = \"" + masterToken + "\" } }";
+        c.master = masterToken;
+        c.start();
+        return c;
+    }
+
+    private String acl;
+    private String master;
+
     /** A single-node server keeping its data in {@code dataDir} across {@link #kill()} and {@link #start()}. */
     public static ConsulServer persistent(Path dataDir) throws Exception {
         ConsulServer c = new ConsulServer(dataDir);
@@ -62,6 +78,9 @@ public final class ConsulServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "agent", "-bind", "127.0.0.1", "-client",
                 "127.0.0.1", "-http-port", "" + ports[0], "-dns-port", "-1", "-grpc-port", "-1", "-serf-lan-port",
                 "" + ports[1], "-serf-wan-port", "" + ports[2], "-server-port", "" + ports[3], "-log-level", "warn"));
+        if (acl != null) {
+            cmd.addAll(List.of("-hcl", acl));
+        }
         if (dataDir == null) {
             cmd.add("-dev");
         } else {
@@ -80,9 +99,12 @@ public final class ConsulServer implements AutoCloseable {
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200 && r.body().contains(":")) {
                     // a leader exists; make sure KV writes are accepted
-                    HttpResponse<String> w = http.send(HttpRequest.newBuilder(URI.create(url() + "/v1/kv/ready-probe"))
-                            .PUT(HttpRequest.BodyPublishers.ofString("1")).timeout(Duration.ofSeconds(2)).build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    HttpRequest.Builder probe = HttpRequest.newBuilder(URI.create(url() + "/v1/kv/ready-probe"))
+                            .PUT(HttpRequest.BodyPublishers.ofString("1")).timeout(Duration.ofSeconds(2));
+                    if (master != null) {
+                        probe.header("X-Consul-Token", master);
+                    }
+                    HttpResponse<String> w = http.send(probe.build(), HttpResponse.BodyHandlers.ofString());
                     if (w.statusCode() == 200) {
                         return;
                     }
