@@ -45,6 +45,9 @@ mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 
+master_token=$(cat /proc/sys/kernel/random/uuid)
+ems_token=$(cat /proc/sys/kernel/random/uuid)
+consul_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat > "$work/inventory.yml" <<YAML
 all:
   hosts:
@@ -61,6 +64,10 @@ all:
     consul_start: false
     ems_start: false
     ems_admin_password: chroot-test-password
+    consul_acl_master_token: $master_token
+    consul_ems_token: $ems_token
+    consul_bind_address: 127.0.0.1
+    consul_http_port: $consul_port
     console_ems_url: https://ems.test:8443
 YAML
 for run in 1 2; do
@@ -81,4 +88,31 @@ grep -q -- "--consul-url" "$root/etc/secmon/ems.args" || die "ems.args does not 
 [ -L "$root/etc/systemd/system/multi-user.target.wants/consul.service" ] || die "consul is not enabled"
 [ "$(readlink "$root/usr/local/bin/secmon-console")" = /opt/secmon-console/bin/secmon-console ] && [ -x "$root/opt/secmon-console/bin/secmon-console" ] || die "secmon-console is not on the PATH"
 grep -rq "chroot-test-password" "$work"/run*.log && die "the admin password appeared in Ansible's output"
-say "PASS: consul, ems and console installed in a chroot; second run changed nothing"
+[ "$(stat -c %a "$root/etc/secmon/consul-token")" = 600 ] || die "the EMS's Consul token file is not private"
+grep -q -- "--consul-token-file" "$root/etc/secmon/ems.args" || die "ems.args does not pass the Consul token file"
+
+# Consul's ACLs for real: the consul the role installed, started by hand (no systemd here) with the role's
+# configuration; the role then creates the EMS's policy and token in it (run 3), and a 4th run changes nothing
+say "consul with the role's ACL configuration on 127.0.0.1:$consul_port"
+chroot "$root" /usr/bin/consul agent -config-dir=/etc/consul.d -dns-port=-1 -grpc-port=-1 \
+    -serf-lan-port="$((consul_port + 1))" -serf-wan-port=-1 -server-port="$((consul_port + 2))" \
+    > "$work/consul.log" 2>&1 &
+consul_pid=$!
+stop_consul() { kill "$consul_pid" 2>/dev/null || true; wait "$consul_pid" 2>/dev/null || true; cleanup; }
+trap stop_consul EXIT
+for run in 3 4; do
+    ansible-playbook -i "$work/inventory.yml" site.yml -e consul_configure_acl=true \
+        > "$work/run$run.log" 2>&1 || die "run $run (ACL) failed: $(grep -E 'fatal|FAILED|ERROR' "$work/run$run.log" | head -5)"
+    recap=$(grep -E '^chroot +:' "$work/run$run.log")
+    say "run $run: $(echo "$recap" | tr -s ' ')"
+done
+echo "$recap" | grep -q "changed=0 " || die "the 4th run changed something: $(grep -B3 '^changed:' "$work/run4.log" | head -20)"
+kv() { curl -s -o /dev/null -w '%{http_code}' -X "$1" ${2:+-H "X-Consul-Token: $2"} --data x "http://127.0.0.1:$consul_port/v1/kv/$3"; }
+[ "$(kv PUT "$ems_token" secmon/ansible-test)" = 200 ] || die "the EMS's token cannot write secmon/"
+[ "$(kv PUT "$ems_token" other/x)" = 403 ] || die "the EMS's token writes outside secmon/"
+[ "$(kv GET "" secmon/ansible-test)" = 403 ] || die "Consul answers without a token"
+[ "$(kv GET "$master_token" secmon/ansible-test)" = 200 ] || die "the management token does not work"
+grep -rq -e "$master_token" -e "$ems_token" "$work"/run*.log && die "a Consul token appeared in Ansible's output"
+stop_consul
+trap cleanup EXIT
+say "PASS: consul, ems and console installed in a chroot; second run changed nothing; Consul denies by default, the EMS's token reaches secmon/ only"
