@@ -262,6 +262,15 @@ vm() {
     inns ssh -i "$work/id_ed25519" -p 2022 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
         -o BatchMode=yes -o LogLevel=ERROR root@127.0.0.1 "$@"
 }
+# the agent runs hardened (its unit): no new privileges, a read-only system, only the capabilities it needs
+vm 'pid=$(systemctl show -p MainPID --value secmon-agent); grep -E "^(NoNewPrivs|CapBnd):" /proc/$pid/status; systemctl show -p ProtectSystem -p ProtectHome --value secmon-agent | tr "\n" " "; echo' \
+    > "$work/hardening.out" 2>&1 || die "cannot read the agent's process state: $(cat "$work/hardening.out")"
+grep -q "^NoNewPrivs:[[:space:]]*1" "$work/hardening.out" || die "the agent may gain privileges: $(cat "$work/hardening.out")"
+grep -q "strict yes" "$work/hardening.out" || die "the agent's unit does not protect the system: $(cat "$work/hardening.out")"
+capbnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "$work/hardening.out")
+[ -n "$capbnd" ] && [ "$capbnd" != 000001ffffffffff ] && [ "$capbnd" != 000003ffffffffff ] \
+    || die "the agent has every capability: $(cat "$work/hardening.out")"
+say "agent hardened: NoNewPrivs 1, ProtectSystem strict, ProtectHome yes, CapBnd $capbnd (and it exports, runs tunnels)"
 cat > "$work/dscp.yaml" <<YAML
 ipsec_tunnels:
   - {name: class-ef, appliance: $appliance_id, ike_policy: boot-ike, ipsec_policy: boot-esp, dscp: 46,
