@@ -393,19 +393,27 @@ public final class OpenApi {
                 .ok(200, "the appliance's SSH users", ssh)
                 .err(404, "no such appliance")
                 .authenticated("only the appliance itself (or a user who may view appliances)");
-        new Op(paths, b + "/{id}/ipsec", "get", "appliance_ipsec", "appliances",
-                "the appliance's IPsec tunnels with policies and pre-shared keys")
-                .ok(200, "its tunnels", tunnels("appliance"))
-                .err(404, "no such appliance")
-                .authenticated("only the appliance itself receives its tunnels' keys");
-        new Op(paths, b + "/{id}/certificate", "post", "appliance_certificate", "appliances",
-                "the appliance has its certification request signed by the EMS CA")
+        machineIpsec(paths, b, "appliance", "appliances", "appliance_ipsec", "appliance_certificate",
+                "by the EMS CA");
+    }
+
+    /** The tunnels (with keys) and the certificate of an appliance or an enforcer: only for the machine itself. */
+    private static void machineIpsec(ObjectNode paths, String base, String owner, String tag, String tunnelsId,
+            String certificateId, String signedAs) {
+        String who = owner.equals("appliance") ? "appliance" : "enforcer";
+        new Op(paths, base + "/{id}/ipsec", "get", tunnelsId, tag,
+                "the " + who + "'s IPsec tunnels with policies and pre-shared keys")
+                .ok(200, "its tunnels", tunnels(owner))
+                .err(404, "no such " + who)
+                .authenticated("only the " + who + " itself receives its tunnels' keys");
+        new Op(paths, base + "/{id}/certificate", "post", certificateId, tag,
+                "the " + who + " has its certification request signed " + signedAs)
                 .body(csrBody(false))
                 .okRef(200, "its certificate", "IssuedCertificate")
-                .err(404, "no such appliance")
+                .err(404, "no such " + who)
                 .err(422, "not a PKCS#10 request, or a key the policy refuses")
                 .err(429, "too many certificates issued to this owner in the last hour")
-                .authenticated("only the appliance itself");
+                .authenticated("only the " + who + " itself");
     }
 
     private static void enforcers(ObjectNode paths) {
@@ -436,11 +444,6 @@ public final class OpenApi {
                 .okRef(200, "deregistered", "IpsecEnforcer")
                 .err(404, "no such enforcer")
                 .authenticated("only the enforcer itself or a user who may change IPsec enforcers");
-        new Op(paths, b + "/{id}/ipsec", "get", "ipsec_enforcer_tunnels", "ipsec_enforcers",
-                "the enforcer's tunnels with policies and pre-shared keys")
-                .ok(200, "its tunnels", tunnels("enforcer"))
-                .err(404, "no such enforcer")
-                .authenticated("only the enforcer itself");
         ObjectNode state = F.objectNode().put("type", "object");
         state.putArray("required").add("enforcer").add("state");
         for (String f : List.of("enforcer", "name", "status", "reported_at")) {
@@ -452,14 +455,8 @@ public final class OpenApi {
                 .ok(200, "its last report", state)
                 .err(404, "no such enforcer")
                 .authenticated("the user may not view IPsec enforcers");
-        new Op(paths, b + "/{id}/certificate", "post", "ipsec_enforcer_certificate", "ipsec_enforcers",
-                "the enforcer has its certification request signed as NAME.enforcer.secmon")
-                .body(csrBody(false))
-                .okRef(200, "its certificate", "IssuedCertificate")
-                .err(404, "no such enforcer")
-                .err(422, "not a PKCS#10 request, or a key the policy refuses")
-                .err(429, "too many certificates issued to this owner in the last hour")
-                .authenticated("only the enforcer itself");
+        machineIpsec(paths, b, "enforcer", "ipsec_enforcers", "ipsec_enforcer_tunnels", "ipsec_enforcer_certificate",
+                "as NAME.enforcer.secmon");
     }
 
     private static void certificates(ObjectNode paths) {
