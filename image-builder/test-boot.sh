@@ -263,10 +263,11 @@ vm() {
         -o BatchMode=yes -o LogLevel=ERROR root@127.0.0.1 "$@"
 }
 # the agent runs hardened (its unit): no new privileges, a read-only system, only the capabilities it needs
-vm 'pid=$(systemctl show -p MainPID --value secmon-agent); grep -E "^(NoNewPrivs|CapBnd):" /proc/$pid/status; systemctl show -p ProtectSystem -p ProtectHome --value secmon-agent | tr "\n" " "; echo' \
+vm 'pid=$(systemctl show -p MainPID --value secmon-agent); grep -E "^(NoNewPrivs|CapBnd):" /proc/$pid/status; systemctl show -p ProtectSystem -p ProtectHome secmon-agent' \
     > "$work/hardening.out" 2>&1 || die "cannot read the agent's process state: $(cat "$work/hardening.out")"
 grep -q "^NoNewPrivs:[[:space:]]*1" "$work/hardening.out" || die "the agent may gain privileges: $(cat "$work/hardening.out")"
-grep -q "strict yes" "$work/hardening.out" || die "the agent's unit does not protect the system: $(cat "$work/hardening.out")"
+grep -q "^ProtectSystem=strict" "$work/hardening.out" && grep -q "^ProtectHome=yes" "$work/hardening.out" \
+    || die "the agent's unit does not protect the system: $(cat "$work/hardening.out")"
 capbnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "$work/hardening.out")
 [ -n "$capbnd" ] && [ "$capbnd" != 000001ffffffffff ] && [ "$capbnd" != 000003ffffffffff ] \
     || die "the agent has every capability: $(cat "$work/hardening.out")"
