@@ -171,18 +171,23 @@ public final class ApplianceService implements HttpService {
 
     /** The counters of the appliance's last report (rx, per plugin, per collector, the agent's own). */
     private void countersHandler(ServerRequest req, ServerResponse res) throws Exception {
-        Doc d = viewable(req);
-        String id = d.id();
+        Http.json(res, 200, lastReport(viewable(req), "appliance", "counters"));
+    }
+
+    /**
+     * What an appliance or enforcer ({@code owner}) last reported: {OWNER: id, name, status, reported_at, FIELD}, FIELD
+     * from the stored private {@code _FIELD} (an empty object before the first report).
+     */
+    static ObjectNode lastReport(Doc d, String owner, String field) {
         ObjectNode out = Json.mapper().createObjectNode();
-        out.put("appliance", id);
-        out.put("name", d.json().path("name").asText());
-        out.put("status", d.json().path("status").asText());
+        out.put(owner, d.id()).put("name", d.json().path("name").asText())
+                .put("status", d.json().path("status").asText());
         if (d.json().has("last_seen")) {
             out.put("reported_at", d.json().path("last_seen").asText());
         }
-        out.set("counters", d.json().has("_counters") ? d.json().get("_counters")
-                : Json.mapper().createObjectNode());
-        Http.json(res, 200, out);
+        JsonNode reported = d.json().get(Entities.PRIVATE + field);
+        out.set(field, reported != null ? reported : Json.mapper().createObjectNode());
+        return out;
     }
 
     private void registerHandler(ServerRequest req, ServerResponse res) throws Exception {

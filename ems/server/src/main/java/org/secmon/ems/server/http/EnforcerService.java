@@ -211,14 +211,7 @@ public final class EnforcerService implements HttpService {
         if (d == null) {
             throw ApiException.notFound("no IPsec enforcer with id '" + id + "'");
         }
-        ObjectNode out = Json.mapper().createObjectNode();
-        out.put("enforcer", id).put("name", d.json().path("name").asText())
-                .put("status", d.json().path("status").asText());
-        if (d.json().has("last_seen")) {
-            out.put("reported_at", d.json().path("last_seen").asText());
-        }
-        out.set("state", d.json().has("_state") ? d.json().get("_state") : Json.mapper().createObjectNode());
-        Http.json(res, 200, out);
+        Http.json(res, 200, ApplianceService.lastReport(d, "enforcer", "state"));
     }
 
     private void certificateHandler(ServerRequest req, ServerResponse res) throws Exception {

@@ -365,15 +365,9 @@ public final class OpenApi {
                 .err(404, "no such appliance")
                 .err(422, "invalid report field")
                 .authenticated("only the appliance itself (or a user who may change appliances)");
-        ObjectNode counters = F.objectNode().put("type", "object");
-        counters.putArray("required").add("appliance").add("counters");
-        for (String f : List.of("appliance", "name", "status", "reported_at")) {
-            counters.with("properties").putObject(f).put("type", "string");
-        }
-        counters.with("properties").putObject("counters").put("type", "object");
         new Op(paths, b + "/{id}/counters", "get", "appliance_counters", "appliances",
                 "the counters of the appliance's last report")
-                .ok(200, "last reported counters", counters)
+                .ok(200, "last reported counters", lastReport("appliance", "counters"))
                 .err(404, "no such appliance")
                 .authenticated("the user may not view appliances");
         ObjectNode ssh = F.objectNode().put("type", "object");
@@ -444,15 +438,9 @@ public final class OpenApi {
                 .okRef(200, "deregistered", "IpsecEnforcer")
                 .err(404, "no such enforcer")
                 .authenticated("only the enforcer itself or a user who may change IPsec enforcers");
-        ObjectNode state = F.objectNode().put("type", "object");
-        state.putArray("required").add("enforcer").add("state");
-        for (String f : List.of("enforcer", "name", "status", "reported_at")) {
-            state.with("properties").putObject(f).put("type", "string");
-        }
-        state.with("properties").putObject("state").put("type", "object");
         new Op(paths, b + "/{id}/state", "get", "ipsec_enforcer_state", "ipsec_enforcers",
                 "the SA state the enforcer last reported")
-                .ok(200, "its last report", state)
+                .ok(200, "its last report", lastReport("enforcer", "state"))
                 .err(404, "no such enforcer")
                 .authenticated("the user may not view IPsec enforcers");
         machineIpsec(paths, b, "enforcer", "ipsec_enforcers", "ipsec_enforcer_tunnels", "ipsec_enforcer_certificate",
@@ -587,6 +575,17 @@ public final class OpenApi {
             o.with("properties").putObject("days").put("type", "integer").put("minimum", 1).put("maximum", 3650)
                     .put("description", "validity, default 825");
         }
+        return o;
+    }
+
+    /** The answer of ApplianceService.lastReport: {OWNER, name, status, reported_at, FIELD}. */
+    private static ObjectNode lastReport(String owner, String field) {
+        ObjectNode o = F.objectNode().put("type", "object");
+        o.putArray("required").add(owner).add(field);
+        for (String f : List.of(owner, "name", "status", "reported_at")) {
+            o.with("properties").putObject(f).put("type", "string");
+        }
+        o.with("properties").putObject(field).put("type", "object");
         return o;
     }
 
