@@ -174,7 +174,7 @@ class ApiFuzzTest {
                     .path("items");
             for (JsonNode i : items) {
                 remember(k.collection(), i.path("id").asText(), i.path("name").asText(null),
-                        i.path("scope").asText(null));
+                        i.path("scope").asText(null), true);
                 // the fixture stays as it is (references resolve); the fuzzer changes and deletes what it made
                 PROTECTED.add(i.path("id").asText());
             }
@@ -362,15 +362,19 @@ class ApiFuzzTest {
 
     // ---- what exists -----------------------------------------------------------------------------------------------
 
-    private static void remember(String collection, String id, String name, String inScope) {
+    /**
+     * An entity that exists; references reach it by id, and by name only when it is the fixture's (which is never
+     * changed, so its names keep resolving).
+     */
+    private static void remember(String collection, String id, String name, String inScope, boolean fixture) {
         if (id == null || id.isEmpty()) {
             return;
         }
         if (inScope == null || inScope.equals(scope)) {
             List<String> l = IN_SCOPE.computeIfAbsent(collection, c -> new CopyOnWriteArrayList<>());
             l.add(id);
-            if (name != null && ems != null && operations == null) {
-                l.add(name); // the fixture's names: it is not changed, so they keep resolving
+            if (name != null && fixture) {
+                l.add(name);
             }
         }
         IDS.computeIfAbsent(collection, c -> new CopyOnWriteArrayList<>()).add(id);
@@ -388,7 +392,8 @@ class ApiFuzzTest {
         String collection = parts[3];
         if (status == 201 && r.op().path().equals("/api/v1/" + collection)) {
             JsonNode j = Json.mapper().readTree(text);
-            remember(collection, j.path("id").asText(null), j.path("name").asText(null), j.path("scope").asText(null));
+            remember(collection, j.path("id").asText(null), j.path("name").asText(null), j.path("scope").asText(null),
+                    false);
         } else if (status == 200 && (r.op().method().equals("put") || r.op().method().equals("patch"))) {
             // a change may move the entity to another scope: then references from s1 no longer reach it
             JsonNode j = Json.mapper().readTree(text);
@@ -490,16 +495,16 @@ class ApiFuzzTest {
 
     /** Path ids: mostly ones that exist (not the fuzzer's own principals), else unknown or odd ones. */
     private static Arbitrary<String> ids(Operation op, String collection) {
+        // a machine's own sub-resources (report, ipsec, certificate, ...) are about the appliance or enforcer itself
+        String own = op.path().startsWith("/api/v1/appliances/{id}/") ? applianceId
+                : op.path().startsWith("/api/v1/ipsec_enforcers/{id}/") ? enforcerId : null;
         Arbitrary<String> pick = Arbitraries.integers().between(0, 1 << 20).map(n -> {
+            if (own != null) {
+                return own;
+            }
             List<String> l = new ArrayList<>(IDS.getOrDefault(collection, List.of()));
             if (!op.method().equals("get")) {
                 l.removeAll(PROTECTED);
-            }
-            if (op.path().startsWith("/api/v1/appliances/{id}/")) {
-                return applianceId;
-            }
-            if (op.path().startsWith("/api/v1/ipsec_enforcers/{id}/")) {
-                return enforcerId;
             }
             return l.isEmpty() ? "missing" : l.get(n % l.size());
         });
@@ -521,11 +526,11 @@ class ApiFuzzTest {
                 continue;
             }
             String name = p.path("name").asText();
+            List<String> names = NAMES.values().stream().flatMap(List::stream).limit(50).toList();
             Arbitrary<String> value = name.equals("limit") || name.equals("offset")
                     ? Arbitraries.of("1", "2", "10", "1000", "0", "-1", "5000", "abc", "")
-                    : Arbitraries.oneOf(Arbitraries.of(NAMES.values().stream().flatMap(List::stream).limit(50)
-                            .toList().isEmpty() ? List.of("s1") : NAMES.values().stream().flatMap(List::stream)
-                            .limit(50).toList()), Arbitraries.of("any", "tcp", "ingress", "true", scope, ""),
+                    : Arbitraries.oneOf(Arbitraries.of(names.isEmpty() ? List.of("s1") : names),
+                            Arbitraries.of("any", "tcp", "ingress", "true", scope, ""),
                             Arbitraries.strings().ofMaxLength(12));
             parts.add(Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just("")),
                     Tuple.of(1, value.map(v -> name + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8)))));

@@ -31,9 +31,9 @@ class RbacMatrixTest {
             Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pA", "sA"));
             Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "pB", "sB"));
             Samples.fixture(ems, admin, "sA");
-            user(ems, admin, "ro-a", "readonly", "pA");
-            user(ems, admin, "op-b", "operator", "pB");
-            user(ems, admin, "op-a", "operator", "pA");
+            Samples.user(ems, admin, "ro-a", "pA", "readonly");
+            Samples.user(ems, admin, "op-b", "pB", "operator");
+            Samples.user(ems, admin, "op-a", "pA", "operator");
             String[] tokens = {null, ems.login("ro-a", "password-ro-a"), ems.login("op-b", "password-op-b"),
                     ems.login("op-a", "password-op-a"), admin};
 
@@ -123,26 +123,25 @@ class RbacMatrixTest {
             String admin = ems.admin();
             Samples.project(ems, admin, "pA");
             Samples.project(ems, admin, "pB");
-            SecurityTest.role(ems, admin, "useradmin", false, "users:view,add,change,delete",
+            Samples.role(ems, admin, "useradmin", false, "users:view,add,change,delete",
                     "roles:view,add,change,delete", "projects:view", "scopes:view");
-            user(ems, admin, "ro-a", "readonly", "pA");
-            user(ems, admin, "op-a", "operator", "pA");
-            user(ems, admin, "op-b", "operator", "pB");
-            user(ems, admin, "ua-a", "useradmin", "pA");
-            user(ems, admin, "victim-a", "readonly", "pA");
-            String useradminRole = ems.call("GET", "/api/v1/roles?name=useradmin", admin, null).json().path("items")
-                    .get(0).path("id").asText();
+            Samples.user(ems, admin, "ro-a", "pA", "readonly");
+            Samples.user(ems, admin, "op-a", "pA", "operator");
+            Samples.user(ems, admin, "op-b", "pB", "operator");
+            Samples.user(ems, admin, "ua-a", "pA", "useradmin");
+            Samples.user(ems, admin, "victim-a", "pA", "readonly");
+            String useradminRole = Samples.id(ems, admin, "roles", "useradmin");
+            String victim = Samples.id(ems, admin, "users", "victim-a");
+            String adminUser = Samples.id(ems, admin, "users", "admin");
+            // what a read-only user of project A holds: victim-a's access before anyone changed it
+            JsonNode readonlyA = ems.call("GET", "/api/v1/tokens/current", ems.login("ro-a", "password-ro-a"), null)
+                    .json();
             List<String> failures = new ArrayList<>();
             int attempts = 0;
             for (String who : List.of("ro-a", "op-a", "op-b", "ua-a")) {
                 String t = ems.login(who, "password-" + who);
                 JsonNode before = ems.call("GET", "/api/v1/tokens/current", t, null).json();
-                String self = ems.call("GET", "/api/v1/users?name=" + who, admin, null).json().path("items").get(0)
-                        .path("id").asText();
-                String victim = ems.call("GET", "/api/v1/users?name=victim-a", admin, null).json().path("items")
-                        .get(0).path("id").asText();
-                String adminUser = ems.call("GET", "/api/v1/users?name=admin", admin, null).json().path("items")
-                        .get(0).path("id").asText();
+                String self = Samples.id(ems, admin, "users", who);
                 String n = who.replace("-", "");
                 String[][] grants = {
                         {"POST", "/api/v1/users", "{\"name\":\"" + n + "1\",\"password\":\"password-" + n
@@ -199,7 +198,7 @@ class RbacMatrixTest {
                         continue; // never created (refused), or its password was not ours to set
                     }
                     String leak = exceeds(login.json(), before);
-                    if (leak != null && !(u.equals("victim-a") && exceeds(login.json(), readonlyA(ems)) == null)) {
+                    if (leak != null && !(u.equals("victim-a") && exceeds(login.json(), readonlyA) == null)) {
                         failures.add(u + " (changed by " + who + ") holds more than " + who + ": " + leak);
                     }
                 }
@@ -211,11 +210,6 @@ class RbacMatrixTest {
             assertTrue(failures.isEmpty(), failures.size() + " escalations in " + attempts + " attempts:\n"
                     + String.join("\n", failures));
         }
-    }
-
-    /** What a read-only user of project A holds (victim-a's access before anyone changed it). */
-    private static JsonNode readonlyA(EmsFixture ems) throws Exception {
-        return ems.call("GET", "/api/v1/tokens/current", ems.login("ro-a", "password-ro-a"), null).json();
     }
 
     /** The first permission, project or all-projects scope {@code held} has and {@code limit} lacks; null if none. */
@@ -241,11 +235,6 @@ class RbacMatrixTest {
         return null;
     }
 
-    private static void user(EmsFixture ems, String admin, String name, String role, String project) throws Exception {
-        ObjectNode u = Samples.body(ResourceKind.USERS, null, project, name);
-        u.putArray("roles").add(role);
-        Samples.post(ems, admin, "users", u);
-    }
 
     /** Whether the principal sees an entity that the admin created in project A. */
     private static boolean visible(ResourceKind kind, Who who) {

@@ -98,6 +98,33 @@ final class Samples {
         return post(ems, token, "scopes", body(ResourceKind.SCOPES, null, project, name));
     }
 
+    /** Creates role {@code name} with permissions given as "resource:op,op,..." strings. */
+    static void role(EmsFixture ems, String admin, String name, boolean allProjects, String... perms)
+            throws Exception {
+        ObjectNode r = Json.mapper().createObjectNode().put("name", name).put("all_projects", allProjects);
+        for (String p : perms) {
+            String[] rp = p.split(":");
+            var ops = r.withArray("permissions").addObject().put("resource", rp[0]).putArray("operations");
+            for (String op : rp[1].split(",")) {
+                ops.add(op);
+            }
+        }
+        post(ems, admin, "roles", r);
+    }
+
+    /** Creates user {@code name} (password "password-NAME") with one role in one project; answers its id. */
+    static String user(EmsFixture ems, String admin, String name, String project, String role) throws Exception {
+        ObjectNode u = body(ResourceKind.USERS, null, project, name);
+        u.putArray("roles").add(role);
+        return post(ems, admin, "users", u);
+    }
+
+    /** The id of the entity named {@code name} in {@code collection}. */
+    static String id(EmsFixture ems, String admin, String collection, String name) throws Exception {
+        return ems.call("GET", "/api/v1/" + collection + "?name=" + name, admin, null).json().path("items").get(0)
+                .path("id").asText();
+    }
+
     static String post(EmsFixture ems, String token, String collection, ObjectNode body) throws Exception {
         EmsFixture.Resp r = ems.call("POST", "/api/v1/" + collection, token, body);
         if (r.status() != 201) {

@@ -34,8 +34,8 @@ class SecurityTest {
             String admin = ems.admin();
             String pA = Samples.project(ems, admin, "pA");
             Samples.project(ems, admin, "pB");
-            role(ems, admin, "user-keeper", false, "users:view,change");
-            String mallory = user(ems, admin, "mallory", "pA", "user-keeper");
+            Samples.role(ems, admin, "user-keeper", false, "users:view,change");
+            String mallory = Samples.user(ems, admin, "mallory", "pA", "user-keeper");
             String t = ems.login("mallory", "password-mallory");
 
             Resp r = ems.call("PATCH", "/api/v1/users/" + mallory, t,
@@ -62,14 +62,13 @@ class SecurityTest {
             String admin = ems.admin();
             Samples.project(ems, admin, "pA");
             Samples.project(ems, admin, "pB");
-            role(ems, admin, "keeper", false, "users:view,add,change,delete", "roles:view,add,change,delete",
+            Samples.role(ems, admin, "keeper", false, "users:view,add,change,delete", "roles:view,add,change,delete",
                     "scopes:view");
-            role(ems, admin, "ruler", false, "rules:view,add,change,delete");
-            String keeperId = user(ems, admin, "keeper", "pA", "keeper");
-            String bob = user(ems, admin, "bob", "pA", "readonly");
-            String carol = user(ems, admin, "carol", "pB", "readonly");
-            String keeperRole = ems.call("GET", "/api/v1/roles?name=keeper", admin, null).json().path("items").get(0)
-                    .path("id").asText();
+            Samples.role(ems, admin, "ruler", false, "rules:view,add,change,delete");
+            String keeperId = Samples.user(ems, admin, "keeper", "pA", "keeper");
+            String bob = Samples.user(ems, admin, "bob", "pA", "readonly");
+            String carol = Samples.user(ems, admin, "carol", "pB", "readonly");
+            String keeperRole = Samples.id(ems, admin, "roles", "keeper");
             String t = ems.login("keeper", "password-keeper");
             List<String> leaks = new ArrayList<>();
 
@@ -86,7 +85,7 @@ class SecurityTest {
                     // a user of another project: neither visible nor manageable (password reset = takeover)
                     {"PATCH", carol, "{\"password\":\"taken-over-1\"}"},
                     // the administrator: his password would hand over every project
-                    {"PATCH", adminId(ems, admin), "{\"password\":\"taken-over-1\"}"},
+                    {"PATCH", Samples.id(ems, admin, "users", "admin"), "{\"password\":\"taken-over-1\"}"},
             };
             for (String[] b : userBodies) {
                 String path = "/api/v1/users" + (b[1].isEmpty() ? "" : "/" + b[1]);
@@ -148,7 +147,7 @@ class SecurityTest {
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             String admin = ems.admin();
             Samples.project(ems, admin, "pA");
-            String bob = user(ems, admin, "bob", "pA", "operator");
+            String bob = Samples.user(ems, admin, "bob", "pA", "operator");
             String[] changes = {"{\"password\":\"another-password-1\"}", "{\"roles\":[\"readonly\"]}",
                     "{\"enabled\":false}"};
             String password = "password-bob";
@@ -410,8 +409,8 @@ class SecurityTest {
             Samples.project(ems, admin, "pA");
             Samples.project(ems, admin, "pB");
             Samples.scope(ems, admin, "pA", "sA");
-            user(ems, admin, "ro", "pA", "readonly");
-            user(ems, admin, "opb", "pB", "operator");
+            Samples.user(ems, admin, "ro", "pA", "readonly");
+            Samples.user(ems, admin, "opb", "pB", "operator");
             String body = "{\"name\":\"gw\",\"scope\":\"sA\",\"addresses\":[\"127.0.0.1\"]}";
             assertEquals(401, ems.call("POST", "/api/v1/appliances/register", null, body,
                     "X-Enrollment-Token", "enr_guessed").status());
@@ -544,29 +543,6 @@ class SecurityTest {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------
-
-    static void role(EmsFixture ems, String admin, String name, boolean all, String... perms) throws Exception {
-        ObjectNode r = Json.mapper().createObjectNode().put("name", name).put("all_projects", all);
-        for (String p : perms) {
-            String[] rp = p.split(":");
-            var ops = r.withArray("permissions").addObject().put("resource", rp[0]).putArray("operations");
-            for (String op : rp[1].split(",")) {
-                ops.add(op);
-            }
-        }
-        Samples.post(ems, admin, "roles", r);
-    }
-
-    static String user(EmsFixture ems, String admin, String name, String project, String role) throws Exception {
-        ObjectNode u = Samples.body(ResourceKind.USERS, null, project, name);
-        u.putArray("roles").add(role);
-        return Samples.post(ems, admin, "users", u);
-    }
-
-    private static String adminId(EmsFixture ems, String admin) throws Exception {
-        return ems.call("GET", "/api/v1/users?name=admin", admin, null).json().path("items").get(0).path("id")
-                .asText();
-    }
 
     private static String loginOrNull(EmsFixture ems, String name) throws Exception {
         for (String pw : List.of("password-" + name, "dave-new-password", "taken-over-1")) {
