@@ -203,7 +203,7 @@ public final class EnrollmentService implements HttpService {
         if (ref == null) {
             throw ApiException.invalid("scope", "is required: the scope (name or id) the appliance joins");
         }
-        Doc s = findScope(repo, ref);
+        Doc s = Entities.find(repo, "scopes", ref, null);
         if (s == null || !entities.isVisible(p, ResourceKind.SCOPES, s)) {
             throw ApiException.invalid("scope", "no scope '" + ref + "'");
         }
@@ -239,7 +239,7 @@ public final class EnrollmentService implements HttpService {
                             remote);
                     return null;
                 }
-                Doc scope = findScope(repo, d.json().path("scope").asText());
+                Doc scope = Entities.find(repo, "scopes", d.json().path("scope").asText(), null);
                 if (scope == null) {
                     throw ApiException.conflict("no_scope", "the scope '" + d.json().path("scope").asText() + "' of "
                             + "this enrollment does not exist (yet); the appliance retries", "scope");
@@ -259,19 +259,6 @@ public final class EnrollmentService implements HttpService {
             }
             return null;
         }).value();
-    }
-
-    /** A scope by id, or by name. */
-    private static Doc findScope(Repository repo, String ref) {
-        Doc s = repo.get("scopes", ref);
-        if (s == null) {
-            for (Doc c : repo.list("scopes")) {
-                if (ref.equals(c.json().path("name").asText())) {
-                    return c;
-                }
-            }
-        }
-        return s;
     }
 
     /** A used enrollment: what it was, its scope, and who registers with it. */

@@ -392,16 +392,7 @@ public final class Entities {
     /** By id, or by name (within the scope for scoped kinds); only what the principal may see. */
     private Doc resolve(Principal p, String target, String value, String scopeId) {
         ResourceKind k = ResourceKind.of(target);
-        Doc d = repo.get(target, value);
-        if (d == null) {
-            for (Doc c : repo.list(target)) {
-                if (value.equals(c.json().path("name").asText(null))
-                        && (k == null || !k.scoped() || c.json().path("scope").asText().equals(scopeId))) {
-                    d = c;
-                    break;
-                }
-            }
-        }
+        Doc d = find(repo, target, value, scopeId);
         if (d == null) {
             return null;
         }
@@ -412,6 +403,22 @@ public final class Entities {
             return null;
         }
         return d;
+    }
+
+    /** An entry of {@code target} by id, or by name (within {@code scopeId} for scoped kinds); null if none. */
+    static Doc find(Repository repo, String target, String value, String scopeId) {
+        Doc d = repo.get(target, value);
+        if (d != null) {
+            return d;
+        }
+        ResourceKind k = ResourceKind.of(target);
+        for (Doc c : repo.list(target)) {
+            if (value.equals(c.json().path("name").asText(null))
+                    && (k == null || !k.scoped() || c.json().path("scope").asText().equals(scopeId))) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private static Entity toRecord(ResourceKind kind, ObjectNode in) {
