@@ -221,7 +221,8 @@ public final class AgentCommand implements Runnable {
             }
             Dpdk.init(eal);
             port = DpdkPort.open(device.split(",")[0], 1);
-            src = rate == null ? port.source(0, 500) : new PacedSource(port.source(0, 500), pps, 32);
+            // a live port never ends: no idle end (a NIC can be quiet for any time)
+            src = rate == null ? port.source(0, 0) : new PacedSource(port.source(0, 0), pps, 32);
         } else {
             throw new IllegalArgumentException("--source must be pcap:FILE or dpdk:EAL-ARGS, not '" + source + "'");
         }
