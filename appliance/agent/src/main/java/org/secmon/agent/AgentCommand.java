@@ -68,9 +68,8 @@ public final class AgentCommand implements Runnable {
             description = "run the IPsec enforcer against this strongSwan charon (e.g. unix:///var/run/charon.vici)")
     String ipsecVici;
 
-    @Option(names = "--ipsec-include", paramLabel = "GLOB",
-            description = "swanctl files the enforcer loads with its own, so that they stay loaded (repeatable; the"
-                    + " appliance image passes /etc/swanctl/conf.d/*.conf, where its boot-time tunnels are)")
+    /** Ignored (said so at start): the enforcer loads over VICI and leaves other connections alone. */
+    @Option(names = "--ipsec-include", paramLabel = "GLOB", hidden = true)
     List<String> ipsecIncludes = new ArrayList<>();
 
     @Option(names = "--ipsec-nft", paramLabel = "CMD",
@@ -247,8 +246,12 @@ public final class AgentCommand implements Runnable {
                     retryMax == null ? Duration.ofSeconds(30) : retryMax, emsFingerprint, enrollmentTokenFile);
             try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
                 if (ipsecVici != null) {
+                    if (!ipsecIncludes.isEmpty()) {
+                        err.println("secmon agent: ipsec-include is ignored and no longer needed: the enforcer loads"
+                                + " its tunnels over VICI and leaves the connections others loaded as they are");
+                    }
                     agent.enforcer(new org.secmon.agent.ipsec.Enforcer(ipsecVici, state.resolve("ipsec"),
-                            ipsecIncludes, ipsecNft != null ? ipsecNft : "nft"));
+                            ipsecNft != null ? ipsecNft : "nft"));
                 }
                 long saved = agent.applySaved();
                 if (saved >= 0) {

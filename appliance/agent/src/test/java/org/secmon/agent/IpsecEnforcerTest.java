@@ -126,7 +126,8 @@ class IpsecEnforcerTest {
             assertEquals("established", state.path("state").path("tunnels").path("secmon-t1").path("ike").asText(),
                     state.toString());
             String conf = Files.readString(dir.resolve("enforcer/ipsec/swanctl.conf"));
-            assertTrue(conf.contains("local_ts = 10.10.1.1/32") && conf.contains("remote_ts = 10.10.2.1/32"), conf);
+            assertTrue(conf.contains("local_ts = \"10.10.1.1/32\"")
+                    && conf.contains("remote_ts = \"10.10.2.1/32\""), conf);
             // a site in use cannot go
             assertEquals(409, ems.call("DELETE", "/api/v1/ipsec_endpoint_groups/" + Json.mapper().readTree(
                     AgentEmsEndToEndTest.ctl(session, "get", "ipsec_endpoint_group", "gw-site", "-o", "json"))

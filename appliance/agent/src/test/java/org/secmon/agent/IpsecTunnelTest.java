@@ -132,8 +132,8 @@ class IpsecTunnelTest {
                 // the enforcer's netfilter rules go into A's namespace (the agent itself runs in this one)
                 Path nft = IpsecLab.nftIn(dir, nsA);
                 String[] args = RunningAgent.args(dir, ems.base, "s", 100, Path.of("target/plugins"), "--ssh-port", "-1",
-                    "--report-interval", "PT1S", "--ipsec-vici", vici(a), "--ipsec-include",
-                    a.resolve("conf.d") + "/*.conf", "--ipsec-nft", nft.toString());
+                    "--report-interval", "PT1S", "--ipsec-vici", vici(a), "--ipsec-nft",
+                    nft.toString());
                 try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
                     String appliance = awaitAppliance(session);
                     if (suite.equals("cert")) {
@@ -199,9 +199,10 @@ class IpsecTunnelTest {
                         assertTrue(listSas(a).stream().anyMatch(l -> l.startsWith("secmon-t2: #") && l.contains("IKEv1")),
                                 listSas(a).toString());
                     }
-                    assertTrue(Files.readString(dir.resolve("agent/ipsec/swanctl.conf")).contains("secret = 0s"));
+                    assertTrue(Files.readString(dir.resolve("agent/ipsec/swanctl.conf")).contains("secret = \"0s"));
                     assertTrue(run("swanctl", "--list-conns", "--uri", vici(a)).stream()
-                            .anyMatch(l -> l.startsWith("boot-analytics:")), "the included connection stayed loaded");
+                            .anyMatch(l -> l.startsWith("boot-analytics:")),
+                            "the connection the enforcer does not own stayed loaded");
                     assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                             Files.getPosixFilePermissions(dir.resolve("agent/ipsec/swanctl.conf"))));
 
@@ -233,6 +234,24 @@ class IpsecTunnelTest {
                     assertEquals(0, t1.path("ike_rekeys").asLong(), String.valueOf(t1));
                     assertTrue(t1.path("child_rekey_in_s").asLong() > 0 && t1.path("ike_rekey_in_s").asLong() > 0,
                             String.valueOf(t1));
+
+                    // an operator's swanctl --load-conns (or a charon restart) drops the enforcer's connections: it
+                    // loads them again at its next report and the tunnel is up; the other connection is untouched
+                    run("swanctl", "--load-conns", "--file", boot.toString(), "--uri", vici(a));
+                    assertTrue(run("swanctl", "--list-conns", "--uri", vici(a)).stream()
+                            .noneMatch(l -> l.startsWith("secmon-t1:")), "swanctl unloaded the enforcer's tunnel");
+                    long reloaded = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    List<String> conns = List.of();
+                    while (System.nanoTime() < reloaded) {
+                        conns = run("swanctl", "--list-conns", "--uri", vici(a));
+                        if (conns.stream().anyMatch(l -> l.startsWith("secmon-t1:"))) {
+                            break;
+                        }
+                        Thread.sleep(300);
+                    }
+                    assertTrue(conns.stream().anyMatch(l -> l.startsWith("secmon-t1:"))
+                            && conns.stream().anyMatch(l -> l.startsWith("boot-analytics:")), conns.toString());
+                    awaitEstablished(a, "secmon-t1", "AES_GCM_16-128");
 
                     // a proposal change of tunnel 2 restarts tunnel 2 only
                     AgentEmsEndToEndTest.ctl(session, "update", "ipsec_tunnel", "t2", "--set", "ike_policy=gcm256");
@@ -287,8 +306,8 @@ class IpsecTunnelTest {
         AgentEmsEndToEndTest.ctl(session, "apply", "-f", tf.toString());
         awaitEstablished(dir.resolve("a"), "secmon-t1", "AES_GCM_16-128");
         String conf = Files.readString(dir.resolve("agent/ipsec/swanctl.conf"));
-        assertTrue(conf.contains("mark_out = 0x5ec2e") && conf.contains("set_mark_in = 0x5ec2e")
-                && conf.contains("priority = 1024"), conf);
+        assertTrue(conf.contains("mark_out = \"0x5ec2e\"") && conf.contains("set_mark_in = \"0x5ec2e\"")
+                && conf.contains("priority = \"1024\""), conf);
         String rules = String.join("\n", run("ip", "netns", "exec", nsA, "nft", "list", "table", "inet",
                 "secmon_dscp"));
         assertTrue(rules.contains("ip saddr 10.10.1.1 ip daddr 10.10.2.1 ip dscp ef") && rules.contains(

@@ -4,32 +4,39 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.secmon.agent.ipsec.vici.Vici;
+import org.secmon.agent.ipsec.vici.ViciException;
+import org.secmon.agent.ipsec.vici.ViciMessage;
 import org.secmon.ems.api.Json;
 
 /**
- * The IPsec enforcer: drives a strongSwan charon through {@code swanctl} over its VICI socket. It writes the
- * configuration rendered from the EMS's tunnels ({@code swanctl.conf}, mode 0600: it holds the pre-shared keys),
- * loads it, terminates and re-initiates only the tunnels whose configuration changed (and terminates removed ones),
- * and reads the SA state back for the agent's report and {@code show ipsec}.
+ * The IPsec enforcer: drives a strongSwan charon over VICI, its binary protocol on a Unix socket ({@link Vici}). It
+ * loads the connections and pre-shared keys made from the EMS's tunnels ({@link SwanctlConfig}), terminates and
+ * re-initiates only the tunnels whose configuration changed (and unloads removed ones), loads them again when charon
+ * lost them (a restart), and reads the SA state back for the agent's report and {@code show ipsec}. It touches only
+ * its own connections ({@code secmon-*}) and keys ({@code ike-secmon-*}): others loaded into the same charon (an
+ * appliance's boot-time tunnel to the analytics system) stay as they are. What it loaded is also written as
+ * {@code swanctl.conf} (mode 0600: it holds the pre-shared keys) for diagnostics.
  */
 public final class Enforcer {
     private static final System.Logger LOG = System.getLogger(Enforcer.class.getName());
+    /** How long charon has for a command; initiating waits for the peer, up to {@link #INITIATE}. */
+    private static final Duration CALL = Duration.ofSeconds(30);
+    private static final Duration INITIATE = Duration.ofSeconds(15);
 
     private final String vici;
     private final Path dir;
-    private final String swanctl;
-    private final List<String> includes;
     private final String nft;
     private Map<String, String[]> applied = Map.of();
+    private boolean cleaned; // connections and keys of an earlier run that the EMS no longer has were unloaded
     private String steering; // the nft script last applied (null: never touched netfilter)
     private JsonNode steered; // the tunnels it was made from
     private String steeringError;
@@ -39,30 +46,20 @@ public final class Enforcer {
 
     /**
      * @param vici the charon's VICI socket, e.g. {@code unix:///var/run/charon.vici}
-     * @param dir  where swanctl.conf is written
+     * @param dir  where the enforcer keeps its key, certificates and the record of what it loaded
      */
     public Enforcer(String vici, Path dir) throws IOException {
-        this(vici, dir, List.of());
-    }
-
-    /**
-     * @param includes swanctl files (globs) loaded together with the enforcer's own, so that loading its
-     *                 configuration keeps the connections and secrets they define
-     */
-    public Enforcer(String vici, Path dir, List<String> includes) throws IOException {
-        this(vici, dir, includes, "nft");
+        this(vici, dir, "nft");
     }
 
     /**
      * @param nft the nftables command for DSCP tunnels' marking rules ({@link DscpSteering}); {@code none}: the node
      *            marks packets itself
      */
-    public Enforcer(String vici, Path dir, List<String> includes, String nft) throws IOException {
-        this.includes = List.copyOf(includes);
+    public Enforcer(String vici, Path dir, String nft) throws IOException {
         this.nft = nft;
         this.vici = vici;
         this.dir = Files.createDirectories(dir);
-        this.swanctl = System.getProperty("secmon.swanctl", "/usr/sbin/swanctl");
     }
 
     /**
@@ -135,8 +132,8 @@ public final class Enforcer {
     }
 
     /**
-     * The EMS CA's CRL (PEM), kept in swanctl's {@code x509crl/} and loaded into charon when it changed, so that
-     * certificates of removed nodes no longer authenticate against this one.
+     * The EMS CA's CRL (PEM), kept in {@code x509crl/} and loaded into charon when it changed, so that certificates
+     * of removed nodes no longer authenticate against this one.
      */
     public synchronized void crl(String pem) throws IOException {
         if (pem == null || !pem.contains("BEGIN X509 CRL")) {
@@ -147,15 +144,37 @@ public final class Enforcer {
             return;
         }
         Files.writeString(f, pem);
-        Path conf = dir.resolve("swanctl.conf");
-        if (Files.exists(conf)) {
-            Result r = swanctl("--load-creds", "--file", conf.toString());
-            if (r.code() != 0) {
-                LOG.log(System.Logger.Level.WARNING, "IPsec: the EMS CA's CRL was not loaded: " + lastLine(r.out()));
+        if (!applied.isEmpty()) {
+            try (Vici v = Vici.connect(vici, CALL)) {
+                Vici.check("load-cert (CRL)", v.request("load-cert",
+                        new ViciMessage().put("type", "X509_CRL").put("flag", "NONE").put("data", pem)));
+            } catch (ViciException e) {
+                LOG.log(System.Logger.Level.WARNING, "IPsec: the EMS CA's CRL was not loaded: " + e.getMessage());
                 return;
             }
         }
         LOG.log(System.Logger.Level.INFO, "IPsec: the EMS CA's CRL loaded");
+    }
+
+    /** This end's key and certificate, the EMS CA and its CRL, into charon (each replaces the same one loaded before). */
+    private void loadCredentials(Vici v) throws IOException {
+        Path key = dir.resolve("ecdsa/secmon-appliance.key");
+        Path cert = dir.resolve("x509").resolve(SwanctlConfig.CERT);
+        Path ca = dir.resolve("x509ca/secmon-ca.pem");
+        Path crl = dir.resolve("x509crl/secmon-ca.crl");
+        if (!Files.exists(key) || !Files.exists(cert) || !Files.exists(ca)) {
+            throw new ViciException("certificate tunnels need this end's certificate, which the EMS has not issued");
+        }
+        Vici.check("load-key", v.request("load-key", new ViciMessage().put("type", "ecdsa")
+                .put("data", Files.readAllBytes(key))));
+        Vici.check("load-cert (this end)", v.request("load-cert", new ViciMessage().put("type", "X509")
+                .put("flag", "NONE").put("data", Files.readAllBytes(cert))));
+        Vici.check("load-cert (the EMS CA)", v.request("load-cert", new ViciMessage().put("type", "X509")
+                .put("flag", "CA").put("data", Files.readAllBytes(ca))));
+        if (Files.exists(crl)) {
+            Vici.check("load-cert (CRL)", v.request("load-cert", new ViciMessage().put("type", "X509_CRL")
+                    .put("flag", "NONE").put("data", Files.readAllBytes(crl))));
+        }
     }
 
     private static boolean validFor(Path certPem, int days) {
@@ -193,42 +212,124 @@ public final class Enforcer {
         }
         List<String> removed = new ArrayList<>(applied.keySet());
         removed.removeAll(next.keySet());
-        if (changed.isEmpty() && removed.isEmpty()) {
+        if (changed.isEmpty() && removed.isEmpty() && (cleaned || next.isEmpty())) {
             steer(ipsec); // again if it failed before
             return List.of();
         }
-        Path conf = dir.resolve("swanctl.conf");
-        org.secmon.agent.PrivateFiles.write(conf, SwanctlConfig.render(next, includes));
-        for (String name : changed) {
-            if (applied.containsKey(name)) {
-                terminate(name); // changed proposal, peers or keys: the old SA goes before the new config loads
+        org.secmon.agent.PrivateFiles.write(dir.resolve("swanctl.conf"), SwanctlConfig.render(next));
+        Map<String, String[]> loaded = new java.util.LinkedHashMap<>(applied);
+        List<String> failed = new ArrayList<>();
+        try (Vici v = Vici.connect(vici, CALL)) {
+            if (!cleaned) {
+                unloadStale(v, next.keySet());
+                cleaned = true;
             }
+            for (String name : changed) {
+                if (applied.containsKey(name)) {
+                    terminate(v, name); // changed proposal, peers or keys: the old SA goes before the new config
+                }
+            }
+            for (String gone : removed) {
+                terminate(v, gone);
+                unload(v, gone);
+                loaded.remove(gone);
+            }
+            for (String name : changed) {
+                try {
+                    load(v, tunnel(ipsec, name));
+                    loaded.put(name, next.get(name));
+                } catch (ViciException e) {
+                    loaded.remove(name); // tried again at the next apply
+                    failed.add(e.getMessage());
+                    LOG.log(System.Logger.Level.ERROR, "IPsec: tunnel " + name + " not loaded: " + e.getMessage());
+                }
+            }
+        } catch (ViciException e) {
+            lastError = e.getMessage();
+            throw e;
+        } finally {
+            applied = loaded;
         }
-        for (String gone : removed) {
-            terminate(gone);
-        }
-        swanctl("--load-all", "--clear", "--file", conf.toString());
+        lastError = failed.isEmpty() ? null : failed.getFirst();
         List<String> restarted = new ArrayList<>();
         for (String name : changed) {
             JsonNode t = tunnel(ipsec, name);
-            if (t != null && t.path("initiator").asBoolean(true) && initiate(name)) {
+            if (loaded.containsKey(name) && t.path("initiator").asBoolean(true) && initiate(name)) {
                 restarted.add(name);
             }
         }
-        applied = next;
         applies++;
         steer(ipsec);
-        LOG.log(System.Logger.Level.INFO, "IPsec: " + next.size() + " tunnel(s) loaded; changed " + changed
+        LOG.log(System.Logger.Level.INFO, "IPsec: " + loaded.size() + " tunnel(s) loaded; changed " + changed
                 + (removed.isEmpty() ? "" : ", removed " + removed));
         return restarted;
     }
 
+    /** One tunnel's connection (and, with certificates, this end's credentials) and pre-shared key into charon. */
+    private void load(Vici v, JsonNode t) throws IOException {
+        String cert = null;
+        if (t.path("auth").asText("psk").equals("certificate")) {
+            loadCredentials(v);
+            cert = Files.readString(dir.resolve("x509").resolve(SwanctlConfig.CERT));
+        }
+        Vici.check("load-conn", v.request("load-conn", SwanctlConfig.loadConn(t, cert)));
+        ViciMessage shared = SwanctlConfig.loadShared(t);
+        if (shared != null) {
+            Vici.check("load-shared", v.request("load-shared", shared));
+        }
+    }
+
+    private static void unload(Vici v, String name) throws ViciException {
+        ViciMessage r = v.request("unload-conn", new ViciMessage().put("name", name));
+        if (!"yes".equals(r.text("success"))) {
+            LOG.log(System.Logger.Level.DEBUG, "IPsec: unload " + name + ": " + r.text("errmsg"));
+        }
+        v.request("unload-shared", new ViciMessage().put("id", "ike-" + name)); // none (a certificate tunnel) is fine
+    }
+
     /**
-     * Initiates the initiator tunnels that are not established (after a failed start or a peer restart); answers
-     * the {@link #status} (listed once more only if a tunnel was initiated).
+     * Unloads the connections and keys of this enforcer's kind ({@code secmon-*}, {@code ike-secmon-*}) that the EMS
+     * no longer has: an earlier run loaded them, and a restart of the agent does not restart charon.
+     */
+    private static void unloadStale(Vici v, java.util.Set<String> keep) throws ViciException {
+        for (String c : v.request("get-conns", new ViciMessage()).textList("conns")) {
+            if (c.startsWith("secmon-") && !keep.contains(c)) {
+                terminate(v, c);
+                unload(v, c);
+                LOG.log(System.Logger.Level.INFO, "IPsec: unloaded " + c + " (loaded by an earlier run; gone from the"
+                        + " EMS)");
+            }
+        }
+        for (String k : v.request("get-shared", new ViciMessage()).textList("keys")) {
+            if (k.startsWith("ike-secmon-") && !keep.contains(k.substring(4))) {
+                v.request("unload-shared", new ViciMessage().put("id", k));
+            }
+        }
+    }
+
+    /**
+     * Loads again the tunnels charon lost (it restarted), then initiates the initiator tunnels that are not
+     * established (after a failed start or a peer restart); answers the {@link #status} (listed once more only if a
+     * tunnel was loaded or initiated).
      */
     public synchronized ObjectNode ensureUp(JsonNode ipsec) throws IOException {
         boolean started = false;
+        if (!applied.isEmpty()) {
+            try (Vici v = Vici.connect(vici, CALL)) {
+                List<String> has = v.request("get-conns", new ViciMessage()).textList("conns");
+                for (String name : applied.keySet()) {
+                    JsonNode t = tunnel(SwanctlConfig.validTunnels(ipsec, new ArrayList<>()), name);
+                    if (!has.contains(name) && t != null) {
+                        load(v, t);
+                        started = true;
+                        LOG.log(System.Logger.Level.WARNING, "IPsec: charon had lost tunnel " + name
+                                + " (restarted?): loaded again");
+                    }
+                }
+            } catch (ViciException e) {
+                lastError = e.getMessage();
+            }
+        }
         ObjectNode st = status();
         for (JsonNode t : ipsec.path("tunnels")) {
             String name = SwanctlConfig.connectionName(t);
@@ -280,8 +381,8 @@ public final class Enforcer {
 
     /** Why DSCP tunnels will not keep classes apart here, or null: charon's userspace ESP ignores XFRM marks. */
     private String libipsecWarning() {
-        try {
-            return swanctl("--stats").out().matches("(?s).*loaded plugins:[^\\n]*\\bkernel-libipsec\\b.*")
+        try (Vici v = Vici.connect(vici, CALL)) {
+            return v.request("stats", new ViciMessage()).textList("plugins").contains("kernel-libipsec")
                     ? "charon uses kernel-libipsec (userspace ESP), which ignores XFRM marks: each DSCP tunnel carries"
                     + " all traffic between its subnets, not only its class (DSCP tunnels need kernel IPsec)" : null;
         } catch (IOException e) {
@@ -339,14 +440,16 @@ public final class Enforcer {
         }
     }
 
-    private boolean initiate(String name) throws IOException {
-        Result r = swanctl("--initiate", "--child", name, "--timeout", "15");
-        if (r.code() != 0) {
-            LOG.log(System.Logger.Level.WARNING, "IPsec tunnel " + name + " did not come up (" + lastLine(r.out())
+    private boolean initiate(String name) {
+        try (Vici v = Vici.connect(vici, INITIATE.plusSeconds(5))) {
+            Vici.check("initiate", v.request("initiate", new ViciMessage().put("child", name).put("ike", name)
+                    .put("timeout", Long.toString(INITIATE.toMillis())).put("init-limits", "yes")));
+            return true;
+        } catch (ViciException e) {
+            LOG.log(System.Logger.Level.WARNING, "IPsec tunnel " + name + " did not come up (" + e.getMessage()
                     + "); trying again at the next report");
             return false;
         }
-        return true;
     }
 
     private static JsonNode tunnel(JsonNode ipsec, String name) {
@@ -358,15 +461,13 @@ public final class Enforcer {
         return null;
     }
 
-    private void terminate(String name) throws IOException {
-        swanctl("--terminate", "--ike", name, "--timeout", "5"); // nothing to terminate is fine
+    /** Terminates the tunnel's IKE SA (with its children); none is fine. */
+    private static void terminate(Vici v, String name) throws ViciException {
+        ViciMessage r = v.request("terminate", new ViciMessage().put("ike", name).put("timeout", "5000"));
+        if (!"yes".equals(r.text("success"))) {
+            LOG.log(System.Logger.Level.DEBUG, "IPsec: terminate " + name + ": " + r.text("errmsg"));
+        }
     }
-
-    private static final Pattern SA = Pattern.compile("^(\\S+): #(\\d+), (\\w+), IKEv(\\d)");
-    private static final Pattern CHILD = Pattern.compile(
-            "^\\s+(\\S+): #(\\d+), reqid \\d+, (\\w+), ([\\w-]+), (\\S+)");
-    private static final Pattern BYTES = Pattern.compile("^\\s+(in|out)\\s+\\w+,\\s+(\\d+) bytes,\\s+(\\d+) packets");
-    private static final Pattern REKEY = Pattern.compile("^\\s+(established|installed) .*rekeying in (\\d+)s");
 
     /** Per tunnel: the IKE and newest child SA ids last listed, and the rekeys counted from their changes. */
     private final Map<String, long[]> sasSeen = new java.util.HashMap<>();
@@ -374,7 +475,8 @@ public final class Enforcer {
     /**
      * Per tunnel: IKE and child state, mode, ESP proposal, bytes and packets in and out, seconds to the next IKE and
      * child rekey, and the rekeys seen: {@code rekeys} (a new child SA under the same IKE SA) and {@code ike_rekeys}
-     * (a new IKE SA: rekey, reauthentication or re-establishment), counted from one listing to the next.
+     * (a new IKE SA: rekey, reauthentication or re-establishment), counted from one listing to the next. Read from
+     * charon's {@code list-sas} events; of several child SAs (during a rekey) the newest counts.
      */
     public synchronized ObjectNode status() {
         ObjectNode o = Json.mapper().createObjectNode();
@@ -388,65 +490,104 @@ public final class Enforcer {
         for (String name : applied.keySet()) {
             sas.putObject(name).put("ike", "down");
         }
-        try {
-            Result r = swanctl("--list-sas");
-            ObjectNode cur = null;
-            Map<String, long[]> now = new java.util.HashMap<>(); // name -> {ike id, newest child id}
-            String curName = null;
-            boolean inChild = false;
-            for (String line : r.out().split("\n")) {
-                Matcher m = SA.matcher(line);
-                if (m.find()) {
-                    curName = m.group(1);
-                    cur = sas.has(curName) ? (ObjectNode) sas.get(curName) : sas.putObject(curName);
-                    cur.put("ike", m.group(3).toLowerCase(java.util.Locale.ROOT)).put("ike_version",
-                            Integer.parseInt(m.group(4)));
-                    now.computeIfAbsent(curName, k -> new long[2])[0] = Long.parseLong(m.group(2));
-                    inChild = false;
-                    continue;
-                }
-                Matcher c = CHILD.matcher(line);
-                if (c.find() && cur != null) {
-                    cur.put("child", c.group(3).toLowerCase(java.util.Locale.ROOT)).put("mode", c.group(4))
-                            .put("esp", c.group(5));
-                    long[] ids = now.computeIfAbsent(curName, k -> new long[2]);
-                    ids[1] = Math.max(ids[1], Long.parseLong(c.group(2)));
-                    inChild = true;
-                    continue;
-                }
-                Matcher k = REKEY.matcher(line);
-                if (k.find() && cur != null) {
-                    cur.put(inChild ? "child_rekey_in_s" : "ike_rekey_in_s", Long.parseLong(k.group(2)));
-                    continue;
-                }
-                Matcher b = BYTES.matcher(line);
-                if (b.find() && cur != null) {
-                    cur.put("bytes_" + b.group(1), Long.parseLong(b.group(2)))
-                            .put("packets_" + b.group(1), Long.parseLong(b.group(3)));
-                }
-            }
-            for (Map.Entry<String, long[]> e : now.entrySet()) {
-                long[] seen = sasSeen.computeIfAbsent(e.getKey(), x -> new long[4]); // ike, child, rekeys, ike_rekeys
-                long ike = e.getValue()[0];
-                long child = e.getValue()[1];
-                if (seen[0] != 0 && ike != seen[0]) {
-                    seen[3]++;
-                } else if (seen[1] != 0 && child > seen[1]) {
-                    seen[2]++;
-                }
-                seen[0] = ike;
-                seen[1] = child == 0 ? seen[1] : child;
-            }
-            for (Map.Entry<String, long[]> e : sasSeen.entrySet()) {
-                if (sas.has(e.getKey())) {
-                    ((ObjectNode) sas.get(e.getKey())).put("rekeys", e.getValue()[2])
-                            .put("ike_rekeys", e.getValue()[3]);
-                }
-            }
-        } catch (IOException e) {
+        List<ViciMessage> events;
+        try (Vici v = Vici.connect(vici, CALL)) {
+            events = v.stream("list-sas", new ViciMessage().put("noblock", "yes"), "list-sa");
+        } catch (ViciException e) {
             o.put("error", e.getMessage());
+            return o;
+        }
+        Map<String, long[]> now = new java.util.HashMap<>(); // name -> {ike id, newest child id}
+        for (ViciMessage event : events) {
+            for (String name : event.keys()) {
+                ViciMessage ike = event.sub(name);
+                if (ike == null) {
+                    continue;
+                }
+                ObjectNode cur = sas.has(name) ? (ObjectNode) sas.get(name) : sas.putObject(name);
+                long[] ids = now.computeIfAbsent(name, k -> new long[2]);
+                long ikeId = ike.number("uniqueid", 0);
+                if (ids[0] != 0 && !"ESTABLISHED".equals(ike.text("state"))) {
+                    continue; // a second IKE SA (being rekeyed or deleted) of a tunnel already listed
+                }
+                ids[0] = ikeId;
+                cur.put("ike", lower(ike.text("state"))).put("ike_version", (int) ike.number("version", 2));
+                long rekey = ike.number("rekey-time", ike.number("reauth-time", -1));
+                if (rekey >= 0) {
+                    cur.put("ike_rekey_in_s", rekey);
+                }
+                ViciMessage children = ike.sub("child-sas");
+                ViciMessage newest = null;
+                for (String k : children == null ? java.util.Set.<String>of() : children.keys()) {
+                    ViciMessage c = children.sub(k);
+                    if (c != null && (newest == null || c.number("uniqueid", 0) > newest.number("uniqueid", 0))) {
+                        newest = c;
+                    }
+                }
+                if (newest != null) {
+                    ids[1] = Math.max(ids[1], newest.number("uniqueid", 0));
+                    cur.put("child", lower(newest.text("state")))
+                            .put("mode", newest.text("mode") + ("yes".equals(newest.text("encap")) ? "-in-UDP" : ""))
+                            .put("esp", proposal(newest));
+                    if (newest.number("rekey-time", -1) >= 0) {
+                        cur.put("child_rekey_in_s", newest.number("rekey-time", 0));
+                    }
+                    for (String dir : new String[] {"in", "out"}) {
+                        cur.put("bytes_" + dir, newest.number("bytes-" + dir, 0))
+                                .put("packets_" + dir, newest.number("packets-" + dir, 0));
+                    }
+                }
+            }
+        }
+        for (Map.Entry<String, long[]> e : now.entrySet()) {
+            long[] seen = sasSeen.computeIfAbsent(e.getKey(), x -> new long[4]); // ike, child, rekeys, ike_rekeys
+            long ike = e.getValue()[0];
+            long child = e.getValue()[1];
+            if (seen[0] != 0 && ike != seen[0]) {
+                seen[3]++;
+            } else if (seen[1] != 0 && child > seen[1]) {
+                seen[2]++;
+            }
+            seen[0] = ike;
+            seen[1] = child == 0 ? seen[1] : child;
+        }
+        for (Map.Entry<String, long[]> e : sasSeen.entrySet()) {
+            if (sas.has(e.getKey())) {
+                ((ObjectNode) sas.get(e.getKey())).put("rekeys", e.getValue()[2]).put("ike_rekeys", e.getValue()[3]);
+            }
         }
         return o;
+    }
+
+    private static String lower(String s) {
+        return s == null ? "unknown" : s.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A child SA's algorithms as {@code swanctl --list-sas} writes them, e.g. {@code ESP:AES_GCM_16-128/ECP_256}. */
+    static String proposal(ViciMessage c) {
+        StringBuilder b = new StringBuilder(c.text("protocol") == null ? "?" : c.text("protocol"));
+        if (c.text("encr-alg") != null) {
+            b.append(':').append(c.text("encr-alg"));
+            if (c.text("encr-keysize") != null) {
+                b.append('-').append(c.text("encr-keysize"));
+            }
+        }
+        if (c.text("integ-alg") != null) {
+            b.append('/').append(c.text("integ-alg"));
+            if (c.text("integ-keysize") != null) {
+                b.append('-').append(c.text("integ-keysize"));
+            }
+        }
+        if (c.text("prf-alg") != null) {
+            b.append('/').append(c.text("prf-alg"));
+        }
+        if (c.text("dh-group") != null) {
+            b.append('/').append(c.text("dh-group"));
+        }
+        if ("yes".equals(c.text("esn"))) {
+            b.append("/ESN");
+        }
+        return b.toString();
     }
 
     record Result(int code, String out) {
@@ -495,31 +636,6 @@ public final class Enforcer {
         synchronized (buf) {
             return new Result(p.exitValue(), buf.toString(StandardCharsets.UTF_8));
         }
-    }
-
-    private Result swanctl(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(swanctl);
-        cmd.addAll(List.of(args));
-        cmd.add("--uri"); // after the command, as swanctl wants it
-        cmd.add(vici);
-        // swanctl parses the credentials itself: load the plugins it needs for PEM, X.509 and EC keys explicitly
-        // (its built-in default list does not parse EC private keys on Debian 12)
-        Path conf = dir.resolve("swanctl-client.conf");
-        if (!Files.exists(conf)) {
-            Files.writeString(conf, "swanctl {\n  load = random nonce sha1 sha2 aes hmac pem pkcs1 pkcs8 x509 pubkey "
-                    + "constraints revocation openssl gmp curve25519\n}\n");
-        }
-        Result r = run(cmd, null, Map.of("STRONGSWAN_CONF", conf.toString()), 60);
-        if (r.code() != 0 && args[0].equals("--load-all")) {
-            lastError = "swanctl --load-all: " + lastLine(r.out());
-            throw new IOException(lastError);
-        }
-        if (args[0].equals("--load-all")) {
-            lastError = null;
-            Files.writeString(dir.resolve("last-load.log"), r.out()); // what swanctl loaded, for diagnostics
-        }
-        return r;
     }
 
     private static String lastLine(String s) {

@@ -61,8 +61,8 @@ public final class EnforcerCommand implements Runnable {
             description = "the node's strongSwan charon (default ${DEFAULT-VALUE})")
     String vici;
 
-    @Option(names = "--include", paramLabel = "GLOB",
-            description = "swanctl files loaded with the enforcer's own, so that they stay loaded (repeatable)")
+    /** Ignored (said so at start): the enforcer loads over VICI and leaves other connections alone. */
+    @Option(names = "--include", paramLabel = "GLOB", hidden = true)
     List<String> includes = new ArrayList<>();
 
     @Option(names = "--nft", paramLabel = "CMD", defaultValue = "nft",
@@ -127,7 +127,11 @@ public final class EnforcerCommand implements Runnable {
         }
         Path state = stateDir != null ? stateDir : Path.of("/var/lib/secmon/enforcer");
         Files.createDirectories(state);
-        Enforcer enforcer = new Enforcer(vici, state.resolve("ipsec"), includes, nft);
+        if (!includes.isEmpty()) {
+            System.err.println("secmon enforcer: --include is ignored and no longer needed: the enforcer loads its"
+                    + " tunnels over VICI and leaves the connections others loaded as they are");
+        }
+        Enforcer enforcer = new Enforcer(vici, state.resolve("ipsec"), nft);
         javax.net.ssl.SSLContext ssl = emsFingerprint == null ? null
                 : org.secmon.ems.api.client.PinnedTrust.context(emsFingerprint);
         String healthUrl = startHealth(enforcer);

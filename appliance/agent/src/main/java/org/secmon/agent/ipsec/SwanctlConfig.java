@@ -5,12 +5,15 @@ import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.secmon.agent.ipsec.vici.ViciMessage;
 
 /**
- * Renders the EMS's tunnels for this appliance ({@code GET /appliances/{id}/ipsec}) as strongSwan {@code swanctl.conf}:
- * one connection per tunnel (IKE proposal, lifetimes, DPD, PSK authentication), one child with the subnets and the
- * ESP proposal, and the pre-shared keys in {@code secrets}. Pure: the same tunnels give the same text, and each
- * tunnel's part is also available alone ({@link #blocks}), so the enforcer can tell which tunnels changed.
+ * The EMS's tunnels for this appliance ({@code GET /appliances/{id}/ipsec}) as strongSwan connections: one per tunnel
+ * (IKE proposal, lifetimes, DPD, PSK or certificate authentication), one child with the subnets and the ESP proposal,
+ * and the pre-shared keys. Each is a VICI message for charon ({@link #loadConn}, {@link #loadShared}) and, from the
+ * same message, {@code swanctl.conf} text ({@link #render}) kept as the record of what was loaded. Pure: the same
+ * tunnels give the same messages and text, and each tunnel's part is also available alone ({@link #blocks}), so the
+ * enforcer can tell which tunnels changed.
  */
 public final class SwanctlConfig {
     private SwanctlConfig() {
@@ -130,37 +133,55 @@ public final class SwanctlConfig {
         return render(blocks(ipsec));
     }
 
-    /** The whole file from the per-connection {@link #blocks}. */
-    public static String render(Map<String, String[]> blocks) {
-        return render(blocks, java.util.List.of());
-    }
-
     /**
-     * The whole file, first including {@code includes} (swanctl globs such as {@code /etc/swanctl/conf.d/*.conf}):
-     * {@code swanctl --load-all} replaces every connection and secret charon has with the file's, so connections
-     * the enforcer does not own (an appliance's boot-time tunnel to the analytics system) survive only when the file
-     * includes them.
+     * The whole file from the per-connection {@link #blocks}: the record of what the enforcer loaded over VICI
+     * (kept 0600 for diagnostics; {@code swanctl --load-all --file} takes it too).
      */
-    public static String render(Map<String, String[]> blocks, java.util.List<String> includes) {
-        StringBuilder head = new StringBuilder();
-        for (String glob : includes) {
-            if (glob.isBlank() || glob.contains("\n") || glob.contains("\"")) {
-                throw new IllegalArgumentException("not a swanctl include path: '" + glob + "'");
-            }
-            head.append("include ").append(glob.strip()).append('\n');
-        }
+    public static String render(Map<String, String[]> blocks) {
         StringBuilder conns = new StringBuilder("connections {\n");
         StringBuilder secrets = new StringBuilder("secrets {\n");
         for (String[] b : blocks.values()) {
             conns.append(b[0]);
             secrets.append(b[1]);
         }
-        return "# written by the SecMon agent from the EMS; changes here are overwritten\n" + head + conns + "}\n"
-                + secrets
-                + "}\n";
+        return "# loaded into charon over VICI by the SecMon agent, from the EMS; changes here are not read\n" + conns
+                + "}\n" + secrets + "}\n";
     }
 
+    /** A connection's text block in swanctl.conf syntax, from the same message that is loaded over VICI. */
     private static String connection(JsonNode t) {
+        String name = connectionName(t);
+        StringBuilder b = new StringBuilder();
+        text(b, name, connectionBody(t, null), "  ");
+        return b.toString();
+    }
+
+    /**
+     * The {@code load-conn} message of a tunnel: {@code {NAME: {...}}} with the keys swanctl.conf documents.
+     *
+     * @param certificate this end's certificate (PEM) for a certificate tunnel: VICI takes the certificate itself
+     *                    where swanctl.conf names a file
+     */
+    public static ViciMessage loadConn(JsonNode t, String certificate) {
+        ViciMessage m = new ViciMessage();
+        copy(connectionBody(t, certificate == null ? "" : certificate), m.section(connectionName(t)));
+        return m;
+    }
+
+    private static void copy(ViciMessage from, ViciMessage to) {
+        for (String k : from.keys()) {
+            if (from.sub(k) != null) {
+                copy(from.sub(k), to.section(k));
+            } else if (from.text(k) != null) {
+                to.put(k, from.text(k));
+            } else {
+                to.list(k, from.textList(k));
+            }
+        }
+    }
+
+    /** {@code cert}: null for the text form (the certificate's file name), else the certificate to load. */
+    private static ViciMessage connectionBody(JsonNode t, String cert) {
         JsonNode ike = t.path("ike");
         JsonNode esp = t.path("esp");
         String name = connectionName(t);
@@ -172,48 +193,74 @@ public final class SwanctlConfig {
         int childLife = esp.path("lifetime").asInt(3600);
         int dpd = t.path("dpd_delay").asInt(30);
         boolean initiator = t.path("initiator").asBoolean(true);
-        StringBuilder b = new StringBuilder();
-        b.append("  ").append(name).append(" {\n");
-        b.append("    version = ").append(v1 ? 1 : 2).append('\n');
-        b.append("    local_addrs = ").append(t.path("local_address").asText()).append('\n');
-        b.append("    remote_addrs = ").append(t.path("remote_address").asText()).append('\n');
-        b.append("    proposals = ").append(ikeProposal(ike)).append('\n');
+        ViciMessage c = new ViciMessage();
+        c.put("version", v1 ? "1" : "2");
+        c.list("local_addrs", java.util.List.of(t.path("local_address").asText()));
+        c.list("remote_addrs", java.util.List.of(t.path("remote_address").asText()));
+        c.list("proposals", java.util.List.of(ikeProposal(ike)));
         // rekey (or reauthenticate) at 90% of the lifetime, give up at the lifetime
-        b.append("    ").append(reauth ? "reauth_time" : "rekey_time").append(" = ").append(life * 9 / 10)
-                .append("s\n");
-        b.append("    over_time = ").append(life / 10).append("s\n");
+        c.put(reauth ? "reauth_time" : "rekey_time", life * 9 / 10 + "s");
+        c.put("over_time", life / 10 + "s");
         if (dpd > 0) {
-            b.append("    dpd_delay = ").append(dpd).append("s\n");
+            c.put("dpd_delay", dpd + "s");
         }
-        if (t.path("auth").asText("psk").equals("certificate")) {
-            b.append("    local {\n      auth = pubkey\n      certs = ").append(CERT).append("\n      id = ")
-                    .append(quote(local)).append("\n    }\n");
-            b.append("    remote {\n      auth = pubkey\n      id = ").append(quote(remote)).append("\n    }\n");
-        } else {
-            b.append("    local {\n      auth = psk\n      id = ").append(quote(local)).append("\n    }\n");
-            b.append("    remote {\n      auth = psk\n      id = ").append(quote(remote)).append("\n    }\n");
+        boolean pubkey = t.path("auth").asText("psk").equals("certificate");
+        ViciMessage l = c.section("local").put("auth", pubkey ? "pubkey" : "psk");
+        if (pubkey) {
+            l.list("certs", java.util.List.of(cert == null ? CERT : cert));
         }
-        b.append("    children {\n      ").append(name).append(" {\n");
-        b.append("        local_ts = ").append(join(t.path("local_subnets"))).append('\n');
-        b.append("        remote_ts = ").append(join(t.path("remote_subnets"))).append('\n');
-        b.append("        esp_proposals = ").append(espProposal(esp)).append('\n');
-        b.append("        rekey_time = ").append(childLife * 9 / 10).append("s\n");
-        b.append("        life_time = ").append(childLife).append("s\n");
+        l.put("id", local);
+        c.section("remote").put("auth", pubkey ? "pubkey" : "psk").put("id", remote);
+        ViciMessage ch = c.section("children").section(name);
+        ch.list("local_ts", texts(t.path("local_subnets")));
+        ch.list("remote_ts", texts(t.path("remote_subnets")));
+        ch.list("esp_proposals", java.util.List.of(espProposal(esp)));
+        ch.put("rekey_time", childLife * 9 / 10 + "s");
+        ch.put("life_time", childLife + "s");
         if (t.hasNonNull("dscp")) {
             // the enforcer marks packets of this DSCP between the subnets (netfilter, DscpSteering) with this mark;
             // only they match this tunnel's outbound policy, placed above the unmarked one of a tunnel for the same
             // subnets without DSCP. Inbound, the SA marks what it decrypts, so its own (marked) policies accept
             // it and the unmarked tunnel's policies stay distinct
-            b.append("        mark_out = ").append(mark(t)).append('\n');
-            b.append("        mark_in = ").append(mark(t)).append('\n');
-            b.append("        set_mark_in = ").append(mark(t)).append('\n');
-            b.append("        priority = ").append(DSCP_PRIORITY).append('\n');
+            ch.put("mark_out", mark(t));
+            ch.put("mark_in", mark(t));
+            ch.put("set_mark_in", mark(t));
+            ch.put("priority", Integer.toString(DSCP_PRIORITY));
         }
         // the enforcer initiates (and re-initiates) itself; charon restarts a dead initiator tunnel on DPD
-        b.append("        start_action = none\n");
-        b.append("        dpd_action = ").append(initiator ? "restart" : "clear").append('\n');
-        b.append("      }\n    }\n  }\n");
-        return b.toString();
+        ch.put("start_action", "none");
+        ch.put("dpd_action", initiator ? "restart" : "clear");
+        return c;
+    }
+
+    /**
+     * A section in swanctl.conf syntax: every value in double quotes ({@link #quote} refuses what could end one),
+     * lists comma-separated in one quoted value, as swanctl splits them.
+     */
+    private static void text(StringBuilder b, String name, ViciMessage m, String indent) {
+        b.append(indent).append(name).append(" {\n");
+        for (String k : m.keys()) {
+            if (m.sub(k) != null) {
+                text(b, k, m.sub(k), indent + "  ");
+            } else if (m.text(k) != null) {
+                b.append(indent).append("  ").append(k).append(" = ").append(quote(m.text(k))).append('\n');
+            } else {
+                for (String item : m.textList(k)) {
+                    if (item.contains(",")) {
+                        throw new IllegalArgumentException("a swanctl list item with a comma: " + printable(item));
+                    }
+                }
+                b.append(indent).append("  ").append(k).append(" = ").append(quote(String.join(",", m.textList(k))))
+                        .append('\n');
+            }
+        }
+        b.append(indent).append("}\n");
+    }
+
+    private static java.util.List<String> texts(JsonNode arr) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        arr.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     /**
@@ -242,17 +289,34 @@ public final class SwanctlConfig {
     }
 
     private static String secret(JsonNode t) {
-        if (t.path("auth").asText("psk").equals("certificate")) {
+        ViciMessage m = loadShared(t);
+        if (m == null) {
             return ""; // the private key is in swanctl's private directory
         }
-        String name = connectionName(t);
+        java.util.List<String> owners = m.textList("owners");
+        return "  " + m.text("id") + " {\n    id-local = " + quote(owners.get(0)) + "\n    id-remote = "
+                + quote(owners.get(1)) + "\n    secret = " + quote("0s" + java.util.Base64.getEncoder().encodeToString(
+                t.path("psk").asText("").getBytes(java.nio.charset.StandardCharsets.UTF_8))) + "\n  }\n";
+    }
+
+    /**
+     * The {@code load-shared} message of a PSK tunnel (the key under the id {@code ike-NAME}, owned by both
+     * identities), or null for a certificate tunnel.
+     */
+    public static ViciMessage loadShared(JsonNode t) {
+        if (t.path("auth").asText("psk").equals("certificate")) {
+            return null;
+        }
         String local = t.path("local_id").asText(t.path("local_address").asText());
         String remote = t.path("remote_id").asText(t.path("remote_address").asText());
-        String psk = t.path("psk").asText("");
-        return "  ike-" + name + " {\n    id-local = " + quote(local) + "\n    id-remote = " + quote(remote)
-                + "\n    secret = 0s"
-                + java.util.Base64.getEncoder().encodeToString(psk.getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                + "\n  }\n";
+        return new ViciMessage().put("id", sharedId(t)).put("type", "IKE")
+                .put("data", t.path("psk").asText("").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .list("owners", java.util.List.of(local, remote));
+    }
+
+    /** The id of a tunnel's pre-shared key in charon. */
+    public static String sharedId(JsonNode t) {
+        return "ike-" + connectionName(t);
     }
 
     /** A value in double quotes; refuses what could end it (the tunnel was checked; this is the last guard). */
