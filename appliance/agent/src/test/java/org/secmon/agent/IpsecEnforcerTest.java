@@ -1,6 +1,7 @@
 package org.secmon.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -38,15 +41,33 @@ class IpsecEnforcerTest {
     private Path session;
     private IpsecLab lab;
 
+    /** The enforcer, registering (when it must) with a fresh enrollment token for gw-1 in {@link #tokenFile}. */
     private Process enforcer(String log) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
+        AgentEmsEndToEndTest.ctl(session, "enroll", "--ipsec-enforcer", "--name", "gw-1", "--out",
+                tokenFile().toString());
+        return enforcer(log, "--enrollment-token-file", tokenFile().toString());
+    }
+
+    private Path tokenFile() {
+        return dir.resolve("enrollment-token");
+    }
+
+    /** The enforcer registering (when it must) with an administrator's password instead. */
+    private Process enforcerWithPassword(String log) throws Exception {
         Path pw = dir.resolve("admin-password");
         Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-        return lab.start(dir.resolve(log), java, "-cp", System.getProperty("java.class.path"),
-                "org.secmon.agent.ipsec.EnforcerCommand", "--ems", ems.base, "--name", "gw-1", "--user", "admin",
-                "--password-file", pw.toString(), "--vici", IpsecLab.vici(lab.a), "--nft",
+        return enforcer(log, "--user", "admin", "--password-file", pw.toString());
+    }
+
+    private Process enforcer(String log, String... register) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "org.secmon.agent.ipsec.EnforcerCommand", "--ems", ems.base, "--name", "gw-1"));
+        cmd.addAll(List.of(register));
+        cmd.addAll(List.of("--vici", IpsecLab.vici(lab.a), "--nft",
                 IpsecLab.nftIn(dir, lab.nsA).toString(), "--health-listen", "127.0.0.1:0", "--interval", "PT0.3S",
-                "--state-dir", dir.resolve("enforcer").toString());
+                "--state-dir", dir.resolve("enforcer").toString()));
+        return lab.start(dir.resolve(log), cmd.toArray(new String[0]));
     }
 
     private JsonNode enforcers() throws Exception {
@@ -103,6 +124,10 @@ class IpsecEnforcerTest {
             String id = list.get(0).path("id").asText();
             assertTrue(list.get(0).path("health_url").asText().matches("http://127\\.0\\.0\\.1:\\d+/health"),
                     list.toString());
+            // no user's password: the single-use token registered it and is gone; it holds only its own token
+            assertFalse(Files.exists(tokenFile()), "the enrollment token file is deleted after use");
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir.resolve("enforcer/enforcer.json"))));
 
             // a tunnel names it: the enforcer brings it up and reports its SA
             Path tf = dir.resolve("t1.yaml");
@@ -209,8 +234,9 @@ class IpsecEnforcerTest {
             assertTrue(IpsecLab.run("swanctl", "--list-conns", "--uri", IpsecLab.vici(lab.a)).stream()
                     .noneMatch(x -> x.startsWith("secmon-t1:")));
 
-            // an admin's DELETE does the same to a running enforcer
-            Process e4 = enforcer("enforcer.log");
+            // an admin's DELETE does the same to a running enforcer (this one registered with a user's password,
+            // which still works where an operator chooses it)
+            Process e4 = enforcerWithPassword("enforcer.log");
             list = await("registered once more", this::enforcers, x -> status(x).equals("up"));
             AgentEmsEndToEndTest.ctl(session, "delete", "ipsec_enforcer", "gw-1");
             assertTrue(e4.waitFor(30, TimeUnit.SECONDS), "the deleted enforcer exits");

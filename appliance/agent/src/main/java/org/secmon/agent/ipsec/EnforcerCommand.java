@@ -51,7 +51,13 @@ public final class EnforcerCommand implements Runnable {
     @Option(names = "--name", paramLabel = "NAME", description = "this enforcer's name (default: the host name)")
     String name;
 
-    @Option(names = "--user", paramLabel = "NAME", description = "EMS user with ipsec_enforcers:add, to register")
+    @Option(names = "--enrollment-token-file", paramLabel = "FILE",
+            description = "an enrollment token for this enforcer (secmonctl enroll --ipsec-enforcer --name NAME): "
+                    + "registers with it and deletes the file; the enforcer then holds only its own token")
+    Path enrollmentTokenFile;
+
+    @Option(names = "--user", paramLabel = "NAME",
+            description = "instead of an enrollment token: an EMS user with ipsec_enforcers:add, to register")
     String user;
 
     @Option(names = "--password-file", paramLabel = "FILE", description = "that user's password")
@@ -125,7 +131,7 @@ public final class EnforcerCommand implements Runnable {
         if (name == null) {
             name = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "-");
         }
-        Path state = stateDir != null ? stateDir : Path.of("/var/lib/secmon/enforcer");
+        Path state = stateDir();
         Files.createDirectories(state);
         if (!includes.isEmpty()) {
             System.err.println("secmon enforcer: --include is ignored and no longer needed: the enforcer loads its"
@@ -230,15 +236,28 @@ public final class EnforcerCommand implements Runnable {
 
     /** REGISTER with a user's credentials; answers {id, token}. */
     private ObjectNode register(javax.net.ssl.SSLContext ssl, String healthUrl) throws IOException {
-        if (user == null || passwordFile == null) {
-            throw new IllegalStateException("not registered and no user to register with (--user and "
-                    + "--password-file)");
+        boolean enroll = enrollmentTokenFile != null && Files.exists(enrollmentTokenFile);
+        if (!enroll && (user == null || passwordFile == null)) {
+            throw new IllegalStateException("not registered and nothing to register with: --enrollment-token-file"
+                    + (enrollmentTokenFile != null ? " (" + enrollmentTokenFile + " is gone: it was used, or never"
+                    + " there; ask an operator for a new one)" : "") + ", or --user and --password-file");
         }
-        String password = Files.readString(passwordFile).strip();
         try (EmsClient login = EmsClient.create(ems, ssl, Duration.ofSeconds(3), Duration.ofSeconds(15))) {
-            login.login(user, password);
             ObjectNode body = Json.mapper().createObjectNode().put("name", name).put("health_url", healthUrl);
-            JsonNode r = login.call("POST", "ipsec_enforcers/register", body);
+            JsonNode r;
+            if (enroll) {
+                r = login.enrollEnforcer(Files.readString(enrollmentTokenFile).strip(), body);
+                ObjectNode creds = Json.mapper().createObjectNode().put("id", r.path("id").asText())
+                        .put("token", r.path("credentials").path("token").asText());
+                // the enforcer's own token first, then the single-use token goes: it holds only its own now
+                PrivateFiles.write(stateDir().resolve("enforcer.json"), Json.mapper().writeValueAsString(creds));
+                Files.delete(enrollmentTokenFile);
+                LOG.log(System.Logger.Level.INFO, "enrolled with the EMS as IPsec enforcer " + name + "; "
+                        + enrollmentTokenFile + " deleted");
+                return creds;
+            }
+            login.login(user, Files.readString(passwordFile).strip());
+            r = login.call("POST", "ipsec_enforcers/register", body);
             try {
                 login.logout();
             } catch (EmsException ignored) {
@@ -248,6 +267,10 @@ public final class EnforcerCommand implements Runnable {
             return Json.mapper().createObjectNode().put("id", r.path("id").asText())
                     .put("token", r.path("credentials").path("token").asText());
         }
+    }
+
+    private Path stateDir() {
+        return stateDir != null ? stateDir : Path.of("/var/lib/secmon/enforcer");
     }
 
     /** The health check: GET /health answers 200 with the tunnels' summary while the enforcer runs. */

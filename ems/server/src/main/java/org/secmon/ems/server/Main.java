@@ -255,8 +255,9 @@ public final class Main implements Callable<Integer> {
                 boolean open = path.startsWith("/health")
                         || (path.equals("/api/v1/tokens") || path.equals("/api/v1/tokens/"))
                         && req.prologue().method() == Method.POST
-                        // an appliance's first contact: its enrollment token is checked by the registry
-                        || path.equals("/api/v1/appliances/register") && req.prologue().method() == Method.POST
+                        // an appliance's or enforcer's first contact: its enrollment token is checked by the registry
+                        || (path.equals("/api/v1/appliances/register")
+                        || path.equals("/api/v1/ipsec_enforcers/register")) && req.prologue().method() == Method.POST
                         && req.headers().contains(org.secmon.ems.server.http.EnrollmentService.HEADER)
                         && !req.headers().contains(Http.X_AUTH_TOKEN);
                 if (!open) {

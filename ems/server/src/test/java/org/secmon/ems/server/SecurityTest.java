@@ -456,6 +456,63 @@ class SecurityTest {
     }
 
     /**
+     * Finding 1 for IPsec enforcers: they registered with a user's password (a user with ipsec_enforcers:add on the
+     * gateway host). An enrollment token of kind ipsec_enforcer replaces it: only for who may add enforcers, bound to
+     * its name, single-use, and good for that kind of machine only — used at the other kind's registry it is refused
+     * and not used up.
+     */
+    @Test
+    void enforcersEnrollWithATokenForEnforcersOnly(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            String admin = ems.admin();
+            Samples.project(ems, admin, "pA");
+            Samples.scope(ems, admin, "pA", "sA");
+            Samples.user(ems, admin, "op", "pA", "operator"); // may add appliances, not enforcers
+            String gw = "{\"name\":\"gw1\"}";
+            assertEquals(403, ems.call("POST", "/api/v1/enrollments", ems.login("op", "password-op"),
+                    "{\"kind\":\"ipsec_enforcer\",\"name\":\"gw1\"}").status());
+            assertEquals(422, ems.call("POST", "/api/v1/enrollments", admin,
+                    "{\"kind\":\"ipsec_enforcer\",\"name\":\"gw1\",\"scope\":\"sA\"}").status());
+            assertEquals(422, ems.call("POST", "/api/v1/enrollments", admin, "{\"kind\":\"router\"}").status());
+            Resp e = ems.call("POST", "/api/v1/enrollments", admin, "{\"kind\":\"ipsec_enforcer\",\"name\":\"gw1\"}");
+            assertEquals(201, e.status(), e.toString());
+            assertEquals("ipsec_enforcer", e.json().path("kind").asText());
+            String token = e.json().path("token").asText();
+            Resp a = ems.call("POST", "/api/v1/enrollments", admin, "{\"scope\":\"sA\",\"name\":\"gw1\"}");
+            String applianceToken = a.json().path("token").asText();
+            // each kind's token at the other registry: refused, and still usable where it belongs
+            assertEquals(403, ems.call("POST", "/api/v1/appliances/register", null,
+                    "{\"name\":\"gw1\",\"scope\":\"sA\"}", "X-Enrollment-Token", token).status());
+            assertEquals(403, ems.call("POST", "/api/v1/ipsec_enforcers/register", null, gw,
+                    "X-Enrollment-Token", applianceToken).status());
+            assertEquals(403, ems.call("POST", "/api/v1/ipsec_enforcers/register", null, "{\"name\":\"gw2\"}",
+                    "X-Enrollment-Token", token).status());
+            Resp reg = ems.call("POST", "/api/v1/ipsec_enforcers/register", null, gw, "X-Enrollment-Token", token);
+            assertEquals(201, reg.status(), reg.toString());
+            String own = reg.json().path("credentials").path("token").asText();
+            String id = reg.json().path("id").asText();
+            assertEquals(200, ems.call("GET", "/api/v1/ipsec_enforcers/" + id + "/ipsec", own, null).status());
+            assertEquals(403, ems.call("GET", "/api/v1/ipsec_tunnels", own, null).status());
+            assertEquals(401, ems.call("POST", "/api/v1/ipsec_enforcers/register", null, gw,
+                    "X-Enrollment-Token", token).status(), "used once");
+            assertEquals(201, ems.call("POST", "/api/v1/appliances/register", null,
+                    "{\"name\":\"gw1\",\"scope\":\"sA\"}", "X-Enrollment-Token", applianceToken).status());
+            // a token bound to no name never takes over an enforcer that exists
+            Resp any = ems.call("POST", "/api/v1/enrollments", admin,
+                    "{\"kind\":\"ipsec_enforcer\",\"uses\":2,\"ttl_seconds\":600}");
+            assertEquals(409, ems.call("POST", "/api/v1/ipsec_enforcers/register", null, gw,
+                    "X-Enrollment-Token", any.json().path("token").asText()).status());
+            assertEquals(2, ems.call("GET", "/api/v1/enrollments", admin, null).json().path("items").get(0)
+                    .path("uses_left").asInt(), "the refused use was given back");
+            // the operator (appliances only) neither sees nor withdraws enforcer enrollments
+            String opToken = ems.login("op", "password-op");
+            assertTrue(ems.call("GET", "/api/v1/enrollments", opToken, null).json().path("items").isEmpty());
+            assertEquals(404, ems.call("DELETE", "/api/v1/enrollments/" + any.json().path("id").asText(), opToken,
+                    null).status());
+        }
+    }
+
+    /**
      * The stack's token (Heat makes it before anyone can log in to the EMS): multi-use, bound to a scope that may not
      * exist yet, never taking over an existing appliance, made once however often the EMS restarts.
      */

@@ -307,6 +307,14 @@ public final class EmsClient implements AutoCloseable {
                 creds.path("notification_token").asText());
     }
 
+    /**
+     * Registers an IPsec enforcer with a single-use enrollment token instead of a login ({@code X-Enrollment-Token});
+     * answers the registered enforcer with its {@code credentials.token}.
+     */
+    public JsonNode enrollEnforcer(String enrollmentToken, ObjectNode enforcer) {
+        return call("POST", api.path("ipsec_enforcers").path("register"), enforcer, null, enrollmentToken);
+    }
+
     private JsonNode call(String method, WebTarget target, Object body, String ifMatch) {
         return call(method, target, body, ifMatch, null);
     }

@@ -194,38 +194,12 @@ public final class ApplianceService implements HttpService {
         String enrollment = req.headers().first(EnrollmentService.HEADER).orElse(null);
         if (enrollment != null && req.context().get(Principal.class).isEmpty()) {
             JsonNode in = Http.body(req);
-            EnrollmentService.Consumed c = EnrollmentService.consume(repo, enrollment, Http.remote(req));
-            if (c == null) {
-                throw ApiException.unauthorized("unknown, used or expired enrollment token; ask an operator for a "
-                        + "new one (secmonctl enroll)");
-            }
-            String scopeRef = in.path("scope").asText("");
             String name = in.path("name").asText("");
-            String bound = c.enrollment().json().path("name").asText(null);
-            if (!(scopeRef.equals(c.scope().id()) || scopeRef.equals(c.scope().json().path("name").asText()))
-                    || (bound != null && !name.equals(bound))) {
-                EnrollmentService.restore(repo, c);
-                throw ApiException.forbidden("this enrollment token is for " + (bound == null ? "new appliances"
-                        : "appliance '" + bound + "'") + " in scope '" + c.scope().json().path("name").asText()
-                        + "'");
-            }
-            if (bound == null) {
-                for (Doc a : repo.list("appliances")) {
-                    if (a.json().path("scope").asText().equals(c.scope().id())
-                            && name.equals(a.json().path("name").asText())) {
-                        EnrollmentService.restore(repo, c);
-                        throw ApiException.conflict("exists", "an appliance named '" + name + "' is already in scope '"
-                                + c.scope().json().path("name").asText() + "'; only a token made for that name "
-                                + "re-enrolls it", "name");
-                    }
-                }
-            }
-            try {
-                register(req, res, c.principal(), in);
-            } catch (RuntimeException e) {
-                EnrollmentService.restore(repo, c);
-                throw e;
-            }
+            EnrollmentService.register(repo, enrollment, Http.remote(req), EnrollmentService.APPLIANCE,
+                    in.path("scope").asText(""), name, c -> repo.list("appliances").stream().anyMatch(a ->
+                            a.json().path("scope").asText().equals(c.scope().id())
+                                    && name.equals(a.json().path("name").asText())),
+                    p -> register(req, res, p, in));
             return;
         }
         register(req, res, Http.principal(req), Http.body(req));

@@ -23,8 +23,9 @@ import org.secmon.ems.server.store.Repository.Doc;
  * The IPsec enforcers' registry, next to the generic CRUD of {@code /api/v1/ipsec_enforcers} — the original IPsec
  * EMS's enforcer events:
  * <ul>
- * <li>REGISTER: {@code POST /register} (a user with ipsec_enforcers:add) creates the enforcer, or updates the one
- * with the same name, and issues its token (shown only in this answer).</li>
+ * <li>REGISTER: {@code POST /register} (with an enrollment token for enforcers in {@code X-Enrollment-Token}, or
+ * a user with ipsec_enforcers:add) creates the enforcer, or updates the one with the same name, and issues its
+ * token (shown only in this answer).</li>
  * <li>UPDATE: {@code POST /{id}/report} (the enforcer itself) with its addresses, health URL and tunnel state.</li>
  * <li>DEREGISTER: {@code POST /{id}/deregister} (the enforcer itself, or a user with ipsec_enforcers:change): it
  * leaves; its token is revoked and it is no longer health-checked, its tunnels stay defined for when it comes
@@ -77,8 +78,19 @@ public final class EnforcerService implements HttpService {
     }
 
     private void registerHandler(ServerRequest req, ServerResponse res) throws Exception {
-        Principal p = Http.principal(req);
-        JsonNode in = Http.body(req);
+        String enrollment = req.headers().first(EnrollmentService.HEADER).orElse(null);
+        if (enrollment != null && req.context().get(Principal.class).isEmpty()) {
+            JsonNode in = Http.body(req);
+            String name = in.path("name").asText("");
+            EnrollmentService.register(repo, enrollment, Http.remote(req), EnrollmentService.IPSEC_ENFORCER, null,
+                    name, c -> repo.list(KIND.collection()).stream().anyMatch(e ->
+                            name.equals(e.json().path("name").asText())), p -> register(req, res, p, in));
+            return;
+        }
+        register(req, res, Http.principal(req), Http.body(req));
+    }
+
+    private void register(ServerRequest req, ServerResponse res, Principal p, JsonNode in) throws Exception {
         if (!(in instanceof ObjectNode body)) {
             throw ApiException.badRequest("the body must be a JSON object");
         }

@@ -25,8 +25,9 @@ import org.secmon.ems.server.store.Repository.Doc;
 import org.secmon.ems.server.store.StoreException;
 
 /**
- * Enrollment tokens: how an appliance joins without anyone's password. An operator who may add appliances in a
- * scope asks for one ({@code POST /api/v1/enrollments {scope, name, ttl_seconds, uses}}); the token is shown in that
+ * Enrollment tokens: how an appliance or an IPsec enforcer joins without anyone's password. An operator who may add
+ * appliances in a scope asks for one ({@code POST /api/v1/enrollments {scope, name, ttl_seconds, uses}}), one who
+ * may add IPsec enforcers for an enforcer ({@code {kind: ipsec_enforcer, name, ...}}: no scope); the token is shown in that
  * answer only, is stored as its SHA-256, is bound to that scope and (when given) that appliance name, works
  * {@code uses} times (default once) and expires (default 1 h; at most 7 days for a single-use token, 365 days for a
  * multi-use one, which is what an auto-scaling group needs). A token without a name never takes over an appliance
@@ -62,20 +63,29 @@ public final class EnrollmentService implements HttpService {
 
     private void createHandler(ServerRequest req, ServerResponse res) throws Exception {
         Principal p = Http.principal(req);
-        if (p.appliance() != null || !p.can(ResourceKind.APPLIANCES.collection(), Operation.ADD)) {
-            throw ApiException.forbidden(p.name() + " may not add appliances, so may not enroll them");
-        }
         JsonNode b = Http.body(req);
+        if (!b.isObject()) {
+            throw ApiException.badRequest("the body must be a JSON object");
+        }
         for (var it = b.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!Set.of("scope", "name", "ttl_seconds", "uses").contains(f)) {
-                throw ApiException.invalid(f, "is not a field here; fields: name, scope, ttl_seconds, uses");
+            if (!Set.of("kind", "scope", "name", "ttl_seconds", "uses").contains(f)) {
+                throw ApiException.invalid(f, "is not a field here; fields: kind, name, scope, ttl_seconds, uses");
             }
         }
-        Doc scope = scope(p, b.path("scope").asText(null));
+        String kind = kind(b.get("kind"));
+        if (p.appliance() != null || !p.can(collection(kind), Operation.ADD)) {
+            throw ApiException.forbidden(p.name() + " may not add " + what(kind) + "s, so may not enroll them");
+        }
+        String scopeId = null;
+        if (kind.equals(APPLIANCE)) {
+            scopeId = scope(p, b.path("scope").asText(null)).id();
+        } else if (b.hasNonNull("scope")) {
+            throw ApiException.invalid("scope", "an IPsec enforcer belongs to no scope; leave it out");
+        }
         String token = "enr_" + Passwords.randomSecret(32);
         String id = java.util.UUID.randomUUID().toString();
-        ObjectNode e = enrollment(scope.id(), b.get("name"), b.get("uses"), b.get("ttl_seconds"), p.name());
+        ObjectNode e = enrollment(kind, scopeId, b.get("name"), b.get("uses"), b.get("ttl_seconds"), p.name());
         e.put("_token_hash", Passwords.sha256(token));
         repo.write(changes -> {
             changes.put(TABLE, id, e);
@@ -89,14 +99,14 @@ public final class EnrollmentService implements HttpService {
 
     private void listHandler(ServerRequest req, ServerResponse res) {
         Principal p = Http.principal(req);
-        if (p.appliance() != null || !p.can(ResourceKind.APPLIANCES.collection(), Operation.VIEW)) {
-            throw ApiException.forbidden(p.name() + " may not view appliances");
+        if (p.appliance() != null || !p.can(ResourceKind.APPLIANCES.collection(), Operation.VIEW)
+                && !p.can(ResourceKind.IPSEC_ENFORCERS.collection(), Operation.VIEW)) {
+            throw ApiException.forbidden(p.name() + " may view neither appliances nor IPsec enforcers");
         }
         ObjectNode out = Json.mapper().createObjectNode();
         ArrayNode items = out.putArray("items");
         for (Doc d : repo.list(TABLE)) {
-            Doc s = repo.get("scopes", d.json().path("scope").asText());
-            if (s != null && entities.isVisible(p, ResourceKind.SCOPES, s)) {
+            if (visible(p, d, Operation.VIEW)) {
                 items.add(render(d));
             }
         }
@@ -106,15 +116,20 @@ public final class EnrollmentService implements HttpService {
 
     private void deleteHandler(ServerRequest req, ServerResponse res) throws Exception {
         Principal p = Http.principal(req);
-        if (p.appliance() != null || !p.can(ResourceKind.APPLIANCES.collection(), Operation.DELETE)) {
-            throw ApiException.forbidden(p.name() + " may not delete appliances, so may not withdraw enrollments");
+        if (p.appliance() != null || !p.can(ResourceKind.APPLIANCES.collection(), Operation.DELETE)
+                && !p.can(ResourceKind.IPSEC_ENFORCERS.collection(), Operation.DELETE)) {
+            throw ApiException.forbidden(p.name() + " may delete neither appliances nor IPsec enforcers, so may not"
+                    + " withdraw enrollments");
         }
         String id = req.path().pathParameters().get("id");
         repo.write(changes -> {
             Doc d = repo.get(TABLE, id);
-            Doc s = d == null ? null : repo.get("scopes", d.json().path("scope").asText());
-            if (d == null || s == null || !entities.isVisible(p, ResourceKind.SCOPES, s)) {
+            if (d == null || !visible(p, d, Operation.VIEW)) {
                 throw ApiException.notFound("no enrollment with id '" + id + "'");
+            }
+            if (!visible(p, d, Operation.DELETE)) {
+                throw ApiException.forbidden(p.name() + " may not delete " + what(kindOf(d))
+                        + "s, so may not withdraw their enrollments");
             }
             changes.delete(TABLE, id);
             Audit.record(changes, p.name(), "enroll_withdrawn", null, id, d.json().path("name").asText(),
@@ -124,12 +139,53 @@ public final class EnrollmentService implements HttpService {
         res.status(io.helidon.http.Status.NO_CONTENT_204).send();
     }
 
+    /** What an enrollment token registers: an appliance (in a scope) or an IPsec enforcer (in none). */
+    public static final String APPLIANCE = "appliance";
+    public static final String IPSEC_ENFORCER = "ipsec_enforcer";
+
+    private static String kind(JsonNode k) {
+        if (k == null || k.isNull()) {
+            return APPLIANCE;
+        }
+        if (!k.isTextual() || !Set.of(APPLIANCE, IPSEC_ENFORCER).contains(k.asText())) {
+            throw ApiException.invalid("kind", "must be " + APPLIANCE + " (the default) or " + IPSEC_ENFORCER);
+        }
+        return k.asText();
+    }
+
+    static String kindOf(Doc enrollment) {
+        return enrollment.json().path("kind").asText(APPLIANCE);
+    }
+
+    private static String collection(String kind) {
+        return (kind.equals(APPLIANCE) ? ResourceKind.APPLIANCES : ResourceKind.IPSEC_ENFORCERS).collection();
+    }
+
+    private static String what(String kind) {
+        return kind.equals(APPLIANCE) ? "appliance" : "IPsec enforcer";
+    }
+
+    /** Whether {@code p} may {@code op} the kind of machine the enrollment is for, and (appliances) sees its scope. */
+    private boolean visible(Principal p, Doc d, Operation op) {
+        String kind = kindOf(d);
+        if (!p.can(collection(kind), op)) {
+            return false;
+        }
+        if (kind.equals(IPSEC_ENFORCER)) {
+            return true;
+        }
+        Doc s = repo.get("scopes", d.json().path("scope").asText());
+        return s != null && entities.isVisible(p, ResourceKind.SCOPES, s);
+    }
+
     /** A validated enrollment document (without its token hash); 422 naming the field otherwise. */
-    static ObjectNode enrollment(String scope, JsonNode name, JsonNode uses, JsonNode ttlSeconds, String by) {
+    static ObjectNode enrollment(String kind, String scope, JsonNode name, JsonNode uses, JsonNode ttlSeconds,
+            String by) {
         if (name != null && !name.isNull() && (!name.isTextual()
                 || Formats.check(Formats.Kind.NAME, name.asText()) != null)) {
-            throw ApiException.invalid("name", "must be the appliance's name, " + Formats.Kind.NAME.description()
-                    + " (or leave it out: any new appliance in the scope, for a multi-use token)");
+            throw ApiException.invalid("name", "must be the " + what(kind) + "'s name, "
+                    + Formats.Kind.NAME.description() + " (or leave it out: any new " + what(kind)
+                    + (kind.equals(APPLIANCE) ? " in the scope" : "") + ", for a multi-use token)");
         }
         long n = uses == null || uses.isNull() ? 1 : uses.canConvertToLong() ? uses.asLong() : -1;
         if (n < 1 || n > MAX_USES) {
@@ -143,7 +199,10 @@ public final class EnrollmentService implements HttpService {
                     ? " for a single-use token" : ""));
         }
         ObjectNode e = Json.mapper().createObjectNode();
-        e.put("scope", scope);
+        e.put("kind", kind);
+        if (scope != null) {
+            e.put("scope", scope);
+        }
         if (name != null && !name.isNull()) {
             e.put("name", name.asText());
         }
@@ -176,7 +235,7 @@ public final class EnrollmentService implements HttpService {
         ObjectNode e;
         try {
             var f = Json.mapper().getNodeFactory();
-            e = enrollment(kv.get("scope"), kv.containsKey("name") ? f.textNode(kv.get("name")) : null,
+            e = enrollment(APPLIANCE, kv.get("scope"), kv.containsKey("name") ? f.textNode(kv.get("name")) : null,
                     f.numberNode(Long.parseLong(kv.getOrDefault("uses", "1"))),
                     f.numberNode(Long.parseLong(kv.getOrDefault("ttl_seconds", Long.toString(DEFAULT_TTL)))),
                     "bootstrap");
@@ -222,27 +281,45 @@ public final class EnrollmentService implements HttpService {
     }
 
     /**
-     * Uses an enrollment token (once): answers the principal that registers the appliance it names, or 401. The
-     * enrollment is gone when this returns; {@link #restore} puts it back when the registration then fails.
+     * Uses an enrollment token (once) to register a machine of {@code kind}: answers the principal that registers
+     * the appliance or enforcer it names, or null (unknown, used or expired: 401). A token for the other kind is
+     * refused (403) and not used up. The enrollment is gone when this returns; {@link #restore} puts it back when
+     * the registration then fails.
      */
-    static Consumed consume(Repository repo, String token, String remote) throws StoreException {
+    static Consumed consume(Repository repo, String token, String remote, String kind) throws StoreException {
         String hash = Passwords.sha256(token.strip());
         return repo.write(changes -> {
             for (Doc d : repo.list(TABLE)) {
                 if (!hash.equals(d.json().path("_token_hash").asText())) {
                     continue;
                 }
-                String who = "enrollment:" + d.json().path("name").asText(d.json().path("scope").asText());
+                String who = "enrollment:" + d.json().path("name").asText(d.json().path("scope").asText(
+                        kindOf(d)));
                 if (Instant.parse(d.json().path("expires_at").asText()).isBefore(Instant.now())) {
                     changes.delete(TABLE, d.id());
                     Audit.record(changes, who, "enroll_expired", null, d.id(), d.json().path("name").asText(null),
                             remote);
                     return null;
                 }
-                Doc scope = Entities.find(repo, "scopes", d.json().path("scope").asText(), null);
-                if (scope == null) {
-                    throw ApiException.conflict("no_scope", "the scope '" + d.json().path("scope").asText() + "' of "
-                            + "this enrollment does not exist (yet); the appliance retries", "scope");
+                if (!kindOf(d).equals(kind)) {
+                    throw ApiException.forbidden("this enrollment token is for an " + what(kindOf(d))
+                            + ", not an " + what(kind));
+                }
+                Doc scope = null;
+                Principal p;
+                if (kind.equals(APPLIANCE)) {
+                    scope = Entities.find(repo, "scopes", d.json().path("scope").asText(), null);
+                    if (scope == null) {
+                        throw ApiException.conflict("no_scope", "the scope '" + d.json().path("scope").asText()
+                                + "' of this enrollment does not exist (yet); the appliance retries", "scope");
+                    }
+                    String project = scope.json().path("project").asText(null);
+                    p = new Principal(null, who,
+                            Set.of("appliances:add", "appliances:change", "appliances:view", "scopes:view"), false,
+                            project == null ? Set.of() : Set.of(project), null, null);
+                } else {
+                    p = new Principal(null, who, Set.of("ipsec_enforcers:add", "ipsec_enforcers:change",
+                            "ipsec_enforcers:view"), false, Set.of(), null, null);
                 }
                 long left = d.json().path("uses_left").asLong(1) - 1;
                 if (left <= 0) {
@@ -251,14 +328,51 @@ public final class EnrollmentService implements HttpService {
                     changes.put(TABLE, d.id(), d.json().deepCopy().put("uses_left", left));
                 }
                 Audit.record(changes, who, "enroll_used", null, d.id(), d.json().path("name").asText(null), remote);
-                String project = scope.json().path("project").asText(null);
-                Principal p = new Principal(null, who,
-                        Set.of("appliances:add", "appliances:change", "appliances:view", "scopes:view"), false,
-                        project == null ? Set.of() : Set.of(project), null, null);
                 return new Consumed(d, scope, p);
             }
             return null;
         }).value();
+    }
+
+    /**
+     * The principal an enrollment token gives for registering a machine of {@code kind} called {@code name}: 401
+     * for an unknown, used or expired token, 403 for one bound to another name (or scope, {@code scopeRef}), 409 when
+     * a token bound to no name would take over an existing machine ({@code exists}). The use is given back on
+     * refusal; {@code register} runs with the principal and gives it back when it fails.
+     */
+    static void register(Repository repo, String token, String remote, String kind, String scopeRef, String name,
+            java.util.function.Predicate<Consumed> exists, Registration register) throws Exception {
+        Consumed c = consume(repo, token, remote, kind);
+        if (c == null) {
+            throw ApiException.unauthorized("unknown, used or expired enrollment token; ask an operator for a "
+                    + "new one (secmonctl enroll)");
+        }
+        String bound = c.enrollment().json().path("name").asText(null);
+        boolean otherScope = c.scope() != null && !(c.scope().id().equals(scopeRef)
+                || c.scope().json().path("name").asText().equals(scopeRef));
+        if (otherScope || bound != null && !bound.equals(name)) {
+            restore(repo, c);
+            throw ApiException.forbidden("this enrollment token is for " + (bound == null ? "new " + what(kind) + "s"
+                    : what(kind) + " '" + bound + "'") + (c.scope() == null ? ""
+                    : " in scope '" + c.scope().json().path("name").asText() + "'"));
+        }
+        if (bound == null && exists.test(c)) {
+            restore(repo, c);
+            throw ApiException.conflict("exists", "an " + what(kind) + " named '" + name + "' exists"
+                    + (c.scope() == null ? "" : " in scope '" + c.scope().json().path("name").asText() + "'")
+                    + "; only a token made for that name re-enrolls it", "name");
+        }
+        try {
+            register.run(c.principal());
+        } catch (Exception e) {
+            restore(repo, c);
+            throw e;
+        }
+    }
+
+    /** A registration under an enrollment's principal. */
+    interface Registration {
+        void run(Principal p) throws Exception;
     }
 
     /** A used enrollment: what it was, its scope, and who registers with it. */

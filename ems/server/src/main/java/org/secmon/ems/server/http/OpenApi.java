@@ -293,12 +293,15 @@ public final class OpenApi {
 
     private static void enrollments(ObjectNode paths) {
         ObjectNode in = F.objectNode().put("type", "object").put("additionalProperties", false);
-        in.putArray("required").add("scope");
         ObjectNode p = in.putObject("properties");
+        p.putObject("kind").put("type", "string").put("description", "what the token registers (default "
+                + EnrollmentService.APPLIANCE + ")").putArray("enum").add(EnrollmentService.APPLIANCE)
+                .add(EnrollmentService.IPSEC_ENFORCER);
         p.putObject("scope").put("type", "string").put("x-secmon-ref", "scopes")
-                .put("description", "the scope (id or name) the appliance joins");
-        p.set("name", nameSchema().put("description", "the appliance's name; leave out for a multi-use token that "
-                + "registers any new appliance in the scope"));
+                .put("description", "the scope (id or name) the appliance joins: required for an appliance, "
+                        + "refused for an IPsec enforcer");
+        p.set("name", nameSchema().put("description", "the appliance's or enforcer's name; leave out for a "
+                + "multi-use token that registers any new one (in the scope)"));
         p.putObject("uses").put("type", "integer").put("minimum", 1).put("maximum", EnrollmentService.MAX_USES)
                 .put("description", "how many registrations (default 1)");
         p.putObject("ttl_seconds").put("type", "integer").put("minimum", 60)
@@ -306,22 +309,23 @@ public final class OpenApi {
                         + EnrollmentService.DEFAULT_TTL + " s; at most " + EnrollmentService.MAX_TTL
                         + " s for a single-use token)");
         new Op(paths, "/api/v1/enrollments", "post", "create_enrollment", "enrollments",
-                "create an enrollment token for a scope (and an appliance name)")
+                "create an enrollment token for an appliance in a scope, or for an IPsec enforcer")
                 .description("The token is in the answer only, once; the EMS keeps its hash. An appliance registers "
-                        + "with it in the " + EnrollmentService.HEADER.defaultCase() + " header of POST /api/v1/appliances/register.")
+                        + "with it in the " + EnrollmentService.HEADER.defaultCase() + " header of POST "
+                        + "/api/v1/appliances/register, an enforcer of POST /api/v1/ipsec_enforcers/register.")
                 .body(in)
                 .okRef(201, "created; 'token' appears only here", "Enrollment")
                 .err(422, "invalid fields")
-                .authenticated("the user may not add appliances");
+                .authenticated("the user may not add appliances (or IPsec enforcers)");
         new Op(paths, "/api/v1/enrollments", "get", "list_enrollments", "enrollments",
                 "enrollments not yet used up (tokens are never shown again)")
                 .ok(200, "every enrollment in the user's projects", listOf("Enrollment"))
-                .authenticated("the user may not view appliances");
+                .authenticated("the user may view neither appliances nor IPsec enforcers");
         new Op(paths, "/api/v1/enrollments/{id}", "delete", "delete_enrollment", "enrollments",
                 "withdraw an enrollment token")
                 .ok(204, "withdrawn", null)
                 .err(404, "no such enrollment (or not in your projects)")
-                .authenticated("the user may not delete appliances");
+                .authenticated("the user may not delete appliances (or IPsec enforcers)");
     }
 
     private static void audit(ObjectNode paths) {
@@ -414,12 +418,19 @@ public final class OpenApi {
         String b = "/api/v1/ipsec_enforcers";
         new Op(paths, b + "/register", "post", "register_ipsec_enforcer", "ipsec_enforcers",
                 "register an IPsec enforcer (or take over the one with that name) and issue its token")
+                .description("With an enrollment token for enforcers in " + EnrollmentService.HEADER.defaultCase()
+                        + " (and no X-Auth-Token), or with a user's token that may add IPsec enforcers. The token "
+                        + "appears only in this answer.")
                 .bodyRef("IpsecEnforcer")
                 .okRef(201, "registered", "RegisteredIpsecEnforcer")
                 .okRef(200, "re-registered; a new token", "RegisteredIpsecEnforcer")
-                .err(409, "the name is taken")
+                .err(409, "the name is taken, or an enrollment token without a name would take it over")
                 .err(422, "invalid fields")
-                .authenticated("the user may not add IPsec enforcers");
+                .authenticated("the user may not add IPsec enforcers; or the enrollment token is for another name or"
+                        + " an appliance")
+                .node.withArray("parameters").addObject().put("name", EnrollmentService.HEADER.defaultCase())
+                .put("in", "header").put("description", "an enrollment token (instead of X-Auth-Token)")
+                .putObject("schema").put("type", "string");
         ObjectNode report = F.objectNode().put("type", "object").put("additionalProperties", false);
         report.with("properties").putObject("state").put("type", "object")
                 .put("description", "its tunnels' SA state");
@@ -650,10 +661,12 @@ public final class OpenApi {
         ap.with("properties").putObject("limit").put("type", "integer");
         schemas.set("AuditPage", ap);
         ObjectNode en = schemas.putObject("Enrollment").put("type", "object").put("additionalProperties", false);
-        en.putArray("required").add("id").add("scope").add("uses_left").add("expires_at");
+        en.putArray("required").add("id").add("kind").add("uses_left").add("expires_at");
         ObjectNode ep = en.putObject("properties");
         ep.putObject("id").put("type", "string");
-        ep.putObject("scope").put("type", "string").put("description", "the scope's id");
+        ep.putObject("kind").put("type", "string").putArray("enum").add(EnrollmentService.APPLIANCE)
+                .add(EnrollmentService.IPSEC_ENFORCER);
+        ep.putObject("scope").put("type", "string").put("description", "the scope's id (appliances only)");
         ep.set("name", nameSchema());
         ep.putObject("uses_left").put("type", "integer");
         ep.putObject("expires_at").put("type", "string").put("format", "date-time");
