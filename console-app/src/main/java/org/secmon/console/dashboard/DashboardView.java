@@ -52,7 +52,23 @@ public final class DashboardView {
         summary.textProperty().bind(vm.summaryProperty());
         Button refresh = new Button("Refresh");
         refresh.setOnAction(e -> vm.refresh());
-        HBox top = new HBox(10, summary, Views.grow(), refresh);
+        Button enroll = new Button("Enroll...");
+        enroll.setId("enroll");
+        enroll.setVisible(vm.canEnroll());
+        enroll.setManaged(vm.canEnroll());
+        enroll.setOnAction(e -> {
+            EnrollViewModel evm = vm.enrollment();
+            javafx.stage.Stage stage = new javafx.stage.Stage();
+            stage.initOwner(enroll.getScene().getWindow());
+            stage.setTitle("Enrollment token");
+            javafx.scene.Scene scene = new javafx.scene.Scene(EnrollView.create(evm));
+            scene.getStylesheets().setAll(enroll.getScene().getStylesheets());
+            stage.setScene(scene);
+            stage.setOnHidden(x -> evm.forget()); // shown once: gone from the console with the window
+            evm.loadScopes();
+            stage.show();
+        });
+        HBox top = new HBox(10, summary, Views.grow(), enroll, refresh);
         top.getStyleClass().add("toolbar");
 
         LineChart<Number, Number> pps = chart("Packets/s received", "packets-chart");

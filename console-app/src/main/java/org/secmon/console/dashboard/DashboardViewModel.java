@@ -92,6 +92,17 @@ public final class DashboardViewModel extends ViewModel {
         return details.getReadOnlyProperty();
     }
 
+    /** Whether the user may make enrollment tokens (may add appliances or IPsec enforcers). */
+    public boolean canEnroll() {
+        return session != null && (session.can(ResourceKind.APPLIANCES.collection(), "add")
+                || session.can(ResourceKind.IPSEC_ENFORCERS.collection(), "add"));
+    }
+
+    /** A fresh enrollment form. */
+    public EnrollViewModel enrollment() {
+        return new EnrollViewModel(dispatch, session);
+    }
+
     // ---- commands ----------------------------------------------------------------------------------------------
 
     /** Reloads the appliance list (keeping the selection) and the selected appliance's counters. */

@@ -206,5 +206,23 @@ class ConsoleUiTest {
                     && a.sync().equals("in sync (" + after + ")"));
         });
         assertTrue(lab.appliance().path("capabilities").has("netflow"));
+
+        // an enrollment token from the dashboard, for the next appliance: shown once, and it registers it
+        r.clickOn("#enroll");
+        waitUntil("the enrollment form", 10, () -> r.lookup("#enroll-make").tryQuery().isPresent());
+        waitUntil("the scope chosen", 10, () -> "lab".equals(r.lookup("#enroll-scope").queryAs(ComboBox.class)
+                .getValue()));
+        r.clickOn("#enroll-name").write("edge-2");
+        r.clickOn("#enroll-make");
+        TextInputControl token = r.lookup("#enrollment-token").queryAs(TextInputControl.class);
+        waitUntil("the token", 15, () -> token.getText().startsWith("enr_"));
+        try {
+            assertEquals(201, lab.ems.call("POST", "/api/v1/appliances/register", null,
+                    "{\"name\":\"edge-2\",\"scope\":\"lab\"}", "X-Enrollment-Token", token.getText()).status());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        r.interact(() -> token.getScene().getWindow().hide());
+        assertEquals("", token.getText(), "closing the form forgets the token");
     }
 }
