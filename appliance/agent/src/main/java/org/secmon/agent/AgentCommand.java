@@ -312,8 +312,9 @@ public final class AgentCommand implements Runnable {
             org.secmon.agent.ssh.SshCli cli = new org.secmon.agent.ssh.SshCli(address, port, state,
                     new org.secmon.agent.ssh.ApplianceShell.Context(plugins, () -> counters(rx, plugins), agent,
                             source, version()), agent::sshUsers);
-            err.printf(Locale.ROOT, "[agent] SSH CLI on %s:%d (keys users registered in the EMS)%n", address,
-                    cli.port());
+            err.printf(Locale.ROOT, "[agent] SSH CLI on %s:%d (keys users registered in the EMS), host key %s%n",
+                    address, cli.port(), cli.hostKeyFingerprint());
+            agent.sshHostKey(cli.hostKeyFingerprint());
             return cli;
         } catch (IOException | RuntimeException e) {
             err.println("[agent] SSH CLI not started (" + e.getMessage() + "); monitoring goes on without it");

@@ -74,9 +74,34 @@ public final class MainView {
         if (session.can("audit", "view")) {
             add("Audit log", AuditView.create(new AuditViewModel(dispatch, session)));
         }
-        TerminalViewModel term = new TerminalViewModel(dispatch, TerminalViewModel.defaultKnownHosts());
+        TerminalViewModel term = new TerminalViewModel(dispatch, TerminalViewModel.defaultKnownHosts(),
+                host -> hostKeys(session, host));
         term.userProperty().set(session.user());
         add("SSH terminal", TerminalView.create(term));
+    }
+
+    /** The SSH host key fingerprints appliances at {@code host} (an address or a name) reported to the EMS. */
+    static java.util.List<String> hostKeys(org.secmon.console.core.Session session, String host) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        java.util.List<com.fasterxml.jackson.databind.node.ObjectNode> appliances;
+        try {
+            appliances = session.client().list(ResourceKind.APPLIANCES, java.util.Map.of());
+        } catch (org.secmon.ems.api.client.EmsException e) {
+            if (e.status() == 403) {
+                return out; // a user who may not see appliances: trust on first use, as for an unknown address
+            }
+            throw e;
+        }
+        for (var a : appliances) {
+            boolean here = host.equals(a.path("name").asText());
+            for (var addr : a.path("addresses")) {
+                here |= host.equals(addr.asText());
+            }
+            if (here && a.hasNonNull("ssh_host_key")) {
+                out.add(a.path("ssh_host_key").asText());
+            }
+        }
+        return out;
     }
 
     private void add(String title, Node content) {

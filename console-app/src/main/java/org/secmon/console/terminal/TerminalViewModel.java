@@ -27,8 +27,6 @@ import javafx.beans.property.StringProperty;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelShell;
 import org.apache.sshd.client.channel.ClientChannelEvent;
-import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
-import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
 
@@ -37,8 +35,8 @@ import org.secmon.console.core.ViewModel;
 
 /**
  * An SSH terminal to an appliance's CLI (Mina SSHD client, public-key login with the operator's key; host keys
- * trusted on first use and remembered, a changed one refused). What the appliance sends is fed to a
- * {@link TerminalScreen}; keys go back as bytes.
+ * checked against the fingerprint the appliance reported to the EMS: {@link HostKeyCheck}). What the appliance
+ * sends is fed to a {@link TerminalScreen}; keys go back as bytes.
  */
 public final class TerminalViewModel extends ViewModel {
     private final StringProperty host = new SimpleStringProperty("127.0.0.1");
@@ -54,10 +52,23 @@ public final class TerminalViewModel extends ViewModel {
     private ChannelShell channel;
     private OutputStream toRemote;
 
+    private final java.util.function.Function<String, List<String>> emsHostKeys;
+    private volatile HostKeyCheck check;
+
     /** @param knownHosts where accepted host keys are remembered (OpenSSH known_hosts format) */
     public TerminalViewModel(Dispatch dispatch, Path knownHosts) {
+        this(dispatch, knownHosts, h -> List.of());
+    }
+
+    /**
+     * @param emsHostKeys the host key fingerprints the EMS has for appliances at an address ({@link HostKeyCheck});
+     *                    called off the UI thread
+     */
+    public TerminalViewModel(Dispatch dispatch, Path knownHosts,
+            java.util.function.Function<String, List<String>> emsHostKeys) {
         super(dispatch);
         this.knownHosts = knownHosts;
+        this.emsHostKeys = emsHostKeys;
     }
 
     public StringProperty hostProperty() {
@@ -127,11 +138,15 @@ public final class TerminalViewModel extends ViewModel {
                 out -> {
                     toRemote = out;
                     connected.set(true);
-                    screen.feed("\r\n[connected to " + h + ":" + p + " as " + u + "]\r\n");
+                    HostKeyCheck c = check;
+                    screen.feed("\r\n[connected to " + h + ":" + p + " as " + u + "; host key " + c.presented()
+                            + (c.firstUse() ? " unknown to the EMS, trusted on first use" : "") + "]\r\n");
                     changes.set(screen.changes());
                 }, e -> {
                     close();
-                    setError("SSH to " + h + ":" + p + ": " + describe(e));
+                    HostKeyCheck c = check;
+                    String refused = c == null ? null : c.refusal(h);
+                    setError("SSH to " + h + ":" + p + ": " + (refused != null ? refused : describe(e)));
                 });
     }
 
@@ -141,9 +156,9 @@ public final class TerminalViewModel extends ViewModel {
         if (!Files.exists(knownHosts)) {
             Files.createFile(knownHosts);
         }
-        // unknown host: accepted and remembered (like ssh's accept-new); a changed key is refused
-        client.setServerKeyVerifier(new KnownHostsServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE,
-                knownHosts));
+        // the key the appliance reported to the EMS; only for an address the EMS knows nothing of, trust on first use
+        check = new HostKeyCheck(emsHostKeys.apply(h), knownHosts);
+        client.setServerKeyVerifier(check);
         client.start();
         session = client.connect(u, h, p).verify(Duration.ofSeconds(10)).getSession();
         List<KeyPair> keys = new ArrayList<>();

@@ -206,6 +206,11 @@ class ConsoleUiTest {
                     && a.sync().equals("in sync (" + after + ")"));
         });
         assertTrue(lab.appliance().path("capabilities").has("netflow"));
+        // the agent reported its SSH CLI's real host key: what the console's terminal checks keys against
+        java.security.PublicKey host = new org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider(
+                dir.resolve("agent/ssh_host_ec_key")).loadKeys(null).iterator().next().getPublic();
+        assertEquals(org.secmon.console.terminal.HostKeyCheck.fingerprint(host),
+                lab.appliance().path("ssh_host_key").asText());
 
         // an enrollment token from the dashboard, for the next appliance: shown once, and it registers it
         r.clickOn("#enroll");

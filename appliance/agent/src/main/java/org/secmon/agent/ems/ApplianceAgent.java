@@ -515,12 +515,19 @@ public final class ApplianceAgent implements AutoCloseable {
                     .map(w -> (JsonNode) Json.mapper().getNodeFactory().textNode(w)).toList());
         }
         client().report(creds.applianceId(), version, caps.equals(reportedCapabilities) ? null : caps, cnt,
-                notificationUrl);
+                notificationUrl, sshHostKey);
         reportedCapabilities = caps;
         reportedVersion = version;
     }
 
     /** Loaded plugins and their versions. */
+    private volatile String sshHostKey;
+
+    /** The SSH CLI's host key fingerprint ({@code SHA256:...}), reported so that the console can check the key. */
+    public void sshHostKey(String fingerprint) {
+        this.sshHostKey = fingerprint;
+    }
+
     public Map<String, String> capabilities() {
         Map<String, String> caps = new TreeMap<>();
         for (LoadedPlugin p : host.plugins()) {

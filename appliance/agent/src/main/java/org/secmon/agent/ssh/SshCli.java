@@ -57,6 +57,13 @@ public final class SshCli implements AutoCloseable {
     /**
      * @param users the EMS's list ({@code {"users": [{name, access, ssh_keys}]}}), re-read at every login
      */
+    private final String hostKey;
+
+    /** The host key's SHA-256 fingerprint as OpenSSH writes it ({@code SHA256:...}). */
+    public String hostKeyFingerprint() {
+        return hostKey;
+    }
+
     public SshCli(String host, int port, Path stateDir, ApplianceShell.Context ctx, Supplier<JsonNode> users)
             throws IOException {
         this.ctx = ctx;
@@ -69,6 +76,9 @@ public final class SshCli implements AutoCloseable {
         keys.setAlgorithm(KeyUtils.EC_ALGORITHM);
         keys.setKeySize(256);
         sshd.setKeyPairProvider(keys);
+        java.security.PublicKey pub = keys.loadKeys(null).iterator().next().getPublic();
+        this.hostKey = org.apache.sshd.common.config.keys.KeyUtils.getFingerPrint(
+                org.apache.sshd.common.digest.BuiltinDigests.sha256, pub);
         sshd.setPasswordAuthenticator(null);
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setPublickeyAuthenticator(this::authenticate);

@@ -573,6 +573,13 @@ class SecurityTest {
             assertEquals(422, ems.call("POST", path, t, "{\"counters\":[1,2]}").status());
             assertEquals(200, ems.call("POST", path, t, "{\"capabilities\":{\"netflow\":\"1.0.0\"},"
                     + "\"counters\":{\"rx_packets\":5}}").status());
+            // the SSH host key the console will trust: a fingerprint, nothing else
+            assertEquals(422, ems.call("POST", path, t, "{\"ssh_host_key\":\"SHA256:x\\nssh-rsa AAAA\"}").status());
+            assertEquals(422, ems.call("POST", path, t, "{\"ssh_host_key\":42}").status());
+            String fp = "SHA256:" + "A".repeat(43);
+            assertEquals(200, ems.call("POST", path, t, "{\"ssh_host_key\":\"" + fp + "\"}").status());
+            assertEquals(fp, ems.call("GET", "/api/v1/appliances/" + reg.json().path("id").asText(), admin, null)
+                    .json().path("ssh_host_key").asText());
         }
     }
 

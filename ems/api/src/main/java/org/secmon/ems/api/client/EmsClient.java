@@ -249,7 +249,16 @@ public final class EmsClient implements AutoCloseable {
     /** A report that also moves the appliance's notification endpoint (after a restart on another port). */
     public ObjectNode report(String applianceId, Long appliedVersion, Map<String, String> capabilities,
             JsonNode counters, String notificationUrl) {
+        return report(applianceId, appliedVersion, capabilities, counters, notificationUrl, null);
+    }
+
+    /** A report with the SSH CLI's host key fingerprint ({@code SHA256:...}, or null when there is no CLI). */
+    public ObjectNode report(String applianceId, Long appliedVersion, Map<String, String> capabilities,
+            JsonNode counters, String notificationUrl, String sshHostKey) {
         ObjectNode body = Json.mapper().createObjectNode();
+        if (sshHostKey != null) {
+            body.put("ssh_host_key", sshHostKey);
+        }
         if (notificationUrl != null) {
             body.put("notification_url", notificationUrl);
         }

@@ -25,7 +25,9 @@ public record Appliance(
         @ReadOnly ApplianceStatus status,
         @ReadOnly @Doc("configuration version the appliance reported as applied") Long appliedVersion,
         @ReadOnly @Doc("configuration version of its scope") Long desiredVersion,
-        @ReadOnly @Doc("last successful health check or report, ISO-8601") String lastSeen) implements Scoped {
+        @ReadOnly @Doc("last successful health check or report, ISO-8601") String lastSeen,
+        @ReadOnly @Doc("SHA-256 fingerprint of its SSH CLI's host key as it reported it (SHA256:...): the console "
+                + "connects only to that key") String sshHostKey) implements Scoped {
     public Appliance {
         addresses = addresses == null ? List.of() : List.copyOf(addresses);
         capabilities = capabilities == null ? Map.of() : Map.copyOf(capabilities);

@@ -253,6 +253,9 @@ public final class ApplianceService implements HttpService {
         Http.json(res, existing == null ? 201 : 200, out);
     }
 
+    /** An OpenSSH SHA-256 key fingerprint. */
+    static final java.util.regex.Pattern SSH_FINGERPRINT = java.util.regex.Pattern.compile("SHA256:[A-Za-z0-9+/]{43}");
+
     /** Largest counters object a report may store (its JSON), and most capabilities. */
     static final int MAX_COUNTERS_BYTES = 256 * 1024;
     static final int MAX_CAPABILITIES = 64;
@@ -299,10 +302,15 @@ public final class ApplianceService implements HttpService {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!f.equals("applied_version") && !f.equals("capabilities") && !f.equals("counters")
-                    && !f.equals("notification_url")) {
+                    && !f.equals("notification_url") && !f.equals("ssh_host_key")) {
                 throw ApiException.invalid(f, "is not a report field; fields: applied_version, capabilities, counters,"
-                        + " notification_url");
+                        + " notification_url, ssh_host_key");
             }
+        }
+        JsonNode hostKey = body.get("ssh_host_key");
+        if (hostKey != null && (!hostKey.isTextual() || !SSH_FINGERPRINT.matcher(hostKey.asText()).matches())) {
+            throw ApiException.invalid("ssh_host_key", "must be a SHA-256 key fingerprint, SHA256: and 43 base64"
+                    + " characters");
         }
         JsonNode applied = body.get("applied_version");
         if (applied != null && !applied.canConvertToLong()) {
@@ -341,6 +349,9 @@ public final class ApplianceService implements HttpService {
             }
             if (url != null) { // the agent restarted with another notification endpoint
                 o.put("notification_url", url.asText());
+            }
+            if (hostKey != null) {
+                o.put("ssh_host_key", hostKey.asText());
             }
             o.put("status", ApplianceStatus.UP.json());
             o.put("last_seen", Instant.now().toString());
