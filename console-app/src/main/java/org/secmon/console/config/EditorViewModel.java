@@ -46,8 +46,8 @@ import org.secmon.ems.api.schema.WriteOnly;
  * a concurrent change by someone else is reported, not overwritten.
  */
 public final class EditorViewModel extends ViewModel {
-    private static final List<String> PROTOCOLS = List.of("any", "tcp", "udp", "icmp", "icmpv6", "sctp", "gre",
-            "esp", "ah");
+    private static final List<String> PROTOCOLS = java.util.stream.Stream.concat(java.util.stream.Stream.of("any"),
+            org.secmon.plugin.IpProtocols.names().keySet().stream().filter(n -> !n.equals("ipv6-icmp"))).toList();
 
     private final Session session;
     private final ResourceKind kind;

@@ -100,4 +100,44 @@ class ConfigCompilerTest {
                 String.valueOf(collectors));
         assertEquals(Action.DROP, nf.defaultAction());
     }
+    /**
+     * Every protocol value the EMS accepts compiles on the appliance to the same number, and what it refuses is never
+     * met here. Before one table served both, a rule on {@code ah} was accepted by the EMS and dropped by the
+     * appliance with a warning, and {@code ipv6-icmp} was the other way round.
+     */
+    @Test
+    void everyProtocolTheEmsAcceptsCompilesOnTheAppliance() {
+        List<String> values = new java.util.ArrayList<>(List.of("any", "ANY", "*", "256", "-1", "6.0", "0x06", " 6",
+                "tcp ", "TCP", "ICMPv6", "ipv6-icmp", "ah", "AH", "esp", "ipip", "\u0666", "tcp,udp", "1e1"));
+        values.addAll(org.secmon.ems.api.schema.Formats.PROTOCOLS.keySet());
+        for (int n = 0; n <= 255; n++) {
+            values.add(Integer.toString(n));
+        }
+        int accepted = 0;
+        for (String v : values) {
+            boolean ems = org.secmon.ems.api.schema.Formats.check(org.secmon.ems.api.schema.Formats.Kind.PROTOCOL, v)
+                    == null;
+            Map<String, Map<String, ObjectNode>> t = new LinkedHashMap<>();
+            ObjectNode co = json("{\"id\":\"co\",\"name\":\"co\"}").put("protocol", v);
+            t.put("classification_objects", Map.of("co", co));
+            t.put("rules", Map.of("r", json("{\"id\":\"r\",\"name\":\"r\",\"classification_object\":\"co\","
+                    + "\"priority\":5,\"action\":\"forward\"}")));
+            t.put("policies", Map.of("p", json("{\"id\":\"p\",\"name\":\"p\",\"rules\":[\"r\"]}")));
+            t.put("collectors", Map.of("c", json("{\"id\":\"c\",\"name\":\"nfcapd\",\"address\":\"127.0.0.1\","
+                    + "\"port\":2055,\"type\":\"netflow\"}")));
+            t.put("netflow_associations", Map.of("a", json("{\"id\":\"a\",\"name\":\"nf\",\"policy\":\"p\","
+                    + "\"collector\":\"c\",\"direction\":\"ingress\"}")));
+            ConfigCompiler.Result r = ConfigCompiler.compile(new ScopeConfig(json("{\"id\":\"s\",\"name\":\"s\"}"),
+                    1, t));
+            if (!ems) {
+                continue; // the EMS refuses it with a field error: it never reaches an appliance
+            }
+            accepted++;
+            assertEquals(List.of(), r.warnings(), "the EMS accepts protocol '" + v + "'");
+            int want = org.secmon.ems.api.schema.Formats.protocol(v);
+            Rule rule = r.setups().get("netflow").rules().getFirst();
+            assertEquals(want == 256 ? Rule.ANY_PROTOCOL : want, rule.protocol(), "protocol '" + v + "'");
+        }
+        assertTrue(accepted >= 256 + 9, "numbers, keywords and any: " + accepted);
+    }
 }

@@ -76,30 +76,14 @@ public record Rule(int priority, IpPrefix src, IpPrefix dst, int protocol, PortR
         return v;
     }
 
-    /** Parse {@code any}, a number 0..255, or tcp/udp/icmp/icmpv6/sctp/gre/esp. */
+    /** Parse {@code any}, a number 0..255, or a keyword of {@link org.secmon.plugin.IpProtocols} (as the EMS does). */
     public static int parseProtocol(String text) {
-        String s = text.trim().toLowerCase(java.util.Locale.ROOT);
-        return switch (s) {
-            case "", "any", "*" -> ANY_PROTOCOL;
-            case "icmp" -> 1;
-            case "tcp" -> 6;
-            case "udp" -> 17;
-            case "gre" -> 47;
-            case "esp" -> 50;
-            case "icmpv6", "ipv6-icmp" -> 58;
-            case "sctp" -> 132;
-            default -> {
-                try {
-                    int p = Integer.parseInt(s);
-                    if (p < 0 || p > 255) {
-                        throw new IllegalArgumentException("protocol must be 0..255: " + text);
-                    }
-                    yield p;
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("unknown protocol '" + text + "'");
-                }
-            }
-        };
+        int p = org.secmon.plugin.IpProtocols.parse(text);
+        if (p == org.secmon.plugin.IpProtocols.INVALID) {
+            throw new IllegalArgumentException("unknown protocol '" + text + "': a number 0..255, any, or "
+                    + org.secmon.plugin.IpProtocols.describe());
+        }
+        return p == org.secmon.plugin.IpProtocols.ANY ? ANY_PROTOCOL : p;
     }
 
     /** The packet fields this rule tests, in the classifier's order. */

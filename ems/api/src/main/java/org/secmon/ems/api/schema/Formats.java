@@ -17,7 +17,7 @@ public final class Formats {
         HOST("an IPv4 or IPv6 address or a DNS host name"),
         MAC("a MAC address (e.g. 02:00:00:00:00:01), or 'any'"),
         PORT_RANGE("a port 0-65535, a range such as 1024-65535, or 'any'"),
-        PROTOCOL("an IP protocol number 0-255 or name (tcp, udp, icmp, icmpv6, sctp, gre, esp, ah), or 'any'"),
+        PROTOCOL("an IP protocol number 0-255 or name (" + org.secmon.plugin.IpProtocols.describe() + "), or 'any'"),
         URL("an http:// or https:// URL"),
         IKE_ID("an IKE identity: an IP address, a DNS name, user@dns-name, or a distinguished name such as "
                 + "'C=CH, O=Example, CN=gw.example.org' (letters, digits, spaces and . _ @ : + / - ' ( ) only)"),
@@ -45,9 +45,8 @@ public final class Formats {
     private static final Pattern SSH_KEY = Pattern.compile(
             "(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com) [A-Za-z0-9+/]+=* ?.*");
 
-    /** Protocol names accepted for {@link Kind#PROTOCOL}, with their numbers. */
-    public static final Map<String, Integer> PROTOCOLS = Map.of("icmp", 1, "tcp", 6, "udp", 17, "gre", 47,
-            "esp", 50, "ah", 51, "icmpv6", 58, "sctp", 132);
+    /** Protocol names accepted for {@link Kind#PROTOCOL}, with their numbers: the appliance's table. */
+    public static final Map<String, Integer> PROTOCOLS = org.secmon.plugin.IpProtocols.names();
 
     private Formats() {
     }
@@ -132,21 +131,9 @@ public final class Formats {
         return p == 6 || p == 17 || p == 132 || p == 256;
     }
 
-    /** The protocol number, -1 when invalid, 256 for any. */
+    /** The protocol number, -1 when invalid, 256 for any: as the appliance compiles it. */
     public static int protocol(String v) {
-        if (isAny(v)) {
-            return 256;
-        }
-        Integer named = PROTOCOLS.get(v.toLowerCase(Locale.ROOT));
-        if (named != null) {
-            return named;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            return n >= 0 && n <= 255 ? n : -1;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return org.secmon.plugin.IpProtocols.parse(v);
     }
 
     /**
