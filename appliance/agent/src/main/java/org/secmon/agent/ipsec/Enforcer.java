@@ -234,9 +234,10 @@ public final class Enforcer {
                 unload(v, gone);
                 loaded.remove(gone);
             }
+            Loader loader = new Loader(v);
             for (String name : changed) {
                 try {
-                    load(v, tunnel(ipsec, name));
+                    loader.load(tunnel(ipsec, name));
                     loaded.put(name, next.get(name));
                 } catch (ViciException e) {
                     loaded.remove(name); // tried again at the next apply
@@ -265,17 +266,26 @@ public final class Enforcer {
         return restarted;
     }
 
-    /** One tunnel's connection (and, with certificates, this end's credentials) and pre-shared key into charon. */
-    private void load(Vici v, JsonNode t) throws IOException {
-        String cert = null;
-        if (t.path("auth").asText("psk").equals("certificate")) {
-            loadCredentials(v);
-            cert = Files.readString(dir.resolve("x509").resolve(SwanctlConfig.CERT));
+    /** Loads tunnels into charon over one session; this end's credentials at most once, for the first that needs them. */
+    private final class Loader {
+        private final Vici v;
+        private String cert; // this end's certificate (PEM) once its credentials are loaded
+
+        Loader(Vici v) {
+            this.v = v;
         }
-        Vici.check("load-conn", v.request("load-conn", SwanctlConfig.loadConn(t, cert)));
-        ViciMessage shared = SwanctlConfig.loadShared(t);
-        if (shared != null) {
-            Vici.check("load-shared", v.request("load-shared", shared));
+
+        /** One tunnel's connection (and, with certificates, this end's credentials) and pre-shared key. */
+        void load(JsonNode t) throws IOException {
+            if (cert == null && t.path("auth").asText("psk").equals("certificate")) {
+                loadCredentials(v);
+                cert = Files.readString(dir.resolve("x509").resolve(SwanctlConfig.CERT));
+            }
+            Vici.check("load-conn", v.request("load-conn", SwanctlConfig.loadConn(t, cert)));
+            ViciMessage shared = SwanctlConfig.loadShared(t);
+            if (shared != null) {
+                Vici.check("load-shared", v.request("load-shared", shared));
+            }
         }
     }
 
@@ -317,10 +327,12 @@ public final class Enforcer {
         if (!applied.isEmpty()) {
             try (Vici v = Vici.connect(vici, CALL)) {
                 List<String> has = v.request("get-conns", new ViciMessage()).textList("conns");
+                JsonNode valid = SwanctlConfig.validTunnels(ipsec, new ArrayList<>());
+                Loader loader = new Loader(v);
                 for (String name : applied.keySet()) {
-                    JsonNode t = tunnel(SwanctlConfig.validTunnels(ipsec, new ArrayList<>()), name);
+                    JsonNode t = tunnel(valid, name);
                     if (!has.contains(name) && t != null) {
-                        load(v, t);
+                        loader.load(t);
                         started = true;
                         LOG.log(System.Logger.Level.WARNING, "IPsec: charon had lost tunnel " + name
                                 + " (restarted?): loaded again");

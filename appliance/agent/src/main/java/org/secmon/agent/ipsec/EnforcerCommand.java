@@ -131,7 +131,7 @@ public final class EnforcerCommand implements Runnable {
         if (name == null) {
             name = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "-");
         }
-        Path state = stateDir();
+        Path state = stateDir != null ? stateDir : Path.of("/var/lib/secmon/enforcer");
         Files.createDirectories(state);
         if (!includes.isEmpty()) {
             System.err.println("secmon enforcer: --include is ignored and no longer needed: the enforcer loads its"
@@ -170,6 +170,10 @@ public final class EnforcerCommand implements Runnable {
                     if (creds == null) {
                         creds = register(ssl, healthUrl);
                         PrivateFiles.write(credsFile, Json.mapper().writeValueAsString(creds));
+                        // its own token is kept: the single-use token it registered with (if any) goes now
+                        if (enrollmentTokenFile != null && Files.deleteIfExists(enrollmentTokenFile)) {
+                            LOG.log(System.Logger.Level.INFO, "enrolled; " + enrollmentTokenFile + " deleted");
+                        }
                     }
                     String id = creds.path("id").asText();
                     client.token(creds.path("token").asText());
@@ -247,30 +251,19 @@ public final class EnforcerCommand implements Runnable {
             JsonNode r;
             if (enroll) {
                 r = login.enrollEnforcer(Files.readString(enrollmentTokenFile).strip(), body);
-                ObjectNode creds = Json.mapper().createObjectNode().put("id", r.path("id").asText())
-                        .put("token", r.path("credentials").path("token").asText());
-                // the enforcer's own token first, then the single-use token goes: it holds only its own now
-                PrivateFiles.write(stateDir().resolve("enforcer.json"), Json.mapper().writeValueAsString(creds));
-                Files.delete(enrollmentTokenFile);
-                LOG.log(System.Logger.Level.INFO, "enrolled with the EMS as IPsec enforcer " + name + "; "
-                        + enrollmentTokenFile + " deleted");
-                return creds;
-            }
-            login.login(user, Files.readString(passwordFile).strip());
-            r = login.call("POST", "ipsec_enforcers/register", body);
-            try {
-                login.logout();
-            } catch (EmsException ignored) {
-                // the user token expires on its own
+            } else {
+                login.login(user, Files.readString(passwordFile).strip());
+                r = login.call("POST", "ipsec_enforcers/register", body);
+                try {
+                    login.logout();
+                } catch (EmsException ignored) {
+                    // the user token expires on its own
+                }
             }
             LOG.log(System.Logger.Level.INFO, "registered with the EMS as IPsec enforcer " + name);
             return Json.mapper().createObjectNode().put("id", r.path("id").asText())
                     .put("token", r.path("credentials").path("token").asText());
         }
-    }
-
-    private Path stateDir() {
-        return stateDir != null ? stateDir : Path.of("/var/lib/secmon/enforcer");
     }
 
     /** The health check: GET /health answers 200 with the tunnels' summary while the enforcer runs. */

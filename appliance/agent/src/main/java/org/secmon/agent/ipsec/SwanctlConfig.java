@@ -163,21 +163,7 @@ public final class SwanctlConfig {
      *                    where swanctl.conf names a file
      */
     public static ViciMessage loadConn(JsonNode t, String certificate) {
-        ViciMessage m = new ViciMessage();
-        copy(connectionBody(t, certificate == null ? "" : certificate), m.section(connectionName(t)));
-        return m;
-    }
-
-    private static void copy(ViciMessage from, ViciMessage to) {
-        for (String k : from.keys()) {
-            if (from.sub(k) != null) {
-                copy(from.sub(k), to.section(k));
-            } else if (from.text(k) != null) {
-                to.put(k, from.text(k));
-            } else {
-                to.list(k, from.textList(k));
-            }
-        }
+        return new ViciMessage().put(connectionName(t), connectionBody(t, certificate == null ? "" : certificate));
     }
 
     /** {@code cert}: null for the text form (the certificate's file name), else the certificate to load. */

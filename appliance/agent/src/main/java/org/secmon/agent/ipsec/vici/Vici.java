@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,7 +115,7 @@ public final class Vici implements AutoCloseable {
                 case CMD_UNKNOWN -> throw new ViciException("charon does not know the command '" + name
                         + "' (an older strongSwan?)");
                 case EVENT -> {
-                    String en = readName(p);
+                    String en = ViciMessage.readName(p);
                     ViciMessage m = ViciMessage.decode(p);
                     if (events != null && en.equals(event)) {
                         events.add(m);
@@ -181,16 +179,6 @@ public final class Vici implements AutoCloseable {
         return b.flip();
     }
 
-    private static String readName(ByteBuffer p) throws ViciException {
-        int n = p.get() & 0xff;
-        if (n > p.remaining()) {
-            throw new ViciException("event name longer than its packet");
-        }
-        byte[] b = new byte[n];
-        p.get(b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
     private interface Call<T> {
         T run() throws IOException;
     }
@@ -210,7 +198,7 @@ public final class Vici implements AutoCloseable {
         } catch (ViciException e) {
             throw e;
         } catch (IOException | java.nio.BufferUnderflowException e) {
-            if (timedOut.get() || e instanceof ClosedChannelException && timedOut.get()) {
+            if (timedOut.get()) {
                 throw new ViciException("charon did not answer '" + name + "' within " + timeout.toSeconds()
                         + " s (" + uri + ")");
             }

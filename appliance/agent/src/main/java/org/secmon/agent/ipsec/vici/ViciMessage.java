@@ -57,6 +57,13 @@ public final class ViciMessage {
         return this;
     }
 
+    /** Puts {@code section} under {@code name}, replacing what was there. */
+    public ViciMessage put(String name, ViciMessage section) {
+        checkName(name);
+        entries.put(name, section);
+        return this;
+    }
+
     /** The section {@code name}, made (empty, at the end) if there is none yet. */
     public ViciMessage section(String name) {
         checkName(name);
@@ -237,8 +244,12 @@ public final class ViciMessage {
         return root;
     }
 
-    private static String readName(ByteBuffer in) throws ViciException {
+    /** A name: its 8-bit length, then its bytes (in messages, and for event names in packets). */
+    static String readName(ByteBuffer in) throws ViciException {
         int n = in.get() & 0xff;
+        if (n > in.remaining()) {
+            throw new ViciException("a name longer than what is left of the message");
+        }
         byte[] b = new byte[n];
         in.get(b);
         return new String(b, StandardCharsets.UTF_8);

@@ -362,7 +362,7 @@ public final class OpenApi {
                 .putObject("additionalProperties").put("type", "string");
         rp.putObject("counters").put("type", "object").put("description", "at most 256 KiB");
         rp.putObject("notification_url").put("type", "string").put("format", "uri");
-        rp.putObject("ssh_host_key").put("type", "string").put("pattern", "^SHA256:[A-Za-z0-9+/]{43}$")
+        rp.putObject("ssh_host_key").put("type", "string").put("pattern", "^" + ApplianceService.SSH_FINGERPRINT.pattern() + "$")
                 .put("description", "SHA-256 fingerprint of the SSH CLI's host key");
         new Op(paths, b + "/{id}/report", "post", "report_appliance", "appliances",
                 "an appliance reports its applied configuration version, capabilities and counters")
