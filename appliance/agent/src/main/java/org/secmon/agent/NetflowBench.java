@@ -18,15 +18,15 @@ import java.util.regex.Pattern;
 import org.secmon.dataplane.dpdk.DpdkSource;
 import org.secmon.dataplane.parse.PacketParser;
 import org.secmon.dataplane.source.Burst;
-import org.secmon.export.Collector;
-import org.secmon.export.CollectorSet;
-import org.secmon.export.CollectorType;
-import org.secmon.export.LoadBalancer;
-import org.secmon.export.UdpSender;
-import org.secmon.export.flow.FlowCache;
-import org.secmon.export.flow.FlowExporter;
-import org.secmon.export.flow.FlowPipe;
-import org.secmon.export.flow.FlowField;
+import org.secmon.transport.Collector;
+import org.secmon.transport.CollectorSet;
+import org.secmon.transport.CollectorType;
+import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.UdpSender;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.codec.FlowExporter;
+import org.secmon.plugins.netflow.cache.FlowPipe;
+import org.secmon.plugins.netflow.cache.FlowField;
 import org.secmon.plugin.Packet;
 
 /**

@@ -356,8 +356,8 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> collector(String hostPort, String type) {
-        org.secmon.export.Collector c = org.secmon.export.Collector.parse(hostPort,
-                org.secmon.export.CollectorType.parse(type));
+        org.secmon.transport.Collector c = org.secmon.transport.Collector.parse(hostPort,
+                org.secmon.transport.CollectorType.parse(type));
         return Map.of("name", c.name(), "address", c.host(), "port", c.port(), "type", type);
     }
 

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.dataplane.testdata.Tools;
+import org.secmon.testkit.Tools;
 import org.secmon.ems.server.EmsFixture;
 
 /**

@@ -33,7 +33,7 @@ class DemoIT {
         // a user with an SSH key: the demo registers it for admin, and the SSH CLI lets it in
         Path home = Files.createDirectories(dir.resolve("home/.ssh")).getParent();
         Path key = home.resolve(".ssh/id_ed25519");
-        Nfcapd.run(java.util.List.of(org.secmon.dataplane.testdata.Tools.require("ssh-keygen").toString(), "-q", "-t",
+        Nfcapd.run(java.util.List.of(org.secmon.testkit.Tools.require("ssh-keygen").toString(), "-q", "-t",
                 "ed25519", "-N", "", "-f", key.toString()));
         ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("secmon").toString(), "demo", "--seconds", "25",
                 "--port", Integer.toString(port), "--collector-port", Integer.toString(collector), "--ssh-port",
@@ -51,7 +51,7 @@ class DemoIT {
         String ssh = null;
         for (int i = 0; i < 50 && (ssh == null || !ssh.contains("netflow")); i++) {
             Thread.sleep(200); // until the agent has fetched the users
-            Process s = new ProcessBuilder(org.secmon.dataplane.testdata.Tools.require("ssh").toString(), "-i",
+            Process s = new ProcessBuilder(org.secmon.testkit.Tools.require("ssh").toString(), "-i",
                     key.toString(), "-p", Integer.toString(sshPort), "-o", "BatchMode=yes", "-o",
                     "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
                     "admin@127.0.0.1", "show", "plugins").redirectErrorStream(true).start();

@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.dataplane.testdata.Tools;
+import org.secmon.testkit.Tools;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.Ems;
 import org.secmon.ems.server.EmsFixture;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.secmon.dataplane.testdata.Tools;
+import org.secmon.testkit.Tools;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.EmsFixture;
 

@@ -10,9 +10,9 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.secmon.dataplane.testdata.CaptureWriter;
-import org.secmon.dataplane.testdata.Tools;
-import org.secmon.dataplane.testdata.TrafficGenerator;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.Tools;
+import org.secmon.testkit.TrafficGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.secmon.dataplane.testdata.Tools;
+import org.secmon.testkit.Tools;
 
 /**
  * A real nfcapd (nfdump 1.7) on loopback for one test, and nfdump to read what it stored. Optionally repeats every

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.secmon.dataplane.testdata.CaptureWriter;
-import org.secmon.dataplane.testdata.Tools;
-import org.secmon.dataplane.testdata.TrafficGenerator;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.Tools;
+import org.secmon.testkit.TrafficGenerator;
 
 /**
  * {@code secmon replay --rawforward}: the forwarded tunnel traffic is captured, the encapsulation stripped with

@@ -5,8 +5,8 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.dataplane.testdata.CaptureWriter;
-import org.secmon.dataplane.testdata.TrafficGenerator;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.TrafficGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

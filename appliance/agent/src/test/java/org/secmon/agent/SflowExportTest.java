@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.dataplane.testdata.CaptureWriter;
-import org.secmon.dataplane.testdata.Tools;
-import org.secmon.dataplane.testdata.TrafficGenerator;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.Tools;
+import org.secmon.testkit.TrafficGenerator;
 
 /**
  * {@code secmon replay --sflow} checked by independent decoders: tshark decodes every datagram (flow and counter

@@ -9,9 +9,9 @@ import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.dataplane.testdata.CaptureWriter;
-import org.secmon.dataplane.testdata.FrameBuilder;
-import org.secmon.dataplane.testdata.Tools;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.FrameBuilder;
+import org.secmon.testkit.Tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import org.secmon.dataplane.testdata.CaptureWriter;
-import org.secmon.dataplane.testdata.FrameBuilder;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.FrameBuilder;
 
 /** Receives UDP datagrams on a loopback port and writes them as a pcap that tshark can decode. */
 final class UdpCapture implements AutoCloseable {

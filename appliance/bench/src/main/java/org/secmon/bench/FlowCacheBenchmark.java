@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.secmon.agent.BenchCapture;
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.export.flow.FlowCache;
-import org.secmon.export.flow.FlowField;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.cache.FlowField;
 import org.secmon.plugin.Packet;
 
 /**

@@ -50,7 +50,7 @@ public final class PluginHost implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PluginHost.class.getName());
 
     /** Package prefixes a plugin's class loader may see from the host. */
-    public static final List<String> DEFAULT_EXPORTS = List.of("org.secmon.plugin.", "org.secmon.export.");
+    public static final List<String> DEFAULT_EXPORTS = List.of("org.secmon.plugin.", "org.secmon.transport.");
 
     private final RxAgent[] rx;
     private final java.util.Set<Path> disabledJars = new java.util.HashSet<>();

@@ -16,11 +16,11 @@ import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.RxAgent;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
-import org.secmon.dataplane.testdata.CaptureWriter;
-import org.secmon.dataplane.testdata.FlowAssert;
-import org.secmon.dataplane.testdata.FlowCountPlugin;
-import org.secmon.dataplane.testdata.Tools;
-import org.secmon.dataplane.testdata.TrafficGenerator;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.FlowAssert;
+import org.secmon.testkit.FlowCountPlugin;
+import org.secmon.testkit.Tools;
+import org.secmon.testkit.TrafficGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

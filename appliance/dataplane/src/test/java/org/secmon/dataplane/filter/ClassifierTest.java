@@ -7,7 +7,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.dataplane.testdata.FrameBuilder;
+import org.secmon.testkit.FrameBuilder;
 import org.secmon.plugin.Packet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -11,7 +11,7 @@ import org.secmon.dataplane.agent.AgentRunner;
 import org.secmon.dataplane.agent.IdleStrategy;
 import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.PacketSource;
-import org.secmon.dataplane.testdata.FlowCountPlugin;
+import org.secmon.testkit.FlowCountPlugin;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.PluginState;
 import org.secmon.plugin.Table;

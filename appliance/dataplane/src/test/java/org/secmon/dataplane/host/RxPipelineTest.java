@@ -19,9 +19,9 @@ import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
-import org.secmon.dataplane.testdata.CaptureWriter;
-import org.secmon.dataplane.testdata.FlowCountPlugin;
-import org.secmon.dataplane.testdata.TrafficGenerator;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.FlowCountPlugin;
+import org.secmon.testkit.TrafficGenerator;
 import org.secmon.plugin.DeliveryMode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,7 +52,7 @@ class RxPipelineTest {
                         + rx.malformed(MalformedReason.TCP_BAD_DATA_OFFSET)
                         + rx.malformed(MalformedReason.IPV6_TRUNCATED)
                         + rx.malformed(MalformedReason.UDP_BAD_LENGTH));
-                org.secmon.dataplane.testdata.FlowAssert.assertSameFlows(exp.flows(), plugin.flows, "flows");
+                org.secmon.testkit.FlowAssert.assertSameFlows(exp.flows(), plugin.flows, "flows");
                 assertEquals(exp.goodPackets(), host.plugin("count").received());
                 assertEquals(0, host.plugin("count").dropped());
             });
@@ -230,7 +230,7 @@ class RxPipelineTest {
                 assertTrue(lp.stalls() > 0, "the rx thread found the ring full");
                 assertEquals(0, lp.dropped());
                 assertEquals(exp.goodPackets(), lp.received());
-                org.secmon.dataplane.testdata.FlowAssert.assertSameFlows(exp.flows(), plugin.flows, "flows");
+                org.secmon.testkit.FlowAssert.assertSameFlows(exp.flows(), plugin.flows, "flows");
                 runner.close();
             }
         }

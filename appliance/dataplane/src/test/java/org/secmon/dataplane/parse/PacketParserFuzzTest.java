@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
-import org.secmon.dataplane.testdata.FrameBuilder;
+import org.secmon.testkit.FrameBuilder;
 import org.secmon.plugin.Packet;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
-import org.secmon.dataplane.testdata.FrameBuilder;
+import org.secmon.testkit.FrameBuilder;
 import org.secmon.plugin.Packet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -9,7 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.dataplane.testdata.Tools;
+import org.secmon.testkit.Tools;
 import org.secmon.ems.server.http.OpenApi;
 
 /** The OpenAPI document passes Redocly CLI's lint (its recommended rules) without errors. */

@@ -2,7 +2,7 @@ package org.secmon.plugins.netflow;
 
 import java.util.Locale;
 
-import org.secmon.export.flow.FlowCache;
+import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugin.Packet;
 
 /** Text for a flow cache entry, as the CLI shows it (query path: allocates freely). */

@@ -1,12 +1,12 @@
 package org.secmon.plugins.netflow;
 
-import org.secmon.export.Collector;
-import org.secmon.export.CollectorCounters;
-import org.secmon.export.LoadBalancer;
-import org.secmon.export.UdpSender;
-import org.secmon.export.flow.FlowCache;
-import org.secmon.export.flow.FlowExporter;
-import org.secmon.export.flow.FlowPipe;
+import org.secmon.transport.Collector;
+import org.secmon.transport.CollectorCounters;
+import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.UdpSender;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.codec.FlowExporter;
+import org.secmon.plugins.netflow.cache.FlowPipe;
 import org.secmon.plugin.Counter;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.Packet;

@@ -4,11 +4,11 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
-import org.secmon.export.CollectorSet;
-import org.secmon.export.CollectorType;
-import org.secmon.export.flow.FlowCache;
-import org.secmon.export.flow.FlowExporter;
-import org.secmon.export.flow.FlowField;
+import org.secmon.transport.CollectorSet;
+import org.secmon.transport.CollectorType;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.codec.FlowExporter;
+import org.secmon.plugins.netflow.cache.FlowField;
 import org.secmon.plugin.PluginConfig;
 
 /**
@@ -83,12 +83,12 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
         if (sourceId < 0 || sourceId > 0xffffffffL) {
             throw new IllegalArgumentException("source_id must be 0..4294967295");
         }
-        FlowExporter.Settings ex = new FlowExporter.Settings((int) sourceId, c.intValue("mtu", 1400),
+        FlowExporter.Settings ex = FlowExporter.Settings.withThisProcess((int) sourceId, c.intValue("mtu", 1400),
                 refreshPackets, refreshSecs * S, positive(c, "flush_delay_ms", 1000) * MS,
                 c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN));
         return new NetflowSettings(set, active, inactive, maxFlows, full, match, collect, ex,
                 seconds(c, "collector_retry", 5), seconds(c, "session_timeout", 300),
-                positive(c, "scan_period_ms", 1000) * MS, org.secmon.export.UdpSender.pacingKbps(c),
+                positive(c, "scan_period_ms", 1000) * MS, org.secmon.transport.UdpSender.pacingKbps(c),
                 c.bool("cache_thread", false));
     }
 

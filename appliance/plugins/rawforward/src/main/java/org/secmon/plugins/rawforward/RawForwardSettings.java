@@ -2,8 +2,8 @@ package org.secmon.plugins.rawforward;
 
 import java.util.Locale;
 
-import org.secmon.export.CollectorSet;
-import org.secmon.export.CollectorType;
+import org.secmon.transport.CollectorSet;
+import org.secmon.transport.CollectorType;
 import org.secmon.plugin.PluginConfig;
 
 /**

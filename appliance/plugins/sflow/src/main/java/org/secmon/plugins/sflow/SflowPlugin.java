@@ -6,12 +6,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 
-import org.secmon.export.Collector;
-import org.secmon.export.CollectorCounters;
-import org.secmon.export.LoadBalancer;
-import org.secmon.export.UdpSender;
-import org.secmon.export.sflow.SflowDatagram;
-import org.secmon.export.sflow.SflowExporter;
+import org.secmon.transport.Collector;
+import org.secmon.transport.CollectorCounters;
+import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.UdpSender;
+import org.secmon.plugins.sflow.codec.SflowDatagram;
+import org.secmon.plugins.sflow.codec.SflowExporter;
 import org.secmon.plugin.Counter;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.Packet;

@@ -3,8 +3,8 @@ package org.secmon.plugins.sflow;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-import org.secmon.export.CollectorSet;
-import org.secmon.export.CollectorType;
+import org.secmon.transport.CollectorSet;
+import org.secmon.transport.CollectorType;
 import org.secmon.plugin.PluginConfig;
 
 /**
@@ -74,7 +74,7 @@ record SflowSettings(CollectorSet collectors, InetAddress agentAddress, int subA
             throw new IllegalArgumentException("collector_retry and session_timeout must be >= 1 second");
         }
         return new SflowSettings(set, agent, (int) sub, rate, header, polling * S, mtu, flush * 1_000_000L,
-                retry * S, session * S, c.longValue("seed", 0), org.secmon.export.UdpSender.pacingKbps(c));
+                retry * S, session * S, c.longValue("seed", 0), org.secmon.transport.UdpSender.pacingKbps(c));
     }
 
 }

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.secmon.dataplane.testdata.Tools;
+import org.secmon.testkit.Tools;
 import org.secmon.ems.server.EmsFixture;
 
 /**

@@ -1,0 +1,48 @@
+package org.secmon.plugins.netflow.cache;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** Fields a flow cache can match on (its key) or collect (taken from the flow's first packet). */
+public enum FlowField {
+    SRC_ADDR, DST_ADDR, PROTOCOL, SRC_PORT, DST_PORT, TOS, INPUT_INTERFACE, DIRECTION, SRC_MAC, DST_MAC, VLAN;
+
+    /** The default key, as the original SecMon and most NetFlow exporters. */
+    public static final Set<FlowField> DEFAULT_MATCH = EnumSet.of(SRC_ADDR, DST_ADDR, PROTOCOL, SRC_PORT, DST_PORT,
+            TOS, INPUT_INTERFACE, DIRECTION);
+
+    /** Fields that may be collected without being part of the key. */
+    public static final Set<FlowField> COLLECTABLE = EnumSet.of(SRC_MAC, DST_MAC, VLAN);
+
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static FlowField parse(String s) {
+        String k = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        k = switch (k) {
+            case "SRC_IP", "SOURCE_ADDRESS", "SRC_ADDRESS" -> "SRC_ADDR";
+            case "DST_IP", "DESTINATION_ADDRESS", "DST_ADDRESS" -> "DST_ADDR";
+            case "PROTO" -> "PROTOCOL";
+            case "INPUT_IF", "INTERFACE", "INPUT" -> "INPUT_INTERFACE";
+            case "VLAN_ID" -> "VLAN";
+            default -> k;
+        };
+        try {
+            return valueOf(k);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown flow field '" + s + "'; known: "
+                    + String.join(", ", List.of(values()).stream().map(FlowField::key).toList()));
+        }
+    }
+
+    public static Set<FlowField> parseAll(List<String> names) {
+        EnumSet<FlowField> out = EnumSet.noneOf(FlowField.class);
+        for (String n : names) {
+            out.add(parse(n));
+        }
+        return out;
+    }
+}

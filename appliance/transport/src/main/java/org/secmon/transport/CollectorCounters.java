@@ -1,0 +1,32 @@
+package org.secmon.transport;
+
+import org.secmon.plugin.Counter;
+import org.secmon.plugin.PluginContext;
+
+/**
+ * The per-collector counters every exporting plugin shows: {@code collector.NAME.datagrams|bytes|sessions|errors|
+ * paced}, published from its {@link UdpSender} and {@link LoadBalancer}.
+ */
+public final class CollectorCounters {
+    private final Counter[][] c;
+
+    public CollectorCounters(PluginContext context, CollectorSet set) {
+        c = new Counter[set.size()][];
+        for (int i = 0; i < c.length; i++) {
+            String p = "collector." + set.collectors().get(i).name() + ".";
+            c[i] = new Counter[] {context.counter(p + "datagrams"), context.counter(p + "bytes"),
+                context.counter(p + "sessions"), context.counter(p + "errors"), context.counter(p + "paced")};
+        }
+    }
+
+    /** Copies the sender's and balancer's figures into the counters (the plugin's data-plane thread). */
+    public void publish(UdpSender sender, LoadBalancer lb) {
+        for (int i = 0; i < c.length; i++) {
+            c[i][0].set(sender.datagrams(i));
+            c[i][1].set(sender.bytes(i));
+            c[i][2].set(lb.sessionsAssigned(i));
+            c[i][3].set(sender.errors(i));
+            c[i][4].set(sender.paced(i));
+        }
+    }
+}
