@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine;
 
 import org.secmon.agent.AgentCommand;
-import org.secmon.agent.SampleCapture;
+import org.secmon.testkit.SampleCapture;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.client.EmsClient;
 import org.secmon.ems.api.model.ResourceKind;

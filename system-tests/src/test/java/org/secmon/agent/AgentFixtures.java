@@ -1,0 +1,63 @@
+package org.secmon.agent;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.secmon.ems.ctl.Ctl;
+import org.secmon.ems.server.EmsFixture;
+import org.secmon.testkit.Nfcapd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * What the system tests share beside {@link RunningAgent} and {@code EmsFixture}: secmonctl in this JVM against a
+ * session file, and nfdump's view of a collector file as records.
+ */
+public final class AgentFixtures {
+    private AgentFixtures() {
+    }
+
+    /** One flow record as nfdump prints it: first seen (epoch ms), protocol, destination port (-1: ICMP), packets. */
+    public record Rec(long firstMillis, int proto, int dport, long packets) {
+    }
+
+    static final DateTimeFormatter NFDUMP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+
+    /** secmonctl ARGS with the session file {@code session} as the admin; fails unless it exits 0. */
+    public static String ctl(Path session, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Map<String, String> env = new HashMap<>();
+        env.put("SECMON_CTL_CONFIG", session.toString());
+        env.put("SECMON_PASSWORD", EmsFixture.ADMIN_PASSWORD);
+        int rc = Ctl.run(env, new PrintWriter(out), new PrintWriter(err), args);
+        assertEquals(0, rc, "secmonctl " + String.join(" ", args) + "\n" + out + err);
+        return out.toString();
+    }
+
+    /** The flow records of an nfcapd file, read with nfdump. */
+    public static List<Rec> records(Path file) throws Exception {
+        List<Rec> out = new ArrayList<>();
+        for (String line : Nfcapd.run(List.of("nfdump", "-q", "-N", "-r", file.toString(), "-o",
+                "fmt:%ts|%pr|%dp|%pkt"))) {
+            String[] f = line.split("\\|");
+            if (f.length < 4 || line.startsWith("No matching")) {
+                continue;
+            }
+            long ts = LocalDateTime.parse(f[0].strip(), NFDUMP_TIME).atZone(ZoneId.systemDefault()).toInstant()
+                    .toEpochMilli();
+            int proto = Nfcapd.protocol(f[1].strip());
+            String dp = f[2].strip();
+            out.add(new Rec(ts, proto, dp.contains(".") ? -1 : Integer.parseInt(dp), Long.parseLong(f[3].strip())));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,87 @@
+package org.secmon.agent;
+
+import org.secmon.testkit.Nfcapd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secmon.ems.server.EmsFixture;
+
+/**
+ * {@code ./secmon demo} as a user runs it (from the built tree, for a bounded time): the EMS starts, the agent
+ * registers and applies the NetFlow association made through the REST API, the collector prints decoded flows,
+ * a user logs in to the appliance's SSH CLI with the key the demo registered, and at the end nothing it started
+ * is left running.
+ */
+class DemoIT {
+    private static final Pattern FLOW = Pattern.compile("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +(TCP|UDP|ICMP) +10\\.");
+
+    @Test
+    void demoShowsFlowsAndStopsCleanly(@TempDir Path dir) throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        int port = EmsFixture.freePort();
+        int collector = Nfcapd.freeUdpPort();
+        int sshPort = EmsFixture.freePort();
+        Path out = dir.resolve("demo.out");
+        // a user with an SSH key: the demo registers it for admin, and the SSH CLI lets it in
+        Path home = Files.createDirectories(dir.resolve("home/.ssh")).getParent();
+        Path key = home.resolve(".ssh/id_ed25519");
+        Nfcapd.run(java.util.List.of(org.secmon.testkit.Tools.require("ssh-keygen").toString(), "-q", "-t",
+                "ed25519", "-N", "", "-f", key.toString()));
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("secmon").toString(), "demo", "--seconds", "25",
+                "--port", Integer.toString(port), "--collector-port", Integer.toString(collector), "--ssh-port",
+                Integer.toString(sshPort), "--dir", dir.resolve("demo").toString())
+                .directory(root.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("SECMON_NO_BUILD", "1");
+        pb.environment().put("HOME", home.toString());
+        Process p = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!Files.readString(out).contains("SecMon demo is running") && p.isAlive()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.readString(out).contains("your key id_ed25519.pub is registered"), Files.readString(out));
+        String ssh = null;
+        for (int i = 0; i < 50 && (ssh == null || !ssh.contains("netflow")); i++) {
+            Thread.sleep(200); // until the agent has fetched the users
+            Process s = new ProcessBuilder(org.secmon.testkit.Tools.require("ssh").toString(), "-i",
+                    key.toString(), "-p", Integer.toString(sshPort), "-o", "BatchMode=yes", "-o",
+                    "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                    "admin@127.0.0.1", "show", "plugins").redirectErrorStream(true).start();
+            ssh = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            s.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertTrue(ssh != null && ssh.contains("netflow") && ssh.contains("started"),
+                "ssh into the demo's appliance: " + ssh);
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("the demo did not stop after --seconds 25:\n" + Files.readString(out));
+        }
+        String text = Files.readString(out);
+        assertEquals(0, p.exitValue(), text);
+        assertTrue(text.contains("SecMon demo is running"), text);
+        long flows = FLOW.matcher(text).results().count();
+        assertTrue(flows >= 10, "expected decoded flows, got " + flows + ":\n" + text);
+        String agentLog = Files.readString(dir.resolve("demo/agent.log"));
+        assertTrue(agentLog.contains("connected to the EMS"), agentLog);
+        assertTrue(text.contains("stopped what was started"), text);
+        // everything it started is gone: the EMS port is closed
+        boolean open;
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            open = true;
+        } catch (java.io.IOException e) {
+            open = false;
+        }
+        assertFalse(open, "the demo's EMS is still listening on " + port);
+    }
+}

@@ -1,0 +1,132 @@
+package org.secmon.agent;
+
+import org.secmon.testkit.Nfcapd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secmon.ems.api.Json;
+import org.secmon.ems.server.EmsFixture;
+
+/**
+ * While the sample capture is replayed in a loop, the policy changes 100 times (DNS dropped, then forwarded, ...).
+ * Every packet the agent received is accounted: given to the NetFlow plugin or filtered by the rule in force, none
+ * lost to a swap; and nfcapd receives flows holding exactly the packets the plugin was given.
+ */
+class HitlessReconfigurationTest {
+    @Test
+    void hundredPolicyChangesLoseNothing(@TempDir Path dir) throws Exception {
+        Path session = dir.resolve("ctl.json");
+        int collectorPort = Nfcapd.freeUdpPort();
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            AgentFixtures.ctl(session, "login", "--ems", ems.base, "-u", "admin");
+            Path config = dir.resolve("c.yaml");
+            Files.writeString(config, """
+                    projects: [{name: lab}]
+                    scopes: [{name: h, project: lab}]
+                    classification_objects:
+                      - {scope: h, name: dns, protocol: udp, dst_port: "53"}
+                      - {scope: h, name: all}
+                    rules:
+                      - {scope: h, name: dns, classification_object: dns, priority: 5, action: forward}
+                      - {scope: h, name: rest, classification_object: all, priority: 100, action: forward}
+                    policies: [{scope: h, name: p, rules: [dns, rest]}]
+                    collectors: [{scope: h, name: nfcapd, address: 127.0.0.1, port: %d, type: netflow}]
+                    netflow_configs: [{scope: h, active_timeout: 5, inactive_timeout: 2}]
+                    netflow_associations: [{scope: h, name: nf, policy: p, collector: nfcapd}]
+                    """.formatted(collectorPort));
+            AgentFixtures.ctl(session, "apply", "-f", config.toString());
+            String[] args = RunningAgent.args(dir, ems.base, "h", 20000, Path.of("target/plugins"),
+                "--report-interval", "PT0.5S");
+            // a first run registers and keeps the configuration on disk; the second starts with it, so that the
+            // NetFlow plugin is configured before the first packet and every packet is accounted
+            try (RunningAgent first = new RunningAgent(dir.resolve("first.log"), args)) {
+                waitForHealth(session);
+            }
+            try (Nfcapd nfcapd = new Nfcapd(dir.resolve("nfcapd"), 0, collectorPort)) {
+                try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
+                    changePolicyHundredTimes(session, Files.readString(dir.resolve("first.log")));
+                }
+                String log = Files.readString(dir.resolve("agent.log"));
+                assertTrue(log.contains("monitoring with the saved configuration"), log);
+                int at = log.indexOf("[agent] final counters ");
+                assertTrue(at >= 0, log);
+                JsonNode c = Json.mapper().readTree(log.substring(at + 23).lines().findFirst().orElseThrow());
+                Path file = nfcapd.stop(); // after the agent stopped: it flushes every flow on the way out
+                long exported = 0;
+                for (AgentFixtures.Rec r : AgentFixtures.records(file)) {
+                    exported += r.packets();
+                }
+                long rx = c.path("rx_packets").asLong();
+                JsonNode nf = c.path("plugins").path("netflow");
+                String summary = "rx " + rx + ", netflow " + nf + ", exported packets " + exported;
+                System.out.println("[hitless] " + summary);
+                assertTrue(rx > 10_000, summary);
+                assertEquals(0, nf.path("dropped").asLong(), summary);
+                assertEquals(0, nf.path("records_lost").asLong(), summary);
+                assertEquals("stopped", nf.path("state").asText(), summary);
+                assertEquals(0, nf.path("flows_active").asLong(), "every flow flushed at stop: " + summary);
+                assertEquals(rx, nf.path("received").asLong() + nf.path("filtered").asLong(), summary);
+                assertTrue(nf.path("filtered").asLong() > 0, "DNS was dropped part of the time: " + summary);
+                assertEquals(nf.path("received").asLong(), exported, summary);
+            }
+        }
+    }
+
+    /** 100 changes through secmonctl, then waits until the agent has applied the last one. */
+    private static void changePolicyHundredTimes(Path session, String firstLog) throws Exception {
+        URI health = waitForHealth(session);
+        for (int i = 0; i < 200 && firstLog.contains(health.getAuthority()); i++) {
+            Thread.sleep(50); // until the second run has reported its own notification endpoint
+            health = waitForHealth(session);
+        }
+        for (int i = 0; i < 100; i++) {
+            AgentFixtures.ctl(session, "update", "rule", "dns", "-s", "h", "--set",
+                    "action=" + (i % 2 == 0 ? "drop" : "forward"));
+        }
+        long desired = Json.mapper().readTree(AgentFixtures.ctl(session, "get", "scope", "h", "-o",
+                "json")).path("config_version").asLong();
+        JsonNode h = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            h = get(health);
+            if (h.path("applied_version").asLong() >= desired) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(h.path("applied_version").asLong() >= desired, "last change not applied: " + h);
+        assertTrue(h.path("applies").asLong() >= 2, "changes were applied as they came: " + h);
+    }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static JsonNode get(URI health) throws Exception {
+        JsonNode n = Json.mapper().readTree(HTTP.send(HttpRequest.newBuilder(health).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        return n;
+    }
+
+    private static URI waitForHealth(Path session) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            JsonNode a = Json.mapper().readTree(AgentFixtures.ctl(session, "get", "appliances", "-o", "json"));
+            if (a.size() == 1 && a.get(0).has("applied_version")) {
+                return URI.create(a.get(0).path("notification_url").asText()).resolve("/health");
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the agent did not register and apply");
+    }
+}

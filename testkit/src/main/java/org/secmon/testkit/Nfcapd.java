@@ -1,0 +1,176 @@
+package org.secmon.testkit;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.secmon.testkit.Tools;
+
+/**
+ * A real nfcapd (nfdump 1.7) on loopback for one test, and nfdump to read what it stored. Optionally repeats every
+ * datagram it receives to a second port (nfcapd -R), so that one export can be decoded by tshark too.
+ */
+public final class Nfcapd implements AutoCloseable {
+    /** One flow as nfdump decoded it (several records of one key are summed: active timeouts split flows). */
+    public record Flow(long packets, long bytes, int tcpFlags, int records) {
+    }
+
+    public final int port;
+    private final Path dir;
+    private final Path log;
+    private final Process process;
+
+    public Nfcapd(Path dir, int repeatTo) throws Exception {
+        this(dir, repeatTo, freeUdpPort());
+    }
+
+    public Nfcapd(Path dir, int repeatTo, int port) throws Exception {
+        Path nfcapd = Tools.require("nfcapd");
+        Tools.require("nfdump");
+        this.dir = Files.createDirectories(dir);
+        this.log = dir.resolveSibling(dir.getFileName() + ".log");
+        this.port = port;
+        List<String> cmd = new ArrayList<>(List.of(nfcapd.toString(), "-w", dir.toString(), "-p",
+                Integer.toString(port), "-b", "127.0.0.1", "-t", "3600",
+                // a large socket buffer (the kernel caps it at net.core.rmem_max): exporters flush in bursts
+                "-B", Integer.toString(4 << 20)));
+        if (repeatTo > 0) {
+            cmd.addAll(List.of("-R", "127.0.0.1/" + repeatTo));
+        }
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!logText().contains("Startup")) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("nfcapd did not start: " + logText());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    public static int freeUdpPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    public String logText() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    /** Stop nfcapd (it writes its file on SIGTERM) and return the file. */
+    public Path stop() throws Exception {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("nfcapd did not stop");
+            }
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> files = s.filter(p -> p.getFileName().toString().startsWith("nfcapd.")).toList();
+            if (files.size() != 1) {
+                throw new IllegalStateException("expected one nfcapd file, got " + files + "; log: " + logText());
+            }
+            return files.get(0);
+        }
+    }
+
+    /** Flows by key {@code ipVersion|proto|src|sport|dst|dport}, addresses in Java's canonical form. */
+    public static Map<String, Flow> flows(Path file) throws Exception {
+        Map<String, Flow> out = new HashMap<>();
+        for (String line : run(List.of("nfdump", "-q", "-r", file.toString(), "-o", "csv", "-N"))) {
+            if (line.isBlank() || line.startsWith("ts,")) {
+                continue;
+            }
+            String[] f = line.split(",");
+            // ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,...
+            String sa = canonical(f[3]);
+            String da = canonical(f[4]);
+            int ver = sa.indexOf(':') >= 0 ? 6 : 4;
+            int proto = protocol(f[7].trim());
+            String key = ver + "|" + proto + "|" + sa + "|" + Integer.parseInt(f[5].trim()) + "|" + da + "|"
+                    + port(f[6].trim());
+            Flow add = new Flow(Long.parseLong(f[11].trim()), Long.parseLong(f[12].trim()), flags(f[8].trim()), 1);
+            out.merge(key, add, (a, b) -> new Flow(a.packets + b.packets, a.bytes + b.bytes,
+                    a.tcpFlags | b.tcpFlags, a.records + b.records));
+        }
+        return out;
+    }
+
+    /** nfdump's statistics block ({@code -I}) as key -> value. */
+    public static Map<String, String> stats(Path file) throws Exception {
+        Map<String, String> out = new HashMap<>();
+        for (String line : run(List.of("nfdump", "-r", file.toString(), "-I"))) {
+            int c = line.indexOf(':');
+            if (c > 0) {
+                out.put(line.substring(0, c).trim(), line.substring(c + 1).trim());
+            }
+        }
+        return out;
+    }
+
+    public static String canonical(String addr) throws Exception {
+        return InetAddress.getByName(addr.trim()).getHostAddress();
+    }
+
+    public static int protocol(String p) {
+        return switch (p) {
+            case "TCP" -> 6;
+            case "UDP" -> 17;
+            case "ICMP" -> 1;
+            case "ICMP6" -> 58;
+            case "SCTP" -> 132;
+            default -> Integer.parseInt(p);
+        };
+    }
+
+    /** nfdump prints ICMP type.code in the destination port column. */
+    private static int port(String p) {
+        int dot = p.indexOf('.');
+        if (dot >= 0) {
+            return Integer.parseInt(p.substring(0, dot)) << 8 | Integer.parseInt(p.substring(dot + 1));
+        }
+        return Integer.parseInt(p);
+    }
+
+    /** nfdump's flag string, e.g. {@code ...AP.SF} (C E U A P R S F) back to bits. */
+    public static int flags(String s) {
+        if (s.startsWith("0x")) {
+            return Integer.parseInt(s.substring(2), 16);
+        }
+        String order = "CEUAPRSF";
+        int v = 0;
+        int off = order.length() - s.length();
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) != '.') {
+                v |= 1 << (7 - (i + off));
+            }
+        }
+        return v;
+    }
+
+    /** Run a command; its standard output lines (standard error only goes into the exception on failure). */
+    public static List<String> run(List<String> cmd) throws Exception {
+        Tools.Result r = Tools.exec(cmd, 120);
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException(cmd + " exited " + r.exitCode() + ": " + r.out() + r.err());
+        }
+        return r.lines();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

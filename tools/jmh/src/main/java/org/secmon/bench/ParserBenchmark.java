@@ -1,0 +1,51 @@
+package org.secmon.bench;
+
+import java.lang.foreign.Arena;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.secmon.tools.bench.BenchCapture;
+import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.plugin.Packet;
+
+/** Parse one frame (Ethernet, IPv4, TCP/UDP) into the reused {@link Packet} flyweight. Expect 0 B/op. */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class ParserBenchmark {
+    private Arena arena;
+    private Frames frames;
+    private final Packet packet = new Packet();
+    private int i;
+
+    @Setup
+    public void setUp() {
+        arena = Arena.ofShared();
+        frames = new Frames(arena, 4096);
+    }
+
+    @TearDown
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    public int parse() {
+        int k = i = (i + 1) & 4095;
+        packet.wrap(frames.memory, frames.offset(k), BenchCapture.FRAME, BenchCapture.FRAME, 0, 0);
+        return PacketParser.parse(packet) + packet.dstPort();
+    }
+}

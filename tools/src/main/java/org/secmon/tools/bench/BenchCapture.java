@@ -1,0 +1,113 @@
+package org.secmon.tools.bench;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes the benchmark capture: {@code packets} 64-byte Ethernet/IPv4 frames (UDP and TCP) spread over {@code flows}
+ * flows, every flow active throughout (packet i belongs to flow i mod flows), as a classic pcap. Written once and
+ * reused while its parameters do not change.
+ */
+public final class BenchCapture {
+    public static final int FRAME = 64;
+
+    private BenchCapture() {
+    }
+
+    public static Path ensure(Path dir, long packets, int flows) throws IOException {
+        return ensure(dir, packets, flows, 0, 1);
+    }
+
+    /**
+     * Part {@code part} of {@code parts} of the capture: the packets of the flows with {@code flow % parts == part},
+     * in the same order (what RSS would give one of {@code parts} rx queues).
+     */
+    public static Path ensure(Path dir, long packets, int flows, int part, int parts) throws IOException {
+        if (part < 0 || part >= parts) {
+            throw new IllegalArgumentException("part " + part + " of " + parts);
+        }
+        Files.createDirectories(dir);
+        Path f = dir.resolve("bench-" + packets + "p-" + flows + "f" + (parts == 1 ? "" : "-" + part + "of" + parts)
+                + ".pcap");
+        long expectedSize = 24 + packetsInPart(packets, flows, part, parts) * (16 + FRAME);
+        if (Files.exists(f) && Files.size(f) == expectedSize) {
+            return f;
+        }
+        Path tmp = dir.resolve(f.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.allocateDirect(1 << 22).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+            byte[] frame = new byte[FRAME];
+            ByteBuffer fb = ByteBuffer.wrap(frame); // big-endian network order
+            long ts = 1_700_000_000L * 1_000_000L;
+            for (long i = 0; i < packets; i++) {
+                int flow = (int) (i % flows);
+                if (flow % parts != part) {
+                    continue;
+                }
+                buildFrame(fb, flow);
+                if (b.remaining() < 16 + FRAME) {
+                    b.flip();
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                    b.clear();
+                }
+                ts += 1;
+                b.putInt((int) (ts / 1_000_000L)).putInt((int) (ts % 1_000_000L)).putInt(FRAME).putInt(FRAME);
+                b.put(frame);
+            }
+            b.flip();
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return f;
+    }
+
+    static long packetsInPart(long packets, int flows, int part, int parts) {
+        long perCycle = flowsBelow(flows, part, parts);
+        return packets / flows * perCycle + flowsBelow((int) (packets % flows), part, parts);
+    }
+
+    /** Flows f in [0, n) with f % parts == part. */
+    private static long flowsBelow(int n, int part, int parts) {
+        return n <= part ? 0 : (n - part + parts - 1) / parts;
+    }
+
+    public static void buildFrame(ByteBuffer fb, int flow) {
+        fb.clear();
+        fb.putInt(0x02000000).putShort((short) 2); // dst MAC
+        fb.putInt(0x02000000).putShort((short) 1); // src MAC
+        fb.putShort((short) 0x0800);
+        boolean tcp = (flow & 1) == 0;
+        int ipLen = FRAME - 14;
+        fb.put((byte) 0x45).put((byte) 0).putShort((short) ipLen).putShort((short) 0).putShort((short) 0)
+                .put((byte) 64).put((byte) (tcp ? 6 : 17)).putShort((short) 0)
+                .putInt(0x0a000000 | (flow >>> 8)).putInt(0xc0a80000 | (flow & 0xff) << 8 | 1);
+        int sport = 1024 + (flow % 50000);
+        int dport = switch (flow % 4) {
+            case 0 -> 80;
+            case 1 -> 53;
+            case 2 -> 443;
+            default -> 8080;
+        };
+        if (tcp) {
+            fb.putShort((short) sport).putShort((short) dport).putInt(1).putInt(0).put((byte) 0x50).put((byte) 0x18)
+                    .putShort((short) 1024).putShort((short) 0).putShort((short) 0);
+        } else {
+            fb.putShort((short) sport).putShort((short) dport).putShort((short) (ipLen - 20)).putShort((short) 0);
+        }
+        while (fb.hasRemaining()) {
+            fb.put((byte) 0);
+        }
+    }
+}

@@ -1,0 +1,400 @@
+package org.secmon.tools.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+import org.secmon.dataplane.dpdk.Dpdk;
+import org.secmon.dataplane.dpdk.DpdkPort;
+import org.secmon.dataplane.dpdk.DpdkSource;
+import org.secmon.dataplane.filter.Action;
+import org.secmon.dataplane.filter.Classifier;
+import org.secmon.dataplane.filter.IpPrefix;
+import org.secmon.dataplane.filter.PortRange;
+import org.secmon.dataplane.filter.Rule;
+import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.source.Burst;
+import org.secmon.dataplane.source.CaptureFileSource;
+import org.secmon.dataplane.source.PacketSource;
+import org.secmon.plugin.Packet;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code secmon bench}: in one run, on one generated capture replayed from memory by DPDK's net_pcap
+ * ({@code infinite_rx=1}, so disk reads do not hide the data path): the C rx loop of the shim, Java rx only, and
+ * Java rx + parse + a 100-rule classifier, with their ratios to C. Plus, for reference, the pure-Java capture
+ * source from the page cache.
+ */
+@Command(name = "secmon bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Data-plane benchmarks: C DPDK rx vs Java rx, parse and classify, on the same capture.")
+public final class BenchCommand implements Callable<Integer> {
+    private static final String RX_ONLY = "Java DPDK rx only (FFM)";
+    private static final String NETFLOW = "Java DPDK rx + parse + NetFlow cache + v9 export";
+    private static final String PIPED = "Java DPDK rx + parse, NetFlow cache + export on a 2nd thread";
+    @Option(names = "--packets", defaultValue = "10000000", description = "packets in the capture (${DEFAULT-VALUE})")
+    long packets;
+
+    @Option(names = "--flows", defaultValue = "1000000", description = "flows in the capture (${DEFAULT-VALUE})")
+    int flows;
+
+    @Option(names = "--measure", defaultValue = "0",
+            description = "packets received per measurement (default: 3 x --packets)")
+    long measure;
+
+    @Option(names = "--rules", defaultValue = "100", description = "classifier rules (${DEFAULT-VALUE})")
+    int rules;
+
+    @Option(names = "--dir", defaultValue = "${sys:java.io.tmpdir}/secmon-bench",
+            description = "where the generated capture is kept (${DEFAULT-VALUE})")
+    Path dir;
+
+    @Option(names = "--no-netflow", negatable = false,
+            description = "skip the NetFlow lines (secmon replay --netflow vs softflowd and pmacctd)")
+    boolean noNetflow;
+
+    @Option(names = "--no-plugins", negatable = false,
+            description = "skip the sFlow and raw-forward lines (secmon replay with each plugin vs the count plugin)")
+    boolean noPlugins;
+
+    @Option(names = "--queues", defaultValue = "2",
+            description = "also measure C rx, Java rx and Java rx + parse + filter with this many rx queues, one thread"
+                    + " each, on the capture split by flow as RSS would (${DEFAULT-VALUE}; 1: leave out; at most the"
+                    + " machine's cores)")
+    int queues;
+
+    @Option(names = "--quick", description = "a small run (200,000 packets, 20,000 flows) to check the bench works")
+    boolean quick;
+
+    private final PrintStream out;
+
+    public BenchCommand() {
+        this(System.out);
+    }
+
+    BenchCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new BenchCommand());
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            System.err.println("secmon bench: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 2;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    /** One measured line. */
+    public record Result(String name, long packets, double seconds) {
+        public double mpps() {
+            return packets / seconds / 1e6;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (quick) {
+            packets = 200_000;
+            flows = 20_000;
+        }
+        if (measure == 0) {
+            measure = 3 * packets;
+        }
+        long t0 = System.nanoTime();
+        Path capture = BenchCapture.ensure(dir, packets, flows);
+        out.printf(Locale.ROOT, "capture   %,d packets, %,d flows, %d-byte frames: %s (ready in %.1f s)%n", packets,
+                flows, BenchCapture.FRAME, capture, (System.nanoTime() - t0) / 1e9);
+        Classifier classifier = Classifier.compile(benchRules(rules));
+        List<Result> results = new ArrayList<>();
+        NetflowBench nb = new NetflowBench(out);
+        int maxFlows = Math.max(2_000_000, 2 * flows);
+
+        if (!Dpdk.isAvailable()) {
+            out.println("DPDK      unavailable (" + Dpdk.availability().reason() + "): C and DPDK lines skipped");
+        } else {
+            long mbufs = packets + 65_536;
+            int dataRoom = 128;
+            long perMbuf = 128 + 128 + dataRoom + 64;
+            long megabytes = mbufs * perMbuf / (1 << 20) + 512;
+            Dpdk.init(List.of("--no-shconf", "--no-telemetry", "--no-huge", "--no-pci", "-m", Long.toString(megabytes),
+                    "--log-level=5"));
+            t0 = System.nanoTime();
+            try (DpdkPort port = DpdkPort.open("net_pcap_bench0,rx_pcap=" + capture.toAbsolutePath()
+                    + ",infinite_rx=1", 1, (int) mbufs, dataRoom, 1024)) {
+                out.printf(Locale.ROOT, "DPDK      %s, %s loaded in %.1f s (%,d mbufs, -m %d)%n",
+                        Dpdk.availability().version(), port, (System.nanoTime() - t0) / 1e9, mbufs, megabytes);
+                if (!noNetflow) {
+                    nb.prepareDpdk(maxFlows);
+                }
+                try (DpdkSource src = port.source(0, 0)) {
+                    results.addAll(rounds(m -> {
+                        List<Result> r = new ArrayList<>(List.of(
+                                timed("C DPDK rx (shim loop, burst 32)", () -> port.cRxLoop(0, m, 100_000_000)[0]),
+                                timed(RX_ONLY, () -> rxOnly(src, m)),
+                                timed("Java DPDK rx + parse + " + rules + "-rule filter",
+                                        () -> rxParseClassify(src, classifier, m))));
+                        if (!noNetflow) {
+                            r.add(timed(NETFLOW, () -> nb.dpdk(src, m)));
+                            r.add(timed(PIPED, () -> nb.dpdkPiped(src, m)));
+                        }
+                        return r;
+                    }));
+                }
+                if (!noNetflow) {
+                    out.printf(Locale.ROOT, "  DPDK + NetFlow: %,d flows in the cache at the end%n", nb.finishDpdk());
+                    long[] piped = nb.finishDpdkPiped();
+                    out.printf(Locale.ROOT, "  DPDK + NetFlow cache thread: %,d flows in the cache at the end, the rx"
+                            + " thread waited for it %,d times%n", piped[0], piped[1]);
+                }
+            }
+            int q = Math.min(queues, Runtime.getRuntime().availableProcessors());
+            if (q > 1) {
+                multiQueue(q, mbufs, dataRoom, classifier, results);
+            }
+        }
+        try (CaptureFileSource warm = new CaptureFileSource(capture, 1, 0)) {
+            rxParseClassify(warm, classifier, Long.MAX_VALUE);
+        }
+        long loops = Math.max(1, measure / packets);
+        try (CaptureFileSource src = new CaptureFileSource(capture, loops, 0)) {
+            results.add(timed("Java pcap file (mmap) + parse + " + rules + "-rule filter",
+                    () -> rxParseClassify(src, classifier, Long.MAX_VALUE)));
+        }
+        List<Result> netflow = new ArrayList<>();
+        Result soft = null;
+        if (!noNetflow) {
+            out.println("NetFlow   replay with export, softflowd -r and pmacctd/nfprobe on the same capture...");
+            // two rounds, the second reported, as for the DPDK lines: each replay loads the plugin anew, so the
+            // first round also compiles the plugin's path (a cold JVM: docs/performance.md)
+            nb.replay(capture, maxFlows, false);
+            nb.replay(capture, maxFlows, true);
+            Result ours = nb.replay(capture, maxFlows, false);
+            Result threaded = nb.replay(capture, maxFlows, true);
+            soft = nb.softflowd(capture, packets);
+            Result pm = nb.pmacctd(capture, packets, dir);
+            netflow = NetflowBench.nonNull(ours, threaded, soft, pm);
+        }
+        nb.close();
+        List<Result> plugins = new ArrayList<>();
+        if (!noPlugins) {
+            out.println("Plugins   replay with the count plugin, sFlow and raw forward, same 100-rule filter...");
+            try (PluginBench pb = new PluginBench(out, dir, benchRules(rules))) {
+                pb.baseline(capture, 1); // warm-up (JIT), not reported
+                plugins.add(pb.baseline(capture, 1));
+                plugins.add(pb.sflow(capture, 1));
+                plugins.add(pb.rawforward(capture, 1, 32));
+                plugins.add(pb.rawforward(capture, 1, 1));
+            }
+        }
+        // each line against the C loop with the same number of queues
+        double base = results.getFirst().mpps();
+        boolean haveC = results.getFirst().name().startsWith("C ");
+        double multiBase = results.stream().filter(r -> r.name().startsWith("C ") && r.name().contains(" queues, "))
+                .mapToDouble(Result::mpps).findFirst().orElse(Double.NaN);
+        out.println();
+        out.printf(Locale.ROOT, "%-62s %14s %9s %s%n", "measurement", "packets", "Mpps", haveC ? "vs C" : "");
+        for (Result r : results) {
+            double b = r.name().contains(" queues, ") ? multiBase : base;
+            out.printf(Locale.ROOT, "%-62s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
+                    haveC ? String.format(Locale.ROOT, "%.2fx", r.mpps() / b) : "");
+        }
+        double rxOnly = results.stream().filter(r -> r.name().equals(RX_ONLY))
+                .mapToDouble(Result::mpps).findFirst().orElse(Double.NaN);
+        for (Result r : results) {
+            if (r.name().equals(NETFLOW) || r.name().equals(PIPED)) {
+                out.printf(Locale.ROOT, "%-62s %24.2fx%n", "  vs Java DPDK rx only: " + (r.name().equals(PIPED)
+                        ? "NetFlow with a cache thread" : "NetFlow on the rx thread"), r.mpps() / rxOnly);
+            }
+        }
+        if (!netflow.isEmpty()) {
+            out.println();
+            NetflowBench.print(out, netflow, soft);
+        }
+        if (!plugins.isEmpty()) {
+            out.println();
+            double pbase = plugins.getFirst().mpps();
+            out.printf(Locale.ROOT, "%-52s %14s %9s %s%n", "plugins (pure-Java source, 1 rx thread)", "packets",
+                    "Mpps", "vs rx+filter");
+            for (Result r : plugins) {
+                out.printf(Locale.ROOT, "%-52s %,14d %9.2f %.2fx%n", r.name(), r.packets(), r.mpps(),
+                        r.mpps() / pbase);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The same three loops with {@code q} rx queues of one port (one part of the capture each, split by flow), one
+     * thread per queue: C against Java with the same cores and queues.
+     */
+    private void multiQueue(int q, long mbufs, int dataRoom, Classifier classifier, List<Result> results)
+            throws Exception {
+        StringBuilder dev = new StringBuilder("net_pcap_bench1");
+        for (int i = 0; i < q; i++) {
+            dev.append(",rx_pcap=").append(BenchCapture.ensure(dir, packets, flows, i, q).toAbsolutePath());
+        }
+        dev.append(",infinite_rx=1");
+        long t0 = System.nanoTime();
+        try (DpdkPort port = DpdkPort.open(dev.toString(), q, (int) mbufs, dataRoom, 1024)) {
+            out.printf(Locale.ROOT, "DPDK      %s loaded in %.1f s (the capture split by flow into %d files)%n", port,
+                    (System.nanoTime() - t0) / 1e9, q);
+            DpdkSource[] src = new DpdkSource[q];
+            Classifier[] cls = new Classifier[q]; // one per thread, as the host gives each rx thread
+            for (int i = 0; i < q; i++) {
+                src[i] = port.source(i, 0);
+                cls[i] = i == 0 ? classifier : classifier.replica();
+            }
+            try {
+                String suffix = ", " + q + " queues, " + q + " threads";
+                results.addAll(rounds(m -> {
+                    long per = m / q;
+                    return List.of(
+                            parallel("C DPDK rx" + suffix, q, i -> port.cRxLoop(i, per, 100_000_000)[0]),
+                            parallel("Java DPDK rx only" + suffix, q, i -> rxOnly(src[i], per)),
+                            parallel("Java DPDK rx + parse + " + rules + "-rule filter" + suffix, q,
+                                    i -> rxParseClassify(src[i], cls[i], per)));
+                }));
+            } finally {
+                for (DpdkSource s : src) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    interface Round {
+        List<Result> run(long packets) throws Exception;
+    }
+
+    /**
+     * Two alternating rounds of the same loops (the first on at most 5,000,000 packets), so that no loop profits from
+     * going first or last (warm mbufs, JIT); the second round's results are reported.
+     */
+    private List<Result> rounds(Round round) throws Exception {
+        round.run(Math.min(measure, 5_000_000));
+        return round.run(measure);
+    }
+
+    interface QueueLoop {
+        long run(int queue) throws Exception;
+    }
+
+    /** Runs {@code loop} on {@code q} threads (EAL-registered), timed from a common start to the last one's end. */
+    private static Result parallel(String name, int q, QueueLoop loop) throws Exception {
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(q + 1);
+        long[] got = new long[q];
+        Throwable[] failed = new Throwable[q];
+        Thread[] threads = new Thread[q];
+        for (int i = 0; i < q; i++) {
+            final int queue = i;
+            threads[i] = Thread.ofPlatform().name("bench-q" + i).start(() -> {
+                try {
+                    DpdkPort.registerThread();
+                    try {
+                        start.await();
+                        got[queue] = loop.run(queue);
+                    } finally {
+                        DpdkPort.unregisterThread();
+                    }
+                } catch (Throwable t) {
+                    failed[queue] = t;
+                    start.reset();
+                }
+            });
+        }
+        start.await();
+        long t = System.nanoTime();
+        long n = 0;
+        for (int i = 0; i < q; i++) {
+            threads[i].join();
+            if (failed[i] != null) {
+                throw new IllegalStateException("queue " + i + ": " + failed[i], failed[i]);
+            }
+            n += got[i];
+        }
+        return new Result(name, n, (System.nanoTime() - t) / 1e9);
+    }
+
+    interface Loop {
+        long run() throws Exception;
+    }
+
+    private static Result timed(String name, Loop loop) throws Exception {
+        long t = System.nanoTime();
+        long n = loop.run();
+        return new Result(name, n, (System.nanoTime() - t) / 1e9);
+    }
+
+    static long rxOnly(DpdkSource src, long max) {
+        Burst b = new Burst(32);
+        long n = 0;
+        long sink = 0;
+        while (n < max) {
+            int got = src.poll(b);
+            if (got <= 0) {
+                continue;
+            }
+            for (int i = 0; i < got; i++) {
+                sink += b.captureLength[i];
+            }
+            src.release(b);
+            n += got;
+        }
+        if (sink == 42) {
+            System.out.print(""); // keep the loop's work observable
+        }
+        return n;
+    }
+
+    static long rxParseClassify(PacketSource src, Classifier c, long max) {
+        Burst b = new Burst(32);
+        Packet p = new Packet();
+        long n = 0;
+        long forwarded = 0;
+        while (n < max) {
+            int got = src.poll(b);
+            if (got == PacketSource.END_OF_STREAM) {
+                break;
+            }
+            if (got == 0) {
+                continue;
+            }
+            for (int i = 0; i < got; i++) {
+                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], b.timestampNanos[i], b.port);
+                if (PacketParser.parse(p) == PacketParser.OK && c.classify(p) >= 0) {
+                    forwarded++;
+                }
+            }
+            src.release(b);
+            n += got;
+        }
+        if (forwarded < 0) {
+            System.out.print("");
+        }
+        return n;
+    }
+
+    /** {@code n} rules over the bench traffic's address and port space, most not matching, then a catch-all. */
+    public static List<Rule> benchRules(int n) {
+        Random r = new Random(1);
+        List<Rule> out = new ArrayList<>();
+        for (int i = 0; i < n - 1; i++) {
+            String src = "10." + r.nextInt(256) + "." + r.nextInt(256) + ".0/" + (16 + r.nextInt(9));
+            String dst = r.nextBoolean() ? "any" : "192.168." + r.nextInt(256) + ".0/24";
+            int lo = r.nextInt(60000);
+            out.add(new Rule(1 + i, IpPrefix.parse(src), IpPrefix.parse(dst), r.nextBoolean() ? 6 : 17,
+                    PortRange.ANY, r.nextBoolean() ? PortRange.ANY : new PortRange(lo, lo + r.nextInt(100)),
+                    Rule.ANY_MAC, Rule.ANY_MAC, r.nextInt(4) == 0 ? Action.DROP : Action.FORWARD, 0));
+        }
+        out.add(new Rule(65535, IpPrefix.ANY, IpPrefix.ANY, Rule.ANY_PROTOCOL, PortRange.ANY, PortRange.ANY,
+                Rule.ANY_MAC, Rule.ANY_MAC, Action.FORWARD, 0));
+        return out;
+    }
+}

@@ -1,0 +1,276 @@
+package org.secmon.tools.bench;
+
+import org.secmon.tools.replay.ReplayCommand;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.secmon.dataplane.dpdk.DpdkSource;
+import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.source.Burst;
+import org.secmon.transport.Collector;
+import org.secmon.transport.CollectorSet;
+import org.secmon.transport.CollectorType;
+import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.UdpSender;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.codec.FlowExporter;
+import org.secmon.plugins.netflow.cache.FlowPipe;
+import org.secmon.plugins.netflow.cache.FlowField;
+import org.secmon.plugin.Packet;
+
+/**
+ * The NetFlow lines of {@code secmon bench}: the same capture through {@code secmon replay --netflow}, softflowd
+ * ({@code -r}) and pmacctd (nfprobe plugin, NetFlow v9), each exporting to a UDP sink on loopback; plus the flow
+ * cache and exporter behind DPDK's in-memory vdev. External tools that are not installed are reported as such.
+ */
+final class NetflowBench implements AutoCloseable {
+    private final DatagramSocket sink;
+    private final PrintStream out;
+
+    NetflowBench(PrintStream out) throws Exception {
+        this.out = out;
+        // a bound socket nobody reads: datagrams are dropped by the kernel quietly (no ICMP, no back-pressure)
+        sink = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+    }
+
+    int port() {
+        return sink.getLocalPort();
+    }
+
+    /**
+     * {@code secmon replay --pcap capture --netflow 127.0.0.1:sink [--cache-thread]}, in this JVM, timed by replay
+     * itself.
+     */
+    BenchCommand.Result replay(Path capture, int maxFlows, boolean cacheThread) {
+        List<String> args = new java.util.ArrayList<>(List.of("--pcap", capture.toString(), "--netflow",
+            "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows)));
+        if (cacheThread) {
+            args.add("--cache-thread");
+        }
+        ReplayCommand.Summary r = ReplayCommand.replay(args.toArray(String[]::new));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("replay failed (" + r.exitCode() + "): " + r.out() + r.err());
+        }
+        long packets = r.packets();
+        double secs = r.elapsedSeconds();
+        out.printf(Locale.ROOT, "  secmon replay%s: %,d records exported%n", cacheThread ? " --cache-thread" : "",
+                r.counter("netflow", "records_exported"));
+        return new BenchCommand.Result(cacheThread ? "secmon replay --netflow --cache-thread (rx + cache thread)"
+                : "secmon replay --netflow (pcap file, 1 rx thread)", packets, secs);
+    }
+
+    /** softflowd -r: the whole run, including its start and its final flush. */
+    BenchCommand.Result softflowd(Path capture, long packets) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/sbin/softflowd"))) {
+            out.println("  softflowd not installed (./secmon deps): skipped");
+            return null;
+        }
+        double secs = timedProcess(List.of("/usr/sbin/softflowd", "-r", capture.toString(), "-n",
+                "127.0.0.1:" + port(), "-v", "9", "-D", "-m", "2000000", "-t", "maxlife=60", "-t", "general=120"),
+                null);
+        return new BenchCommand.Result("softflowd -r (NetFlow v9)", packets, secs);
+    }
+
+    /** pmacctd reading the capture (pcap_savefile) with the nfprobe plugin exporting NetFlow v9. */
+    BenchCommand.Result pmacctd(Path capture, long packets, Path dir) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/sbin/pmacctd"))) {
+            out.println("  pmacctd not installed (./secmon deps): skipped");
+            return null;
+        }
+        Path conf = dir.resolve("pmacctd-bench.conf");
+        Files.writeString(conf, String.join("\n",
+                "daemonize: false",
+                "pcap_savefile: " + capture.toAbsolutePath(),
+                "pcap_savefile_wait: false",
+                "plugins: nfprobe",
+                "nfprobe_receiver: 127.0.0.1:" + port(),
+                "nfprobe_version: 9",
+                "nfprobe_maxflows: 2000000",
+                "nfprobe_timeouts: general=120:maxlife=60",
+                "plugin_pipe_size: 102400000",
+                "plugin_buffer_size: 102400",
+                ""));
+        double secs = timedProcess(List.of("/usr/sbin/pmacctd", "-f", conf.toString()), null);
+        return new BenchCommand.Result("pmacctd + nfprobe (NetFlow v9)", packets, secs);
+    }
+
+    private double timedProcess(List<String> cmd, Path log) throws Exception {
+        Path l = log != null ? log : Files.createTempFile("secmon-bench", ".log");
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(l.toFile()).start();
+        if (!p.waitFor(30, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(cmd.get(0) + " did not finish in 30 minutes");
+        }
+        double secs = (System.nanoTime() - t) / 1e9;
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(cmd + " exited " + p.exitValue() + ": " + tail(l));
+        }
+        if (log == null) {
+            Files.deleteIfExists(l);
+        }
+        return secs;
+    }
+
+    /*
+     * DPDK rx + parse + flow cache + NetFlow v9 encoding and sending, one thread, from the in-memory vdev: the
+     * plugin's work without the host around it (the host adds one virtual call per packet in direct mode).
+     */
+    private FlowCache cache;
+    private FlowExporter exporter;
+    // the same with the cache on a thread of its own (FlowPipe), as the plugin's cache_thread runs it
+    private FlowCache pipedCache;
+    private FlowExporter pipedExporter;
+    private FlowPipe pipe;
+
+    /** Allocate the flow caches (about 150 bytes a flow) before anything is timed. */
+    void prepareDpdk(int maxFlows) {
+        exporter = exporter(maxFlows);
+        cache = cache(maxFlows, exporter);
+        exporter.boot(System.currentTimeMillis() * 1_000_000L);
+        pipedExporter = exporter(maxFlows);
+        pipedCache = cache(maxFlows, pipedExporter);
+        pipe = new FlowPipe(pipedCache, new FlowPipe.Owner() {
+            private long next;
+
+            @Override
+            public void boot(long firstNanos) {
+                pipedExporter.boot(firstNanos);
+            }
+
+            @Override
+            public void housekeeping(long nowNanos) {
+                if (nowNanos != 0 && nowNanos - next >= 0) { // as the plugin: every 10 ms
+                    next = nowNanos + 10_000_000L;
+                    pipedCache.expire(nowNanos);
+                    pipedExporter.tick(nowNanos);
+                }
+            }
+
+            @Override
+            public void finish() {
+                pipedCache.flush();
+                pipedExporter.flush();
+            }
+        }, FlowPipe.DEFAULT_CAPACITY, "bench-cache");
+    }
+
+    private FlowExporter exporter(int maxFlows) {
+        CollectorSet set = CollectorSet.of(new Collector("sink", "127.0.0.1", port(), CollectorType.NETFLOW, 1));
+        return new FlowExporter(set, FlowExporter.Settings.defaults(), new UdpSender(set, 5_000_000_000L),
+                new LoadBalancer(set, maxFlows, 300_000_000_000L));
+    }
+
+    private static FlowCache cache(int maxFlows, FlowCache.Sink sink) {
+        return new FlowCache(maxFlows, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 60_000_000_000L,
+                120_000_000_000L, 1_000_000_000L, FlowCache.FullPolicy.EVICT_OLDEST, sink);
+    }
+
+    long dpdk(DpdkSource src, long max) {
+        return dpdk(src, max, false);
+    }
+
+    /**
+     * DPDK rx + parse on this thread, each packet encoded for the cache thread, which does the flow cache and the
+     * v9 export: the plugin with {@code cache_thread: true}, without the host around it.
+     */
+    long dpdkPiped(DpdkSource src, long max) {
+        return dpdk(src, max, true);
+    }
+
+    private long dpdk(DpdkSource src, long max, boolean piped) {
+        Burst b = new Burst(32);
+        Packet p = new Packet();
+        long n = 0;
+        while (n < max) {
+            int got = src.poll(b);
+            if (got <= 0) {
+                continue;
+            }
+            // a live port has no capture time: as the host does, every packet of a burst gets its arrival time
+            final long arrival = System.currentTimeMillis() * 1_000_000L;
+            for (int i = 0; i < got; i++) {
+                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i], arrival, b.port);
+                if (PacketParser.parse(p) == PacketParser.OK) {
+                    if (piped) {
+                        pipe.offer(p, arrival);
+                    } else {
+                        cache.stage(p, arrival);
+                    }
+                }
+            }
+            if (piped) {
+                pipe.publish(arrival); // the cache thread expires and exports by this clock
+            } else {
+                cache.drain(); // the burst's lookups together, as the plugin does at poll
+            }
+            src.release(b);
+            n += got;
+            if (!piped && (n & 1023) < got) {
+                long now = System.currentTimeMillis() * 1_000_000L;
+                cache.expire(now);
+                exporter.tick(now);
+            }
+        }
+        return n;
+    }
+
+    /** Flows the DPDK loop left in the cache, exported now (not timed). */
+    long finishDpdk() {
+        int left = cache.flush();
+        exporter.flush();
+        exporter.close();
+        return left;
+    }
+
+    /** The same for the cache thread's loop: its flows left, how often the rx thread waited for it. */
+    long[] finishDpdkPiped() {
+        long left = pipe.call(pipedCache::size, 60_000);
+        pipe.finish(60_000);
+        pipe.close();
+        pipedExporter.close();
+        return new long[] {left, pipe.fullWaits()};
+    }
+
+    private static String tail(Path l) throws Exception {
+        List<String> lines = Files.readAllLines(l);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+    }
+
+    static void print(PrintStream out, List<BenchCommand.Result> rs, BenchCommand.Result base) {
+        out.printf(Locale.ROOT, "%-60s %14s %9s %s%n", "NetFlow export", "packets", "Mpps",
+                base != null ? "vs softflowd" : "");
+        for (BenchCommand.Result r : rs) {
+            out.printf(Locale.ROOT, "%-60s %,14d %9.2f %s%n", r.name(), r.packets(), r.mpps(),
+                    base != null ? String.format(Locale.ROOT, "%.1fx", r.mpps() / base.mpps()) : "");
+        }
+    }
+
+    static List<BenchCommand.Result> nonNull(BenchCommand.Result... rs) {
+        List<BenchCommand.Result> out = new ArrayList<>();
+        for (BenchCommand.Result r : rs) {
+            if (r != null) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        sink.close();
+    }
+}

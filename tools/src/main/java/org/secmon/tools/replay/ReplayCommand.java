@@ -1,0 +1,552 @@
+package org.secmon.tools.replay;
+
+import org.secmon.agent.CountingPlugin;
+import org.secmon.agent.ReplayConfig;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import org.secmon.dataplane.Configuration;
+import org.secmon.dataplane.agent.AgentRunner;
+import org.secmon.dataplane.agent.IdleStrategy;
+import org.secmon.dataplane.dpdk.Dpdk;
+import org.secmon.dataplane.dpdk.DpdkPort;
+import org.secmon.dataplane.host.LoadedPlugin;
+import org.secmon.dataplane.host.PluginHost;
+import org.secmon.dataplane.host.PluginSetup;
+import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.parse.MalformedReason;
+import org.secmon.dataplane.source.CaptureFileSource;
+import org.secmon.dataplane.source.PacketSource;
+import org.secmon.plugin.PluginState;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code secmon replay}: a capture through the appliance's data path, offline, then a summary. */
+@Command(name = "secmon replay", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Process a capture file through the SecMon data path (parse, per-plugin 7-tuple filter,",
+            "plugins) and print a summary. Plugins come from the plugins directory plus the built-in 'count'."},
+        footer = {"", "Examples:", "  ./secmon replay --pcap trace.pcap",
+            "  ./secmon replay --pcap trace.pcapng --config filters.yaml --loop 10",
+            "  ./secmon replay --pcap trace.pcap --source dpdk",
+            "  ./secmon replay --pcap trace.pcap --netflow 127.0.0.1:2055",
+            "  ./secmon replay --pcap trace.pcap --ipfix 127.0.0.1:4739 --ipfix 127.0.0.1:4740 --lb round_robin",
+            "  ./secmon replay --pcap trace.pcap --sflow 127.0.0.1:6343 --sampling 100",
+            "  ./secmon replay --pcap trace.pcap --rawforward 10.0.0.9:4789 --encap vxlan",
+            "", "Exit status: 0 done; 2 bad arguments or input; 3 a plugin failed; 4 export records were not",
+            "delivered (a collector was down or unreachable)."})
+public final class ReplayCommand implements Callable<Integer> {
+    @Option(names = "--pcap", required = true, paramLabel = "FILE", description = "capture file (pcap or pcapng)")
+    Path pcap;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "plugin setup: rules, mode, config (YAML/JSON)")
+    Path config;
+
+    @Option(names = "--loop", paramLabel = "N", defaultValue = "1", description = "replay the file N times (pcap)")
+    long loop;
+
+    @Option(names = "--rate", paramLabel = "PPS", defaultValue = "0",
+            description = "play at this many packets/s with wall-clock timestamps (pcap source; default: as fast "
+                    + "as possible, capture timestamps)")
+    long rate;
+
+    @Option(names = "--source", paramLabel = "pcap|dpdk", defaultValue = "pcap",
+            description = "pcap: pure-Java reader with capture timestamps (default); dpdk: DPDK net_pcap vdev")
+    String source;
+
+    @Option(names = "--eal", paramLabel = "ARGS", description = "DPDK EAL arguments (default: ${DEFAULT-VALUE})",
+            defaultValue = "--no-shconf --no-telemetry --no-huge --no-pci -m 512 --log-level=5")
+    String eal;
+
+    @Option(names = "--plugins", paramLabel = "DIR", description = "plugins directory (default: secmon.plugins.dir)")
+    Path plugins;
+
+    @Option(names = "--no-count", description = "do not run the built-in counting plugin")
+    boolean noCount;
+
+    @Option(names = "--summary-json", paramLabel = "FILE", description = "also write the summary as JSON (the fields"
+            + " of ReplayCommand.Summary: source, records, packets, bytes, malformed, per plugin state and counters)")
+    Path summaryJson;
+
+    @Option(names = "--burst", paramLabel = "N", defaultValue = "32", description = "rx burst size")
+    int burst;
+
+    @Option(names = "--netflow", paramLabel = "HOST:PORT",
+            description = "export NetFlow v9 to this collector (repeat for a collector set)")
+    List<String> netflow = new ArrayList<>();
+
+    @Option(names = "--ipfix", paramLabel = "HOST:PORT",
+            description = "export IPFIX to this collector (repeat for a collector set)")
+    List<String> ipfix = new ArrayList<>();
+
+    @Option(names = "--lb", paramLabel = "ALG", defaultValue = "session",
+            description = "collector set load balancing: session, round_robin, weighted_round_robin")
+    String lb;
+
+    @Option(names = "--active-timeout", paramLabel = "S", defaultValue = "60",
+            description = "NetFlow active timeout in seconds (default ${DEFAULT-VALUE})")
+    long activeTimeout;
+
+    @Option(names = "--inactive-timeout", paramLabel = "S", defaultValue = "120",
+            description = "NetFlow inactive timeout in seconds (default ${DEFAULT-VALUE})")
+    long inactiveTimeout;
+
+    @Option(names = "--max-flows", paramLabel = "N", defaultValue = "2000000",
+            description = "NetFlow flow cache size (default ${DEFAULT-VALUE})")
+    int maxFlows;
+
+    @Option(names = "--pacing", paramLabel = "KBPS", defaultValue = "0",
+            description = "NetFlow/IPFIX/sFlow: at most this many kbit/s to each collector (0: no pacing)")
+    long pacing;
+
+    @Option(names = "--cache-thread", description = "NetFlow/IPFIX: run the flow cache and the export on a thread"
+            + " of their own; the rx thread only reads, parses and encodes each packet for it (one more core)")
+    boolean cacheThread;
+
+    @Option(names = "--ring", description = "run the export plugins given by flags (--netflow/--ipfix, --sflow, "
+            + "--rawforward) in ring mode: each on its own thread behind a ring, the rx thread only reads, parses and"
+            + " filters (default: the plugins' preference, direct)")
+    boolean ring;
+
+    @Option(names = "--dscp", paramLabel = "N", defaultValue = "0",
+            description = "DSCP (0..63) of every export datagram, e.g. 46 for EF (default ${DEFAULT-VALUE})")
+    int dscp;
+
+    @Option(names = "--sflow", paramLabel = "HOST:PORT",
+            description = "export sFlow v5 to this collector (repeat for a collector set)")
+    List<String> sflow = new ArrayList<>();
+
+    @Option(names = "--sampling", paramLabel = "N", defaultValue = "1000",
+            description = "sFlow: sample 1 in N packets at random (default ${DEFAULT-VALUE}; 1: every packet)")
+    long sampling;
+
+    @Option(names = "--header-size", paramLabel = "BYTES", defaultValue = "128",
+            description = "sFlow: bytes of each sampled packet sent (default ${DEFAULT-VALUE})")
+    int headerSize;
+
+    @Option(names = "--polling-interval", paramLabel = "S", defaultValue = "20",
+            description = "sFlow: seconds between counter samples, capture time (default ${DEFAULT-VALUE}; 0: none)")
+    long pollingInterval;
+
+    @Option(names = "--rawforward", paramLabel = "HOST:PORT",
+            description = "forward every packet to this collector (repeat for a collector set)")
+    List<String> rawforward = new ArrayList<>();
+
+    @Option(names = "--encap", paramLabel = "ENCAP", defaultValue = "udp",
+            description = "raw forward encapsulation: udp, sflow, vxlan, erspan (GRE; needs CAP_NET_RAW)")
+    String encap;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32",
+            description = "raw forward: datagrams per sendmmsg (default ${DEFAULT-VALUE}; 1: one send per packet)")
+    int batch;
+
+    @Option(names = "--seed", paramLabel = "N", hidden = true, defaultValue = "0",
+            description = "sFlow: random seed (0: from the clock)")
+    long seed;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public ReplayCommand() {
+        this(System.out, System.err);
+    }
+
+    private Summary result;
+
+    ReplayCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** What one plugin did during a replay (its state, the host's counters for it and its own). */
+    public record PluginSummary(String id, String version, PluginState state, String mode, int rules, long received,
+                                long filtered, long dropped, long errors, long ringWaits, String failure,
+                                Map<String, Long> counters) {
+        /** One of the plugin's own counters (e.g. {@code records_exported}); fails when it has none of that name. */
+        public long counter(String name) {
+            Long v = counters.get(name);
+            if (v == null) {
+                throw new IllegalArgumentException("plugin " + id + " has no counter '" + name + "'; it has "
+                        + counters.keySet());
+            }
+            return v;
+        }
+
+        /**
+         * The per-collector counter {@code name} (e.g. {@code datagrams}) of the plugin's only collector; fails when
+         * it has none or several (then ask {@link #counter} for {@code collector.NAME.name}).
+         */
+        public long collectorCounter(String name) {
+            List<String> keys = counters.keySet().stream()
+                    .filter(k -> k.startsWith("collector.") && k.endsWith("." + name)).toList();
+            if (keys.size() != 1) {
+                throw new IllegalArgumentException("plugin " + id + ": " + keys.size() + " collector counters '"
+                        + name + "' (" + keys + "); name the collector");
+            }
+            return counters.get(keys.getFirst());
+        }
+    }
+
+    /**
+     * The result of a replay as data: what the source read, what the rx path counted, what every plugin did, and
+     * the exit status. {@code out} and {@code err} hold what it printed, for people and for failure messages; tests
+     * assert on the fields, never on the text.
+     */
+    public record Summary(int exitCode, String source, long records, long packets, long bytes, long malformed,
+                          Map<String, Long> malformedByReason, double elapsedSeconds, List<PluginSummary> plugins,
+                          String out, String err) {
+        /** The plugin {@code id}; fails (naming the plugins there are) when it did not run. */
+        public PluginSummary plugin(String id) {
+            return plugins.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow(() ->
+                    new IllegalArgumentException("no plugin '" + id + "' in the replay; there are "
+                            + plugins.stream().map(PluginSummary::id).toList() + "\n" + out + err));
+        }
+
+        /** Shorthand for {@code plugin(plugin).counter(name)}. */
+        public long counter(String plugin, String name) {
+            return plugin(plugin).counter(name);
+        }
+    }
+
+    /**
+     * Runs a replay in this JVM with {@code args} (as on the command line) and returns its summary; what it printed
+     * is kept in the summary, nothing goes to this process's output. A replay that failed before running (bad
+     * arguments, unreadable capture) has exit code 2 and no plugins.
+     */
+    public static Summary replay(String... args) {
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
+        ReplayCommand cmd = new ReplayCommand(new PrintStream(o, true, java.nio.charset.StandardCharsets.UTF_8),
+                new PrintStream(e, true, java.nio.charset.StandardCharsets.UTF_8));
+        int code = run(cmd, args);
+        String out = o.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String err = e.toString(java.nio.charset.StandardCharsets.UTF_8);
+        Summary s = cmd.result;
+        return s == null ? new Summary(code, "", 0, 0, 0, 0, Map.of(), 0, List.of(), out, err)
+                : new Summary(code, s.source(), s.records(), s.packets(), s.bytes(), s.malformed(),
+                        s.malformedByReason(), s.elapsedSeconds(), s.plugins(), out, err);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(new ReplayCommand(out, err), args);
+    }
+
+    private static int run(ReplayCommand command, String[] args) {
+        PrintStream out = command.out;
+        PrintStream err = command.err;
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            err.println("secmon replay: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isReadable(pcap)) {
+            throw new IllegalArgumentException(pcap + ": no such file or not readable");
+        }
+        if (burst < 1 || burst > 512) {
+            throw new IllegalArgumentException("--burst must be 1..512");
+        }
+        if (loop < 1) {
+            throw new IllegalArgumentException("--loop must be >= 1");
+        }
+        if (rate < 0) {
+            throw new IllegalArgumentException("--rate must be >= 0 packets/s");
+        }
+        Map<String, PluginSetup> setups = new java.util.LinkedHashMap<>(
+                config == null ? Map.of() : ReplayConfig.load(config));
+        if (!netflow.isEmpty() || !ipfix.isEmpty()) {
+            if (setups.containsKey("netflow")) {
+                throw new IllegalArgumentException("--netflow/--ipfix and a 'netflow' plugin in --config: use one");
+            }
+            setups.put("netflow", flagged().withConfig(netflowConfig()));
+        }
+        if (!sflow.isEmpty()) {
+            if (setups.containsKey("sflow")) {
+                throw new IllegalArgumentException("--sflow and an 'sflow' plugin in --config: use one");
+            }
+            setups.put("sflow", flagged().withConfig(sflowConfig()));
+        }
+        if (!rawforward.isEmpty()) {
+            if (setups.containsKey("rawforward")) {
+                throw new IllegalArgumentException("--rawforward and a 'rawforward' plugin in --config: use one");
+            }
+            List<Map<String, Object>> cols = new ArrayList<>();
+            for (String hp : rawforward) {
+                cols.add(collector(hp, "rawforward"));
+            }
+            setups.put("rawforward", flagged().withConfig(org.secmon.plugin.PluginConfig.of(Map.of(
+                    "collectors", cols, "lb", lb, "encapsulation", encap, "batch_size", batch, "dscp", dscp))));
+        }
+        if (!noCount) {
+            setups.putIfAbsent(CountingPlugin.ID, PluginSetup.defaults());
+        }
+        Path pluginsDir = plugins != null ? plugins : Path.of(Configuration.pluginsDir());
+        if (plugins != null && !Files.isDirectory(plugins)) {
+            throw new IllegalArgumentException("--plugins " + plugins + ": not a directory");
+        }
+
+        PacketSource src;
+        DpdkPort port = null;
+        switch (source.toLowerCase(Locale.ROOT)) {
+            case "pcap" -> src = rate > 0 ? new org.secmon.agent.ems.PacedSource(new CaptureFileSource(pcap, loop, 0),
+                    rate, burst) : new CaptureFileSource(pcap, loop, 0);
+            case "dpdk" -> {
+                if (!Dpdk.isAvailable()) {
+                    throw new IllegalArgumentException("--source dpdk: " + Dpdk.availability().reason());
+                }
+                if (loop != 1) {
+                    throw new IllegalArgumentException("--loop is only supported with --source pcap");
+                }
+                Dpdk.init(List.of(eal.trim().split("\\s+")));
+                port = DpdkPort.open("net_pcap_replay0,rx_pcap=" + pcap.toAbsolutePath(), 1);
+                src = port.source(0, 500);
+            }
+            default -> throw new IllegalArgumentException("--source must be pcap or dpdk, not '" + source + "'");
+        }
+        Path state = Files.createTempDirectory("secmon-replay");
+        RxAgent rx = new RxAgent("rx-p0q0", src, burst);
+        long started;
+        long elapsed;
+        try (PluginHost host = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
+                state)) {
+            host.requireSetup(true);
+            for (Map.Entry<String, PluginSetup> e : setups.entrySet()) {
+                host.setup(e.getKey(), e.getValue());
+            }
+            if (!noCount) {
+                host.register(new CountingPlugin());
+            }
+            PluginHost.ScanResult scan = host.scan();
+            for (PluginHost.Rejected r : scan.rejected()) {
+                err.println("secmon replay: plugin jar " + r.jar() + " rejected: " + r.reason());
+            }
+            for (String id : setups.keySet()) {
+                if (host.plugin(id) == null) {
+                    err.println("secmon replay: warning: --config names plugin '" + id
+                            + "', which is not installed");
+                }
+            }
+            if (host.plugins().stream().noneMatch(p -> p.state() == PluginState.STARTED)) {
+                throw new IllegalArgumentException("no plugin to run (none in " + pluginsDir + " and --no-count)");
+            }
+            started = System.nanoTime();
+            AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
+            long lastReport = started;
+            while (!runner.awaitFinished(200, TimeUnit.MILLISECONDS)) {
+                long now = System.nanoTime();
+                if (now - lastReport > TimeUnit.SECONDS.toNanos(5)) {
+                    lastReport = now;
+                    err.printf(Locale.ROOT, "[replay] %,d packets, %.2f Mpps%n", rx.rxPackets(),
+                            rx.rxPackets() / ((now - started) / 1e3));
+                }
+            }
+            host.awaitRingsDrained(Duration.ofSeconds(60));
+            elapsed = System.nanoTime() - started;
+            runner.close();
+            if (runner.failure() != null) {
+                throw new IllegalStateException("rx failed: " + runner.failure());
+            }
+            result = summarize(rx, src, host, elapsed);
+            print(result);
+            if (summaryJson != null) {
+                writeJson(result, summaryJson);
+            }
+            boolean failed = host.plugins().stream().anyMatch(p -> p.state() == PluginState.FAILED);
+            if (failed) {
+                return 3;
+            }
+            long undelivered = 0;
+            for (LoadedPlugin p : host.plugins()) {
+                Map<String, Long> c = p.customCounters();
+                undelivered += c.getOrDefault("records_lost", 0L) + c.getOrDefault("records_no_collector", 0L)
+                        + c.getOrDefault("samples_lost", 0L) + c.getOrDefault("samples_no_collector", 0L)
+                        + c.getOrDefault("packets_lost", 0L) + c.getOrDefault("packets_no_collector", 0L);
+            }
+            if (undelivered > 0) {
+                err.printf(Locale.ROOT, "secmon replay: %,d export records were not delivered (collector"
+                        + " down or unreachable; see the collector counters above)%n", undelivered);
+                return 4;
+            }
+            return 0;
+        } finally {
+            src.close();
+            if (port != null) {
+                port.close();
+            }
+            deleteQuietly(state);
+        }
+    }
+
+    /** The setup of a plugin given by flags: ring mode with --ring. */
+    private PluginSetup flagged() {
+        return ring ? PluginSetup.defaults().withMode(org.secmon.plugin.DeliveryMode.RING) : PluginSetup.defaults();
+    }
+
+    /** The netflow plugin's configuration from the command-line flags. */
+    private org.secmon.plugin.PluginConfig netflowConfig() {
+        List<Map<String, Object>> cols = new ArrayList<>();
+        for (String hp : netflow) {
+            cols.add(collector(hp, "netflow"));
+        }
+        for (String hp : ipfix) {
+            cols.add(collector(hp, "ipfix"));
+        }
+        Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("collectors", cols);
+        c.put("lb", lb);
+        c.put("active_timeout", activeTimeout);
+        c.put("inactive_timeout", inactiveTimeout);
+        c.put("max_flows", maxFlows);
+        c.put("pacing_kbps", pacing);
+        c.put("cache_thread", cacheThread);
+        c.put("dscp", dscp);
+        return org.secmon.plugin.PluginConfig.of(c);
+    }
+
+    /** The sflow plugin's configuration from the command-line flags. */
+    private org.secmon.plugin.PluginConfig sflowConfig() {
+        List<Map<String, Object>> cols = new ArrayList<>();
+        for (String hp : sflow) {
+            cols.add(collector(hp, "sflow"));
+        }
+        Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("collectors", cols);
+        c.put("lb", lb);
+        c.put("sampling_rate", sampling);
+        c.put("header_size", headerSize);
+        c.put("polling_interval", pollingInterval);
+        c.put("pacing_kbps", pacing);
+        c.put("dscp", dscp);
+        if (seed != 0) {
+            c.put("seed", seed);
+        }
+        return org.secmon.plugin.PluginConfig.of(c);
+    }
+
+    private static Map<String, Object> collector(String hostPort, String type) {
+        org.secmon.transport.Collector c = org.secmon.transport.Collector.parse(hostPort,
+                org.secmon.transport.CollectorType.parse(type));
+        return Map.of("name", c.name(), "address", c.host(), "port", c.port(), "type", type);
+    }
+
+    private static Summary summarize(RxAgent rx, PacketSource src, PluginHost host, long elapsedNanos) {
+        Map<String, Long> byReason = new java.util.LinkedHashMap<>();
+        for (MalformedReason r : MalformedReason.values()) {
+            if (r != MalformedReason.NONE && rx.malformed(r) > 0) {
+                byReason.put(r.key(), rx.malformed(r));
+            }
+        }
+        List<PluginSummary> plugins = new ArrayList<>();
+        for (LoadedPlugin p : host.plugins()) {
+            boolean ran = p.state() != PluginState.CREATED;
+            plugins.add(new PluginSummary(p.name(), p.descriptor().version(), p.state(), ran ? p.mode().toString()
+                    : "", ran ? p.classifier().size() : 0, p.received(), p.filtered(), p.dropped(), p.errors(),
+                    p.stalls(), p.failure() == null ? null : p.failure().toString(),
+                    java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(p.customCounters()))));
+        }
+        long records = src instanceof CaptureFileSource c ? c.records() : rx.rxPackets() + rx.malformed();
+        String source = src.describe() + (src instanceof CaptureFileSource c && c.badRecords() > 0
+                ? " (damaged file: " + c.damage() + ")" : "");
+        return new Summary(0, source, records, rx.rxPackets(), rx.rxBytes(), rx.malformed(), byReason,
+                elapsedNanos / 1e9, plugins, "", "");
+    }
+
+    /** The summary as JSON, for scripts and for tests that run replay as a separate process. */
+    private static void writeJson(Summary s, Path file) throws java.io.IOException {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("source", s.source());
+        m.put("records", s.records());
+        m.put("packets", s.packets());
+        m.put("bytes", s.bytes());
+        m.put("malformed", s.malformed());
+        m.put("malformed_by_reason", s.malformedByReason());
+        m.put("elapsed_seconds", s.elapsedSeconds());
+        List<Map<String, Object>> ps = new ArrayList<>();
+        for (PluginSummary p : s.plugins()) {
+            Map<String, Object> pm = new java.util.LinkedHashMap<>();
+            pm.put("id", p.id());
+            pm.put("version", p.version());
+            pm.put("state", p.state().toString());
+            pm.put("mode", p.mode());
+            pm.put("rules", p.rules());
+            pm.put("received", p.received());
+            pm.put("filtered", p.filtered());
+            pm.put("dropped", p.dropped());
+            pm.put("errors", p.errors());
+            pm.put("ring_waits", p.ringWaits());
+            pm.put("failure", p.failure());
+            pm.put("counters", p.counters());
+            ps.add(pm);
+        }
+        m.put("plugins", ps);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), m);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The summary for people (the format may change; tests read {@link Summary}). */
+    private void print(Summary s) {
+        double secs = s.elapsedSeconds();
+        out.printf(Locale.ROOT, "source        %s%n", s.source());
+        out.printf(Locale.ROOT, "records       %,d%n", s.records());
+        out.printf(Locale.ROOT, "packets       %,d%n", s.packets());
+        out.printf(Locale.ROOT, "bytes         %,d%n", s.bytes());
+        out.printf(Locale.ROOT, "malformed     %,d%n", s.malformed());
+        for (MalformedReason r : MalformedReason.values()) {
+            Long n = s.malformedByReason().get(r.key());
+            if (n != null) {
+                out.printf(Locale.ROOT, "  %-22s %,d  (%s)%n", r.key(), n, r.description());
+            }
+        }
+        out.printf(Locale.ROOT, "elapsed       %.3f s%n", secs);
+        out.printf(Locale.ROOT, "rate          %.3f Mpps%n", secs > 0 ? (s.packets() + s.malformed()) / secs / 1e6
+                : 0.0);
+        for (PluginSummary p : s.plugins()) {
+            if (p.state() == PluginState.CREATED) {
+                out.printf("plugin %s %s installed, not configured (not run)%n", p.id(), p.version());
+                continue;
+            }
+            out.printf(Locale.ROOT, "plugin %s %s %s (%s, %d rules): received %,d, filtered %,d, dropped %,d,"
+                            + " errors %,d%s%n", p.id(), p.version(), p.state(), p.mode(), p.rules(), p.received(),
+                    p.filtered(), p.dropped(), p.errors(),
+                    p.ringWaits() > 0 ? String.format(Locale.ROOT, ", waited for ring %,d times", p.ringWaits()) : "");
+            if (p.failure() != null) {
+                out.printf("  failure: %s%n", p.failure());
+            }
+            List<String> cs = new ArrayList<>();
+            p.counters().forEach((k, v) -> cs.add(k + "=" + v));
+            if (!cs.isEmpty()) {
+                out.printf("  %s%n", String.join(" ", cs));
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // temporary directory; nothing to do
+        }
+    }
+}
