@@ -1,9 +1,7 @@
 package org.secmon.testkit;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,17 +15,28 @@ import java.nio.file.StandardCopyOption;
 public final class SampleCapture {
     private static final int CLIENTS = 4;
 
-    private final ByteBuffer out = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    private final CaptureWriter out;
     private long tsMicros = 1_700_000_000_000_000L;
     private int packets;
 
-    private SampleCapture() {
+    private SampleCapture(CaptureWriter out) {
+        this.out = out;
     }
 
     /** Writes the capture to {@code file} (atomically); answers the number of packets. */
     public static int write(Path file) throws IOException {
-        SampleCapture c = new SampleCapture();
-        c.out.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        SampleCapture c;
+        try (CaptureWriter w = new CaptureWriter(tmp)) {
+            c = new SampleCapture(w);
+            c.conversations();
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return c.packets;
+    }
+
+    private void conversations() throws IOException {
+        SampleCapture c = this;
         for (int round = 0; round < 3; round++) {
             for (int i = 0; i < CLIENTS; i++) {
                 byte[] client = {10, 1, 0, (byte) (10 + i)};
@@ -38,12 +47,6 @@ public final class SampleCapture {
                 c.ping(client, new byte[] {10, 2, 0, 1}, 3);
             }
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream os = Files.newOutputStream(tmp)) {
-            os.write(c.out.array(), 0, c.out.position());
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return c.packets;
     }
 
     private void tcpConversation(byte[] client, byte[] server, int sport, int dport, int exchanges, int request,
@@ -112,8 +115,11 @@ public final class SampleCapture {
         a[ip + 11] = (byte) sum;
         f.put(l4);
         tsMicros += 1000;
-        out.putInt((int) (tsMicros / 1_000_000)).putInt((int) (tsMicros % 1_000_000)).putInt(a.length)
-                .putInt(a.length).put(a);
+        try {
+            out.write(a, tsMicros * 1000);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         packets++;
     }
 

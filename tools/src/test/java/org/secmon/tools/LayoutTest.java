@@ -44,7 +44,7 @@ class LayoutTest {
             "secmon-plugin-netflow", "secmon-plugin-sflow", "secmon-plugin-rawforward", "secmon-agent",
             "secmon-ems-api", "secmon-ems-server", "secmon-ems-ctl", "secmon-console");
     /** Modules whose tests use EmsFixture and ConsulServer from the EMS's test jar (see the note in the issue). */
-    static final Set<String> EMS_TEST_JAR_USERS = Set.of("secmon-ems-ctl", "secmon-console", "secmon-tools",
+    static final Set<String> EMS_TEST_JAR_USERS = Set.of("secmon-ems-ctl", "secmon-console",
             "secmon-system-tests");
 
     record Dep(String artifact, String scope, String type, boolean optional) {

@@ -225,7 +225,7 @@ public final class AgentCommand implements Runnable {
         } else {
             throw new IllegalArgumentException("--source must be pcap:FILE or dpdk:EAL-ARGS, not '" + source + "'");
         }
-        RxAgent rx = new RxAgent("rx-p0q0", src, 32);
+        RxAgent rx = new RxAgent("rx-p0q0", src, Configuration.burstSize());
         Path pluginState = Files.createDirectories(state.resolve("plugins"));
         List<LoadedPlugin> last = null; // the plugins at stop: counted once they have flushed
         org.secmon.agent.ssh.SshCli ssh = null;
@@ -238,7 +238,7 @@ public final class AgentCommand implements Runnable {
             for (PluginHost.Rejected r : plugins.scan().rejected()) {
                 err.println("secmon agent: plugin jar " + r.jar() + " rejected: " + r.reason());
             }
-            plugins.watch(Duration.ofSeconds(2)); // plugins added or removed at run time
+            plugins.watch(Duration.ofMillis(Configuration.pluginsScanMillis())); // plugins added or removed at run time
             ApplianceAgent.Settings settings = new ApplianceAgent.Settings(ems, scope, host,
                     notifyAddress == null ? List.of() : List.of(notifyAddress), user, password, state,
                     resyncInterval == null ? Duration.ofSeconds(60) : resyncInterval,

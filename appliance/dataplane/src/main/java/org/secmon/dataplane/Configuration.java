@@ -26,8 +26,9 @@ public final class Configuration {
     private Configuration() {
     }
 
+    /** Frames per rx burst of the agent's rx thread (1..512; the DPDK shim's mbuf array holds 512). */
     public static int burstSize() {
-        return Integer.getInteger(BURST_SIZE_PROP_NAME, BURST_SIZE_DEFAULT);
+        return inRange(BURST_SIZE_PROP_NAME, Integer.getInteger(BURST_SIZE_PROP_NAME, BURST_SIZE_DEFAULT), 1, 512);
     }
 
     public static int ringCapacity() {
@@ -42,8 +43,21 @@ public final class Configuration {
         return System.getProperty(PLUGINS_DIR_PROP_NAME, PLUGINS_DIR_DEFAULT);
     }
 
+    /** How often the agent looks at its plugins directory for added, removed or replaced jars (100 ms .. 1 h). */
     public static long pluginsScanMillis() {
-        return Long.getLong(PLUGINS_SCAN_MS_PROP_NAME, PLUGINS_SCAN_MS_DEFAULT);
+        return inRange(PLUGINS_SCAN_MS_PROP_NAME, Long.getLong(PLUGINS_SCAN_MS_PROP_NAME, PLUGINS_SCAN_MS_DEFAULT),
+                100, 3_600_000);
+    }
+
+    private static int inRange(String name, int v, int min, int max) {
+        return (int) inRange(name, (long) v, min, max);
+    }
+
+    private static long inRange(String name, long v, long min, long max) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException("-D" + name + "=" + v + ": must be " + min + ".." + max);
+        }
+        return v;
     }
 
     public static long swapTimeoutMillis() {

@@ -1,5 +1,7 @@
 package org.secmon.transport;
 
+import org.secmon.plugin.CounterNames;
+
 import org.secmon.plugin.Counter;
 import org.secmon.plugin.PluginContext;
 
@@ -13,7 +15,7 @@ public final class CollectorCounters {
     public CollectorCounters(PluginContext context, CollectorSet set) {
         c = new Counter[set.size()][];
         for (int i = 0; i < c.length; i++) {
-            String p = "collector." + set.collectors().get(i).name() + ".";
+            String p = CounterNames.COLLECTOR_PREFIX + set.collectors().get(i).name() + ".";
             c[i] = new Counter[] {context.counter(p + "datagrams"), context.counter(p + "bytes"),
                 context.counter(p + "sessions"), context.counter(p + "errors"), context.counter(p + "paced")};
         }

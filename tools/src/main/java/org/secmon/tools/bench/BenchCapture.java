@@ -1,13 +1,12 @@
 package org.secmon.tools.bench;
 
+import org.secmon.testkit.CaptureWriter;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Writes the benchmark capture: {@code packets} 64-byte Ethernet/IPv4 frames (UDP and TCP) spread over {@code flows}
@@ -40,10 +39,7 @@ public final class BenchCapture {
             return f;
         }
         Path tmp = dir.resolve(f.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.allocateDirect(1 << 22).order(ByteOrder.LITTLE_ENDIAN);
-            b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        try (CaptureWriter w = new CaptureWriter(tmp)) {
             byte[] frame = new byte[FRAME];
             ByteBuffer fb = ByteBuffer.wrap(frame); // big-endian network order
             long ts = 1_700_000_000L * 1_000_000L;
@@ -53,20 +49,8 @@ public final class BenchCapture {
                     continue;
                 }
                 buildFrame(fb, flow);
-                if (b.remaining() < 16 + FRAME) {
-                    b.flip();
-                    while (b.hasRemaining()) {
-                        ch.write(b);
-                    }
-                    b.clear();
-                }
                 ts += 1;
-                b.putInt((int) (ts / 1_000_000L)).putInt((int) (ts % 1_000_000L)).putInt(FRAME).putInt(FRAME);
-                b.put(frame);
-            }
-            b.flip();
-            while (b.hasRemaining()) {
-                ch.write(b);
+                w.write(frame, ts * 1000);
             }
         }
         Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

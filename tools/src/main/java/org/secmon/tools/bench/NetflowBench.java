@@ -1,12 +1,12 @@
 package org.secmon.tools.bench;
 
+import org.secmon.plugin.CounterNames;
+
 import org.secmon.tools.replay.ReplayCommand;
 
-import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +14,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.secmon.dataplane.dpdk.DpdkSource;
 import org.secmon.dataplane.parse.PacketParser;
@@ -67,7 +65,7 @@ final class NetflowBench implements AutoCloseable {
         long packets = r.packets();
         double secs = r.elapsedSeconds();
         out.printf(Locale.ROOT, "  secmon replay%s: %,d records exported%n", cacheThread ? " --cache-thread" : "",
-                r.counter("netflow", "records_exported"));
+                r.counter("netflow", CounterNames.RECORDS_EXPORTED));
         return new BenchCommand.Result(cacheThread ? "secmon replay --netflow --cache-thread (rx + cache thread)"
                 : "secmon replay --netflow (pcap file, 1 rx thread)", packets, secs);
     }

@@ -1,19 +1,17 @@
 package org.secmon.tools.bench;
 
+import org.secmon.plugin.CounterNames;
+
 import org.secmon.tools.replay.ReplayCommand;
 
-import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.secmon.dataplane.filter.Rule;
 
@@ -97,7 +95,8 @@ final class PluginBench implements AutoCloseable {
         double secs = r.elapsedSeconds();
         StringBuilder extra = new StringBuilder();
         for (ReplayCommand.PluginSummary p : r.plugins()) {
-            for (String k : List.of("flow_samples_sent", "packets_sent", "packets_lost", "send_calls")) {
+            for (String k : List.of(CounterNames.FLOW_SAMPLES_SENT, CounterNames.PACKETS_SENT,
+                    CounterNames.PACKETS_LOST, CounterNames.SEND_CALLS)) {
                 Long v = p.counters().get(k);
                 if (v != null) {
                     extra.append(' ').append(k).append('=').append(v);

@@ -1,5 +1,7 @@
 package org.secmon.tools.replay;
 
+import org.secmon.plugin.CounterNames;
+
 import org.secmon.agent.CountingPlugin;
 import org.secmon.agent.ReplayConfig;
 
@@ -192,7 +194,7 @@ public final class ReplayCommand implements Callable<Integer> {
          */
         public long collectorCounter(String name) {
             List<String> keys = counters.keySet().stream()
-                    .filter(k -> k.startsWith("collector.") && k.endsWith("." + name)).toList();
+                    .filter(k -> k.startsWith(CounterNames.COLLECTOR_PREFIX) && k.endsWith("." + name)).toList();
             if (keys.size() != 1) {
                 throw new IllegalArgumentException("plugin " + id + ": " + keys.size() + " collector counters '"
                         + name + "' (" + keys + "); name the collector");
@@ -378,9 +380,9 @@ public final class ReplayCommand implements Callable<Integer> {
             long undelivered = 0;
             for (LoadedPlugin p : host.plugins()) {
                 Map<String, Long> c = p.customCounters();
-                undelivered += c.getOrDefault("records_lost", 0L) + c.getOrDefault("records_no_collector", 0L)
-                        + c.getOrDefault("samples_lost", 0L) + c.getOrDefault("samples_no_collector", 0L)
-                        + c.getOrDefault("packets_lost", 0L) + c.getOrDefault("packets_no_collector", 0L);
+                for (String k : CounterNames.UNDELIVERED) {
+                    undelivered += c.getOrDefault(k, 0L);
+                }
             }
             if (undelivered > 0) {
                 err.printf(Locale.ROOT, "secmon replay: %,d export records were not delivered (collector"

@@ -1,5 +1,7 @@
 package org.secmon.agent.ssh;
 
+import org.secmon.plugin.CounterNames;
+
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -262,13 +264,14 @@ public final class ApplianceShell {
         boolean any = false;
         for (LoadedPlugin p : ctx.host().plugins()) {
             JsonNode nf = counters.path("plugins").path(p.name());
-            if (!nf.has("flows_active")) {
+            if (!nf.has(CounterNames.FLOWS_ACTIVE)) {
                 continue; // not a flow cache
             }
             any = true;
             out.printf("%s:%n", p.name());
-            for (String k : List.of("flows_active", "flows_created", "records_exported", "records_lost",
-                    "flows_evicted_cache_full", "packets_dropped_cache_full")) {
+            for (String k : List.of(CounterNames.FLOWS_ACTIVE, CounterNames.FLOWS_CREATED,
+                    CounterNames.RECORDS_EXPORTED, CounterNames.RECORDS_LOST, CounterNames.FLOWS_EVICTED_CACHE_FULL,
+                    CounterNames.PACKETS_DROPPED_CACHE_FULL)) {
                 out.printf(Locale.ROOT, "  %-28s %,d%n", k, nf.path(k).asLong());
             }
             if (top > 0) {
@@ -363,11 +366,11 @@ public final class ApplianceShell {
             for (Iterator<Map.Entry<String, JsonNode>> c = p.getValue().fields(); c.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = c.next();
                 String k = e.getKey();
-                if (!k.startsWith("collector.")) {
+                if (!k.startsWith(CounterNames.COLLECTOR_PREFIX)) {
                     continue;
                 }
                 int dot = k.lastIndexOf('.');
-                String name = k.substring("collector.".length(), dot);
+                String name = k.substring(CounterNames.COLLECTOR_PREFIX.length(), dot);
                 long[] v = cols.computeIfAbsent(name, x -> new long[4]);
                 switch (k.substring(dot + 1)) {
                     case "datagrams" -> v[0] = e.getValue().asLong();

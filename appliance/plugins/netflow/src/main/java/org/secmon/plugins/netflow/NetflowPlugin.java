@@ -1,5 +1,7 @@
 package org.secmon.plugins.netflow;
 
+import org.secmon.plugin.CounterNames;
+
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorCounters;
 import org.secmon.transport.LoadBalancer;
@@ -66,13 +68,13 @@ public final class NetflowPlugin implements SecmonPlugin {
     @Override
     public void init(PluginContext ctx) {
         this.context = ctx;
-        flowsActive = ctx.counter("flows_active");
-        flowsCreated = ctx.counter("flows_created");
-        recordsExported = ctx.counter("records_exported");
-        recordsLost = ctx.counter("records_lost");
-        noCollector = ctx.counter("records_no_collector");
-        evicted = ctx.counter("flows_evicted_cache_full");
-        droppedFull = ctx.counter("packets_dropped_cache_full");
+        flowsActive = ctx.counter(CounterNames.FLOWS_ACTIVE);
+        flowsCreated = ctx.counter(CounterNames.FLOWS_CREATED);
+        recordsExported = ctx.counter(CounterNames.RECORDS_EXPORTED);
+        recordsLost = ctx.counter(CounterNames.RECORDS_LOST);
+        noCollector = ctx.counter(CounterNames.RECORDS_NO_COLLECTOR);
+        evicted = ctx.counter(CounterNames.FLOWS_EVICTED_CACHE_FULL);
+        droppedFull = ctx.counter(CounterNames.PACKETS_DROPPED_CACHE_FULL);
         templatePackets = ctx.counter("template_packets");
         nonIp = ctx.counter("non_ip_packets");
     }
@@ -105,7 +107,7 @@ public final class NetflowPlugin implements SecmonPlugin {
         flushed = false;
         nextHousekeeping = 0;
         if (s.cacheThread()) {
-            pipeFullWaits = context.counter("cache_thread_full_waits");
+            pipeFullWaits = context.counter(CounterNames.CACHE_THREAD_FULL_WAITS);
             pipe = new FlowPipe(cache, new FlowPipe.Owner() {
                 @Override
                 public void boot(long firstNanos) {

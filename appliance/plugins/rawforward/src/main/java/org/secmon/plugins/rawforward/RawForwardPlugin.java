@@ -1,5 +1,7 @@
 package org.secmon.plugins.rawforward;
 
+import org.secmon.plugin.CounterNames;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
@@ -80,12 +82,12 @@ public final class RawForwardPlugin implements SecmonPlugin {
     @Override
     public void init(PluginContext ctx) {
         this.context = ctx;
-        packetsSent = ctx.counter("packets_sent");
+        packetsSent = ctx.counter(CounterNames.PACKETS_SENT);
         bytesSent = ctx.counter("bytes_sent");
-        packetsLost = ctx.counter("packets_lost");
-        noCollector = ctx.counter("packets_no_collector");
-        packetsCut = ctx.counter("packets_cut");
-        sendCalls = ctx.counter("send_calls");
+        packetsLost = ctx.counter(CounterNames.PACKETS_LOST);
+        noCollector = ctx.counter(CounterNames.PACKETS_NO_COLLECTOR);
+        packetsCut = ctx.counter(CounterNames.PACKETS_CUT);
+        sendCalls = ctx.counter(CounterNames.SEND_CALLS);
     }
 
     @Override
@@ -107,7 +109,7 @@ public final class RawForwardPlugin implements SecmonPlugin {
         cBytes = new long[n];
         cErrors = new long[n];
         for (int i = 0; i < n; i++) {
-            String p = "collector." + s.collectors().collectors().get(i).name() + ".";
+            String p = CounterNames.COLLECTOR_PREFIX + s.collectors().collectors().get(i).name() + ".";
             perCollector[i] = new Counter[] {context.counter(p + "datagrams"), context.counter(p + "bytes"),
                 context.counter(p + "sessions"), context.counter(p + "errors")};
         }

@@ -1,5 +1,7 @@
 package org.secmon.plugins.sflow;
 
+import org.secmon.plugin.CounterNames;
+
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -69,11 +71,11 @@ public final class SflowPlugin implements SecmonPlugin {
     @Override
     public void init(PluginContext ctx) {
         this.context = ctx;
-        samplePool = ctx.counter("sample_pool");
-        samples = ctx.counter("flow_samples");
-        samplesSent = ctx.counter("flow_samples_sent");
-        samplesLost = ctx.counter("samples_lost");
-        noCollector = ctx.counter("samples_no_collector");
+        samplePool = ctx.counter(CounterNames.SAMPLE_POOL);
+        samples = ctx.counter(CounterNames.FLOW_SAMPLES);
+        samplesSent = ctx.counter(CounterNames.FLOW_SAMPLES_SENT);
+        samplesLost = ctx.counter(CounterNames.SAMPLES_LOST);
+        noCollector = ctx.counter(CounterNames.SAMPLES_NO_COLLECTOR);
         counterSamples = ctx.counter("counter_samples");
         datagrams = ctx.counter("datagrams");
     }
