@@ -1,10 +1,5 @@
 package org.secmon.agent;
 
-import org.secmon.testkit.Nfcapd;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,7 +24,11 @@ import org.secmon.ems.server.store.ConsulServer;
 import org.secmon.ems.server.store.ConsulStore;
 import org.secmon.ems.server.store.EmbeddedStore;
 import org.secmon.ems.server.store.Store;
+import org.secmon.testkit.Nfcapd;
 import picocli.CommandLine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The product end to end: a real EMS (embedded store, then a real Consul), configured through secmonctl; an agent

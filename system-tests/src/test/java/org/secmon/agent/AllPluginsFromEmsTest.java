@@ -1,10 +1,5 @@
 package org.secmon.agent;
 
-import org.secmon.testkit.Nfcapd;
-import org.secmon.testkit.UdpCapture;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,8 +7,12 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.testkit.Tools;
 import org.secmon.ems.server.EmsFixture;
+import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.Tools;
+import org.secmon.testkit.UdpCapture;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * sFlow and raw forward configured through the EMS reach an agent like NetFlow does: an sFlow association with the

@@ -1,10 +1,5 @@
 package org.secmon.agent;
 
-import org.secmon.testkit.Nfcapd;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.EmsFixture;
+import org.secmon.testkit.Nfcapd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * While the sample capture is replayed in a loop, the policy changes 100 times (DNS dropped, then forwarded, ...).

@@ -1,13 +1,5 @@
 package org.secmon.agent;
 
-import org.secmon.testkit.IpsecLab;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,11 +12,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.testkit.Tools;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.Ems;
 import org.secmon.ems.server.EmsFixture;
 import org.secmon.ems.server.store.EmbeddedStore;
+import org.secmon.testkit.IpsecLab;
+import org.secmon.testkit.Tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The IPsec enforcer on its own ({@code ./secmon enforcer}), on a node that is not an appliance: side A of an

@@ -1,13 +1,5 @@
 package org.secmon.agent;
 
-import org.secmon.tools.replay.ReplayCommand;
-
-import org.secmon.testkit.IpsecLab;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +12,15 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.secmon.testkit.Tools;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.EmsFixture;
+import org.secmon.testkit.IpsecLab;
+import org.secmon.testkit.Tools;
+import org.secmon.tools.replay.ReplayCommand;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Real IPsec between two network namespaces this test creates: a strongSwan charon in each (own /run and config;

@@ -1,7 +1,5 @@
 package org.secmon.agent;
 
-import org.secmon.testkit.SampleCapture;
-
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.secmon.ems.server.EmsFixture;
-
+import org.secmon.testkit.SampleCapture;
 import picocli.CommandLine;
 
 /** {@code secmon agent ARGS} on its own thread for a test, its output in {@code log}; closing stops it. */

@@ -1,10 +1,5 @@
 package org.secmon.agent;
 
-import org.secmon.testkit.Nfcapd;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +25,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.testkit.Tools;
 import org.secmon.ems.server.EmsFixture;
+import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.Tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The appliance SSH CLI against a running agent registered with a real EMS: users and their keys come from the

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * The one deadline loop of the tests: poll a condition until it holds or the time is up, then fail with what was
@@ -54,11 +53,6 @@ public final class Await {
             sleep(pause);
             pause = Math.min(200, pause * 2);
         }
-    }
-
-    /** Waits until {@code probe} returns a non-null value and returns it. */
-    public static <T> T nonNull(Duration timeout, String what, Supplier<T> probe) {
-        return until(timeout, what, probe::get, v -> v != null);
     }
 
     private static void sleep(long ms) {

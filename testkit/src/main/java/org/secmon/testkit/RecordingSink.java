@@ -15,7 +15,6 @@ public final class RecordingSink implements DatagramSink {
     private final List<List<byte[]>> sent = new ArrayList<>();
     private final boolean[] up;
     private Listener listener = (c, u) -> { };
-    private int checks;
     private boolean closed;
 
     public RecordingSink(int collectors) {
@@ -55,11 +54,6 @@ public final class RecordingSink implements DatagramSink {
         return true;
     }
 
-    @Override
-    public void check(long nowNanos) {
-        checks++;
-    }
-
     /** Takes a collector down or brings it back, telling the encoder as the UDP sender would. */
     public void setUp(int collector, boolean isUp) {
         if (up[collector] != isUp) {
@@ -76,10 +70,6 @@ public final class RecordingSink implements DatagramSink {
     /** All datagrams to {@code collector} as ByteBuffers (big-endian, position 0). */
     public List<ByteBuffer> buffers(int collector) {
         return sent.get(collector).stream().map(ByteBuffer::wrap).toList();
-    }
-
-    public int checks() {
-        return checks;
     }
 
     public boolean closed() {

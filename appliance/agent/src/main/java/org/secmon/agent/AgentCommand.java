@@ -33,9 +33,9 @@ import org.secmon.dataplane.host.RxAgent;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
 import org.secmon.ems.api.Json;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code secmon agent}: the appliance. Runs until SIGTERM/SIGINT. */
 @Command(name = "secmon agent", mixinStandardHelpOptions = true, sortOptions = false,

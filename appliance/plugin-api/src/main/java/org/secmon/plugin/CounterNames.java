@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Names of the counters export plugins publish ({@link PluginContext}'s custom counters), shared by the plugins
  * that count, the agent that reports them (EMS, SSH CLI) and the tools that read them (replay, bench), so that a
- * name is spelled once. Per-collector counters are {@code collector.NAME.COUNTER} ({@link #collector}).
+ * name is spelled once. Per-collector counters are {@code collector.NAME.COUNTER} ({@link #COLLECTOR_PREFIX}).
  */
 public final class CounterNames {
     private CounterNames() {
@@ -41,9 +41,4 @@ public final class CounterNames {
 
     /** Prefix of per-collector counters. */
     public static final String COLLECTOR_PREFIX = "collector.";
-
-    /** The per-collector counter {@code counter} (e.g. {@code datagrams}) of collector {@code name}. */
-    public static String collector(String name, String counter) {
-        return COLLECTOR_PREFIX + name + "." + counter;
-    }
 }

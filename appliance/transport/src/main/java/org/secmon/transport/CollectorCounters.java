@@ -1,8 +1,7 @@
 package org.secmon.transport;
 
-import org.secmon.plugin.CounterNames;
-
 import org.secmon.plugin.Counter;
+import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.PluginContext;
 
 /**

@@ -8,15 +8,13 @@ import java.time.Duration;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import picocli.CommandLine;
-
 import org.secmon.agent.AgentCommand;
-import org.secmon.testkit.SampleCapture;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.client.EmsClient;
 import org.secmon.ems.api.model.ResourceKind;
 import org.secmon.ems.server.EmsFixture;
+import org.secmon.testkit.SampleCapture;
+import picocli.CommandLine;
 
 /**
  * What the console tests look at: a real EMS (embedded store) with a project and scope "lab", and a real agent in

@@ -1,8 +1,5 @@
 package org.secmon.tools.replay;
 
-import org.secmon.testkit.Nfcapd;
-import org.secmon.testkit.UdpCapture;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,8 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.Tools;
 import org.secmon.testkit.TrafficGenerator;
+import org.secmon.testkit.UdpCapture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,13 +1,5 @@
 package org.secmon.tools.replay;
 
-import org.secmon.testkit.Nfcapd;
-import org.secmon.testkit.UdpCapture;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +14,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.Tools;
 import org.secmon.testkit.TrafficGenerator;
+import org.secmon.testkit.UdpCapture;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code secmon replay --rawforward}: the forwarded tunnel traffic is captured, the encapsulation stripped with

@@ -1,14 +1,5 @@
 package org.secmon.tools.replay;
 
-import org.secmon.testkit.Nfcapd;
-import org.secmon.testkit.SampleCapture;
-import org.secmon.testkit.UdpCapture;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,8 +13,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.SampleCapture;
 import org.secmon.testkit.Tools;
 import org.secmon.testkit.TrafficGenerator;
+import org.secmon.testkit.UdpCapture;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code secmon replay --sflow} checked by independent decoders: tshark decodes every datagram (flow and counter

@@ -1,7 +1,5 @@
 package org.secmon.tools.replay;
 
-import org.secmon.testkit.Nfcapd;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.FrameBuilder;
+import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.Tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

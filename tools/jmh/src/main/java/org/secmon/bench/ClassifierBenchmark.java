@@ -15,11 +15,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.secmon.tools.bench.BenchCapture;
-import org.secmon.tools.bench.BenchCommand;
 import org.secmon.dataplane.filter.Classifier;
 import org.secmon.dataplane.parse.PacketParser;
 import org.secmon.plugin.Packet;
+import org.secmon.tools.bench.BenchCapture;
+import org.secmon.tools.bench.BenchCommand;
 
 /**
  * Classify parsed packets with 10, 100 and 1,000 rules (the bench rule set: random prefixes, protocols and port

@@ -16,11 +16,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.secmon.tools.bench.BenchCapture;
 import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.plugin.Packet;
 import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowField;
-import org.secmon.plugin.Packet;
+import org.secmon.tools.bench.BenchCapture;
 
 /**
  * The NetFlow flow-cache update per packet with 1,000 and 1,000,000 concurrent flows (packets visit the flows in

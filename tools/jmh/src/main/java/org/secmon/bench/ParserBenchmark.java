@@ -14,9 +14,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.secmon.tools.bench.BenchCapture;
 import org.secmon.dataplane.parse.PacketParser;
 import org.secmon.plugin.Packet;
+import org.secmon.tools.bench.BenchCapture;
 
 /** Parse one frame (Ethernet, IPv4, TCP/UDP) into the reused {@link Packet} flyweight. Expect 0 B/op. */
 @State(Scope.Thread)

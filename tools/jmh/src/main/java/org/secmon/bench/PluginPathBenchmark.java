@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,15 +20,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.secmon.tools.bench.BenchCapture;
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.plugin.Counter;
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PluginConfig;
-import org.secmon.plugin.PluginContext;
 import org.secmon.plugin.SecmonPlugin;
 import org.secmon.plugins.rawforward.RawForwardPlugin;
 import org.secmon.plugins.sflow.SflowPlugin;
+import org.secmon.testkit.TestPluginContext;
+import org.secmon.tools.bench.BenchCapture;
 
 /**
  * The per-packet path of the sFlow and raw-forward plugins, as the host drives it: {@code onPacket} for every
@@ -68,7 +66,7 @@ public class PluginPathBenchmark {
         int n = Integer.parseInt(kv[1]);
         String collector = "127.0.0.1:" + sink.getLocalPort();
         p = kv[0].equals("sflow") ? new SflowPlugin() : new RawForwardPlugin();
-        p.init(new Context());
+        p.init(new TestPluginContext(kv[0], state));
         p.configure(PluginConfig.of(kv[0].equals("sflow")
                 ? Map.of("collector", collector, "sampling_rate", n, "polling_interval", 0)
                 : Map.of("collector", collector, "encapsulation", "udp", "batch_size", n)));
@@ -97,28 +95,5 @@ public class PluginPathBenchmark {
             p.poll(ts); // after every burst of 32, as the rx loop does
         }
         return k;
-    }
-
-    private final class Context implements PluginContext {
-        private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-
-        @Override
-        public String name() {
-            return plugin;
-        }
-
-        @Override
-        public Counter counter(String name) {
-            return counters.computeIfAbsent(name, Counter::new);
-        }
-
-        @Override
-        public Path stateDirectory() {
-            return state;
-        }
-
-        @Override
-        public void log(System.Logger.Level level, String message) {
-        }
     }
 }

@@ -1,8 +1,5 @@
 package org.secmon.tools.bench;
 
-import org.secmon.agent.AgentCommand;
-import org.secmon.testkit.SampleCapture;
-
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,12 +18,14 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.secmon.agent.AgentCommand;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.client.EmsClient;
 import org.secmon.ems.api.model.ResourceKind;
-import picocli.CommandLine;
+import org.secmon.testkit.SampleCapture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Time from a REST write to the moment an agent has applied it (its new filter swapped in), on loopback: the EMS

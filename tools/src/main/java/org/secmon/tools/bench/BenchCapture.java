@@ -1,12 +1,12 @@
 package org.secmon.tools.bench;
 
-import org.secmon.testkit.CaptureWriter;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+
+import org.secmon.testkit.CaptureWriter;
 
 /**
  * Writes the benchmark capture: {@code packets} 64-byte Ethernet/IPv4 frames (UDP and TCP) spread over {@code flows}

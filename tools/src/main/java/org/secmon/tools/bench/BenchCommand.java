@@ -21,10 +21,9 @@ import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
 import org.secmon.plugin.Packet;
-
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code secmon bench}: in one run, on one generated capture replayed from memory by DPDK's net_pcap

@@ -1,9 +1,5 @@
 package org.secmon.tools.bench;
 
-import org.secmon.plugin.CounterNames;
-
-import org.secmon.tools.replay.ReplayCommand;
-
 import java.io.PrintStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -18,16 +14,18 @@ import java.util.concurrent.TimeUnit;
 import org.secmon.dataplane.dpdk.DpdkSource;
 import org.secmon.dataplane.parse.PacketParser;
 import org.secmon.dataplane.source.Burst;
+import org.secmon.plugin.CounterNames;
+import org.secmon.plugin.Packet;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.cache.FlowField;
+import org.secmon.plugins.netflow.cache.FlowPipe;
+import org.secmon.plugins.netflow.codec.FlowExporter;
+import org.secmon.tools.replay.ReplayCommand;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
 import org.secmon.transport.LoadBalancer;
 import org.secmon.transport.UdpSender;
-import org.secmon.plugins.netflow.cache.FlowCache;
-import org.secmon.plugins.netflow.codec.FlowExporter;
-import org.secmon.plugins.netflow.cache.FlowPipe;
-import org.secmon.plugins.netflow.cache.FlowField;
-import org.secmon.plugin.Packet;
 
 /**
  * The NetFlow lines of {@code secmon bench}: the same capture through {@code secmon replay --netflow}, softflowd

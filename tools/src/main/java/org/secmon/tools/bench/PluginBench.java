@@ -1,9 +1,5 @@
 package org.secmon.tools.bench;
 
-import org.secmon.plugin.CounterNames;
-
-import org.secmon.tools.replay.ReplayCommand;
-
 import java.io.PrintStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -14,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 
 import org.secmon.dataplane.filter.Rule;
+import org.secmon.plugin.CounterNames;
+import org.secmon.tools.replay.ReplayCommand;
 
 /**
  * The sFlow and raw-forward lines of {@code secmon bench}: the capture through {@code secmon replay} (pure-Java

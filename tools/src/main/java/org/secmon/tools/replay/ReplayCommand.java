@@ -1,10 +1,5 @@
 package org.secmon.tools.replay;
 
-import org.secmon.plugin.CounterNames;
-
-import org.secmon.agent.CountingPlugin;
-import org.secmon.agent.ReplayConfig;
-
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +11,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import org.secmon.agent.CountingPlugin;
+import org.secmon.agent.ReplayConfig;
 import org.secmon.dataplane.Configuration;
 import org.secmon.dataplane.agent.AgentRunner;
 import org.secmon.dataplane.agent.IdleStrategy;
@@ -28,11 +26,11 @@ import org.secmon.dataplane.host.RxAgent;
 import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
+import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.PluginState;
-
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code secmon replay}: a capture through the appliance's data path, offline, then a summary. */
 @Command(name = "secmon replay", mixinStandardHelpOptions = true, sortOptions = false,
@@ -208,14 +206,20 @@ public final class ReplayCommand implements Callable<Integer> {
      * the exit status. {@code out} and {@code err} hold what it printed, for people and for failure messages; tests
      * assert on the fields, never on the text.
      */
-    public record Summary(int exitCode, String source, long records, long packets, long bytes, long malformed,
-                          Map<String, Long> malformedByReason, double elapsedSeconds, List<PluginSummary> plugins,
-                          String out, String err) {
+    public record Summary(@JsonIgnore int exitCode, String source, long records, long packets, long bytes,
+                          long malformed, Map<String, Long> malformedByReason, double elapsedSeconds,
+                          List<PluginSummary> plugins, @JsonIgnore String out, @JsonIgnore String err) {
         /** The plugin {@code id}; fails (naming the plugins there are) when it did not run. */
         public PluginSummary plugin(String id) {
             return plugins.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow(() ->
                     new IllegalArgumentException("no plugin '" + id + "' in the replay; there are "
                             + plugins.stream().map(PluginSummary::id).toList() + "\n" + out + err));
+        }
+
+        /** This summary with the replay's exit code and what it printed. */
+        Summary withOutcome(int code, String printed, String errors) {
+            return new Summary(code, source, records, packets, bytes, malformed, malformedByReason, elapsedSeconds,
+                    plugins, printed, errors);
         }
 
         /** Shorthand for {@code plugin(plugin).counter(name)}. */
@@ -237,10 +241,9 @@ public final class ReplayCommand implements Callable<Integer> {
         int code = run(cmd, args);
         String out = o.toString(java.nio.charset.StandardCharsets.UTF_8);
         String err = e.toString(java.nio.charset.StandardCharsets.UTF_8);
-        Summary s = cmd.result;
-        return s == null ? new Summary(code, "", 0, 0, 0, 0, Map.of(), 0, List.of(), out, err)
-                : new Summary(code, s.source(), s.records(), s.packets(), s.bytes(), s.malformed(),
-                        s.malformedByReason(), s.elapsedSeconds(), s.plugins(), out, err);
+        Summary s = cmd.result != null ? cmd.result
+                : new Summary(code, "", 0, 0, 0, 0, Map.of(), 0, List.of(), "", "");
+        return s.withOutcome(code, out, err);
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
@@ -473,36 +476,15 @@ public final class ReplayCommand implements Callable<Integer> {
                 elapsedNanos / 1e9, plugins, "", "");
     }
 
-    /** The summary as JSON, for scripts and for tests that run replay as a separate process. */
+    /**
+     * The summary as JSON (its fields in snake_case, without the exit code and the printed text), for scripts and
+     * for tests that run replay as a separate process.
+     */
     private static void writeJson(Summary s, Path file) throws java.io.IOException {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("source", s.source());
-        m.put("records", s.records());
-        m.put("packets", s.packets());
-        m.put("bytes", s.bytes());
-        m.put("malformed", s.malformed());
-        m.put("malformed_by_reason", s.malformedByReason());
-        m.put("elapsed_seconds", s.elapsedSeconds());
-        List<Map<String, Object>> ps = new ArrayList<>();
-        for (PluginSummary p : s.plugins()) {
-            Map<String, Object> pm = new java.util.LinkedHashMap<>();
-            pm.put("id", p.id());
-            pm.put("version", p.version());
-            pm.put("state", p.state().toString());
-            pm.put("mode", p.mode());
-            pm.put("rules", p.rules());
-            pm.put("received", p.received());
-            pm.put("filtered", p.filtered());
-            pm.put("dropped", p.dropped());
-            pm.put("errors", p.errors());
-            pm.put("ring_waits", p.ringWaits());
-            pm.put("failure", p.failure());
-            pm.put("counters", p.counters());
-            ps.add(pm);
-        }
-        m.put("plugins", ps);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), m);
+        new com.fasterxml.jackson.databind.ObjectMapper()
+                .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+                .writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), s);
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }

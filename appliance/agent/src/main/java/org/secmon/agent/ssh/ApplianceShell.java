@@ -1,7 +1,5 @@
 package org.secmon.agent.ssh;
 
-import org.secmon.plugin.CounterNames;
-
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -27,6 +25,7 @@ import org.secmon.dataplane.filter.Rule;
 import org.secmon.dataplane.host.LoadedPlugin;
 import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.PluginSetup;
+import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.PluginApi;
 import org.secmon.plugin.Table;

@@ -7,8 +7,8 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.testkit.FrameBuilder;
 import org.secmon.plugin.Packet;
+import org.secmon.testkit.FrameBuilder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

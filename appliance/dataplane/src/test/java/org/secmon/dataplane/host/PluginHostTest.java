@@ -19,12 +19,12 @@ import org.secmon.dataplane.filter.IpPrefix;
 import org.secmon.dataplane.filter.PortRange;
 import org.secmon.dataplane.filter.Rule;
 import org.secmon.dataplane.source.CaptureFileSource;
-import org.secmon.testkit.CaptureWriter;
-import org.secmon.testkit.FlowCountPlugin;
-import org.secmon.testkit.TrafficGenerator;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.PluginConfig;
 import org.secmon.plugin.PluginState;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.FlowCountPlugin;
+import org.secmon.testkit.TrafficGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

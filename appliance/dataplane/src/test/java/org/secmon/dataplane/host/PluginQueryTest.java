@@ -11,10 +11,10 @@ import org.secmon.dataplane.agent.AgentRunner;
 import org.secmon.dataplane.agent.IdleStrategy;
 import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.PacketSource;
-import org.secmon.testkit.FlowCountPlugin;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.PluginState;
 import org.secmon.plugin.Table;
+import org.secmon.testkit.FlowCountPlugin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

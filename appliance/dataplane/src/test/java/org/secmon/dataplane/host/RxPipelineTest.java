@@ -3,15 +3,14 @@ package org.secmon.dataplane.host;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 import org.secmon.dataplane.Configuration;
 import org.secmon.dataplane.agent.AgentRunner;
 import org.secmon.dataplane.agent.IdleStrategy;
@@ -19,10 +18,10 @@ import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
+import org.secmon.plugin.DeliveryMode;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.FlowCountPlugin;
 import org.secmon.testkit.TrafficGenerator;
-import org.secmon.plugin.DeliveryMode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
-import org.secmon.testkit.FrameBuilder;
 import org.secmon.plugin.Packet;
+import org.secmon.testkit.FrameBuilder;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;

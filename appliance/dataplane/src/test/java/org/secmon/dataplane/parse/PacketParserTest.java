@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
-import org.secmon.testkit.FrameBuilder;
 import org.secmon.plugin.Packet;
+import org.secmon.testkit.FrameBuilder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

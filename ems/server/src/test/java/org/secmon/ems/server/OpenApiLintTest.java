@@ -1,16 +1,16 @@
 package org.secmon.ems.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.testkit.Tools;
 import org.secmon.ems.server.http.OpenApi;
+import org.secmon.testkit.Tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The OpenAPI document passes Redocly CLI's lint (its recommended rules) without errors. */
 class OpenApiLintTest {

@@ -2,8 +2,8 @@ package org.secmon.plugins.netflow;
 
 import java.util.Locale;
 
-import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugin.Packet;
+import org.secmon.plugins.netflow.cache.FlowCache;
 
 /** Text for a flow cache entry, as the CLI shows it (query path: allocates freely). */
 final class Flows {

@@ -1,15 +1,7 @@
 package org.secmon.plugins.netflow;
 
-import org.secmon.plugin.CounterNames;
-
-import org.secmon.transport.Collector;
-import org.secmon.transport.CollectorCounters;
-import org.secmon.transport.LoadBalancer;
-import org.secmon.transport.UdpSender;
-import org.secmon.plugins.netflow.cache.FlowCache;
-import org.secmon.plugins.netflow.codec.FlowExporter;
-import org.secmon.plugins.netflow.cache.FlowPipe;
 import org.secmon.plugin.Counter;
+import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PluginApi;
@@ -18,6 +10,13 @@ import org.secmon.plugin.PluginContext;
 import org.secmon.plugin.PluginDescriptor;
 import org.secmon.plugin.SecmonPlugin;
 import org.secmon.plugin.Table;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.cache.FlowPipe;
+import org.secmon.plugins.netflow.codec.FlowExporter;
+import org.secmon.transport.Collector;
+import org.secmon.transport.CollectorCounters;
+import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.UdpSender;
 
 /**
  * NetFlow v9 / IPFIX export: every packet its filter passes updates the flow cache; ended flows are encoded per

@@ -4,12 +4,12 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
+import org.secmon.plugin.PluginConfig;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.cache.FlowField;
+import org.secmon.plugins.netflow.codec.FlowExporter;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
-import org.secmon.plugins.netflow.cache.FlowCache;
-import org.secmon.plugins.netflow.codec.FlowExporter;
-import org.secmon.plugins.netflow.cache.FlowField;
-import org.secmon.plugin.PluginConfig;
 
 /**
  * The plugin's configuration, as the original's netflowconfig + netflowmonitor + association. Keys (all optional

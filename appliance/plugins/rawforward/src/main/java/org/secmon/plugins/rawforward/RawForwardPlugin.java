@@ -1,21 +1,13 @@
 package org.secmon.plugins.rawforward;
 
-import org.secmon.plugin.CounterNames;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.util.Locale;
 
-import org.secmon.transport.Collector;
-import org.secmon.transport.LoadBalancer;
-import org.secmon.transport.UdpSender;
-import org.secmon.transport.net.DatagramBatch;
-import org.secmon.transport.net.NativeSocket;
-import org.secmon.plugins.sflow.codec.SflowDatagram;
-import org.secmon.plugins.sflow.codec.SflowExporter;
 import org.secmon.plugin.Counter;
+import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PluginApi;
@@ -23,6 +15,13 @@ import org.secmon.plugin.PluginConfig;
 import org.secmon.plugin.PluginContext;
 import org.secmon.plugin.PluginDescriptor;
 import org.secmon.plugin.SecmonPlugin;
+import org.secmon.plugins.sflow.codec.SflowDatagram;
+import org.secmon.plugins.sflow.codec.SflowExporter;
+import org.secmon.transport.Collector;
+import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.UdpSender;
+import org.secmon.transport.net.DatagramBatch;
+import org.secmon.transport.net.NativeSocket;
 
 /**
  * Raw forward: every packet the plugin's filter passes (cut to its rule's truncate_to_size) goes to the collector

@@ -2,9 +2,9 @@ package org.secmon.plugins.rawforward;
 
 import java.util.Locale;
 
+import org.secmon.plugin.PluginConfig;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
-import org.secmon.plugin.PluginConfig;
 
 /**
  * Configuration of the raw-forward plugin. Keys (all optional but the collectors):

@@ -13,12 +13,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.plugin.Counter;
 import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PluginConfig;
-import org.secmon.plugin.PluginContext;
 import org.secmon.testkit.FrameBuilder;
+import org.secmon.testkit.TestPluginContext;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,39 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RawForwardPluginTest {
     static final long T0 = 1_700_000_000_000_000_000L;
 
-    /** A plugin context that keeps the plugin's counters. */
-    static final class Context implements PluginContext {
-        final Map<String, Counter> counters = new HashMap<>();
-        final Path state;
-
-        Context(Path state) {
-            this.state = state;
-        }
-
-        @Override
-        public String name() {
-            return "rawforward";
-        }
-
-        @Override
-        public Counter counter(String name) {
-            return counters.computeIfAbsent(name, Counter::new);
-        }
-
-        @Override
-        public Path stateDirectory() {
-            return state;
-        }
-
-        @Override
-        public void log(System.Logger.Level level, String message) {
-        }
-
-        long get(String name) {
-            return counters.get(name).get();
-        }
-    }
-
     static Packet packet(byte[] frame) {
         Packet p = new Packet().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, T0, 0);
         assertEquals(PacketParser.OK, PacketParser.parse(p));
@@ -74,7 +40,7 @@ class RawForwardPluginTest {
     }
 
     /** Forwards {@code frames} with {@code config} (a collector on a loopback socket added); the datagrams. */
-    static List<byte[]> forward(Path dir, Map<String, Object> config, List<byte[]> frames, Context ctx)
+    static List<byte[]> forward(Path dir, Map<String, Object> config, List<byte[]> frames, TestPluginContext ctx)
             throws Exception {
         try (DatagramSocket rx = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             rx.setSoTimeout(2000);
@@ -110,20 +76,20 @@ class RawForwardPluginTest {
 
     @Test
     void udpCarriesEachFrameUnchanged(@TempDir Path dir) throws Exception {
-        Context ctx = new Context(dir);
+        TestPluginContext ctx = new TestPluginContext("rawforward", dir);
         List<byte[]> in = frames();
         List<byte[]> out = forward(dir, Map.of("encapsulation", "udp", "batch_size", 2), in, ctx);
         for (int i = 0; i < in.size(); i++) {
             assertArrayEquals(in.get(i), out.get(i), "frame " + i);
         }
-        assertEquals(3, ctx.get(CounterNames.PACKETS_SENT));
-        assertEquals(0, ctx.get(CounterNames.PACKETS_LOST));
-        assertEquals(0, ctx.get(CounterNames.PACKETS_NO_COLLECTOR));
+        assertEquals(3, ctx.value(CounterNames.PACKETS_SENT));
+        assertEquals(0, ctx.value(CounterNames.PACKETS_LOST));
+        assertEquals(0, ctx.value(CounterNames.PACKETS_NO_COLLECTOR));
     }
 
     @Test
     void vxlanHeaderCarriesTheVniAndTheFrameFollowsUnchanged(@TempDir Path dir) throws Exception {
-        Context ctx = new Context(dir);
+        TestPluginContext ctx = new TestPluginContext("rawforward", dir);
         List<byte[]> in = frames();
         List<byte[]> out = forward(dir, Map.of("encapsulation", "vxlan", "vni", 0xabcdef, "batch_size", 1), in, ctx);
         for (int i = 0; i < in.size(); i++) {
@@ -134,18 +100,18 @@ class RawForwardPluginTest {
                     Arrays.copyOf(d, 8), "VXLAN header of frame " + i);
             assertArrayEquals(in.get(i), Arrays.copyOfRange(d, 8, d.length), "frame " + i);
         }
-        assertEquals(3, ctx.get(CounterNames.SEND_CALLS), "batch_size 1: one send per packet");
+        assertEquals(3, ctx.value(CounterNames.SEND_CALLS), "batch_size 1: one send per packet");
     }
 
     @Test
     void framesLongerThanMaxFrameAreCutAndCounted(@TempDir Path dir) throws Exception {
-        Context ctx = new Context(dir);
+        TestPluginContext ctx = new TestPluginContext("rawforward", dir);
         List<byte[]> in = frames();
         List<byte[]> out = forward(dir, Map.of("encapsulation", "udp", "max_frame", 200), in, ctx);
         assertEquals(in.get(0).length, out.get(0).length);
         assertEquals(200, out.get(2).length, "the 1,442-byte frame is cut to max_frame");
         assertArrayEquals(Arrays.copyOf(in.get(2), 200), out.get(2));
-        assertEquals(1, ctx.get(CounterNames.PACKETS_CUT));
+        assertEquals(1, ctx.value(CounterNames.PACKETS_CUT));
     }
 
     @Test

@@ -1,20 +1,13 @@
 package org.secmon.plugins.sflow;
 
-import org.secmon.plugin.CounterNames;
-
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 
-import org.secmon.transport.Collector;
-import org.secmon.transport.CollectorCounters;
-import org.secmon.transport.LoadBalancer;
-import org.secmon.transport.UdpSender;
-import org.secmon.plugins.sflow.codec.SflowDatagram;
-import org.secmon.plugins.sflow.codec.SflowExporter;
 import org.secmon.plugin.Counter;
+import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PluginApi;
@@ -23,6 +16,12 @@ import org.secmon.plugin.PluginContext;
 import org.secmon.plugin.PluginDescriptor;
 import org.secmon.plugin.RxPort;
 import org.secmon.plugin.SecmonPlugin;
+import org.secmon.plugins.sflow.codec.SflowDatagram;
+import org.secmon.plugins.sflow.codec.SflowExporter;
+import org.secmon.transport.Collector;
+import org.secmon.transport.CollectorCounters;
+import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.UdpSender;
 
 /**
  * sFlow v5: random 1-in-N sampling of the packets its filter passes; each sampled packet becomes a flow sample with

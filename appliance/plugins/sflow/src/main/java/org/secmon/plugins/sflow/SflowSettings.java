@@ -3,9 +3,9 @@ package org.secmon.plugins.sflow;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
+import org.secmon.plugin.PluginConfig;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
-import org.secmon.plugin.PluginConfig;
 
 /**
  * The plugin's configuration, as the original's sflowconfig (agent address, sub-agent id, sampling rate, truncate

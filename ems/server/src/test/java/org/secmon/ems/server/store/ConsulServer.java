@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.secmon.testkit.Tools;
 import org.secmon.ems.server.EmsFixture;
+import org.secmon.testkit.Tools;
 
 /**
  * A real Consul agent on loopback with free ports: {@code -dev} (in memory) or a single-node server with a data

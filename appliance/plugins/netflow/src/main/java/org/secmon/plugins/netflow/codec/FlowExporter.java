@@ -1,16 +1,15 @@
 package org.secmon.plugins.netflow.codec;
 
-import org.secmon.plugins.netflow.cache.FlowCache;
-import org.secmon.plugins.netflow.cache.FlowField;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Set;
 
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.cache.FlowField;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
-import org.secmon.transport.LoadBalancer;
 import org.secmon.transport.DatagramSink;
+import org.secmon.transport.LoadBalancer;
 
 /**
  * Encodes ended flows as NetFlow v9 (RFC 3954) or IPFIX (RFC 7011) — per collector, by the collector's type — and

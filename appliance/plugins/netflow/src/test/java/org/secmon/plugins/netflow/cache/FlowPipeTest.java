@@ -3,9 +3,9 @@ package org.secmon.plugins.netflow.cache;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
+import org.secmon.plugin.Packet;
 import org.secmon.plugins.netflow.cache.FlowCacheTest.Crowd;
 import org.secmon.plugins.netflow.cache.FlowCacheTest.Recorder;
-import org.secmon.plugin.Packet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

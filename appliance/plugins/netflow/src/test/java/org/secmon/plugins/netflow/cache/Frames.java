@@ -3,8 +3,8 @@ package org.secmon.plugins.netflow.cache;
 import java.lang.foreign.MemorySegment;
 
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.testkit.FrameBuilder;
 import org.secmon.plugin.Packet;
+import org.secmon.testkit.FrameBuilder;
 
 /** Builds parsed packets for flow-cache tests. */
 public final class Frames {

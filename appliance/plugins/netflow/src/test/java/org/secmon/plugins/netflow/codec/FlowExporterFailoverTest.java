@@ -1,9 +1,5 @@
 package org.secmon.plugins.netflow.codec;
 
-import org.secmon.plugins.netflow.cache.FlowCache;
-import org.secmon.plugins.netflow.cache.FlowField;
-import org.secmon.plugins.netflow.cache.Frames;
-
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -15,6 +11,9 @@ import java.util.EnumSet;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.cache.FlowField;
+import org.secmon.plugins.netflow.cache.Frames;
 import org.secmon.testkit.Await;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorSet;

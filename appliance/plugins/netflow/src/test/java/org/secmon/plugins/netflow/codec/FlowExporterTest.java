@@ -1,20 +1,19 @@
 package org.secmon.plugins.netflow.codec;
 
-import org.secmon.plugins.netflow.cache.FlowCache;
-import org.secmon.plugins.netflow.cache.FlowField;
-import org.secmon.plugins.netflow.cache.Frames;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.cache.FlowField;
+import org.secmon.plugins.netflow.cache.Frames;
+import org.secmon.testkit.RecordingSink;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
 import org.secmon.transport.LoadBalancer;
-import org.secmon.testkit.RecordingSink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,8 +1,8 @@
 package org.secmon.plugins.netflow.codec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -10,10 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowField;
 import org.secmon.plugins.netflow.cache.Frames;
-import org.secmon.testkit.CaptureWriter;
-import org.secmon.testkit.FrameBuilder;
 import org.secmon.testkit.RecordingSink;
-import org.secmon.testkit.Tools;
+import org.secmon.testkit.Tshark;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
@@ -93,25 +91,12 @@ class GoldenBytesTest {
 
     @Test
     void tsharkReadsTheGoldenDatagramsAsExpected(@TempDir Path dir) throws Exception {
-        Path tshark = Tools.require("tshark");
-        Path pcap = dir.resolve("golden.pcap");
-        try (CaptureWriter w = new CaptureWriter(pcap)) {
-            FrameBuilder v9 = FrameBuilder.udp("127.0.0.1", "127.0.0.1", 40001, 2055);
-            v9.payloadBytes = java.util.HexFormat.of().parseHex(V9);
-            w.write(v9.build(), T0 + S);
-            FrameBuilder fix = FrameBuilder.udp("127.0.0.1", "127.0.0.1", 40002, 4739);
-            fix.payloadBytes = java.util.HexFormat.of().parseHex(IPFIX);
-            w.write(fix.build(), T0 + 2 * S);
-        }
-        Tools.Result r = Tools.exec(List.of(tshark.toString(), "-r", pcap.toString(), "-d", "udp.port==2055,cflow",
-                "-d", "udp.port==4739,cflow", "-T", "fields", "-E", "separator=|", "-e", "cflow.version",
-                "-e", "cflow.srcaddr", "-e", "cflow.srcaddrv6", "-e", "cflow.srcport", "-e", "cflow.dstport",
-                "-e", "cflow.packets", "-e", "cflow.octets", "-e", "cflow.tcpflags",
-                "-e", "cflow.flow_end_reason", "-e", "_ws.expert"), 60);
-        assertEquals(0, r.exitCode(), r.err());
-        List<String> lines = r.lines();
-        Files.writeString(dir.resolve("tshark.txt"), r.out());
-        assertEquals(2, lines.size(), r.out());
+        List<String> lines = Tshark.fields(dir, "cflow", List.of(
+                        new Tshark.Datagram(2055, HexFormat.of().parseHex(V9)),
+                        new Tshark.Datagram(4739, HexFormat.of().parseHex(IPFIX))),
+                "cflow.version", "cflow.srcaddr", "cflow.srcaddrv6", "cflow.srcport", "cflow.dstport",
+                "cflow.packets", "cflow.octets", "cflow.tcpflags", "cflow.flow_end_reason", "_ws.expert");
+        assertEquals(2, lines.size(), String.join("\n", lines));
         // version | addresses of both records | ports | packets | octets | flags | end reason (IPFIX) | expert info
         // (tshark's complaints about malformed fields: none)
         assertEquals("9|10.0.0.1|2001:db8::1|40000,5353|443,53|3,1|284,88|0x13,0x00||", lines.get(0));

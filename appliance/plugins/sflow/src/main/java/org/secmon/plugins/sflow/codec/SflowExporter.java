@@ -3,10 +3,10 @@ package org.secmon.plugins.sflow.codec;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
-import org.secmon.transport.CollectorSet;
-import org.secmon.transport.LoadBalancer;
-import org.secmon.transport.DatagramSink;
 import org.secmon.plugin.Packet;
+import org.secmon.transport.CollectorSet;
+import org.secmon.transport.DatagramSink;
+import org.secmon.transport.LoadBalancer;
 
 /**
  * sFlow v5 datagrams to a collector set: flow samples go to the collector of their packet's session (sticky, both

@@ -10,10 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.dataplane.parse.PacketParser;
 import org.secmon.plugin.Packet;
-import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.FrameBuilder;
 import org.secmon.testkit.RecordingSink;
-import org.secmon.testkit.Tools;
+import org.secmon.testkit.Tshark;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
@@ -69,21 +68,13 @@ class GoldenBytesTest {
 
     @Test
     void tsharkReadsTheGoldenDatagramAsExpected(@TempDir Path dir) throws Exception {
-        Path tshark = Tools.require("tshark");
-        Path pcap = dir.resolve("golden.pcap");
-        try (CaptureWriter w = new CaptureWriter(pcap)) {
-            FrameBuilder f = FrameBuilder.udp("127.0.0.1", "127.0.0.1", 40001, 6343);
-            f.payloadBytes = HexFormat.of().parseHex(SFLOW);
-            w.write(f.build(), T0 + S);
-        }
-        Tools.Result r = Tools.exec(List.of(tshark.toString(), "-r", pcap.toString(), "-d", "udp.port==6343,sflow",
-                "-T", "fields", "-E", "separator=|", "-e", "sflow_245.version", "-e", "sflow_245.agent",
-                "-e", "sflow_245.sub_agent_id", "-e", "sflow_245.numsamples", "-e", "sflow.flow_sample.sampling_rate",
-                "-e", "sflow.flow_sample.sample_pool", "-e", "ip.src", "-e", "tcp.dstport", "-e", "sflow_245.ifindex",
-                "-e", "sflow_245.ifinoct", "-e", "_ws.expert"), 60);
-        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = Tshark.fields(dir, "sflow", List.of(new Tshark.Datagram(6343,
+                        HexFormat.of().parseHex(SFLOW))), "sflow_245.version", "sflow_245.agent",
+                "sflow_245.sub_agent_id", "sflow_245.numsamples", "sflow.flow_sample.sampling_rate",
+                "sflow.flow_sample.sample_pool", "ip.src", "tcp.dstport", "sflow_245.ifindex", "sflow_245.ifinoct",
+                "_ws.expert");
         // version | agent | sub-agent | samples | rate | pool | IP sources (the UDP datagram's, then the sampled
         // header's, which tshark dissects) | sampled TCP port | counter ifIndex | ifInOctets | expert info (none)
-        assertEquals(List.of("5|192.0.2.1|3|2|100|1234|127.0.0.1,10.0.0.1|443|1|123456789|"), r.lines(), r.out());
+        assertEquals(List.of("5|192.0.2.1|3|2|100|1234|127.0.0.1,10.0.0.1|443|1|123456789|"), lines);
     }
 }
