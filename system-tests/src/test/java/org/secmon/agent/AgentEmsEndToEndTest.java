@@ -8,10 +8,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.Ems;
-import org.secmon.ems.server.EmsFixture;
-import org.secmon.ems.server.store.ConsulServer;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
+import org.secmon.testkit.ConsulServer;
 import org.secmon.ems.server.store.ConsulStore;
 import org.secmon.ems.server.store.EmbeddedStore;
 import org.secmon.ems.server.store.Store;
@@ -172,26 +173,17 @@ class AgentEmsEndToEndTest {
      * it (epoch ms, from the agent's own status).
      */
     private static long waitApplied(Path session, LongPredicate ok, long timeoutMillis) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = Json.mapper().readTree(AgentFixtures.ctl(session, "get", "appliances", "-o", "json"));
-                if (last.size() == 1 && last.get(0).has("applied_version")
-                        && ok.test(last.get(0).path("applied_version").asLong())) {
-                    String url = last.get(0).path("notification_url").asText();
-                    HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(url).resolve("/health"))
-                            .build(), HttpResponse.BodyHandlers.ofString());
-                    JsonNode h = Json.mapper().readTree(health.body());
-                    assertTrue(ok.test(h.path("applied_version").asLong()), h.toString());
-                    return Instant.parse(h.path("applied_at").asText()).toEpochMilli();
-                }
-            } catch (AssertionError e) {
-                last = null; // EMS restarting
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("the appliance did not apply in time: " + last);
+        // a failing ctl call (the EMS restarting) counts as "not yet"
+        JsonNode last = Await.until(Duration.ofMillis(timeoutMillis), "the appliance applied the version",
+                () -> Json.mapper().readTree(AgentFixtures.ctl(session, "get", "appliances", "-o", "json")),
+                l -> l.size() == 1 && l.get(0).has("applied_version")
+                        && ok.test(l.get(0).path("applied_version").asLong()));
+        String url = last.get(0).path("notification_url").asText();
+        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(url).resolve("/health"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode h = Json.mapper().readTree(health.body());
+        assertTrue(ok.test(h.path("applied_version").asLong()), h.toString());
+        return Instant.parse(h.path("applied_at").asText()).toEpochMilli();
     }
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.secmon.ems.ctl.Ctl;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
 import org.secmon.testkit.Nfcapd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -2,12 +2,13 @@ package org.secmon.agent;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.Tools;
 import org.secmon.testkit.UdpCapture;
@@ -50,10 +51,8 @@ class AllPluginsFromEmsTest {
             AgentFixtures.ctl(session, "apply", "-f", config.toString());
             String[] args = RunningAgent.args(dir, ems.base, "p", 2000, Path.of("target/plugins"), "--ssh-port", "-1");
             try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), args)) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while ((sflow.count() < 20 || vxlan.count() < 3) && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
+                Await.until(Duration.ofSeconds(30), "20 sFlow datagrams and 3 VXLAN packets (agent log: "
+                        + dir.resolve("agent.log") + ")", () -> sflow.count() >= 20 && vxlan.count() >= 3);
             }
             assertTrue(sflow.count() >= 20 && vxlan.count() >= 3, "sFlow datagrams " + sflow.count()
                     + ", VXLAN packets " + vxlan.count() + "\n" + Files.readString(dir.resolve("agent.log")));

@@ -3,13 +3,16 @@ package org.secmon.agent;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.Ports;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,9 +30,9 @@ class DemoIT {
     @Test
     void demoShowsFlowsAndStopsCleanly(@TempDir Path dir) throws Exception {
         Path root = Path.of("..").toAbsolutePath().normalize();
-        int port = EmsFixture.freePort();
+        int port = Ports.freeTcp();
         int collector = Nfcapd.freeUdpPort();
-        int sshPort = EmsFixture.freePort();
+        int sshPort = Ports.freeTcp();
         Path out = dir.resolve("demo.out");
         // a user with an SSH key: the demo registers it for admin, and the SSH CLI lets it in
         Path home = Files.createDirectories(dir.resolve("home/.ssh")).getParent();
@@ -43,24 +46,20 @@ class DemoIT {
         pb.environment().put("SECMON_NO_BUILD", "1");
         pb.environment().put("HOME", home.toString());
         Process p = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!Files.readString(out).contains("SecMon demo is running") && p.isAlive()
-                && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Await.until(Duration.ofSeconds(90), "the demo running (or ended)",
+                () -> !p.isAlive() || Files.readString(out).contains("SecMon demo is running"));
         assertTrue(Files.readString(out).contains("your key id_ed25519.pub is registered"), Files.readString(out));
-        String ssh = null;
-        for (int i = 0; i < 50 && (ssh == null || !ssh.contains("netflow")); i++) {
-            Thread.sleep(200); // until the agent has fetched the users
+        // until the agent has fetched the users
+        String ssh = Await.until(Duration.ofSeconds(10), "ssh into the demo's appliance shows netflow", () -> {
             Process s = new ProcessBuilder(org.secmon.testkit.Tools.require("ssh").toString(), "-i",
                     key.toString(), "-p", Integer.toString(sshPort), "-o", "BatchMode=yes", "-o",
                     "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
                     "admin@127.0.0.1", "show", "plugins").redirectErrorStream(true).start();
-            ssh = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String o = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             s.waitFor(30, TimeUnit.SECONDS);
-        }
-        assertTrue(ssh != null && ssh.contains("netflow") && ssh.contains("started"),
-                "ssh into the demo's appliance: " + ssh);
+            return o;
+        }, o -> o.contains("netflow"));
+        assertTrue(ssh.contains("started"), "ssh into the demo's appliance: " + ssh);
         if (!p.waitFor(180, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();

@@ -6,13 +6,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.Nfcapd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -96,16 +97,9 @@ class HitlessReconfigurationTest {
         }
         long desired = Json.mapper().readTree(AgentFixtures.ctl(session, "get", "scope", "h", "-o",
                 "json")).path("config_version").asLong();
-        JsonNode h = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            h = get(health);
-            if (h.path("applied_version").asLong() >= desired) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        assertTrue(h.path("applied_version").asLong() >= desired, "last change not applied: " + h);
+        URI agent = health;
+        JsonNode h = Await.until(Duration.ofSeconds(20), "the last change (version " + desired + ") applied",
+                () -> get(agent), n -> n.path("applied_version").asLong() >= desired);
         assertTrue(h.path("applies").asLong() >= 2, "changes were applied as they came: " + h);
     }
 
@@ -118,14 +112,9 @@ class HitlessReconfigurationTest {
     }
 
     private static URI waitForHealth(Path session) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            JsonNode a = Json.mapper().readTree(AgentFixtures.ctl(session, "get", "appliances", "-o", "json"));
-            if (a.size() == 1 && a.get(0).has("applied_version")) {
-                return URI.create(a.get(0).path("notification_url").asText()).resolve("/health");
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the agent did not register and apply");
+        JsonNode a = Await.until(Duration.ofSeconds(30), "the agent registered and applied",
+                () -> Json.mapper().readTree(AgentFixtures.ctl(session, "get", "appliances", "-o", "json")),
+                l -> l.size() == 1 && l.get(0).has("applied_version"));
+        return URI.create(a.get(0).path("notification_url").asText()).resolve("/health");
     }
 }

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.server.Ems;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
 import org.secmon.ems.server.store.EmbeddedStore;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.IpsecLab;
 import org.secmon.testkit.Tools;
 
@@ -77,16 +78,8 @@ class IpsecEnforcerTest {
 
     private JsonNode await(String what, java.util.concurrent.Callable<JsonNode> f, Predicate<JsonNode> ok)
             throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            last = f.call();
-            if (ok.test(last)) {
-                return last;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(what + ": " + last + "\n" + Files.readString(dir.resolve("enforcer.log")));
+        return Await.until(Duration.ofSeconds(30), what + " (enforcer log: " + dir.resolve("enforcer.log") + ")", f,
+                ok);
     }
 
     private static String status(JsonNode list) {

@@ -3,6 +3,7 @@ package org.secmon.agent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -13,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.secmon.ems.api.Json;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.IpsecLab;
 import org.secmon.testkit.Tools;
 import org.secmon.tools.replay.ReplayCommand;
@@ -221,17 +223,10 @@ class IpsecTunnelTest {
                     // a rekey of tunnel 1's child SA (forced here; charon does it at 90 % of the lifetime) is
                     // reported, and leaves its IKE SA as it was
                     run("swanctl", "--rekey", "--child", "secmon-t1", "--uri", vici(a));
-                    JsonNode t1 = null;
-                    long rekeyed = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                    while (System.nanoTime() < rekeyed) {
-                        t1 = Json.mapper().readTree(AgentFixtures.ctl(session, "counters", "s-1", "-s", "s",
-                                "-o", "json")).path("counters").path("ipsec").path("tunnels").path("secmon-t1");
-                        if (t1.path("rekeys").asLong() == 1) {
-                            break;
-                        }
-                        Thread.sleep(300);
-                    }
-                    assertEquals(1, t1.path("rekeys").asLong(), String.valueOf(t1));
+                    JsonNode t1 = Await.until(Duration.ofSeconds(20), "tunnel 1's rekey reported",
+                            () -> Json.mapper().readTree(AgentFixtures.ctl(session, "counters", "s-1", "-s", "s",
+                                    "-o", "json")).path("counters").path("ipsec").path("tunnels").path("secmon-t1"),
+                            t -> t.path("rekeys").asLong() == 1);
                     assertEquals(0, t1.path("ike_rekeys").asLong(), String.valueOf(t1));
                     assertTrue(t1.path("child_rekey_in_s").asLong() > 0 && t1.path("ike_rekey_in_s").asLong() > 0,
                             String.valueOf(t1));
@@ -241,33 +236,19 @@ class IpsecTunnelTest {
                     run("swanctl", "--load-conns", "--file", boot.toString(), "--uri", vici(a));
                     assertTrue(run("swanctl", "--list-conns", "--uri", vici(a)).stream()
                             .noneMatch(l -> l.startsWith("secmon-t1:")), "swanctl unloaded the enforcer's tunnel");
-                    long reloaded = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                    List<String> conns = List.of();
-                    while (System.nanoTime() < reloaded) {
-                        conns = run("swanctl", "--list-conns", "--uri", vici(a));
-                        if (conns.stream().anyMatch(l -> l.startsWith("secmon-t1:"))) {
-                            break;
-                        }
-                        Thread.sleep(300);
-                    }
-                    assertTrue(conns.stream().anyMatch(l -> l.startsWith("secmon-t1:"))
-                            && conns.stream().anyMatch(l -> l.startsWith("boot-analytics:")), conns.toString());
+                    List<String> conns = Await.until(Duration.ofSeconds(20), "the enforcer loaded tunnel 1 again",
+                            () -> run("swanctl", "--list-conns", "--uri", vici(a)),
+                            c -> c.stream().anyMatch(l -> l.startsWith("secmon-t1:")));
+                    assertTrue(conns.stream().anyMatch(l -> l.startsWith("boot-analytics:")), conns.toString());
                     awaitEstablished(a, "secmon-t1", "AES_GCM_16-128");
 
                     // a proposal change of tunnel 2 restarts tunnel 2 only
                     AgentFixtures.ctl(session, "update", "ipsec_tunnel", "t2", "--set", "ike_policy=gcm256");
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    String after2 = null;
-                    while (System.nanoTime() < deadline) {
-                        after2 = ikeSa(a, "secmon-t2");
-                        if (after2 != null && after2.contains("ESTABLISHED") && !after2.equals(before2)
-                                && listSas(a).toString().contains("AES_GCM_16-256")) {
-                            break;
-                        }
-                        Thread.sleep(200);
-                    }
-                    assertTrue(after2 != null && !after2.equals(before2), "tunnel 2 re-established: " + listSas(a));
-                    assertTrue(String.join("\n", listSas(a)).contains("AES_GCM_16-256"), listSas(a).toString());
+                    Await.until(Duration.ofSeconds(30), "tunnel 2 re-established with AES_GCM_16-256", () -> {
+                        String after2 = ikeSa(a, "secmon-t2");
+                        return after2 != null && after2.contains("ESTABLISHED") && !after2.equals(before2)
+                                && listSas(a).toString().contains("AES_GCM_16-256");
+                    });
                     assertEquals(before1, ikeSa(a, "secmon-t1"), "tunnel 1 untouched: " + listSas(a));
 
                     // the agent reports the SA state to the EMS
@@ -279,11 +260,8 @@ class IpsecTunnelTest {
                     // deleting tunnel 1 in the EMS takes its SA down and leaves tunnel 2 up
                     String t2 = ikeSa(a, "secmon-t2");
                     AgentFixtures.ctl(session, "delete", "ipsec_tunnel", "t1");
-                    long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                    while (ikeSa(a, "secmon-t1") != null && System.nanoTime() < gone) {
-                        Thread.sleep(100);
-                    }
-                    assertEquals(null, ikeSa(a, "secmon-t1"), "tunnel 1 terminated: " + listSas(a));
+                    Await.until(Duration.ofSeconds(20), "tunnel 1 terminated", () -> ikeSa(a, "secmon-t1"),
+                            sa -> sa == null);
                     assertEquals(t2, ikeSa(a, "secmon-t2"), "tunnel 2 untouched: " + listSas(a));
                     assertTrue(!Files.readString(dir.resolve("agent/ipsec/swanctl.conf")).contains("secmon-t1"));
                 }
@@ -320,33 +298,20 @@ class IpsecTunnelTest {
         assertTrue(after.contains("counter packets " + datagrams + " "), "every export marked once: " + datagrams
                 + " datagrams\n" + after);
         // the agent reports the class, its marked packets, and why classes are not kept apart here
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        JsonNode d = null;
-        while (System.nanoTime() < deadline) {
-            d = Json.mapper().readTree(AgentFixtures.ctl(session, "counters", "s-1", "-s", "s", "-o", "json"))
-                    .path("counters").path("ipsec").path("dscp");
-            if (d.path("tunnels").path("secmon-t1").path("packets").asLong() == datagrams) {
-                break;
-            }
-            Thread.sleep(300);
-        }
-        assertEquals(datagrams, d.path("tunnels").path("secmon-t1").path("packets").asLong(), d.toString());
+        JsonNode d = Await.until(Duration.ofSeconds(20), datagrams + " marked packets reported",
+                () -> Json.mapper().readTree(AgentFixtures.ctl(session, "counters", "s-1", "-s", "s", "-o", "json"))
+                        .path("counters").path("ipsec").path("dscp"),
+                x -> x.path("tunnels").path("secmon-t1").path("packets").asLong() == datagrams);
         assertEquals(46, d.path("tunnels").path("secmon-t1").path("dscp").asInt(), d.toString());
         assertTrue(d.path("warning").asText().contains("kernel-libipsec"), d.toString());
 
         // no DSCP tunnel left: the table goes, nothing else in A's ruleset is touched
         run("ip", "netns", "exec", nsA, "nft", "add", "table", "inet", "operators_own");
         AgentFixtures.ctl(session, "delete", "ipsec_tunnel", "t1");
-        long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        String tables = "";
-        while (System.nanoTime() < gone) {
-            tables = String.join("\n", run("ip", "netns", "exec", nsA, "nft", "list", "tables"));
-            if (!tables.contains("secmon_dscp")) {
-                break;
-            }
-            Thread.sleep(200);
-        }
-        assertTrue(!tables.contains("secmon_dscp") && tables.contains("operators_own"), tables);
+        String tables = Await.until(Duration.ofSeconds(20), "the secmon_dscp table gone",
+                () -> String.join("\n", run("ip", "netns", "exec", nsA, "nft", "list", "tables")),
+                t -> !t.contains("secmon_dscp"));
+        assertTrue(tables.contains("operators_own"), tables);
     }
 
     /**
@@ -365,13 +330,10 @@ class IpsecTunnelTest {
         Process tun = dscp == 0 ? null : start(dir.resolve("tcpdump-tun.log"), "ip", "netns", "exec", nsB,
                 Tools.require("tcpdump").toString(), "-i", "ipsec0", "--immediate-mode", "-U", "-w", inner.toString(),
                 "udp port 2055");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.readString(dir.resolve("tcpdump.log")).contains("listening on")
-                || !Files.readString(dir.resolve("nfcapd.log")).contains("Startup")
-                || tun != null && !Files.readString(dir.resolve("tcpdump-tun.log")).contains("listening on")) {
-            assertTrue(System.nanoTime() < deadline, "nfcapd/tcpdump did not start");
-            Thread.sleep(50);
-        }
+        Await.until(Duration.ofSeconds(20), "nfcapd and tcpdump started",
+                () -> Files.readString(dir.resolve("tcpdump.log")).contains("listening on")
+                        && Files.readString(dir.resolve("nfcapd.log")).contains("Startup")
+                        && (tun == null || Files.readString(dir.resolve("tcpdump-tun.log")).contains("listening on")));
         String java = ProcessHandle.current().info().command().orElse("java");
         Process replay = new ProcessBuilder("ip", "netns", "exec", nsA, java, "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "org.secmon.tools.replay.ReplayCommand", "--pcap",
@@ -419,32 +381,27 @@ class IpsecTunnelTest {
     }
 
     private String awaitAppliance(Path session) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            JsonNode l = Json.mapper().readTree(AgentFixtures.ctl(session, "get", "appliances", "-o", "json",
-                    "--ids"));
-            if (l.size() == 1 && l.get(0).has("applied_version")) {
-                return l.get(0).path("id").asText();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the agent did not register");
+        JsonNode l = Await.until(Duration.ofSeconds(30), "the agent registered and applied",
+                () -> Json.mapper().readTree(AgentFixtures.ctl(session, "get", "appliances", "-o", "json", "--ids")),
+                a -> a.size() == 1 && a.get(0).has("applied_version"));
+        return l.get(0).path("id").asText();
     }
 
     private String awaitEstablished(Path home, String name, String esp) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (System.nanoTime() < deadline) {
-            String sa = ikeSa(home, name);
-            if (sa != null && sa.contains("ESTABLISHED") && String.join("\n", listSas(home)).contains(esp)) {
-                return sa;
-            }
-            Thread.sleep(200);
+        try {
+            return Await.until(Duration.ofSeconds(40), name + " established with " + esp, () -> {
+                String sa = ikeSa(home, name);
+                return sa != null && sa.contains("ESTABLISHED") && String.join("\n", listSas(home)).contains(esp)
+                        ? sa : null;
+            }, sa -> sa != null);
+        } catch (AssertionError e) {
+            // the logs that tell why, read only when it failed
+            throw new AssertionError(e.getMessage() + ": " + listSas(home) + "\n"
+                    + Files.readString(dir.resolve("agent.log")) + "\ncharon A:\n" + tail(dir.resolve("a/charon.log"))
+                    + "\ncharon B:\n" + tail(dir.resolve("b/charon.log")) + "\nswanctl A:\n"
+                    + (Files.exists(dir.resolve("agent/ipsec/last-load.log"))
+                    ? Files.readString(dir.resolve("agent/ipsec/last-load.log")) : "(none)"), e);
         }
-        throw new AssertionError(name + " not established: " + listSas(home) + "\n"
-                + Files.readString(dir.resolve("agent.log")) + "\ncharon A:\n" + tail(dir.resolve("a/charon.log"))
-                + "\ncharon B:\n" + tail(dir.resolve("b/charon.log")) + "\nswanctl A:\n"
-                + (Files.exists(dir.resolve("agent/ipsec/last-load.log"))
-                ? Files.readString(dir.resolve("agent/ipsec/last-load.log")) : "(none)"));
     }
 
     private static String tail(Path f) throws Exception {

@@ -2,14 +2,15 @@ package org.secmon.agent;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,33 +64,17 @@ class PluginCapabilitiesTest {
     }
 
     private static JsonNode await(Path session, Predicate<JsonNode> ok, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
+        return Await.until(Duration.ofSeconds(30), what + " (capabilities)", () -> {
             JsonNode a = appliance(session);
-            if (a != null && a.has("capabilities")) {
-                last = a.get("capabilities");
-                if (ok.test(last)) {
-                    return last;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(what + ": capabilities " + last);
+            return a == null ? null : a.get("capabilities");
+        }, c -> c != null && ok.test(c));
     }
 
     private static JsonNode awaitCounters(Path session, Predicate<JsonNode> ok) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
+        return Await.until(Duration.ofSeconds(30), "the appliance's counters", () -> {
             JsonNode a = appliance(session);
-            last = a == null ? null : Json.mapper().readTree(AgentFixtures.ctl(session, "counters",
+            return a == null ? null : Json.mapper().readTree(AgentFixtures.ctl(session, "counters",
                     a.path("id").asText(), "-o", "json")).get("counters");
-            if (last != null && ok.test(last)) {
-                return last;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("counters " + last);
+        }, c -> c != null && ok.test(c));
     }
 }

@@ -6,13 +6,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,12 +36,10 @@ class RevokedApplianceTest {
                 String id = awaitAppliance(ems, admin);
                 assertEquals(204, ems.call("DELETE", "/api/v1/appliances/" + id, admin, null).status());
                 // twenty report intervals and retries: the old agent was back within one
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
-                while (System.nanoTime() < until) {
+                Await.during(Duration.ofSeconds(4), Duration.ofMillis(200), () -> {
                     JsonNode list = ems.call("GET", "/api/v1/appliances", admin, null).json();
                     assertEquals(0, list.path("total").asInt(), "the deleted appliance came back: " + list);
-                    Thread.sleep(200);
-                }
+                });
                 JsonNode health = health(Files.readString(status).strip());
                 assertTrue(health.path("ems_error").asText().contains("revoked"), health.toString());
             }
@@ -81,15 +80,10 @@ class RevokedApplianceTest {
     }
 
     private static String awaitAppliance(EmsFixture ems, String admin) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            JsonNode items = ems.call("GET", "/api/v1/appliances", admin, null).json().path("items");
-            if (items.size() == 1 && items.get(0).path("status").asText().equals("up")) {
-                return items.get(0).path("id").asText();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the agent did not register");
+        JsonNode items = Await.until(Duration.ofSeconds(30), "the agent registered and up",
+                () -> ems.call("GET", "/api/v1/appliances", admin, null).json().path("items"),
+                i -> i.size() == 1 && i.get(0).path("status").asText().equals("up"));
+        return items.get(0).path("id").asText();
     }
 
     private static JsonNode health(String port) throws Exception {

@@ -25,8 +25,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.Ports;
 import org.secmon.testkit.Tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,18 +84,12 @@ class SshCliTest {
                 netflow_associations: [{scope: s, name: nf, policy: p, collector: sink}]
                 """.formatted(opsPub, viewerPub));
         AgentFixtures.ctl(session, "apply", "-f", config.toString());
-        sshPort = EmsFixture.freePort();
+        sshPort = Ports.freeTcp();
         String[] args = RunningAgent.args(dir, ems.base, "s", 2000, Path.of("target/plugins"), "--ssh-port",
             Integer.toString(sshPort), "--ssh-address", "127.0.0.1");
         agent = new RunningAgent(dir.resolve("agent.log"), args);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(dir.resolve("agent/ssh-users.json"))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the agent did not fetch its SSH users: "
-                        + Files.readString(dir.resolve("agent.log")));
-            }
-            Thread.sleep(50);
-        }
+        Await.until(Duration.ofSeconds(30), "the agent fetched its SSH users (agent log: " + dir.resolve("agent.log")
+                + ")", () -> Files.exists(dir.resolve("agent/ssh-users.json")));
         client = SshClient.setUpDefaultClient();
         client.start();
     }
@@ -228,11 +224,8 @@ class SshCliTest {
                 OutputStream in = ch.getInvertedIn();
                 in.write("sh\tver\t\r".getBytes(StandardCharsets.US_ASCII));
                 in.flush();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (!out.toString(StandardCharsets.UTF_8).contains("plugin API")
-                        && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+                Await.until(Duration.ofSeconds(10), "the completed 'show version' answered",
+                        () -> out.toString(StandardCharsets.UTF_8), o -> o.contains("plugin API"));
                 in.write("exit\r".getBytes(StandardCharsets.US_ASCII));
                 in.flush();
                 ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(10));

@@ -1,8 +1,9 @@
 package org.secmon.testkit;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -14,16 +15,75 @@ public final class Await {
     }
 
     /** Waits until {@code condition} holds; fails with {@code what} after {@code timeout}. */
-    public static void until(Duration timeout, String what, BooleanSupplier condition) {
-        value(timeout, what, () -> condition.getAsBoolean(), ok -> ok, ok -> "");
+    public static void until(Duration timeout, String what, Condition condition) {
+        value(timeout, what, condition::holds, ok -> ok, ok -> "");
+    }
+
+    /** A condition that may throw (reading a file, calling a server): an exception counts as "not yet". */
+    @FunctionalInterface
+    public interface Condition {
+        boolean holds() throws Exception;
     }
 
     /**
      * Waits until {@code probe}'s value satisfies {@code done} and returns it; fails with {@code what} and the last
-     * value (or the last exception the probe threw) after {@code timeout}. Exceptions of the probe count as "not yet".
+     * value (or the last exception the probe threw) after {@code timeout}. Exceptions and assertion failures of the
+     * probe (a command that fails while a server restarts) count as "not yet".
      */
     public static <T> T until(Duration timeout, String what, Callable<T> probe, Predicate<? super T> done) {
         return value(timeout, what, probe, done, String::valueOf);
+    }
+
+    /**
+     * Waits until the process started with its output to {@code log} has written {@code marker} (e.g. tshark's
+     * "Capturing on"); fails at once, with the log, when the process ends first.
+     */
+    public static void started(Process process, Path log, String marker, Duration timeout) {
+        until(timeout, log.getFileName() + " shows '" + marker + "'", () -> {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            if (text.contains(marker)) {
+                return true;
+            }
+            if (!process.isAlive()) {
+                throw new Abort("ended with status " + process.exitValue() + " before '" + marker
+                        + "':\n" + text);
+            }
+            return false;
+        });
+    }
+
+    /** Thrown by a probe when waiting longer is pointless (the process it waits for has ended): fails at once. */
+    public static final class Abort extends RuntimeException {
+        public Abort(String message) {
+            super(message);
+        }
+    }
+
+    /** A check that asserts, and may throw checked exceptions (HTTP calls, process output). */
+    @FunctionalInterface
+    public interface Check {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code check} every {@code every} for {@code duration}: for what must <em>stay</em> true, e.g. a deleted
+     * object that must not come back. The first failed check fails at once.
+     */
+    public static void during(Duration duration, Duration every, Check check) {
+        long end = System.nanoTime() + duration.toNanos();
+        while (true) {
+            try {
+                check.run();
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            if (System.nanoTime() - end >= 0) {
+                return;
+            }
+            sleep(every.toMillis());
+        }
     }
 
     private static <T> T value(Duration timeout, String what, Callable<T> probe, Predicate<? super T> done,
@@ -31,7 +91,7 @@ public final class Await {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pause = 20;
         T last = null;
-        Exception lastError = null;
+        Throwable lastError = null;
         while (true) {
             try {
                 last = probe.call();
@@ -42,7 +102,9 @@ public final class Await {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted while waiting for " + what, e);
-            } catch (Exception e) {
+            } catch (Abort e) {
+                throw new AssertionError(what + ": " + e.getMessage(), e);
+            } catch (Exception | AssertionError e) {
                 lastError = e;
             }
             if (System.nanoTime() - deadline >= 0) {

@@ -29,24 +29,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       exception: raw forward carries the sFlow plugin's codec package for its sFlow 1:1 encapsulation;</li>
  *   <li>nothing of the product (appliance, EMS, console) depends on tools, testkit, JMH or the system tests outside
  *       test scope, and the agent's and EMS's jars and runtime classpaths hold no bench, replay or demo code;</li>
- *   <li>no module uses another module's test classes except the EMS's test jar (EmsFixture, ConsulServer), by the
- *       modules listed in {@link #EMS_TEST_JAR_USERS};</li>
+ *   <li>no module uses another module's test classes (no test-jar): tests share code through testkit and
+ *       ems/testkit;</li>
  *   <li>a plugin jar holds only its own package.</li>
  * </ul>
  */
 class LayoutTest {
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     static final Set<String> PLUGIN_DEPS = Set.of("secmon-plugin-api", "secmon-transport");
-    static final Set<String> TOOLING = Set.of("secmon-tools", "secmon-testkit", "secmon-bench",
-            "secmon-system-tests");
+    static final Set<String> TOOLING = Set.of("secmon-tools", "secmon-testkit", "secmon-ems-testkit",
+            "secmon-ems-server-tests", "secmon-bench", "secmon-system-tests");
     static final Set<String> PRODUCT = Set.of("secmon-plugin-api", "secmon-transport", "secmon-dataplane",
             "secmon-plugin-netflow", "secmon-plugin-sflow", "secmon-plugin-rawforward", "secmon-agent",
             "secmon-ems-api", "secmon-ems-server", "secmon-ems-ctl", "secmon-console");
-    /** Modules whose tests use EmsFixture and ConsulServer from the EMS's test jar (see the note in the issue). */
-    static final Set<String> EMS_TEST_JAR_USERS = Set.of("secmon-ems-ctl", "secmon-console",
-            "secmon-system-tests");
 
-    record Dep(String artifact, String scope, String type, boolean optional) {
+    record Dep(String artifact, String scope, String type, String classifier, boolean optional) {
         boolean test() {
             return "test".equals(scope);
         }
@@ -70,6 +67,7 @@ class LayoutTest {
                     for (int i = 0; i < ds.getLength(); i++) {
                         if (ds.item(i) instanceof Element e && e.getTagName().equals("dependency")) {
                             deps.add(new Dep(child(e, "artifactId"), child(e, "scope"), child(e, "type"),
+                                    child(e, "classifier"),
                                     "true".equals(child(e, "optional"))));
                         }
                     }
@@ -115,7 +113,7 @@ class LayoutTest {
     }
 
     @Test
-    void theProductDependsOnNoToolingAndNoTestClassesButTheEmsFixture() throws Exception {
+    void theProductDependsOnNoToolingAndNoModuleOnAnothersTestClasses() throws Exception {
         Map<String, List<Dep>> ms = modules();
         assertTrue(ms.keySet().containsAll(PRODUCT), "modules: " + ms.keySet());
         for (String m : PRODUCT) {
@@ -126,11 +124,9 @@ class LayoutTest {
         }
         for (Map.Entry<String, List<Dep>> e : ms.entrySet()) {
             for (Dep d : e.getValue()) {
-                if ("test-jar".equals(d.type())) {
-                    assertTrue(d.artifact().equals("secmon-ems-server") && EMS_TEST_JAR_USERS.contains(e.getKey()),
-                            e.getKey() + " uses the test classes of " + d.artifact() + "; share them through"
-                                    + " testkit instead");
-                }
+                assertTrue(!"test-jar".equals(d.type()) && !"tests".equals(d.classifier()),
+                        e.getKey() + " uses the test classes of " + d.artifact() + "; share them through"
+                                + " testkit (or ems/testkit) instead");
             }
         }
     }

@@ -21,17 +21,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.secmon.agent.ems.ApplianceAgent;
 import org.secmon.agent.ems.NotificationServer;
-import org.secmon.agent.ems.PacedSource;
 import org.secmon.dataplane.Configuration;
 import org.secmon.dataplane.agent.AgentRunner;
 import org.secmon.dataplane.agent.IdleStrategy;
-import org.secmon.dataplane.dpdk.Dpdk;
-import org.secmon.dataplane.dpdk.DpdkPort;
 import org.secmon.dataplane.host.LoadedPlugin;
 import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.RxAgent;
-import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
+import org.secmon.dataplane.source.Sources;
 import org.secmon.ems.api.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -192,39 +189,11 @@ public final class AgentCommand implements Runnable {
         Files.createDirectories(state);
         Path pluginsDir = plugins != null ? plugins : Path.of(Configuration.pluginsDir());
 
-        PacketSource src;
-        DpdkPort port = null;
-        long pps = rate == null ? 2000 : rate;
-        if (source.startsWith("pcap:")) {
-            Path pcap = Path.of(source.substring(5));
-            if (!Files.isReadable(pcap)) {
-                throw new IllegalArgumentException("--source " + source + ": no such file or not readable");
-            }
-            src = new PacedSource(new CaptureFileSource(pcap, Long.MAX_VALUE, 0), pps, 32);
-        } else if (source.startsWith("dpdk:")) {
-            if (!Dpdk.isAvailable()) {
-                throw new IllegalArgumentException("--source dpdk: " + Dpdk.availability().reason());
-            }
-            List<String> eal = new ArrayList<>(List.of(source.substring(5).trim().split("\\s+")));
-            // the port: a virtual device (--vdev NAME,ARGS) or a PCI device bound to a DPDK driver (-a PCI)
-            String device = null;
-            for (int i = 0; i < eal.size() - 1; i++) {
-                if (eal.get(i).equals("--vdev") || eal.get(i).equals("-a") || eal.get(i).equals("--allow")) {
-                    device = eal.get(i + 1);
-                }
-            }
-            if (device == null) {
-                throw new IllegalArgumentException("--source dpdk: name the port in the EAL arguments: --vdev for a"
-                        + " virtual device, e.g. 'dpdk:--no-huge --no-pci --vdev net_pcap0,rx_pcap=FILE,infinite_rx=1',"
-                        + " or -a PCI-ADDRESS for a NIC bound to a DPDK driver, e.g. 'dpdk:-a 0000:00:04.0'");
-            }
-            Dpdk.init(eal);
-            port = DpdkPort.open(device.split(",")[0], 1);
-            // a live port never ends: no idle end (a NIC can be quiet for any time)
-            src = rate == null ? port.source(0, 0) : new PacedSource(port.source(0, 0), pps, 32);
-        } else {
-            throw new IllegalArgumentException("--source must be pcap:FILE or dpdk:EAL-ARGS, not '" + source + "'");
-        }
+        Sources.Spec spec = Sources.parse(source);
+        // a capture is played as live traffic, at 2,000 packets/s unless --rate says otherwise; a port as it comes
+        long pps = rate != null ? rate : spec instanceof Sources.CaptureFile ? 2000 : 0;
+        Sources.Opened opened = Sources.open(spec, pps, Configuration.burstSize());
+        PacketSource src = opened.source();
         RxAgent rx = new RxAgent("rx-p0q0", src, Configuration.burstSize());
         Path pluginState = Files.createDirectories(state.resolve("plugins"));
         List<LoadedPlugin> last = null; // the plugins at stop: counted once they have flushed
@@ -291,10 +260,7 @@ public final class AgentCommand implements Runnable {
             if (ssh != null) {
                 ssh.close();
             }
-            src.close();
-            if (port != null) {
-                port.close();
-            }
+            opened.close();
         }
         // the host has stopped every plugin (their flows flushed to the collectors): these counters are final
         err.println("[agent] final counters " + counters(rx, last));

@@ -27,7 +27,7 @@ import org.secmon.console.core.Session;
 import org.secmon.console.shell.MainView;
 import org.secmon.ems.api.client.EmsClient;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
 
 /**
  * The schema-driven editors against a real EMS, without the toolkit: a whole monitoring setup is built through the

@@ -14,7 +14,7 @@ import org.secmon.console.core.Dispatch;
 import org.secmon.console.core.Session;
 import org.secmon.ems.api.client.EmsClient;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
 
 /**
  * Enrollment tokens made from the console against a real EMS: the token it shows registers the appliance (or the

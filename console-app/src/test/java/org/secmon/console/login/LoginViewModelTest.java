@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import org.secmon.console.core.Dispatch;
 import org.secmon.console.core.Session;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
 import org.secmon.ems.server.Main;
 import org.secmon.ems.server.tls.SelfSignedTls;
 

@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,6 +19,7 @@ import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.secmon.testkit.Await;
 
 /**
  * The console in a real window: starts Xvfb on a free display and a JVM running {@link ScreenshotTour} there (the
@@ -45,12 +47,12 @@ class ConsoleScreenshotsTest {
                 .start();
         Path out = Path.of(System.getProperty("secmon.screenshots", "target/screenshots"));
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!Files.exists(Path.of("/tmp/.X11-unix/X" + display))) {
-                assertTrue(xvfb.isAlive(), "Xvfb exited: " + Files.readString(dir.resolve("xvfb.log")));
-                assertTrue(System.nanoTime() < deadline, "Xvfb did not start");
-                Thread.sleep(50);
-            }
+            Await.until(Duration.ofSeconds(10), "Xvfb's socket", () -> {
+                if (!xvfb.isAlive()) {
+                    throw new Await.Abort("Xvfb exited: " + Files.readString(dir.resolve("xvfb.log")));
+                }
+                return Files.exists(Path.of("/tmp/.X11-unix/X" + display));
+            });
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                     .toString(), "-cp", System.getProperty("java.class.path"), "-Dprism.order=sw",
                     "--enable-native-access=ALL-UNNAMED", "-Xmx1g",

@@ -29,7 +29,7 @@ import org.testfx.util.WaitForAsyncUtils;
 import org.secmon.console.ConsoleApp;
 import org.secmon.console.dashboard.ApplianceRow;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
 
 /**
  * The console driven as an operator would, headless (JavaFX's Headless platform): log in to a real EMS, build a

@@ -12,7 +12,9 @@ import org.secmon.agent.AgentCommand;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.client.EmsClient;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
+import org.secmon.testkit.Ports;
 import org.secmon.testkit.SampleCapture;
 import picocli.CommandLine;
 
@@ -37,7 +39,7 @@ public final class Lab implements AutoCloseable {
         SampleCapture.write(pcap);
         Path pw = dir.resolve("pw");
         Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-        sshPort = EmsFixture.freePort();
+        sshPort = Ports.freeTcp();
         String plugins = System.getProperty("secmon.plugins.dir", "../appliance/agent/target/plugins");
         String[] args = {"--ems", ems.base, "--scope", "lab", "--name", "edge-1", "--user", "admin",
             "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "3000", "--state-dir",
@@ -47,14 +49,9 @@ public final class Lab implements AutoCloseable {
                 StandardCharsets.UTF_8));
         agentThread = Thread.ofPlatform().name("console-test-agent").start(() -> new CommandLine(agent)
                 .execute(args));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (appliance() == null || !appliance().path("status").asText().equals("up")) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the agent did not register and report: "
-                        + Files.readString(dir.resolve("agent.log")));
-            }
-            Thread.sleep(100);
-        }
+        Await.until(Duration.ofSeconds(30), "the agent registered and reported (agent log: "
+                + dir.resolve("agent.log") + ")", this::appliance,
+                a -> a != null && a.path("status").asText().equals("up"));
     }
 
     /** The agent's appliance as the EMS has it, or null before it registered. */

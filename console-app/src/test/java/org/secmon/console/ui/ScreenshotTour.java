@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,7 +34,8 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 import org.secmon.console.ConsoleApp;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
 
 /**
  * {@code ScreenshotTour OUT-DIR WORK-DIR}: the console in a real window (run under Xvfb by
@@ -235,13 +237,7 @@ public final class ScreenshotTour {
     }
 
     private static void await(String what, Callable<Boolean> c) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (!Boolean.TRUE.equals(fx(c))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(200);
-        }
+        Await.until(Duration.ofSeconds(40), what, () -> fx(c), Boolean.TRUE::equals);
     }
 
     private static void shot(Path out, String name) throws Exception {

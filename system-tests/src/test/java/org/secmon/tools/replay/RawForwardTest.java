@@ -2,6 +2,7 @@ package org.secmon.tools.replay;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.Tools;
@@ -118,22 +120,14 @@ class RawForwardTest {
         Process cap = new ProcessBuilder(tshark.toString(), "-i", "lo", "-f", "ip proto 47 and dst host 127.0.0.2",
                 "-w", captured.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!Files.readString(log).contains("Capturing on")) {
-                if (!cap.isAlive() || System.nanoTime() > deadline) {
-                    fail("tshark did not start capturing: " + Files.readString(log));
-                }
-                Thread.sleep(20);
-            }
+            Await.started(cap, log, "Capturing on", Duration.ofSeconds(20));
             ReplayCommand.Summary r = ReplayCommand.replay("--pcap", dir.resolve("in.pcap").toString(), "--config",
                     config("erspan", "127.0.0.2", 1).toString(), "--plugins", NetflowExportTest.PLUGINS.toString(),
                     "--no-count", "--rate", "40000");
             assertEquals(0, r.exitCode(), r.out() + r.err());
             assertEquals(in.size(), r.counter("rawforward", "packets_sent"), r.out());
-            long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (captured(tshark, captured) < in.size() && System.nanoTime() < deadline2) {
-                Thread.sleep(200);
-            }
+            Await.until(Duration.ofSeconds(10), "all " + in.size() + " GRE packets captured",
+                    () -> captured(tshark, captured), n -> n >= in.size());
         } finally {
             cap.destroy(); // tshark writes out its capture on SIGTERM
             if (!cap.waitFor(20, TimeUnit.SECONDS)) {

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.SampleCapture;
@@ -185,29 +187,16 @@ class SflowExportTest {
         Process p = new ProcessBuilder(bin.toString(), "-f", conf.toString()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!Files.readString(log).contains("waiting for sFlow data")) {
-                if (!p.isAlive() || System.nanoTime() > deadline) {
-                    fail("sfacctd did not start: " + Files.readString(log));
-                }
-                Thread.sleep(20);
-            }
+            Await.started(p, log, "waiting for sFlow data", Duration.ofSeconds(20));
             // paced (20,000 packets/s: ~2 s), so that sfacctd's socket buffer never overflows whatever the host's
             // net.core.rmem_max; the samples are the same (same seed, same packets)
             ReplayCommand.Summary r = replay(pcap, port, "--rate", "20000", "--loop", "20");
             assertEquals(0, r.exitCode(), r.out() + r.err());
             long samples = r.counter("sflow", "flow_samples");
-            long accounted = 0;
-            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (System.nanoTime() < deadline) {
-                accounted = sum(out);
-                if (accounted >= samples) {
-                    Thread.sleep(1500); // one more refresh: nothing more may come
-                    return new long[] {samples, sum(out)};
-                }
-                Thread.sleep(100);
-            }
-            return new long[] {samples, accounted};
+            Await.until(Duration.ofSeconds(20), "sfacctd accounted all " + samples + " samples", () -> sum(out),
+                    a -> a >= samples);
+            Thread.sleep(1500); // one more refresh: nothing more may come
+            return new long[] {samples, sum(out)};
         } finally {
             p.descendants().forEach(ProcessHandle::destroy); // its plugin processes
             p.destroy();

@@ -17,8 +17,6 @@ import org.secmon.agent.ReplayConfig;
 import org.secmon.dataplane.Configuration;
 import org.secmon.dataplane.agent.AgentRunner;
 import org.secmon.dataplane.agent.IdleStrategy;
-import org.secmon.dataplane.dpdk.Dpdk;
-import org.secmon.dataplane.dpdk.DpdkPort;
 import org.secmon.dataplane.host.LoadedPlugin;
 import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.PluginSetup;
@@ -26,6 +24,7 @@ import org.secmon.dataplane.host.RxAgent;
 import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
+import org.secmon.dataplane.source.Sources;
 import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.PluginState;
 import picocli.CommandLine.Command;
@@ -310,24 +309,20 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--plugins " + plugins + ": not a directory");
         }
 
-        PacketSource src;
-        DpdkPort port = null;
-        switch (source.toLowerCase(Locale.ROOT)) {
-            case "pcap" -> src = rate > 0 ? new org.secmon.agent.ems.PacedSource(new CaptureFileSource(pcap, loop, 0),
-                    rate, burst) : new CaptureFileSource(pcap, loop, 0);
+        Sources.Spec spec = switch (source.toLowerCase(Locale.ROOT)) {
+            case "pcap" -> new Sources.CaptureFile(pcap, loop);
             case "dpdk" -> {
-                if (!Dpdk.isAvailable()) {
-                    throw new IllegalArgumentException("--source dpdk: " + Dpdk.availability().reason());
-                }
                 if (loop != 1) {
                     throw new IllegalArgumentException("--loop is only supported with --source pcap");
                 }
-                Dpdk.init(List.of(eal.trim().split("\\s+")));
-                port = DpdkPort.open("net_pcap_replay0,rx_pcap=" + pcap.toAbsolutePath(), 1);
-                src = port.source(0, 500);
+                // the capture through DPDK's net_pcap virtual device; the source ends 500 ms after its last frame
+                yield new Sources.DpdkDevice(List.of(eal.trim().split("\\s+")), "net_pcap_replay0,rx_pcap="
+                        + pcap.toAbsolutePath(), 500);
             }
             default -> throw new IllegalArgumentException("--source must be pcap or dpdk, not '" + source + "'");
-        }
+        };
+        Sources.Opened opened = Sources.open(spec, rate, burst);
+        PacketSource src = opened.source();
         Path state = Files.createTempDirectory("secmon-replay");
         RxAgent rx = new RxAgent("rx-p0q0", src, burst);
         long started;
@@ -371,7 +366,7 @@ public final class ReplayCommand implements Callable<Integer> {
             if (runner.failure() != null) {
                 throw new IllegalStateException("rx failed: " + runner.failure());
             }
-            result = summarize(rx, src, host, elapsed);
+            result = summarize(rx, opened, host, elapsed);
             print(result);
             if (summaryJson != null) {
                 writeJson(result, summaryJson);
@@ -394,10 +389,7 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             return 0;
         } finally {
-            src.close();
-            if (port != null) {
-                port.close();
-            }
+            opened.close();
             deleteQuietly(state);
         }
     }
@@ -454,7 +446,7 @@ public final class ReplayCommand implements Callable<Integer> {
         return Map.of("name", c.name(), "address", c.host(), "port", c.port(), "type", type);
     }
 
-    private static Summary summarize(RxAgent rx, PacketSource src, PluginHost host, long elapsedNanos) {
+    private static Summary summarize(RxAgent rx, Sources.Opened src, PluginHost host, long elapsedNanos) {
         Map<String, Long> byReason = new java.util.LinkedHashMap<>();
         for (MalformedReason r : MalformedReason.values()) {
             if (r != MalformedReason.NONE && rx.malformed(r) > 0) {
@@ -469,8 +461,9 @@ public final class ReplayCommand implements Callable<Integer> {
                     p.stalls(), p.failure() == null ? null : p.failure().toString(),
                     java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(p.customCounters()))));
         }
-        long records = src instanceof CaptureFileSource c ? c.records() : rx.rxPackets() + rx.malformed();
-        String source = src.describe() + (src instanceof CaptureFileSource c && c.badRecords() > 0
+        CaptureFileSource c = src.capture();
+        long records = c != null ? c.records() : rx.rxPackets() + rx.malformed();
+        String source = src.source().describe() + (c != null && c.badRecords() > 0
                 ? " (damaged file: " + c.damage() + ")" : "");
         return new Summary(0, source, records, rx.rxPackets(), rx.rxBytes(), rx.malformed(), byReason,
                 elapsedNanos / 1e9, plugins, "", "");

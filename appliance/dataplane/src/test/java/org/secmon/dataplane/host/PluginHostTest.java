@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +21,7 @@ import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.PluginConfig;
 import org.secmon.plugin.PluginState;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.FlowCountPlugin;
 import org.secmon.testkit.TrafficGenerator;
@@ -60,25 +60,18 @@ class PluginHostTest {
         source.close();
     }
 
-    static void await(String what, BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
+    static void await(String what, BooleanSupplier cond) {
+        Await.until(Duration.ofSeconds(20), what, cond::getAsBoolean);
     }
 
     @Test
     void jarDroppedInIsLoadedAndRemovedJarIsUnloadedAndCollected() throws Exception {
         WeakReference<ClassLoader> loader = loadRunAndUnload();
         // nothing of the plugin is referenced any more: its class loader must be collectable
-        for (int i = 0; i < 100 && loader.get() != null; i++) {
+        Await.until(Duration.ofSeconds(5), "the unloaded plugin's class loader garbage collected", () -> {
             System.gc();
-            Thread.sleep(20);
-        }
-        assertNull(loader.get(), "the unloaded plugin's class loader was not garbage collected");
+            return loader.get() == null;
+        });
     }
 
     /** Everything that references the plugin lives in this frame only. */

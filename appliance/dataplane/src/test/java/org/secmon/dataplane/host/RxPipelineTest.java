@@ -19,6 +19,7 @@ import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
 import org.secmon.plugin.DeliveryMode;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.FlowCountPlugin;
 import org.secmon.testkit.TrafficGenerator;
@@ -248,9 +249,7 @@ class RxPipelineTest {
                 LoadedPlugin lp = host.plugin("hold");
                 AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
                 assertTrue(plugin.holding.await(30, TimeUnit.SECONDS));
-                while (lp.stalls() == 0) {
-                    Thread.sleep(1);
-                }
+                Await.until(Duration.ofSeconds(30), "the rx thread stalled on the full ring", () -> lp.stalls() > 0);
                 Thread stopper = Thread.ofPlatform().start(() -> host.unload("hold"));
                 // the rx thread gives up waiting and finishes the file without the plugin
                 assertTrue(runner.awaitFinished(30, TimeUnit.SECONDS));

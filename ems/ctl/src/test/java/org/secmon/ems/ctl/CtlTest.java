@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Ports;
 
 /** secmonctl against a real EMS (embedded store) on loopback, run in-process as a user would run it. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -209,7 +210,7 @@ class CtlTest {
 
     @Test
     void anUnreachableEmsIsExitStatusThree() throws Exception {
-        Run r = ctl("--ems", "http://127.0.0.1:" + EmsFixture.freePort(), "get", "rules");
+        Run r = ctl("--ems", "http://127.0.0.1:" + Ports.freeTcp(), "get", "rules");
         assertEquals(Ctl.UNREACHABLE, r.rc(), r.toString());
         assertTrue(r.err().contains("EMS unreachable"), r.err());
     }

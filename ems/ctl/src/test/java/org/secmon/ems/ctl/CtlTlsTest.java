@@ -13,7 +13,7 @@ import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.server.Ems;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
 import org.secmon.ems.server.Main;
 import org.secmon.ems.server.store.EmbeddedStore;
 import org.secmon.ems.server.tls.SelfSignedTls;

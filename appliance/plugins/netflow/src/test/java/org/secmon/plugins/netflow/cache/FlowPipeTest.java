@@ -1,11 +1,13 @@
 package org.secmon.plugins.netflow.cache;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.secmon.plugin.Packet;
 import org.secmon.plugins.netflow.cache.FlowCacheTest.Crowd;
 import org.secmon.plugins.netflow.cache.FlowCacheTest.Recorder;
+import org.secmon.testkit.Await;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -80,11 +82,8 @@ class FlowPipeTest {
                 }
             }
             pipe.publish(crowd.t + 4 * S); // past the idle timeout: the cache empties by itself
-            long deadline = System.nanoTime() + 10 * S;
-            while (pipe.call(c::size, 10_000) > 0 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertEquals(0, pipe.call(c::size, 10_000), "every flow left by its idle timeout");
+            Await.until(Duration.ofSeconds(10), "every flow left by its idle timeout",
+                    () -> pipe.call(c::size, 10_000), n -> n == 0);
             pipe.finish(30_000);
             assertEquals(crowd.model, r.packetsPerFlow(), "every packet in exactly one exported record of its flow");
             assertEquals(50_000, pipe.accounted(), "entries accounted (ARP is not one)");
@@ -109,10 +108,8 @@ class FlowPipeTest {
             assertEquals("test-cache-2", pipe.call(() -> Thread.currentThread().getName(), 10_000));
             assertEquals(2, pipe.call(c::size, 10_000), "both accounted before the query ran");
             pipe.publish(T0 + 3 * S); // 2 s idle timeout, no packet
-            long deadline = System.nanoTime() + 10 * S;
-            while (pipe.call(() -> r.out.size(), 10_000) < 2 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            Await.until(Duration.ofSeconds(10), "both flows exported", () -> pipe.call(() -> r.out.size(), 10_000),
+                    n -> n >= 2);
             assertEquals(2, pipe.call(() -> r.with(FlowCache.REASON_IDLE).size(), 10_000));
             assertEquals(0, pipe.call(c::size, 10_000));
         }

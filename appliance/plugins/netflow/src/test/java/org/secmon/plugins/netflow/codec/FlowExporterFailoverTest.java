@@ -139,11 +139,11 @@ class FlowExporterFailoverTest {
             cache.flush();
             ex.flush(); // the packet to collector 1 is lost: UDP learns of the loss afterwards
             // the ICMP error is queued on the socket asynchronously: poll (bounded) until the exporter sees it
-            for (long end = System.currentTimeMillis() + 5000; sender.isUp(1) && System.currentTimeMillis() < end; ) {
-                Thread.sleep(10);
-                ex.tick(t);
-            }
-            assertFalse(sender.isUp(1), "ICMP port unreachable seen");
+            long now = t;
+            Await.until(Duration.ofSeconds(5), "ICMP port unreachable seen", () -> {
+                ex.tick(now);
+                return !sender.isUp(1);
+            });
             assertFalse(lb.isUp(1));
             assertEquals(1, sender.downEvents(1));
             assertTrue(sender.lastError(1).contains("unreachable"), sender.lastError(1));

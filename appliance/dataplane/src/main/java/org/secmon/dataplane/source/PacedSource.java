@@ -1,7 +1,4 @@
-package org.secmon.agent.ems;
-
-import org.secmon.dataplane.source.Burst;
-import org.secmon.dataplane.source.PacketSource;
+package org.secmon.dataplane.source;
 
 /**
  * A source played at a fixed packet rate with wall-clock timestamps: a capture looped as if it were live traffic

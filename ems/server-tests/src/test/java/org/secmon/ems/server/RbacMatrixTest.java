@@ -9,7 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture.Resp;
+import org.secmon.ems.testkit.EmsFixture.Resp;
+import org.secmon.ems.testkit.EmsFixture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

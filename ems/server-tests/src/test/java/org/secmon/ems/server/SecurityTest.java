@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture.Resp;
+import org.secmon.ems.testkit.EmsFixture.Resp;
 import org.secmon.ems.server.store.EmbeddedStore;
+import org.secmon.ems.testkit.EmsFixture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture.Resp;
+import org.secmon.ems.testkit.EmsFixture.Resp;
+import org.secmon.ems.testkit.EmsFixture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

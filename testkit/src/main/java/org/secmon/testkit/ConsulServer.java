@@ -1,4 +1,4 @@
-package org.secmon.ems.server.store;
+package org.secmon.testkit;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.secmon.ems.server.EmsFixture;
-import org.secmon.testkit.Tools;
 
 /**
  * A real Consul agent on loopback with free ports: {@code -dev} (in memory) or a single-node server with a data
@@ -34,7 +32,7 @@ public final class ConsulServer implements AutoCloseable {
             // each pick closes its socket, so the OS may hand out the same port twice: keep the four distinct
             int p;
             do {
-                p = EmsFixture.freePort();
+                p = Ports.freeTcp();
             } while (contains(ports, i, p));
             ports[i] = p;
         }

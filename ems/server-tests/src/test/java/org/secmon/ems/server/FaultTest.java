@@ -17,9 +17,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture.Resp;
-import org.secmon.ems.server.store.ConsulServer;
+import org.secmon.ems.testkit.EmsFixture.Resp;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
+import org.secmon.testkit.ConsulServer;
 import org.secmon.ems.server.store.ConsulStore;
+import org.secmon.testkit.Ports;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,7 +96,7 @@ class FaultTest {
 
     /** Writes from several clients, SIGKILL the EMS mid-stream, restart it, and find every 201. */
     private static void killAndRestart(List<String> storeArgs) throws Exception {
-        int port = EmsFixture.freePort();
+        int port = Ports.freeTcp();
         String base = "http://127.0.0.1:" + port;
         Process ems = startEms(port, storeArgs);
         List<String> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -119,10 +122,8 @@ class FaultTest {
                     }
                 }));
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (acknowledged.size() < 100 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until(Duration.ofSeconds(30), "100 writes acknowledged before the kill",
+                    () -> acknowledged.size() >= 100);
             ems.destroyForcibly(); // SIGKILL
             ems.waitFor(20, TimeUnit.SECONDS);
             stop.set(true);

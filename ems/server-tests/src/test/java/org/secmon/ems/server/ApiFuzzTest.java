@@ -49,6 +49,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.testkit.EmsFixture;
 
 /**
  * The REST API fuzzed from its own OpenAPI document: for every operation that the served document lists (read with

@@ -14,7 +14,8 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.secmon.ems.api.Json;
-import org.secmon.ems.server.EmsFixture;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.ConsulServer;
 
 /**
  * The EMS on a Consul whose ACLs deny everything by default, with the token the Ansible consul role gives it: a

@@ -1,4 +1,4 @@
-package org.secmon.ems.server;
+package org.secmon.ems.testkit;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -7,11 +7,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.helidon.webserver.WebServer;
 import org.secmon.ems.api.Json;
+import org.secmon.ems.server.Ems;
+import org.secmon.ems.server.Main;
+import org.secmon.ems.server.net.CallbackPolicy;
 import org.secmon.ems.server.store.EmbeddedStore;
 import org.secmon.ems.server.store.Store;
 
@@ -53,7 +57,7 @@ public final class EmsFixture implements AutoCloseable {
     public EmsFixture(Store store, Ems.HealthOptions health, Ems.HealthOptions enforcers, int port) throws Exception {
         // agents in tests listen on loopback: allowed here as an operator allows it with --allow-callbacks
         this(new Ems(store, Duration.ofHours(1), health, enforcers).callbacks(
-                new org.secmon.ems.server.net.CallbackPolicy(java.util.List.of("127.0.0.0/8", "::1/128"))), port);
+                new CallbackPolicy(List.of("127.0.0.0/8", "::1/128"))), port);
     }
 
     /** Around an EMS built by the test (e.g. with the default, strict callback policy). */
@@ -66,13 +70,6 @@ public final class EmsFixture implements AutoCloseable {
         ems.auth().bootstrap(ADMIN_PASSWORD, null);
         server = Main.start(ems, "127.0.0.1", port);
         base = "http://127.0.0.1:" + server.port();
-    }
-
-    /** A TCP port free on loopback right now. */
-    public static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     public static EmsFixture embedded(Path dir) throws Exception {

@@ -3,6 +3,7 @@ package org.secmon.ems.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.testkit.EmsFixture;
 
 /**
  * A valid body for every collection, referencing by name the fixture entities that {@link #fixture} creates in a

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,8 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.model.ResourceKind;
-import org.secmon.ems.server.EmsFixture.Resp;
+import org.secmon.ems.testkit.EmsFixture.Resp;
 import org.secmon.ems.server.store.EmbeddedStore;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
+import org.secmon.testkit.Ports;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,14 +62,8 @@ class ApplianceTest {
         }
     }
 
-    static void await(String what, BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+    static void await(String what, Await.Condition cond) {
+        Await.until(Duration.ofSeconds(20), what, cond);
     }
 
 
@@ -85,7 +81,7 @@ class ApplianceTest {
             Samples.fixture(ems, admin, "s");
             // nothing listens there: every health check misses
             ObjectNode app = Samples.body(ResourceKind.APPLIANCES, "s", null, "gone");
-            app.put("notification_url", "http://127.0.0.1:" + EmsFixture.freePort() + "/notify");
+            app.put("notification_url", "http://127.0.0.1:" + Ports.freeTcp() + "/notify");
             String id = Samples.post(ems, admin, "appliances", app);
             Samples.appliance = id;
             String tunnel = Samples.post(ems, admin, "ipsec_tunnels",
@@ -116,7 +112,7 @@ class ApplianceTest {
             Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "s"));
             Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "other"));
             Samples.fixture(ems, admin, "s");
-            int port = EmsFixture.freePort();
+            int port = Ports.freeTcp();
             ObjectNode reg = (ObjectNode) Json.mapper().readTree("{\"scope\":\"s\",\"name\":\"app1\","
                     + "\"addresses\":[\"127.0.0.1\"],\"notification_url\":\"http://127.0.0.1:" + port + "/notify\","
                     + "\"capabilities\":{\"netflow\":\"0.1.0\"}}");
@@ -224,7 +220,7 @@ class ApplianceTest {
             String admin = ems.admin();
             Samples.post(ems, admin, "projects", Samples.body(ResourceKind.PROJECTS, null, null, "p"));
             Samples.post(ems, admin, "scopes", Samples.body(ResourceKind.SCOPES, null, "p", "s"));
-            int port = EmsFixture.freePort();
+            int port = Ports.freeTcp();
             Resp r = ems.call("POST", "/api/v1/appliances/register", admin, "{\"scope\":\"s\",\"name\":\"a\","
                     + "\"notification_url\":\"http://127.0.0.1:" + port + "/notify\"}");
             assertEquals(201, r.status(), r.toString());
