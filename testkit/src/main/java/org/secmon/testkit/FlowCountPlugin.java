@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.PacketFormat;
 import org.secmon.plugin.PluginApi;
 import org.secmon.plugin.PluginContext;
 import org.secmon.plugin.PluginDescriptor;
@@ -40,8 +41,8 @@ public class FlowCountPlugin implements SecmonPlugin {
         if (p.ipVersion() == 0) {
             return;
         }
-        String k = TrafficGenerator.key(p.ipVersion(), p.protocol(), p.srcAddressString(),
-                p.hasPorts() ? p.srcPort() : 0, p.dstAddressString(), p.hasPorts() ? p.dstPort() : 0);
+        String k = TrafficGenerator.key(p.ipVersion(), p.protocol(), PacketFormat.srcAddress(p),
+                p.hasPorts() ? p.srcPort() : 0, PacketFormat.dstAddress(p), p.hasPorts() ? p.dstPort() : 0);
         long[] c = flows.computeIfAbsent(k, x -> new long[2]);
         c[0]++;
         c[1] += p.wireLength();

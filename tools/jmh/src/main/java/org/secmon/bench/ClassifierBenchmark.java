@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.secmon.dataplane.filter.Classifier;
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.plugin.Packet;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.tools.bench.BenchCapture;
 import org.secmon.tools.bench.BenchCommand;
 
@@ -39,8 +39,8 @@ public class ClassifierBenchmark {
     private Arena arena;
     private Frames frames;
     private Classifier classifier;
-    private Packet[] parsed;
-    private final Packet packet = new Packet();
+    private ParsedPacket[] parsed;
+    private final ParsedPacket packet = new ParsedPacket();
     private int i;
 
     @Setup
@@ -48,9 +48,9 @@ public class ClassifierBenchmark {
         arena = Arena.ofShared();
         frames = new Frames(arena, 4096);
         classifier = Classifier.compile(BenchCommand.benchRules(rules));
-        parsed = new Packet[frames.count];
+        parsed = new ParsedPacket[frames.count];
         for (int k = 0; k < frames.count; k++) {
-            parsed[k] = new Packet();
+            parsed[k] = new ParsedPacket();
             parsed[k].wrap(frames.memory, frames.offset(k), BenchCapture.FRAME, BenchCapture.FRAME, 0, 0);
             if (PacketParser.parse(parsed[k]) != PacketParser.OK) {
                 throw new IllegalStateException("bench frame does not parse");

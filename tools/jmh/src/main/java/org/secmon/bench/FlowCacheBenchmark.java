@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.plugin.Packet;
 import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowField;
@@ -44,7 +45,7 @@ public class FlowCacheBenchmark {
 
     private Arena arena;
     private Frames frames;
-    private final Packet packet = new Packet();
+    private final ParsedPacket packet = new ParsedPacket();
     private int[] order;
     private FlowCache cache;
     private int i;

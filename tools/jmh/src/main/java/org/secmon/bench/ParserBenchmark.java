@@ -15,10 +15,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.plugin.Packet;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.tools.bench.BenchCapture;
 
-/** Parse one frame (Ethernet, IPv4, TCP/UDP) into the reused {@link Packet} flyweight. Expect 0 B/op. */
+/** Parse one frame (Ethernet, IPv4, TCP/UDP) into the reused {@link ParsedPacket} flyweight. Expect 0 B/op. */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -28,7 +28,7 @@ import org.secmon.tools.bench.BenchCapture;
 public class ParserBenchmark {
     private Arena arena;
     private Frames frames;
-    private final Packet packet = new Packet();
+    private final ParsedPacket packet = new ParsedPacket();
     private int i;
 
     @Setup

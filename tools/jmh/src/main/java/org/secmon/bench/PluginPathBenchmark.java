@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.plugin.Packet;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.plugin.PluginConfig;
 import org.secmon.plugin.SecmonPlugin;
 import org.secmon.plugins.rawforward.RawForwardPlugin;
@@ -49,7 +49,7 @@ public class PluginPathBenchmark {
 
     private Arena arena;
     private Frames frames;
-    private final Packet packet = new Packet();
+    private final ParsedPacket packet = new ParsedPacket();
     private DatagramSocket sink;
     private SecmonPlugin p;
     private Path state;

@@ -17,10 +17,10 @@ import org.secmon.dataplane.filter.IpPrefix;
 import org.secmon.dataplane.filter.PortRange;
 import org.secmon.dataplane.filter.Rule;
 import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
-import org.secmon.plugin.Packet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -354,7 +354,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     static long rxParseClassify(PacketSource src, Classifier c, long max) {
         Burst b = new Burst(32);
-        Packet p = new Packet();
+        ParsedPacket p = new ParsedPacket();
         long n = 0;
         long forwarded = 0;
         while (n < max) {

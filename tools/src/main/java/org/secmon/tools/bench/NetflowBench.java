@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.secmon.dataplane.dpdk.DpdkSource;
 import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.dataplane.source.Burst;
 import org.secmon.plugin.CounterNames;
-import org.secmon.plugin.Packet;
 import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowField;
 import org.secmon.plugins.netflow.cache.FlowPipe;
@@ -189,7 +189,7 @@ final class NetflowBench implements AutoCloseable {
 
     private long dpdk(DpdkSource src, long max, boolean piped) {
         Burst b = new Burst(32);
-        Packet p = new Packet();
+        ParsedPacket p = new ParsedPacket();
         long n = 0;
         while (n < max) {
             int got = src.poll(b);

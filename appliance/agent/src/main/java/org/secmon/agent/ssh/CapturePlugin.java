@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.PacketFormat;
 import org.secmon.plugin.PluginApi;
 import org.secmon.plugin.PluginContext;
 import org.secmon.plugin.PluginDescriptor;
@@ -87,17 +88,17 @@ final class CapturePlugin implements SecmonPlugin {
                     p.etherType()));
         } else {
             b.append(v == 4 ? " IP " : " IP6 ");
-            b.append(Packet.addressString(p.srcHi(), p.srcLo(), v));
+            b.append(PacketFormat.address(p.srcHi(), p.srcLo(), v));
             if (p.hasPorts()) {
                 b.append(v == 6 ? "." : ":").append(p.srcPort());
             }
-            b.append(" > ").append(Packet.addressString(p.dstHi(), p.dstLo(), v));
+            b.append(" > ").append(PacketFormat.address(p.dstHi(), p.dstLo(), v));
             if (p.hasPorts()) {
                 b.append(v == 6 ? "." : ":").append(p.dstPort());
             }
-            b.append(' ').append(Packet.protocolName(p.protocol()));
+            b.append(' ').append(PacketFormat.protocolName(p.protocol()));
             if (p.protocol() == Packet.PROTO_TCP && p.hasPorts()) {
-                b.append(" [").append(Packet.tcpFlagsString(p.tcpFlags())).append(']');
+                b.append(" [").append(PacketFormat.tcpFlags(p.tcpFlags())).append(']');
             }
             if (p.isFragment()) {
                 b.append(" frag");

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.PacketFormat;
 
 /**
  * An IPv4 or IPv6 prefix in the 128-bit address space the classifier uses (IPv4 as IPv4-mapped IPv6).
@@ -107,8 +108,8 @@ public record IpPrefix(long hi, long lo, int length) {
             return "any";
         }
         if (isIpv4()) {
-            return Packet.addressString(hi, lo, 4) + "/" + (length - 96);
+            return PacketFormat.address(hi, lo, 4) + "/" + (length - 96);
         }
-        return Packet.addressString(hi, lo, 6) + "/" + length;
+        return PacketFormat.address(hi, lo, 6) + "/" + length;
     }
 }

@@ -2,10 +2,10 @@ package org.secmon.dataplane.host;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.ring.SpscCursors;
 
 /**
  * Bounded single-producer single-consumer ring of packets for a RING-mode plugin: the rx thread copies the frame
@@ -14,53 +14,28 @@ import org.secmon.plugin.Packet;
  * at the end of each burst whatever the plugins do. No allocation after construction.
  */
 public final class PacketRing implements AutoCloseable {
-    private static final VarHandle HEAD;
-    private static final VarHandle TAIL;
-
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            HEAD = l.findVarHandle(PacketRing.class, "head", long.class);
-            TAIL = l.findVarHandle(PacketRing.class, "tail", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final Arena arena;
     private final MemorySegment memory;
-    private final Packet[] slots;
-    private final int mask;
+    private final ParsedPacket[] slots;
     private final int slotBytes;
-
-    @SuppressWarnings("unused")
-    private long p1, p2, p3, p4, p5, p6, p7;
-    /** Next slot to write; written by the producer only. */
-    private long tail;
-    @SuppressWarnings("unused")
-    private long q1, q2, q3, q4, q5, q6, q7;
-    /** Next slot to read; written by the consumer only. */
-    private long head;
-    @SuppressWarnings("unused")
-    private long r1, r2, r3, r4, r5, r6, r7;
-    private long headCache;
+    private final SpscCursors cursors;
     private volatile boolean endOfStream;
 
     /** @param capacity rounded up to a power of two */
     public PacketRing(int capacity, int slotBytes) {
         int cap = Integer.highestOneBit(Math.max(2, capacity - 1)) << 1;
-        this.mask = cap - 1;
+        this.cursors = new SpscCursors(cap);
         this.slotBytes = slotBytes;
         this.arena = Arena.ofShared();
         this.memory = arena.allocate((long) cap * slotBytes, 64);
-        this.slots = new Packet[cap];
+        this.slots = new ParsedPacket[cap];
         for (int i = 0; i < cap; i++) {
-            slots[i] = new Packet();
+            slots[i] = new ParsedPacket();
         }
     }
 
     public int capacity() {
-        return mask + 1;
+        return cursors.capacity();
     }
 
     public int slotBytes() {
@@ -68,35 +43,33 @@ public final class PacketRing implements AutoCloseable {
     }
 
     /** Producer: copy the packet in. False when the ring is full (the caller counts the drop). */
-    public boolean offer(Packet p) {
-        long t = tail;
-        if (t - headCache > mask) {
-            headCache = (long) HEAD.getAcquire(this);
-            if (t - headCache > mask) {
-                return false;
-            }
+    public boolean offer(ParsedPacket p) {
+        long t = cursors.claim();
+        if (t < 0) {
+            return false;
         }
-        int i = (int) (t & mask);
+        int i = (int) (t & cursors.mask());
         long at = (long) i * slotBytes;
         int len = Math.min(p.deliverLength(), slotBytes);
         p.copyBytes(0, memory, at, len);
         slots[i].copyFrom(p, memory, at, len);
-        TAIL.setRelease(this, t + 1);
+        cursors.advance();
+        cursors.publish();
         return true;
     }
 
     /** Consumer: the next packet, or null when empty. Call {@link #release()} when done with it. */
     public Packet peek() {
-        long h = head;
-        if (h >= (long) TAIL.getAcquire(this)) {
+        long h = cursors.consumerPosition();
+        if (h >= cursors.published()) {
             return null;
         }
-        return slots[(int) (h & mask)];
+        return slots[(int) (h & cursors.mask())];
     }
 
     /** Consumer: give back the slot returned by the last {@link #peek()}. */
     public void release() {
-        HEAD.setRelease(this, head + 1);
+        cursors.release(1);
     }
 
     /** Producer: no more packets will come (replay ended). */
@@ -106,11 +79,11 @@ public final class PacketRing implements AutoCloseable {
 
     /** Consumer: end of stream was marked and everything before it has been consumed. */
     public boolean drainedToEnd() {
-        return endOfStream && head >= (long) TAIL.getAcquire(this);
+        return endOfStream && cursors.consumerPosition() >= cursors.published();
     }
 
     public int size() {
-        return (int) ((long) TAIL.getAcquire(this) - (long) HEAD.getAcquire(this));
+        return cursors.size();
     }
 
     @Override

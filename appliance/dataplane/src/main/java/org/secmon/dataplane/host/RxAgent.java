@@ -5,10 +5,10 @@ import java.util.concurrent.locks.LockSupport;
 import org.secmon.dataplane.agent.Agent;
 import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.PacketSource;
 import org.secmon.plugin.Counter;
-import org.secmon.plugin.Packet;
 
 /**
  * The rx loop of one port queue: poll a burst, parse each frame once, and for every plugin of the current
@@ -24,7 +24,7 @@ public final class RxAgent implements Agent {
     private final String roleName;
     private final PacketSource source;
     private final Burst burst;
-    private final Packet packet = new Packet();
+    private final ParsedPacket packet = new ParsedPacket();
     private final boolean captureTime;
     private final boolean lossless;
     private volatile FailureListener failureListener = (p, e) -> { };
@@ -101,7 +101,7 @@ public final class RxAgent implements Agent {
         if (n > 0) {
             bursts.increment();
             final Burst b = burst;
-            final Packet p = packet;
+            final ParsedPacket p = packet;
             long bytes = 0;
             int good = 0;
             final boolean stamped = captureTime;
@@ -128,7 +128,7 @@ public final class RxAgent implements Agent {
         return n + pollPlugins(slots);
     }
 
-    private void deliver(PluginSlot[] slots, Packet p) {
+    private void deliver(PluginSlot[] slots, ParsedPacket p) {
         final int cap = p.captureLength();
         for (PluginSlot slot : slots) {
             final SlotState st = slot.state;
@@ -157,7 +157,7 @@ public final class RxAgent implements Agent {
     }
 
     /** Lossless source, full ring: wait for the consumer unless the plugin fails or is being stopped. */
-    private static boolean waitForRoom(PacketRing ring, SlotState st, Packet p) {
+    private static boolean waitForRoom(PacketRing ring, SlotState st, ParsedPacket p) {
         st.stalls.increment();
         for (int spins = 0; !st.failed && !st.stopping; spins++) {
             if (ring.offer(p)) {

@@ -78,7 +78,7 @@ public final class PacketParser {
      *
      * @return {@link #OK} or the ordinal of the {@link MalformedReason}
      */
-    public static int parse(Packet p) {
+    public static int parse(ParsedPacket p) {
         final MemorySegment seg = p.segment();
         final long base = p.offset();
         final int cap = p.captureLength();
@@ -123,7 +123,7 @@ public final class PacketParser {
         return OK;
     }
 
-    private static int parseIpv4(Packet p, MemorySegment seg, long base, int off, int cap, int wire) {
+    private static int parseIpv4(ParsedPacket p, MemorySegment seg, long base, int off, int cap, int wire) {
         if (off + IPV4_MIN_HEADER_LENGTH > wire) {
             return MalformedReason.IPV4_TRUNCATED.ordinal();
         }
@@ -168,7 +168,7 @@ public final class PacketParser {
         return parseTransport(p, seg, base, p.protocol(), off + ihl, off + totalLength, cap);
     }
 
-    private static int parseIpv6(Packet p, MemorySegment seg, long base, int off, int cap, int wire) {
+    private static int parseIpv6(ParsedPacket p, MemorySegment seg, long base, int off, int cap, int wire) {
         if (off + IPV6_HEADER_LENGTH > wire) {
             return MalformedReason.IPV6_TRUNCATED.ordinal();
         }
@@ -251,7 +251,7 @@ public final class PacketParser {
      * @param l4  offset of the transport header in the frame
      * @param end end of the IP packet in the frame (by its own length fields, validated against the wire length)
      */
-    private static int parseTransport(Packet p, MemorySegment seg, long base, int proto, int l4, int end, int cap) {
+    private static int parseTransport(ParsedPacket p, MemorySegment seg, long base, int proto, int l4, int end, int cap) {
         switch (proto) {
             case Packet.PROTO_TCP -> {
                 if (l4 + TCP_MIN_HEADER_LENGTH > end) {

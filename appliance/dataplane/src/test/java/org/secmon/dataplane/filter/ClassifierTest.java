@@ -7,6 +7,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.plugin.Packet;
 import org.secmon.testkit.FrameBuilder;
 
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class ClassifierTest {
 
     static Packet parsed(byte[] frame) {
-        Packet p = new Packet();
+        ParsedPacket p = new ParsedPacket();
         p.wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, 0, 0);
         assertEquals(PacketParser.OK, PacketParser.parse(p));
         return p;

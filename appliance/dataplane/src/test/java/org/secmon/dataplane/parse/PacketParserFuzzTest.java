@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
-import org.secmon.plugin.Packet;
 import org.secmon.testkit.FrameBuilder;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +25,7 @@ class PacketParserFuzzTest {
         long seed = Long.getLong("secmon.fuzz.seed", System.nanoTime());
         SplittableRandom rnd = new SplittableRandom(seed);
         List<byte[]> corpus = corpus();
-        Packet p = new Packet();
+        ParsedPacket p = new ParsedPacket();
         long deadline = System.nanoTime() + BUDGET_NANOS;
         long iterations = 0;
         long good = 0;

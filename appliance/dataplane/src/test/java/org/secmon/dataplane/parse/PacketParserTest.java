@@ -5,6 +5,7 @@ import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.PacketFormat;
 import org.secmon.testkit.FrameBuilder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PacketParserTest {
-    private final Packet p = new Packet();
+    private final ParsedPacket p = new ParsedPacket();
 
     private MalformedReason parse(byte[] frame) {
         return parse(frame, frame.length, frame.length);
@@ -31,8 +32,8 @@ class PacketParserTest {
         b.ttl = 33;
         assertEquals(MalformedReason.NONE, parse(b.build()));
         assertEquals(4, p.ipVersion());
-        assertEquals("10.1.2.3", p.srcAddressString());
-        assertEquals("192.168.0.9", p.dstAddressString());
+        assertEquals("10.1.2.3", PacketFormat.srcAddress(p));
+        assertEquals("192.168.0.9", PacketFormat.dstAddress(p));
         assertEquals(0x0a010203, p.srcIpv4());
         assertEquals(6, p.protocol());
         assertTrue(p.hasPorts());
@@ -117,7 +118,7 @@ class PacketParserTest {
         b.tos = 0x28;
         assertEquals(MalformedReason.NONE, parse(b.build()));
         assertEquals(6, p.ipVersion());
-        assertEquals("2001:db8:0:0:0:0:0:1", p.srcAddressString());
+        assertEquals("2001:db8:0:0:0:0:0:1", PacketFormat.srcAddress(p));
         assertEquals(6, p.protocol());
         assertEquals(14 + 40 + 8 + 8 + 8 + 24, p.l4Offset());
         assertEquals(22, p.dstPort());

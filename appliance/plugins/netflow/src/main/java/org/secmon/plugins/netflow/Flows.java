@@ -3,6 +3,7 @@ package org.secmon.plugins.netflow;
 import java.util.Locale;
 
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.PacketFormat;
 import org.secmon.plugins.netflow.cache.FlowCache;
 
 /** Text for a flow cache entry, as the CLI shows it (query path: allocates freely). */
@@ -12,7 +13,7 @@ final class Flows {
 
     /** Address and port (IPv6 in brackets; ICMP shows type/code instead of a port, on the destination). */
     static String endpoint(FlowCache c, int f, boolean source) {
-        String addr = Packet.addressString(source ? c.srcHi(f) : c.dstHi(f), source ? c.srcLo(f) : c.dstLo(f),
+        String addr = PacketFormat.address(source ? c.srcHi(f) : c.dstHi(f), source ? c.srcLo(f) : c.dstLo(f),
                 c.ipVersion(f));
         int proto = c.protocol(f);
         if (proto == Packet.PROTO_ICMP || proto == Packet.PROTO_ICMPV6) {
@@ -28,7 +29,7 @@ final class Flows {
 
     /** TCP flags as tcpdump letters, "-" for other protocols. */
     static String tcpFlags(int proto, int flags) {
-        return proto == Packet.PROTO_TCP ? Packet.tcpFlagsString(flags) : "-";
+        return proto == Packet.PROTO_TCP ? PacketFormat.tcpFlags(flags) : "-";
     }
 
     static String seconds(long nanos) {

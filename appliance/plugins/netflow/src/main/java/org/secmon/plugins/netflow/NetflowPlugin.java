@@ -4,6 +4,7 @@ import org.secmon.plugin.Counter;
 import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.PacketFormat;
 import org.secmon.plugin.PluginApi;
 import org.secmon.plugin.PluginConfig;
 import org.secmon.plugin.PluginContext;
@@ -191,7 +192,7 @@ public final class NetflowPlugin implements SecmonPlugin {
         int[] top = cache.top(Math.min(limit, 10_000));
         java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>(top.length);
         for (int f : top) {
-            rows.add(java.util.List.of(Packet.protocolName(cache.protocol(f)), Flows.endpoint(cache, f, true),
+            rows.add(java.util.List.of(PacketFormat.protocolName(cache.protocol(f)), Flows.endpoint(cache, f, true),
                     Flows.endpoint(cache, f, false), cache.packets(f), cache.bytes(f),
                     Flows.tcpFlags(cache.protocol(f), cache.tcpFlags(f)),
                     Flows.seconds(lastPoll - cache.firstNanos(f)), Flows.seconds(lastPoll - cache.lastNanos(f))));

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PluginConfig;
@@ -34,7 +35,7 @@ class RawForwardPluginTest {
     static final long T0 = 1_700_000_000_000_000_000L;
 
     static Packet packet(byte[] frame) {
-        Packet p = new Packet().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, T0, 0);
+        ParsedPacket p = new ParsedPacket().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, T0, 0);
         assertEquals(PacketParser.OK, PacketParser.parse(p));
         return p;
     }

@@ -1,7 +1,5 @@
 package org.secmon.plugins.netflow.cache;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -11,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.ring.SpscCursors;
 
 /**
  * A flow cache on a thread of its own (the cache thread), fed by the packet thread: the packet thread only
@@ -38,25 +37,6 @@ public final class FlowPipe implements AutoCloseable {
         void finish();
     }
 
-    private static final VarHandle HEAD;
-    private static final VarHandle TAIL;
-    private static final VarHandle CLOCK;
-    private static final VarHandle NON_IP;
-    private static final VarHandle FULL_WAITS;
-
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            HEAD = l.findVarHandle(FlowPipe.class, "head", long.class);
-            TAIL = l.findVarHandle(FlowPipe.class, "tail", long.class);
-            CLOCK = l.findVarHandle(FlowPipe.class, "clock", long.class);
-            NON_IP = l.findVarHandle(FlowPipe.class, "nonIp", long.class);
-            FULL_WAITS = l.findVarHandle(FlowPipe.class, "fullWaits", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** Default ring size in entries (512 KiB). */
     public static final int DEFAULT_CAPACITY = 4096;
     private static final int TURN = 32; // entries accounted per turn, like a burst
@@ -65,35 +45,20 @@ public final class FlowPipe implements AutoCloseable {
     private final Owner owner;
     private final long[] ring;
     private final int capMask;
+    /** Positions: the packet thread's and the cache thread's on cache lines of their own. */
+    private final SpscCursors cursors;
     private final Thread thread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicReference<Task<?>> task = new AtomicReference<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
-    // packet thread
-    private long pHead;
-    private long cachedTail;
-    private long nonIp;
-    private long fullWaits;
+    // packet thread only
     private boolean finishing;
-    @SuppressWarnings("unused")
-    private long p1, p2, p3, p4, p5, p6, p7;
-    // shared: written by the packet thread
-    @SuppressWarnings("unused")
-    private volatile long head;
-    @SuppressWarnings("unused")
-    private volatile long clock;
+    // cache thread only
+    private boolean booted;
+    // either: rare
     private volatile boolean finishRequested;
     private volatile boolean closed;
-    @SuppressWarnings("unused")
-    private long q1, q2, q3, q4, q5, q6, q7;
-    // shared: written by the cache thread
-    @SuppressWarnings("unused")
-    private volatile long tail;
-    @SuppressWarnings("unused")
-    private long r1, r2, r3, r4, r5, r6, r7;
-    // cache thread
-    private boolean booted;
 
     private record Task<T>(Callable<T> call, CompletableFuture<T> answer) {
     }
@@ -110,6 +75,7 @@ public final class FlowPipe implements AutoCloseable {
         this.owner = owner;
         this.ring = new long[capacity * FlowCache.ENTRY];
         this.capMask = capacity - 1;
+        this.cursors = new SpscCursors(capacity);
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
         thread.start();
     }
@@ -118,31 +84,33 @@ public final class FlowPipe implements AutoCloseable {
 
     /** Encode one parsed packet for the cache thread; it sees it after the next {@link #publish}. */
     public void offer(Packet p, long nowNanos) {
-        final long h = pHead;
-        if (h - cachedTail > capMask) {
-            awaitRoom(h);
+        long h = cursors.claim();
+        if (h < 0) {
+            h = awaitRoom();
         }
         if (cache.encode(p, nowNanos, ring, (int) (h & capMask) * FlowCache.ENTRY)) {
-            pHead = h + 1;
+            cursors.advance();
         } else {
-            NON_IP.setOpaque(this, nonIp + 1);
+            cursors.skip();
         }
     }
 
     /** Hand every offered packet, then the clock {@code nowNanos}, to the cache thread. */
     public void publish(long nowNanos) {
         checkFailure();
-        HEAD.setRelease(this, pHead);
         if (nowNanos != 0) {
-            CLOCK.setRelease(this, nowNanos);
+            cursors.publish(nowNanos);
+        } else {
+            cursors.publish();
         }
     }
 
-    private void awaitRoom(long h) {
-        HEAD.setRelease(this, pHead); // the cache thread may be waiting for these
-        FULL_WAITS.setOpaque(this, fullWaits + 1);
+    private long awaitRoom() {
+        cursors.publish(); // the cache thread may be waiting for these
+        cursors.fullWait();
         int spins = 0;
-        while (h - (cachedTail = (long) TAIL.getAcquire(this)) > capMask) {
+        long h;
+        while ((h = cursors.claim()) < 0) {
             checkFailure();
             if (++spins < 1000) {
                 Thread.onSpinWait();
@@ -150,6 +118,7 @@ public final class FlowPipe implements AutoCloseable {
                 LockSupport.parkNanos(10_000);
             }
         }
+        return h;
     }
 
     /**
@@ -159,7 +128,7 @@ public final class FlowPipe implements AutoCloseable {
     public void finish(long timeoutMillis) {
         if (!finishing) {
             finishing = true;
-            HEAD.setRelease(this, pHead);
+            cursors.publish();
             finishRequested = true;
             LockSupport.unpark(thread);
         }
@@ -207,17 +176,17 @@ public final class FlowPipe implements AutoCloseable {
 
     /** Non-IP frames the packet thread skipped (any thread). */
     public long nonIp() {
-        return (long) NON_IP.getOpaque(this);
+        return cursors.skipped();
     }
 
     /** Times the packet thread found the ring full and waited for the cache thread (any thread). */
     public long fullWaits() {
-        return (long) FULL_WAITS.getOpaque(this);
+        return cursors.fullWaits();
     }
 
     /** Entries the cache thread has accounted (any thread). */
     public long accounted() {
-        return (long) TAIL.getOpaque(this);
+        return cursors.consumedPosition();
     }
 
     /** Stop the cache thread (without {@link #finish}ing) and wait for it to end. */
@@ -240,8 +209,8 @@ public final class FlowPipe implements AutoCloseable {
             long t = 0;
             while (!closed) {
                 // the clock before the head: every entry offered before that clock is then below the head
-                final long now = (long) CLOCK.getAcquire(this);
-                final long h = (long) HEAD.getAcquire(this);
+                final long now = cursors.stamp();
+                final long h = cursors.published();
                 final boolean got = h != t;
                 if (got) {
                     if (!booted) {
@@ -253,7 +222,7 @@ public final class FlowPipe implements AutoCloseable {
                         int n = (int) Math.min(h - t, Math.min(TURN, capMask + 1 - at)); // no wrap inside a turn
                         cache.account(ring, at * FlowCache.ENTRY, n);
                         t += n;
-                        TAIL.setRelease(this, t);
+                        cursors.release(n);
                     }
                     idle = 0;
                 }
@@ -264,7 +233,7 @@ public final class FlowPipe implements AutoCloseable {
                 if (q != null && task.compareAndSet(q, null)) {
                     answer(q);
                 }
-                if (!got && finishRequested && (long) HEAD.getAcquire(this) == t) {
+                if (!got && finishRequested && cursors.published() == t) {
                     finishRequested = false;
                     owner.finish();
                     finished.complete(null);

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.PacketFormat;
 import org.secmon.testkit.FrameBuilder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,8 +31,8 @@ class FlowCacheTest {
 
         @Override
         public void export(FlowCache c, int f, int reason) {
-            String key = c.protocol(f) + " " + org.secmon.plugin.Packet.addressString(c.srcHi(f), c.srcLo(f),
-                    c.ipVersion(f)) + ":" + c.srcPort(f) + " > " + Packet.addressString(c.dstHi(f), c.dstLo(f),
+            String key = c.protocol(f) + " " + org.secmon.plugin.PacketFormat.address(c.srcHi(f), c.srcLo(f),
+                    c.ipVersion(f)) + ":" + c.srcPort(f) + " > " + PacketFormat.address(c.dstHi(f), c.dstLo(f),
                     c.ipVersion(f)) + ":" + c.dstPort(f);
             out.add(new Exported(key, c.packets(f), c.bytes(f), c.tcpFlags(f), reason, c.firstNanos(f),
                     c.lastNanos(f), c.vlan(f), c.srcMac(f)));
@@ -79,8 +80,8 @@ class FlowCacheTest {
             int flags = rnd.nextInt(100) < 3 ? 0x01 : rnd.nextInt(100) < 2 ? 0x04 : 0x10;
             int sport = v6 ? 40000 + flow / 6 : 40000 + flow;
             Packet p = Frames.tcp(src, dst, sport, 443, flags, t);
-            model.merge("6 " + Packet.addressString(p.srcHi(), p.srcLo(), p.ipVersion()) + ":" + sport + " > "
-                    + Packet.addressString(p.dstHi(), p.dstLo(), p.ipVersion()) + ":443", 1L, Long::sum);
+            model.merge("6 " + PacketFormat.address(p.srcHi(), p.srcLo(), p.ipVersion()) + ":" + sport + " > "
+                    + PacketFormat.address(p.dstHi(), p.dstLo(), p.ipVersion()) + ":443", 1L, Long::sum);
             return p;
         }
     }
@@ -227,7 +228,7 @@ class FlowCacheTest {
         List<Long> got = new ArrayList<>();
         for (int f : top) {
             got.add(c.bytes(f));
-            String src = Packet.addressString(c.srcHi(f), c.srcLo(f), c.ipVersion(f));
+            String src = PacketFormat.address(c.srcHi(f), c.srcLo(f), c.ipVersion(f));
             assertEquals(bytes.get(src), c.bytes(f), "the listed flow " + src + " has its own byte count");
         }
         assertEquals(expected, got);
@@ -388,7 +389,7 @@ class FlowCacheTest {
         List<String> problems = new ArrayList<>();
         int[] byReason = new int[6];
         FlowCache.Sink sink = (c, f, reason) -> {
-            String key = Packet.addressString(c.srcHi(f), c.srcLo(f), c.ipVersion(f)) + ":" + c.srcPort(f);
+            String key = PacketFormat.address(c.srcHi(f), c.srcLo(f), c.ipVersion(f)) + ":" + c.srcPort(f);
             long[] m = model.get(key);
             byReason[reason]++;
             if (m == null) {

@@ -3,6 +3,7 @@ package org.secmon.plugins.netflow.cache;
 import java.lang.foreign.MemorySegment;
 
 import org.secmon.dataplane.parse.PacketParser;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.plugin.Packet;
 import org.secmon.testkit.FrameBuilder;
 
@@ -12,7 +13,7 @@ public final class Frames {
     }
 
     public static Packet parse(byte[] frame, long tsNanos) {
-        Packet p = new Packet().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, tsNanos, 0);
+        ParsedPacket p = new ParsedPacket().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, tsNanos, 0);
         int status = PacketParser.parse(p);
         if (status != PacketParser.OK) {
             throw new IllegalStateException("test frame does not parse: " + status);

@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.dataplane.parse.PacketParser;
-import org.secmon.plugin.Packet;
+import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.testkit.FrameBuilder;
 import org.secmon.testkit.RecordingSink;
 import org.secmon.testkit.Tshark;
@@ -38,7 +38,7 @@ class GoldenBytesTest {
                 1400, S, 1), sink, new LoadBalancer(set, 1000, 600 * S));
         ex.boot(T0);
         byte[] frame = FrameBuilder.tcp("10.0.0.1", "192.0.2.10", 40000, 443).payload(20).build();
-        Packet p = new Packet().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, T0 + 10 * MS, 0);
+        ParsedPacket p = new ParsedPacket().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, T0 + 10 * MS, 0);
         assertEquals(PacketParser.OK, PacketParser.parse(p));
         ex.flowSample(p, Math.min(128, frame.length), 100, 1234, 5, 1, 0x3fffffff, T0 + 10 * MS);
         ex.counterSample(1, 10_000_000_000L, 123_456_789L, 98_765L, 4, 2, T0 + 20 * MS);

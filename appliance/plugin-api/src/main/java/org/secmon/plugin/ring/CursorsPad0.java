@@ -1,0 +1,15 @@
+package org.secmon.plugin.ring;
+
+/*
+ * The field layout of SpscCursors (CursorsPad0 > ProducerFields > CursorsPad1 > ConsumerFields > CursorsPad2 >
+ * SpscCursors), as a class hierarchy: HotSpot lays out a superclass's fields before its
+ * subclass's and groups the fields of one class by size, so padding declared inside one class does not stay where
+ * it is written (flags written by different threads end up on one cache line). Each region here is its own class,
+ * between 128 bytes of padding (two cache lines: the adjacent-line prefetcher pulls pairs), as Agrona and JCTools do.
+ * CursorsLayoutTest checks the offsets with JOL.
+ */
+/** Padding before the producer's fields (and after whatever object precedes this one). */
+abstract class CursorsPad0 {
+    @SuppressWarnings("unused")
+    long p000, p001, p002, p003, p004, p005, p006, p007, p008, p009, p010, p011, p012, p013, p014, p015;
+}
