@@ -4,16 +4,24 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.secmon.ems.api.Json;
+import org.secmon.ems.api.model.Entity;
 import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.api.model.Scope;
 
 /**
  * The configuration of one scope as the EMS answered it: the scope itself and every entity of the collections an
@@ -53,6 +61,62 @@ public record ScopeConfig(ObjectNode scope, long version, Map<String, Map<String
 
     public Collection<ObjectNode> all(ResourceKind kind) {
         return tables.get(kind.collection()).values();
+    }
+
+    // ---- typed reads: the ems/api records ---------------------------------------------------------------------
+
+    /**
+     * Records read from what the EMS answered: fields this appliance does not know (a newer EMS, computed fields
+     * such as {@code config_version}) are skipped, the rest is read by the model's own rules (defaults, enum words).
+     */
+    private static final ObjectMapper READER = Json.mapper().copy()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** The scope as its record. */
+    public Scope scopeEntity() {
+        return read(ResourceKind.SCOPES, scope);
+    }
+
+    /** Entity {@code id} of {@code kind} as its ems/api record, or null when the scope has none (or id is null). */
+    public <T extends Entity> T entity(ResourceKind kind, String id) {
+        ObjectNode n = get(kind.collection(), id);
+        return n == null ? null : read(kind, n);
+    }
+
+    /** Every entity of {@code kind}, by name. */
+    public <T extends Entity> List<T> entities(ResourceKind kind) {
+        List<ObjectNode> nodes = new ArrayList<>(all(kind));
+        nodes.sort(Comparator.comparing((ObjectNode n) -> n.path("name").asText()));
+        List<T> out = new ArrayList<>(nodes.size());
+        for (ObjectNode n : nodes) {
+            out.add(read(kind, n));
+        }
+        return out;
+    }
+
+    /** A stored entity as its record; one the record cannot hold is an error naming the entity and the field. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Entity> T read(ResourceKind kind, ObjectNode n) {
+        try {
+            return (T) READER.treeToValue(n, kind.type());
+        } catch (JsonMappingException e) {
+            StringBuilder field = new StringBuilder();
+            for (JsonMappingException.Reference r : e.getPath()) {
+                if (r.getFieldName() != null) {
+                    field.append(field.isEmpty() ? "" : ".").append(r.getFieldName());
+                } else if (r.getIndex() >= 0) {
+                    field.append('[').append(r.getIndex()).append(']');
+                }
+            }
+            Throwable c = e.getCause();
+            String why = c instanceof IllegalArgumentException && c.getMessage() != null ? c.getMessage()
+                    : e.getOriginalMessage();
+            throw new IllegalArgumentException(kind.singular().replace('_', ' ') + " '" + n.path("name").asText()
+                    + "': " + field + " " + why, e);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(kind.singular() + " '" + n.path("name").asText() + "': "
+                    + e.getOriginalMessage(), e);
+        }
     }
 
     public ObjectNode get(String collection, String id) {

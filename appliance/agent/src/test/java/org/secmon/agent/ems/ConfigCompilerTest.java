@@ -89,7 +89,8 @@ class ConfigCompilerTest {
     void anUnknownDirectionIsAWarningNotAnOutage() {
         ConfigCompiler.Result r = ConfigCompiler.compile(scope("sideways"));
         assertEquals(1, r.warnings().size(), r.warnings().toString());
-        assertTrue(r.warnings().getFirst().contains("direction must be ingress, egress or both"), r.warnings().toString());
+        assertTrue(r.warnings().getFirst().contains("direction must be one of ingress, egress, both, not 'sideways'"),
+                r.warnings().toString());
     }
 
     @Test

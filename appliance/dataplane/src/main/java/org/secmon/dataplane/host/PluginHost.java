@@ -1,25 +1,19 @@
 package org.secmon.dataplane.host;
 
 import java.io.IOException;
-import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 import org.secmon.dataplane.Configuration;
 import org.secmon.dataplane.agent.AgentRunner;
@@ -37,11 +31,11 @@ import org.secmon.plugin.SecmonPlugin;
  * Loads, configures, isolates and unloads plugins, and publishes to every rx thread the {@link Pipeline} of the
  * plugins that are STARTED.
  *
- * <p>Plugins come from jars in the plugins directory (each jar in its own class loader whose parent shows only the
- * exported API packages; implementations found with {@link ServiceLoader}) or are registered as built-ins. A jar
- * dropped in is loaded on the next {@link #scan()}; a removed or replaced jar is unloaded (and the replacement
- * loaded). A plugin that throws from a lifecycle method or a packet callback is marked FAILED and taken out of the
- * pipelines; the others keep running.
+ * <p>Plugins come from jars in the plugins directory ({@link PluginDirectory}: each jar in its own class loader
+ * whose parent shows only the exported API packages) or are registered as built-ins. A jar dropped in is loaded on
+ * the next {@link #scan()}; a removed or replaced jar is unloaded (and the replacement loaded). A plugin that
+ * throws from a lifecycle method or a packet callback is marked FAILED and taken out of the pipelines; the others
+ * keep running.
  *
  * <p>All changes run under this object's lock on control threads; the data plane only ever sees immutable
  * pipelines, and a change returns once every running rx thread has picked it up.
@@ -53,16 +47,12 @@ public final class PluginHost implements AutoCloseable {
     public static final List<String> DEFAULT_EXPORTS = List.of("org.secmon.plugin.", "org.secmon.transport.");
 
     private final RxAgent[] rx;
-    private final java.util.Set<Path> disabledJars = new java.util.HashSet<>();
-    private final Path pluginsDir;
     private final Path stateRoot;
-    private final ApiClassLoader apiLoader;
+    private final PluginDirectory jars;
     private final Map<String, LoadedPlugin> plugins = new LinkedHashMap<>();
     private final Map<String, PluginSetup> setups = new HashMap<>();
     private boolean requireSetup;
-    private final Map<Path, Rejected> rejected = new LinkedHashMap<>();
     private final ExecutorService control;
-    private ScheduledExecutorService watcher;
     private long version;
     private boolean closed;
 
@@ -81,9 +71,24 @@ public final class PluginHost implements AutoCloseable {
 
     public PluginHost(List<RxAgent> rx, Path pluginsDir, Path stateRoot, List<String> exports) {
         this.rx = rx.toArray(new RxAgent[0]);
-        this.pluginsDir = pluginsDir;
         this.stateRoot = stateRoot;
-        this.apiLoader = new ApiClassLoader(PluginHost.class.getClassLoader(), exports);
+        this.jars = new PluginDirectory(pluginsDir, exports, new PluginDirectory.Plugins() {
+            @Override
+            public java.util.Collection<LoadedPlugin> loaded() {
+                return plugins.values();
+            }
+
+            @Override
+            public void add(LoadedPlugin lp) {
+                plugins.put(lp.name(), lp);
+                start(lp);
+            }
+
+            @Override
+            public void unload(String name) {
+                PluginHost.this.unload(name);
+            }
+        });
         this.control = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("plugin-control")
                 .daemon(true).unstarted(r));
         for (RxAgent a : this.rx) {
@@ -102,11 +107,11 @@ public final class PluginHost implements AutoCloseable {
     }
 
     public synchronized List<Rejected> rejected() {
-        return List.copyOf(rejected.values());
+        return jars.rejected();
     }
 
     public Path pluginsDir() {
-        return pluginsDir;
+        return jars.dir();
     }
 
     // ---- built-in plugins and setup ------------------------------------------------------------------------
@@ -162,121 +167,19 @@ public final class PluginHost implements AutoCloseable {
 
     /** Compare the plugins directory with what is loaded: unload removed or replaced jars, load new ones. */
     public synchronized ScanResult scan() {
-        List<String> loaded = new ArrayList<>();
-        List<String> unloaded = new ArrayList<>();
-        List<Rejected> newlyRejected = new ArrayList<>();
-        if (closed || pluginsDir == null || !Files.isDirectory(pluginsDir)) {
-            return new ScanResult(loaded, unloaded, newlyRejected);
+        if (closed) {
+            return new ScanResult(List.of(), List.of(), List.of());
         }
-        Map<Path, Long> jars = new LinkedHashMap<>();
-        try (Stream<Path> s = Files.list(pluginsDir)) {
-            for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList()) {
-                Long stamp = stamp(p);
-                if (stamp != null) {
-                    jars.put(p, stamp);
-                }
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot list plugins directory " + pluginsDir + ": " + e);
-            return new ScanResult(loaded, unloaded, newlyRejected);
-        }
-        for (LoadedPlugin lp : List.copyOf(plugins.values())) {
-            if (lp.jar() != null) {
-                Long stamp = jars.get(lp.jar());
-                if (stamp == null || stamp != lp.jarStamp()) {
-                    unload(lp.name());
-                    unloaded.add(lp.name());
-                }
-            }
-        }
-        rejected.keySet().removeIf(p -> !jars.containsKey(p));
-        for (Map.Entry<Path, Long> e : jars.entrySet()) {
-            Path jar = e.getKey();
-            boolean isLoaded = plugins.values().stream().anyMatch(lp -> jar.equals(lp.jar()));
-            if (disabledJars.contains(jar)) {
-                continue;
-            }
-            Rejected r = rejected.get(jar);
-            if (isLoaded || (r != null && r.stamp() == e.getValue())) {
-                continue;
-            }
-            try {
-                loaded.addAll(loadJar(jar, e.getValue()));
-                rejected.remove(jar);
-            } catch (Exception ex) {
-                Rejected rej = new Rejected(jar, e.getValue(), ex.getMessage() == null ? ex.toString()
-                        : ex.getMessage());
-                rejected.put(jar, rej);
-                newlyRejected.add(rej);
-                LOG.log(System.Logger.Level.WARNING, "plugin jar " + jar + " rejected: " + rej.reason());
-            }
-        }
-        return new ScanResult(loaded, unloaded, newlyRejected);
+        return jars.scan();
     }
 
     /** Scan now and then every {@code interval} on a background thread. */
     public synchronized void watch(Duration interval) {
-        if (watcher != null) {
-            return;
-        }
         scan();
-        watcher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("plugin-watch")
-                .daemon(true).unstarted(r));
-        watcher.scheduleWithFixedDelay(() -> {
-            try {
-                scan();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "plugin scan failed", e);
-            }
-        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        jars.watch(interval, this::scan);
     }
 
-    private static Long stamp(Path p) {
-        try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            return a.lastModifiedTime().toMillis() * 31 + a.size();
-        } catch (IOException e) {
-            return null; // vanished between list and stat
-        }
-    }
-
-    private List<String> loadJar(Path jar, long stamp) throws Exception {
-        URLClassLoader loader = new URLClassLoader("plugin:" + jar.getFileName(),
-                new URL[] {jar.toUri().toURL()}, apiLoader);
-        List<LoadedPlugin> found = new ArrayList<>();
-        try {
-            for (ServiceLoader.Provider<SecmonPlugin> p : ServiceLoader.load(SecmonPlugin.class, loader).stream()
-                    .toList()) {
-                if (p.type().getClassLoader() != loader) {
-                    continue;
-                }
-                SecmonPlugin plugin = p.get();
-                PluginDescriptor d = plugin.descriptor();
-                checkApi(d);
-                if (plugins.containsKey(d.id())) {
-                    throw new IllegalStateException("plugin id '" + d.id() + "' is already loaded from "
-                            + plugins.get(d.id()).jar());
-                }
-                found.add(new LoadedPlugin(d.id(), plugin, d, jar, stamp, loader));
-            }
-            if (found.isEmpty()) {
-                throw new IllegalStateException("no " + SecmonPlugin.class.getName()
-                        + " provider in META-INF/services");
-            }
-        } catch (Exception | ServiceConfigurationError e) {
-            loader.close();
-            throw e instanceof Exception ex ? ex : new IllegalStateException(e.getMessage(), e);
-        }
-        List<String> names = new ArrayList<>();
-        for (LoadedPlugin lp : found) {
-            plugins.put(lp.name(), lp);
-            start(lp);
-            names.add(lp.name());
-        }
-        return names;
-    }
-
-    private static void checkApi(PluginDescriptor d) {
+    static void checkApi(PluginDescriptor d) {
         if (d.apiVersion() != PluginApi.VERSION) {
             throw new IllegalStateException("plugin '" + d.id() + "' was built for plugin API " + d.apiVersion()
                     + ", this host provides " + PluginApi.VERSION);
@@ -293,7 +196,7 @@ public final class PluginHost implements AutoCloseable {
             return false;
         }
         if (lp.jar() != null) {
-            disabledJars.add(lp.jar());
+            jars.disable(lp.jar());
         }
         return unload(name);
     }
@@ -303,10 +206,7 @@ public final class PluginHost implements AutoCloseable {
      * {@code secmon-NAME.jar}) again and scans; answers the plugins loaded.
      */
     public synchronized List<String> enable(String name) {
-        disabledJars.removeIf(j -> {
-            String f = j.getFileName().toString();
-            return f.equals(name + ".jar") || f.equals("secmon-" + name + ".jar") || f.equals(name);
-        });
+        jars.enable(name);
         return scan().loaded();
     }
 
@@ -472,17 +372,13 @@ public final class PluginHost implements AutoCloseable {
 
     @Override
     public void close() {
-        ScheduledExecutorService w;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            w = watcher;
         }
-        if (w != null) {
-            w.shutdownNow();
-        }
+        jars.close();
         synchronized (this) {
             for (String name : List.copyOf(plugins.keySet())) {
                 unload(name);

@@ -1,7 +1,7 @@
 package org.secmon.plugin.ring;
 
 /** Written by the consumer only. */
-abstract class ConsumerFields extends CursorsPad1 {
+abstract class ConsumerFields extends CursorsPad2 {
     /** Next position to read; released (release) for the producer. */
     long consumed;
 }

@@ -1,13 +1,16 @@
 package org.secmon.plugin.ring;
 
 /*
- * The field layout of SpscCursors (CursorsPad0 > ProducerFields > CursorsPad1 > ConsumerFields > CursorsPad2 >
- * SpscCursors), as a class hierarchy: HotSpot lays out a superclass's fields before its
- * subclass's and groups the fields of one class by size, so padding declared inside one class does not stay where
- * it is written (flags written by different threads end up on one cache line). Each region here is its own class,
+ * The field layout of SpscCursors, as a class hierarchy: CursorsPad0 > ProducerFields > CursorsPad1 > PublishedFields
+ * > CursorsPad2 > ConsumerFields > CursorsPad3 > SpscCursors. HotSpot lays out a superclass's fields before its
+ * subclass's and groups the fields of one class by size, so padding declared inside one class does not stay where it
+ * is written (flags written by different threads end up on one cache line). Each region here is its own class,
  * between 128 bytes of padding (two cache lines: the adjacent-line prefetcher pulls pairs), as Agrona and JCTools do.
- * CursorsLayoutTest checks the offsets with JOL.
+ * Three regions, not two: what the producer writes for every item (its next position) must not share a line with
+ * what the consumer polls (the published position), or every item costs the producer a cache miss.
+ * SpscCursorsTest checks the offsets with JOL.
  */
+
 /** Padding before the producer's fields (and after whatever object precedes this one). */
 abstract class CursorsPad0 {
     @SuppressWarnings("unused")

@@ -5,15 +5,16 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The positions of a bounded single-producer single-consumer ring whose slots the user keeps (an array of
- * preallocated packets, a {@code long[]} of encoded entries): the producer's fields and the consumer's each on cache
- * lines of their own (see {@code CursorsPad0}), handed over with release/acquire. Positions only grow;
- * the slot of position {@code n} is {@code n & mask()}. No allocation after construction.
+ * preallocated packets, a {@code long[]} of encoded entries): the producer's own fields, the published position and
+ * the consumer's position each on cache lines of their own (see {@code CursorsPad0}), handed over with
+ * release/acquire. Positions only grow; the slot of position {@code n} is {@code n & mask()}. No allocation after
+ * construction.
  *
  * <p>Producer: {@link #claim()} a position (or -1 when full), write the slot, {@link #advance()}, and
  * {@link #publish()} once per item or once per batch. Consumer: {@link #published()} tells how far it may read
  * from {@link #consumerPosition()}; {@link #release(long)} gives slots back.
  */
-public final class SpscCursors extends CursorsPad2 {
+public final class SpscCursors extends CursorsPad3 {
     private static final VarHandle PUBLISHED;
     private static final VarHandle STAMP;
     private static final VarHandle CONSUMED;
@@ -23,8 +24,8 @@ public final class SpscCursors extends CursorsPad2 {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            PUBLISHED = l.findVarHandle(ProducerFields.class, "published", long.class);
-            STAMP = l.findVarHandle(ProducerFields.class, "stamp", long.class);
+            PUBLISHED = l.findVarHandle(PublishedFields.class, "published", long.class);
+            STAMP = l.findVarHandle(PublishedFields.class, "stamp", long.class);
             FULL_WAITS = l.findVarHandle(ProducerFields.class, "fullWaits", long.class);
             SKIPPED = l.findVarHandle(ProducerFields.class, "skipped", long.class);
             CONSUMED = l.findVarHandle(ConsumerFields.class, "consumed", long.class);

@@ -75,27 +75,29 @@ class SpscCursorsTest {
     }
 
     /**
-     * The producer's and the consumer's fields at least 128 bytes apart, and 128 bytes of padding before the first
-     * and after the last: what the class hierarchy is for (one class with padding fields would not hold this).
+     * The producer's own fields, the published position and the consumer's position each at least 128 bytes from the
+     * next, and 128 bytes of padding before the first and after the last: what the class hierarchy is for (one class
+     * with padding fields would not hold this).
      */
     @Test
-    void producerAndConsumerFieldsSitOnCacheLinesOfTheirOwn() {
+    void producerPublishedAndConsumerFieldsSitOnCacheLinesOfTheirOwn() {
         ClassLayout layout = ClassLayout.parseClass(SpscCursors.class);
-        long producerFirst = Long.MAX_VALUE;
-        long producerLast = 0;
-        long consumer = -1;
+        java.util.Map<String, long[]> regions = new java.util.HashMap<>(); // owner -> {first, end}
         for (FieldLayout f : layout.fields()) {
             String owner = f.classShortName();
-            if (owner.equals("ProducerFields")) {
-                producerFirst = Math.min(producerFirst, f.offset());
-                producerLast = Math.max(producerLast, f.offset() + f.size());
-            } else if (owner.equals("ConsumerFields")) {
-                consumer = f.offset();
+            if (owner.equals("ProducerFields") || owner.equals("PublishedFields") || owner.equals("ConsumerFields")) {
+                long[] r = regions.computeIfAbsent(owner, k -> new long[] {Long.MAX_VALUE, 0});
+                r[0] = Math.min(r[0], f.offset());
+                r[1] = Math.max(r[1], f.offset() + f.size());
             }
         }
         String shown = layout.toPrintable();
-        assertTrue(producerFirst >= 128, "padding before the producer's fields:\n" + shown);
-        assertTrue(consumer - producerLast >= 128, "producer and consumer 128 bytes apart:\n" + shown);
-        assertTrue(layout.instanceSize() - (consumer + 8) >= 128, "padding after the consumer's field:\n" + shown);
+        long[] producer = regions.get("ProducerFields");
+        long[] published = regions.get("PublishedFields");
+        long[] consumer = regions.get("ConsumerFields");
+        assertTrue(producer[0] >= 128, "padding before the producer's fields:\n" + shown);
+        assertTrue(published[0] - producer[1] >= 128, "producer and published 128 bytes apart:\n" + shown);
+        assertTrue(consumer[0] - published[1] >= 128, "published and consumer 128 bytes apart:\n" + shown);
+        assertTrue(layout.instanceSize() - consumer[1] >= 128, "padding after the consumer's field:\n" + shown);
     }
 }

@@ -3,7 +3,7 @@ package org.secmon.ems.server;
 import java.time.Duration;
 
 import org.secmon.ems.server.auth.Auth;
-import org.secmon.ems.server.http.Entities;
+import org.secmon.ems.server.entity.Entities;
 import org.secmon.ems.server.store.Repository;
 import org.secmon.ems.server.store.Store;
 import org.secmon.ems.server.store.StoreException;

@@ -5,6 +5,7 @@ import java.util.Locale;
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PacketFormat;
 import org.secmon.plugins.netflow.cache.FlowCache;
+import org.secmon.plugins.netflow.cache.FlowTable;
 
 /** Text for a flow cache entry, as the CLI shows it (query path: allocates freely). */
 final class Flows {
@@ -12,7 +13,7 @@ final class Flows {
     }
 
     /** Address and port (IPv6 in brackets; ICMP shows type/code instead of a port, on the destination). */
-    static String endpoint(FlowCache c, int f, boolean source) {
+    static String endpoint(FlowTable c, int f, boolean source) {
         String addr = PacketFormat.address(source ? c.srcHi(f) : c.dstHi(f), source ? c.srcLo(f) : c.dstLo(f),
                 c.ipVersion(f));
         int proto = c.protocol(f);

@@ -13,6 +13,7 @@ import org.secmon.plugin.SecmonPlugin;
 import org.secmon.plugin.Table;
 import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowPipe;
+import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.plugins.netflow.codec.FlowExporter;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorCounters;
@@ -190,12 +191,13 @@ public final class NetflowPlugin implements SecmonPlugin {
 
     private Table top(int limit, long lastPoll) {
         int[] top = cache.top(Math.min(limit, 10_000));
+        FlowTable t = cache.flows();
         java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>(top.length);
         for (int f : top) {
-            rows.add(java.util.List.of(PacketFormat.protocolName(cache.protocol(f)), Flows.endpoint(cache, f, true),
-                    Flows.endpoint(cache, f, false), cache.packets(f), cache.bytes(f),
-                    Flows.tcpFlags(cache.protocol(f), cache.tcpFlags(f)),
-                    Flows.seconds(lastPoll - cache.firstNanos(f)), Flows.seconds(lastPoll - cache.lastNanos(f))));
+            rows.add(java.util.List.of(PacketFormat.protocolName(t.protocol(f)), Flows.endpoint(t, f, true),
+                    Flows.endpoint(t, f, false), t.packets(f), t.bytes(f), Flows.tcpFlags(t.protocol(f),
+                    t.tcpFlags(f)), Flows.seconds(lastPoll - t.firstNanos(f)), Flows.seconds(lastPoll
+                    - t.lastNanos(f))));
         }
         return new Table(String.format(java.util.Locale.ROOT, "top %d of %,d flows in the cache by bytes since"
                         + " their last export", top.length, cache.size()),

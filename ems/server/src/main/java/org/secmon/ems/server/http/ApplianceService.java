@@ -18,6 +18,7 @@ import org.secmon.ems.server.Notifier;
 import org.secmon.ems.server.auth.Auth;
 import org.secmon.ems.server.auth.Passwords;
 import org.secmon.ems.server.auth.Principal;
+import org.secmon.ems.server.entity.Entities;
 import org.secmon.ems.server.store.Repository;
 import org.secmon.ems.server.store.Repository.Doc;
 

@@ -16,6 +16,7 @@ import org.secmon.ems.api.model.ResourceKind;
 import org.secmon.ems.api.schema.Formats;
 import org.secmon.ems.server.auth.Auth;
 import org.secmon.ems.server.auth.Principal;
+import org.secmon.ems.server.entity.Entities;
 import org.secmon.ems.server.store.Repository;
 import org.secmon.ems.server.store.Repository.Doc;
 

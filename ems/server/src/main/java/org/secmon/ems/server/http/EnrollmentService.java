@@ -20,6 +20,7 @@ import org.secmon.ems.api.schema.Formats;
 import org.secmon.ems.server.Audit;
 import org.secmon.ems.server.auth.Passwords;
 import org.secmon.ems.server.auth.Principal;
+import org.secmon.ems.server.entity.Entities;
 import org.secmon.ems.server.store.Repository;
 import org.secmon.ems.server.store.Repository.Doc;
 import org.secmon.ems.server.store.StoreException;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.server.entity.Entities;
 import org.secmon.ems.server.store.Repository;
 import org.secmon.ems.server.store.Repository.Doc;
 

@@ -14,6 +14,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import org.secmon.ems.api.model.ResourceKind;
+import org.secmon.ems.server.entity.Entities;
 
 /**
  * CRUD for one collection: {@code GET /} (paginated, filtered by field=value), {@code POST /},

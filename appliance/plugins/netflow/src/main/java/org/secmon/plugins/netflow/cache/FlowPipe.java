@@ -215,7 +215,7 @@ public final class FlowPipe implements AutoCloseable {
                 if (got) {
                     if (!booted) {
                         booted = true;
-                        owner.boot(ring[(int) (t & capMask) * FlowCache.ENTRY + FlowCache.E_TS]);
+                        owner.boot(ring[(int) (t & capMask) * FlowCache.ENTRY + FlowKey.E_TS]);
                     }
                     while (t != h) {
                         int at = (int) (t & capMask);

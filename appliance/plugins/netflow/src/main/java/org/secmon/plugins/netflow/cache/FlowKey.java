@@ -1,0 +1,131 @@
+package org.secmon.plugins.netflow.cache;
+
+import java.util.Set;
+
+import org.secmon.plugin.Packet;
+
+/**
+ * A packet as the flow cache needs it: the flow key (the configured match fields; a field that is not matched is 0)
+ * and what is counted, encoded as {@value #ENTRY} longs — the format of the cache's staging area and of
+ * {@link FlowPipe}'s ring. ICMP flows carry {@code type << 8 | code} as destination port, as Cisco exporters and
+ * softflowd do.
+ *
+ * <p>The key's 8 longs are stored as the first half of the flow's record ({@link FlowTable}); their layout:
+ * source address (2 longs), destination address (2), then {@code protocol << 56 | tos << 48 | source port << 32 |
+ * destination port << 16 | IP version << 8 | direction}, {@code input interface << 32 | VLAN}, source MAC,
+ * destination MAC. Immutable: any thread may encode while another owns the cache.
+ */
+public final class FlowKey {
+    /** Longs per encoded packet. */
+    public static final int ENTRY = 16;
+    // the key: longs 0..7 (see the class comment); then
+    static final int E_HASH = 8;
+    static final int E_NOW = 9;
+    /** The packet's time (its capture time, or the time of accounting when it has none). */
+    public static final int E_TS = 10;
+    static final int E_LEN = 11;
+    static final int E_TCP = 12; // TCP flags | 0x100, 0 when not TCP
+    static final int E_VLAN = 13;
+    static final int E_SRC_MAC = 14;
+    static final int E_DST_MAC = 15;
+
+    // key word 4 and 5
+    static final int K_PROTO_SHIFT = 56;
+    static final int K_TOS_SHIFT = 48;
+    static final int K_SPORT_SHIFT = 32;
+    static final int K_DPORT_SHIFT = 16;
+    static final int K_VERSION_SHIFT = 8;
+    static final int K_IF_SHIFT = 32;
+
+    private final boolean mSrc, mDst, mProto, mSport, mDport, mTos, mIf, mDir, mSrcMac, mDstMac, mVlan;
+    private final boolean cSrcMac, cDstMac;
+    private final boolean keepsVlan;
+    private final int hashMask;
+
+    /** @param hashMask keeps only some bits of every hash (tests: so that different keys collide); -1 keeps all */
+    FlowKey(Set<FlowField> match, Set<FlowField> collect, int hashMask) {
+        mSrc = match.contains(FlowField.SRC_ADDR);
+        mDst = match.contains(FlowField.DST_ADDR);
+        mProto = match.contains(FlowField.PROTOCOL);
+        mSport = match.contains(FlowField.SRC_PORT);
+        mDport = match.contains(FlowField.DST_PORT);
+        mTos = match.contains(FlowField.TOS);
+        mIf = match.contains(FlowField.INPUT_INTERFACE);
+        mDir = match.contains(FlowField.DIRECTION);
+        mSrcMac = match.contains(FlowField.SRC_MAC);
+        mDstMac = match.contains(FlowField.DST_MAC);
+        mVlan = match.contains(FlowField.VLAN);
+        cSrcMac = collect.contains(FlowField.SRC_MAC);
+        cDstMac = collect.contains(FlowField.DST_MAC);
+        keepsVlan = mVlan || collect.contains(FlowField.VLAN);
+        this.hashMask = hashMask;
+    }
+
+    /** Whether a flow's record keeps the VLAN of its first packet. */
+    boolean keepsVlan() {
+        return keepsVlan;
+    }
+
+    /** Encodes {@code p} at {@code dst[off]}; false (nothing written) for a frame that is not IP. */
+    public boolean encode(Packet p, long nowNanos, long[] dst, int off) {
+        final int ver = p.ipVersion();
+        if (ver == 0) {
+            return false;
+        }
+        final int proto = p.protocol();
+        int sport = 0;
+        int dport = 0;
+        if (p.hasPorts()) {
+            sport = p.srcPort();
+            dport = p.dstPort();
+        } else if ((proto == Packet.PROTO_ICMP || proto == Packet.PROTO_ICMPV6) && p.l4Offset() > 0) {
+            dport = p.icmpType() << 8 | p.icmpCode();
+        }
+        final long k0 = mSrc ? p.srcHi() : 0;
+        final long k1 = mSrc ? p.srcLo() : 0;
+        final long k2 = mDst ? p.dstHi() : 0;
+        final long k3 = mDst ? p.dstLo() : 0;
+        final long k4 = (mProto ? (long) proto << K_PROTO_SHIFT : 0) | (mTos ? (long) p.tos() << K_TOS_SHIFT : 0)
+                | (mSport ? (long) sport << K_SPORT_SHIFT : 0) | (mDport ? (long) dport << K_DPORT_SHIFT : 0)
+                | (long) ver << K_VERSION_SHIFT | (mDir ? p.direction() & 0xff : 0);
+        final long k5 = (mIf ? (long) p.inputPort() << K_IF_SHIFT : 0) | (mVlan ? p.outerVlan() & 0xffff : 0);
+        final long k6 = mSrcMac ? p.srcMac() : 0;
+        final long k7 = mDstMac ? p.dstMac() : 0;
+        dst[off] = k0;
+        dst[off + 1] = k1;
+        dst[off + 2] = k2;
+        dst[off + 3] = k3;
+        dst[off + 4] = k4;
+        dst[off + 5] = k5;
+        dst[off + 6] = k6;
+        dst[off + 7] = k7;
+        dst[off + E_HASH] = hash(k0, k1, k2, k3, k4, k5, k6, k7);
+        dst[off + E_NOW] = nowNanos;
+        dst[off + E_TS] = p.timestampNanos() != 0 ? p.timestampNanos() : nowNanos;
+        dst[off + E_LEN] = p.ipLength();
+        dst[off + E_TCP] = proto == Packet.PROTO_TCP && p.hasPorts() ? p.tcpFlags() | 0x100 : 0;
+        dst[off + E_VLAN] = p.outerVlan() & 0xffff;
+        dst[off + E_SRC_MAC] = cSrcMac || mSrcMac ? p.srcMac() : 0;
+        dst[off + E_DST_MAC] = cDstMac || mDstMac ? p.dstMac() : 0;
+        return true;
+    }
+
+    /** The hash of the key at {@code key[k]} (a record's first half, or an entry). */
+    int hash(long[] key, int k) {
+        return hash(key[k], key[k + 1], key[k + 2], key[k + 3], key[k + 4], key[k + 5], key[k + 6], key[k + 7]);
+    }
+
+    /** A key's hash: what the index stores, and where its probe starts. */
+    private int hash(long a, long b, long c, long d, long e, long f, long g, long h) {
+        long x = a * 0x9E3779B97F4A7C15L;
+        x = (x ^ b) * 0xC2B2AE3D27D4EB4FL;
+        x = (x ^ c) * 0x9E3779B97F4A7C15L;
+        x = (x ^ d) * 0xC2B2AE3D27D4EB4FL;
+        x = (x ^ e) * 0x9E3779B97F4A7C15L;
+        x = (x ^ f) * 0xC2B2AE3D27D4EB4FL;
+        x = (x ^ g) * 0x9E3779B97F4A7C15L;
+        x = (x ^ h) * 0xC2B2AE3D27D4EB4FL;
+        x ^= x >>> 29;
+        return (int) (x ^ (x >>> 32)) & hashMask;
+    }
+}

@@ -1,0 +1,249 @@
+package org.secmon.plugins.netflow.cache;
+
+import java.util.Arrays;
+
+/**
+ * The flow records and their index. One 128-byte record per flow (two adjacent cache lines): the 8 longs of its
+ * {@link FlowKey}, then 8 longs of values (packets, bytes, first and last seen, start of the active period, TCP flags
+ * with state bits and the collected VLAN, collected MACs). The index is open addressing with linear probing; its
+ * 64-bit slots hold {@code hash << 32 | (flow + 1)}, so that a probe touches a record only when the hash matches,
+ * and removal shifts entries back (no tombstones). Records are reused through a free list.
+ *
+ * <p>The accessors decode a record for exporters and operator queries; they are valid for a flow in use (inside
+ * {@link FlowCache.Sink#export}, or between packets on the cache's thread). The cache's packet path reads the arrays
+ * directly (same package).
+ */
+public final class FlowTable {
+    // record layout
+    static final int SHIFT = 4; // 16 longs per record
+    static final int V = 8; // offset of the values
+    static final int PACKETS = 0;
+    static final int BYTES = 1;
+    static final int FIRST = 2;
+    static final int LAST = 3;
+    static final int ACTIVE_START = 4;
+    static final int FLAGS = 5; // tcp flags | finished << 8 | in use << 9 | collected vlan << 16
+    static final int C_SRC_MAC = 6;
+    static final int C_DST_MAC = 7;
+    static final long FINISHED = 1L << 8;
+    static final long IN_USE = 1L << 9;
+    static final int VLAN_SHIFT = 16;
+
+    /** The largest table: its records (16 longs each) must fit one Java array. */
+    public static final int MAX_FLOWS = 100_000_000;
+
+    final int maxFlows;
+    final long[] rec;
+    final long[] index; // hash << 32 | (flow + 1); 0 = empty
+    final int mask;
+    private final int[] free;
+    private int freeTop;
+    private int highWater;
+    private int size;
+
+    FlowTable(int maxFlows) {
+        if (maxFlows < 1 || maxFlows > MAX_FLOWS) {
+            throw new IllegalArgumentException("max flows must be 1.." + MAX_FLOWS + ", not " + maxFlows);
+        }
+        this.maxFlows = maxFlows;
+        this.rec = new long[maxFlows << SHIFT];
+        int slots = Integer.highestOneBit(Math.max(4, maxFlows * 2 - 1)) << 1;
+        this.index = new long[slots];
+        this.mask = slots - 1;
+        this.free = new int[maxFlows];
+    }
+
+    /**
+     * The flow whose key is at {@code key[k]} (hash {@code h}), or {@code -1 - slot} with the empty index slot where
+     * it would go.
+     */
+    int find(long[] key, int k, int h) {
+        final long[] r = rec;
+        final long k0 = key[k], k1 = key[k + 1], k2 = key[k + 2], k3 = key[k + 3];
+        final long k4 = key[k + 4], k5 = key[k + 5], k6 = key[k + 6], k7 = key[k + 7];
+        int slot = h & mask;
+        while (true) {
+            long e = index[slot];
+            if (e == 0) {
+                return -1 - slot;
+            }
+            if ((int) (e >>> 32) == h) {
+                int f = (int) e - 1;
+                int b = f << SHIFT;
+                if (r[b] == k0 && r[b + 1] == k1 && r[b + 2] == k2 && r[b + 3] == k3 && r[b + 4] == k4
+                        && r[b + 5] == k5 && r[b + 6] == k6 && r[b + 7] == k7) {
+                    return f;
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /** The empty index slot where hash {@code h} goes (after a removal moved entries). */
+    int emptySlot(int h) {
+        int slot = h & mask;
+        while (index[slot] != 0) {
+            slot = (slot + 1) & mask;
+        }
+        return slot;
+    }
+
+    /** A new flow in the empty index slot {@code slot}, its counts at zero; the caller keeps size below the max. */
+    int insert(int slot, int h) {
+        int f = freeTop > 0 ? free[--freeTop] : highWater++;
+        index[slot] = (long) h << 32 | (f + 1);
+        int v = (f << SHIFT) + V;
+        rec[v + PACKETS] = 0;
+        rec[v + BYTES] = 0;
+        size++;
+        return f;
+    }
+
+    /** Takes flow {@code f} (hash {@code h}) out of the index and frees its record. */
+    void remove(int f, int h) {
+        rec[(f << SHIFT) + V + FLAGS] = 0;
+        int slot = h & mask;
+        while ((int) index[slot] != f + 1) {
+            slot = (slot + 1) & mask;
+        }
+        int hole = slot;
+        int j = slot;
+        while (true) {
+            j = (j + 1) & mask;
+            long e = index[j];
+            if (e == 0) {
+                break;
+            }
+            int ideal = (int) (e >>> 32) & mask;
+            boolean stays = hole <= j ? (hole < ideal && ideal <= j) : (hole < ideal || ideal <= j);
+            if (!stays) {
+                index[hole] = e;
+                hole = j;
+            }
+        }
+        index[hole] = 0;
+        free[freeTop++] = f;
+        size--;
+    }
+
+    /** Forgets every flow at once (their records already marked free by the caller). */
+    void clear(boolean wholeIndex) {
+        if (wholeIndex) {
+            Arrays.fill(index, 0);
+            size = 0;
+        }
+        highWater = 0;
+        freeTop = 0;
+    }
+
+    /** Records ever handed out since the last clear: flows are below it. */
+    int highWater() {
+        return highWater;
+    }
+
+    /** Whether record {@code f} holds a flow. */
+    public boolean inUse(int f) {
+        return (rec[(f << SHIFT) + V + FLAGS] & IN_USE) != 0;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int maxFlows() {
+        return maxFlows;
+    }
+
+    /** Index slots (twice the flows, a power of two). */
+    int indexSlots() {
+        return index.length;
+    }
+
+    // ---- record accessors ----------------------------------------------------------------------------------
+
+    public int ipVersion(int f) {
+        return (int) (rec[(f << SHIFT) + 4] >>> FlowKey.K_VERSION_SHIFT) & 0xff;
+    }
+
+    public long srcHi(int f) {
+        return rec[f << SHIFT];
+    }
+
+    public long srcLo(int f) {
+        return rec[(f << SHIFT) + 1];
+    }
+
+    public long dstHi(int f) {
+        return rec[(f << SHIFT) + 2];
+    }
+
+    public long dstLo(int f) {
+        return rec[(f << SHIFT) + 3];
+    }
+
+    /** The low 32 bits of an IPv4(-mapped) source address. */
+    public int srcIpv4(int f) {
+        return (int) rec[(f << SHIFT) + 1];
+    }
+
+    public int dstIpv4(int f) {
+        return (int) rec[(f << SHIFT) + 3];
+    }
+
+    public int protocol(int f) {
+        return (int) (rec[(f << SHIFT) + 4] >>> FlowKey.K_PROTO_SHIFT) & 0xff;
+    }
+
+    public int tos(int f) {
+        return (int) (rec[(f << SHIFT) + 4] >>> FlowKey.K_TOS_SHIFT) & 0xff;
+    }
+
+    public int srcPort(int f) {
+        return (int) (rec[(f << SHIFT) + 4] >>> FlowKey.K_SPORT_SHIFT) & 0xffff;
+    }
+
+    public int dstPort(int f) {
+        return (int) (rec[(f << SHIFT) + 4] >>> FlowKey.K_DPORT_SHIFT) & 0xffff;
+    }
+
+    public int direction(int f) {
+        return (int) rec[(f << SHIFT) + 4] & 0xff;
+    }
+
+    public int inputInterface(int f) {
+        return (int) (rec[(f << SHIFT) + 5] >>> FlowKey.K_IF_SHIFT);
+    }
+
+    public int vlan(int f) {
+        return (int) (rec[(f << SHIFT) + V + FLAGS] >>> VLAN_SHIFT) & 0xffff;
+    }
+
+    public long srcMac(int f) {
+        return rec[(f << SHIFT) + V + C_SRC_MAC];
+    }
+
+    public long dstMac(int f) {
+        return rec[(f << SHIFT) + V + C_DST_MAC];
+    }
+
+    public long packets(int f) {
+        return rec[(f << SHIFT) + V + PACKETS];
+    }
+
+    /** Layer-3 bytes (IP total length: header and payload), as NetFlow counts them. */
+    public long bytes(int f) {
+        return rec[(f << SHIFT) + V + BYTES];
+    }
+
+    public long firstNanos(int f) {
+        return rec[(f << SHIFT) + V + FIRST];
+    }
+
+    public long lastNanos(int f) {
+        return rec[(f << SHIFT) + V + LAST];
+    }
+
+    public int tcpFlags(int f) {
+        return (int) rec[(f << SHIFT) + V + FLAGS] & 0xff;
+    }
+}

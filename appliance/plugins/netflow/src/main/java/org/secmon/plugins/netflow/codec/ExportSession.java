@@ -1,0 +1,302 @@
+package org.secmon.plugins.netflow.codec;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import org.secmon.plugins.netflow.cache.FlowTable;
+import org.secmon.transport.DatagramSink;
+
+import static org.secmon.plugins.netflow.codec.InformationElements.DESTINATION_IPV4_ADDRESS;
+import static org.secmon.plugins.netflow.codec.InformationElements.DESTINATION_IPV6_ADDRESS;
+import static org.secmon.plugins.netflow.codec.InformationElements.DESTINATION_MAC_ADDRESS;
+import static org.secmon.plugins.netflow.codec.InformationElements.DESTINATION_TRANSPORT_PORT;
+import static org.secmon.plugins.netflow.codec.InformationElements.EXPORTING_PROCESS_ID;
+import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_DIRECTION;
+import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_END_MILLISECONDS;
+import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_END_REASON;
+import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_END_SYS_UP_TIME;
+import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_START_MILLISECONDS;
+import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_START_SYS_UP_TIME;
+import static org.secmon.plugins.netflow.codec.InformationElements.ICMP_TYPE_CODE_IPV4;
+import static org.secmon.plugins.netflow.codec.InformationElements.INGRESS_INTERFACE;
+import static org.secmon.plugins.netflow.codec.InformationElements.IP_CLASS_OF_SERVICE;
+import static org.secmon.plugins.netflow.codec.InformationElements.OBSERVATION_DOMAIN_ID;
+import static org.secmon.plugins.netflow.codec.InformationElements.OCTET_DELTA_COUNT;
+import static org.secmon.plugins.netflow.codec.InformationElements.PACKET_DELTA_COUNT;
+import static org.secmon.plugins.netflow.codec.InformationElements.PROTOCOL_IDENTIFIER;
+import static org.secmon.plugins.netflow.codec.InformationElements.SAMPLING_ALGORITHM;
+import static org.secmon.plugins.netflow.codec.InformationElements.SAMPLING_INTERVAL;
+import static org.secmon.plugins.netflow.codec.InformationElements.SOURCE_IPV4_ADDRESS;
+import static org.secmon.plugins.netflow.codec.InformationElements.SOURCE_IPV6_ADDRESS;
+import static org.secmon.plugins.netflow.codec.InformationElements.SOURCE_MAC_ADDRESS;
+import static org.secmon.plugins.netflow.codec.InformationElements.SOURCE_TRANSPORT_PORT;
+import static org.secmon.plugins.netflow.codec.InformationElements.TCP_CONTROL_BITS;
+import static org.secmon.plugins.netflow.codec.InformationElements.V9_SCOPE_SYSTEM;
+import static org.secmon.plugins.netflow.codec.InformationElements.VLAN_ID;
+
+/**
+ * One collector's export: its protocol (NetFlow v9 or IPFIX) and templates, the packet being filled (up to the MTU),
+ * its sequence number, and when its templates are due again. {@link FlowExporter} routes each ended flow to one
+ * session; the session writes the record and sends the packet when full, old, or flushed. Single-threaded;
+ * allocation-free per record.
+ */
+final class ExportSession {
+    private static final int[] OPTIONS_SCOPE_V9 = {V9_SCOPE_SYSTEM, 4};
+    private static final int[] OPTIONS_SCOPE_IPFIX = {OBSERVATION_DOMAIN_ID, 4};
+    private static final int[] OPTIONS = {SAMPLING_INTERVAL, 4, SAMPLING_ALGORITHM, 1, EXPORTING_PROCESS_ID, 4};
+
+    private final int collector;
+    private final boolean ipfix;
+    private final FlowExporter.Settings settings;
+    private final DatagramSink sender;
+    private final int[] fieldsV4;
+    private final int[] fieldsV6;
+    private final int recordLengthV4;
+    private final int recordLengthV6;
+    private final ByteBuffer buf;
+
+    private int records;       // records (data + template) in the open packet (v9 header count)
+    private int dataRecords;   // data records in the open packet
+    private int optionRecords; // options data records in the open packet
+    private int setStart = -1; // position of the open data set's header, -1 = none
+    private int setTemplate;
+    private long openedNanos;  // when the open packet got its first record, 0 = empty
+    private long sequence;
+    private int packetsSinceTemplates;
+    private long templatesSentNanos;
+    private boolean templatesDue = true;
+
+    private long recordsExported;
+    private long recordsLost;
+    private long templatePackets;
+
+    ExportSession(int collector, boolean ipfix, FlowExporter.Settings settings, DatagramSink sender) {
+        this.collector = collector;
+        this.ipfix = ipfix;
+        this.settings = settings;
+        this.sender = sender;
+        this.fieldsV4 = fields(false, ipfix, settings);
+        this.fieldsV6 = fields(true, ipfix, settings);
+        this.recordLengthV4 = TemplateRecord.recordLength(fieldsV4);
+        this.recordLengthV6 = TemplateRecord.recordLength(fieldsV6);
+        this.buf = ByteBuffer.allocateDirect(settings.mtu()).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /** {element, length} pairs of a data template. */
+    static int[] fields(boolean v6, boolean ipfix, FlowExporter.Settings settings) {
+        int[] base = {
+            v6 ? SOURCE_IPV6_ADDRESS : SOURCE_IPV4_ADDRESS, v6 ? 16 : 4,
+            v6 ? DESTINATION_IPV6_ADDRESS : DESTINATION_IPV4_ADDRESS, v6 ? 16 : 4,
+            SOURCE_TRANSPORT_PORT, 2, DESTINATION_TRANSPORT_PORT, 2, PROTOCOL_IDENTIFIER, 1, IP_CLASS_OF_SERVICE, 1,
+            TCP_CONTROL_BITS, 1, INGRESS_INTERFACE, 4, FLOW_DIRECTION, 1, PACKET_DELTA_COUNT, 8, OCTET_DELTA_COUNT, 8,
+        };
+        // ICMP type/code travels in the destination port (as Cisco and softflowd do). NetFlow v9 collectors such as
+        // nfdump also want ICMP_TYPE (32, for IPv4 and IPv6) or they zero the port of ICMP flows; IPFIX collectors
+        // read the port, and nfdump's IPFIX reader would apply icmpTypeCode to SCTP flows too, so IPFIX goes without.
+        int[] times = ipfix
+                ? new int[] {FLOW_START_MILLISECONDS, 8, FLOW_END_MILLISECONDS, 8, FLOW_END_REASON, 1}
+                : new int[] {FLOW_START_SYS_UP_TIME, 4, FLOW_END_SYS_UP_TIME, 4, ICMP_TYPE_CODE_IPV4, 2};
+        int[] extra = new int[(settings.macs() ? 4 : 0) + (settings.vlan() ? 2 : 0)];
+        int e = 0;
+        if (settings.macs()) {
+            extra[e++] = SOURCE_MAC_ADDRESS;
+            extra[e++] = 6;
+            extra[e++] = DESTINATION_MAC_ADDRESS;
+            extra[e++] = 6;
+        }
+        if (settings.vlan()) {
+            extra[e++] = VLAN_ID;
+            extra[e] = 2;
+        }
+        int[] all = new int[base.length + times.length + extra.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(times, 0, all, base.length, times.length);
+        System.arraycopy(extra, 0, all, base.length + times.length, extra.length);
+        return all;
+    }
+
+    // ---- records -----------------------------------------------------------------------------------------------
+
+    /** Writes flow {@code f} of {@code c} into the open packet (sending the full one first). */
+    void add(FlowTable c, int f, int reason, long now, long bootNanos) {
+        boolean v6 = c.ipVersion(f) == 6;
+        int template = v6 ? FlowExporter.TEMPLATE_V6 : FlowExporter.TEMPLATE_V4;
+        int len = v6 ? recordLengthV6 : recordLengthV4;
+        if (openedNanos != 0 && buf.remaining() < len + 3 + (setTemplate != template ? 7 : 0)) {
+            send(now, bootNanos);
+        }
+        if (openedNanos == 0) {
+            begin(now);
+        }
+        if (setTemplate != template || setStart < 0) {
+            closeSet();
+            setStart = SetHeader.open(buf, template);
+            setTemplate = template;
+        }
+        write(c, f, reason, v6 ? fieldsV6 : fieldsV4, bootNanos);
+        records++;
+        dataRecords++;
+    }
+
+    private void write(FlowTable c, int f, int reason, int[] fields, long bootNanos) {
+        final ByteBuffer b = buf;
+        for (int i = 0; i < fields.length; i += 2) {
+            switch (fields[i]) {
+                case SOURCE_IPV4_ADDRESS -> b.putInt(c.srcIpv4(f));
+                case DESTINATION_IPV4_ADDRESS -> b.putInt(c.dstIpv4(f));
+                case SOURCE_IPV6_ADDRESS -> b.putLong(c.srcHi(f)).putLong(c.srcLo(f));
+                case DESTINATION_IPV6_ADDRESS -> b.putLong(c.dstHi(f)).putLong(c.dstLo(f));
+                case SOURCE_TRANSPORT_PORT -> b.putShort((short) c.srcPort(f));
+                case DESTINATION_TRANSPORT_PORT -> b.putShort((short) c.dstPort(f));
+                case PROTOCOL_IDENTIFIER -> b.put((byte) c.protocol(f));
+                case IP_CLASS_OF_SERVICE -> b.put((byte) c.tos(f));
+                case TCP_CONTROL_BITS -> b.put((byte) c.tcpFlags(f));
+                case INGRESS_INTERFACE -> b.putInt(c.inputInterface(f));
+                case FLOW_DIRECTION -> b.put((byte) c.direction(f));
+                case PACKET_DELTA_COUNT -> b.putLong(c.packets(f));
+                case OCTET_DELTA_COUNT -> b.putLong(c.bytes(f));
+                case FLOW_START_SYS_UP_TIME -> b.putInt(uptimeMillis(c.firstNanos(f), bootNanos));
+                case FLOW_END_SYS_UP_TIME -> b.putInt(uptimeMillis(c.lastNanos(f), bootNanos));
+                case FLOW_START_MILLISECONDS -> b.putLong(Math.floorDiv(c.firstNanos(f), 1_000_000L));
+                case FLOW_END_MILLISECONDS -> b.putLong(Math.floorDiv(c.lastNanos(f), 1_000_000L));
+                case FLOW_END_REASON -> b.put((byte) reason);
+                case ICMP_TYPE_CODE_IPV4 -> b.putShort((short) (isIcmp(c.protocol(f)) ? c.dstPort(f) : 0));
+                case SOURCE_MAC_ADDRESS -> putMac(b, c.srcMac(f));
+                case DESTINATION_MAC_ADDRESS -> putMac(b, c.dstMac(f));
+                case VLAN_ID -> b.putShort((short) c.vlan(f));
+                default -> throw new IllegalStateException("element " + fields[i]);
+            }
+        }
+    }
+
+    private static boolean isIcmp(int protocol) {
+        return protocol == 1 || protocol == 58;
+    }
+
+    private static void putMac(ByteBuffer b, long mac) {
+        b.putShort((short) (mac >>> 32)).putInt((int) mac);
+    }
+
+    static int uptimeMillis(long nanos, long bootNanos) {
+        return (int) Math.floorDiv(nanos - bootNanos, 1_000_000L);
+    }
+
+    // ---- packets -----------------------------------------------------------------------------------------------
+
+    private void begin(long now) {
+        buf.clear();
+        buf.position(MessageHeader.length(ipfix)); // header written on send
+        records = 0;
+        dataRecords = 0;
+        optionRecords = 0;
+        setStart = -1;
+        setTemplate = 0;
+        openedNanos = Math.max(1, now);
+        if (templatesDue || packetsSinceTemplates >= settings.refreshPackets()
+                || now - templatesSentNanos >= settings.refreshNanos()) {
+            writeTemplates(now);
+        }
+    }
+
+    private void writeTemplates(long now) {
+        int start = SetHeader.open(buf, SetHeader.templateSet(ipfix));
+        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V4, fieldsV4);
+        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V6, fieldsV6);
+        SetHeader.close(buf, start);
+        records += 2;
+        // IPFIX: the options record only when sampling is on. RFC 7011 counts options data records in the sequence
+        // number, nfdump 1.7 does not (it reports a sequence failure for every packet that carries one), and an
+        // unsampled exporter has nothing to say in it.
+        if (!ipfix || settings.samplingInterval() > 1) {
+            writeOptions();
+            records += 2; // v9 header count: the options template and its data record
+            optionRecords = 1;
+        }
+        templatesDue = false;
+        packetsSinceTemplates = 0;
+        templatesSentNanos = now;
+        templatePackets++;
+    }
+
+    /** Options template (scope: the exporter — v9 System, IPFIX observation domain) and its data record. */
+    private void writeOptions() {
+        int start = SetHeader.open(buf, SetHeader.optionsTemplateSet(ipfix));
+        if (ipfix) {
+            TemplateRecord.writeIpfixOptions(buf, FlowExporter.TEMPLATE_OPTIONS, OPTIONS_SCOPE_IPFIX, OPTIONS);
+        } else {
+            TemplateRecord.writeV9Options(buf, FlowExporter.TEMPLATE_OPTIONS, OPTIONS_SCOPE_V9, OPTIONS);
+        }
+        SetHeader.close(buf, start);
+        start = SetHeader.open(buf, FlowExporter.TEMPLATE_OPTIONS);
+        buf.putInt(settings.sourceId());
+        buf.putInt(settings.samplingInterval());
+        buf.put((byte) (settings.samplingInterval() > 1 ? 1 : 0)); // 1 = deterministic 1-in-N
+        buf.putInt(settings.exportingProcessId());
+        SetHeader.close(buf, start);
+    }
+
+    private void closeSet() {
+        if (setStart < 0) {
+            return;
+        }
+        SetHeader.close(buf, setStart);
+        setStart = -1;
+    }
+
+    /** Sends the open packet, if any. */
+    void send(long now, long bootNanos) {
+        if (openedNanos == 0) {
+            return;
+        }
+        closeSet();
+        int len = buf.position();
+        long secs = Math.floorDiv(now, 1_000_000_000L);
+        if (ipfix) {
+            MessageHeader.writeIpfix(buf, len, secs, sequence, settings.sourceId());
+            sequence += dataRecords + optionRecords;
+        } else {
+            // sysUptime at the whole second unix_secs names: a collector derives the boot time as
+            // unix_secs - sysUptime, so with the uptime of "now" flow times would come out up to 1 s early
+            MessageHeader.writeV9(buf, records, uptimeMillis(secs * 1_000_000_000L, bootNanos), secs, sequence,
+                    settings.sourceId());
+            sequence++;
+        }
+        buf.flip();
+        openedNanos = 0; // before sending: a failed send marks the collector down, which must not count twice
+        if (sender.send(collector, buf, now)) {
+            recordsExported += dataRecords;
+        } else {
+            recordsLost += dataRecords;
+        }
+        packetsSinceTemplates++;
+    }
+
+    /** Sends the open packet if it is older than the flush delay. */
+    void tick(long now, long bootNanos) {
+        if (openedNanos != 0 && now - openedNanos >= settings.flushDelayNanos()) {
+            send(now, bootNanos);
+        }
+    }
+
+    /** The collector came back (templates again with the next packet) or went down (the open packet is lost). */
+    void collectorStateChanged(boolean up) {
+        if (up) {
+            templatesDue = true;
+        } else if (openedNanos != 0) {
+            recordsLost += dataRecords;
+            openedNanos = 0;
+        }
+    }
+
+    long recordsExported() {
+        return recordsExported;
+    }
+
+    long recordsLost() {
+        return recordsLost;
+    }
+
+    long templatePackets() {
+        return templatePackets;
+    }
+}

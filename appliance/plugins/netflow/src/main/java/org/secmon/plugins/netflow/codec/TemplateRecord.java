@@ -1,0 +1,54 @@
+package org.secmon.plugins.netflow.codec;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Template records (RFC 7011 section 3.4.1, RFC 3954 section 5.2) and options template records (RFC 7011 section
+ * 3.4.2.2, RFC 3954 section 6.1), written from {@code {element, length}} pairs. Only IANA elements, so no enterprise
+ * bit.
+ */
+final class TemplateRecord {
+    private TemplateRecord() {
+    }
+
+    /** Template id, field count, then each field's element id and length. */
+    static void write(ByteBuffer b, int id, int[] fields) {
+        b.putShort((short) id).putShort((short) (fields.length / 2));
+        putFields(b, fields);
+    }
+
+    /**
+     * An IPFIX options template: id, field count, scope field count, then the fields (scope fields first).
+     */
+    static void writeIpfixOptions(ByteBuffer b, int id, int[] scope, int[] options) {
+        b.putShort((short) id).putShort((short) ((scope.length + options.length) / 2))
+                .putShort((short) (scope.length / 2));
+        putFields(b, scope);
+        putFields(b, options);
+    }
+
+    /**
+     * A NetFlow v9 options template: id, scope length in bytes, option length in bytes, then the scope fields and
+     * the option fields.
+     */
+    static void writeV9Options(ByteBuffer b, int id, int[] scope, int[] options) {
+        b.putShort((short) id).putShort((short) (scope.length * 2)).putShort((short) (options.length * 2));
+        putFields(b, scope);
+        putFields(b, options);
+    }
+
+    /** The bytes of a record of these fields. */
+    static int recordLength(int[] fields) {
+        int l = 0;
+        for (int i = 1; i < fields.length; i += 2) {
+            l += fields[i];
+        }
+        return l;
+    }
+
+    private static void putFields(ByteBuffer b, int[] fields) {
+        for (int i = 0; i < fields.length; i += 2) {
+            b.putShort((short) fields[i]).putShort((short) fields[i + 1]);
+        }
+    }
+}
