@@ -251,7 +251,8 @@ public final class PacketParser {
      * @param l4  offset of the transport header in the frame
      * @param end end of the IP packet in the frame (by its own length fields, validated against the wire length)
      */
-    private static int parseTransport(ParsedPacket p, MemorySegment seg, long base, int proto, int l4, int end, int cap) {
+    private static int parseTransport(ParsedPacket p, MemorySegment seg, long base, int proto, int l4, int end,
+                                      int cap) {
         switch (proto) {
             case Packet.PROTO_TCP -> {
                 if (l4 + TCP_MIN_HEADER_LENGTH > end) {

@@ -13,7 +13,8 @@ public final class Frames {
     }
 
     public static Packet parse(byte[] frame, long tsNanos) {
-        ParsedPacket p = new ParsedPacket().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, tsNanos, 0);
+        ParsedPacket p = new ParsedPacket().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length,
+                tsNanos, 0);
         int status = PacketParser.parse(p);
         if (status != PacketParser.OK) {
             throw new IllegalStateException("test frame does not parse: " + status);

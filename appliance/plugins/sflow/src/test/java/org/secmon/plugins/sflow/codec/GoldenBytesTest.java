@@ -38,7 +38,8 @@ class GoldenBytesTest {
                 1400, S, 1), sink, new LoadBalancer(set, 1000, 600 * S));
         ex.boot(T0);
         byte[] frame = FrameBuilder.tcp("10.0.0.1", "192.0.2.10", 40000, 443).payload(20).build();
-        ParsedPacket p = new ParsedPacket().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length, T0 + 10 * MS, 0);
+        ParsedPacket p = new ParsedPacket().wrap(MemorySegment.ofArray(frame), 0, frame.length, frame.length,
+                T0 + 10 * MS, 0);
         assertEquals(PacketParser.OK, PacketParser.parse(p));
         ex.flowSample(p, Math.min(128, frame.length), 100, 1234, 5, 1, 0x3fffffff, T0 + 10 * MS);
         ex.counterSample(1, 10_000_000_000L, 123_456_789L, 98_765L, 4, 2, T0 + 20 * MS);
