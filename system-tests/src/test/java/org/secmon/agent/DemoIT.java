@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code ./secmon demo} as a user runs it (from the built tree, for a bounded time): the EMS starts, the agent
  * registers and applies the NetFlow association made through the REST API, the collector prints decoded flows,
  * a user logs in to the appliance's SSH CLI with the key the demo registered, and at the end nothing it started
- * is left running.
+ * is left running; and a demo whose agent dies says so and fails.
  */
 class DemoIT {
     private static final Pattern FLOW = Pattern.compile("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +(TCP|UDP|ICMP) +10\\.");
@@ -74,6 +74,53 @@ class DemoIT {
         assertTrue(agentLog.contains("connected to the EMS"), agentLog);
         assertTrue(text.contains("stopped what was started"), text);
         // everything it started is gone: the EMS port is closed
+        boolean open;
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            open = true;
+        } catch (java.io.IOException e) {
+            open = false;
+        }
+        assertFalse(open, "the demo's EMS is still listening on " + port);
+    }
+
+    /**
+     * A demo whose agent dies does not go on printing nothing: it names the part that ended, shows the end of its
+     * log, stops the rest and exits with status 3.
+     */
+    @Test
+    void aDemoWhoseAgentDiesSaysSoAndFails(@TempDir Path dir) throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        int port = Ports.freeTcp();
+        Path out = dir.resolve("demo.out");
+        Path demoDir = dir.resolve("demo");
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("secmon").toString(), "demo", "--seconds", "120",
+                "--port", Integer.toString(port), "--collector-port", Integer.toString(Nfcapd.freeUdpPort()),
+                "--ssh-port", Integer.toString(Ports.freeTcp()), "--dir", demoDir.toString())
+                .directory(root.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("SECMON_NO_BUILD", "1");
+        pb.environment().put("HOME", Files.createDirectories(dir.resolve("home")).toString());
+        Process p = pb.start();
+        try {
+            Await.until(Duration.ofSeconds(90), "the demo running",
+                    () -> !p.isAlive() || Files.readString(out).contains("SecMon demo is running"));
+            assertTrue(p.isAlive(), Files.readString(out));
+            // the demo's agent: the java process whose state directory is this demo's
+            ProcessHandle agent = Await.until(Duration.ofSeconds(10), "the demo's agent process",
+                    () -> p.descendants().filter(h -> h.info().arguments().map(a -> String.join(" ", a)
+                            .contains("--state-dir " + demoDir.resolve("agent"))).orElse(false)).findFirst()
+                            .orElse(null), h -> h != null);
+            assertTrue(agent.destroyForcibly(), "SIGKILL to the agent");
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the demo noticed within 30 s:\n" + Files.readString(out));
+            String text = Files.readString(out);
+            assertEquals(3, p.exitValue(), text);
+            assertTrue(text.contains("secmon demo: the agent (pid " + agent.pid() + ") has ended, exit status 137"),
+                    text);
+            assertTrue(text.contains("the end of " + demoDir.resolve("agent.log")), text);
+            assertTrue(text.contains("stopped what was started"), text);
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
         boolean open;
         try (Socket s = new Socket("127.0.0.1", port)) {
             open = true;

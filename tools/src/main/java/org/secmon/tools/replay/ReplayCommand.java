@@ -351,15 +351,11 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             started = System.nanoTime();
             AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
-            long lastReport = started;
+            Progress progress = Progress.onTerminal(err, opened.capture());
             while (!runner.awaitFinished(200, TimeUnit.MILLISECONDS)) {
-                long now = System.nanoTime();
-                if (now - lastReport > TimeUnit.SECONDS.toNanos(5)) {
-                    lastReport = now;
-                    err.printf(Locale.ROOT, "[replay] %,d packets, %.2f Mpps%n", rx.rxPackets(),
-                            rx.rxPackets() / ((now - started) / 1e3));
-                }
+                progress.show(rx.rxPackets(), System.nanoTime() - started);
             }
+            progress.done();
             host.awaitRingsDrained(Duration.ofSeconds(60));
             elapsed = System.nanoTime() - started;
             runner.close();

@@ -32,8 +32,9 @@ final class DpdkLibrary {
         }
         URL url = DpdkLibrary.class.getResource(RESOURCE);
         if (url == null) {
-            throw new UnsupportedOperationException("DPDK shim not built (libdpdk-dev was not installed at build "
-                    + "time); using the pure-Java capture source");
+            throw new UnsupportedOperationException("DPDK shim not built (libdpdk-dev, pkg-config and gcc were not "
+                    + "installed when the project was built; install them and run ./secmon build), or use a pcap: "
+                    + "source");
         }
         try {
             if ("file".equals(url.getProtocol())) {

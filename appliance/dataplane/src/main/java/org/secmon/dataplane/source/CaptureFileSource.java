@@ -46,6 +46,7 @@ public final class CaptureFileSource implements PacketSource {
     private final long size;
     private final boolean pcapng;
     private final int port;
+    private final long loops;
     private long loopsLeft;
 
     // classic pcap state
@@ -75,6 +76,7 @@ public final class CaptureFileSource implements PacketSource {
         }
         this.path = path;
         this.port = port;
+        this.loops = loops;
         this.loopsLeft = loops;
         this.arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -353,6 +355,18 @@ public final class CaptureFileSource implements PacketSource {
     @Override
     public String describe() {
         return (pcapng ? "pcapng:" : "pcap:") + path;
+    }
+
+    /**
+     * How far the replay has come, 0 to 1, from the read position and the loops done (any thread: a racy but
+     * untorn read, good for a progress line), or -1 when the capture is looped for ever.
+     */
+    public double progress() {
+        if (loops == Long.MAX_VALUE) {
+            return -1;
+        }
+        double done = loops - loopsLeft + (size == 0 ? 1 : (double) position / size);
+        return Math.max(0, Math.min(1, done / loops));
     }
 
     public long records() {

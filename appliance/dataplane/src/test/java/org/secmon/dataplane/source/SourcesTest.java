@@ -59,6 +59,7 @@ class SourcesTest {
         }
         try (Sources.Opened o = Sources.open(new Sources.CaptureFile(f, 2), 0, 32)) {
             assertSame(o.capture(), o.source(), "unpaced: the reader itself, capture time");
+            assertTrue(o.capture().progress() < 0.05, "nothing read but the file header: " + o.capture().progress());
             assertTrue(o.source().captureTime());
             assertNull(o.port());
             int n = 0;
@@ -69,11 +70,15 @@ class SourcesTest {
             }
             assertEquals(20, n, "two loops of ten");
             assertEquals(20, o.capture().records());
+            assertEquals(1.0, o.capture().progress(), "both loops read");
         }
         try (Sources.Opened o = Sources.open(new Sources.CaptureFile(f, 1), 5000, 4)) {
             assertInstanceOf(PacedSource.class, o.source());
             assertTrue(o.source().describe().endsWith(" at 5,000 packets/s"), o.source().describe());
             assertEquals(0, o.capture().records(), "the reader under the pacing, for its counts");
+        }
+        try (Sources.Opened o = Sources.open(Sources.parse("pcap:" + f), 0, 32)) {
+            assertEquals(-1.0, o.capture().progress(), "looped for ever: no progress to show");
         }
     }
 }
