@@ -65,22 +65,7 @@ class AgentEmsEndToEndTest {
         Thread agentThread = null;
         try (Nfcapd nfcapd = new Nfcapd(dir.resolve("nfcapd"), 0)) {
             AgentFixtures.ctl(session, "login", "--ems", ems.base, "-u", "admin");
-            Path config = dir.resolve("e2e.yaml");
-            Files.writeString(config, """
-                    projects: [{name: lab}]
-                    scopes: [{name: e2e, project: lab}]
-                    classification_objects:
-                      - {scope: e2e, name: dns, protocol: udp, dst_port: "53"}
-                      - {scope: e2e, name: all}
-                    rules:
-                      - {scope: e2e, name: dns, classification_object: dns, priority: 5, action: forward}
-                      - {scope: e2e, name: rest, classification_object: all, priority: 100, action: forward}
-                    policies: [{scope: e2e, name: p, rules: [dns, rest]}]
-                    collectors: [{scope: e2e, name: nfcapd, address: 127.0.0.1, port: %d, type: netflow}]
-                    netflow_configs: [{scope: e2e, active_timeout: 2, inactive_timeout: 1}]
-                    netflow_associations: [{scope: e2e, name: nf, policy: p, collector: nfcapd}]
-                    """.formatted(nfcapd.port));
-            AgentFixtures.ctl(session, "apply", "-f", config.toString());
+            AgentFixtures.applyDnsScope(session, dir.resolve("e2e.yaml"), "e2e", nfcapd.port, 2, 1);
 
             agentCmd = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("agent.log")), true,
                     StandardCharsets.UTF_8));

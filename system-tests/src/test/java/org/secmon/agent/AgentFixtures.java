@@ -1,7 +1,9 @@
 package org.secmon.agent;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -41,6 +43,29 @@ public final class AgentFixtures {
         int rc = Ctl.run(env, new PrintWriter(out), new PrintWriter(err), args);
         assertEquals(0, rc, "secmonctl " + String.join(" ", args) + "\n" + out + err);
         return out.toString();
+    }
+
+    /**
+     * Applies, through secmonctl, the scope the agent tests run: DNS (udp/53) and everything else forwarded to a
+     * NetFlow collector on loopback {@code collectorPort}, with the given NetFlow timeouts (seconds).
+     */
+    public static void applyDnsScope(Path session, Path file, String scope, int collectorPort, int activeTimeout,
+                                     int inactiveTimeout) throws IOException {
+        Files.writeString(file, """
+                projects: [{name: lab}]
+                scopes: [{name: %1$s, project: lab}]
+                classification_objects:
+                  - {scope: %1$s, name: dns, protocol: udp, dst_port: "53"}
+                  - {scope: %1$s, name: all}
+                rules:
+                  - {scope: %1$s, name: dns, classification_object: dns, priority: 5, action: forward}
+                  - {scope: %1$s, name: rest, classification_object: all, priority: 100, action: forward}
+                policies: [{scope: %1$s, name: p, rules: [dns, rest]}]
+                collectors: [{scope: %1$s, name: nfcapd, address: 127.0.0.1, port: %2$d, type: netflow}]
+                netflow_configs: [{scope: %1$s, active_timeout: %3$d, inactive_timeout: %4$d}]
+                netflow_associations: [{scope: %1$s, name: nf, policy: p, collector: nfcapd}]
+                """.formatted(scope, collectorPort, activeTimeout, inactiveTimeout));
+        ctl(session, "apply", "-f", file.toString());
     }
 
     /** The flow records of an nfcapd file, read with nfdump. */

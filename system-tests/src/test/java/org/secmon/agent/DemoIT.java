@@ -9,7 +9,6 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.secmon.ems.testkit.EmsFixture;
 import org.secmon.testkit.Await;
 import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.Ports;
@@ -31,7 +30,7 @@ class DemoIT {
     void demoShowsFlowsAndStopsCleanly(@TempDir Path dir) throws Exception {
         Path root = Path.of("..").toAbsolutePath().normalize();
         int port = Ports.freeTcp();
-        int collector = Nfcapd.freeUdpPort();
+        int collector = Ports.freeUdp();
         int sshPort = Ports.freeTcp();
         Path out = dir.resolve("demo.out");
         // a user with an SSH key: the demo registers it for admin, and the SSH CLI lets it in
@@ -74,13 +73,7 @@ class DemoIT {
         assertTrue(agentLog.contains("connected to the EMS"), agentLog);
         assertTrue(text.contains("stopped what was started"), text);
         // everything it started is gone: the EMS port is closed
-        boolean open;
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            open = true;
-        } catch (java.io.IOException e) {
-            open = false;
-        }
-        assertFalse(open, "the demo's EMS is still listening on " + port);
+        assertFalse(listening(port), "the demo's EMS is still listening on " + port);
     }
 
     /**
@@ -94,7 +87,7 @@ class DemoIT {
         Path out = dir.resolve("demo.out");
         Path demoDir = dir.resolve("demo");
         ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("secmon").toString(), "demo", "--seconds", "120",
-                "--port", Integer.toString(port), "--collector-port", Integer.toString(Nfcapd.freeUdpPort()),
+                "--port", Integer.toString(port), "--collector-port", Integer.toString(Ports.freeUdp()),
                 "--ssh-port", Integer.toString(Ports.freeTcp()), "--dir", demoDir.toString())
                 .directory(root.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().put("SECMON_NO_BUILD", "1");
@@ -121,12 +114,14 @@ class DemoIT {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
         }
-        boolean open;
+        assertFalse(listening(port), "the demo's EMS is still listening on " + port);
+    }
+
+    private static boolean listening(int port) {
         try (Socket s = new Socket("127.0.0.1", port)) {
-            open = true;
+            return true;
         } catch (java.io.IOException e) {
-            open = false;
+            return false;
         }
-        assertFalse(open, "the demo's EMS is still listening on " + port);
     }
 }

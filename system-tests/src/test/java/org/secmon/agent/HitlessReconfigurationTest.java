@@ -15,6 +15,7 @@ import org.secmon.ems.api.Json;
 import org.secmon.ems.testkit.EmsFixture;
 import org.secmon.testkit.Await;
 import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.Ports;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,25 +29,10 @@ class HitlessReconfigurationTest {
     @Test
     void hundredPolicyChangesLoseNothing(@TempDir Path dir) throws Exception {
         Path session = dir.resolve("ctl.json");
-        int collectorPort = Nfcapd.freeUdpPort();
+        int collectorPort = Ports.freeUdp();
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             AgentFixtures.ctl(session, "login", "--ems", ems.base, "-u", "admin");
-            Path config = dir.resolve("c.yaml");
-            Files.writeString(config, """
-                    projects: [{name: lab}]
-                    scopes: [{name: h, project: lab}]
-                    classification_objects:
-                      - {scope: h, name: dns, protocol: udp, dst_port: "53"}
-                      - {scope: h, name: all}
-                    rules:
-                      - {scope: h, name: dns, classification_object: dns, priority: 5, action: forward}
-                      - {scope: h, name: rest, classification_object: all, priority: 100, action: forward}
-                    policies: [{scope: h, name: p, rules: [dns, rest]}]
-                    collectors: [{scope: h, name: nfcapd, address: 127.0.0.1, port: %d, type: netflow}]
-                    netflow_configs: [{scope: h, active_timeout: 5, inactive_timeout: 2}]
-                    netflow_associations: [{scope: h, name: nf, policy: p, collector: nfcapd}]
-                    """.formatted(collectorPort));
-            AgentFixtures.ctl(session, "apply", "-f", config.toString());
+            AgentFixtures.applyDnsScope(session, dir.resolve("c.yaml"), "h", collectorPort, 5, 2);
             String[] args = RunningAgent.args(dir, ems.base, "h", 20000, Path.of("target/plugins"),
                 "--report-interval", "PT0.5S");
             // a first run registers and keeps the configuration on disk; the second starts with it, so that the

@@ -19,6 +19,24 @@ public final class Await {
         value(timeout, what, condition::holds, ok -> ok, ok -> "");
     }
 
+    /**
+     * {@link #until(Duration, String, Condition)}, with {@code detail} — read only when the wait failed, e.g. the log
+     * of the process waited for — added to the failure's message.
+     */
+    public static void until(Duration timeout, String what, Condition condition, Callable<String> detail) {
+        try {
+            until(timeout, what, condition);
+        } catch (AssertionError e) {
+            String more;
+            try {
+                more = detail.call();
+            } catch (Exception x) {
+                more = "(" + x + ")";
+            }
+            throw new AssertionError(e.getMessage() + "\n" + more, e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
     /** A condition that may throw (reading a file, calling a server): an exception counts as "not yet". */
     @FunctionalInterface
     public interface Condition {

@@ -87,32 +87,23 @@ public final class ConsulServer implements AutoCloseable {
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
+        Await.until(Duration.ofSeconds(60), "consul elected a leader and accepts KV writes", () -> {
             if (!process.isAlive()) {
-                throw new IOException("consul exited: " + Files.readString(log));
+                throw new Await.Abort("consul exited: " + Files.readString(log));
             }
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/v1/status/leader"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && r.body().contains(":")) {
-                    // a leader exists; make sure KV writes are accepted
-                    HttpRequest.Builder probe = HttpRequest.newBuilder(URI.create(url() + "/v1/kv/ready-probe"))
-                            .PUT(HttpRequest.BodyPublishers.ofString("1")).timeout(Duration.ofSeconds(2));
-                    if (master != null) {
-                        probe.header("X-Consul-Token", master);
-                    }
-                    HttpResponse<String> w = http.send(probe.build(), HttpResponse.BodyHandlers.ofString());
-                    if (w.statusCode() == 200) {
-                        return;
-                    }
-                }
-            } catch (IOException e) {
-                // not up yet
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/v1/status/leader"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200 || !r.body().contains(":")) {
+                return false;
             }
-            Thread.sleep(100);
-        }
-        throw new IOException("consul did not elect a leader within 60 s: " + Files.readString(log));
+            // a leader exists; make sure KV writes are accepted
+            HttpRequest.Builder probe = HttpRequest.newBuilder(URI.create(url() + "/v1/kv/ready-probe"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("1")).timeout(Duration.ofSeconds(2));
+            if (master != null) {
+                probe.header("X-Consul-Token", master);
+            }
+            return http.send(probe.build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+        }, () -> Files.readString(log));
     }
 
     /** SIGKILL: no goodbye to clients. */

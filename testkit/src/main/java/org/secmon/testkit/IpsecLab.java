@@ -2,6 +2,7 @@ package org.secmon.testkit;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -89,14 +90,8 @@ public final class IpsecLab implements AutoCloseable {
         start(home.resolve("charon.out"), "ip", "netns", "exec", ns, "unshare", "-m", "sh", "-c",
                 "mount --bind " + home.resolve("run") + " /run && STRONGSWAN_CONF=" + home.resolve("strongswan.conf")
                         + " exec " + CHARON);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(home.resolve("run/charon.vici"))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("charon in " + ns + " did not start: "
-                        + Files.readString(home.resolve("charon.out")));
-            }
-            Thread.sleep(50);
-        }
+        Await.until(Duration.ofSeconds(20), "charon in " + ns + " started (its VICI socket)",
+                () -> Files.exists(home.resolve("run/charon.vici")), () -> Files.readString(home.resolve("charon.out")));
     }
 
     public static String vici(Path home) {

@@ -1,11 +1,11 @@
 package org.secmon.testkit;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,7 +30,7 @@ public final class Nfcapd implements AutoCloseable {
     private final Process process;
 
     public Nfcapd(Path dir, int repeatTo) throws Exception {
-        this(dir, repeatTo, freeUdpPort());
+        this(dir, repeatTo, Ports.freeUdp());
     }
 
     public Nfcapd(Path dir, int repeatTo, int port) throws Exception {
@@ -47,19 +47,7 @@ public final class Nfcapd implements AutoCloseable {
             cmd.addAll(List.of("-R", "127.0.0.1/" + repeatTo));
         }
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!logText().contains("Startup")) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("nfcapd did not start: " + logText());
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    public static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        Await.started(process, log, "Startup", Duration.ofSeconds(20));
     }
 
     public String logText() throws IOException {

@@ -1,6 +1,8 @@
 package org.secmon.testkit;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Loopback ports for servers a test starts. */
@@ -14,6 +16,13 @@ public final class Ports {
      */
     public static int freeTcp() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A UDP port free on loopback right now (for a collector a test starts), with the same caveat. */
+    public static int freeUdp() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }

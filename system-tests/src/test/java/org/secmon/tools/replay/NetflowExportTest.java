@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.Ports;
 import org.secmon.testkit.Tools;
 import org.secmon.testkit.TrafficGenerator;
 import org.secmon.testkit.UdpCapture;
@@ -165,7 +166,7 @@ class NetflowExportTest {
     void anUnreachableCollectorIsReportedAndTheExitStatusSaysSo() throws Exception {
         Path pcap = dir.resolve("small.pcap");
         TrafficGenerator.generate(pcap, 200, 6, 3, false, CaptureWriter.Format.PCAP_LE_MICROS);
-        int closed = Nfcapd.freeUdpPort(); // nothing listens: the kernel answers ICMP port unreachable
+        int closed = Ports.freeUdp(); // nothing listens: the kernel answers ICMP port unreachable
         ReplayCommand.Summary r = ReplayCommand.replay("--pcap", pcap.toString(), "--netflow", "127.0.0.1:" + closed, "--plugins",
                 PLUGINS.toString(), "--no-count");
         assertEquals(4, r.exitCode(), r.out() + r.err());

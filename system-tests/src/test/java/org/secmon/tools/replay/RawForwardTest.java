@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.secmon.testkit.Await;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.Ports;
 import org.secmon.testkit.Tools;
 import org.secmon.testkit.TrafficGenerator;
 import org.secmon.testkit.UdpCapture;
@@ -258,7 +259,7 @@ class RawForwardTest {
     @Test
     void anUnreachableCollectorIsCountedNotFatal() throws Exception {
         input();
-        int closed = Nfcapd.freeUdpPort();
+        int closed = Ports.freeUdp();
         ReplayCommand.Summary r = ReplayCommand.replay("--pcap", dir.resolve("in.pcap").toString(), "--config",
                 config("udp", closed).toString(), "--plugins", NetflowExportTest.PLUGINS.toString(), "--no-count",
                 "--rate", "40000");

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.secmon.testkit.Await;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.Ports;
 import org.secmon.testkit.SampleCapture;
 import org.secmon.testkit.Tools;
 import org.secmon.testkit.TrafficGenerator;
@@ -168,7 +169,7 @@ class SflowExportTest {
 
     private long[] sfacctd(Path pcap) throws Exception {
         Path bin = Tools.require("sfacctd");
-        int port = Nfcapd.freeUdpPort();
+        int port = Ports.freeUdp();
         Path out = dir.resolve("sfacctd.csv");
         Path conf = dir.resolve("sfacctd.conf");
         Files.writeString(conf, """

@@ -22,6 +22,7 @@ import org.secmon.ems.api.Json;
 import org.secmon.ems.api.model.Entity;
 import org.secmon.ems.api.model.ResourceKind;
 import org.secmon.ems.api.model.Scope;
+import org.secmon.ems.api.schema.MappingErrors;
 
 /**
  * The configuration of one scope as the EMS answered it: the scope itself and every entity of the collections an
@@ -100,19 +101,8 @@ public record ScopeConfig(ObjectNode scope, long version, Map<String, Map<String
         try {
             return (T) READER.treeToValue(n, kind.type());
         } catch (JsonMappingException e) {
-            StringBuilder field = new StringBuilder();
-            for (JsonMappingException.Reference r : e.getPath()) {
-                if (r.getFieldName() != null) {
-                    field.append(field.isEmpty() ? "" : ".").append(r.getFieldName());
-                } else if (r.getIndex() >= 0) {
-                    field.append('[').append(r.getIndex()).append(']');
-                }
-            }
-            Throwable c = e.getCause();
-            String why = c instanceof IllegalArgumentException && c.getMessage() != null ? c.getMessage()
-                    : e.getOriginalMessage();
             throw new IllegalArgumentException(kind.singular().replace('_', ' ') + " '" + n.path("name").asText()
-                    + "': " + field + " " + why, e);
+                    + "': " + MappingErrors.path(e) + " " + MappingErrors.message(e), e);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(kind.singular() + " '" + n.path("name").asText() + "': "
                     + e.getOriginalMessage(), e);

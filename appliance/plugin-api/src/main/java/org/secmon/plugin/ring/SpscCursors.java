@@ -93,11 +93,6 @@ public final class SpscCursors extends CursorsPad3 {
         STAMP.setRelease(this, stamp);
     }
 
-    /** Positions advanced, published or not (producer thread). */
-    public long producerPosition() {
-        return next;
-    }
-
     // ---- consumer ----------------------------------------------------------------------------------------------
 
     /** How far the consumer may read (exclusive); acquire: the slots below it are written. */

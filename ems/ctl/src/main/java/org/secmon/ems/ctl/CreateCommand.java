@@ -23,7 +23,7 @@ final class CreateCommand extends CtlCommand {
     @Override
     public Integer call() {
         ResourceKind k = Kinds.of(kind);
-        ObjectNode body = input.document();
+        ObjectNode body = input.fromFile();
         if (name != null) {
             body.put("name", name);
         }

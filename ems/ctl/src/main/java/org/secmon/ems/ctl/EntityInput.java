@@ -15,14 +15,12 @@ final class EntityInput {
             description = "a field, e.g. --set priority=10 (repeatable; with update, FIELD=null removes it)")
     List<String> sets = new ArrayList<>();
 
-    /** The file's entity (or an empty one) with the --set fields applied. */
-    ObjectNode document() {
-        ObjectNode body = file == null ? Json.mapper().createObjectNode() : Ctl.object(Ctl.readDocument(file), file);
-        applySets(body);
-        return body;
+    /** The file's entity, or an empty one: the caller adds its own fields, then {@link #applySets} (--set wins). */
+    ObjectNode fromFile() {
+        return file == null ? Json.mapper().createObjectNode() : Ctl.object(Ctl.readDocument(file), file);
     }
 
-    /** The --set fields, again (after fields the command adds itself, so that --set wins). */
+    /** The --set fields, over what the entity has. */
     void applySets(ObjectNode body) {
         Ctl.set(body, sets);
     }

@@ -23,7 +23,8 @@ final class UpdateCommand extends CtlCommand {
     @Override
     public Integer call() {
         ResourceKind k = Kinds.of(kind);
-        ObjectNode patch = input.document();
+        ObjectNode patch = input.fromFile();
+        input.applySets(patch);
         if (patch.isEmpty()) {
             throw new CtlException("nothing to change: give --set FIELD=VALUE or -f FILE");
         }

@@ -4,7 +4,6 @@ import java.util.Locale;
 
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PacketFormat;
-import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowTable;
 
 /** Text for a flow cache entry, as the CLI shows it (query path: allocates freely). */

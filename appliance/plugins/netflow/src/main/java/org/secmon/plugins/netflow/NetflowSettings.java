@@ -7,6 +7,7 @@ import java.util.Set;
 import org.secmon.plugin.PluginConfig;
 import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowField;
+import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.plugins.netflow.codec.FlowExporter;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
@@ -51,8 +52,8 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
         long active = seconds(c, "active_timeout", 60);
         long inactive = seconds(c, "inactive_timeout", 120);
         int maxFlows = c.intValue("max_flows", 2_000_000);
-        if (maxFlows < 1 || maxFlows > FlowCache.MAX_FLOWS) {
-            throw new IllegalArgumentException("max_flows must be 1.." + FlowCache.MAX_FLOWS + ", not " + maxFlows);
+        if (maxFlows < 1 || maxFlows > FlowTable.MAX_FLOWS) {
+            throw new IllegalArgumentException("max_flows must be 1.." + FlowTable.MAX_FLOWS + ", not " + maxFlows);
         }
         FlowCache.FullPolicy full = switch (c.string("cache_full", "evict_oldest").toLowerCase(Locale.ROOT)) {
             case "evict_oldest", "oldest", "evict" -> FlowCache.FullPolicy.EVICT_OLDEST;

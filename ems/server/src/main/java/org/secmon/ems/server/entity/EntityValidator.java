@@ -19,6 +19,7 @@ import org.secmon.ems.api.model.ResourceKind;
 import org.secmon.ems.api.model.User;
 import org.secmon.ems.api.schema.Errors;
 import org.secmon.ems.api.schema.FieldError;
+import org.secmon.ems.api.schema.MappingErrors;
 import org.secmon.ems.api.schema.Schema;
 import org.secmon.ems.api.schema.Validator;
 import org.secmon.ems.server.auth.Passwords;

@@ -34,14 +34,10 @@ public final class FlowCache {
         void export(FlowTable flows, int flow, int reason);
     }
 
-    /** The largest cache. */
-    public static final int MAX_FLOWS = FlowTable.MAX_FLOWS;
-    /** Longs per encoded packet (see {@link #encode}). */
-    public static final int ENTRY = FlowKey.ENTRY;
-
     private static final int SHIFT = FlowTable.SHIFT;
     private static final int V = FlowTable.V;
     private static final int EVICTION_SAMPLE = 8;
+    private static final int ENTRY = FlowKey.ENTRY;
 
     private final FlowKey key;
     private final FlowTable flows;
@@ -167,7 +163,7 @@ public final class FlowCache {
     }
 
     /**
-     * What the cache needs of a parsed packet, as {@value #ENTRY} longs at {@code dst[off]}, for {@link #account}:
+     * What the cache needs of a parsed packet, as {@value FlowKey#ENTRY} longs at {@code dst[off]}, for {@link #account}:
      * false (nothing written) for a frame that is not IP. Reads only the configuration, so any thread may call it
      * while another owns the cache (what {@link FlowPipe} does).
      */

@@ -73,7 +73,7 @@ public final class FlowPipe implements AutoCloseable {
         }
         this.cache = cache;
         this.owner = owner;
-        this.ring = new long[capacity * FlowCache.ENTRY];
+        this.ring = new long[capacity * FlowKey.ENTRY];
         this.capMask = capacity - 1;
         this.cursors = new SpscCursors(capacity);
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
@@ -88,7 +88,7 @@ public final class FlowPipe implements AutoCloseable {
         if (h < 0) {
             h = awaitRoom();
         }
-        if (cache.encode(p, nowNanos, ring, (int) (h & capMask) * FlowCache.ENTRY)) {
+        if (cache.encode(p, nowNanos, ring, (int) (h & capMask) * FlowKey.ENTRY)) {
             cursors.advance();
         } else {
             cursors.skip();
@@ -215,12 +215,12 @@ public final class FlowPipe implements AutoCloseable {
                 if (got) {
                     if (!booted) {
                         booted = true;
-                        owner.boot(ring[(int) (t & capMask) * FlowCache.ENTRY + FlowKey.E_TS]);
+                        owner.boot(ring[(int) (t & capMask) * FlowKey.ENTRY + FlowKey.E_TS]);
                     }
                     while (t != h) {
                         int at = (int) (t & capMask);
                         int n = (int) Math.min(h - t, Math.min(TURN, capMask + 1 - at)); // no wrap inside a turn
-                        cache.account(ring, at * FlowCache.ENTRY, n);
+                        cache.account(ring, at * FlowKey.ENTRY, n);
                         t += n;
                         cursors.release(n);
                     }

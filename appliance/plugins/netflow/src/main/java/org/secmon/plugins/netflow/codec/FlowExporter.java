@@ -1,7 +1,6 @@
 package org.secmon.plugins.netflow.codec;
 
 import org.secmon.plugins.netflow.cache.FlowCache;
-import org.secmon.plugins.netflow.cache.FlowField;
 import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;

@@ -12,9 +12,6 @@ final class SetHeader {
     static final int V9_OPTIONS_TEMPLATE_SET = 1;
     static final int IPFIX_TEMPLATE_SET = 2;
     static final int IPFIX_OPTIONS_TEMPLATE_SET = 3;
-    /** The smallest id of a data set: a template id. */
-    static final int MIN_DATA_SET = 256;
-    static final int LENGTH = 4;
 
     private SetHeader() {
     }

@@ -1,4 +1,4 @@
-package org.secmon.ems.server.entity;
+package org.secmon.ems.api.schema;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 
 /**
  * Jackson's mapping errors in the words of the API: the field's path ({@code members[2].collector}) and what is wrong
- * with it ("must be an integer", "is not a field here; fields: ...").
+ * with it ("must be an integer", "is not a field here; fields: ..."). The EMS answers clients with them; the agent
+ * names a stored entity it cannot read with them.
  */
 public final class MappingErrors {
     private MappingErrors() {
