@@ -20,6 +20,14 @@ public final class CaptureWriter implements AutoCloseable {
     private long records;
 
     public CaptureWriter(Path path, Format format, int snaplen) throws IOException {
+        this(path, format, snaplen, 1);
+    }
+
+    /**
+     * A capture of the given link types (tcpdump.org LINKTYPE numbers): a classic pcap file has the first; a pcapng
+     * file gets one interface per link type, numbered in that order ({@link #write(byte[], long, int)}).
+     */
+    public CaptureWriter(Path path, Format format, int snaplen, int... linkTypes) throws IOException {
         this.out = new BufferedOutputStream(Files.newOutputStream(path), 1 << 20);
         this.format = format;
         this.snaplen = snaplen;
@@ -34,17 +42,19 @@ public final class CaptureWriter implements AutoCloseable {
             hdr.putInt(0x0A0D0D0A).putInt(28).putInt(0x1A2B3C4D).putShort((short) 1).putShort((short) 0)
                     .putLong(-1L).putInt(28);
             write();
-            // interface description block with if_tsresol = 9 (nanoseconds): 20 + 8 option + 4 end = 32
-            hdr.clear();
-            hdr.putInt(1).putInt(32).putShort((short) 1).putShort((short) 0).putInt(snaplen)
-                    .putShort((short) 9).putShort((short) 1).put((byte) 9).put(new byte[3])
-                    .putShort((short) 0).putShort((short) 0).putInt(32);
-            write();
+            // interface description blocks with if_tsresol = 9 (nanoseconds): 20 + 8 option + 4 end = 32
+            for (int linkType : linkTypes) {
+                hdr.clear();
+                hdr.putInt(1).putInt(32).putShort((short) linkType).putShort((short) 0).putInt(snaplen)
+                        .putShort((short) 9).putShort((short) 1).put((byte) 9).put(new byte[3])
+                        .putShort((short) 0).putShort((short) 0).putInt(32);
+                write();
+            }
         } else {
             boolean nanos = format == Format.PCAP_LE_NANOS || format == Format.PCAP_BE_NANOS;
             hdr.clear();
             hdr.putInt(nanos ? 0xa1b23c4d : 0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0)
-                    .putInt(snaplen).putInt(1);
+                    .putInt(snaplen).putInt(linkTypes[0]);
             write();
         }
     }
@@ -59,13 +69,18 @@ public final class CaptureWriter implements AutoCloseable {
 
     /** Write a frame captured at {@code tsNanos}, cut to the snap length. */
     public void write(byte[] frame, long tsNanos) throws IOException {
+        write(frame, tsNanos, 0);
+    }
+
+    /** Write a frame of pcapng interface {@code iface} (0 for classic pcap). */
+    public void write(byte[] frame, long tsNanos, int iface) throws IOException {
         int incl = Math.min(frame.length, snaplen);
         hdr.clear();
         switch (format) {
             case PCAPNG_LE, PCAPNG_BE -> {
                 int pad = (4 - (incl & 3)) & 3;
                 int len = 32 + incl + pad;
-                hdr.putInt(6).putInt(len).putInt(0).putInt((int) (tsNanos >>> 32)).putInt((int) tsNanos)
+                hdr.putInt(6).putInt(len).putInt(iface).putInt((int) (tsNanos >>> 32)).putInt((int) tsNanos)
                         .putInt(incl).putInt(frame.length);
                 write();
                 out.write(frame, 0, incl);

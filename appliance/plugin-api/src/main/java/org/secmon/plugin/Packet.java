@@ -38,6 +38,19 @@ public interface Packet {
 
     int NO_VLAN = -1;
 
+    /** {@link #linkType()}: an Ethernet frame (tcpdump.org's LINKTYPE_ETHERNET). */
+    int LINK_ETHERNET = 1;
+
+    /** {@link #tunnelType()}: the packet arrived as it is. */
+    int TUNNEL_NONE = 0;
+    int TUNNEL_ERSPAN_I = 1;
+    int TUNNEL_ERSPAN_II = 2;
+    int TUNNEL_ERSPAN_III = 3;
+    int TUNNEL_GRE = 4;
+    int TUNNEL_VXLAN = 5;
+    int TUNNEL_GENEVE = 6;
+    int TUNNEL_GTPU = 7;
+
     // ---- frame ---------------------------------------------------------------------------------------------
 
     MemorySegment segment();
@@ -63,6 +76,44 @@ public interface Packet {
 
     /** {@link #DIRECTION_INGRESS} or {@link #DIRECTION_EGRESS}, as seen at the observation point. */
     int direction();
+
+    /**
+     * The frame's link type (tcpdump.org's LINKTYPE numbers): {@link #LINK_ETHERNET} for frames from a NIC;
+     * captures and tunnels may deliver others (raw IP 101/228/229 — no Ethernet header, {@link #l3Offset()} 0 —,
+     * Linux cooked 113/276, NULL 0, LOOP 108).
+     */
+    default int linkType() {
+        return LINK_ETHERNET;
+    }
+
+    // ---- tunnel (the observation point of a terminated tunnel) ----------------------------------------------
+
+    /**
+     * The outermost tunnel the data plane terminated to reach this frame ({@link #TUNNEL_ERSPAN_I}...), or
+     * {@link #TUNNEL_NONE}. The frame, its addresses and ports are then the inner packet's.
+     */
+    default int tunnelType() {
+        return TUNNEL_NONE;
+    }
+
+    /** The tunnel's id: ERSPAN session id, GRE key, VXLAN/GENEVE VNI, GTP-U TEID (0 when it has none). */
+    default long tunnelId() {
+        return 0;
+    }
+
+    /** The tunnel's outer source address, high 64 bits (IPv4-mapped as the packet's own addresses). */
+    default long tunnelSrcHi() {
+        return 0;
+    }
+
+    default long tunnelSrcLo() {
+        return 0;
+    }
+
+    /** How many tunnels were terminated (0 for none). */
+    default int tunnelDepth() {
+        return 0;
+    }
 
     /** Byte {@code index} of the frame (0 = first byte); the caller keeps {@code index < captureLength()}. */
     default int byteAt(int index) {

@@ -111,6 +111,42 @@ public final class PacketFormat {
         if (p.isFragment()) {
             sb.append(" frag off=").append(p.fragmentOffset()).append(p.moreFragments() ? " MF" : "");
         }
+        if (p.tunnelType() != Packet.TUNNEL_NONE) {
+            sb.append(" via ").append(observationPoint(p.tunnelType(), p.tunnelSrcHi(), p.tunnelSrcLo(),
+                    p.tunnelId()));
+        }
         return sb.toString();
+    }
+
+    /** A tunnel type's name: erspan-i, erspan-ii, erspan-iii, gre, vxlan, geneve, gtpu (none for 0). */
+    public static String tunnelName(int type) {
+        return switch (type) {
+            case Packet.TUNNEL_NONE -> "none";
+            case Packet.TUNNEL_ERSPAN_I -> "erspan-i";
+            case Packet.TUNNEL_ERSPAN_II -> "erspan-ii";
+            case Packet.TUNNEL_ERSPAN_III -> "erspan-iii";
+            case Packet.TUNNEL_GRE -> "gre";
+            case Packet.TUNNEL_VXLAN -> "vxlan";
+            case Packet.TUNNEL_GENEVE -> "geneve";
+            case Packet.TUNNEL_GTPU -> "gtpu";
+            default -> "tunnel " + type;
+        };
+    }
+
+    /** What a tunnel's id is called: session (ERSPAN), key (GRE), vni (VXLAN, GENEVE), teid (GTP-U). */
+    public static String tunnelIdName(int type) {
+        return switch (type) {
+            case Packet.TUNNEL_ERSPAN_I, Packet.TUNNEL_ERSPAN_II, Packet.TUNNEL_ERSPAN_III -> "session";
+            case Packet.TUNNEL_GRE -> "key";
+            case Packet.TUNNEL_VXLAN, Packet.TUNNEL_GENEVE -> "vni";
+            case Packet.TUNNEL_GTPU -> "teid";
+            default -> "id";
+        };
+    }
+
+    /** An observation point as people read it, e.g. {@code vxlan 192.0.2.1 vni 100}. */
+    public static String observationPoint(int type, long srcHi, long srcLo, long id) {
+        boolean v4 = srcHi == Packet.V4_MAPPED_HI && (srcLo & 0xffff_ffff_0000_0000L) == Packet.V4_MAPPED_LO_PREFIX;
+        return tunnelName(type) + " " + address(srcHi, srcLo, v4 ? 4 : 6) + " " + tunnelIdName(type) + " " + id;
     }
 }

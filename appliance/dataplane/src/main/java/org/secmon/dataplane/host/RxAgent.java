@@ -3,6 +3,10 @@ package org.secmon.dataplane.host;
 import java.util.concurrent.locks.LockSupport;
 
 import org.secmon.dataplane.agent.Agent;
+import org.secmon.dataplane.ingest.Deduplicator;
+import org.secmon.dataplane.ingest.Ingest;
+import org.secmon.dataplane.ingest.ObservationPoints;
+import org.secmon.dataplane.parse.Decap;
 import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.parse.PacketParser;
 import org.secmon.dataplane.parse.ParsedPacket;
@@ -11,8 +15,9 @@ import org.secmon.dataplane.source.PacketSource;
 import org.secmon.plugin.Counter;
 
 /**
- * The rx loop of one port queue: poll a burst, parse each frame once, and for every plugin of the current
- * {@link Pipeline} classify and deliver (call directly, or copy into the plugin's ring). Pipelines are swapped only
+ * The rx loop of one port queue: poll a burst, parse each frame once (terminating the tunnels its {@link Ingest}
+ * names, dropping duplicates when it deduplicates), and for every plugin of the current {@link Pipeline} classify
+ * and deliver (call directly, or copy into the plugin's ring). Pipelines are swapped only
  * at the top of a work cycle, so every burst sees one consistent configuration. Allocates nothing per packet.
  */
 public final class RxAgent implements Agent {
@@ -29,6 +34,13 @@ public final class RxAgent implements Agent {
     private final boolean lossless;
     private volatile FailureListener failureListener = (p, e) -> { };
 
+    private volatile Ingest ingest;
+    private Ingest activeIngest;
+    private Decap decap = Decap.NONE;
+    private Deduplicator dedup;
+    private volatile Deduplicator lastDedup;
+    private volatile long retiredDuplicates;
+    private final ObservationPoints observationPoints = new ObservationPoints(ObservationPoints.DEFAULT_CAPACITY);
     private volatile Pipeline pipeline = Pipeline.EMPTY;
     private Pipeline active = Pipeline.EMPTY;
     private volatile long appliedVersion;
@@ -42,14 +54,20 @@ public final class RxAgent implements Agent {
     private long now;
 
     public RxAgent(String roleName, PacketSource source, int burstSize) {
+        this(roleName, source, burstSize, Ingest.NONE);
+    }
+
+    public RxAgent(String roleName, PacketSource source, int burstSize, Ingest ingest) {
         this.roleName = roleName;
+        this.ingest = ingest;
         this.source = source;
         this.burst = new Burst(burstSize);
         this.captureTime = source.captureTime();
         this.lossless = source.lossless();
         this.malformed = new Counter[MalformedReason.count()];
         for (int i = 0; i < malformed.length; i++) {
-            malformed[i] = new Counter("malformed_" + MalformedReason.of(i).key());
+            MalformedReason r = MalformedReason.of(i);
+            malformed[i] = new Counter((r.malformed() ? "malformed_" : "skipped_") + r.key());
         }
     }
 
@@ -89,6 +107,10 @@ public final class RxAgent implements Agent {
             active = pl;
             appliedVersion = pl.version;
         }
+        Ingest in = ingest;
+        if (in != activeIngest) {
+            applyIngest(in);
+        }
         final PluginSlot[] slots = pl.slots;
         final int n = source.poll(burst);
         if (n == PacketSource.END_OF_STREAM) {
@@ -106,16 +128,24 @@ public final class RxAgent implements Agent {
             int good = 0;
             final boolean stamped = captureTime;
             final long arrival = now; // a live port has no capture time: the burst's arrival, read once per burst
+            final Decap dc = decap;
+            final Deduplicator dd = dedup;
             for (int i = 0; i < n; i++) {
                 p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i],
-                        stamped ? b.timestampNanos[i] : arrival, b.port);
-                int status = PacketParser.parse(p);
+                        stamped ? b.timestampNanos[i] : arrival, b.port, b.linkType[i]);
+                int status = PacketParser.parse(p, dc);
                 if (status != PacketParser.OK) {
                     malformed[status].increment();
                     continue;
                 }
+                if (dd != null && dd.isDuplicate(p)) {
+                    continue;
+                }
                 good++;
                 bytes += b.wireLength[i];
+                if (p.tunnelDepth() != 0) {
+                    observationPoints.count(p, b.wireLength[i]);
+                }
                 deliver(slots, p);
             }
             if (captureTime) {
@@ -210,7 +240,61 @@ public final class RxAgent implements Agent {
         failureListener.onPluginFailure(slot.owner, t);
     }
 
+    /** On the rx thread, between bursts: the new decap, and a new table when the deduplication changed. */
+    private void applyIngest(Ingest in) {
+        Ingest old = activeIngest;
+        activeIngest = in;
+        decap = in.decap();
+        boolean same = old != null && dedup != null && old.dedupWindowNanos() == in.dedupWindowNanos()
+                && old.dedupEntries() == in.dedupEntries();
+        if (same && in.dedup()) {
+            return;
+        }
+        if (dedup != null) {
+            retiredDuplicates = retiredDuplicates + dedup.duplicates();
+        }
+        dedup = in.dedup() ? new Deduplicator(in.dedupWindowNanos(), in.dedupEntries()) : null;
+        lastDedup = dedup;
+    }
+
     // ---- control side ---------------------------------------------------------------------------------------
+
+    /** Take frames in as {@code in} says from the next burst on (any thread). */
+    public void ingest(Ingest in) {
+        ingest = in;
+    }
+
+    public Ingest ingest() {
+        return ingest;
+    }
+
+    /** Packets dropped as duplicates (by every deduplication table this thread had). */
+    public long duplicatesDropped() {
+        Deduplicator d = lastDedup;
+        return retiredDuplicates + (d == null ? 0 : d.duplicates());
+    }
+
+    /** Deduplication entries replaced inside their window (the table is too small for rate x window). */
+    public long dedupEvictedInWindow() {
+        Deduplicator d = lastDedup;
+        return d == null ? 0 : d.evictedInWindow();
+    }
+
+    /** Per-observation-point (tunnel source) packets and bytes. */
+    public ObservationPoints observationPoints() {
+        return observationPoints;
+    }
+
+    /** Frames not decoded by choice (GTP-U signalling, outer fragments of tunnels), of every reason. */
+    public long skipped() {
+        long sum = 0;
+        for (int i = 0; i < malformed.length; i++) {
+            if (!MalformedReason.of(i).malformed()) {
+                sum += malformed[i].get();
+            }
+        }
+        return sum;
+    }
 
     void publish(Pipeline p) {
         pipeline = p;
@@ -240,15 +324,18 @@ public final class RxAgent implements Agent {
         return bursts.get();
     }
 
-    /** Malformed frames of every reason. */
+    /** Malformed frames of every reason (not those {@linkplain #skipped() skipped} by choice). */
     public long malformed() {
         long sum = 0;
-        for (Counter c : malformed) {
-            sum += c.get();
+        for (int i = 0; i < malformed.length; i++) {
+            if (MalformedReason.of(i).malformed()) {
+                sum += malformed[i].get();
+            }
         }
         return sum;
     }
 
+    /** Frames counted under {@code reason} (malformed, or skipped for the reasons that are not). */
     public long malformed(MalformedReason reason) {
         return malformed[reason.ordinal()].get();
     }

@@ -1,7 +1,8 @@
 package org.secmon.dataplane.parse;
 
 /**
- * Why a frame was counted as malformed and skipped. The ordinal indexes the rx agent's counter array; {@link #NONE}
+ * Why a frame was skipped: malformed, or (where {@link #malformed()} is false) well formed but not decoded, as a
+ * GTP-U echo. The ordinal indexes the rx agent's counter array; {@link #NONE}
  * means the frame parsed.
  */
 public enum MalformedReason {
@@ -24,14 +25,44 @@ public enum MalformedReason {
     UDP_BAD_LENGTH("UDP length below 8 or beyond the datagram"),
     ICMP_TRUNCATED("ICMP/ICMPv6 header cut short"),
     SCTP_TRUNCATED("SCTP common header cut short"),
-    SNAPLEN_TRUNCATED("header cut by the capture's snap length");
+    SNAPLEN_TRUNCATED("header cut by the capture's snap length"),
+    LINK_TYPE_UNSUPPORTED("link type not decoded"),
+    LINK_HEADER_TRUNCATED("link-layer header (SLL, SLL2, NULL, raw) cut short"),
+    PPPOE_TRUNCATED("PPPoE session header cut short"),
+    MPLS_TRUNCATED("MPLS label stack cut short"),
+    MPLS_TOO_DEEP("more than 8 MPLS labels"),
+    GRE_TRUNCATED("GRE header cut short"),
+    GRE_BAD_VERSION("GRE version other than 0 (e.g. PPTP's enhanced GRE)"),
+    ERSPAN_TRUNCATED("ERSPAN header cut short"),
+    ERSPAN_BAD_VERSION("ERSPAN version field does not match its GRE protocol type"),
+    VXLAN_TRUNCATED("VXLAN header cut short"),
+    VXLAN_BAD_FLAGS("VXLAN header without the VNI flag"),
+    GENEVE_TRUNCATED("GENEVE header or options cut short"),
+    GENEVE_BAD_VERSION("GENEVE version other than 0"),
+    GTPU_TRUNCATED("GTP-U header or extension headers cut short"),
+    GTPU_BAD_HEADER("GTP-U version other than 1, GTP' or a bad extension header"),
+    GTPU_NOT_GPDU(false, "GTP-U message other than G-PDU (echo, error indication, end marker): counted, not decoded"),
+    TUNNEL_PAYLOAD_UNSUPPORTED("tunnel payload type not decoded (neither Ethernet nor IP)"),
+    TUNNEL_OUTER_FRAGMENT(false, "fragment of a tunnel's outer packet: counted, not decoded"),
+    TUNNEL_TOO_DEEP("tunnels nested deeper than the decap depth");
 
     private static final MalformedReason[] VALUES = values();
 
+    private final boolean malformed;
     private final String description;
 
     MalformedReason(String description) {
+        this(true, description);
+    }
+
+    MalformedReason(boolean malformed, String description) {
+        this.malformed = malformed;
         this.description = description;
+    }
+
+    /** False for frames that are well formed but not decoded by choice (counted as skipped, not malformed). */
+    public boolean malformed() {
+        return malformed;
     }
 
     public String description() {

@@ -10,9 +10,13 @@ import static org.secmon.plugin.Packet.U32;
 import static org.secmon.plugin.Packet.U64;
 
 /**
- * Parses L2..L4 of a frame once, into the {@link Packet} flyweight: Ethernet, 802.1Q / 802.1ad (QinQ, up to 4
- * tags), IPv4 (options, fragments), IPv6 with extension headers (hop-by-hop, routing, fragment, destination
- * options, AH, mobility, HIP, shim6), TCP, UDP, ICMP, ICMPv6, SCTP.
+ * Parses L2..L4 of a frame once, into the {@link Packet} flyweight: the link layer of the frame's
+ * {@linkplain LinkTypes link type} (Ethernet; Linux cooked SLL and SLL2; raw IP; BSD NULL and LOOP), 802.1Q / 802.1ad
+ * (QinQ, up to 4 tags), PPPoE sessions, MPLS label stacks, IPv4 (options, fragments), IPv6 with extension headers
+ * (hop-by-hop, routing, fragment, destination options, AH, mobility, HIP, shim6), TCP, UDP, ICMP, ICMPv6, SCTP.
+ * With a {@link Decap} it then terminates the tunnels it is told to (ERSPAN I/II/III, GRE, VXLAN, GENEVE, GTP-U) and
+ * parses the inner frame in the same way, so that everything after the parser sees the inner packet; the outermost
+ * tunnel is kept as the packet's tunnel metadata (its observation point).
  *
  * <p>Zero-copy and allocation-free; never throws on bad input. It returns the ordinal of a {@link MalformedReason}
  * ({@code 0} for a good frame). Frames that carry no IP (ARP, LLDP...) are good frames with
@@ -34,6 +38,19 @@ public final class PacketParser {
     public static final int ETHERTYPE_VLAN = 0x8100;
     public static final int ETHERTYPE_QINQ = 0x88A8;
     public static final int ETHERTYPE_QINQ_OLD = 0x9100;
+    public static final int ETHERTYPE_PPPOE_SESSION = 0x8864;
+    public static final int ETHERTYPE_MPLS = 0x8847;
+    public static final int ETHERTYPE_MPLS_MULTICAST = 0x8848;
+    public static final int PPPOE_HEADER_LENGTH = 8; // 6 bytes PPPoE + 2 bytes PPP protocol
+    public static final int PPP_IPV4 = 0x0021;
+    public static final int PPP_IPV6 = 0x0057;
+    public static final int MPLS_LABEL_LENGTH = 4;
+    public static final int MAX_MPLS_LABELS = 8;
+    public static final int SLL_HEADER_LENGTH = 16;
+    public static final int SLL2_HEADER_LENGTH = 20;
+    public static final int NULL_HEADER_LENGTH = 4;
+    /** SLL/SLL2 packet type "outgoing": the capturing host sent it. */
+    public static final int SLL_OUTGOING = 4;
 
     public static final int IPV4_MIN_HEADER_LENGTH = 20;
     public static final int IPV4_TOS_OFFSET = 1;
@@ -69,16 +86,58 @@ public final class PacketParser {
     public static final int UDP_LENGTH_OFFSET = 4;
     public static final int ICMP_HEADER_LENGTH = 4;
     public static final int SCTP_COMMON_HEADER_LENGTH = 12;
+    public static final int PROTO_GRE = 47;
 
     private PacketParser() {
     }
 
     /**
-     * Parse the frame that {@code p} wraps.
+     * Parse the frame that {@code p} wraps, terminating no tunnel.
      *
      * @return {@link #OK} or the ordinal of the {@link MalformedReason}
      */
     public static int parse(ParsedPacket p) {
+        return parseLink(p);
+    }
+
+    /**
+     * Parse the frame that {@code p} wraps and, as {@code decap} says, terminate its tunnels (nested up to
+     * {@link Decap#maxDepth()}): {@code p} then describes the innermost frame, with the outermost tunnel as its
+     * metadata.
+     *
+     * @return {@link #OK} or the ordinal of the {@link MalformedReason}
+     */
+    public static int parse(ParsedPacket p, Decap decap) {
+        int status = parseLink(p);
+        if (decap == null || !decap.enabled()) {
+            return status;
+        }
+        for (int depth = 0; status == OK; depth++) {
+            int tunnel = Tunnels.terminate(p, decap, depth < decap.maxDepth());
+            if (tunnel == Tunnels.NOT_A_TUNNEL) {
+                return OK;
+            }
+            status = tunnel == OK ? parseLink(p) : tunnel;
+        }
+        return status;
+    }
+
+    /** The link layer by the frame's link type, then what it carries. */
+    static int parseLink(ParsedPacket p) {
+        return switch (p.linkType()) {
+            case LinkTypes.ETHERNET -> parseEthernet(p);
+            case LinkTypes.LINUX_SLL -> parseSll(p, false);
+            case LinkTypes.LINUX_SLL2 -> parseSll(p, true);
+            case LinkTypes.RAW, LinkTypes.RAW_BSD_12, LinkTypes.RAW_BSD_14 -> parseRaw(p, 0);
+            case LinkTypes.IPV4 -> parseRaw(p, 4);
+            case LinkTypes.IPV6 -> parseRaw(p, 6);
+            case LinkTypes.NULL -> parseNull(p, false);
+            case LinkTypes.LOOP -> parseNull(p, true);
+            default -> MalformedReason.LINK_TYPE_UNSUPPORTED.ordinal();
+        };
+    }
+
+    private static int parseEthernet(ParsedPacket p) {
         final MemorySegment seg = p.segment();
         final long base = p.offset();
         final int cap = p.captureLength();
@@ -94,9 +153,82 @@ public final class PacketParser {
         final long w6 = seg.get(U64, base + SRC_MAC_OFFSET);
         p.dstMac(w0 >>> 16);
         p.srcMac(w6 >>> 16);
-        int off = ETHER_TYPE_OFFSET;
-        int etherType = (int) w6 & 0xffff;
-        off += 2;
+        return parseEtherType(p, seg, base, ETHER_TYPE_OFFSET + 2, (int) w6 & 0xffff, cap, wire);
+    }
+
+    /**
+     * Linux cooked capture v1 (16 bytes: packet type, ARPHRD type, address length, 8 address bytes, protocol) or v2
+     * (20 bytes: protocol, reserved, interface index, ARPHRD type, packet type, address length, 8 address bytes).
+     * The protocol is an EtherType; an outgoing packet's direction is egress, and a 6-byte address is the source MAC.
+     */
+    private static int parseSll(ParsedPacket p, boolean v2) {
+        final MemorySegment seg = p.segment();
+        final long base = p.offset();
+        final int header = v2 ? SLL2_HEADER_LENGTH : SLL_HEADER_LENGTH;
+        if (p.wireLength() < header) {
+            return MalformedReason.LINK_HEADER_TRUNCATED.ordinal();
+        }
+        if (p.captureLength() < header) {
+            return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
+        }
+        int packetType = v2 ? u8(seg, base + 10) : u16(seg, base);
+        int addressLength = v2 ? u8(seg, base + 11) : u16(seg, base + 4);
+        int protocol = v2 ? u16(seg, base) : u16(seg, base + 14);
+        long address = seg.get(U64, base + (v2 ? 12 : 6));
+        if (addressLength == 6) {
+            p.srcMac(address >>> 16);
+        }
+        if (packetType == SLL_OUTGOING) {
+            p.direction(Packet.DIRECTION_EGRESS);
+        }
+        return parseEtherType(p, seg, base, header, protocol, p.captureLength(), p.wireLength());
+    }
+
+    /** Raw IP: {@code version} 4 or 6, or 0 to take it from the first nibble. */
+    private static int parseRaw(ParsedPacket p, int version) {
+        final MemorySegment seg = p.segment();
+        if (p.wireLength() < 1) {
+            return MalformedReason.LINK_HEADER_TRUNCATED.ordinal();
+        }
+        if (p.captureLength() < 1) {
+            return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
+        }
+        int v = version != 0 ? version : u8(seg, p.offset()) >>> 4;
+        int etherType = v == 4 ? ETHERTYPE_IPV4 : v == 6 ? ETHERTYPE_IPV6 : 0;
+        return parseEtherType(p, seg, p.offset(), 0, etherType, p.captureLength(), p.wireLength());
+    }
+
+    /**
+     * BSD loopback: a 4-byte address family, in the capturing host's byte order (NULL) or network order (LOOP).
+     * IPv6's family number differs by system (Linux 10, NetBSD/OpenBSD 24, FreeBSD 28, macOS 30); all are taken.
+     */
+    private static int parseNull(ParsedPacket p, boolean networkOrder) {
+        final MemorySegment seg = p.segment();
+        final long base = p.offset();
+        if (p.wireLength() < NULL_HEADER_LENGTH) {
+            return MalformedReason.LINK_HEADER_TRUNCATED.ordinal();
+        }
+        if (p.captureLength() < NULL_HEADER_LENGTH) {
+            return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
+        }
+        int family = seg.get(U32, base);
+        if (!networkOrder && (family & 0xffff0000) != 0) {
+            family = Integer.reverseBytes(family); // written little-endian by the capturing host
+        }
+        int etherType = switch (family) {
+            case 2 -> ETHERTYPE_IPV4;
+            case 10, 24, 28, 30 -> ETHERTYPE_IPV6;
+            default -> 0;
+        };
+        return parseEtherType(p, seg, base, NULL_HEADER_LENGTH, etherType, p.captureLength(), p.wireLength());
+    }
+
+    /**
+     * What follows an EtherType at {@code off}: VLAN tags, a PPPoE session, an MPLS label stack, then IPv4 or IPv6
+     * (anything else is a good frame without IP).
+     */
+    private static int parseEtherType(ParsedPacket p, MemorySegment seg, long base, int off, int etherType,
+                                      int cap, int wire) {
         int tags = 0;
         while (etherType == ETHERTYPE_VLAN || etherType == ETHERTYPE_QINQ || etherType == ETHERTYPE_QINQ_OLD) {
             if (++tags > MAX_VLAN_TAGS) {
@@ -111,6 +243,37 @@ public final class PacketParser {
             p.pushVlan(u16(seg, base + off) & 0x0fff);
             etherType = u16(seg, base + off + 2);
             off += VLAN_TAG_LENGTH;
+        }
+        if (etherType == ETHERTYPE_PPPOE_SESSION) {
+            if (off + PPPOE_HEADER_LENGTH > wire) {
+                return MalformedReason.PPPOE_TRUNCATED.ordinal();
+            }
+            if (off + PPPOE_HEADER_LENGTH > cap) {
+                return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
+            }
+            int ppp = u16(seg, base + off + 6);
+            off += PPPOE_HEADER_LENGTH;
+            etherType = ppp == PPP_IPV4 ? ETHERTYPE_IPV4 : ppp == PPP_IPV6 ? ETHERTYPE_IPV6 : 0;
+        } else if (etherType == ETHERTYPE_MPLS || etherType == ETHERTYPE_MPLS_MULTICAST) {
+            for (int labels = 1; ; labels++) {
+                if (labels > MAX_MPLS_LABELS) {
+                    return MalformedReason.MPLS_TOO_DEEP.ordinal();
+                }
+                if (off + MPLS_LABEL_LENGTH > wire) {
+                    return MalformedReason.MPLS_TRUNCATED.ordinal();
+                }
+                if (off + MPLS_LABEL_LENGTH > cap) {
+                    return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
+                }
+                int entry = seg.get(U32, base + off);
+                off += MPLS_LABEL_LENGTH;
+                if ((entry & 0x100) != 0) { // bottom of stack
+                    break;
+                }
+            }
+            // no protocol field after the stack: IP by its version nibble (a pseudowire's Ethernet is not decoded)
+            int v = off < cap ? u8(seg, base + off) >>> 4 : 0;
+            etherType = v == 4 ? ETHERTYPE_IPV4 : v == 6 ? ETHERTYPE_IPV6 : 0;
         }
         p.etherType(etherType);
         p.l3Offset(off);
@@ -309,18 +472,23 @@ public final class PacketParser {
                 int ports = seg.get(U32, base + l4);
                 p.l4Offset(l4).ports(ports >>> 16, ports & 0xffff).payloadOffset(l4 + SCTP_COMMON_HEADER_LENGTH);
             }
+            case PROTO_GRE -> {
+                if (l4 + 4 <= end && l4 + 4 <= cap) {
+                    p.l4Offset(l4); // where a tunnel's GRE header starts
+                }
+            }
             default -> {
-                // other transports (GRE, ESP, OSPF...): addresses and protocol only
+                // other transports (ESP, OSPF...): addresses and protocol only
             }
         }
         return OK;
     }
 
-    private static int u8(MemorySegment seg, long at) {
+    static int u8(MemorySegment seg, long at) {
         return seg.get(ValueLayout.JAVA_BYTE, at) & 0xff;
     }
 
-    private static int u16(MemorySegment seg, long at) {
+    static int u16(MemorySegment seg, long at) {
         return seg.get(U16, at) & 0xffff;
     }
 }

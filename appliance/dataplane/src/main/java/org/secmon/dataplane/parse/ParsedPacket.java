@@ -25,6 +25,7 @@ public final class ParsedPacket implements Packet {
     private int deliverLength;
     private long timestampNanos;
     private int inputPort;
+    private int linkType = LinkTypes.ETHERNET;
 
     // ---- parsed: every field here is copied by copyParsed ---------------------------------------------------
     private int direction = DIRECTION_INGRESS;
@@ -60,8 +61,24 @@ public final class ParsedPacket implements Packet {
     private int icmpType;
     private int icmpCode;
     private int payloadOffset;
+    // the outermost tunnel terminated (kept when the frame is re-pointed at the inner frame)
+    private int tunnelType;
+    private long tunnelId;
+    private long tunnelSrcHi;
+    private long tunnelSrcLo;
+    private int tunnelDepth;
 
     private void copyParsed(ParsedPacket o) {
+        copyHeaders(o);
+        tunnelType = o.tunnelType;
+        tunnelId = o.tunnelId;
+        tunnelSrcHi = o.tunnelSrcHi;
+        tunnelSrcLo = o.tunnelSrcLo;
+        tunnelDepth = o.tunnelDepth;
+    }
+
+    /** The fields of one frame's headers: everything parsed but the tunnel. */
+    private void copyHeaders(ParsedPacket o) {
         direction = o.direction;
         dstMac = o.dstMac;
         srcMac = o.srcMac;
@@ -94,9 +111,16 @@ public final class ParsedPacket implements Packet {
         payloadOffset = o.payloadOffset;
     }
 
-    /** Point at a new frame and clear every parsed field. */
+    /** Point at a new Ethernet frame and clear every parsed field. */
     public ParsedPacket wrap(MemorySegment segment, long offset, int captureLength, int wireLength,
                              long timestampNanos, int inputPort) {
+        return wrap(segment, offset, captureLength, wireLength, timestampNanos, inputPort, LinkTypes.ETHERNET);
+    }
+
+    /** Point at a new frame of {@code linkType} ({@link LinkTypes}) and clear every parsed field. */
+    public ParsedPacket wrap(MemorySegment segment, long offset, int captureLength, int wireLength,
+                             long timestampNanos, int inputPort, int linkType) {
+        this.linkType = linkType;
         this.segment = segment;
         this.offset = offset;
         this.captureLength = captureLength;
@@ -120,7 +144,29 @@ public final class ParsedPacket implements Packet {
         this.wireLength = other.wireLength;
         this.timestampNanos = other.timestampNanos;
         this.inputPort = other.inputPort;
+        this.linkType = other.linkType;
         copyParsed(other);
+    }
+
+    /**
+     * Re-point at the frame a tunnel carries, {@code inner} bytes into the current one, and clear the header fields
+     * for its parse. The first tunnel entered (the outermost) is kept as the packet's tunnel: its type, id and the
+     * outer source address (read here, before the clear).
+     */
+    public void enterTunnel(int inner, int innerLinkType, int innerCaptureLength, int innerWireLength, int type,
+                            long id) {
+        if (tunnelDepth++ == 0) {
+            tunnelType = type;
+            tunnelId = id;
+            tunnelSrcHi = srcHi;
+            tunnelSrcLo = srcLo;
+        }
+        offset += inner;
+        captureLength = innerCaptureLength;
+        wireLength = innerWireLength;
+        deliverLength = innerCaptureLength;
+        linkType = innerLinkType;
+        copyHeaders(CLEAR);
     }
 
     // ---- writes (the data plane's) --------------------------------------------------------------------------
@@ -283,6 +329,36 @@ public final class ParsedPacket implements Packet {
     @Override
     public int inputPort() {
         return inputPort;
+    }
+
+    @Override
+    public int linkType() {
+        return linkType;
+    }
+
+    @Override
+    public int tunnelType() {
+        return tunnelType;
+    }
+
+    @Override
+    public long tunnelId() {
+        return tunnelId;
+    }
+
+    @Override
+    public long tunnelSrcHi() {
+        return tunnelSrcHi;
+    }
+
+    @Override
+    public long tunnelSrcLo() {
+        return tunnelSrcLo;
+    }
+
+    @Override
+    public int tunnelDepth() {
+        return tunnelDepth;
     }
 
     @Override

@@ -2,6 +2,8 @@ package org.secmon.dataplane.source;
 
 import java.lang.foreign.MemorySegment;
 
+import org.secmon.dataplane.parse.LinkTypes;
+
 /**
  * A burst of received frames, preallocated and reused: parallel arrays indexed 0..{@link #count}-1. All frames of one
  * burst live in the same {@link #segment} (a mapped capture file, or all native memory for DPDK mbufs).
@@ -15,6 +17,8 @@ public final class Burst {
     public final int[] captureLength;
     public final int[] wireLength;
     public final long[] timestampNanos;
+    /** Link type per frame (tcpdump.org's LINKTYPE numbers; Ethernet unless a capture file says otherwise). */
+    public final int[] linkType;
     /** Source-specific handle per frame (the mbuf address for DPDK). */
     public final long[] handle;
     public int port;
@@ -26,6 +30,8 @@ public final class Burst {
         wireLength = new int[size];
         timestampNanos = new long[size];
         handle = new long[size];
+        linkType = new int[size];
+        java.util.Arrays.fill(linkType, LinkTypes.ETHERNET);
     }
 
     public int capacity() {

@@ -9,19 +9,21 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
+import org.secmon.dataplane.parse.LinkTypes;
 import org.secmon.plugin.Counter;
 
 /**
  * Pure-Java reader of capture files, memory-mapped and zero-copy: classic libpcap (both byte orders, micro- and
  * nanosecond timestamps, snaplen-truncated records) and pcapng (section header, interface description with
- * {@code if_tsresol}, enhanced and simple packet blocks, several sections of either byte order). Only Ethernet
- * link types are accepted.
+ * {@code if_tsresol}, enhanced and simple packet blocks, several sections of either byte order, interfaces of
+ * different link types). Every frame carries its link type ({@link Burst#linkType}); a classic pcap file of a link
+ * type the parser does not read is refused when opened, a pcapng interface of one has its records skipped and
+ * counted ({@link #skippedRecords()}, {@link #unsupportedInterfaces()}).
  *
  * <p>A damaged record (length beyond the file, captured length above the limit) ends the file and is counted in
  * {@link #badRecords()}; it never throws out of {@link #poll}.
  */
 public final class CaptureFileSource implements PacketSource {
-    public static final int LINKTYPE_ETHERNET = 1;
     /** Records claiming more than this are treated as damage (libpcap's own maximum snaplen). */
     public static final int MAX_RECORD_LENGTH = 262_144;
 
@@ -55,12 +57,16 @@ public final class CaptureFileSource implements PacketSource {
     private boolean pcapBigEndian;
     private long tsMultiplier;
     private int snaplen;
+    private int pcapLinkType;
 
     // pcapng state (per section)
     private boolean ngBigEndian;
     private final long[] ifTsUnitsPerSecond = new long[PCAPNG_MAX_INTERFACES];
     private final int[] ifSnaplen = new int[PCAPNG_MAX_INTERFACES];
-    private final boolean[] ifEthernet = new boolean[PCAPNG_MAX_INTERFACES];
+    private final int[] ifLinkType = new int[PCAPNG_MAX_INTERFACES];
+    private final boolean[] ifSupported = new boolean[PCAPNG_MAX_INTERFACES];
+    private int section;
+    private final java.util.Set<String> unsupported = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int interfaces;
 
     private long position;
@@ -124,10 +130,12 @@ public final class CaptureFileSource implements PacketSource {
         }
         tsMultiplier = magic == PCAP_MAGIC_NANOS ? 1 : 1000;
         snaplen = i32(file, 16, pcapBigEndian);
-        int linkType = i32(file, 20, pcapBigEndian) & 0x0fffffff; // upper bits: FCS info
-        if (linkType != LINKTYPE_ETHERNET) {
-            throw new CaptureFormatException(path + ": link type " + linkType + " is not Ethernet (1)");
+        int linkType = i32(file, 20, pcapBigEndian) & 0x03ffffff; // upper bits: FCS information
+        if (!LinkTypes.supported(linkType)) {
+            throw new CaptureFormatException(path + ": link type " + LinkTypes.name(linkType) + " (" + linkType
+                    + ") is not decoded; SecMon reads " + LinkTypes.supportedList());
         }
+        pcapLinkType = linkType;
         position = PCAP_GLOBAL_HEADER_LENGTH;
     }
 
@@ -183,6 +191,7 @@ public final class CaptureFileSource implements PacketSource {
             b.captureLength[n] = incl;
             b.wireLength[n] = orig < incl ? incl : orig;
             b.timestampNanos[n] = sec * 1_000_000_000L + frac * tsMultiplier;
+            b.linkType[n] = pcapLinkType;
             n++;
             pos = data + incl;
         }
@@ -228,12 +237,13 @@ public final class CaptureFileSource implements PacketSource {
                     pos = size;
                     break;
                 }
-                if (ifEthernet[ifc]) {
+                if (ifSupported[ifc]) {
                     records.increment();
                     b.offset[n] = pos + 28;
                     b.captureLength[n] = incl;
                     b.wireLength[n] = orig < incl ? incl : orig;
                     b.timestampNanos[n] = toNanos(ts, ifTsUnitsPerSecond[ifc]);
+                    b.linkType[n] = ifLinkType[ifc];
                     n++;
                 } else {
                     skippedRecords.increment();
@@ -244,12 +254,13 @@ public final class CaptureFileSource implements PacketSource {
                 if (ifSnaplen[0] > 0) {
                     incl = Math.min(incl, ifSnaplen[0]);
                 }
-                if (ifEthernet[0]) {
+                if (ifSupported[0]) {
                     records.increment();
                     b.offset[n] = pos + 12;
                     b.captureLength[n] = incl;
                     b.wireLength[n] = orig < incl ? incl : orig;
                     b.timestampNanos[n] = 0;
+                    b.linkType[n] = ifLinkType[0];
                     n++;
                 } else {
                     skippedRecords.increment();
@@ -280,6 +291,7 @@ public final class CaptureFileSource implements PacketSource {
             return false;
         }
         interfaces = 0;
+        section++;
         return true;
     }
 
@@ -309,7 +321,12 @@ public final class CaptureFileSource implements PacketSource {
             }
             opt += 4 + ((olen + 3) & ~3);
         }
-        ifEthernet[interfaces] = linkType == LINKTYPE_ETHERNET;
+        ifLinkType[interfaces] = linkType;
+        ifSupported[interfaces] = LinkTypes.supported(linkType);
+        if (!ifSupported[interfaces]) {
+            unsupported.add("interface " + interfaces + (section > 1 ? " of section " + section : "") + " ("
+                    + LinkTypes.name(linkType) + ", link type " + linkType + ")");
+        }
         ifSnaplen[interfaces] = snap;
         ifTsUnitsPerSecond[interfaces] = unitsPerSecond;
         interfaces++;
@@ -377,9 +394,17 @@ public final class CaptureFileSource implements PacketSource {
         return badRecords.get();
     }
 
-    /** Records of non-Ethernet interfaces (pcapng), skipped. */
+    /** Records of interfaces whose link type is not decoded (pcapng), skipped. */
     public long skippedRecords() {
         return skippedRecords.get();
+    }
+
+    /**
+     * The pcapng interfaces seen so far whose link type is not decoded, e.g. {@code interface 1
+     * (IEEE802_11_RADIOTAP, link type 127)}; their records are {@link #skippedRecords()}.
+     */
+    public java.util.List<String> unsupportedInterfaces() {
+        return unsupported.stream().sorted().toList();
     }
 
     /** The first damage found, or null. */

@@ -18,6 +18,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * captured bytes. The seed is printed so that a failure can be replayed.
  */
 class PacketParserFuzzTest {
+    private static final Decap AUTO = Decap.auto();
+    private static final Decap DEEP = Decap.parse("auto", Decap.MAX_MAX_DEPTH);
+    private static final int[] LINK_TYPES = {LinkTypes.NULL, LinkTypes.RAW, LinkTypes.LOOP, LinkTypes.LINUX_SLL,
+        LinkTypes.IPV4, LinkTypes.IPV6, LinkTypes.LINUX_SLL2, 12345};
     private static final long BUDGET_NANOS = Long.getLong("secmon.fuzz.seconds", 8) * 1_000_000_000L;
 
     @Test
@@ -59,21 +63,26 @@ class PacketParserFuzzTest {
                 // the capture alone, in a segment exactly as long: a read past it throws (a wrapped larger buffer
                 // answered zeros there, and an over-read passed unseen)
                 MemorySegment exact = MemorySegment.ofArray(java.util.Arrays.copyOf(buf, cap));
-                p.wrap(exact, 0, cap, wire, 0, 0);
+                // now and then another link type, the same bytes read as its header
+                int linkType = rnd.nextInt(4) != 0 ? LinkTypes.ETHERNET : LINK_TYPES[rnd.nextInt(LINK_TYPES.length)];
+                p.wrap(exact, 0, cap, wire, 0, 0, linkType);
                 int status;
                 try {
-                    status = PacketParser.parse(p);
+                    status = PacketParser.parse(p, rnd.nextBoolean() ? AUTO : DEEP);
                 } catch (Throwable t) {
                     fail("parser threw on iteration " + iterations + " (seed " + seed + "): " + t, t);
                     return;
                 }
                 if (status == PacketParser.OK) {
                     good++;
+                    // offsets are the (inner) frame's: from p.offset() into the capture
+                    long at = p.offset();
+                    assertTrue(at >= 0 && at + p.captureLength() <= cap, "inner frame inside capture, seed " + seed);
                     if (p.ipVersion() != 0) {
-                        assertTrue(p.l3Offset() < cap, "l3 offset inside capture, seed " + seed);
+                        assertTrue(at + p.l3Offset() < cap, "l3 offset inside capture, seed " + seed);
                     }
                     if (p.l4Offset() != 0) {
-                        assertTrue(p.l4Offset() < cap && p.payloadOffset() <= wire,
+                        assertTrue(at + p.l4Offset() < cap && at + p.payloadOffset() <= wire,
                                 "l4 offsets inside the frame, seed " + seed);
                     }
                 }
@@ -110,6 +119,18 @@ class PacketParserFuzzTest {
         FrameBuilder sctp = FrameBuilder.tcp("10.0.0.1", "10.0.0.2", 1, 2);
         sctp.protocol = 132;
         c.add(sctp.build());
+        // tunnels, parsed with every decap (the inner frame's offsets are checked the same way)
+        byte[] inner = FrameBuilder.tcp("192.168.0.1", "192.168.0.2", 3, 4).payload(30).build();
+        byte[] innerIp = org.secmon.testkit.TunnelFrames.ipPacket(FrameBuilder.udp("192.168.0.1", "192.168.0.2", 5, 6));
+        c.add(org.secmon.testkit.TunnelFrames.vxlan("10.0.0.1", "10.0.0.2", 4789, 5, inner));
+        c.add(org.secmon.testkit.TunnelFrames.geneve("2001:db8::1", "2001:db8::2", 6081, 5, 2, 0x6558, inner));
+        c.add(org.secmon.testkit.TunnelFrames.erspanI("10.0.0.1", "10.0.0.2", inner));
+        c.add(org.secmon.testkit.TunnelFrames.erspanII("10.0.0.1", "10.0.0.2", 1, 2, 3, inner));
+        c.add(org.secmon.testkit.TunnelFrames.erspanIII("10.0.0.1", "10.0.0.2", 1, true, 2, true, 3, inner));
+        c.add(org.secmon.testkit.TunnelFrames.gre("10.0.0.1", "10.0.0.2", 9L, 1L, 0x0800, innerIp));
+        c.add(org.secmon.testkit.TunnelFrames.gtpu("10.0.0.1", "10.0.0.2", 7, true, innerIp));
+        c.add(org.secmon.testkit.TunnelFrames.erspanII("10.0.0.1", "10.0.0.2", 1, 2, 3,
+                org.secmon.testkit.TunnelFrames.vxlan("10.0.0.1", "10.0.0.2", 4789, 5, inner)));
         return c;
     }
 }
