@@ -47,6 +47,24 @@ public final class Tools {
         return null;
     }
 
+    /**
+     * Debian's python3 with {@code module} importable (python3-scapy...: the Python tools come from Debian, not a
+     * package index); skips, or fails under SECMON_REQUIRE_TOOLS=1, like {@link #require}.
+     */
+    public static Path requirePython(String module) throws IOException, InterruptedException {
+        Path python = require("python3");
+        Result r = exec(List.of(python.toString(), "-c", "import " + module), 60);
+        if (r.exitCode() != 0) {
+            String msg = "python3 module " + module + " is not installed (./secmon deps, as root, installs python3-"
+                    + module + "): " + r.err().strip();
+            if ("1".equals(System.getenv("SECMON_REQUIRE_TOOLS"))) {
+                Assertions.fail(msg);
+            }
+            Assumptions.abort(msg);
+        }
+        return python;
+    }
+
     /** What a command printed and how it ended. */
     public record Result(int exitCode, String out, String err) {
         public List<String> lines() {

@@ -21,6 +21,10 @@ import org.secmon.dataplane.host.LoadedPlugin;
 import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.PluginSetup;
 import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.ingest.Ingest;
+import org.secmon.dataplane.ingest.ObservationPoints;
+import org.secmon.dataplane.parse.Decap;
+import org.secmon.dataplane.parse.LinkTypes;
 import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.PacketSource;
@@ -42,8 +46,12 @@ import picocli.CommandLine;
             "  ./secmon replay --pcap trace.pcap --ipfix 127.0.0.1:4739 --ipfix 127.0.0.1:4740 --lb round_robin",
             "  ./secmon replay --pcap trace.pcap --sflow 127.0.0.1:6343 --sampling 100",
             "  ./secmon replay --pcap trace.pcap --rawforward 10.0.0.9:4789 --encap vxlan",
+            "  ./secmon replay --pcap mirror.pcap --decap auto --dedup 50 --ipfix 127.0.0.1:4739",
+            "", "Capture files: pcap and pcapng of link types Ethernet, Linux cooked (SLL, SLL2: tcpdump -i any),",
+            "raw IP, NULL and LOOP; PPPoE and MPLS on Ethernet.",
             "", "Exit status: 0 done; 2 bad arguments or input; 3 a plugin failed; 4 export records were not",
-            "delivered (a collector was down or unreachable)."})
+            "delivered (a collector was down or unreachable); 5 records of a pcapng interface whose link type is",
+            "not decoded were skipped (named in the message)."})
 public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--pcap", required = true, paramLabel = "FILE", description = "capture file (pcap or pcapng)")
     Path pcap;
@@ -149,6 +157,25 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "raw forward: datagrams per sendmmsg (default ${DEFAULT-VALUE}; 1: one send per packet)")
     int batch;
 
+    @Option(names = "--decap", paramLabel = "SPEC", defaultValue = "none",
+            description = "terminate tunnels and process the inner packets: none (default), auto (ERSPAN I/II/III,"
+                    + " GRE, VXLAN on 4789/8472, GENEVE on 6081, GTP-U on 2152), or a list such as"
+                    + " erspan,gre,vxlan=4789,geneve,gtpu (=PORT/PORT replaces a UDP tunnel's ports)")
+    String decap;
+
+    @Option(names = "--decap-depth", paramLabel = "N", defaultValue = "2",
+            description = "tunnels nested in tunnels terminated at most (1..8, default ${DEFAULT-VALUE})")
+    int decapDepth;
+
+    @Option(names = "--dedup", paramLabel = "MS", defaultValue = "0",
+            description = "drop a packet seen again within MS milliseconds of capture time (both ends mirrored);"
+                    + " 0: off (default)")
+    long dedupMillis;
+
+    @Option(names = "--dedup-entries", paramLabel = "N", defaultValue = "262144",
+            description = "deduplication table size in packets (default ${DEFAULT-VALUE}); needs rate x window")
+    int dedupEntries;
+
     @Option(names = "--seed", paramLabel = "N", hidden = true, defaultValue = "0",
             description = "sFlow: random seed (0: from the clock)")
     long seed;
@@ -169,6 +196,10 @@ public final class ReplayCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
+    }
+
+    /** Packets and bytes that arrived through one tunnel source, e.g. {@code vxlan 192.0.2.1 vni 100}. */
+    public record ObservationPoint(String point, long packets, long bytes) {
     }
 
     /** What one plugin did during a replay (its state, the host's counters for it and its own). */
@@ -206,7 +237,9 @@ public final class ReplayCommand implements Callable<Integer> {
      * assert on the fields, never on the text.
      */
     public record Summary(@JsonIgnore int exitCode, String source, long records, long packets, long bytes,
-                          long malformed, Map<String, Long> malformedByReason, double elapsedSeconds,
+                          long malformed, Map<String, Long> malformedByReason, long skipped, long duplicates,
+                          long skippedRecords, List<String> unsupportedInterfaces,
+                          List<ObservationPoint> observationPoints, double elapsedSeconds,
                           List<PluginSummary> plugins, @JsonIgnore String out, @JsonIgnore String err) {
         /** The plugin {@code id}; fails (naming the plugins there are) when it did not run. */
         public PluginSummary plugin(String id) {
@@ -217,8 +250,9 @@ public final class ReplayCommand implements Callable<Integer> {
 
         /** This summary with the replay's exit code and what it printed. */
         Summary withOutcome(int code, String printed, String errors) {
-            return new Summary(code, source, records, packets, bytes, malformed, malformedByReason, elapsedSeconds,
-                    plugins, printed, errors);
+            return new Summary(code, source, records, packets, bytes, malformed, malformedByReason, skipped,
+                    duplicates, skippedRecords, unsupportedInterfaces, observationPoints, elapsedSeconds, plugins,
+                    printed, errors);
         }
 
         /** Shorthand for {@code plugin(plugin).counter(name)}. */
@@ -241,7 +275,7 @@ public final class ReplayCommand implements Callable<Integer> {
         String out = o.toString(java.nio.charset.StandardCharsets.UTF_8);
         String err = e.toString(java.nio.charset.StandardCharsets.UTF_8);
         Summary s = cmd.result != null ? cmd.result
-                : new Summary(code, "", 0, 0, 0, 0, Map.of(), 0, List.of(), "", "");
+                : new Summary(code, "", 0, 0, 0, 0, Map.of(), 0, 0, 0, List.of(), List.of(), 0, List.of(), "", "");
         return s.withOutcome(code, out, err);
     }
 
@@ -321,10 +355,11 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("--source must be pcap or dpdk, not '" + source + "'");
         };
+        Ingest ingest = new Ingest(Decap.parse(decap, decapDepth), dedupMillis * 1_000_000L, dedupEntries);
         Sources.Opened opened = Sources.open(spec, rate, burst);
         PacketSource src = opened.source();
         Path state = Files.createTempDirectory("secmon-replay");
-        RxAgent rx = new RxAgent("rx-p0q0", src, burst);
+        RxAgent rx = new RxAgent("rx-p0q0", src, burst, ingest);
         long started;
         long elapsed;
         try (PluginHost host = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
@@ -371,6 +406,12 @@ public final class ReplayCommand implements Callable<Integer> {
             if (failed) {
                 return 3;
             }
+            if (result.skippedRecords() > 0) {
+                err.printf(Locale.ROOT, "secmon replay: %,d records were not read: their pcapng interfaces have link"
+                        + " types SecMon does not decode (%s); it reads %s%n", result.skippedRecords(),
+                        String.join("; ", result.unsupportedInterfaces()), LinkTypes.supportedList());
+                return 5;
+            }
             long undelivered = 0;
             for (LoadedPlugin p : host.plugins()) {
                 Map<String, Long> c = p.customCounters();
@@ -413,6 +454,11 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("pacing_kbps", pacing);
         c.put("cache_thread", cacheThread);
         c.put("dscp", dscp);
+        if (!Decap.parse(decap, decapDepth).kinds().isEmpty()) {
+            // inner flows of different tunnels stay apart, and records carry their observation point
+            c.put("match", List.of("src_addr", "dst_addr", "protocol", "src_port", "dst_port", "tos",
+                    "input_interface", "direction", "observation_point"));
+        }
         return org.secmon.plugin.PluginConfig.of(c);
     }
 
@@ -461,8 +507,14 @@ public final class ReplayCommand implements Callable<Integer> {
         long records = c != null ? c.records() : rx.rxPackets() + rx.malformed();
         String source = src.source().describe() + (c != null && c.badRecords() > 0
                 ? " (damaged file: " + c.damage() + ")" : "");
-        return new Summary(0, source, records, rx.rxPackets(), rx.rxBytes(), rx.malformed(), byReason,
-                elapsedNanos / 1e9, plugins, "", "");
+        List<ObservationPoint> points = new ArrayList<>();
+        for (ObservationPoints.Point pt : rx.observationPoints().snapshot()) {
+            points.add(new ObservationPoint(pt.describe(), pt.packets(), pt.bytes()));
+        }
+        points.sort(java.util.Comparator.comparing(ObservationPoint::point));
+        return new Summary(0, source, records, rx.rxPackets(), rx.rxBytes(), rx.malformed(), byReason, rx.skipped(),
+                rx.duplicatesDropped(), c != null ? c.skippedRecords() : 0,
+                c != null ? c.unsupportedInterfaces() : List.of(), points, elapsedNanos / 1e9, plugins, "", "");
     }
 
     /**
@@ -488,9 +540,29 @@ public final class ReplayCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "malformed     %,d%n", s.malformed());
         for (MalformedReason r : MalformedReason.values()) {
             Long n = s.malformedByReason().get(r.key());
-            if (n != null) {
+            if (n != null && r.malformed()) {
                 out.printf(Locale.ROOT, "  %-22s %,d  (%s)%n", r.key(), n, r.description());
             }
+        }
+        if (s.skipped() > 0) {
+            out.printf(Locale.ROOT, "skipped       %,d%n", s.skipped());
+            for (MalformedReason r : MalformedReason.values()) {
+                Long n = s.malformedByReason().get(r.key());
+                if (n != null && !r.malformed()) {
+                    out.printf(Locale.ROOT, "  %-22s %,d  (%s)%n", r.key(), n, r.description());
+                }
+            }
+        }
+        if (s.skippedRecords() > 0) {
+            out.printf(Locale.ROOT, "not read      %,d records of %s: link type not decoded%n", s.skippedRecords(),
+                    String.join("; ", s.unsupportedInterfaces()));
+        }
+        if (dedupMillis > 0) {
+            out.printf(Locale.ROOT, "duplicates    %,d dropped (window %d ms)%n", s.duplicates(), dedupMillis);
+        }
+        for (ObservationPoint op : s.observationPoints()) {
+            out.printf(Locale.ROOT, "tunnel        %s: %,d packets, %,d bytes%n", op.point(), op.packets(),
+                    op.bytes());
         }
         out.printf(Locale.ROOT, "elapsed       %.3f s%n", secs);
         out.printf(Locale.ROOT, "rate          %.3f Mpps%n", secs > 0 ? (s.packets() + s.malformed()) / secs / 1e6

@@ -26,6 +26,7 @@ import org.secmon.transport.CollectorType;
  * max_flows: 2000000
  * cache_full: evict_oldest | drop_new
  * match: [src_addr, dst_addr, protocol, src_port, dst_port, tos, input_interface, direction]
+ *                           (also: src_mac, dst_mac, vlan, observation_point: the tunnel id, exported as IE 138)
  * collect: [src_mac, dst_mac, vlan]
  * source_id: 0                NetFlow v9 source id / IPFIX observation domain
  * mtu: 1400                   bytes of UDP payload per export packet
@@ -86,7 +87,8 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
         }
         FlowExporter.Settings ex = FlowExporter.Settings.withThisProcess((int) sourceId, c.intValue("mtu", 1400),
                 refreshPackets, refreshSecs * S, positive(c, "flush_delay_ms", 1000) * MS,
-                c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN));
+                c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN))
+                .withObservationPoint(match.contains(FlowField.OBSERVATION_POINT));
         return new NetflowSettings(set, active, inactive, maxFlows, full, match, collect, ex,
                 seconds(c, "collector_retry", 5), seconds(c, "session_timeout", 300),
                 positive(c, "scan_period_ms", 1000) * MS, org.secmon.transport.UdpSender.pacingKbps(c),

@@ -7,7 +7,12 @@ import java.util.Set;
 
 /** Fields a flow cache can match on (its key) or collect (taken from the flow's first packet). */
 public enum FlowField {
-    SRC_ADDR, DST_ADDR, PROTOCOL, SRC_PORT, DST_PORT, TOS, INPUT_INTERFACE, DIRECTION, SRC_MAC, DST_MAC, VLAN;
+    SRC_ADDR, DST_ADDR, PROTOCOL, SRC_PORT, DST_PORT, TOS, INPUT_INTERFACE, DIRECTION, SRC_MAC, DST_MAC, VLAN,
+    /**
+     * The packet's observation point: the id of the tunnel it arrived through (0 for none). Matched, flows of
+     * different tunnels stay apart, and records carry it as observationPointId (IE 138).
+     */
+    OBSERVATION_POINT;
 
     /** The default key, as the original SecMon and most NetFlow exporters. */
     public static final Set<FlowField> DEFAULT_MATCH = EnumSet.of(SRC_ADDR, DST_ADDR, PROTOCOL, SRC_PORT, DST_PORT,
@@ -28,6 +33,7 @@ public enum FlowField {
             case "PROTO" -> "PROTOCOL";
             case "INPUT_IF", "INTERFACE", "INPUT" -> "INPUT_INTERFACE";
             case "VLAN_ID" -> "VLAN";
+            case "OBSERVATION_POINT_ID", "TUNNEL", "TUNNEL_ID" -> "OBSERVATION_POINT";
             default -> k;
         };
         try {

@@ -211,7 +211,12 @@ public final class FlowTable {
     }
 
     public int inputInterface(int f) {
-        return (int) (rec[(f << SHIFT) + 5] >>> FlowKey.K_IF_SHIFT);
+        return (int) (rec[(f << SHIFT) + 5] >>> FlowKey.K_IF_SHIFT) & 0xffff;
+    }
+
+    /** The flow's observation point (the id of the tunnel its packets came through), 0 when not matched. */
+    public long observationPoint(int f) {
+        return (rec[(f << SHIFT) + 5] >>> FlowKey.K_OBS_SHIFT) & 0xffff_ffffL;
     }
 
     public int vlan(int f) {

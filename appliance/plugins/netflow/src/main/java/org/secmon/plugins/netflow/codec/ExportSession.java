@@ -3,6 +3,7 @@ package org.secmon.plugins.netflow.codec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import org.secmon.plugin.Packet;
 import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.transport.DatagramSink;
 
@@ -12,6 +13,8 @@ import static org.secmon.plugins.netflow.codec.InformationElements.DESTINATION_M
 import static org.secmon.plugins.netflow.codec.InformationElements.DESTINATION_TRANSPORT_PORT;
 import static org.secmon.plugins.netflow.codec.InformationElements.EXPORTING_PROCESS_ID;
 import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_DIRECTION;
+import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_DIRECTION_EGRESS;
+import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_DIRECTION_INGRESS;
 import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_END_MILLISECONDS;
 import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_END_REASON;
 import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_END_SYS_UP_TIME;
@@ -21,6 +24,7 @@ import static org.secmon.plugins.netflow.codec.InformationElements.ICMP_TYPE_COD
 import static org.secmon.plugins.netflow.codec.InformationElements.INGRESS_INTERFACE;
 import static org.secmon.plugins.netflow.codec.InformationElements.IP_CLASS_OF_SERVICE;
 import static org.secmon.plugins.netflow.codec.InformationElements.OBSERVATION_DOMAIN_ID;
+import static org.secmon.plugins.netflow.codec.InformationElements.OBSERVATION_POINT_ID;
 import static org.secmon.plugins.netflow.codec.InformationElements.OCTET_DELTA_COUNT;
 import static org.secmon.plugins.netflow.codec.InformationElements.PACKET_DELTA_COUNT;
 import static org.secmon.plugins.netflow.codec.InformationElements.PROTOCOL_IDENTIFIER;
@@ -96,7 +100,8 @@ final class ExportSession {
         int[] times = ipfix
                 ? new int[] {FLOW_START_MILLISECONDS, 8, FLOW_END_MILLISECONDS, 8, FLOW_END_REASON, 1}
                 : new int[] {FLOW_START_SYS_UP_TIME, 4, FLOW_END_SYS_UP_TIME, 4, ICMP_TYPE_CODE_IPV4, 2};
-        int[] extra = new int[(settings.macs() ? 4 : 0) + (settings.vlan() ? 2 : 0)];
+        int[] extra = new int[(settings.macs() ? 4 : 0) + (settings.vlan() ? 2 : 0)
+                + (settings.observationPoint() ? 2 : 0)];
         int e = 0;
         if (settings.macs()) {
             extra[e++] = SOURCE_MAC_ADDRESS;
@@ -106,7 +111,11 @@ final class ExportSession {
         }
         if (settings.vlan()) {
             extra[e++] = VLAN_ID;
-            extra[e] = 2;
+            extra[e++] = 2;
+        }
+        if (settings.observationPoint()) {
+            extra[e++] = OBSERVATION_POINT_ID;
+            extra[e] = 4;
         }
         int[] all = new int[base.length + times.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
@@ -152,7 +161,9 @@ final class ExportSession {
                 case IP_CLASS_OF_SERVICE -> b.put((byte) c.tos(f));
                 case TCP_CONTROL_BITS -> b.put((byte) c.tcpFlags(f));
                 case INGRESS_INTERFACE -> b.putInt(c.inputInterface(f));
-                case FLOW_DIRECTION -> b.put((byte) c.direction(f));
+                case FLOW_DIRECTION -> b.put((byte) (c.direction(f) == Packet.DIRECTION_EGRESS ? FLOW_DIRECTION_EGRESS
+                        : FLOW_DIRECTION_INGRESS));
+                case OBSERVATION_POINT_ID -> b.putInt((int) c.observationPoint(f));
                 case PACKET_DELTA_COUNT -> b.putLong(c.packets(f));
                 case OCTET_DELTA_COUNT -> b.putLong(c.bytes(f));
                 case FLOW_START_SYS_UP_TIME -> b.putInt(uptimeMillis(c.firstNanos(f), bootNanos));

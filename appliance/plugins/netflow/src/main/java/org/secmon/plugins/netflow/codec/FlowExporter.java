@@ -34,13 +34,20 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
      * the agent's process id by default ({@link #withThisProcess}).
      */
     public record Settings(int sourceId, int mtu, int refreshPackets, long refreshNanos, long flushDelayNanos,
-                           int samplingInterval, boolean macs, boolean vlan, int exportingProcessId) {
+                           int samplingInterval, boolean macs, boolean vlan, int exportingProcessId,
+                           boolean observationPoint) {
         /** Settings whose exporting process is this JVM. */
         public static Settings withThisProcess(int sourceId, int mtu, int refreshPackets, long refreshNanos,
                                                long flushDelayNanos, int samplingInterval, boolean macs,
                                                boolean vlan) {
             return new Settings(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs,
-                    vlan, (int) ProcessHandle.current().pid());
+                    vlan, (int) ProcessHandle.current().pid(), false);
+        }
+
+        /** These settings, with records carrying their observation point (observationPointId, IE 138) or not. */
+        public Settings withObservationPoint(boolean on) {
+            return new Settings(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs,
+                    vlan, exportingProcessId, on);
         }
 
         public Settings {

@@ -48,11 +48,18 @@ final class InformationElements {
     /** vlanId (v9 SRC_VLAN). */
     static final int VLAN_ID = 58;
     /** flowDirection (v9 DIRECTION): 0 ingress, 1 egress. */
+    static final int FLOW_DIRECTION_INGRESS = 0;
+    static final int FLOW_DIRECTION_EGRESS = 1;
     static final int FLOW_DIRECTION = 61;
     /** destinationMacAddress (v9 IN_DST_MAC). */
     static final int DESTINATION_MAC_ADDRESS = 80;
     /** flowEndReason: 1 idle, 2 active, 3 end of flow, 4 forced, 5 lack of resources. */
     static final int FLOW_END_REASON = 136;
+    /**
+     * observationPointId (unsigned64, sent reduced-size as 4 octets): for a packet that arrived through a terminated
+     * tunnel, the tunnel's id (ERSPAN session id, GRE key, VXLAN/GENEVE VNI, GTP-U TEID); 0 for one that did not.
+     */
+    static final int OBSERVATION_POINT_ID = 138;
     /** exportingProcessId. */
     static final int EXPORTING_PROCESS_ID = 144;
     /** observationDomainId (the IPFIX options template's scope). */

@@ -36,7 +36,7 @@ class GoldenBytesTest {
         CollectorSet set = CollectorSet.of(new Collector("c", "127.0.0.1", 2055, type, 1));
         RecordingSink sink = new RecordingSink(1);
         FlowExporter ex = new FlowExporter(set, new FlowExporter.Settings(7, 1400, 20, 600 * S, S, 1, false, false,
-                4242), sink, new LoadBalancer(set, 1000, 600 * S));
+                4242, false), sink, new LoadBalancer(set, 1000, 600 * S));
         FlowCache cache = new FlowCache(1000, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 60 * S,
                 15 * S, S, FlowCache.FullPolicy.EVICT_OLDEST, ex);
         ex.boot(T0);
@@ -60,9 +60,9 @@ class GoldenBytesTest {
             + "0005000100060001000a0004003d000100020008000100080016000400150004002000020101000e001b0010001c0010"
             + "00070002000b0002000400010005000100060001000a0004003d00010002000800010008001600040015000400200002"
             + "0001001c01020004000c0001000400220004002300010090000400000102001400000007000000010000001092000000"
-            + "010000340a000001c000020a9c4001bb06001300000000010000000000000003000000000000011c000003e8000004b0"
+            + "010000340a000001c000020a9c4001bb06001300000000000000000000000003000000000000011c000003e8000004b0"
             + "000000000101004c20010db800000000000000000000000120010db800000000000000000000000214e9003511000000"
-            + "00000001000000000000000100000000000000580000041a0000041a00000000";
+            + "00000000000000000000000100000000000000580000041a0000041a00000000";
 
     // IPFIX (RFC 7011): header (version 10, length, export time 1700000000, sequence 0, domain 7); template set 2
     // (256, 257: as v9 but 152/153 flowStart/EndMilliseconds and 136 flowEndReason instead of the uptimes and
@@ -71,9 +71,9 @@ class GoldenBytesTest {
             "000a011c6553f10000000000000000070002007c0100000e00080004000c000400070002000b00020004000100050001"
             + "00060001000a0004003d000100020008000100080098000800990008008800010101000e001b0010001c001000070002"
             + "000b0002000400010005000100060001000a0004003d000100020008000100080098000800990008008800010100003c"
-            + "0a000001c000020a9c4001bb06001300000000010000000000000003000000000000011c0000018bcfe568000000018b"
+            + "0a000001c000020a9c4001bb06001300000000000000000000000003000000000000011c0000018bcfe568000000018b"
             + "cfe568c8040000000101005420010db800000000000000000000000120010db800000000000000000000000214e90035"
-            + "1100000000000001000000000000000100000000000000580000018bcfe568320000018bcfe5683204000000";
+            + "1100000000000000000000000000000100000000000000580000018bcfe568320000018bcfe5683204000000";
 
     @Test
     void netflowV9DatagramIsExactlyTheGoldenOne() {
@@ -95,11 +95,13 @@ class GoldenBytesTest {
                         new Tshark.Datagram(2055, HexFormat.of().parseHex(V9)),
                         new Tshark.Datagram(4739, HexFormat.of().parseHex(IPFIX))),
                 "cflow.version", "cflow.srcaddr", "cflow.srcaddrv6", "cflow.srcport", "cflow.dstport",
-                "cflow.packets", "cflow.octets", "cflow.tcpflags", "cflow.flow_end_reason", "_ws.expert");
+                "cflow.packets", "cflow.octets", "cflow.tcpflags", "cflow.flow_end_reason", "cflow.direction",
+                "_ws.expert");
         assertEquals(2, lines.size(), String.join("\n", lines));
-        // version | addresses of both records | ports | packets | octets | flags | end reason (IPFIX) | expert info
-        // (tshark's complaints about malformed fields: none)
-        assertEquals("9|10.0.0.1|2001:db8::1|40000,5353|443,53|3,1|284,88|0x13,0x00||", lines.get(0));
-        assertEquals("10|10.0.0.1|2001:db8::1|40000,5353|443,53|3,1|284,88|0x13,0x00|4,4|", lines.get(1));
+        // version | addresses of both records | ports | packets | octets | flags | end reason (IPFIX) | direction
+        // (0 = ingress: the packets were received on the mirror port) | expert info (tshark's complaints about
+        // malformed fields: none)
+        assertEquals("9|10.0.0.1|2001:db8::1|40000,5353|443,53|3,1|284,88|0x13,0x00||0,0|", lines.get(0));
+        assertEquals("10|10.0.0.1|2001:db8::1|40000,5353|443,53|3,1|284,88|0x13,0x00|4,4|0,0|", lines.get(1));
     }
 }
