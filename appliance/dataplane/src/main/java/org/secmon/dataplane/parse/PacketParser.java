@@ -251,8 +251,10 @@ public final class PacketParser {
             if (off + PPPOE_HEADER_LENGTH > cap) {
                 return MalformedReason.SNAPLEN_TRUNCATED.ordinal();
             }
-            int ppp = u16(seg, base + off + 6);
-            off += PPPOE_HEADER_LENGTH;
+            // the PPP protocol: 2 bytes, or 1 when compressed (RFC 1661 protocol field compression: an odd first byte)
+            int first = u8(seg, base + off + 6);
+            int ppp = (first & 1) != 0 ? first : u16(seg, base + off + 6);
+            off += (first & 1) != 0 ? PPPOE_HEADER_LENGTH - 1 : PPPOE_HEADER_LENGTH;
             etherType = ppp == PPP_IPV4 ? ETHERTYPE_IPV4 : ppp == PPP_IPV6 ? ETHERTYPE_IPV6 : 0;
         } else if (etherType == ETHERTYPE_MPLS || etherType == ETHERTYPE_MPLS_MULTICAST) {
             for (int labels = 1; ; labels++) {

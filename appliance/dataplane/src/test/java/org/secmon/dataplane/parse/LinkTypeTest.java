@@ -107,6 +107,13 @@ class LinkTypeTest {
         assertUdp();
         assertEquals(22, p.l3Offset());
 
+        ByteBuffer pfc = ByteBuffer.allocate(14 + 7 + IP.length); // protocol field compressed to one byte
+        pfc.put(new byte[12]).putShort((short) 0x8864).put((byte) 0x11).put((byte) 0).putShort((short) 0x1234)
+                .putShort((short) (IP.length + 1)).put((byte) 0x21).put(IP);
+        assertEquals(MalformedReason.NONE, parse(pfc.array(), LinkTypes.ETHERNET));
+        assertUdp();
+        assertEquals(21, p.l3Offset());
+
         ByteBuffer mpls = ByteBuffer.allocate(14 + 8 + IP.length);
         mpls.put(new byte[12]).putShort((short) 0x8847).putInt(100 << 12 | 64).putInt(200 << 12 | 0x100 | 64)
                 .put(IP);
