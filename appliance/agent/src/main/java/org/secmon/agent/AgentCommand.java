@@ -27,9 +27,13 @@ import org.secmon.dataplane.agent.IdleStrategy;
 import org.secmon.dataplane.host.LoadedPlugin;
 import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.ingest.Ingest;
+import org.secmon.dataplane.ingest.ObservationPoints;
+import org.secmon.dataplane.parse.Decap;
 import org.secmon.dataplane.source.PacketSource;
 import org.secmon.dataplane.source.Sources;
 import org.secmon.ems.api.Json;
+import org.secmon.plugin.PacketFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -91,6 +95,19 @@ public final class AgentCommand implements Runnable {
     @Option(names = "--rate", paramLabel = "PPS", description = "packets/s for a pcap source (0: unpaced; default"
             + " 2000)")
     Long rate;
+
+    @Option(names = "--decap", paramLabel = "SPEC", description = "tunnels the mirror delivers, terminated before"
+            + " filtering: none (default), auto (ERSPAN I/II/III, GRE, VXLAN 4789/8472, GENEVE 6081, GTP-U 2152) or a"
+            + " list, e.g. erspan,gre or vxlan=4789/4790")
+    String decap;
+
+    @Option(names = "--decap-depth", paramLabel = "N", description = "nested tunnels terminated at most (1..8,"
+            + " default 2)")
+    Integer decapDepth;
+
+    @Option(names = "--dedup", paramLabel = "MS", description = "drop a packet seen again within MS ms (both ends of"
+            + " a conversation mirrored; 0: off, the default)")
+    Long dedupMillis;
 
     @Option(names = "--enrollment-token-file", paramLabel = "FILE", description = "single-use enrollment token "
             + "(secmonctl enroll) to register with; deleted once used. The way to join an EMS: no user password on "
@@ -194,7 +211,12 @@ public final class AgentCommand implements Runnable {
         long pps = rate != null ? rate : spec instanceof Sources.CaptureFile ? 2000 : 0;
         Sources.Opened opened = Sources.open(spec, pps, Configuration.burstSize());
         PacketSource src = opened.source();
-        RxAgent rx = new RxAgent("rx-p0q0", src, Configuration.burstSize());
+        Ingest ingest = Ingest.of(Decap.parse(decap, decapDepth != null ? decapDepth : Decap.DEFAULT_MAX_DEPTH),
+                dedupMillis != null ? dedupMillis : 0);
+        RxAgent rx = new RxAgent("rx-p0q0", src, Configuration.burstSize(), ingest);
+        if (ingest.decap().enabled() || ingest.dedup()) {
+            err.println("secmon agent: ingest: " + ingest.describe());
+        }
         Path pluginState = Files.createDirectories(state.resolve("plugins"));
         List<LoadedPlugin> last = null; // the plugins at stop: counted once they have flushed
         org.secmon.agent.ssh.SshCli ssh = null;
@@ -299,7 +321,15 @@ public final class AgentCommand implements Runnable {
 
     static ObjectNode counters(RxAgent rx, List<LoadedPlugin> plugins) {
         ObjectNode o = Json.mapper().createObjectNode();
-        o.put("rx_packets", rx.rxPackets()).put("rx_bytes", rx.rxBytes()).put("malformed", rx.malformed());
+        o.put("rx_packets", rx.rxPackets()).put("rx_bytes", rx.rxBytes()).put("malformed", rx.malformed())
+                .put("skipped", rx.skipped()).put("duplicates_dropped", rx.duplicatesDropped());
+        var points = o.putArray("observation_points");
+        for (ObservationPoints.Point pt : rx.observationPoints().snapshot()) {
+            points.addObject().put("point", pt.describe()).put("tunnel", PacketFormat.tunnelName(pt.tunnelType()))
+                    .put("source", PacketFormat.address(pt.srcHi(), pt.srcLo(),
+                            pt.srcHi() == 0 && (pt.srcLo() >>> 32) == 0xffff ? 4 : 6))
+                    .put("id", pt.id()).put("packets", pt.packets()).put("bytes", pt.bytes());
+        }
         ObjectNode ps = o.putObject("plugins");
         for (LoadedPlugin p : plugins == null ? List.<LoadedPlugin>of() : plugins) {
             ObjectNode n = ps.putObject(p.name());
@@ -343,6 +373,10 @@ public final class AgentCommand implements Runnable {
                 case "name" -> name = name != null ? name : v;
                 case "source" -> source = source != null ? source : v;
                 case "rate" -> rate = rate != null ? rate : e.getValue().asLong();
+                case "decap" -> decap = decap != null ? decap : e.getValue().isArray()
+                        ? String.join(",", e.getValue().valueStream().map(JsonNode::asText).toList()) : v;
+                case "decap-depth" -> decapDepth = decapDepth != null ? decapDepth : e.getValue().asInt();
+                case "dedup" -> dedupMillis = dedupMillis != null ? dedupMillis : e.getValue().asLong();
                 case "user" -> user = user != null ? user : v;
                 case "password-file" -> passwordFile = passwordFile != null ? passwordFile : Path.of(v);
                 case "enrollment-token-file" -> enrollmentTokenFile = enrollmentTokenFile != null ? enrollmentTokenFile

@@ -43,7 +43,7 @@ public final class ApplianceShell {
     /** The command tree, for help and tab completion. */
     static final Map<String, List<String>> COMMANDS = new TreeMap<>(Map.of(
             "show", List.of("version", "status", "plugins", "counters", "collectors", "sessions", "flows", "ipsec",
-                    "config"),
+                    "config", "tunnels"),
             "capture", List.of("count", "timeout", "src", "dst", "proto", "sport", "dport"),
             "reload", List.of(),
             "plugin", List.of("load", "unload"),
@@ -138,6 +138,7 @@ public final class ApplianceShell {
         out.println("show sessions                load-balancing sessions per collector");
         out.println("show flows [top N]           NetFlow cache: active, created, exported; the N largest flows");
         out.println("show ipsec                   IPsec tunnels");
+        out.println("show tunnels                 mirror tunnels terminated: packets and bytes per observation point");
         out.println("show config                  each plugin's filter (with each rule's hits) and settings");
         out.println("capture [count N] [timeout S] [src CIDR] [dst CIDR] [proto P] [sport R] [dport R]");
         out.println("                             print N matching packets (default 10, 30 s; Ctrl-C stops)");
@@ -173,6 +174,20 @@ public final class ApplianceShell {
                 }
                 out.printf(Locale.ROOT, "rx_packets           %,d%n", counters.path("rx_packets").asLong());
                 out.printf(Locale.ROOT, "malformed            %,d%n", counters.path("malformed").asLong());
+                out.printf(Locale.ROOT, "skipped              %,d%n", counters.path("skipped").asLong());
+                out.printf(Locale.ROOT, "duplicates_dropped   %,d%n", counters.path("duplicates_dropped").asLong());
+            }
+            case "tunnels" -> {
+                JsonNode points = counters.path("observation_points");
+                if (points.isEmpty()) {
+                    out.println("no tunnel terminated (the source's decap is none, or no tunnelled packet arrived)");
+                }
+                out.printf("%-11s %-40s %12s %14s %16s%n", "tunnel", "source", "id", "packets", "bytes");
+                for (JsonNode pt : points) {
+                    out.printf(Locale.ROOT, "%-11s %-40s %12d %,14d %,16d%n", pt.path("tunnel").asText(),
+                            pt.path("source").asText(), pt.path("id").asLong(), pt.path("packets").asLong(),
+                            pt.path("bytes").asLong());
+                }
             }
             case "plugins" -> {
                 out.printf("%-14s %-8s %-8s %-6s %14s %14s %10s%n", "plugin", "version", "state", "mode", "received",

@@ -3,9 +3,14 @@ package org.secmon.ems.api.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** A NetFlow match or collect field. */
+/**
+ * A NetFlow match or collect field. {@code observation_point}: the id of the mirror tunnel a packet arrived through
+ * (ERSPAN session, GRE key, VXLAN/GENEVE VNI, GTP-U TEID), matched so that flows of different tunnels stay apart and
+ * exported as observationPointId (IE 138).
+ */
 public enum FlowField {
-    SRC_ADDR, DST_ADDR, PROTOCOL, SRC_PORT, DST_PORT, TOS, INPUT_INTERFACE, DIRECTION, SRC_MAC, DST_MAC, VLAN;
+    SRC_ADDR, DST_ADDR, PROTOCOL, SRC_PORT, DST_PORT, TOS, INPUT_INTERFACE, DIRECTION, SRC_MAC, DST_MAC, VLAN,
+    OBSERVATION_POINT;
 
     @JsonValue
     public String json() {

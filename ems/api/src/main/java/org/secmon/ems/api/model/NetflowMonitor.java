@@ -21,7 +21,8 @@ public record NetflowMonitor(
         @ReadOnly Long version,
         @Required @Ref("scopes") String scope,
         @Required @Format(Kind.NAME) String name,
-        @Doc("default: src_addr, dst_addr, protocol, src_port, dst_port, tos, input_interface, direction")
+        @Doc("default: src_addr, dst_addr, protocol, src_port, dst_port, tos, input_interface, direction; add"
+                + " observation_point where appliances terminate mirror tunnels (decap)")
         List<FlowField> matchFields,
         @Doc("any of src_mac, dst_mac, vlan") List<FlowField> collectFields) implements Scoped {
     public static final List<FlowField> DEFAULT_MATCH = List.of(FlowField.SRC_ADDR, FlowField.DST_ADDR,
