@@ -47,14 +47,25 @@ import picocli.CommandLine;
             "  ./secmon replay --pcap trace.pcap --sflow 127.0.0.1:6343 --sampling 100",
             "  ./secmon replay --pcap trace.pcap --rawforward 10.0.0.9:4789 --encap vxlan",
             "  ./secmon replay --pcap mirror.pcap --decap auto --dedup 50 --ipfix 127.0.0.1:4739",
+            "  ./secmon replay --source dpdk --device net_af_packet0,iface=eth1 --decap auto --ipfix 127.0.0.1:4739",
             "", "Capture files: pcap and pcapng of link types Ethernet, Linux cooked (SLL, SLL2: tcpdump -i any),",
             "raw IP, NULL and LOOP; PPPoE and MPLS on Ethernet.",
             "", "Exit status: 0 done; 2 bad arguments or input; 3 a plugin failed; 4 export records were not",
             "delivered (a collector was down or unreachable); 5 records of a pcapng interface whose link type is",
             "not decoded were skipped (named in the message)."})
 public final class ReplayCommand implements Callable<Integer> {
-    @Option(names = "--pcap", required = true, paramLabel = "FILE", description = "capture file (pcap or pcapng)")
+    @Option(names = "--pcap", paramLabel = "FILE", description = "capture file (pcap or pcapng); required unless"
+            + " --device")
     Path pcap;
+
+    @Option(names = "--device", paramLabel = "DEVARGS", description = "with --source dpdk: read this DPDK port live"
+            + " instead of a capture (e.g. net_af_packet0,iface=eth1); the replay ends after --idle-end without a"
+            + " frame")
+    String device;
+
+    @Option(names = "--idle-end", paramLabel = "MS", defaultValue = "2000",
+            description = "--device: end after this many milliseconds without a frame (default ${DEFAULT-VALUE})")
+    long idleEndMillis;
 
     @Option(names = "--config", paramLabel = "FILE", description = "plugin setup: rules, mode, config (YAML/JSON)")
     Path config;
@@ -298,7 +309,16 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isReadable(pcap)) {
+        if (device != null && !source.equalsIgnoreCase("dpdk")) {
+            throw new IllegalArgumentException("--device reads a DPDK port: add --source dpdk");
+        }
+        if (device != null && pcap != null) {
+            throw new IllegalArgumentException("--device and --pcap: one source, not both");
+        }
+        if (device == null && pcap == null) {
+            throw new IllegalArgumentException("--pcap FILE (or --source dpdk --device DEVARGS) is required");
+        }
+        if (pcap != null && !Files.isReadable(pcap)) {
             throw new IllegalArgumentException(pcap + ": no such file or not readable");
         }
         if (burst < 1 || burst > 512) {
@@ -348,6 +368,15 @@ public final class ReplayCommand implements Callable<Integer> {
             case "dpdk" -> {
                 if (loop != 1) {
                     throw new IllegalArgumentException("--loop is only supported with --source pcap");
+                }
+                if (device != null) {
+                    // a live port: --vdev creates a virtual device (af_packet, pcap...); a PCI address is allowed
+                    String name = device.split(",")[0];
+                    List<String> args = new ArrayList<>(List.of(eal.trim().split("\\s+")));
+                    boolean pci = name.matches("[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
+                    args.removeIf(a -> pci && a.equals("--no-pci"));
+                    args.addAll(List.of(pci ? "-a" : "--vdev", device));
+                    yield new Sources.DpdkDevice(args, name, idleEndMillis);
                 }
                 // the capture through DPDK's net_pcap virtual device; the source ends 500 ms after its last frame
                 yield new Sources.DpdkDevice(List.of(eal.trim().split("\\s+")), "net_pcap_replay0,rx_pcap="
