@@ -191,6 +191,71 @@ class TunnelIngestTest {
     }
 
     @Test
+    void sflowSamplesAndRawForwardCarryTheInnerPacket() throws Exception {
+        Path python = Tools.requirePython("scapy");
+        Path tshark = Tools.require("tshark");
+        Path pcap = dir.resolve("tunnels.pcap");
+        Tools.Result gen = Tools.exec(List.of(python.toString(), Path.of("src/test/resources/scapy/tunnels.py")
+                .toAbsolutePath().toString(), pcap.toString()), 120);
+        assertEquals(0, gen.exitCode(), gen.err());
+        Path sflowPcap = dir.resolve("sflow.pcap");
+        Path rawPcap = dir.resolve("raw.pcap");
+        int sflowPort;
+        int rawPort;
+        try (UdpCapture sflow = new UdpCapture(); UdpCapture raw = new UdpCapture()) {
+            sflowPort = sflow.port;
+            rawPort = raw.port;
+            ReplayCommand.Summary s = ReplayCommand.replay("--pcap", pcap.toString(), "--decap", "auto",
+                    "--sflow", "127.0.0.1:" + sflow.port, "--sampling", "1", "--polling-interval", "0",
+                    "--rawforward", "127.0.0.1:" + raw.port, "--encap", "vxlan", "--plugins", PLUGINS.toString(),
+                    "--no-count");
+            assertEquals(0, s.exitCode(), s.out() + s.err());
+            assertEquals(40, s.plugin("rawforward").received(), s.out());
+            long forwarded = s.plugin("rawforward").collectorCounter("datagrams");
+            assertEquals(40, raw.await(40, 10_000), "every inner packet forwarded");
+            assertEquals(40, forwarded);
+            long datagrams = s.plugin("sflow").collectorCounter("datagrams");
+            sflow.await((int) datagrams, 10_000);
+            sflow.writePcap(sflowPcap);
+            raw.writePcap(rawPcap);
+        }
+        // sFlow: every sample is an inner packet — Ethernet, or IPv4 (header protocol 11) for the IP-only tunnels —
+        // with the tunnel id as input interface
+        Tools.Result r = Tools.exec(List.of(tshark.toString(), "-r", sflowPcap.toString(), "-d", "udp.port=="
+                + sflowPort + ",sflow", "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-e",
+                "sflow_245.header_protocol", "-e", "sflow.flow_sample.input_interface"), 60);
+        assertEquals(0, r.exitCode(), r.err());
+        Map<String, String> protocolByInput = new TreeMap<>();
+        int samples = 0;
+        for (String line : r.lines()) {
+            String[] f = line.split("\\|", -1);
+            String[] protocols = f[0].split(",");
+            String[] inputs = f[1].split(",");
+            assertEquals(protocols.length, inputs.length, "a protocol and an input per sample: " + line);
+            for (int i = 0; i < protocols.length && !protocols[i].isEmpty(); i++) {
+                samples++;
+                String was = protocolByInput.put(inputs[i], protocols[i]);
+                assertTrue(was == null || was.equals(protocols[i]), line);
+            }
+        }
+        assertEquals(40, samples, "one sample per inner packet (1 in 1)");
+        // the tunnel id as input interface; an IPv4 header sample (11) for the tunnels that carry IP without
+        // Ethernet (GRE key 13, GTP-U TEID 17), an Ethernet one (1) for the others
+        assertEquals(Map.of("0", "1", "11", "1", "12", "1", "13", "11", "14", "1", "15", "1", "16", "1", "17", "11"),
+                protocolByInput);
+
+        // raw forward: every forwarded frame is the inner packet in an Ethernet frame (made for the IP-only ones)
+        Tools.Result v = Tools.exec(List.of(tshark.toString(), "-r", rawPcap.toString(), "-d", "udp.port=="
+                + rawPort + ",vxlan", "-T", "fields", "-E", "occurrence=l", "-e", "frame.protocols"), 60);
+        assertEquals(40, v.lines().size());
+        for (String line : v.lines()) {
+            assertTrue(line.startsWith("eth:ethertype:ip:udp:vxlan:eth:ethertype:ip") && !line.contains("gre")
+                    && !line.contains("gtp") && !line.contains("geneve") && !line.contains("erspan"),
+                    "an inner frame in VXLAN: " + line);
+        }
+    }
+
+    @Test
     void bothEndsMirroredAreCountedOnceAndNothingElseIsDropped() throws Exception {
         Tools.require("nfdump");
         Path pcap = dir.resolve("both-ends.pcap");

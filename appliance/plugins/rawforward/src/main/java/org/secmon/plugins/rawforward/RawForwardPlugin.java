@@ -153,6 +153,8 @@ public final class RawForwardPlugin implements SecmonPlugin {
         }
     }
 
+    private static final int ETHERNET_HEADER = 14;
+
     @Override
     public void onPacket(Packet p) {
         long now = p.timestampNanos();
@@ -163,7 +165,7 @@ public final class RawForwardPlugin implements SecmonPlugin {
             }
             pool++; // the exporter counts samples with no collector and lost ones itself
             sflow.flowSample(p, p.deliverLength(), 1, pool, sflow.noCollector() + sflow.samplesLost(),
-                    p.inputPort() + 1, SflowDatagram.IF_UNKNOWN, now);
+                    SflowDatagram.inputOf(p), SflowDatagram.IF_UNKNOWN, now);
             return;
         }
         int c = lb.route(LoadBalancer.session(p), now);
@@ -172,8 +174,13 @@ public final class RawForwardPlugin implements SecmonPlugin {
             return;
         }
         DatagramBatch b = batches[c];
-        int len = p.deliverLength();
-        boolean truncated = len < p.wireLength();
+        // every encapsulation carries an Ethernet frame: a frame without Ethernet (a tunnel's or a capture's raw IP,
+        // Linux cooked, BSD loopback) is sent as its IP packet behind an Ethernet header made for it
+        final boolean ethernet = p.linkType() == Packet.LINK_ETHERNET || p.ipVersion() == 0;
+        final int from = ethernet ? 0 : p.l3Offset();
+        final int l2 = ethernet ? 0 : ETHERNET_HEADER;
+        int len = p.deliverLength() - from + l2;
+        boolean truncated = p.deliverLength() < p.wireLength();
         if (len > settings.maxFrame()) {
             len = settings.maxFrame();
             truncated = true;
@@ -201,7 +208,14 @@ public final class RawForwardPlugin implements SecmonPlugin {
             default -> {
             }
         }
-        p.copyBytes(0, data, at + h, len);
+        if (!ethernet) {
+            data.set(U32, at + h, (int) (p.dstMac() >>> 16));
+            data.set(U16, at + h + 4, (short) p.dstMac());
+            data.set(U32, at + h + 6, (int) (p.srcMac() >>> 16));
+            data.set(U16, at + h + 10, (short) p.srcMac());
+            data.set(U16, at + h + 12, (short) (p.ipVersion() == 4 ? 0x0800 : 0x86DD));
+        }
+        p.copyBytes(from, data, at + h + l2, len - l2);
         b.commit(h + len);
         if (b.isFull()) {
             send(c, now);

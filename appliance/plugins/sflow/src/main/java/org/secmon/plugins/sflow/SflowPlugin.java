@@ -158,7 +158,7 @@ public final class SflowPlugin implements SecmonPlugin {
         samples.increment();
         int header = Math.min(settings.headerSize(), p.deliverLength());
         exporter.flowSample(p, header, settings.samplingRate(), pool, exporter.noCollector() + exporter.samplesLost(),
-                p.inputPort() + 1, SflowDatagram.IF_UNKNOWN, now);
+                SflowDatagram.inputOf(p), SflowDatagram.IF_UNKNOWN, now);
     }
 
     @Override

@@ -25,6 +25,8 @@ public final class SflowDatagram {
     static final int FORMAT_RAW_HEADER = 1, FORMAT_GENERIC_IF = 1;
     /** header_protocol: ethernet (ISO 8802-3). */
     static final int HEADER_ETHERNET = 1;
+    static final int HEADER_IPV4 = 11;
+    static final int HEADER_IPV6 = 12;
     /** Size of a generic interface counters record's data. */
     static final int GENERIC_IF_BYTES = 88;
     /** An interface index of 0x3FFFFFFF: not known (output of mirrored traffic). */
@@ -130,6 +132,15 @@ public final class SflowDatagram {
      */
     public void flowSample(Packet p, int headerBytes, long sampleSequence, int sourceId, long samplingRate,
             long samplePool, long drops, int input, int output) {
+        // an Ethernet frame as it is; a frame without Ethernet (a tunnel's or a capture's raw IP, Linux cooked, BSD
+        // loopback) as its IP packet, the header protocol saying which
+        int from = 0;
+        int protocol = HEADER_ETHERNET;
+        if (p.linkType() != Packet.LINK_ETHERNET && p.ipVersion() != 0) {
+            from = p.l3Offset();
+            protocol = p.ipVersion() == 4 ? HEADER_IPV4 : HEADER_IPV6;
+            headerBytes = Math.max(0, headerBytes - from);
+        }
         int padded = pad4(headerBytes);
         buf.putInt(FORMAT_FLOW_SAMPLE);
         buf.putInt(32 + 8 + 16 + padded);
@@ -143,18 +154,27 @@ public final class SflowDatagram {
         buf.putInt(1); // one flow record
         buf.putInt(FORMAT_RAW_HEADER);
         buf.putInt(16 + padded);
-        buf.putInt(HEADER_ETHERNET);
-        buf.putInt(p.wireLength());
+        buf.putInt(protocol);
+        buf.putInt(p.wireLength() - from);
         buf.putInt(0); // stripped: the frames we see carry no FCS
         buf.putInt(headerBytes);
         int at = buf.position();
-        p.copyBytes(0, seg, at, headerBytes);
+        p.copyBytes(from, seg, at, headerBytes);
         for (int i = headerBytes; i < padded; i++) {
             buf.put(at + i, (byte) 0);
         }
         buf.position(at + padded);
         samples++;
         flowSamples++;
+    }
+
+    /**
+     * The input interface of a sample of {@code p}: for a packet that came through a terminated tunnel, its
+     * observation point (the tunnel id, in the 30 bits sFlow gives an ifIndex); otherwise the port's ifIndex (its
+     * DPDK port number + 1).
+     */
+    public static int inputOf(Packet p) {
+        return p.tunnelType() != Packet.TUNNEL_NONE ? (int) (p.tunnelId() & 0x3fff_ffffL) : p.inputPort() + 1;
     }
 
     /** A counter sample with generic interface counters (RFC 2233 ifTable, as sFlow's counters_sample). */
