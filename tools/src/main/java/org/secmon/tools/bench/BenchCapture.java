@@ -67,6 +67,47 @@ public final class BenchCapture {
         return n <= part ? 0 : (n - part + parts - 1) / parts;
     }
 
+    /** Bytes an ERSPAN type II tunnel adds: outer Ethernet, IPv4, GRE with sequence number, ERSPAN header. */
+    public static final int ERSPAN_OVERHEAD = 14 + 20 + 8 + 8;
+
+    /**
+     * The same capture as {@link #ensure(Path, long, int)}, each frame mirrored as ERSPAN type II (what OVN's
+     * tap_mirror and most switches send), from one of 16 hypervisors, session id = hypervisor.
+     */
+    public static Path ensureErspan(Path dir, long packets, int flows) throws IOException {
+        Files.createDirectories(dir);
+        Path f = dir.resolve("bench-" + packets + "p-" + flows + "f-erspan.pcap");
+        long expectedSize = 24 + packets * (16 + FRAME + ERSPAN_OVERHEAD);
+        if (Files.exists(f) && Files.size(f) == expectedSize) {
+            return f;
+        }
+        Path tmp = dir.resolve(f.getFileName() + ".tmp");
+        try (CaptureWriter w = new CaptureWriter(tmp)) {
+            byte[] frame = new byte[ERSPAN_OVERHEAD + FRAME];
+            ByteBuffer fb = ByteBuffer.wrap(frame);
+            ByteBuffer inner = ByteBuffer.wrap(frame, ERSPAN_OVERHEAD, FRAME).slice();
+            long ts = 1_700_000_000L * 1_000_000L;
+            for (long i = 0; i < packets; i++) {
+                int flow = (int) (i % flows);
+                int hv = flow & 15;
+                fb.clear();
+                fb.putInt(0x02000000).putShort((short) 0x0a02); // the appliance's MAC
+                fb.putInt(0x02000000).putShort((short) (0x0a10 + hv)); // the hypervisor's
+                fb.putShort((short) 0x0800);
+                fb.put((byte) 0x45).put((byte) 0).putShort((short) (frame.length - 14)).putShort((short) 0)
+                        .putShort((short) 0x4000).put((byte) 64).put((byte) 47).putShort((short) 0)
+                        .putInt(0x0a630000 | 0x100 | hv).putInt(0x0a630001);
+                fb.putShort((short) 0x1000).putShort((short) 0x88BE).putInt((int) i); // GRE: S, ERSPAN
+                fb.putInt(1 << 28 | hv + 1).putInt(0); // ERSPAN II: version 1, session id
+                buildFrame(inner, flow);
+                ts += 1;
+                w.write(frame, ts * 1000);
+            }
+        }
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return f;
+    }
+
     public static void buildFrame(ByteBuffer fb, int flow) {
         fb.clear();
         fb.putInt(0x02000000).putShort((short) 2); // dst MAC

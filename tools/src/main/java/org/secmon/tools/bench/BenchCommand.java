@@ -180,6 +180,17 @@ public final class BenchCommand implements Callable<Integer> {
             Result pm = nb.pmacctd(capture, packets, dir);
             netflow = NetflowBench.nonNull(ours, threaded, soft, pm);
         }
+        List<Result> ingest = new ArrayList<>();
+        if (!noNetflow) {
+            // the same packets mirrored through ERSPAN II: tunnel termination and deduplication on the rx thread
+            Path erspan = BenchCapture.ensureErspan(dir, packets, flows);
+            out.printf(Locale.ROOT, "Ingest    the capture ERSPAN-encapsulated (%d-byte frames): %s%n",
+                    BenchCapture.FRAME + BenchCapture.ERSPAN_OVERHEAD, erspan);
+            nb.replay(erspan, maxFlows, false, "--decap auto"); // warm-up
+            ingest.add(nb.replay(capture, maxFlows, false));
+            ingest.add(nb.replay(erspan, maxFlows, false, "--decap auto"));
+            ingest.add(nb.replay(erspan, maxFlows, false, "--decap auto --dedup 50"));
+        }
         nb.close();
         List<Result> plugins = new ArrayList<>();
         if (!noPlugins) {
@@ -215,6 +226,16 @@ public final class BenchCommand implements Callable<Integer> {
         if (!netflow.isEmpty()) {
             out.println();
             NetflowBench.print(out, netflow, soft);
+        }
+        if (!ingest.isEmpty()) {
+            out.println();
+            double ibase = ingest.getFirst().mpps();
+            out.printf(Locale.ROOT, "%-60s %14s %9s %s%n", "mirror ingest (1 rx thread)", "packets", "Mpps",
+                    "vs unencapsulated");
+            for (Result r : ingest) {
+                out.printf(Locale.ROOT, "%-60s %,14d %9.2f %.2fx%n", r.name(), r.packets(), r.mpps(),
+                        r.mpps() / ibase);
+            }
         }
         if (!plugins.isEmpty()) {
             out.println();

@@ -51,10 +51,21 @@ final class NetflowBench implements AutoCloseable {
      * itself.
      */
     BenchCommand.Result replay(Path capture, int maxFlows, boolean cacheThread) {
+        return replay(capture, maxFlows, cacheThread, null);
+    }
+
+    /**
+     * A replay with {@code ingest} (e.g. {@code --decap auto --dedup 50}) added to its arguments, named after them;
+     * null: the plain replay's name.
+     */
+    BenchCommand.Result replay(Path capture, int maxFlows, boolean cacheThread, String ingest) {
         List<String> args = new java.util.ArrayList<>(List.of("--pcap", capture.toString(), "--netflow",
             "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows)));
         if (cacheThread) {
             args.add("--cache-thread");
+        }
+        if (ingest != null) {
+            args.addAll(List.of(ingest.split(" ")));
         }
         ReplayCommand.Summary r = ReplayCommand.replay(args.toArray(String[]::new));
         if (r.exitCode() != 0) {
@@ -64,6 +75,13 @@ final class NetflowBench implements AutoCloseable {
         double secs = r.elapsedSeconds();
         out.printf(Locale.ROOT, "  secmon replay%s: %,d records exported%n", cacheThread ? " --cache-thread" : "",
                 r.counter("netflow", CounterNames.RECORDS_EXPORTED));
+        if (ingest != null) {
+            if (r.packets() + r.skipped() + r.malformed() + r.duplicates() != r.records() || r.malformed() != 0) {
+                throw new IllegalStateException("replay " + ingest + " did not take every packet in: " + r.out());
+            }
+            return new BenchCommand.Result("secmon replay --netflow " + ingest + " (ERSPAN II capture)", packets,
+                    secs);
+        }
         return new BenchCommand.Result(cacheThread ? "secmon replay --netflow --cache-thread (rx + cache thread)"
                 : "secmon replay --netflow (pcap file, 1 rx thread)", packets, secs);
     }
