@@ -19,6 +19,7 @@ appliance_params=(-e environments/secmon.yaml -P image=secmon-appliance -P flavo
 
 echo "valid templates:"
 for t in "secmon.yaml ${env[*]}" "appliance.yaml ${appliance_params[*]}" \
+         "appliance.yaml ${appliance_params[*]} -P mirror_backend=tap_mirror -P dedup_ms=20" \
          "tap-flow.yaml -P tap_service=ts -P ports=a,b -P index=1"; do
     out=$(validate "$here" $t)
     [[ $out == valid* ]] && ok "$out" || bad "$t: $out"
@@ -52,6 +53,9 @@ mutate appliance.yaml 's/{get_attr: \[mirror_port, mac_address\]}/{get_attr: [mi
     "Referenced Attribute \(mirror_port mac\)" "bad get_attr in the nested appliance" secmon.yaml "${env[@]}"
 mutate tap-flow.yaml 's/type: OS::Neutron::TaaS::TapFlow/type: OS::Neutron::TaaS::TapFlows/' \
     "OS::Neutron::TaaS::TapFlows" "unknown type two levels down (tap flow)" secmon.yaml "${env[@]}"
+mutate appliance.yaml 's/allowed_values: \[tap_service, tap_mirror\]/allowed_values: [tap_service]/' \
+    "mirror_backend.*tap_service" "the OVN backend refused when not allowed" appliance.yaml "${appliance_params[@]}" \
+    -P mirror_backend=tap_mirror
 mutate environments/secmon.yaml 's#../appliance.yaml#../appliances.yaml#' "appliances.yaml" \
     "registry pointing at a missing template" secmon.yaml "${env[@]}"
 

@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 import org.secmon.plugin.Counter;
 import org.secmon.plugin.Packet;
 
-import static org.secmon.plugin.Packet.U32;
 import static org.secmon.plugin.Packet.U64;
 
 /**
@@ -17,61 +16,73 @@ import static org.secmon.plugin.Packet.U64;
  * or hop limit, ToS (DSCP may be re-marked), checksums, or anything outside the (inner) IP packet. Frames without IP
  * are never duplicates.
  *
- * <p>A 4-way set-associative table of signatures and first-seen times, preallocated: bounded memory, no allocation
- * per packet. When every way of a set is younger than the window, the oldest is replaced and counted
+ * <p>An 8-way set-associative table, preallocated: bounded memory, no allocation per packet. An entry is one long —
+ * the signature's top 40 bits and the first-seen time in the low 24 bits, in units of 1,024 ns (it wraps every
+ * 17.2 s, above the longest window, 10 s) — so that a set is one 64-byte cache line and a lookup touches one line.
+ * When every way of a set is younger than the window, the oldest is replaced and counted
  * ({@link #evictedInWindow()}): a copy of it arriving later would be missed — a table too small for the rate times
  * the window. Single-threaded (the rx thread's).
  */
 public final class Deduplicator {
-    private static final int WAYS = 4;
+    private static final int WAYS = 8;
     private static final int PAYLOAD_PREFIX = 16;
+    private static final int TIME_SHIFT = 10;
+    private static final long TIME_MASK = (1L << 24) - 1;
+    private static final long SIGNATURE_MASK = ~TIME_MASK;
 
-    private final long[] signatures;
-    private final long[] times;
+    private final long[] entries;
     private final int setMask;
     private final long window;
+    /** How much earlier than its first copy a packet may be stamped and still count (the same burst, reordering). */
+    private final long early;
     private final Counter duplicates = new Counter("duplicates_dropped");
     private final Counter evictedInWindow = new Counter("dedup_evicted_in_window");
 
-    /** @param entries the table's size in packets (rounded up to a power of two, at least 4) */
+    /** @param entries the table's size in packets (rounded up to a power of two, at least one set) */
     public Deduplicator(long windowNanos, int entries) {
-        int n = Integer.highestOneBit(Math.max(WAYS, entries - 1)) << 1;
-        this.signatures = new long[n];
-        this.times = new long[n];
+        int n = Integer.highestOneBit(Math.max(WAYS, entries) - 1) << 1;
+        this.entries = new long[n];
         this.setMask = n / WAYS - 1;
-        this.window = windowNanos;
+        this.window = Math.max(1, windowNanos >>> TIME_SHIFT);
+        this.early = Math.min(window, 1L << 20); // about 1 s: window + early stays below the clock's 17.2 s
     }
 
     /** True when {@code p} was seen within the window (and is counted); false records it. */
     public boolean isDuplicate(Packet p) {
-        long sig = signature(p);
+        final long sig = signature(p);
         if (sig == 0) {
             return false;
         }
-        final long t = p.timestampNanos();
-        final int set = ((int) (sig ^ (sig >>> 32)) & setMask) * WAYS;
+        final long mark = sig & SIGNATURE_MASK;
+        final long now = (p.timestampNanos() >>> TIME_SHIFT) & TIME_MASK;
+        final int set = ((int) sig & setMask) * WAYS;
+        final long[] e = entries;
         int victim = set;
-        long oldest = Long.MAX_VALUE;
+        long oldestAge = -1;
         for (int i = set; i < set + WAYS; i++) {
-            long seen = times[i];
-            if (signatures[i] == sig && Math.abs(t - seen) <= window) {
+            final long v = e[i];
+            final long age = (now - v) & TIME_MASK; // modulo the 24-bit clock
+            if (v != 0 && (v & SIGNATURE_MASK) == mark && (age <= window || TIME_MASK + 1 - age <= early)) {
                 duplicates.increment();
                 return true;
             }
-            if (seen < oldest) {
-                oldest = seen;
+            final long a = v == 0 ? TIME_MASK + 1 : age; // a free way is the best victim
+            if (a > oldestAge) {
+                oldestAge = a;
                 victim = i;
             }
         }
-        if (signatures[victim] != 0 && t - times[victim] <= window) {
+        if (oldestAge <= window) {
             evictedInWindow.increment();
         }
-        signatures[victim] = sig;
-        times[victim] = t;
+        e[victim] = mark | now;
         return false;
     }
 
-    /** The packet's signature, never 0 for an IP packet; 0 for a frame without IP. */
+    /**
+     * The packet's signature, never 0 for an IP packet; 0 for a frame without IP. Independent products of each field
+     * group, combined and finalised: the multiplications do not wait on each other.
+     */
     static long signature(Packet p) {
         final int version = p.ipVersion();
         if (version == 0) {
@@ -80,50 +91,43 @@ public final class Deduplicator {
         final MemorySegment seg = p.segment();
         final long base = p.offset();
         final int cap = p.captureLength();
-        long x = mix(version, p.srcHi());
-        x = mix(x, p.srcLo());
-        x = mix(x, p.dstHi());
-        x = mix(x, p.dstLo());
-        long idOrLabel;
-        if (version == 4) {
-            int l3 = p.l3Offset();
-            idOrLabel = l3 + 6 <= cap ? seg.get(Packet.U16, base + l3 + 4) & 0xffff : 0;
-        } else {
-            idOrLabel = p.flowLabel();
-        }
-        x = mix(x, (long) p.protocol() << 56 | (long) p.ipLength() << 32 | idOrLabel << 8
-                | (p.moreFragments() ? 1 : 0));
-        x = mix(x, (long) p.fragmentOffset() << 32 | (long) p.srcPort() << 16 | p.dstPort());
+        final int l3 = p.l3Offset();
+        final long idOrLabel = version == 4 ? (l3 + 6 <= cap ? seg.get(Packet.U16, base + l3 + 4) & 0xffff : 0)
+                : p.flowLabel();
+        long x = p.srcLo() * 0x9E3779B97F4A7C15L ^ p.dstLo() * 0xC2B2AE3D27D4EB4FL
+                ^ p.srcHi() * 0x165667B19E3779F9L ^ p.dstHi() * 0xD6E8FEB86659FD93L
+                ^ ((long) p.protocol() << 56 | (long) p.ipLength() << 32 | idOrLabel << 8 | version << 1
+                        | (p.moreFragments() ? 1 : 0)) * 0xFF51AFD7ED558CCDL
+                ^ ((long) p.fragmentOffset() << 32 | (long) p.srcPort() << 16 | p.dstPort()) * 0xC4CEB9FE1A85EC53L;
         final int l4 = p.l4Offset();
-        if (p.protocol() == Packet.PROTO_TCP && p.hasPorts() && l4 + 12 <= cap) {
-            x = mix(x, seg.get(U64, base + l4 + 4)); // sequence and acknowledgement numbers
-            x = mix(x, p.tcpFlags());
-        } else if (p.protocol() == Packet.PROTO_ICMP || p.protocol() == Packet.PROTO_ICMPV6) {
-            x = mix(x, p.icmpType() << 8 | p.icmpCode());
-            if (l4 + 8 <= cap) {
-                x = mix(x, seg.get(U32, base + l4 + 4)); // echo id and sequence
-            }
+        final int proto = p.protocol();
+        if (proto == Packet.PROTO_TCP && p.hasPorts() && l4 + 12 <= cap) {
+            // sequence and acknowledgement numbers, flags
+            x ^= (seg.get(U64, base + l4 + 4) + p.tcpFlags()) * 0x94D049BB133111EBL;
+        } else if ((proto == Packet.PROTO_ICMP || proto == Packet.PROTO_ICMPV6) && l4 + 8 <= cap) {
+            x ^= (seg.get(U64, base + l4) & 0xffff0000_ffffffffL) * 0x94D049BB133111EBL; // type, code, id, sequence
         }
         final int payload = p.payloadOffset();
         if (payload > 0) {
-            int end = Math.min(cap, p.l3Offset() + p.ipLength());
-            int n = Math.min(PAYLOAD_PREFIX, end - payload);
-            if (n == PAYLOAD_PREFIX) {
-                x = mix(x, seg.get(U64, base + payload));
-                x = mix(x, seg.get(U64, base + payload + 8));
+            final int end = Math.min(cap, l3 + p.ipLength());
+            final int n = end - payload;
+            if (n >= PAYLOAD_PREFIX) {
+                x ^= seg.get(U64, base + payload) * 0xBF58476D1CE4E5B9L
+                        ^ seg.get(U64, base + payload + 8) * 0x2545F4914F6CDD1DL;
             } else {
+                long tail = 0;
                 for (int i = 0; i < n; i++) {
-                    x = mix(x, seg.get(ValueLayout.JAVA_BYTE, base + payload + i));
+                    tail = tail << 8 | (seg.get(ValueLayout.JAVA_BYTE, base + payload + i) & 0xff);
                 }
+                x ^= (tail + n) * 0xBF58476D1CE4E5B9L;
             }
         }
-        x ^= x >>> 31;
+        x ^= x >>> 32;
+        x *= 0xD6E8FEB86659FD93L;
+        x ^= x >>> 32;
         return x == 0 ? 1 : x;
     }
 
-    private static long mix(long h, long v) {
-        return (h ^ v) * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
-    }
 
     /** Any thread. */
     public long duplicates() {
@@ -137,6 +141,6 @@ public final class Deduplicator {
 
     /** The table's capacity in packets. */
     public int capacity() {
-        return signatures.length;
+        return entries.length;
     }
 }
