@@ -58,6 +58,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "skip the NetFlow lines (secmon replay --netflow vs softflowd and pmacctd)")
     boolean noNetflow;
 
+    @Option(names = "--ingest-only", hidden = true, description = "only the mirror ingest lines (development)")
+    boolean ingestOnly;
+
     @Option(names = "--no-plugins", negatable = false,
             description = "skip the sFlow and raw-forward lines (secmon replay with each plugin vs the count plugin)")
     boolean noPlugins;
@@ -111,6 +114,21 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "capture   %,d packets, %,d flows, %d-byte frames: %s (ready in %.1f s)%n", packets,
                 flows, BenchCapture.FRAME, capture, (System.nanoTime() - t0) / 1e9);
         Classifier classifier = Classifier.compile(benchRules(rules));
+        if (ingestOnly) {
+            try (NetflowBench nb = new NetflowBench(out)) {
+                int maxFlows = Math.max(2_000_000, 2 * flows);
+                Path erspan = BenchCapture.ensureErspan(dir, packets, flows);
+                nb.replay(erspan, maxFlows, false, "--decap auto --dedup 50"); // warm-up
+                for (int round = 0; round < 2; round++) {
+                    for (String in : new String[] {null, "--decap auto", "--decap auto --dedup 50"}) {
+                        BenchCommand.Result r = in == null ? nb.replay(capture, maxFlows, false)
+                                : nb.replay(erspan, maxFlows, false, in);
+                        out.printf(Locale.ROOT, "%-60s %9.2f Mpps%n", r.name(), r.mpps());
+                    }
+                }
+            }
+            return 0;
+        }
         List<Result> results = new ArrayList<>();
         NetflowBench nb = new NetflowBench(out);
         int maxFlows = Math.max(2_000_000, 2 * flows);

@@ -30,6 +30,11 @@ public final class RxAgent implements Agent {
     private final PacketSource source;
     private final Burst burst;
     private final ParsedPacket packet = new ParsedPacket();
+    /** With deduplication: the burst's packets, parsed in a first pass (see {@link #dedupBurst}). */
+    private final ParsedPacket[] parsed;
+    private final long[] signatures;
+    private final boolean[] parsedOk;
+    private long touched;
     private final boolean captureTime;
     private final boolean lossless;
     private volatile FailureListener failureListener = (p, e) -> { };
@@ -62,6 +67,12 @@ public final class RxAgent implements Agent {
         this.ingest = ingest;
         this.source = source;
         this.burst = new Burst(burstSize);
+        this.parsed = new ParsedPacket[burstSize];
+        for (int i = 0; i < burstSize; i++) {
+            parsed[i] = new ParsedPacket();
+        }
+        this.signatures = new long[burstSize];
+        this.parsedOk = new boolean[burstSize];
         this.captureTime = source.captureTime();
         this.lossless = source.lossless();
         this.malformed = new Counter[MalformedReason.count()];
@@ -130,23 +141,26 @@ public final class RxAgent implements Agent {
             final long arrival = now; // a live port has no capture time: the burst's arrival, read once per burst
             final Decap dc = decap;
             final Deduplicator dd = dedup;
-            for (int i = 0; i < n; i++) {
-                p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i],
-                        stamped ? b.timestampNanos[i] : arrival, b.port, b.linkType[i]);
-                int status = PacketParser.parse(p, dc);
-                if (status != PacketParser.OK) {
-                    malformed[status].increment();
-                    continue;
+            if (dd != null) {
+                long[] r = dedupBurst(slots, b, n, dc, dd, stamped, arrival);
+                good = (int) r[0];
+                bytes = r[1];
+            } else {
+                for (int i = 0; i < n; i++) {
+                    p.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i],
+                            stamped ? b.timestampNanos[i] : arrival, b.port, b.linkType[i]);
+                    int status = PacketParser.parse(p, dc);
+                    if (status != PacketParser.OK) {
+                        malformed[status].increment();
+                        continue;
+                    }
+                    good++;
+                    bytes += b.wireLength[i];
+                    if (p.tunnelDepth() != 0) {
+                        observationPoints.count(p, b.wireLength[i]);
+                    }
+                    deliver(slots, p);
                 }
-                if (dd != null && dd.isDuplicate(p)) {
-                    continue;
-                }
-                good++;
-                bytes += b.wireLength[i];
-                if (p.tunnelDepth() != 0) {
-                    observationPoints.count(p, b.wireLength[i]);
-                }
-                deliver(slots, p);
             }
             if (captureTime) {
                 now = b.timestampNanos[n - 1];
@@ -156,6 +170,58 @@ public final class RxAgent implements Agent {
             source.release(b);
         }
         return n + pollPlugins(slots);
+    }
+
+    private final long[] burstResult = new long[2];
+
+    /**
+     * The burst with deduplication, in two passes: parse every frame and read its signature's set in the table
+     * (the reads are independent, so their cache misses overlap), then look each up and deliver the first copies in
+     * order. One pass would wait for one miss per packet.
+     *
+     * @return {good packets, their bytes}
+     */
+    private long[] dedupBurst(PluginSlot[] slots, Burst b, int n, Decap dc, Deduplicator dd, boolean stamped,
+                              long arrival) {
+        final ParsedPacket[] ps = parsed;
+        final long[] sigs = signatures;
+        final boolean[] ok = parsedOk;
+        long t = touched;
+        for (int i = 0; i < n; i++) {
+            ParsedPacket q = ps[i];
+            q.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i],
+                    stamped ? b.timestampNanos[i] : arrival, b.port, b.linkType[i]);
+            int status = PacketParser.parse(q, dc);
+            ok[i] = status == PacketParser.OK;
+            if (!ok[i]) {
+                malformed[status].increment();
+                continue;
+            }
+            long sig = Deduplicator.signature(q);
+            sigs[i] = sig;
+            t += dd.touch(sig);
+        }
+        touched = t;
+        long good = 0;
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            if (!ok[i]) {
+                continue;
+            }
+            ParsedPacket q = ps[i];
+            if (dd.isDuplicate(q, sigs[i])) {
+                continue;
+            }
+            good++;
+            bytes += b.wireLength[i];
+            if (q.tunnelDepth() != 0) {
+                observationPoints.count(q, b.wireLength[i]);
+            }
+            deliver(slots, q);
+        }
+        burstResult[0] = good;
+        burstResult[1] = bytes;
+        return burstResult;
     }
 
     private void deliver(PluginSlot[] slots, ParsedPacket p) {

@@ -49,7 +49,19 @@ public final class Deduplicator {
 
     /** True when {@code p} was seen within the window (and is counted); false records it. */
     public boolean isDuplicate(Packet p) {
-        final long sig = signature(p);
+        return isDuplicate(p, signature(p));
+    }
+
+    /**
+     * Reads the set {@code signature} falls in and returns a value to keep (so the read is not removed): done for a
+     * whole burst before its lookups, the burst's cache misses overlap instead of following one another.
+     */
+    public long touch(long signature) {
+        return entries[((int) signature & setMask) * WAYS];
+    }
+
+    /** {@link #isDuplicate(Packet)} with the packet's {@link #signature} computed already. */
+    public boolean isDuplicate(Packet p, long sig) {
         if (sig == 0) {
             return false;
         }
@@ -83,7 +95,7 @@ public final class Deduplicator {
      * The packet's signature, never 0 for an IP packet; 0 for a frame without IP. Independent products of each field
      * group, combined and finalised: the multiplications do not wait on each other.
      */
-    static long signature(Packet p) {
+    public static long signature(Packet p) {
         final int version = p.ipVersion();
         if (version == 0) {
             return 0;

@@ -113,6 +113,6 @@ class CaptureFileSourceTest {
                 (byte) 0xff, (byte) 0xff, 0, 0, 105, 0, 0, 0};
         Files.write(f, hdr);
         e = assertThrows(CaptureFormatException.class, () -> new CaptureFileSource(f));
-        assertTrue(e.getMessage().contains("not Ethernet"), e.getMessage());
+        assertTrue(e.getMessage().contains("link type IEEE802_11 (105) is not decoded"), e.getMessage());
     }
 }
