@@ -112,6 +112,7 @@ public final class BrowserView {
             case "netflow_monitors" -> "NetFlow monitors";
             case "netflow_configs" -> "NetFlow settings";
             case "sflow_configs" -> "sFlow settings";
+            case "ingest_configs" -> "Mirror ingest";
             case "netflow_associations" -> "NetFlow associations";
             case "sflow_associations" -> "sFlow associations";
             case "rawforward_associations" -> "Raw-forward associations";

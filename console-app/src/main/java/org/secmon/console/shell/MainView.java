@@ -30,7 +30,7 @@ public final class MainView {
     public static final List<ResourceKind> CONFIGURATION = List.of(ResourceKind.SCOPES,
             ResourceKind.CLASSIFICATION_OBJECTS, ResourceKind.RULES, ResourceKind.POLICIES, ResourceKind.COLLECTORS,
             ResourceKind.COLLECTOR_SETS, ResourceKind.NETFLOW_MONITORS, ResourceKind.NETFLOW_CONFIGS,
-            ResourceKind.SFLOW_CONFIGS, ResourceKind.NETFLOW_ASSOCIATIONS, ResourceKind.SFLOW_ASSOCIATIONS,
+            ResourceKind.SFLOW_CONFIGS, ResourceKind.INGEST_CONFIGS, ResourceKind.NETFLOW_ASSOCIATIONS, ResourceKind.SFLOW_ASSOCIATIONS,
             ResourceKind.RAWFORWARD_ASSOCIATIONS, ResourceKind.APPLIANCES);
     public static final List<ResourceKind> IPSEC = List.of(ResourceKind.IPSEC_TUNNELS, ResourceKind.IKE_POLICIES,
             ResourceKind.IPSEC_POLICIES, ResourceKind.IPSEC_ENDPOINT_GROUPS, ResourceKind.IPSEC_ENFORCERS);

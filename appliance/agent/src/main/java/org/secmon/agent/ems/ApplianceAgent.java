@@ -23,6 +23,8 @@ import org.secmon.dataplane.filter.Action;
 import org.secmon.dataplane.host.LoadedPlugin;
 import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.PluginSetup;
+import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.ingest.Ingest;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.client.EmsClient;
 import org.secmon.ems.api.client.EmsException;
@@ -460,6 +462,15 @@ public final class ApplianceAgent implements AutoCloseable {
         }
         ConfigCompiler.Result r = ConfigCompiler.compile(c);
         List<String> problems = new ArrayList<>(r.warnings());
+        for (RxAgent rx : host.rxAgents()) {
+            // the scope's ingest, or (without one) the appliance's own from its command line
+            Ingest in = r.ingest() != null ? r.ingest() : rx.defaultIngest();
+            if (!in.equals(rx.ingest())) {
+                rx.ingest(in);
+                LOG.log(System.Logger.Level.INFO, "ingest: " + in.describe()
+                        + (r.ingest() != null ? " (the scope's ingest_configs)" : " (this appliance's own)"));
+            }
+        }
         Map<String, PluginSetup> next = new LinkedHashMap<>(r.setups());
         for (Map.Entry<String, PluginSetup> was : applied.entrySet()) {
             if (!next.containsKey(was.getKey())) { // association gone: the plugin sees nothing from now on

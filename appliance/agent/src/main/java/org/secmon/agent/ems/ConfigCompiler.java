@@ -10,6 +10,8 @@ import org.secmon.dataplane.filter.IpPrefix;
 import org.secmon.dataplane.filter.PortRange;
 import org.secmon.dataplane.filter.Rule;
 import org.secmon.dataplane.host.PluginSetup;
+import org.secmon.dataplane.ingest.Ingest;
+import org.secmon.dataplane.parse.Decap;
 import org.secmon.ems.api.model.Association;
 import org.secmon.ems.api.model.ClassificationObject;
 import org.secmon.ems.api.model.Collector;
@@ -18,6 +20,7 @@ import org.secmon.ems.api.model.CollectorSetMember;
 import org.secmon.ems.api.model.CollectorType;
 import org.secmon.ems.api.model.Direction;
 import org.secmon.ems.api.model.FlowField;
+import org.secmon.ems.api.model.IngestConfig;
 import org.secmon.ems.api.model.LbAlgorithm;
 import org.secmon.ems.api.model.NetflowConfig;
 import org.secmon.ems.api.model.NetflowMonitor;
@@ -45,8 +48,9 @@ public final class ConfigCompiler {
      * @param setups   per plugin id; a plugin without an association (or disabled in the scope) gets a setup that
      *                 forwards nothing, so that it stops seeing packets but keeps its collectors for what is pending
      * @param warnings what was left out, one line each
+     * @param ingest   the scope's mirror ingest (decap, dedup), or null when it has none: the appliance keeps its own
      */
-    public record Result(Map<String, PluginSetup> setups, List<String> warnings) {
+    public record Result(Map<String, PluginSetup> setups, List<String> warnings, Ingest ingest) {
     }
 
     private ConfigCompiler() {
@@ -91,7 +95,22 @@ public final class ConfigCompiler {
                 warnings.add(e.getMessage()); // an association the record cannot hold: names it and the field
             }
         }
-        return new Result(setups, warnings);
+        return new Result(setups, warnings, ingest(c, warnings));
+    }
+
+    /** The scope's ingest configuration for the data plane; null when there is none (or it cannot be used). */
+    private static Ingest ingest(ScopeConfig c, List<String> warnings) {
+        try {
+            List<IngestConfig> cfgs = c.entities(ResourceKind.INGEST_CONFIGS);
+            if (cfgs.isEmpty()) {
+                return null;
+            }
+            IngestConfig cfg = cfgs.getFirst();
+            return Ingest.of(Decap.parse(cfg.decapSpec(), cfg.decapDepth()), cfg.dedupMs());
+        } catch (IllegalArgumentException e) {
+            warnings.add("ingest_configs: " + e.getMessage() + "; the appliance keeps its own decap and dedup");
+            return null;
+        }
     }
 
     private static boolean enabled(Scope s, String plugin) {

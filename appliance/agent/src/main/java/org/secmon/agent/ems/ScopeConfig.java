@@ -36,7 +36,7 @@ public record ScopeConfig(ObjectNode scope, long version, Map<String, Map<String
     public static final List<ResourceKind> KINDS = List.of(ResourceKind.CLASSIFICATION_OBJECTS, ResourceKind.RULES,
             ResourceKind.POLICIES, ResourceKind.COLLECTORS, ResourceKind.COLLECTOR_SETS,
             ResourceKind.NETFLOW_MONITORS, ResourceKind.NETFLOW_CONFIGS, ResourceKind.SFLOW_CONFIGS,
-            ResourceKind.NETFLOW_ASSOCIATIONS, ResourceKind.SFLOW_ASSOCIATIONS, ResourceKind.RAWFORWARD_ASSOCIATIONS);
+            ResourceKind.INGEST_CONFIGS, ResourceKind.NETFLOW_ASSOCIATIONS, ResourceKind.SFLOW_ASSOCIATIONS, ResourceKind.RAWFORWARD_ASSOCIATIONS);
 
     private static final int FORMAT = 1;
 

@@ -456,4 +456,9 @@ public final class PluginHost implements AutoCloseable {
             return List.copyOf(out);
         }
     }
+
+    /** The rx agents this host delivers to (one per port queue). */
+    public List<RxAgent> rxAgents() {
+        return List.of(rx);
+    }
 }

@@ -40,6 +40,7 @@ public final class RxAgent implements Agent {
     private volatile FailureListener failureListener = (p, e) -> { };
 
     private volatile Ingest ingest;
+    private final Ingest defaultIngest;
     private Ingest activeIngest;
     private Decap decap = Decap.NONE;
     private Deduplicator dedup;
@@ -65,6 +66,7 @@ public final class RxAgent implements Agent {
     public RxAgent(String roleName, PacketSource source, int burstSize, Ingest ingest) {
         this.roleName = roleName;
         this.ingest = ingest;
+        this.defaultIngest = ingest;
         this.source = source;
         this.burst = new Burst(burstSize);
         this.parsed = new ParsedPacket[burstSize];
@@ -332,6 +334,11 @@ public final class RxAgent implements Agent {
 
     public Ingest ingest() {
         return ingest;
+    }
+
+    /** The ingest this agent was made with (the appliance's own, from its command line). */
+    public Ingest defaultIngest() {
+        return defaultIngest;
     }
 
     /** Packets dropped as duplicates (by every deduplication table this thread had). */

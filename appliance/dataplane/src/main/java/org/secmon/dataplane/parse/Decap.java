@@ -218,4 +218,15 @@ public final class Decap {
     public String toString() {
         return describe();
     }
+
+    /** Two specifications are equal when they terminate the same tunnels on the same ports to the same depth. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Decap d && d.describe().equals(describe());
+    }
+
+    @Override
+    public int hashCode() {
+        return describe().hashCode();
+    }
 }

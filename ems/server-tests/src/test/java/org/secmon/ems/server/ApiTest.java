@@ -47,6 +47,7 @@ class ApiTest {
             Map.entry("netflow_monitors", new String[] {"{\"collect_fields\":[\"src_addr\"]}", "collect_fields[0]"}),
             Map.entry("netflow_configs", new String[] {"{\"active_timeout\":0}", "active_timeout"}),
             Map.entry("sflow_configs", new String[] {"{\"header_size\":10}", "header_size"}),
+            Map.entry("ingest_configs", new String[] {"{\"gtpu_ports\":[2152]}", "gtpu_ports"}),
             Map.entry("netflow_associations", new String[] {"{\"collector\":\"c-sf\",\"collector_set\":null}",
                     "collector"}),
             Map.entry("sflow_associations", new String[] {"{\"collector_set\":\"cs1\"}", "collector_set"}),
@@ -170,6 +171,7 @@ class ApiTest {
             case "netflow_monitors" -> o.putArray("collect_fields").add("src_mac");
             case "netflow_configs" -> o.put("max_flows", 100000);
             case "sflow_configs" -> o.put("sampling_rate", 512);
+            case "ingest_configs" -> o.put("dedup_ms", 50);
             case "netflow_associations", "sflow_associations", "rawforward_associations" -> o.put("direction", "egress");
             case "appliances", "ipsec_enforcers" -> o.putArray("addresses").add("10.0.0.6");
             case "users" -> o.put("enabled", false);

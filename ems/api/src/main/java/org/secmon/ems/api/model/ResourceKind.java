@@ -31,6 +31,8 @@ public record ResourceKind(String collection, Class<? extends Entity> type, bool
     public static final ResourceKind NETFLOW_CONFIGS = new ResourceKind("netflow_configs", NetflowConfig.class, true,
             false);
     public static final ResourceKind SFLOW_CONFIGS = new ResourceKind("sflow_configs", SflowConfig.class, true, false);
+    public static final ResourceKind INGEST_CONFIGS = new ResourceKind("ingest_configs", IngestConfig.class, true,
+            false);
     public static final ResourceKind NETFLOW_ASSOCIATIONS = new ResourceKind("netflow_associations",
             Association.class, false, false);
     public static final ResourceKind SFLOW_ASSOCIATIONS = new ResourceKind("sflow_associations", Association.class,
@@ -52,8 +54,8 @@ public record ResourceKind(String collection, Class<? extends Entity> type, bool
     /** Every collection, referenced kinds before the kinds that reference them. */
     public static final List<ResourceKind> ALL = List.of(PROJECTS, ROLES, USERS, SCOPES, CLASSIFICATION_OBJECTS,
             RULES, POLICIES, COLLECTORS, COLLECTOR_SETS, NETFLOW_MONITORS, NETFLOW_CONFIGS, SFLOW_CONFIGS,
-            NETFLOW_ASSOCIATIONS, SFLOW_ASSOCIATIONS, RAWFORWARD_ASSOCIATIONS, APPLIANCES, IKE_POLICIES, IPSEC_POLICIES,
-            IPSEC_ENDPOINT_GROUPS, IPSEC_ENFORCERS, IPSEC_TUNNELS);
+            INGEST_CONFIGS, NETFLOW_ASSOCIATIONS, SFLOW_ASSOCIATIONS, RAWFORWARD_ASSOCIATIONS, APPLIANCES,
+            IKE_POLICIES, IPSEC_POLICIES, IPSEC_ENDPOINT_GROUPS, IPSEC_ENFORCERS, IPSEC_TUNNELS);
 
     private static final Map<String, ResourceKind> BY_COLLECTION = new LinkedHashMap<>();
 

@@ -1,0 +1,92 @@
+package org.secmon.agent;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secmon.ems.testkit.EmsFixture;
+import org.secmon.testkit.Await;
+import org.secmon.testkit.CaptureWriter;
+import org.secmon.testkit.FrameBuilder;
+import org.secmon.testkit.Nfcapd;
+import org.secmon.testkit.Tools;
+import org.secmon.testkit.TunnelFrames;
+import org.secmon.testkit.UdpCapture;
+
+/**
+ * The scope's mirror ingest from the EMS reaches a running agent: with an {@code ingest_configs} entry that names
+ * VXLAN, an agent looping a capture of VXLAN-mirrored traffic exports the inner flows with the VNI as observation
+ * point (tshark decodes the IPFIX); when the entry is deleted the agent goes back to its own setting (none) and
+ * exports the tunnel's outer flow.
+ */
+class IngestFromEmsTest {
+    @Test
+    void theScopesDecapIsAppliedAndItsRemovalRevertsToTheAppliancesOwn(@TempDir Path dir) throws Exception {
+        Path tshark = Tools.require("tshark");
+        Path session = dir.resolve("ctl.json");
+        Path pcap = dir.resolve("vxlan.pcap");
+        try (CaptureWriter w = new CaptureWriter(pcap)) {
+            for (int i = 0; i < 20; i++) {
+                FrameBuilder inner = FrameBuilder.udp("192.168.77.1", "192.168.77.2", 7000 + i % 4, 7777);
+                w.write(TunnelFrames.vxlan("10.77.0.1", "10.77.0.9", 4789, 77, inner.build()), 1_000_000L * i);
+            }
+        }
+        try (EmsFixture ems = EmsFixture.embedded(dir); UdpCapture ipfix = new UdpCapture()) {
+            AgentFixtures.ctl(session, "login", "--ems", ems.base, "-u", "admin");
+            Path config = dir.resolve("c.yaml");
+            Files.writeString(config, """
+                    projects: [{name: lab}]
+                    scopes: [{name: m, project: lab}]
+                    classification_objects: [{scope: m, name: all}]
+                    rules: [{scope: m, name: all, classification_object: all, priority: 10, action: forward}]
+                    policies: [{scope: m, name: everything, rules: [all]}]
+                    collectors: [{scope: m, name: flows, address: 127.0.0.1, port: %d, type: ipfix}]
+                    netflow_monitors:
+                      - {scope: m, name: tunnels, match_fields: [src_addr, dst_addr, protocol, src_port, dst_port, observation_point]}
+                    netflow_configs: [{scope: m, active_timeout: 1, inactive_timeout: 1}]
+                    netflow_associations: [{scope: m, name: nf, policy: everything, collector: flows, monitor: tunnels}]
+                    ingest_configs: [{scope: m, decap: [vxlan]}]
+                    """.formatted(ipfix.port));
+            AgentFixtures.ctl(session, "apply", "-f", config.toString());
+            Path pw = dir.resolve("pw");
+            Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
+            List<String> args = new ArrayList<>(List.of("--ems", ems.base, "--scope", "m", "--name", "m-1",
+                    "--user", "admin", "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate",
+                    "200", "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
+                    "--notify-port", "0", "--ssh-port", "-1"));
+            Path log = dir.resolve("agent.log");
+            try (RunningAgent agent = new RunningAgent(log, args.toArray(String[]::new))) {
+                Await.until(Duration.ofSeconds(40), "an IPFIX record of the inner flow with observation point 77",
+                        () -> records(tshark, ipfix, dir).stream().anyMatch(l -> l.startsWith("192.168.77.1|77")),
+                        () -> records(tshark, ipfix, dir) + "\n" + Files.readString(log));
+                AgentFixtures.ctl(session, "delete", "ingest_config", "default", "-s", "m");
+                int before = ipfix.count();
+                Await.until(Duration.ofSeconds(40), "the outer flow once the scope's ingest is gone",
+                        () -> records(tshark, ipfix, dir).stream().anyMatch(l -> l.startsWith("10.77.0.1|")),
+                        () -> "datagrams since: " + (ipfix.count() - before) + "\n" + Files.readString(log));
+            }
+        }
+    }
+
+    /** Every IPFIX record so far: source address | observation point id. */
+    private static List<String> records(Path tshark, UdpCapture ipfix, Path dir) throws Exception {
+        Path p = dir.resolve("ipfix.pcap");
+        ipfix.writePcap(p);
+        List<String> out = new ArrayList<>();
+        for (String line : Nfcapd.run(List.of(tshark.toString(), "-r", p.toString(), "-d", "udp.port==" + ipfix.port
+                + ",cflow", "-T", "fields", "-E", "separator=|", "-e", "cflow.srcaddr", "-e",
+                "cflow.observation_point_id"))) {
+            String[] f = line.split("\\|", -1);
+            String[] src = f[0].split(",");
+            String[] obs = f.length > 1 ? f[1].split(",") : new String[0];
+            for (int i = 0; i < src.length && !src[i].isEmpty(); i++) {
+                out.add(src[i] + "|" + (i < obs.length ? obs[i] : ""));
+            }
+        }
+        return out;
+    }
+}
