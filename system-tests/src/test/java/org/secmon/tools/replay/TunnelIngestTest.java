@@ -94,7 +94,7 @@ class TunnelIngestTest {
         Map<Integer, long[]> tsharkPointsBySourcePort() throws Exception {
             Tools.Result r = Tools.exec(List.of(Tools.require("tshark").toString(), "-r", export.toString(), "-d",
                     "udp.port==" + exportPort + ",cflow", "-T", "fields", "-E", "separator=|", "-e", "cflow.srcport",
-                    "-e", "cflow.observation_point_id", "-e", "cflow.direction"), 60);
+                    "-e", "cflow.observation_point_id", "-e", "cflow.direction", "-e", "cflow.layer2_segment_id"), 60);
             assertEquals(0, r.exitCode(), r.err());
             Map<Integer, long[]> out = new TreeMap<>();
             for (String line : r.lines()) {
@@ -105,10 +105,12 @@ class TunnelIngestTest {
                 String[] ports = f[0].split(",");
                 String[] points = f[1].split(",");
                 String[] dirs = f[2].split(",");
+                String[] segments = f[3].split(",");
                 assertEquals(ports.length, points.length, "every record has an observation point: " + line);
+                assertEquals(ports.length, segments.length, "every record has a layer 2 segment: " + line);
                 for (int i = 0; i < ports.length; i++) {
                     out.put(Integer.parseInt(ports[i]), new long[] {Long.parseLong(points[i]),
-                        Long.parseLong(dirs[i])});
+                        Long.parseLong(dirs[i]), Long.decode(segments[i])});
                 }
             }
             return out;
@@ -168,6 +170,10 @@ class TunnelIngestTest {
             }
         }
         assertEquals(want.keySet(), got.keySet(), "nfdump's flows are the inner flows tshark decodes");
+        // layer2SegmentId: VXLAN (type 0x01 in the top byte) with its VNI for the VXLAN flow, 0 for the others
+        for (Map.Entry<Integer, long[]> e : byTshark.entrySet()) {
+            assertEquals(e.getKey() == 2006 ? 0x01L << 56 | 15 : 0, e.getValue()[2], "segment of port " + e.getKey());
+        }
         for (String k : want.keySet()) {
             assertEquals(want.get(k)[0], got.get(k)[0], "packets of " + k);
             assertEquals(want.get(k)[1], got.get(k)[1], "bytes of " + k);

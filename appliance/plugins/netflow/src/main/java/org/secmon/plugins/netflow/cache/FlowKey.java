@@ -12,8 +12,8 @@ import org.secmon.plugin.Packet;
  *
  * <p>The key's 8 longs are stored as the first half of the flow's record ({@link FlowTable}); their layout:
  * source address (2 longs), destination address (2), then {@code protocol << 56 | tos << 48 | source port << 32 |
- * destination port << 16 | IP version << 8 | direction}, {@code input interface << 48 | observation point << 16 |
- * VLAN}, source MAC,
+ * destination port << 16 | IP version << 8 | tunnel type << 2 | direction}, {@code input interface << 48 |
+ * observation point << 16 | VLAN}, source MAC,
  * destination MAC. Immutable: any thread may encode while another owns the cache.
  */
 public final class FlowKey {
@@ -36,6 +36,8 @@ public final class FlowKey {
     static final int K_SPORT_SHIFT = 32;
     static final int K_DPORT_SHIFT = 16;
     static final int K_VERSION_SHIFT = 8;
+    static final int K_TUNNEL_SHIFT = 2;
+    static final int K_DIRECTION_MASK = 0x3;
     static final int K_IF_SHIFT = 48;
     static final int K_OBS_SHIFT = 16;
 
@@ -90,7 +92,8 @@ public final class FlowKey {
         final long k3 = mDst ? p.dstLo() : 0;
         final long k4 = (mProto ? (long) proto << K_PROTO_SHIFT : 0) | (mTos ? (long) p.tos() << K_TOS_SHIFT : 0)
                 | (mSport ? (long) sport << K_SPORT_SHIFT : 0) | (mDport ? (long) dport << K_DPORT_SHIFT : 0)
-                | (long) ver << K_VERSION_SHIFT | (mDir ? p.direction() & 0xff : 0);
+                | (long) ver << K_VERSION_SHIFT | (mDir ? p.direction() & K_DIRECTION_MASK : 0)
+                | (mObs ? (long) (p.tunnelType() & 0x3f) << K_TUNNEL_SHIFT : 0);
         final long k5 = (mIf ? (long) (p.inputPort() & 0xffff) << K_IF_SHIFT : 0)
                 | (mObs ? (p.tunnelId() & 0xffff_ffffL) << K_OBS_SHIFT : 0) | (mVlan ? p.outerVlan() & 0xffff : 0);
         final long k6 = mSrcMac ? p.srcMac() : 0;

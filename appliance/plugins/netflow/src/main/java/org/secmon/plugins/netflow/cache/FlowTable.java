@@ -207,7 +207,12 @@ public final class FlowTable {
     }
 
     public int direction(int f) {
-        return (int) rec[(f << SHIFT) + 4] & 0xff;
+        return (int) rec[(f << SHIFT) + 4] & FlowKey.K_DIRECTION_MASK;
+    }
+
+    /** The type of the tunnel the flow's packets came through ({@code Packet.TUNNEL_*}), 0 when not matched. */
+    public int tunnelType(int f) {
+        return (int) (rec[(f << SHIFT) + 4] >>> FlowKey.K_TUNNEL_SHIFT) & 0x3f;
     }
 
     public int inputInterface(int f) {

@@ -23,6 +23,7 @@ import static org.secmon.plugins.netflow.codec.InformationElements.FLOW_START_SY
 import static org.secmon.plugins.netflow.codec.InformationElements.ICMP_TYPE_CODE_IPV4;
 import static org.secmon.plugins.netflow.codec.InformationElements.INGRESS_INTERFACE;
 import static org.secmon.plugins.netflow.codec.InformationElements.IP_CLASS_OF_SERVICE;
+import static org.secmon.plugins.netflow.codec.InformationElements.LAYER2_SEGMENT_ID;
 import static org.secmon.plugins.netflow.codec.InformationElements.OBSERVATION_DOMAIN_ID;
 import static org.secmon.plugins.netflow.codec.InformationElements.OBSERVATION_POINT_ID;
 import static org.secmon.plugins.netflow.codec.InformationElements.OCTET_DELTA_COUNT;
@@ -30,6 +31,7 @@ import static org.secmon.plugins.netflow.codec.InformationElements.PACKET_DELTA_
 import static org.secmon.plugins.netflow.codec.InformationElements.PROTOCOL_IDENTIFIER;
 import static org.secmon.plugins.netflow.codec.InformationElements.SAMPLING_ALGORITHM;
 import static org.secmon.plugins.netflow.codec.InformationElements.SAMPLING_INTERVAL;
+import static org.secmon.plugins.netflow.codec.InformationElements.SEGMENT_TYPE_VXLAN;
 import static org.secmon.plugins.netflow.codec.InformationElements.SOURCE_IPV4_ADDRESS;
 import static org.secmon.plugins.netflow.codec.InformationElements.SOURCE_IPV6_ADDRESS;
 import static org.secmon.plugins.netflow.codec.InformationElements.SOURCE_MAC_ADDRESS;
@@ -101,7 +103,7 @@ final class ExportSession {
                 ? new int[] {FLOW_START_MILLISECONDS, 8, FLOW_END_MILLISECONDS, 8, FLOW_END_REASON, 1}
                 : new int[] {FLOW_START_SYS_UP_TIME, 4, FLOW_END_SYS_UP_TIME, 4, ICMP_TYPE_CODE_IPV4, 2};
         int[] extra = new int[(settings.macs() ? 4 : 0) + (settings.vlan() ? 2 : 0)
-                + (settings.observationPoint() ? 2 : 0)];
+                + (settings.observationPoint() ? 4 : 0)];
         int e = 0;
         if (settings.macs()) {
             extra[e++] = SOURCE_MAC_ADDRESS;
@@ -115,7 +117,9 @@ final class ExportSession {
         }
         if (settings.observationPoint()) {
             extra[e++] = OBSERVATION_POINT_ID;
-            extra[e] = 4;
+            extra[e++] = 4;
+            extra[e++] = LAYER2_SEGMENT_ID;
+            extra[e] = 8;
         }
         int[] all = new int[base.length + times.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
@@ -164,6 +168,8 @@ final class ExportSession {
                 case FLOW_DIRECTION -> b.put((byte) (c.direction(f) == Packet.DIRECTION_EGRESS ? FLOW_DIRECTION_EGRESS
                         : FLOW_DIRECTION_INGRESS));
                 case OBSERVATION_POINT_ID -> b.putInt((int) c.observationPoint(f));
+                case LAYER2_SEGMENT_ID -> b.putLong(c.tunnelType(f) == Packet.TUNNEL_VXLAN
+                        ? SEGMENT_TYPE_VXLAN | c.observationPoint(f) : 0);
                 case PACKET_DELTA_COUNT -> b.putLong(c.packets(f));
                 case OCTET_DELTA_COUNT -> b.putLong(c.bytes(f));
                 case FLOW_START_SYS_UP_TIME -> b.putInt(uptimeMillis(c.firstNanos(f), bootNanos));

@@ -60,6 +60,13 @@ final class InformationElements {
      * tunnel, the tunnel's id (ERSPAN session id, GRE key, VXLAN/GENEVE VNI, GTP-U TEID); 0 for one that did not.
      */
     static final int OBSERVATION_POINT_ID = 138;
+    /**
+     * layer2SegmentId (unsigned64): the overlay segment, its type in the top byte (0x01 VXLAN) and its id below;
+     * SecMon sends a VXLAN flow's VNI, 0 for other tunnels (IANA defines no type for ERSPAN, GRE keys, GENEVE or
+     * GTP-U).
+     */
+    static final int LAYER2_SEGMENT_ID = 351;
+    static final long SEGMENT_TYPE_VXLAN = 0x01L << 56;
     /** exportingProcessId. */
     static final int EXPORTING_PROCESS_ID = 144;
     /** observationDomainId (the IPFIX options template's scope). */
