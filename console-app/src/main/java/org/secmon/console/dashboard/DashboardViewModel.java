@@ -182,6 +182,15 @@ public final class DashboardViewModel extends ViewModel {
         StringBuilder sb = new StringBuilder();
         sb.append("rx packets ").append(c.path("rx_packets").asLong()).append(", bytes ")
                 .append(c.path("rx_bytes").asLong()).append(", malformed ").append(c.path("malformed").asLong());
+        if (c.path("skipped").asLong() > 0 || c.path("duplicates_dropped").asLong() > 0) {
+            sb.append(", skipped ").append(c.path("skipped").asLong()).append(", duplicates dropped ")
+                    .append(c.path("duplicates_dropped").asLong());
+        }
+        // the mirror tunnels terminated: packets and bytes per observation point
+        for (JsonNode pt : c.path("observation_points")) {
+            sb.append("\ntunnel ").append(pt.path("point").asText()).append(": packets ")
+                    .append(pt.path("packets").asLong()).append(", bytes ").append(pt.path("bytes").asLong());
+        }
         c.path("plugins").properties().forEach(e -> {
             sb.append('\n').append(e.getKey()).append(':');
             e.getValue().properties().forEach(f -> sb.append(' ').append(f.getKey()).append(' ')

@@ -51,6 +51,22 @@ class DashboardViewModelTest {
     }
 
     @Test
+    void detailsListTheMirrorTunnels() {
+        DashboardViewModel vm = new DashboardViewModel(Dispatch.direct(), null);
+        ApplianceRow a = new ApplianceRow("a1", "edge", "demo", "up", 3L, 3L, "netflow 0.1", "");
+        vm.selectedProperty().set(a);
+        ObjectNode r = report("2026-11-22T10:00:00Z", 1000, 10, 5, 0);
+        ObjectNode c = (ObjectNode) r.get("counters");
+        c.put("skipped", 2).put("duplicates_dropped", 40);
+        c.putArray("observation_points").addObject().put("point", "erspan-ii 10.0.0.7 session 100")
+                .put("packets", 600).put("bytes", 72000);
+        vm.addSample("a1", r);
+        String d = vm.detailsProperty().get();
+        assertTrue(d.contains("skipped 2, duplicates dropped 40"), d);
+        assertTrue(d.contains("tunnel erspan-ii 10.0.0.7 session 100: packets 600, bytes 72000"), d);
+    }
+
+    @Test
     void keepsABoundedHistory() {
         DashboardViewModel vm = new DashboardViewModel(Dispatch.direct(), null);
         ApplianceRow a = new ApplianceRow("a1", "edge", "demo", "up", 1L, 1L, "", "");
