@@ -120,7 +120,8 @@ public final class BenchCommand implements Callable<Integer> {
                 Path erspan = BenchCapture.ensureErspan(dir, packets, flows);
                 nb.replay(erspan, maxFlows, false, "--decap auto --dedup 50"); // warm-up
                 for (int round = 0; round < 2; round++) {
-                    for (String in : new String[] {null, "--decap auto", "--decap auto --dedup 50"}) {
+                    for (String in : new String[] {null, "--decap auto", "--decap auto --dedup 50",
+                        "--decap auto --dedup 50 --dedup-entries 65536"}) {
                         BenchCommand.Result r = in == null ? nb.replay(capture, maxFlows, false)
                                 : nb.replay(erspan, maxFlows, false, in);
                         out.printf(Locale.ROOT, "%-60s %9.2f Mpps%n", r.name(), r.mpps());

@@ -183,8 +183,9 @@ public final class ReplayCommand implements Callable<Integer> {
                     + " 0: off (default)")
     long dedupMillis;
 
-    @Option(names = "--dedup-entries", paramLabel = "N", defaultValue = "262144",
-            description = "deduplication table size in packets (default ${DEFAULT-VALUE}); needs rate x window")
+    @Option(names = "--dedup-entries", paramLabel = "N", defaultValue = "65536",
+            description = "deduplication table size in packets (default ${DEFAULT-VALUE}); must hold rate x window:"
+                    + " raise it when dedup_evicted_in_window counts")
     int dedupEntries;
 
     @Option(names = "--seed", paramLabel = "N", hidden = true, defaultValue = "0",

@@ -12,7 +12,11 @@ import org.secmon.dataplane.parse.Decap;
  * @param dedupEntries the deduplication table's size in packets (rounded up to a power of two)
  */
 public record Ingest(Decap decap, long dedupWindowNanos, int dedupEntries) {
-    public static final int DEFAULT_DEDUP_ENTRIES = 1 << 18;
+    /**
+     * 65,536 packets (512 KB): 50 ms at 1.3 Mpps. A larger table costs a cache miss per packet (measured:
+     * docs/performance.md); raise it when {@code dedup_evicted_in_window} counts.
+     */
+    public static final int DEFAULT_DEDUP_ENTRIES = 1 << 16;
     public static final long MAX_DEDUP_WINDOW_NANOS = 10_000_000_000L;
 
     /** Frames as they come: no tunnel terminated, nothing deduplicated. */
