@@ -39,7 +39,7 @@ class LinkTypeCaptureTest {
 
     /** tshark's TCP/UDP flows of {@code pcap} against nfdump's after a replay. */
     private void replayedFlowsEqualTsharks(Path pcap) throws Exception {
-        Map<String, long[]> want = transport(TunnelIngestTest.tsharkFlows(pcap, 1));
+        Map<String, long[]> want = TunnelIngestTest.transport(TunnelIngestTest.tsharkFlows(pcap, 1));
         assertFalse(want.isEmpty(), "tshark sees flows in " + pcap);
         ReplayCommand.Summary s;
         Path file;
@@ -57,7 +57,7 @@ class LinkTypeCaptureTest {
         for (var e : Nfcapd.flows(file).entrySet()) {
             got.put(e.getKey(), new long[] {e.getValue().packets(), e.getValue().bytes()});
         }
-        got = transport(got);
+        got = TunnelIngestTest.transport(got);
         assertEquals(want.keySet(), got.keySet(), pcap.getFileName() + ": the same flows");
         for (String k : want.keySet()) {
             assertEquals(want.get(k)[0], got.get(k)[0], pcap.getFileName() + ": packets of " + k);
@@ -65,17 +65,6 @@ class LinkTypeCaptureTest {
         }
     }
 
-    /** Only TCP and UDP flows (tshark reads an ICMP error's quoted ports as the packet's). */
-    private static Map<String, long[]> transport(Map<String, long[]> flows) {
-        Map<String, long[]> out = new TreeMap<>();
-        flows.forEach((k, v) -> {
-            String proto = k.split("\\|")[1];
-            if (proto.equals("6") || proto.equals("17")) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
 
     @Test
     void scapyCapturesOfNullLoopRawPppoeAndMpls() throws Exception {

@@ -97,7 +97,7 @@ class OvsMirrorTest {
                 capture.waitFor(20, TimeUnit.SECONDS);
             }
 
-            Map<String, long[]> want = transport(TunnelIngestTest.tsharkFlows(pcap, 2));
+            Map<String, long[]> want = TunnelIngestTest.transport(TunnelIngestTest.tsharkFlows(pcap, 2));
             for (int port : POINT_BY_PORT.keySet()) {
                 assertTrue(want.keySet().stream().anyMatch(k -> k.endsWith("|" + port)),
                         "tshark decodes the inner flow to port " + port + " from the capture: " + want.keySet()
@@ -172,17 +172,7 @@ class OvsMirrorTest {
                         + " (ERSPAN v2 with erspan_dir=1: egress)");
             }
         }
-        return transport(got);
+        return TunnelIngestTest.transport(got);
     }
 
-    private static Map<String, long[]> transport(Map<String, long[]> flows) {
-        Map<String, long[]> out = new TreeMap<>();
-        flows.forEach((k, v) -> {
-            String proto = k.split("\\|")[1];
-            if (proto.equals("6") || proto.equals("17")) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
 }

@@ -68,6 +68,18 @@ class TunnelIngestTest {
         return flows;
     }
 
+    /** Only the TCP and UDP flows (tshark reads an ICMP error's quoted ports as the packet's own). */
+    static Map<String, long[]> transport(Map<String, long[]> flows) {
+        Map<String, long[]> out = new TreeMap<>();
+        flows.forEach((k, v) -> {
+            String proto = k.split("\\|")[1];
+            if (proto.equals("6") || proto.equals("17")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
     /** nfdump's records as JSON objects. */
     static List<JsonNode> nfdumpRecords(Path file) throws Exception {
         Tools.Result r = Tools.exec(List.of("nfdump", "-r", file.toString(), "-o", "json"), 60);
