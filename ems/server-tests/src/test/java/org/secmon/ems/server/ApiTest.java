@@ -360,4 +360,15 @@ class ApiTest {
                 m.text());
         assertEquals(401, ems.call("GET", "/metrics", null, null).status());
     }
+
+    @Test
+    void netflowMonitorFieldsMayBeNamedByTheirIanaElements() throws Exception {
+        ems.call("POST", "/api/v1/scopes", admin, "{\"name\":\"iana\",\"project\":\"p1\"}");
+        Resp r = ems.call("POST", "/api/v1/netflow_monitors", admin, "{\"scope\":\"iana\",\"name\":\"m\","
+                + "\"match_fields\":[\"sourceIPv4Address\",\"destinationTransportPort\",\"observationPointId\"],"
+                + "\"collect_fields\":[\"vlanId\"]}");
+        assertEquals(201, r.status(), r.toString());
+        assertEquals("[\"src_addr\",\"dst_port\",\"observation_point\"]", r.json().path("match_fields").toString());
+        assertEquals("[\"vlan\"]", r.json().path("collect_fields").toString());
+    }
 }

@@ -21,8 +21,8 @@ import org.secmon.transport.CollectorType;
  * lb: session | round_robin | weighted_round_robin     (default session)
  * active_timeout: 60          seconds
  * inactive_timeout: 120       seconds
- * refresh_rate: 20            template refresh, in export packets   (alias template_refresh_packets)
- * timeout_rate: 60            template refresh, in seconds          (alias template_refresh_seconds)
+ * template_refresh_packets: 20   templates again every N export packets (older name: refresh_rate)
+ * template_refresh_seconds: 60   ... and every N seconds, whichever first (older name: timeout_rate)
  * max_flows: 2000000
  * cache_full: evict_oldest | drop_new
  * match: [src_addr, dst_addr, protocol, src_port, dst_port, tos, input_interface, direction]
@@ -44,6 +44,10 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
                        FlowCache.FullPolicy fullPolicy, Set<FlowField> match, Set<FlowField> collect,
                        FlowExporter.Settings exporter, long retryNanos, long sessionTimeoutNanos,
                        long scanPeriodNanos, long pacingKbps, boolean cacheThread) {
+    /** Templates again every 20 export packets (per collector)... */
+    static final int TEMPLATE_REFRESH_PACKETS_DEFAULT = 20;
+    /** ... or every 60 s, whichever first: a restarted UDP collector decodes again within a minute. */
+    static final long TEMPLATE_REFRESH_SECONDS_DEFAULT = 60;
     private static final long S = 1_000_000_000L;
     private static final long MS = 1_000_000L;
 
@@ -76,10 +80,16 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
         Set<FlowField> both = EnumSet.copyOf(collect);
         both.addAll(match);
         boolean macs = both.contains(FlowField.SRC_MAC) || both.contains(FlowField.DST_MAC);
-        int refreshPackets = c.intValue("refresh_rate", c.intValue("template_refresh_packets", 20));
-        long refreshSecs = c.longValue("timeout_rate", c.longValue("template_refresh_seconds", 60));
+        // one name for each setting in the plugin, the EMS and the docs; the original's names still work
+        int refreshPackets = c.intValue("template_refresh_packets", c.intValue("refresh_rate",
+                TEMPLATE_REFRESH_PACKETS_DEFAULT));
+        long refreshSecs = c.longValue("template_refresh_seconds", c.longValue("timeout_rate",
+                TEMPLATE_REFRESH_SECONDS_DEFAULT));
         if (refreshSecs < 1) {
-            throw new IllegalArgumentException("timeout_rate (template refresh, seconds) must be >= 1");
+            throw new IllegalArgumentException("template_refresh_seconds must be >= 1, not " + refreshSecs);
+        }
+        if (refreshPackets < 1) {
+            throw new IllegalArgumentException("template_refresh_packets must be >= 1, not " + refreshPackets);
         }
         long sourceId = c.longValue("source_id", 0);
         if (sourceId < 0 || sourceId > 0xffffffffL) {

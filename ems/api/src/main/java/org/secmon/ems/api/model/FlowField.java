@@ -2,6 +2,7 @@ package org.secmon.ems.api.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import org.secmon.plugin.FlowFieldNames;
 
 /**
  * A NetFlow match or collect field. {@code observation_point}: the id of the mirror tunnel a packet arrived through
@@ -17,8 +18,9 @@ public enum FlowField {
         return Enums.json(this);
     }
 
+    /** SecMon's name ({@code src_addr}) or the IANA element's ({@code sourceIPv4Address}, {@code vlanId}...). */
     @JsonCreator
     public static FlowField parse(String s) {
-        return Enums.parse(FlowField.class, s);
+        return Enums.parse(FlowField.class, s == null ? null : FlowFieldNames.canonical(s));
     }
 }

@@ -19,7 +19,7 @@ public record NetflowConfig(
         @Range(min = 1, max = 86400) @Doc("seconds, default 60") Integer activeTimeout,
         @Range(min = 1, max = 86400) @Doc("seconds, default 120") Integer inactiveTimeout,
         @Range(min = 1, max = 100000) @Doc("resend templates every N export packets, default 20") Integer templateRefreshPackets,
-        @Range(min = 1, max = 86400) @Doc("resend templates every N seconds, default 600") Integer templateRefreshSeconds,
+        @Range(min = 1, max = 86400) @Doc("resend templates every N seconds, default 60 (as the plugin's own default)") Integer templateRefreshSeconds,
         @Range(min = 1000, max = 100000000) @Doc("flow cache size, default 2000000") Integer maxFlows,
         @Doc("v9 (default) or ipfix") NetflowVersion exportVersion,
         @Range(min = 0, max = 100000000) @Doc("at most this many kbit/s to each collector, 0 = no pacing (default)")
@@ -29,7 +29,7 @@ public record NetflowConfig(
         activeTimeout = activeTimeout == null ? 60 : activeTimeout;
         inactiveTimeout = inactiveTimeout == null ? 120 : inactiveTimeout;
         templateRefreshPackets = templateRefreshPackets == null ? 20 : templateRefreshPackets;
-        templateRefreshSeconds = templateRefreshSeconds == null ? 600 : templateRefreshSeconds;
+        templateRefreshSeconds = templateRefreshSeconds == null ? 60 : templateRefreshSeconds;
         maxFlows = maxFlows == null ? 2_000_000 : maxFlows;
         exportVersion = exportVersion == null ? NetflowVersion.V9 : exportVersion;
     }

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import org.secmon.plugin.FlowFieldNames;
+
 /** Fields a flow cache can match on (its key) or collect (taken from the flow's first packet). */
 public enum FlowField {
     SRC_ADDR, DST_ADDR, PROTOCOL, SRC_PORT, DST_PORT, TOS, INPUT_INTERFACE, DIRECTION, SRC_MAC, DST_MAC, VLAN,
@@ -25,8 +27,9 @@ public enum FlowField {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** SecMon's name ({@code src_addr}), an older alias ({@code src_ip}) or the IANA element's name ({@code sourceIPv4Address}). */
     public static FlowField parse(String s) {
-        String k = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        String k = FlowFieldNames.canonical(s).trim().toUpperCase(Locale.ROOT).replace('-', '_');
         k = switch (k) {
             case "SRC_IP", "SOURCE_ADDRESS", "SRC_ADDRESS" -> "SRC_ADDR";
             case "DST_IP", "DESTINATION_ADDRESS", "DST_ADDRESS" -> "DST_ADDR";
@@ -40,7 +43,8 @@ public enum FlowField {
             return valueOf(k);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown flow field '" + s + "'; known: "
-                    + String.join(", ", List.of(values()).stream().map(FlowField::key).toList()));
+                    + String.join(", ", List.of(values()).stream().map(FlowField::key).toList())
+                    + " (or the IANA element names, e.g. sourceIPv4Address, protocolIdentifier)");
         }
     }
 

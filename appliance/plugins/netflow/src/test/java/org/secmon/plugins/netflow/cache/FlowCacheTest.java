@@ -481,4 +481,19 @@ class FlowCacheTest {
         assertEquals(0, r.out.get(0).flags());
         assertThrows(IllegalArgumentException.class, () -> FlowField.parse("colour"));
     }
+
+    @Test
+    void fieldsByTheirIanaNames() {
+        assertEquals(FlowField.SRC_ADDR, FlowField.parse("sourceIPv4Address"));
+        assertEquals(FlowField.SRC_ADDR, FlowField.parse("sourceIPv6Address"));
+        assertEquals(FlowField.DST_PORT, FlowField.parse("destinationTransportPort"));
+        assertEquals(FlowField.TOS, FlowField.parse("ipClassOfService"));
+        assertEquals(FlowField.INPUT_INTERFACE, FlowField.parse("ingressInterface"));
+        assertEquals(FlowField.VLAN, FlowField.parse("VLANID"));
+        assertEquals(FlowField.OBSERVATION_POINT, FlowField.parse("observationPointId"));
+        assertEquals(FlowField.SRC_PORT, FlowField.parse("src_port"), "SecMon's own names still work");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FlowField.parse("sourceIPv4Adress"));
+        assertTrue(e.getMessage().contains("IANA element names"), e.getMessage());
+    }
 }

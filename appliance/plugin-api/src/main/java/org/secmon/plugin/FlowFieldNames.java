@@ -1,0 +1,56 @@
+package org.secmon.plugin;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The names a NetFlow match or collect field may be given: SecMon's own ({@code src_addr}...) or the name of the
+ * information element in IANA's IPFIX registry that carries it ({@code sourceIPv4Address}...), which is what users
+ * of nfdump, nProbe and pmacct look up. Shared by the NetFlow plugin and the EMS, so both accept the same names.
+ */
+public final class FlowFieldNames {
+    private FlowFieldNames() {
+    }
+
+    /** IANA element name (lower case) → SecMon's field key. */
+    private static final Map<String, String> IANA = Map.ofEntries(
+            Map.entry("sourceipv4address", "src_addr"),
+            Map.entry("sourceipv6address", "src_addr"),
+            Map.entry("destinationipv4address", "dst_addr"),
+            Map.entry("destinationipv6address", "dst_addr"),
+            Map.entry("protocolidentifier", "protocol"),
+            Map.entry("sourcetransportport", "src_port"),
+            Map.entry("destinationtransportport", "dst_port"),
+            Map.entry("ipclassofservice", "tos"),
+            Map.entry("ingressinterface", "input_interface"),
+            Map.entry("flowdirection", "direction"),
+            Map.entry("sourcemacaddress", "src_mac"),
+            Map.entry("destinationmacaddress", "dst_mac"),
+            Map.entry("vlanid", "vlan"),
+            Map.entry("observationpointid", "observation_point"));
+
+    /** SecMon's key for {@code name} when it is an IANA element name, else {@code name} as given. */
+    public static String canonical(String name) {
+        String k = IANA.get(name.strip().toLowerCase(Locale.ROOT));
+        return k != null ? k : name;
+    }
+
+    /** The IANA element names accepted for SecMon's field {@code key} (e.g. src_addr: sourceIPv4Address...). */
+    public static String ianaNamesOf(String key) {
+        return switch (key) {
+            case "src_addr" -> "sourceIPv4Address, sourceIPv6Address";
+            case "dst_addr" -> "destinationIPv4Address, destinationIPv6Address";
+            case "protocol" -> "protocolIdentifier";
+            case "src_port" -> "sourceTransportPort";
+            case "dst_port" -> "destinationTransportPort";
+            case "tos" -> "ipClassOfService";
+            case "input_interface" -> "ingressInterface";
+            case "direction" -> "flowDirection";
+            case "src_mac" -> "sourceMacAddress";
+            case "dst_mac" -> "destinationMacAddress";
+            case "vlan" -> "vlanId";
+            case "observation_point" -> "observationPointId";
+            default -> "";
+        };
+    }
+}
