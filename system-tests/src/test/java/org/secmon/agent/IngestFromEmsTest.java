@@ -46,10 +46,11 @@ class IngestFromEmsTest {
                     policies: [{scope: m, name: everything, rules: [all]}]
                     collectors: [{scope: m, name: flows, address: 127.0.0.1, port: %d, type: ipfix}]
                     netflow_monitors:
-                      - {scope: m, name: tunnels, match_fields: [src_addr, dst_addr, protocol, src_port, dst_port, observation_point]}
+                      - {scope: m, name: tunnels, match_fields: [src_addr, dst_addr, protocol, src_port, dst_port, input_interface,
+          observation_point]}
                     netflow_configs: [{scope: m, active_timeout: 1, inactive_timeout: 1}]
                     netflow_associations: [{scope: m, name: nf, policy: everything, collector: flows, monitor: tunnels}]
-                    ingest_configs: [{scope: m, decap: [vxlan]}]
+                    ingest_configs: [{scope: m, decap: [vxlan], interfaces: [{tunnel_id: 77, if_index: 7}]}]
                     """.formatted(ipfix.port));
             AgentFixtures.ctl(session, "apply", "-f", config.toString());
             Path pw = dir.resolve("pw");
@@ -60,8 +61,9 @@ class IngestFromEmsTest {
                     "--notify-port", "0", "--ssh-port", "-1"));
             Path log = dir.resolve("agent.log");
             try (RunningAgent agent = new RunningAgent(log, args.toArray(String[]::new))) {
-                Await.until(Duration.ofSeconds(40), "an IPFIX record of the inner flow with observation point 77",
-                        () -> records(tshark, ipfix, dir).stream().anyMatch(l -> l.startsWith("192.168.77.1|77")),
+                Await.until(Duration.ofSeconds(40), "an IPFIX record of the inner flow with observation point 77, received"
+                        + " on interface 7", () -> records(tshark, ipfix, dir).stream()
+                                .anyMatch(l -> l.equals("192.168.77.1|77|7")),
                         () -> records(tshark, ipfix, dir) + "\n" + Files.readString(log));
                 AgentFixtures.ctl(session, "delete", "ingest_config", "default", "-s", "m");
                 int before = ipfix.count();
@@ -72,19 +74,20 @@ class IngestFromEmsTest {
         }
     }
 
-    /** Every IPFIX record so far: source address | observation point id. */
+    /** Every IPFIX record so far: source address | observation point id | ingress interface. */
     private static List<String> records(Path tshark, UdpCapture ipfix, Path dir) throws Exception {
         Path p = dir.resolve("ipfix.pcap");
         ipfix.writePcap(p);
         List<String> out = new ArrayList<>();
         for (String line : Nfcapd.run(List.of(tshark.toString(), "-r", p.toString(), "-d", "udp.port==" + ipfix.port
                 + ",cflow", "-T", "fields", "-E", "separator=|", "-e", "cflow.srcaddr", "-e",
-                "cflow.observation_point_id"))) {
+                "cflow.observation_point_id", "-e", "cflow.inputint"))) {
             String[] f = line.split("\\|", -1);
             String[] src = f[0].split(",");
             String[] obs = f.length > 1 ? f[1].split(",") : new String[0];
+            String[] in = f.length > 2 ? f[2].split(",") : new String[0];
             for (int i = 0; i < src.length && !src[i].isEmpty(); i++) {
-                out.add(src[i] + "|" + (i < obs.length ? obs[i] : ""));
+                out.add(src[i] + "|" + (i < obs.length ? obs[i] : "") + "|" + (i < in.length ? in[i] : ""));
             }
         }
         return out;

@@ -29,6 +29,7 @@ import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.RxAgent;
 import org.secmon.dataplane.ingest.Ingest;
 import org.secmon.dataplane.ingest.ObservationPoints;
+import org.secmon.dataplane.ingest.TunnelInterfaces;
 import org.secmon.dataplane.parse.Decap;
 import org.secmon.dataplane.source.PacketSource;
 import org.secmon.dataplane.source.Sources;
@@ -108,6 +109,11 @@ public final class AgentCommand implements Runnable {
     @Option(names = "--dedup", paramLabel = "MS", description = "drop a packet seen again within MS ms (both ends of"
             + " a conversation mirrored; 0: off, the default)")
     Long dedupMillis;
+
+    @Option(names = "--tunnel-interface", paramLabel = "ID=IFINDEX", description = "a packet from tunnel ID (ERSPAN"
+            + " session, GRE key, VNI, TEID) counts as received on interface IFINDEX (NetFlow's ingressInterface);"
+            + " repeatable")
+    List<String> tunnelInterfaces = new ArrayList<>();
 
     @Option(names = "--enrollment-token-file", paramLabel = "FILE", description = "single-use enrollment token "
             + "(secmonctl enroll) to register with; deleted once used. The way to join an EMS: no user password on "
@@ -212,7 +218,7 @@ public final class AgentCommand implements Runnable {
         Sources.Opened opened = Sources.open(spec, pps, Configuration.burstSize());
         PacketSource src = opened.source();
         Ingest ingest = Ingest.of(Decap.parse(decap, decapDepth != null ? decapDepth : Decap.DEFAULT_MAX_DEPTH),
-                dedupMillis != null ? dedupMillis : 0);
+                dedupMillis != null ? dedupMillis : 0).withInterfaces(TunnelInterfaces.parse(tunnelInterfaces));
         RxAgent rx = new RxAgent("rx-p0q0", src, Configuration.burstSize(), ingest);
         if (ingest.decap().enabled() || ingest.dedup()) {
             err.println("secmon agent: ingest: " + ingest.describe());
@@ -377,6 +383,14 @@ public final class AgentCommand implements Runnable {
                         ? String.join(",", e.getValue().valueStream().map(JsonNode::asText).toList()) : v;
                 case "decap-depth" -> decapDepth = decapDepth != null ? decapDepth : e.getValue().asInt();
                 case "dedup" -> dedupMillis = dedupMillis != null ? dedupMillis : e.getValue().asLong();
+                case "tunnel-interface", "tunnel-interfaces" -> {
+                    if (tunnelInterfaces.isEmpty()) { // a string or a list of ID=IFINDEX
+                        e.getValue().forEach(g -> tunnelInterfaces.add(g.asText()));
+                        if (e.getValue().isValueNode()) {
+                            tunnelInterfaces.add(v);
+                        }
+                    }
+                }
                 case "user" -> user = user != null ? user : v;
                 case "password-file" -> passwordFile = passwordFile != null ? passwordFile : Path.of(v);
                 case "enrollment-token-file" -> enrollmentTokenFile = enrollmentTokenFile != null ? enrollmentTokenFile

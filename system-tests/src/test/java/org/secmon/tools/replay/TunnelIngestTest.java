@@ -158,7 +158,9 @@ class TunnelIngestTest {
         Map<String, long[]> want = tsharkFlows(pcap, 2);
         assertEquals(8, want.size(), "tshark sees the 8 inner flows: " + want.keySet());
 
-        Run run = replayInto(pcap, format, "--decap", "auto");
+        // ERSPAN II session 11 and VXLAN VNI 15 numbered as interfaces 101 and 105: their flows' ingressInterface
+        Run run = replayInto(pcap, format, "--decap", "auto", "--tunnel-interface", "11=101", "--tunnel-interface",
+                "15=105");
         ReplayCommand.Summary s = run.summary();
         assertEquals(0, s.malformed(), s.out());
         assertEquals(1, s.skipped(), "the GTP-U echo request is counted, not decoded: " + s.out());
@@ -175,6 +177,9 @@ class TunnelIngestTest {
             long[] pd = byTshark.get(n.get("src_port").asInt());
             points.put(key(n), pd == null ? -1 : pd[0]);
             directions.put(key(n), n.path("direction").asInt(-1));
+            String src = key(n).split("\\|")[2];
+            assertEquals(src.equals("192.168.1.1") ? 101 : src.equals("192.168.6.1") ? 105 : 0,
+                    n.path("input_snmp").asInt(-1), "ingressInterface of " + key(n));
             assertEquals(pd == null ? -1 : pd[1], n.path("direction").asInt(-1), "tshark and nfdump: direction");
             if (format.equals("ipfix")) {
                 assertEquals(pd == null ? -1 : pd[0], n.path("observationPointID").asLong(-1),

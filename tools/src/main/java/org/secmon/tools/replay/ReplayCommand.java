@@ -23,6 +23,7 @@ import org.secmon.dataplane.host.PluginSetup;
 import org.secmon.dataplane.host.RxAgent;
 import org.secmon.dataplane.ingest.Ingest;
 import org.secmon.dataplane.ingest.ObservationPoints;
+import org.secmon.dataplane.ingest.TunnelInterfaces;
 import org.secmon.dataplane.parse.Decap;
 import org.secmon.dataplane.parse.LinkTypes;
 import org.secmon.dataplane.parse.MalformedReason;
@@ -187,6 +188,11 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "deduplication table size in packets (default ${DEFAULT-VALUE}); must hold rate x window:"
                     + " raise it when dedup_evicted_in_window counts")
     int dedupEntries;
+
+    @Option(names = "--tunnel-interface", paramLabel = "ID=IFINDEX",
+            description = "a packet that came through tunnel ID (ERSPAN session, GRE key, VNI, TEID) counts as received"
+                    + " on interface IFINDEX (NetFlow's ingressInterface), e.g. 100=1; repeat for more")
+    List<String> tunnelInterfaces = new ArrayList<>();
 
     @Option(names = "--seed", paramLabel = "N", hidden = true, defaultValue = "0",
             description = "sFlow: random seed (0: from the clock)")
@@ -385,7 +391,8 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("--source must be pcap or dpdk, not '" + source + "'");
         };
-        Ingest ingest = new Ingest(Decap.parse(decap, decapDepth), dedupMillis * 1_000_000L, dedupEntries);
+        Ingest ingest = new Ingest(Decap.parse(decap, decapDepth), dedupMillis * 1_000_000L, dedupEntries,
+                TunnelInterfaces.parse(tunnelInterfaces));
         Sources.Opened opened = Sources.open(spec, rate, burst);
         PacketSource src = opened.source();
         Path state = Files.createTempDirectory("secmon-replay");

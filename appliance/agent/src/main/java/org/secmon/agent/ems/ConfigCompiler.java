@@ -11,6 +11,7 @@ import org.secmon.dataplane.filter.PortRange;
 import org.secmon.dataplane.filter.Rule;
 import org.secmon.dataplane.host.PluginSetup;
 import org.secmon.dataplane.ingest.Ingest;
+import org.secmon.dataplane.ingest.TunnelInterfaces;
 import org.secmon.dataplane.parse.Decap;
 import org.secmon.ems.api.model.Association;
 import org.secmon.ems.api.model.ClassificationObject;
@@ -106,7 +107,12 @@ public final class ConfigCompiler {
                 return null;
             }
             IngestConfig cfg = cfgs.getFirst();
-            return Ingest.of(Decap.parse(cfg.decapSpec(), cfg.decapDepth()), cfg.dedupMs());
+            Map<Long, Integer> interfaces = new LinkedHashMap<>();
+            for (IngestConfig.TunnelInterface t : cfg.interfaces()) {
+                interfaces.put(t.tunnelId(), t.ifIndex());
+            }
+            return Ingest.of(Decap.parse(cfg.decapSpec(), cfg.decapDepth()), cfg.dedupMs())
+                    .withInterfaces(TunnelInterfaces.of(interfaces));
         } catch (IllegalArgumentException e) {
             warnings.add("ingest_configs: " + e.getMessage() + "; the appliance keeps its own decap and dedup");
             return null;

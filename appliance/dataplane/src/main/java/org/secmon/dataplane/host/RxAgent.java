@@ -6,6 +6,7 @@ import org.secmon.dataplane.agent.Agent;
 import org.secmon.dataplane.ingest.Deduplicator;
 import org.secmon.dataplane.ingest.Ingest;
 import org.secmon.dataplane.ingest.ObservationPoints;
+import org.secmon.dataplane.ingest.TunnelInterfaces;
 import org.secmon.dataplane.parse.Decap;
 import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.parse.PacketParser;
@@ -43,6 +44,7 @@ public final class RxAgent implements Agent {
     private final Ingest defaultIngest;
     private Ingest activeIngest;
     private Decap decap = Decap.NONE;
+    private TunnelInterfaces interfaces = TunnelInterfaces.NONE;
     private Deduplicator dedup;
     private volatile Deduplicator lastDedup;
     private volatile long retiredDuplicates;
@@ -159,7 +161,7 @@ public final class RxAgent implements Agent {
                     good++;
                     bytes += b.wireLength[i];
                     if (p.tunnelDepth() != 0) {
-                        observationPoints.count(p, b.wireLength[i]);
+                        tunnelled(p, b.wireLength[i]);
                     }
                     deliver(slots, p);
                 }
@@ -172,6 +174,15 @@ public final class RxAgent implements Agent {
             source.release(b);
         }
         return n + pollPlugins(slots);
+    }
+
+    /** A packet that came through a tunnel: counted for its observation point, given its mapped interface. */
+    private void tunnelled(ParsedPacket p, int wireLength) {
+        observationPoints.count(p, wireLength);
+        int ifIndex = interfaces.lookup(p.tunnelId());
+        if (ifIndex >= 0) {
+            p.inputPort(ifIndex);
+        }
     }
 
     private final long[] burstResult = new long[2];
@@ -217,7 +228,7 @@ public final class RxAgent implements Agent {
             good++;
             bytes += b.wireLength[i];
             if (q.tunnelDepth() != 0) {
-                observationPoints.count(q, b.wireLength[i]);
+                tunnelled(q, b.wireLength[i]);
             }
             deliver(slots, q);
         }
@@ -313,6 +324,7 @@ public final class RxAgent implements Agent {
         Ingest old = activeIngest;
         activeIngest = in;
         decap = in.decap();
+        interfaces = in.interfaces();
         boolean same = old != null && dedup != null && old.dedupWindowNanos() == in.dedupWindowNanos()
                 && old.dedupEntries() == in.dedupEntries();
         if (same && in.dedup()) {

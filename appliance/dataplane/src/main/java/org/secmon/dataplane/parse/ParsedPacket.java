@@ -177,6 +177,12 @@ public final class ParsedPacket implements Packet {
         return this;
     }
 
+    /** The interface the packet counts as received on (a tunnel's mapped index replaces the port's). */
+    public ParsedPacket inputPort(int v) {
+        inputPort = v;
+        return this;
+    }
+
     public ParsedPacket direction(int v) {
         direction = v;
         return this;

@@ -38,7 +38,8 @@ final class Samples {
                     + "\"collect_fields\":[\"vlan\"]}";
             case "netflow_configs" -> "{\"active_timeout\":30,\"inactive_timeout\":15}";
             case "sflow_configs" -> "{\"sampling_rate\":100,\"agent_address\":\"192.0.2.1\"}";
-            case "ingest_configs" -> "{\"decap\":[\"erspan\",\"vxlan\"],\"vxlan_ports\":[4789],\"dedup_ms\":20}";
+            case "ingest_configs" -> "{\"decap\":[\"erspan\",\"vxlan\"],\"vxlan_ports\":[4789],\"dedup_ms\":20,"
+                    + "\"interfaces\":[{\"tunnel_id\":100,\"if_index\":1}]}";
             case "netflow_associations" -> "{\"name\":\"" + name + "\",\"policy\":\"pol1\",\"collector_set\":\"cs1\","
                     + "\"monitor\":\"m1\",\"direction\":\"ingress\"}";
             case "sflow_associations" -> "{\"name\":\"" + name + "\",\"policy\":\"pol1\",\"collector\":\"c-sf\"}";

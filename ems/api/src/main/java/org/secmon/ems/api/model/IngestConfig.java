@@ -26,7 +26,15 @@ public record IngestConfig(
         @Length(max = 8) @Doc("GTP-U's UDP ports, default 2152") List<Integer> gtpuPorts,
         @Range(min = 1, max = 8) @Doc("tunnels nested in tunnels terminated at most, default 2") Integer decapDepth,
         @Range(min = 0, max = 10000) @Doc("drop a packet seen again within this many ms; 0 = off (default)")
-        Integer dedupMs) implements Scoped {
+        Integer dedupMs,
+        @Length(max = 1024) @Doc("interface index per tunnel id: a packet from that tunnel counts as received on it"
+                + " (NetFlow's ingressInterface)") List<TunnelInterface> interfaces) implements Scoped {
+    /** A tunnel (by its ERSPAN session, GRE key, VNI or TEID) numbered as an interface. */
+    public record TunnelInterface(
+            @Required @Range(min = 0, max = 4294967295L) Long tunnelId,
+            @Required @Range(min = 0, max = 65535) Integer ifIndex) {
+    }
+
     public IngestConfig {
         name = name == null ? "default" : name;
         decap = decap == null ? List.of() : List.copyOf(decap);
@@ -35,6 +43,7 @@ public record IngestConfig(
         gtpuPorts = gtpuPorts == null ? List.of() : List.copyOf(gtpuPorts);
         decapDepth = decapDepth == null ? 2 : decapDepth;
         dedupMs = dedupMs == null ? 0 : dedupMs;
+        interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
     }
 
     @Override
@@ -45,6 +54,15 @@ public record IngestConfig(
         ports(errors, "vxlan_ports", vxlanPorts, TunnelKind.VXLAN);
         ports(errors, "geneve_ports", genevePorts, TunnelKind.GENEVE);
         ports(errors, "gtpu_ports", gtpuPorts, TunnelKind.GTPU);
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (int i = 0; i < interfaces.size(); i++) {
+            TunnelInterface t = interfaces.get(i);
+            if (t == null || t.tunnelId() == null || t.ifIndex() == null) {
+                errors.add("interfaces[" + i + "]", "needs tunnel_id and if_index");
+            } else if (!seen.add(t.tunnelId())) {
+                errors.add("interfaces[" + i + "].tunnel_id", "tunnel " + t.tunnelId() + " is numbered twice");
+            }
+        }
     }
 
     private void ports(Errors errors, String field, List<Integer> ports, TunnelKind kind) {
