@@ -50,6 +50,7 @@ class LinkTypeCaptureTest {
             assertEquals(0, s.exitCode(), s.out() + s.err());
             long sent = s.plugin("netflow").collectorCounter("datagrams");
             assertEquals(sent, copy.await((int) sent, 10_000), "datagrams repeated by nfcapd: all received");
+            nfcapd.drain(copy);
             file = nfcapd.stop();
         }
         assertEquals(0, s.malformed(), s.out());

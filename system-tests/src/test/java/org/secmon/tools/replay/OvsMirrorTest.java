@@ -115,6 +115,7 @@ class OvsMirrorTest {
                 assertEquals(0, s.exitCode(), s.out() + s.err());
                 long sent = s.plugin("netflow").collectorCounter("datagrams");
                 assertEquals(sent, liveCopy.await((int) sent, 10_000));
+                live.drain(liveCopy);
                 Map<String, long[]> fromDpdk = flowsOf(TunnelIngestTest.nfdumpRecords(live.stop()), want);
                 // the same packets on the wire: DPDK saw what tcpdump saw
                 assertEquals(want.keySet(), fromDpdk.keySet(), "DPDK af_packet: nfdump's flows are tshark's");
@@ -147,6 +148,7 @@ class OvsMirrorTest {
             assertEquals(5, s.observationPoints().size(), "five tunnels: " + s.out());
             long sent = s.plugin("netflow").collectorCounter("datagrams");
             assertEquals(sent, copy.await((int) sent, 10_000));
+            nfcapd.drain(copy);
             return TunnelIngestTest.nfdumpRecords(nfcapd.stop());
         }
     }

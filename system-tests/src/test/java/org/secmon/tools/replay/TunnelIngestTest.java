@@ -140,6 +140,7 @@ class TunnelIngestTest {
             assertEquals(0, s.counter("netflow", "records_lost"), s.out());
             long sent = s.plugin("netflow").collectorCounter("datagrams");
             assertEquals(sent, copy.await((int) sent, 10_000), "datagrams repeated by nfcapd: all received");
+            nfcapd.drain(copy);
             Path export = Files.createTempFile(dir, "export-" + format, ".pcap");
             copy.writePcap(export);
             return new Run(s, nfdumpRecords(nfcapd.stop()), export, copy.port);
