@@ -53,14 +53,10 @@ class IngestFromEmsTest {
                     ingest_configs: [{scope: m, decap: [vxlan], interfaces: [{tunnel_id: 77, if_index: 7}]}]
                     """.formatted(ipfix.port));
             AgentFixtures.ctl(session, "apply", "-f", config.toString());
-            Path pw = dir.resolve("pw");
-            Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
-            List<String> args = new ArrayList<>(List.of("--ems", ems.base, "--scope", "m", "--name", "m-1",
-                    "--user", "admin", "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate",
-                    "200", "--state-dir", dir.resolve("agent").toString(), "--plugins", "target/plugins",
-                    "--notify-port", "0", "--ssh-port", "-1"));
+            String[] args = RunningAgent.args(pcap, dir, ems.base, "m", 200, Path.of("target/plugins"),
+                    "--ssh-port", "-1");
             Path log = dir.resolve("agent.log");
-            try (RunningAgent agent = new RunningAgent(log, args.toArray(String[]::new))) {
+            try (RunningAgent agent = new RunningAgent(log, args)) {
                 Await.until(Duration.ofSeconds(40), "an IPFIX record of the inner flow with observation point 77, received"
                         + " on interface 7", () -> records(tshark, ipfix, dir).stream()
                                 .anyMatch(l -> l.equals("192.168.77.1|77|7")),

@@ -31,6 +31,12 @@ public final class RunningAgent implements AutoCloseable {
             throws java.io.IOException {
         Path pcap = dir.resolve("sample.pcap");
         SampleCapture.write(pcap);
+        return args(pcap, dir, emsBase, scope, rate, plugins, extra);
+    }
+
+    /** {@link #args(Path, String, String, int, Path, String...)} with the capture {@code pcap} as its source. */
+    public static String[] args(Path pcap, Path dir, String emsBase, String scope, int rate, Path plugins,
+                                String... extra) throws java.io.IOException {
         Path pw = dir.resolve("pw");
         Files.writeString(pw, EmsFixture.ADMIN_PASSWORD);
         List<String> a = new ArrayList<>(List.of("--ems", emsBase, "--scope", scope, "--name", scope + "-1",

@@ -332,8 +332,7 @@ public final class AgentCommand implements Runnable {
         var points = o.putArray("observation_points");
         for (ObservationPoints.Point pt : rx.observationPoints().snapshot()) {
             points.addObject().put("point", pt.describe()).put("tunnel", PacketFormat.tunnelName(pt.tunnelType()))
-                    .put("source", PacketFormat.address(pt.srcHi(), pt.srcLo(),
-                            pt.srcHi() == 0 && (pt.srcLo() >>> 32) == 0xffff ? 4 : 6))
+                    .put("source", PacketFormat.address(pt.srcHi(), pt.srcLo()))
                     .put("id", pt.id()).put("packets", pt.packets()).put("bytes", pt.bytes());
         }
         ObjectNode ps = o.putObject("plugins");

@@ -34,23 +34,4 @@ public final class FlowFieldNames {
         String k = IANA.get(name.strip().toLowerCase(Locale.ROOT));
         return k != null ? k : name;
     }
-
-    /** The IANA element names accepted for SecMon's field {@code key} (e.g. src_addr: sourceIPv4Address...). */
-    public static String ianaNamesOf(String key) {
-        return switch (key) {
-            case "src_addr" -> "sourceIPv4Address, sourceIPv6Address";
-            case "dst_addr" -> "destinationIPv4Address, destinationIPv6Address";
-            case "protocol" -> "protocolIdentifier";
-            case "src_port" -> "sourceTransportPort";
-            case "dst_port" -> "destinationTransportPort";
-            case "tos" -> "ipClassOfService";
-            case "input_interface" -> "ingressInterface";
-            case "direction" -> "flowDirection";
-            case "src_mac" -> "sourceMacAddress";
-            case "dst_mac" -> "destinationMacAddress";
-            case "vlan" -> "vlanId";
-            case "observation_point" -> "observationPointId";
-            default -> "";
-        };
-    }
 }

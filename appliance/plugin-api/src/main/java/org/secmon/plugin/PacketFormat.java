@@ -146,7 +146,12 @@ public final class PacketFormat {
 
     /** An observation point as people read it, e.g. {@code vxlan 192.0.2.1 vni 100}. */
     public static String observationPoint(int type, long srcHi, long srcLo, long id) {
-        boolean v4 = srcHi == Packet.V4_MAPPED_HI && (srcLo & 0xffff_ffff_0000_0000L) == Packet.V4_MAPPED_LO_PREFIX;
-        return tunnelName(type) + " " + address(srcHi, srcLo, v4 ? 4 : 6) + " " + tunnelIdName(type) + " " + id;
+        return tunnelName(type) + " " + address(srcHi, srcLo) + " " + tunnelIdName(type) + " " + id;
+    }
+
+    /** A 128-bit address in its usual text form, dotted quad when it is IPv4-mapped (as the packet's are). */
+    public static String address(long hi, long lo) {
+        boolean v4 = hi == Packet.V4_MAPPED_HI && (lo & 0xffff_ffff_0000_0000L) == Packet.V4_MAPPED_LO_PREFIX;
+        return address(hi, lo, v4 ? 4 : 6);
     }
 }

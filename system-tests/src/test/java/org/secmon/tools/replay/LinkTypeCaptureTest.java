@@ -16,11 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.secmon.testkit.Await;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.FrameBuilder;
-import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.Ports;
 import org.secmon.testkit.Tools;
 import org.secmon.testkit.TunnelFrames;
-import org.secmon.testkit.UdpCapture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,22 +39,14 @@ class LinkTypeCaptureTest {
     private void replayedFlowsEqualTsharks(Path pcap) throws Exception {
         Map<String, long[]> want = TunnelIngestTest.transport(TunnelIngestTest.tsharkFlows(pcap, 1));
         assertFalse(want.isEmpty(), "tshark sees flows in " + pcap);
-        ReplayCommand.Summary s;
-        Path file;
-        try (UdpCapture copy = new UdpCapture();
-             Nfcapd nfcapd = new Nfcapd(Files.createTempDirectory(dir, "flows"), copy.port)) {
-            s = ReplayCommand.replay("--pcap", pcap.toString(), "--netflow", "127.0.0.1:" + nfcapd.port,
-                    "--plugins", TunnelIngestTest.PLUGINS.toString(), "--no-count");
-            assertEquals(0, s.exitCode(), s.out() + s.err());
-            long sent = s.plugin("netflow").collectorCounter("datagrams");
-            assertEquals(sent, copy.await((int) sent, 10_000), "datagrams repeated by nfcapd: all received");
-            nfcapd.drain(copy);
-            file = nfcapd.stop();
-        }
+        TunnelIngestTest.Run run = TunnelIngestTest.replayInto(dir, pcap, "netflow");
+        ReplayCommand.Summary s = run.summary();
         assertEquals(0, s.malformed(), s.out());
         Map<String, long[]> got = new TreeMap<>();
-        for (var e : Nfcapd.flows(file).entrySet()) {
-            got.put(e.getKey(), new long[] {e.getValue().packets(), e.getValue().bytes()});
+        for (com.fasterxml.jackson.databind.JsonNode n : run.records()) {
+            long[] v = got.computeIfAbsent(TunnelIngestTest.key(n), k -> new long[2]);
+            v[0] += n.get("in_packets").asLong();
+            v[1] += n.get("in_bytes").asLong();
         }
         got = TunnelIngestTest.transport(got);
         assertEquals(want.keySet(), got.keySet(), pcap.getFileName() + ": the same flows");

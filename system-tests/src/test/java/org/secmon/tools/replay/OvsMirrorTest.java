@@ -139,18 +139,11 @@ class OvsMirrorTest {
     }
 
     private List<JsonNode> replay(Path pcap) throws Exception {
-        try (UdpCapture copy = new UdpCapture();
-             Nfcapd nfcapd = new Nfcapd(Files.createTempDirectory(dir, "flows"), copy.port)) {
-            ReplayCommand.Summary s = ReplayCommand.replay("--pcap", pcap.toString(), "--decap", "auto", "--ipfix",
-                    "127.0.0.1:" + nfcapd.port, "--plugins", TunnelIngestTest.PLUGINS.toString(), "--no-count");
-            assertEquals(0, s.exitCode(), s.out() + s.err());
-            assertEquals(0, s.malformed(), s.out());
-            assertEquals(5, s.observationPoints().size(), "five tunnels: " + s.out());
-            long sent = s.plugin("netflow").collectorCounter("datagrams");
-            assertEquals(sent, copy.await((int) sent, 10_000));
-            nfcapd.drain(copy);
-            return TunnelIngestTest.nfdumpRecords(nfcapd.stop());
-        }
+        TunnelIngestTest.Run run = TunnelIngestTest.replayInto(dir, pcap, "ipfix", "--decap", "auto");
+        ReplayCommand.Summary s = run.summary();
+        assertEquals(0, s.malformed(), s.out());
+        assertEquals(5, s.observationPoints().size(), "five tunnels: " + s.out());
+        return run.records();
     }
 
     /** nfdump's TCP/UDP flows; each inner flow's observation point and direction checked on the way. */

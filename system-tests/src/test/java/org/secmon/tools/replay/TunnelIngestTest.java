@@ -98,7 +98,7 @@ class TunnelIngestTest {
     }
 
     /** Replays {@code pcap} with {@code args} into a fresh nfcapd; returns the summary and nfdump's records. */
-    private record Run(ReplayCommand.Summary summary, List<JsonNode> records, Path export, int exportPort) {
+    record Run(ReplayCommand.Summary summary, List<JsonNode> records, Path export, int exportPort) {
         /**
          * Per exported record, by tshark (an independent decoder, and the only one here that reads IE 138 in NetFlow
          * v9: nfdump 1.7 reads it in IPFIX only): source port -> {observation point id, direction}.
@@ -130,6 +130,14 @@ class TunnelIngestTest {
     }
 
     private Run replayInto(Path pcap, String format, String... args) throws Exception {
+        return replayInto(dir, pcap, format, args);
+    }
+
+    /**
+     * {@code secmon replay --FORMAT} of {@code pcap} (with {@code args}) into a fresh nfcapd under {@code dir}: the
+     * replay's summary (exit 0, nothing lost), nfdump's records, and the export datagrams as nfcapd repeated them.
+     */
+    static Run replayInto(Path dir, Path pcap, String format, String... args) throws Exception {
         try (UdpCapture copy = new UdpCapture();
              Nfcapd nfcapd = new Nfcapd(Files.createTempDirectory(dir, "flows-" + format), copy.port)) {
             List<String> a = new ArrayList<>(List.of("--pcap", pcap.toString(), "--" + format,

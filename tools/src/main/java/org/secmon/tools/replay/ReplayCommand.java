@@ -206,6 +206,8 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     private Summary result;
+    /** --decap and --decap-depth, parsed. */
+    private Decap tunnels = Decap.NONE;
 
     ReplayCommand(PrintStream out, PrintStream err) {
         this.out = out;
@@ -316,6 +318,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        tunnels = Decap.parse(decap, decapDepth); // refused at once when the specification is wrong
         if (device != null && !source.equalsIgnoreCase("dpdk")) {
             throw new IllegalArgumentException("--device reads a DPDK port: add --source dpdk");
         }
@@ -391,7 +394,7 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("--source must be pcap or dpdk, not '" + source + "'");
         };
-        Ingest ingest = new Ingest(Decap.parse(decap, decapDepth), dedupMillis * 1_000_000L, dedupEntries,
+        Ingest ingest = new Ingest(tunnels, dedupMillis * 1_000_000L, dedupEntries,
                 TunnelInterfaces.parse(tunnelInterfaces));
         Sources.Opened opened = Sources.open(spec, rate, burst);
         PacketSource src = opened.source();
@@ -491,7 +494,7 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("pacing_kbps", pacing);
         c.put("cache_thread", cacheThread);
         c.put("dscp", dscp);
-        if (!Decap.parse(decap, decapDepth).kinds().isEmpty()) {
+        if (tunnels.enabled()) {
             // inner flows of different tunnels stay apart, and records carry their observation point
             c.put("match", List.of("src_addr", "dst_addr", "protocol", "src_port", "dst_port", "tos",
                     "input_interface", "direction", "observation_point"));

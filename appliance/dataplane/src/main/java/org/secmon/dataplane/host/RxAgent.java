@@ -45,8 +45,8 @@ public final class RxAgent implements Agent {
     private Ingest activeIngest;
     private Decap decap = Decap.NONE;
     private TunnelInterfaces interfaces = TunnelInterfaces.NONE;
-    private Deduplicator dedup;
-    private volatile Deduplicator lastDedup;
+    /** Written by the rx thread between bursts, read once per burst there and by the control side for counters. */
+    private volatile Deduplicator dedup;
     private volatile long retiredDuplicates;
     private final ObservationPoints observationPoints = new ObservationPoints(ObservationPoints.DEFAULT_CAPACITY);
     private volatile Pipeline pipeline = Pipeline.EMPTY;
@@ -334,7 +334,6 @@ public final class RxAgent implements Agent {
             retiredDuplicates = retiredDuplicates + dedup.duplicates();
         }
         dedup = in.dedup() ? new Deduplicator(in.dedupWindowNanos(), in.dedupEntries()) : null;
-        lastDedup = dedup;
     }
 
     // ---- control side ---------------------------------------------------------------------------------------
@@ -355,13 +354,13 @@ public final class RxAgent implements Agent {
 
     /** Packets dropped as duplicates (by every deduplication table this thread had). */
     public long duplicatesDropped() {
-        Deduplicator d = lastDedup;
+        Deduplicator d = dedup;
         return retiredDuplicates + (d == null ? 0 : d.duplicates());
     }
 
     /** Deduplication entries replaced inside their window (the table is too small for rate x window). */
     public long dedupEvictedInWindow() {
-        Deduplicator d = lastDedup;
+        Deduplicator d = dedup;
         return d == null ? 0 : d.evictedInWindow();
     }
 
