@@ -338,7 +338,7 @@ class ApiTest {
             assertTrue(doc.path("components").path("schemas").has(k.type().getSimpleName()));
         }
         for (String p : List.of("/api/v1/tokens", "/api/v1/tokens/current", "/api/v1/audit", "/api/v1/openapi.yaml",
-                "/health/live", "/health/ready", "/metrics")) {
+                "/health/live", "/health/ready", "/metrics", "/api/v1/scrape_tokens")) {
             assertTrue(paths.has(p), p);
         }
         JsonNode rule = doc.path("components").path("schemas").path("Rule").path("properties");
@@ -356,8 +356,8 @@ class ApiTest {
         assertEquals("UP", ready.json().path("status").asText());
         Resp m = ems.call("GET", "/metrics", admin, null);
         assertEquals(200, m.status());
-        assertTrue(m.text().contains("secmon_ems_http_requests_seconds_count{method=\"POST\",status=\"201\"}"),
-                m.text());
+        assertTrue(m.text().contains("secmon_ems_http_requests_total{method=\"POST\",route=\"/api/v1/tokens\","
+                + "status=\"201\"}"), m.text());
         assertEquals(401, ems.call("GET", "/metrics", null, null).status());
     }
 

@@ -202,7 +202,7 @@ class ApplianceTest {
             assertEquals(id, again.json().path("id").asText());
             assertEquals(401, ems.call("GET", "/api/v1/rules", token, null).status(), "old token revoked");
             String metrics = ems.call("GET", "/metrics", admin, null).text();
-            assertTrue(metrics.contains("secmon_ems_notifications_delivered_total"), metrics);
+            assertTrue(metrics.contains("secmon_ems_notifications_delivered_total "), metrics);
         }
     }
 

@@ -91,9 +91,10 @@ class RbacMatrixTest {
                     {401, 200, 200, 200, 200}, // GET /api/v1/openapi.yaml
                     {401, 200, 200, 200, 200}, // GET /api/v1/tokens/current
                     {200, 200, 200, 200, 200}, // GET /health/ready
+                    {401, 403, 403, 403, 200}, // GET /api/v1/scrape_tokens
             };
             String[] paths = {"/api/v1/audit", "/metrics", "/api/v1/openapi.yaml", "/api/v1/tokens/current",
-                    "/health/ready"};
+                    "/health/ready", "/api/v1/scrape_tokens"};
             for (int i = 0; i < paths.length; i++) {
                 for (Who who : Who.values()) {
                     Resp r = ems.call("GET", paths[i], tokens[who.ordinal()], null);

@@ -13,7 +13,7 @@ public final class Ems implements AutoCloseable {
     private final Repository repository;
     private final Entities entities;
     private final Auth auth;
-    private final Metrics metrics = new Metrics();
+    private final Metrics metrics = new Metrics(org.secmon.ems.server.http.OpenApi.routeTemplates());
     private final Notifier notifier;
     private final HealthChecker health;
     private final HealthChecker enforcerHealth;
@@ -36,7 +36,7 @@ public final class Ems implements AutoCloseable {
 
     public Ems(Store store, Duration tokenTtl, HealthOptions healthOptions, HealthOptions enforcerHealth)
             throws StoreException {
-        this.repository = new Repository(store);
+        this.repository = new Repository(new org.secmon.ems.server.store.TimedStore(store, metrics::store));
         this.entities = new Entities(repository);
         this.auth = new Auth(repository, tokenTtl);
         this.notifier = new Notifier(repository);
@@ -48,19 +48,32 @@ public final class Ems implements AutoCloseable {
                 enforcerHealth.downAfter(), enforcerHealth.removeAfter());
         // one policy for the checks at write time and at connect time (the EMS's ports are added to it at start)
         callbacks(org.secmon.ems.server.net.CallbackPolicy.strict());
-        metrics.gauge("secmon_ems_notifier_queue_depth", notifier::queueDepth);
-        metrics.gauge("secmon_ems_notifications_delivered_total", notifier::delivered);
-        metrics.gauge("secmon_ems_notification_failures_total", notifier::failures);
-        metrics.gauge("secmon_ems_store_revision", repository::revision);
-        for (org.secmon.ems.api.model.ApplianceStatus st : org.secmon.ems.api.model.ApplianceStatus.values()) {
-            metrics.gauge("secmon_ems_appliances_" + st.json(), () -> repository.list("appliances").stream()
-                    .filter(a -> a.json().path("status").asText().equals(st.json())).count());
-            metrics.gauge("secmon_ems_ipsec_enforcers_" + st.json(), () -> repository.list("ipsec_enforcers")
-                    .stream().filter(a -> a.json().path("status").asText().equals(st.json())).count());
-        }
+        metrics.gauge("secmon_ems_notifier_queue_depth", "changes waiting to be notified to appliances",
+                notifier::queueDepth);
+        metrics.counter("secmon_ems_notifications_delivered", "change notifications appliances acknowledged",
+                notifier::delivered);
+        metrics.counter("secmon_ems_notification_failures", "change notifications that failed (retried later)",
+                notifier::failures);
+        metrics.gauge("secmon_ems_store_revision", "the configuration store's revision", repository::revision);
+        metrics.gauges("secmon_ems_appliances", "registered appliances by status", "status",
+                () -> byStatus("appliances"));
+        metrics.gauges("secmon_ems_ipsec_enforcers", "registered IPsec enforcers by status", "status",
+                () -> byStatus("ipsec_enforcers"));
         housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("ems-housekeeping").factory());
         housekeeping.scheduleWithFixedDelay(this::housekeeping, 1, 1, java.util.concurrent.TimeUnit.MINUTES);
+    }
+
+    /** Every status with how many of {@code collection} have it (0 too: a status absent is a series that ends). */
+    private java.util.Map<String, Long> byStatus(String collection) {
+        java.util.Map<String, Long> n = new java.util.TreeMap<>();
+        for (org.secmon.ems.api.model.ApplianceStatus st : org.secmon.ems.api.model.ApplianceStatus.values()) {
+            n.put(st.json(), 0L);
+        }
+        for (Repository.Doc d : repository.list(collection)) {
+            n.merge(d.json().path("status").asText("unknown"), 1L, Long::sum);
+        }
+        return n;
     }
 
     /** Audit records kept (oldest removed first, by the housekeeping task). */

@@ -259,9 +259,9 @@ public final class Main implements Callable<Integer> {
                         || (path.equals("/api/v1/appliances/register")
                         || path.equals("/api/v1/ipsec_enforcers/register")) && req.prologue().method() == Method.POST
                         && req.headers().contains(org.secmon.ems.server.http.EnrollmentService.HEADER)
-                        && !req.headers().contains(Http.X_AUTH_TOKEN);
+                        && Http.token(req.headers()) == null;
                 if (!open) {
-                    Principal p = ems.auth().authenticate(req.headers().first(Http.X_AUTH_TOKEN).orElse(null));
+                    Principal p = ems.auth().authenticate(Http.token(req.headers()));
                     req.context().register(p);
                 }
                 chain.proceed();
@@ -270,7 +270,8 @@ public final class Main implements Callable<Integer> {
             } catch (StoreException e) {
                 Http.error(res, ApiException.unavailable("configuration store unavailable: " + e.getMessage()));
             } finally {
-                ems.metrics().request(req.prologue().method().text(), res.status().code(), System.nanoTime() - t0);
+                ems.metrics().request(req.prologue().method().text(), path, res.status().code(),
+                        System.nanoTime() - t0);
             }
         });
         routes(r, ems);
@@ -298,6 +299,8 @@ public final class Main implements Callable<Integer> {
             r.register("/api/v1/" + k.collection(), new ResourceService(k, ems.entities()));
         }
         r.register("/api/v1/tokens", new TokenService(ems.auth()));
+        r.register("/api/v1/scrape_tokens", new org.secmon.ems.server.http.ScrapeTokenService(ems.auth(),
+                ems.repository()));
         r.register("/api/v1/enrollments", new org.secmon.ems.server.http.EnrollmentService(ems.entities()));
         r.register("/api/v1/audit", new AuditService(ems.repository()));
         r.register("/api/v1/certificates", new org.secmon.ems.server.http.CertificateService(ems.repository()));
@@ -325,7 +328,7 @@ public final class Main implements Callable<Integer> {
             if (!p.can("metrics", Operation.VIEW)) {
                 throw ApiException.forbidden("user '" + p.name() + "' may not view metrics");
             }
-            res.headers().contentType(HttpMediaTypes.PLAINTEXT_UTF_8);
+            res.headers().contentType(io.helidon.common.media.type.MediaTypes.create(Metrics.contentType()));
             res.send(ems.metrics().render());
         });
     }

@@ -1,76 +1,149 @@
 package org.secmon.ems.server;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
 
 /**
- * Request counters and latency histograms per method and status class, rendered in the Prometheus text format at
- * {@code /metrics}. (Helidon's metrics module is not in the reachable Maven repository.)
+ * The EMS's Prometheus metrics, kept by the Prometheus Java client and rendered in its text format at
+ * {@code /metrics}: requests per method, route template (from the OpenAPI document, so the label set is bounded
+ * whatever paths clients send) and status with a latency histogram, authentication failures, configuration store
+ * operations, values read at scrape time (notifier queue, appliances by status) and the JVM's own metrics.
  */
 public final class Metrics {
-    /** Upper bounds of the latency buckets in seconds. */
-    static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+    /** Route label of a path that matches no route of the API (404s, probes): one series for all of them. */
+    public static final String UNMATCHED = "unmatched";
 
-    private static final class Series {
-        final LongAdder count = new LongAdder();
-        final LongAdder sumNanos = new LongAdder();
-        final LongAdder[] buckets = new LongAdder[BUCKETS.length];
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter requests;
+    private final Histogram latency;
+    private final Counter authFailures;
+    private final Histogram store;
+    private final List<String[]> routes;
 
-        Series() {
-            for (int i = 0; i < buckets.length; i++) {
-                buckets[i] = new LongAdder();
-            }
+    /** @param routeTemplates the API's paths with {@code {param}} segments (the OpenAPI document's keys) */
+    public Metrics(List<String> routeTemplates) {
+        List<String[]> rs = new ArrayList<>();
+        for (String t : routeTemplates) {
+            rs.add(t.split("/", -1));
         }
+        // literal segments win over parameters: /appliances/register before /appliances/{id}
+        rs.sort(Comparator.comparingLong((String[] s) -> Arrays.stream(s).filter(Metrics::isParam).count()));
+        routes = List.copyOf(rs);
+        requests = Counter.builder().name("secmon_ems_http_requests")
+                .help("EMS API requests by method, route template and status")
+                .labelNames("method", "route", "status").register(registry);
+        latency = Histogram.builder().name("secmon_ems_http_request_duration_seconds").unit(Unit.SECONDS)
+                .help("EMS API request latency by method and route template")
+                .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+                .labelNames("method", "route").register(registry);
+        authFailures = Counter.builder().name("secmon_ems_auth_failures")
+                .help("requests refused for authentication (401) or authorization (403), by kind")
+                .labelNames("kind").register(registry);
+        store = Histogram.builder().name("secmon_ems_store_operation_duration_seconds").unit(Unit.SECONDS)
+                .help("configuration store operations (load, revision, commit) and their latency")
+                .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+                .labelNames("operation").register(registry);
+        JvmMetrics.builder().register(registry);
     }
 
-    private final Map<String, Series> requests = new ConcurrentHashMap<>();
-    private final Map<String, java.util.function.LongSupplier> gauges = new ConcurrentHashMap<>();
+    private static boolean isParam(String segment) {
+        return segment.startsWith("{") && segment.endsWith("}");
+    }
 
-    /** Methods that get a series of their own; any other method string is counted as OTHER (bounded labels). */
+    /** The route template {@code path} matches, or {@link #UNMATCHED}. */
+    public String route(String path) {
+        String[] p = path.split("/", -1);
+        if (p.length > 1 && p[p.length - 1].isEmpty()) {
+            p = Arrays.copyOf(p, p.length - 1); // a trailing slash routes as without it
+        }
+        for (String[] r : routes) {
+            if (r.length != p.length) {
+                continue;
+            }
+            boolean match = true;
+            for (int i = 0; i < r.length && match; i++) {
+                match = isParam(r[i]) ? !p[i].isEmpty() : r[i].equals(p[i]);
+            }
+            if (match) {
+                return String.join("/", r);
+            }
+        }
+        return UNMATCHED;
+    }
+
     private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "POST", "PUT", "PATCH", "DELETE",
             "HEAD", "OPTIONS");
 
-    public void request(String method, int status, long nanos) {
+    /** One request answered: counted, timed, and when refused for who sent it, counted as an auth failure. */
+    public void request(String method, String path, int status, long nanos) {
         method = METHODS.contains(method) ? method : "OTHER";
-        status = status < 100 || status > 599 ? 0 : status;
-        Series s = requests.computeIfAbsent("method=\"" + method + "\",status=\"" + status + "\"", k -> new Series());
-        s.count.increment();
-        s.sumNanos.add(nanos);
-        double sec = nanos / 1e9;
-        for (int i = 0; i < BUCKETS.length; i++) {
-            if (sec <= BUCKETS[i]) {
-                s.buckets[i].increment();
-            }
+        String route = status == 404 && !path.startsWith("/api/v1/") ? UNMATCHED : route(path);
+        requests.labelValues(method, route, Integer.toString(status < 100 || status > 599 ? 0 : status)).inc();
+        latency.labelValues(method, route).observe(nanos / 1e9);
+        if (status == 401) {
+            authFailures.labelValues("unauthenticated").inc();
+        } else if (status == 403) {
+            authFailures.labelValues("forbidden").inc();
         }
     }
 
-    /** A value read when metrics are rendered, e.g. the notifier's queue depth. */
-    public void gauge(String name, java.util.function.LongSupplier value) {
-        gauges.put(name, value);
+    /** A configuration store operation took {@code nanos}. */
+    public void store(String operation, long nanos) {
+        store.labelValues(operation).observe(nanos / 1e9);
     }
 
-    public String render() {
-        StringBuilder b = new StringBuilder(4096);
-        b.append("# HELP secmon_ems_http_requests_seconds EMS API request latency\n");
-        b.append("# TYPE secmon_ems_http_requests_seconds histogram\n");
-        requests.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            Series s = e.getValue();
-            for (int i = 0; i < BUCKETS.length; i++) {
-                b.append("secmon_ems_http_requests_seconds_bucket{").append(e.getKey()).append(",le=\"")
-                        .append(BUCKETS[i]).append("\"} ").append(s.buckets[i].sum()).append('\n');
-            }
-            b.append("secmon_ems_http_requests_seconds_bucket{").append(e.getKey()).append(",le=\"+Inf\"} ")
-                    .append(s.count.sum()).append('\n');
-            b.append("secmon_ems_http_requests_seconds_count{").append(e.getKey()).append("} ")
-                    .append(s.count.sum()).append('\n');
-            b.append("secmon_ems_http_requests_seconds_sum{").append(e.getKey()).append("} ")
-                    .append(s.sumNanos.sum() / 1e9).append('\n');
-        });
-        gauges.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            b.append("# TYPE ").append(e.getKey()).append(" gauge\n");
-            b.append(e.getKey()).append(' ').append(e.getValue().getAsLong()).append('\n');
-        });
-        return b.toString();
+    /** A value read when metrics are scraped, e.g. the notifier's queue depth. */
+    public void gauge(String name, String help, LongSupplier value) {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))
+                .register(registry);
+    }
+
+    /** A total read when metrics are scraped (it only grows), e.g. notifications delivered. */
+    public void counter(String name, String help, LongSupplier value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))
+                .register(registry);
+    }
+
+    /** Gauges with one label, read when scraped: e.g. appliances by status. */
+    public void gauges(String name, String help, String label, Supplier<Map<String, Long>> values) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames(label)
+                .callback(cb -> values.get().forEach((k, v) -> cb.call(v, k))).register(registry);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** Content type of {@link #render()}. */
+    public static String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+
+    /** Every metric in the Prometheus text format (0.0.4). */
+    public byte[] render() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 }

@@ -27,6 +27,8 @@ import org.secmon.ems.server.store.StoreException;
  */
 public final class Auth {
     public static final String TOKENS = "tokens";
+    /** Scrape credentials (names and metadata; their tokens are in {@link #TOKENS} with a {@code scraper} field). */
+    public static final String SCRAPE_TOKENS = "scrape_tokens";
     private static final System.Logger LOG = System.getLogger(Auth.class.getName());
 
     private final Repository repo;
@@ -121,7 +123,8 @@ public final class Auth {
      */
     public Principal authenticate(String token) throws StoreException {
         if (token == null || token.isBlank()) {
-            throw ApiException.unauthorized("authentication required: send X-Auth-Token (POST /api/v1/tokens "
+            throw ApiException.unauthorized("authentication required: send X-Auth-Token or Authorization: Bearer "
+                    + "(POST /api/v1/tokens "
                     + "with name and password to get one)");
         }
         repo.sync();
@@ -132,6 +135,13 @@ public final class Auth {
         Instant exp = Instant.parse(t.json().path("expires_at").asText(Instant.EPOCH.toString()));
         if (exp.isBefore(Instant.now())) {
             throw ApiException.unauthorized("token expired at " + exp + "; log in again");
+        }
+        if (t.json().has("scraper")) {
+            Doc s = repo.get(SCRAPE_TOKENS, t.json().path("scraper").asText());
+            if (s == null) {
+                throw ApiException.unauthorized("the scrape token was deleted");
+            }
+            return scraperPrincipal(s);
         }
         if (t.json().has("enforcer")) {
             Doc e = repo.get("ipsec_enforcers", t.json().path("enforcer").asText());
@@ -179,6 +189,17 @@ public final class Auth {
     public Principal enforcerPrincipal(Doc enforcer) {
         return new Principal(enforcer.id(), "enforcer:" + enforcer.json().path("name").asText(), Set.of(), false,
                 Set.of(), enforcer.id(), null);
+    }
+
+    /** A scrape credential may view metrics, nothing else: no configuration, no project, no appliance. */
+    public Principal scraperPrincipal(Doc scrapeToken) {
+        return new Principal(scrapeToken.id(), "scraper:" + scrapeToken.json().path("name").asText(),
+                Set.of("metrics:" + Operation.VIEW.json()), false, Set.of(), null, null);
+    }
+
+    /** Issues a non-expiring scrape token (stored as its hash) for the scrape credential {@code id}. */
+    public String issueScrapeToken(Repository.Changes changes, String id) {
+        return issueMachineToken(changes, "scraper", id);
     }
 
     /** Issues a non-expiring token for an appliance (stored as its hash), replacing its previous ones. */

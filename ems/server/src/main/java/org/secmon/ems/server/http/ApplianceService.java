@@ -56,6 +56,7 @@ public final class ApplianceService implements HttpService {
                 .post("/{id}/report", this::reportHandler)
                 .get("/{id}/counters", this::countersHandler)
                 .get("/{id}/ssh-users", this::sshUsersHandler)
+                .get("/{id}/scrapers", this::scrapersHandler)
                 .get("/{id}/ipsec", this::ipsecHandler)
                 .post("/{id}/certificate", this::certificateHandler);
     }
@@ -153,6 +154,25 @@ public final class ApplianceService implements HttpService {
         out.put("appliance", id);
         out.put("revision", repo.revision());
         out.set("users", users);
+        Http.json(res, 200, out);
+    }
+
+    /**
+     * The SHA-256 of every scrape token, for the appliance's metrics endpoint to check a scraper's bearer token
+     * against (the tokens themselves stay with whoever created them): only for the appliance itself.
+     */
+    private void scrapersHandler(ServerRequest req, ServerResponse res) throws Exception {
+        Principal p = Http.principal(req);
+        String id = req.path().pathParameters().get("id");
+        if (!id.equals(p.appliance()) || p.isEnforcer()) {
+            throw ApiException.forbidden("only the appliance itself reads its scrapers");
+        }
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("appliance", id);
+        out.put("revision", repo.revision());
+        com.fasterxml.jackson.databind.node.ArrayNode hashes = out.putArray("sha256");
+        repo.list(org.secmon.ems.server.auth.Auth.SCRAPE_TOKENS).stream()
+                .map(d -> d.json().path("_token_hash").asText()).sorted().forEach(hashes::add);
         Http.json(res, 200, out);
     }
 

@@ -91,6 +91,22 @@ public final class Http {
         json(res, e.status(), b);
     }
 
+    /**
+     * The request's token: {@code X-Auth-Token}, else {@code Authorization: Bearer} (what Prometheus and most HTTP
+     * tools send); null when neither.
+     */
+    public static String token(io.helidon.http.Headers headers) {
+        String t = headers.first(X_AUTH_TOKEN).orElse(null);
+        if (t != null) {
+            return t;
+        }
+        String a = headers.first(io.helidon.http.HeaderNames.AUTHORIZATION).orElse(null);
+        if (a != null && a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return a.substring(7).strip();
+        }
+        return null;
+    }
+
     public static Principal principal(ServerRequest req) {
         return req.context().get(Principal.class)
                 .orElseThrow(() -> ApiException.unauthorized("authentication required"));

@@ -59,6 +59,13 @@ public final class OpenApi {
         }
     }
 
+    /** The paths of every route (with {@code {param}} segments), for the metrics' route label. */
+    public static java.util.List<String> routeTemplates() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        document().path("paths").fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
     public static ObjectNode document() {
         ObjectNode doc = F.objectNode();
         doc.put("openapi", "3.0.3");
@@ -78,8 +85,12 @@ public final class OpenApi {
         components.putObject("securitySchemes").putObject("token").put("type", "apiKey").put("in", "header")
                 .put("name", "X-Auth-Token").put("description", "a token from POST /api/v1/tokens (users), or the "
                         + "credentials.token of a registration (appliances, enforcers)");
+        components.with("securitySchemes").putObject("bearer").put("type", "http").put("scheme", "bearer")
+                .put("description", "the same tokens as Authorization: Bearer (what Prometheus sends: a scrape "
+                        + "token from POST /api/v1/scrape_tokens)");
         headers(components.putObject("headers"));
-        doc.putArray("security").addObject().putArray("token");
+        doc.putArray("security").add(F.objectNode().set("token", F.arrayNode()))
+                .add(F.objectNode().set("bearer", F.arrayNode()));
         commonSchemas(schemas);
         ArrayNode tags = doc.putArray("tags");
         ObjectNode paths = doc.putObject("paths");
@@ -99,10 +110,12 @@ public final class OpenApi {
         tags.addObject().put("name", "enrollments").put("description", "single-use (or counted) tokens with which "
                 + "appliances register instead of with a user's password");
         tags.addObject().put("name", "audit").put("description", "who changed what");
+        tags.addObject().put("name", "metrics").put("description", "scrape credentials for Prometheus");
         tags.addObject().put("name", "certificates").put("description", "the EMS CA for IPsec peers");
         tags.addObject().put("name", "meta").put("description", "this document, health and metrics");
         tokens(paths);
         enrollments(paths);
+        scrapeTokens(paths);
         audit(paths);
         appliances(paths);
         enforcers(paths);
@@ -328,6 +341,46 @@ public final class OpenApi {
                 .authenticated("the user may not delete appliances (or IPsec enforcers)");
     }
 
+    private static void scrapeTokens(ObjectNode paths) {
+        ObjectNode in = F.objectNode().put("type", "object").put("additionalProperties", false);
+        in.putArray("required").add("name");
+        in.putObject("properties").putObject("name").put("type", "string")
+                .put("pattern", "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$").put("description", "e.g. prometheus");
+        ObjectNode item = F.objectNode().put("type", "object");
+        item.putArray("required").add("id").add("name").add("created_at").add("created_by");
+        ObjectNode ip = item.putObject("properties");
+        ip.putObject("id").put("type", "string");
+        ip.putObject("name").put("type", "string");
+        ip.putObject("created_at").put("type", "string").put("format", "date-time");
+        ip.putObject("created_by").put("type", "string");
+        ObjectNode created = item.deepCopy();
+        created.withArray("required").add("token");
+        created.with("properties").putObject("token").put("type", "string")
+                .put("description", "the scrape token: shown here only, once");
+        ObjectNode list = F.objectNode().put("type", "object");
+        list.putArray("required").add("items").add("total");
+        list.with("properties").putObject("items").put("type", "array").set("items", item);
+        list.with("properties").putObject("total").put("type", "integer");
+        new Op(paths, "/api/v1/scrape_tokens", "post", "create_scrape_token", "metrics",
+                "create a scrape credential: a token that may read metrics (EMS and appliances) and nothing else")
+                .description("For Prometheus: authorization: {type: Bearer, credentials_file: FILE}. The token is in "
+                        + "the answer only, once; the EMS keeps its hash and gives the hashes to the appliances.")
+                .body(in)
+                .ok(201, "created; 'token' appears only here", created)
+                .err(409, "a scrape token of that name exists")
+                .err(422, "invalid name")
+                .authenticated("the user may not add scrape_tokens");
+        new Op(paths, "/api/v1/scrape_tokens", "get", "list_scrape_tokens", "metrics",
+                "scrape credentials (never their tokens)")
+                .ok(200, "every scrape credential", list)
+                .authenticated("the user may not view scrape_tokens");
+        new Op(paths, "/api/v1/scrape_tokens/{id}", "delete", "delete_scrape_token", "metrics",
+                "revoke a scrape credential, on the EMS and (at their next sync) on every appliance")
+                .ok(204, "revoked", null)
+                .err(404, "no such scrape token")
+                .authenticated("the user may not delete scrape_tokens");
+    }
+
     private static void audit(ObjectNode paths) {
         Op g = new Op(paths, "/api/v1/audit", "get", "list_audit", "audit", "the audit log, newest first");
         for (String q : List.of("user", "operation", "collection", "resource_id")) {
@@ -386,6 +439,17 @@ public final class OpenApi {
         su.with("properties").putObject("access").put("type", "string").putArray("enum").add("operator")
                 .add("read-only");
         su.with("properties").putObject("ssh_keys").put("type", "array").putObject("items").put("type", "string");
+        ObjectNode scr = F.objectNode().put("type", "object");
+        scr.putArray("required").add("appliance").add("revision").add("sha256");
+        scr.with("properties").putObject("appliance").put("type", "string");
+        scr.with("properties").putObject("revision").put("type", "integer").put("format", "int64");
+        scr.with("properties").putObject("sha256").put("type", "array").putObject("items").put("type", "string")
+                .put("pattern", "^[0-9a-f]{64}$");
+        new Op(paths, b + "/{id}/scrapers", "get", "appliance_scrapers", "appliances",
+                "the SHA-256 of every scrape token, for the appliance's metrics endpoint")
+                .ok(200, "the hashes", scr)
+                .err(404, "no such appliance")
+                .authenticated("only the appliance itself");
         new Op(paths, b + "/{id}/ssh-users", "get", "appliance_ssh_users", "appliances",
                 "who may log in to the appliance's SSH CLI")
                 .description("Users with SSH keys who may view appliances in its project: 'operator' when they may "
@@ -521,6 +585,7 @@ public final class OpenApi {
         Op m = new Op(paths, "/metrics", "get", "metrics", "meta", "Prometheus metrics");
         m.responses.putObject("200").put("description", "Prometheus text format").putObject("content")
                 .putObject("text/plain").putObject("schema").put("type", "string");
+        m.description("Also with a scrape token (POST /api/v1/scrape_tokens) as Authorization: Bearer.");
         m.authenticated("the user may not view metrics");
     }
 

@@ -51,7 +51,8 @@ public final class TokenService implements HttpService {
 
     private void logoutHandler(ServerRequest req, ServerResponse res) throws Exception {
         Principal p = Http.principal(req);
-        auth.logout(req.headers().first(Http.X_AUTH_TOKEN).orElse(""), p, Http.remote(req));
+        String t = Http.token(req.headers());
+        auth.logout(t == null ? "" : t, p, Http.remote(req));
         res.status(io.helidon.http.Status.NO_CONTENT_204).send();
     }
 
