@@ -66,6 +66,18 @@ public final class AgentCommand implements Runnable {
             description = "SSH CLI address (default: --notify-address, else 127.0.0.1)")
     String sshAddress;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Prometheus metrics port (default 9465; 0: any free port; -1: no metrics endpoint)")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-address", paramLabel = "ADDR",
+            description = "metrics address (default: --ssh-address, else --notify-address, else 127.0.0.1)")
+    String metricsAddress;
+
+    @Option(names = "--metrics-token-file", paramLabel = "FILE", description = "a scrape token accepted besides the "
+            + "EMS's scrape tokens (Authorization: Bearer), for an agent without an EMS scrape token")
+    Path metricsTokenFile;
+
     @Option(names = "--ipsec-vici", paramLabel = "URI",
             description = "run the IPsec enforcer against this strongSwan charon (e.g. unix:///var/run/charon.vici)")
     String ipsecVici;
@@ -157,6 +169,10 @@ public final class AgentCommand implements Runnable {
             description = "write the notification port here once listening (tests, demo)")
     Path statusFile;
 
+    @Option(names = "--metrics-status-file", paramLabel = "FILE", hidden = true,
+            description = "write the metrics port here once listening (tests)")
+    Path metricsStatusFile;
+
     private final PrintStream err;
     private final CountDownLatch stop = new CountDownLatch(1);
 
@@ -226,6 +242,7 @@ public final class AgentCommand implements Runnable {
         Path pluginState = Files.createDirectories(state.resolve("plugins"));
         List<LoadedPlugin> last = null; // the plugins at stop: counted once they have flushed
         org.secmon.agent.ssh.SshCli ssh = null;
+        org.secmon.agent.metrics.MetricsEndpoint metrics = null;
         try (PluginHost plugins = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
                 pluginState)) {
             plugins.requireSetup(true);
@@ -264,6 +281,7 @@ public final class AgentCommand implements Runnable {
                             + "/notify";
                     agent.start(url);
                     ssh = startSsh(state, plugins, rx, agent, src.describe());
+                    metrics = startMetrics(rx, plugins, agent);
                     err.printf(Locale.ROOT, "[agent] %s: source %s; notifications at %s; EMS %s, scope %s%n", host,
                             src.describe(), url, ems, scope);
                     if (statusFile != null) {
@@ -280,6 +298,10 @@ public final class AgentCommand implements Runnable {
                     if (ssh != null) {
                         ssh.close();
                     }
+                    if (metrics != null) {
+                        metrics.close();
+                        metrics = null;
+                    }
                     runner.close(); // rx stops between two bursts
                     last = plugins.plugins();
                 }
@@ -287,6 +309,9 @@ public final class AgentCommand implements Runnable {
         } finally {
             if (ssh != null) {
                 ssh.close();
+            }
+            if (metrics != null) {
+                metrics.close();
             }
             opened.close();
         }
@@ -316,6 +341,80 @@ public final class AgentCommand implements Runnable {
         }
     }
 
+    /** The Prometheus endpoint, or null (turned off, or its port is taken: monitoring goes on without it). */
+    private org.secmon.agent.metrics.MetricsEndpoint startMetrics(RxAgent rx, PluginHost plugins,
+            ApplianceAgent agent) throws IOException {
+        int port = metricsPort == null ? 9465 : metricsPort;
+        if (port < 0) {
+            return null;
+        }
+        String local = null;
+        if (metricsTokenFile != null) {
+            String t = Files.readString(metricsTokenFile).strip(); // unreadable or empty: refuse to start
+            if (t.length() < 16) {
+                throw new IllegalArgumentException("--metrics-token-file " + metricsTokenFile
+                        + ": a token of at least 16 characters is needed");
+            }
+            local = org.secmon.agent.metrics.MetricsEndpoint.sha256(t);
+        }
+        String localHash = local;
+        String address = metricsAddress != null ? metricsAddress : sshAddress != null ? sshAddress
+                : notifyAddress != null ? notifyAddress : "127.0.0.1";
+        var state = new org.secmon.agent.metrics.AgentMetrics.AgentState() {
+            public Long appliedVersion() {
+                var c = agent.current();
+                return c == null ? null : c.version();
+            }
+
+            public boolean emsConnected() {
+                return agent.connected();
+            }
+
+            public long notifications() {
+                return agent.notifications();
+            }
+
+            public long applies() {
+                return agent.applies();
+            }
+
+            public long emsErrors() {
+                return agent.emsErrors();
+            }
+
+            public double applySeconds() {
+                return agent.applySeconds();
+            }
+
+            public com.fasterxml.jackson.databind.JsonNode ipsec() {
+                return agent.ipsecState();
+            }
+        };
+        try {
+            var endpoint = new org.secmon.agent.metrics.MetricsEndpoint(address, port,
+                    new org.secmon.agent.metrics.AgentMetrics(rx, plugins::plugins, state, version()).registry(),
+                    () -> {
+                        java.util.Set<String> s = agent.scrapers();
+                        if (localHash == null) {
+                            return s;
+                        }
+                        java.util.Set<String> all = new java.util.HashSet<>(s);
+                        all.add(localHash);
+                        return all;
+                    });
+            err.printf(Locale.ROOT, "[agent] metrics on http://%s:%d/metrics (Bearer: the EMS's scrape tokens%s)%n",
+                    address.contains(":") ? "[" + address + "]" : address, endpoint.port(),
+                    local != null ? " or --metrics-token-file" : "");
+            if (metricsStatusFile != null) {
+                Files.writeString(metricsStatusFile, Integer.toString(endpoint.port()));
+            }
+            return endpoint;
+        } catch (IOException e) {
+            err.println("[agent] metrics endpoint not started (" + e.getMessage() + "); monitoring goes on without it");
+            return null;
+        }
+    }
+
     static String version() {
         String v = AgentCommand.class.getPackage().getImplementationVersion();
         return v == null ? "0.1.0-SNAPSHOT" : v;
@@ -339,7 +438,8 @@ public final class AgentCommand implements Runnable {
         for (LoadedPlugin p : plugins == null ? List.<LoadedPlugin>of() : plugins) {
             ObjectNode n = ps.putObject(p.name());
             n.put("state", p.state().name().toLowerCase(Locale.ROOT)).put("received", p.received())
-                    .put("filtered", p.filtered()).put("dropped", p.dropped()).put("errors", p.errors());
+                    .put("filtered", p.filtered()).put("dropped", p.dropped()).put("errors", p.errors())
+                    .put("ring_waits", p.stalls());
             p.customCounters().forEach(n::put);
         }
         return o;
@@ -374,6 +474,10 @@ public final class AgentCommand implements Runnable {
                 }
                 case "ssh-port" -> sshPort = sshPort != null ? sshPort : e.getValue().asInt();
                 case "ssh-address" -> sshAddress = sshAddress != null ? sshAddress : v;
+                case "metrics-port" -> metricsPort = metricsPort != null ? metricsPort : e.getValue().asInt();
+                case "metrics-address" -> metricsAddress = metricsAddress != null ? metricsAddress : v;
+                case "metrics-token-file" -> metricsTokenFile = metricsTokenFile != null ? metricsTokenFile
+                        : Path.of(v);
                 case "ems-fingerprint" -> emsFingerprint = emsFingerprint != null ? emsFingerprint : v;
                 case "name" -> name = name != null ? name : v;
                 case "source" -> source = source != null ? source : v;

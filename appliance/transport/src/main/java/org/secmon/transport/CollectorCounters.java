@@ -6,7 +6,7 @@ import org.secmon.plugin.PluginContext;
 
 /**
  * The per-collector counters every exporting plugin shows: {@code collector.NAME.datagrams|bytes|sessions|errors|
- * paced}, published from its {@link UdpSender} and {@link LoadBalancer}.
+ * paced|down} (down: 1 while the collector is marked down), published from its {@link UdpSender} and {@link LoadBalancer}.
  */
 public final class CollectorCounters {
     private final Counter[][] c;
@@ -16,7 +16,8 @@ public final class CollectorCounters {
         for (int i = 0; i < c.length; i++) {
             String p = CounterNames.COLLECTOR_PREFIX + set.collectors().get(i).name() + ".";
             c[i] = new Counter[] {context.counter(p + "datagrams"), context.counter(p + "bytes"),
-                context.counter(p + "sessions"), context.counter(p + "errors"), context.counter(p + "paced")};
+                context.counter(p + "sessions"), context.counter(p + "errors"), context.counter(p + "paced"),
+                context.counter(p + "down")};
         }
     }
 
@@ -28,6 +29,7 @@ public final class CollectorCounters {
             c[i][2].set(lb.sessionsAssigned(i));
             c[i][3].set(sender.errors(i));
             c[i][4].set(sender.paced(i));
+            c[i][5].set(sender.isUp(i) ? 0 : 1);
         }
     }
 }

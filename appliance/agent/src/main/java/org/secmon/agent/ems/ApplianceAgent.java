@@ -91,6 +91,8 @@ public final class ApplianceAgent implements AutoCloseable {
     private final AtomicLong notifications = new AtomicLong();
     private final AtomicLong applies = new AtomicLong();
     private final AtomicLong emsErrors = new AtomicLong();
+    /** Time spent fetching and applying configurations (with {@link #applies}: the mean apply latency). */
+    private final AtomicLong applyNanos = new AtomicLong();
     private volatile Credentials creds;
     private volatile ScopeConfig current;
     private volatile List<String> warnings = List.of();
@@ -103,6 +105,10 @@ public final class ApplianceAgent implements AutoCloseable {
     private volatile JsonNode sshUsers;
     private volatile org.secmon.agent.ipsec.Enforcer enforcer;
     private volatile JsonNode ipsec;
+    /** The SHA-256 of every scrape token the EMS knows (its metrics endpoint accepts those). */
+    private volatile java.util.Set<String> scrapers = java.util.Set.of();
+    /** The IPsec state of the last report (tunnels and their SAs), for the metrics; null without IPsec. */
+    private volatile JsonNode ipsecState;
     private boolean closed;
     private String notificationUrl;
     private Map<String, String> reportedCapabilities;
@@ -117,6 +123,7 @@ public final class ApplianceAgent implements AutoCloseable {
         this.configFile = settings.stateDir().resolve("config.json");
         this.credentialsFile = settings.stateDir().resolve("credentials.json");
         loadSshUsers();
+        loadScrapers();
     }
 
     // ---- start -------------------------------------------------------------------------------------------------
@@ -259,13 +266,17 @@ public final class ApplianceAgent implements AutoCloseable {
                 if (!connected) {
                     full = true; // resync on (re)connect: notifications may have been missed
                 }
+                long t0 = System.nanoTime();
                 if (full) {
                     apply(fetchAll());
+                    applyNanos.addAndGet(System.nanoTime() - t0);
                     fetchSshUsers();
+                    fetchScrapers();
                     fetchIpsec();
                     nextResync = System.nanoTime() + s.resyncInterval().toNanos();
                 } else if (!changes.isEmpty()) {
                     apply(fetchChanges(current, changes));
+                    applyNanos.addAndGet(System.nanoTime() - t0);
                     if (changes.keySet().stream().anyMatch(k -> k.startsWith("users/") || k.startsWith("roles/")
                             || k.startsWith("projects/") || k.startsWith("scopes/"))) {
                         fetchSshUsers();
@@ -318,6 +329,58 @@ public final class ApplianceAgent implements AutoCloseable {
             keep("ssh-users.json", u);
             sshUsers = u;
         }
+    }
+
+    private void fetchScrapers() throws IOException {
+        JsonNode u = client().call("GET", "appliances/" + creds.applianceId() + "/scrapers", null);
+        java.util.Set<String> next = new java.util.TreeSet<>();
+        u.path("sha256").forEach(h -> next.add(h.asText()));
+        if (!next.equals(scrapers)) {
+            keep("scrapers.json", u);
+            scrapers = java.util.Set.copyOf(next);
+        }
+    }
+
+    /** The scrapers kept on disk by an earlier run (metrics can be scraped before the EMS answers). */
+    private void loadScrapers() {
+        Path f = s.stateDir().resolve("scrapers.json");
+        try {
+            if (Files.exists(f)) {
+                java.util.Set<String> h = new java.util.TreeSet<>();
+                Json.mapper().readTree(f.toFile()).path("sha256").forEach(n -> h.add(n.asText()));
+                scrapers = java.util.Set.copyOf(h);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, f + " unreadable (" + e.getMessage() + "); metrics scrapes wait for"
+                    + " the EMS");
+        }
+    }
+
+    /** The SHA-256 (hex) of every scrape token of the EMS. */
+    public java.util.Set<String> scrapers() {
+        return scrapers;
+    }
+
+    /** The IPsec state of the last report, or null. */
+    public JsonNode ipsecState() {
+        return ipsecState;
+    }
+
+    public long notifications() {
+        return notifications.get();
+    }
+
+    public long applies() {
+        return applies.get();
+    }
+
+    /** Seconds spent fetching, compiling and swapping in configurations, over all applies. */
+    public double applySeconds() {
+        return applyNanos.get() / 1e9;
+    }
+
+    public long emsErrors() {
+        return emsErrors.get();
     }
 
     private void fetchIpsec() throws IOException {
@@ -519,7 +582,9 @@ public final class ApplianceAgent implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "IPsec: " + x.getMessage());
                 }
             }
-            cnt.set("ipsec", st != null ? st : e.status());
+            ObjectNode ist = st != null ? st : e.status();
+            cnt.set("ipsec", ist);
+            ipsecState = ist;
         }
         if (!warnings.isEmpty()) {
             agent.putArray("warnings").addAll(warnings.stream()

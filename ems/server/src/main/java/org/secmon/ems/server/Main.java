@@ -300,7 +300,7 @@ public final class Main implements Callable<Integer> {
         }
         r.register("/api/v1/tokens", new TokenService(ems.auth()));
         r.register("/api/v1/scrape_tokens", new org.secmon.ems.server.http.ScrapeTokenService(ems.auth(),
-                ems.repository()));
+                ems.repository(), ems.notifier()));
         r.register("/api/v1/enrollments", new org.secmon.ems.server.http.EnrollmentService(ems.entities()));
         r.register("/api/v1/audit", new AuditService(ems.repository()));
         r.register("/api/v1/certificates", new org.secmon.ems.server.http.CertificateService(ems.repository()));

@@ -88,6 +88,18 @@ public final class Notifier implements AutoCloseable {
         }
     }
 
+    /** Asks every appliance to fetch everything (a change outside the entities: scrape tokens). */
+    public void fullResyncAll(long revision) {
+        if (closed) {
+            return;
+        }
+        for (Doc a : repo.list("appliances")) {
+            if (a.json().hasNonNull("notification_url")) {
+                fullResync(a.id(), revision);
+            }
+        }
+    }
+
     /** Asks an appliance to fetch everything (registration, long outage). */
     public void fullResync(String applianceId, long revision) {
         Queue q = queues.computeIfAbsent(applianceId, Queue::new);

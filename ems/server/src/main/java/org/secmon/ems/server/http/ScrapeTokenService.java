@@ -31,10 +31,12 @@ public final class ScrapeTokenService implements HttpService {
 
     private final Auth auth;
     private final Repository repo;
+    private final org.secmon.ems.server.Notifier notifier;
 
-    public ScrapeTokenService(Auth auth, Repository repo) {
+    public ScrapeTokenService(Auth auth, Repository repo, org.secmon.ems.server.Notifier notifier) {
         this.auth = auth;
         this.repo = repo;
+        this.notifier = notifier;
     }
 
     @Override
@@ -70,7 +72,7 @@ public final class ScrapeTokenService implements HttpService {
         }
         String name = n.asText();
         String id = java.util.UUID.randomUUID().toString();
-        String token = repo.write(changes -> {
+        var written = repo.write(changes -> {
             for (Doc d : repo.list(RESOURCE)) {
                 if (name.equals(d.json().path("name").asText())) {
                     throw ApiException.conflict("exists", "a scrape token named '" + name + "' exists; delete it first",
@@ -84,7 +86,9 @@ public final class ScrapeTokenService implements HttpService {
             changes.put(RESOURCE, id, s);
             Audit.record(changes, p.name(), "scrape_token_added", null, id, name, Http.remote(req));
             return t;
-        }).value();
+        });
+        String token = written.value();
+        notifier.fullResyncAll(written.revision()); // appliances fetch the new hash list now
         ObjectNode out = render(repo.get(RESOURCE, id));
         out.put("token", token);
         Http.json(res, 201, out);
@@ -103,7 +107,7 @@ public final class ScrapeTokenService implements HttpService {
     private void deleteHandler(ServerRequest req, ServerResponse res) throws Exception {
         Principal p = allowed(req, Operation.DELETE, "delete");
         String id = req.path().pathParameters().get("id");
-        repo.write(changes -> {
+        var written = repo.write(changes -> {
             Doc d = repo.get(RESOURCE, id);
             if (d == null) {
                 throw ApiException.notFound("no scrape token with id '" + id + "'");
@@ -114,6 +118,7 @@ public final class ScrapeTokenService implements HttpService {
                     Http.remote(req));
             return null;
         });
+        notifier.fullResyncAll(written.revision()); // revoked on the appliances now, not at their next resync
         res.status(io.helidon.http.Status.NO_CONTENT_204).send();
     }
 
