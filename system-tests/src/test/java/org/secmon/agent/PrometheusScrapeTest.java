@@ -46,14 +46,14 @@ class PrometheusScrapeTest {
         try (EmsFixture ems = EmsFixture.embedded(dir.resolve("ems"));
              Nfcapd nfcapd = new Nfcapd(dir.resolve("nfcapd"), 0)) {
             String admin = ems.admin();
-            EmsFixture.Resp created = ems.call("POST", "/api/v1/scrape_tokens", admin, "{\"name\":\"prometheus\"}");
-            assertEquals(201, created.status(), created.toString());
-            String token = created.json().path("token").asText();
-            String scraperId = created.json().path("id").asText();
-            Path tokenFile = dir.resolve("scrape.token");
-            Files.writeString(tokenFile, token);
-
             AgentFixtures.ctl(session, "login", "--ems", ems.base, "-u", "admin");
+            // the scrape credential, made as an operator would: secmonctl writes it where Prometheus reads it
+            Path tokenFile = dir.resolve("scrape.token");
+            AgentFixtures.ctl(session, "scrape-token", "create", "prometheus", "--out", tokenFile.toString());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(tokenFile)));
+            String token = Files.readString(tokenFile).strip();
+            assertTrue(AgentFixtures.ctl(session, "scrape-token", "list").contains("prometheus"));
             AgentFixtures.applyDnsScope(session, dir.resolve("scope.yaml"), "prom", nfcapd.port, 2, 1);
             Path portFile = dir.resolve("metrics.port");
             try (RunningAgent agent = new RunningAgent(dir.resolve("agent.log"), RunningAgent.args(dir, ems.base,
@@ -172,8 +172,7 @@ class PrometheusScrapeTest {
                     }
 
                     // the credential deleted in the EMS: the appliance refuses it too (a full resync tells it)
-                    assertEquals(204, ems.call("DELETE", "/api/v1/scrape_tokens/" + scraperId, admin, null)
-                            .status());
+                    AgentFixtures.ctl(session, "scrape-token", "delete", "prometheus");
                     assertEquals(401, get(ems.base + "/metrics", token).statusCode());
                     Await.until(Duration.ofSeconds(20), "the agent refuses the deleted scrape token",
                             () -> get(agentMetrics, token).statusCode() == 401);
