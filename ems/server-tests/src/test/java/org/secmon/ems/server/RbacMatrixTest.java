@@ -88,7 +88,7 @@ class RbacMatrixTest {
                     // anonymous, readonly, operator B, operator A, admin
                     {401, 403, 403, 403, 200}, // GET /api/v1/audit
                     {401, 403, 200, 200, 200}, // GET /metrics
-                    {401, 200, 200, 200, 200}, // GET /api/v1/openapi.yaml
+                    {200, 200, 200, 200, 200}, // GET /api/v1/openapi.yaml (no login needed)
                     {401, 200, 200, 200, 200}, // GET /api/v1/tokens/current
                     {200, 200, 200, 200, 200}, // GET /health/ready
                     {401, 403, 403, 403, 200}, // GET /api/v1/scrape_tokens

@@ -18,6 +18,7 @@ import org.secmon.ems.server.http.ApplianceService;
 import org.secmon.ems.server.http.AuditService;
 import org.secmon.ems.server.http.Http;
 import org.secmon.ems.server.http.OpenApi;
+import org.secmon.ems.server.http.RequestIds;
 import org.secmon.ems.server.http.ResourceService;
 import org.secmon.ems.server.http.TokenService;
 import org.secmon.ems.server.store.ConsulStore;
@@ -138,6 +139,7 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        org.secmon.ems.server.http.RequestIds.LogFormatter.install();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
@@ -246,13 +248,23 @@ public final class Main implements Callable<Integer> {
         return server;
     }
 
+    /** The EMS's version (the jar's, or the development version). */
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+
     /** Every route of the EMS: authentication filter, the API, health, metrics and error mapping. */
     static void routing(HttpRouting.Builder r, Ems ems) {
         r.addFilter((chain, req, res) -> {
             long t0 = System.nanoTime();
             String path = req.path().path();
+            String requestId = RequestIds.accept(req.headers().first(RequestIds.HEADER).orElse(null));
+            res.header(RequestIds.HEADER, requestId);
+            RequestIds.begin(requestId);
             try {
-                boolean open = path.startsWith("/health")
+                boolean open = path.startsWith("/health") || path.equals("/")
+                        || path.equals("/api/v1/openapi.yaml") || path.equals("/api/v1/openapi.json")
                         || (path.equals("/api/v1/tokens") || path.equals("/api/v1/tokens/"))
                         && req.prologue().method() == Method.POST
                         // an appliance's or enforcer's first contact: its enrollment token is checked by the registry
@@ -264,12 +276,14 @@ public final class Main implements Callable<Integer> {
                     Principal p = ems.auth().authenticate(Http.token(req.headers()));
                     req.context().register(p);
                 }
+                Http.checkContentType(req);
                 chain.proceed();
             } catch (ApiException e) {
                 Http.error(res, e);
             } catch (StoreException e) {
                 Http.error(res, ApiException.unavailable("configuration store unavailable: " + e.getMessage()));
             } finally {
+                RequestIds.end();
                 ems.metrics().request(req.prologue().method().text(), path, res.status().code(),
                         System.nanoTime() - t0);
             }
@@ -280,7 +294,7 @@ public final class Main implements Callable<Integer> {
                 ApiException.unavailable("configuration store unavailable: " + e.getMessage())));
         r.error(Exception.class, (req, res, e) -> {
             LOG.log(System.Logger.Level.ERROR, "unexpected error in " + req.prologue().method().text() + " "
-                    + req.path().path(), e);
+                    + req.path().path() + " (request " + res.headers().first(RequestIds.HEADER).orElse("?") + ")", e);
             Http.error(res, new ApiException(500, "internal", "internal error: " + e.getClass().getSimpleName()));
         });
         r.any((req, res) -> Http.error(res, ApiException.notFound("no such endpoint: "
@@ -305,9 +319,24 @@ public final class Main implements Callable<Integer> {
         r.register("/api/v1/audit", new AuditService(ems.repository()));
         r.register("/api/v1/certificates", new org.secmon.ems.server.http.CertificateService(ems.repository()));
         byte[] openapi = OpenApi.yaml().getBytes(StandardCharsets.UTF_8);
+        byte[] openapiJson = OpenApi.document().toPrettyString().getBytes(StandardCharsets.UTF_8);
+        // readable without a login: the API's shape is no secret, and tools fetch it before they have a token
         r.get("/api/v1/openapi.yaml", (req, res) -> {
             res.headers().contentType(io.helidon.common.media.type.MediaTypes.create("application/yaml"));
             res.send(openapi);
+        });
+        r.get("/api/v1/openapi.json", (req, res) -> {
+            res.headers().contentType(HttpMediaTypes.JSON_UTF_8);
+            res.send(openapiJson);
+        });
+        r.get("/", (req, res) -> {
+            com.fasterxml.jackson.databind.node.ObjectNode d = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                    .instance.objectNode();
+            d.put("name", "SecMon EMS").put("version", version());
+            d.putObject("api").put("v1", "/api/v1");
+            d.putObject("links").put("openapi", "/api/v1/openapi.yaml").put("openapi_json", "/api/v1/openapi.json")
+                    .put("login", "/api/v1/tokens").put("health", "/health/ready").put("metrics", "/metrics");
+            Http.json(res, 200, d);
         });
         r.get("/health/live", (req, res) -> Http.json(res, 200,
                 com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("status", "UP")));

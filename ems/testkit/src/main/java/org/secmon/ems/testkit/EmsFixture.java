@@ -103,7 +103,11 @@ public final class EmsFixture implements AutoCloseable {
         }
         String s = body == null ? null : body instanceof String str ? str : Json.mapper().writeValueAsString(body);
         b.method(method, s == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(s));
-        if (s != null) {
+        boolean typed = false;
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            typed |= headers[i].equalsIgnoreCase("Content-Type");
+        }
+        if (s != null && !typed) {
             b.header("Content-Type", "application/json");
         }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());

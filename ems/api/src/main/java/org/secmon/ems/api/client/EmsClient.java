@@ -209,7 +209,7 @@ public final class EmsClient implements AutoCloseable {
                 ifMatch == null ? null : "\"" + ifMatch + "\"");
     }
 
-    /** JSON merge patch (RFC 7386): only the fields given change, null removes one. */
+    /** JSON merge patch (RFC 7396, application/merge-patch+json): only the fields given change, null removes one. */
     public ObjectNode patch(ResourceKind kind, String id, Object body) {
         return (ObjectNode) call("PATCH", api.path(kind.collection()).path(id), body);
     }
@@ -281,6 +281,8 @@ public final class EmsClient implements AutoCloseable {
      * Any call under {@code /api/v1} (e.g. {@code audit?limit=10}); answers the JSON body (empty object for 204).
      * Query parameters after {@code ?} are taken as given (already encoded).
      */
+    private static final MediaType MERGE_PATCH = MediaType.valueOf("application/merge-patch+json");
+
     public JsonNode call(String method, String path, Object body) {
         WebTarget t = api;
         int q = path.indexOf('?');
@@ -343,7 +345,8 @@ public final class EmsClient implements AutoCloseable {
         String text;
         int status;
         try (Response r = body == null ? b.method(method)
-                : b.method(method, Entity.entity(json(body), MediaType.APPLICATION_JSON_TYPE))) {
+                : b.method(method, Entity.entity(json(body), method.equals("PATCH") ? MERGE_PATCH
+                        : MediaType.APPLICATION_JSON_TYPE))) {
             status = r.getStatus();
             text = r.hasEntity() ? r.readEntity(String.class) : "";
         } catch (ProcessingException e) {

@@ -35,6 +35,9 @@ public final class Entities {
     public static final String SCOPE_VERSIONS = "scope_versions";
     /** Server-private fields (never rendered) start with this. */
     public static final String PRIVATE = "_";
+    /** When the entity was created and last changed (kept server-side, shown as created_at / updated_at). */
+    static final String CREATED_AT = PRIVATE + "created_at";
+    static final String UPDATED_AT = PRIVATE + "updated_at";
 
     /** A committed entity as rendered to clients. */
     public record Written(ObjectNode json, long version, String id) {
@@ -143,6 +146,8 @@ public final class Entities {
         Repository.Result<String> r = repo.write(changes -> {
             String id = UUID.randomUUID().toString();
             ObjectNode stored = validator.prepare(p, kind, in, null, id);
+            String now = java.time.Instant.now().toString();
+            stored.put(CREATED_AT, now).put(UPDATED_AT, now);
             guard(p, kind, id, null, stored);
             changes.put(kind.collection(), id, stored);
             touchScope(changes, kind, stored, id);
@@ -172,6 +177,7 @@ public final class Entities {
             if (stored.equals(current.json())) {
                 return id; // nothing changed: no commit, no version bump
             }
+            stored.put(UPDATED_AT, java.time.Instant.now().toString());
             guard(p, kind, id, current, stored);
             if (kind == ResourceKind.USERS
                     && org.secmon.ems.server.auth.Escalation.revokesSessions(current.json(), stored)) {
@@ -363,6 +369,14 @@ public final class Entities {
             if (!f.getKey().startsWith(PRIVATE) && !schema.writeOnly().contains(f.getKey())) {
                 out.set(f.getKey(), f.getValue());
             }
+        }
+        JsonNode created = d.json().get(CREATED_AT);
+        if (created != null) {
+            out.set("created_at", created);
+        }
+        JsonNode updated = d.json().get(UPDATED_AT);
+        if (updated != null) {
+            out.set("updated_at", updated);
         }
         if (kind == ResourceKind.SCOPES) {
             out.put("config_version", configVersion(d.id()));

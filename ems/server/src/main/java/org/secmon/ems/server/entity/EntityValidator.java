@@ -49,6 +49,8 @@ final class EntityValidator {
         for (String ro : schema.readOnly()) {
             in.remove(ro);
         }
+        in.remove("created_at"); // read-only, kept by the server (a GET's body may be PUT back as it is)
+        in.remove("updated_at");
         for (Iterator<String> it = in.fieldNames(); it.hasNext(); ) {
             if (it.next().startsWith(Entities.PRIVATE)) {
                 it.remove();

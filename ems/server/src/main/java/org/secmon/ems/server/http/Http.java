@@ -66,8 +66,23 @@ public final class Http {
         }
     }
 
+    /** RFC 9457 problem details, the media type of every error. */
+    public static final String PROBLEM_JSON = "application/problem+json";
+    /** RFC 7396 JSON merge patch, what PATCH takes. */
+    public static final String MERGE_PATCH_JSON = "application/merge-patch+json";
+
+    /**
+     * An error as RFC 9457 problem details ({@code application/problem+json}): {@code type} (a URN naming the error
+     * code), {@code title} (the status's phrase), {@code status}, {@code detail}; with the EMS's own fields kept as
+     * extensions ({@code error}, {@code message}, {@code field}, {@code errors}, {@code dependents}) and
+     * {@code request_id}.
+     */
     public static void error(ServerResponse res, ApiException e) {
         ObjectNode b = JsonNodeFactory.instance.objectNode();
+        b.put("type", "urn:secmon:problem:" + e.code());
+        b.put("title", Status.create(e.status()).reasonPhrase());
+        b.put("status", e.status());
+        b.put("detail", e.getMessage());
         b.put("error", e.code());
         b.put("message", e.getMessage());
         if (e.field() != null) {
@@ -82,13 +97,38 @@ public final class Http {
         if (e.details() != null) {
             b.set(e.detailsName(), e.details());
         }
+        res.headers().first(RequestIds.HEADER).ifPresent(id -> b.put("request_id", id));
         if (e.retryAfterSeconds() > 0) {
             res.header(HeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
         }
         if (e.status() == 401) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "X-Auth-Token realm=\"secmon\"");
         }
-        json(res, e.status(), b);
+        res.status(Status.create(e.status()));
+        res.headers().contentType(io.helidon.common.media.type.MediaTypes.create(PROBLEM_JSON));
+        try {
+            res.send(Json.mapper().writeValueAsBytes(b));
+        } catch (JsonProcessingException x) {
+            throw new IllegalStateException(x);
+        }
+    }
+
+    /**
+     * 415 for a body in a media type other than JSON ({@code application/json}, or any {@code +json} type such as
+     * {@code application/merge-patch+json}); PATCH takes a merge patch, {@code application/json} accepted for older
+     * clients. A body without a Content-Type is read as JSON.
+     */
+    public static void checkContentType(ServerRequest req) {
+        var ct = req.headers().contentType();
+        if (ct.isEmpty() || !req.content().hasEntity()) {
+            return;
+        }
+        String type = ct.get().mediaType().type().toLowerCase(java.util.Locale.ROOT);
+        String sub = ct.get().mediaType().subtype().toLowerCase(java.util.Locale.ROOT);
+        if (!type.equals("application") || !(sub.equals("json") || sub.endsWith("+json"))) {
+            throw new ApiException(415, "unsupported_media_type", "the body must be JSON (application/json; PATCH: "
+                    + MERGE_PATCH_JSON + "), not " + ct.get().mediaType().text());
+        }
     }
 
     /**

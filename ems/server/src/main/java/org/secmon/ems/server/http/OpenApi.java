@@ -77,7 +77,10 @@ public final class OpenApi {
                 + "roles. Authenticate with POST /api/v1/tokens and send the token as X-Auth-Token. References accept "
                 + "an id or, on input, the referenced entity's name within the same scope. Updates are conditional "
                 + "with If-Match (412 when stale) or the body's version (409 when stale). Every error is an Error "
-                + "object; 422 lists each invalid field.");
+                + "object (RFC 9457 application/problem+json); 422 lists each invalid field. PATCH takes a JSON merge "
+                + "patch (application/merge-patch+json). Every answer has an X-Request-Id header (the client's own "
+                + "when it sent one), which the EMS's log lines for that request show. GET / and this document need "
+                + "no login.");
         info.putObject("license").put("name", "Apache-2.0").put("url", "https://www.apache.org/licenses/LICENSE-2.0");
         doc.putArray("servers").addObject().put("url", "/").put("description", "the EMS itself");
         ObjectNode components = doc.putObject("components");
@@ -211,7 +214,7 @@ public final class OpenApi {
             } else if (status == 429) {
                 r.putObject("headers").putObject("Retry-After").put("$ref", "#/components/headers/Retry-After");
             }
-            r.putObject("content").putObject("application/json").putObject("schema").put("$ref", SCHEMAS + "Error");
+            r.putObject("content").putObject(Http.PROBLEM_JSON).putObject("schema").put("$ref", SCHEMAS + "Error");
             responses.set(Integer.toString(status), r);
             return this;
         }
@@ -570,10 +573,24 @@ public final class OpenApi {
     }
 
     private static void meta(ObjectNode paths) {
-        Op o = new Op(paths, "/api/v1/openapi.yaml", "get", "openapi", "meta", "this document");
+        Op o = new Op(paths, "/api/v1/openapi.yaml", "get", "openapi", "meta", "this document (no login needed)")
+                .open();
         o.responses.putObject("200").put("description", "OpenAPI 3.0 YAML").putObject("content")
                 .putObject("application/yaml").putObject("schema").put("type", "string");
-        o.err(401, "not authenticated").err(503, "the configuration store is unavailable");
+        Op oj = new Op(paths, "/api/v1/openapi.json", "get", "openapi_json", "meta",
+                "this document as JSON (no login needed)").open();
+        oj.responses.putObject("200").put("description", "OpenAPI 3.0 JSON").putObject("content")
+                .putObject("application/json").putObject("schema").put("type", "object");
+        ObjectNode disc = F.objectNode().put("type", "object");
+        disc.putArray("required").add("name").add("version").add("api").add("links");
+        disc.with("properties").putObject("name").put("type", "string");
+        disc.with("properties").putObject("version").put("type", "string");
+        disc.with("properties").putObject("api").put("type", "object").putObject("additionalProperties")
+                .put("type", "string");
+        disc.with("properties").putObject("links").put("type", "object").putObject("additionalProperties")
+                .put("type", "string");
+        new Op(paths, "/", "get", "discovery", "meta", "what this server is: name, version, API versions, links")
+                .open().ok(200, "the EMS", disc);
         ObjectNode status = F.objectNode().put("type", "object");
         status.putArray("required").add("status");
         status.with("properties").putObject("status").put("type", "string").putArray("enum").add("UP").add("DOWN");
@@ -688,12 +705,20 @@ public final class OpenApi {
     }
 
     private static void commonSchemas(ObjectNode schemas) {
-        ObjectNode e = schemas.putObject("Error").put("type", "object").put("additionalProperties", false);
-        e.putArray("required").add("error").add("message");
+        ObjectNode e = schemas.putObject("Error").put("type", "object").put("additionalProperties", false)
+                .put("description", "RFC 9457 problem details (application/problem+json), with the EMS's error code, "
+                        + "message and fields as extensions");
+        e.putArray("required").add("type").add("title").add("status").add("detail").add("error").add("message");
         ObjectNode p = e.putObject("properties");
+        p.putObject("type").put("type", "string").put("description", "urn:secmon:problem:CODE (CODE as in error)");
+        p.putObject("title").put("type", "string").put("description", "the HTTP status's phrase");
+        p.putObject("status").put("type", "integer");
+        p.putObject("detail").put("type", "string").put("description", "what went wrong (as message)");
+        p.putObject("request_id").put("type", "string").put("description", "as the X-Request-Id header");
         ObjectNode codes = p.putObject("error").put("type", "string");
         for (String c : List.of("bad_request", "unauthorized", "forbidden", "not_found", "exists", "stale", "in_use",
-                "precondition_failed", "invalid", "too_large", "too_many_requests", "unavailable", "internal")) {
+                "precondition_failed", "invalid", "too_large", "too_many_requests", "unavailable", "internal",
+                "unsupported_media_type", "ambiguous_identity", "no_scope")) {
             codes.withArray("enum").add(c);
         }
         p.putObject("message").put("type", "string");
@@ -845,6 +870,12 @@ public final class OpenApi {
                 required.add(name);
             }
             props.set(name, p);
+        }
+        if (ResourceKind.ALL.stream().anyMatch(k -> k.type() == type)) {
+            props.putObject("created_at").put("type", "string").put("format", "date-time").put("readOnly", true)
+                    .put("description", "when the entity was created (absent for entities older than this field)");
+            props.putObject("updated_at").put("type", "string").put("format", "date-time").put("readOnly", true)
+                    .put("description", "when the entity last changed");
         }
         if (!required.isEmpty()) {
             ArrayNode r = s.putArray("required");
