@@ -125,7 +125,9 @@ public final class ApplianceShell {
         String prefix = newWord ? "" : w.getLast();
         int position = newWord ? w.size() : w.size() - 1;
         List<String> candidates = position == 0 ? List.copyOf(COMMANDS.keySet())
-                : position == 1 ? COMMANDS.getOrDefault(w.getFirst(), List.of()) : List.of();
+                : position == 1 ? COMMANDS.getOrDefault(w.getFirst(), List.of())
+                : position == 2 && w.getFirst().equals("log") && w.get(1).equals("level")
+                ? List.copyOf(LOG_LEVELS.keySet()) : List.of();
         return candidates.stream().filter(c -> c.startsWith(prefix)).sorted().toList();
     }
 
@@ -144,7 +146,7 @@ public final class ApplianceShell {
         out.println("                             print N matching packets (default 10, 30 s; Ctrl-C stops)");
         out.println("reload                       fetch the configuration from the EMS now        (operator)");
         out.println("plugin load|unload NAME      load or unload a plugin                         (operator)");
-        out.println("log level LEVEL              agent log level: severe warning info fine       (operator)");
+        out.println("log level LEVEL              agent log level: error warn info debug trace     (operator)");
         out.println("exit");
     }
 
@@ -523,19 +525,37 @@ public final class ApplianceShell {
         }
     }
 
+    /** The log levels operators know, as java.util.logging levels. */
+    static final Map<String, Level> LOG_LEVELS = logLevels();
+
+    private static Map<String, Level> logLevels() {
+        Map<String, Level> m = new java.util.LinkedHashMap<>();
+        m.put("error", Level.SEVERE);
+        m.put("warn", Level.WARNING);
+        m.put("info", Level.INFO);
+        m.put("debug", Level.FINE);
+        m.put("trace", Level.FINEST);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     private void log(List<String> w, PrintWriter out) {
         if (w.size() != 3 || !w.get(1).equals("level")) {
-            throw new ShellException("usage: log level severe|warning|info|fine");
+            throw new ShellException("usage: log level " + String.join("|", LOG_LEVELS.keySet()));
         }
         requireOperator("log level");
-        Level level;
-        try {
-            level = Level.parse(w.get(2).toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ShellException("log level: severe, warning, info, fine, finer or finest, not '" + w.get(2)
+        String name = w.get(2).toLowerCase(Locale.ROOT);
+        Level level = LOG_LEVELS.get(name.equals("warning") ? "warn" : name);
+        if (level == null) {
+            throw new ShellException("log level: " + String.join(", ", LOG_LEVELS.keySet()) + ", not '" + w.get(2)
                     + "'");
         }
         Logger.getLogger("org.secmon").setLevel(level);
-        out.println("log level of org.secmon is now " + level.getName().toLowerCase(Locale.ROOT));
+        // the console handler must let the records through too (it drops everything below INFO by default)
+        for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
+            if (h.getLevel().intValue() > level.intValue()) {
+                h.setLevel(level);
+            }
+        }
+        out.println("log level of org.secmon is now " + name);
     }
 }

@@ -767,7 +767,23 @@ class ApiFuzzTest {
         return SCHEMAS.computeIfAbsent(key, k -> {
             ObjectNode root = F.objectNode();
             root.set("allOf", F.arrayNode().add(s.deepCopy()));
-            root.set("components", doc.path("components").deepCopy());
+            // only the component schemas it reaches: a copy of them all per compiled schema (hundreds of them)
+            // held ~1.7 GB and once ran the test out of its 2 GB heap
+            ObjectNode schemas = root.putObject("components").putObject("schemas");
+            java.util.ArrayDeque<JsonNode> todo = new java.util.ArrayDeque<>(List.of(s));
+            while (!todo.isEmpty()) {
+                JsonNode n = todo.pop();
+                if (n.isObject() && n.path("$ref").isTextual()
+                        && n.path("$ref").asText().startsWith("#/components/schemas/")) {
+                    String name = n.path("$ref").asText().substring("#/components/schemas/".length());
+                    if (!schemas.has(name)) {
+                        JsonNode target = doc.path("components").path("schemas").path(name);
+                        schemas.set(name, target.deepCopy());
+                        todo.push(target);
+                    }
+                }
+                n.forEach(todo::push);
+            }
             return REGISTRY.getSchema(root.toString(), InputFormat.JSON);
         });
     }
