@@ -32,6 +32,7 @@ import org.secmon.testkit.Ports;
 import org.secmon.testkit.Tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -238,5 +239,94 @@ class SshCliTest {
         String audit = Files.readString(dir.resolve("agent/audit.log"));
         assertTrue(audit.contains("\"event\":\"session-open\"") && audit.contains("\"command\":\"show version\""),
                 audit);
+    }
+
+    /** The line editor (JLine) through Mina's client with a terminal: history, cursor keys, UTF-8, log levels. */
+    @Test
+    void lineEditingHistoryArrowsAndUtf8ThroughMina() throws Exception {
+        try (ClientSession s = client.connect("ops", "127.0.0.1", sshPort).verify(Duration.ofSeconds(10))
+                .getSession()) {
+            s.addPublicKeyIdentity(opsKey);
+            s.auth().verify(Duration.ofSeconds(10));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ChannelShell ch = s.createShellChannel()) {
+                ch.setPtyType("xterm");
+                ch.setPtyColumns(120);
+                ch.setOut(out);
+                ch.setErr(out);
+                ch.open().verify(Duration.ofSeconds(10));
+                OutputStream in = ch.getInvertedIn();
+                java.util.function.BiConsumer<String, java.util.function.Predicate<String>> type = (keys, done) -> {
+                    try {
+                        in.write(keys.getBytes(StandardCharsets.UTF_8));
+                        in.flush();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    Await.until(Duration.ofSeconds(10), "the answer to " + keys.replace("\u001b", "ESC"),
+                            () -> out.toString(StandardCharsets.UTF_8), done);
+                };
+                type.accept("show version\r", o -> count(o, "plugin API") == 1);
+                type.accept("\u001b[A\r", o -> count(o, "plugin API") == 2); // Up: the last line again
+                // "sow version", Ctrl-A (line start), Right, "h": "show version"
+                type.accept("sow version\u0001\u001b[Ch\r", o -> count(o, "plugin API") == 3);
+                type.accept("ärger€\r", o -> o.contains("unknown command 'ärger€'"));
+                type.accept("log level fine\r", o -> o.contains("error, warn, info, debug, trace, not 'fine'"));
+                type.accept("log level debug\r", o -> o.contains("log level of org.secmon is now debug"));
+                type.accept("log level info\r", o -> o.contains("log level of org.secmon is now info"));
+                in.write("exit\r".getBytes(StandardCharsets.US_ASCII));
+                in.flush();
+                ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    /** The same line editor through OpenSSH's own client with a forced terminal ({@code ssh -tt}). */
+    @Test
+    void historyRecallThroughOpenSshTt() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Tools.require("ssh").toString(), "-tt", "-i",
+                viewerKey.toString(), "-p", Integer.toString(sshPort), "-o", "BatchMode=yes", "-o",
+                "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
+                "-o", "LogLevel=ERROR", "viewer@127.0.0.1"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("TERM", "xterm");
+        Process p = pb.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                p.getInputStream().transferTo(out);
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+        });
+        try {
+            OutputStream in = p.getOutputStream();
+            Await.until(Duration.ofSeconds(15), "the prompt", () -> out.toString(StandardCharsets.UTF_8),
+                    o -> o.contains("viewer@secmon> "));
+            in.write("show version\r".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            Await.until(Duration.ofSeconds(10), "show version", () -> out.toString(StandardCharsets.UTF_8),
+                    o -> count(o, "plugin API") == 1);
+            in.write("\u001bOA\r".getBytes(StandardCharsets.UTF_8)); // Up as xterm sends it in keypad mode
+            in.flush();
+            Await.until(Duration.ofSeconds(10), "show version recalled with Up",
+                    () -> out.toString(StandardCharsets.UTF_8), o -> count(o, "plugin API") == 2);
+            in.write("exit\r".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), out.toString(StandardCharsets.UTF_8));
+        } finally {
+            p.destroyForcibly();
+            reader.join(5000);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertFalse(text.contains("OA"), "the Up key was taken as text: " + text);
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
     }
 }

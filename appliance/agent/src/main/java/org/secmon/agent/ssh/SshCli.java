@@ -193,10 +193,14 @@ public final class SshCli implements AutoCloseable {
             this.exit = callback;
         }
 
+        private Environment env;
+
         @Override
         public void start(ChannelSession channel, Environment env) {
             session = channel.getServerSession();
-            pty = !env.getPtyModes().isEmpty();
+            this.env = env;
+            // a pty request sets TERM (and its modes, which some clients send none of)
+            pty = !env.getPtyModes().isEmpty() || env.getEnv().containsKey(Environment.ENV_TERM);
             thread = Thread.ofPlatform().daemon().name("ssh-cli-" + session.getUsername()).start(this);
         }
 
@@ -227,6 +231,10 @@ public final class SshCli implements AutoCloseable {
                     audit(user(), session.getClientAddress(), "command", command, null);
                     runOne(shell, command, out);
                     rc = lastStatus;
+                } else if (pty) {
+                    audit(user(), session.getClientAddress(), "session-open", null, null);
+                    lineEditor(shell);
+                    audit(user(), session.getClientAddress(), "session-close", null, null);
                 } else {
                     audit(user(), session.getClientAddress(), "session-open", null, null);
                     out.printf("SecMon appliance %s — %s (%s). Type help; Tab completes.%n", ctx.version(), user(),
@@ -269,7 +277,70 @@ public final class SshCli implements AutoCloseable {
             }
         }
 
-        /** A small line editor: echo (on a terminal), backspace, Tab completion, Ctrl-C, Ctrl-D. */
+        /**
+         * On a terminal: JLine's line editor over the channel — history (Up/Down, Ctrl-R), cursor keys, Emacs
+         * editing keys, Tab completion, UTF-8, the client's window size; Ctrl-C drops the line or stops a running
+         * command ({@code capture}), Ctrl-D on an empty line leaves.
+         */
+        private void lineEditor(ApplianceShell shell) throws IOException {
+            java.util.Map<String, String> e = env.getEnv();
+            org.jline.terminal.Terminal t = org.jline.terminal.TerminalBuilder.builder().system(false)
+                    .name("ssh-" + user()).type(e.getOrDefault(Environment.ENV_TERM, "xterm"))
+                    .encoding(StandardCharsets.UTF_8).streams(in, outStream)
+                    .size(new org.jline.terminal.Size(number(e.get(Environment.ENV_COLUMNS), 80),
+                            number(e.get(Environment.ENV_LINES), 24))).build();
+            try (t) {
+                env.addSignalListener((channel, signal) -> {
+                    java.util.Map<String, String> now = env.getEnv();
+                    t.setSize(new org.jline.terminal.Size(number(now.get(Environment.ENV_COLUMNS), 80),
+                            number(now.get(Environment.ENV_LINES), 24)));
+                    t.raise(org.jline.terminal.Terminal.Signal.WINCH);
+                }, org.apache.sshd.server.Signal.WINCH);
+                t.handle(org.jline.terminal.Terminal.Signal.INT, sig -> interrupted.set(true));
+                org.jline.reader.LineReader reader = org.jline.reader.LineReaderBuilder.builder().terminal(t)
+                        .appName("secmon")
+                        .completer((r, parsed, candidates) -> {
+                            for (String o : ApplianceShell.complete(parsed.line().substring(0, parsed.cursor()))) {
+                                candidates.add(new org.jline.reader.Candidate(o));
+                            }
+                        })
+                        .variable(org.jline.reader.LineReader.HISTORY_SIZE, 500)
+                        .option(org.jline.reader.LineReader.Option.HISTORY_IGNORE_DUPS, true)
+                        .build();
+                // the cursor keys in both modes: JLine binds the terminal's application mode (ESC O A, what xterm
+                // sends once JLine turns keypad mode on); clients that ignore keypad mode send ESC [ A
+                org.jline.keymap.KeyMap<org.jline.reader.Binding> keys = reader.getKeyMaps()
+                        .get(org.jline.reader.LineReader.MAIN);
+                String[][] cursor = {{"A", org.jline.reader.LineReader.UP_LINE_OR_HISTORY},
+                    {"B", org.jline.reader.LineReader.DOWN_LINE_OR_HISTORY},
+                    {"C", org.jline.reader.LineReader.FORWARD_CHAR}, {"D", org.jline.reader.LineReader.BACKWARD_CHAR},
+                    {"H", org.jline.reader.LineReader.BEGINNING_OF_LINE},
+                    {"F", org.jline.reader.LineReader.END_OF_LINE}};
+                for (String[] c : cursor) {
+                    keys.bind(new org.jline.reader.Reference(c[1]), "\033[" + c[0]);
+                    keys.bind(new org.jline.reader.Reference(c[1]), "\033O" + c[0]);
+                }
+                PrintWriter out = t.writer();
+                out.printf("SecMon appliance %s — %s (%s). Type help; Tab completes, Up recalls.%n", ctx.version(),
+                        user(), operator() ? "operator" : "read-only");
+                String prompt = user() + "@secmon" + (operator() ? "# " : "> ");
+                while (true) {
+                    String line;
+                    try {
+                        line = reader.readLine(prompt);
+                    } catch (org.jline.reader.UserInterruptException x) {
+                        continue; // Ctrl-C: the line is dropped
+                    } catch (org.jline.reader.EndOfFileException x) {
+                        return; // Ctrl-D on an empty line, or the channel closed
+                    }
+                    if (!runOne(shell, line, out)) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        /** A small line editor without a terminal (no echo): lines, backspace, Tab completion, Ctrl-C, Ctrl-D. */
         private void interactive(ApplianceShell shell, PrintWriter out) throws IOException {
             StringBuilder line = new StringBuilder();
             prompt(out);
@@ -339,6 +410,15 @@ public final class SshCli implements AutoCloseable {
                     }
                 }
                 out.flush();
+            }
+        }
+
+        private static int number(String s, int otherwise) {
+            try {
+                int n = s == null ? otherwise : Integer.parseInt(s.strip());
+                return n > 0 && n < 10_000 ? n : otherwise;
+            } catch (NumberFormatException x) {
+                return otherwise;
             }
         }
 
