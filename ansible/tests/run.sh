@@ -87,6 +87,13 @@ grep -q -- "--consul-url" "$root/etc/secmon/ems.args" || die "ems.args does not 
 [ -L "$root/etc/systemd/system/multi-user.target.wants/secmon-ems.service" ] || die "secmon-ems is not enabled"
 [ -L "$root/etc/systemd/system/multi-user.target.wants/consul.service" ] || die "consul is not enabled"
 [ "$(readlink "$root/usr/local/bin/secmon-console")" = /opt/secmon-console/bin/secmon-console ] && [ -x "$root/opt/secmon-console/bin/secmon-console" ] || die "secmon-console is not on the PATH"
+[ "$(readlink "$root/usr/local/bin/secmonctl")" = /opt/secmon-console/bin/secmonctl ] || die "secmonctl is not on the PATH"
+grep -q "complete -F _complete_secmonctl" "$root/usr/share/bash-completion/completions/secmonctl" \
+    || die "secmonctl's bash completion is not installed"
+# the installed secmonctl runs on the target's own runtime, and bash there completes its subcommands
+chroot "$root" /usr/local/bin/secmonctl --version >/dev/null || die "secmonctl does not run on the target"
+[ "$(chroot "$root" bash -c 'source /usr/share/bash-completion/completions/secmonctl; COMP_WORDS=(secmonctl scrape); COMP_CWORD=1; _complete_secmonctl secmonctl scrape secmonctl; echo "${COMPREPLY[*]}"')" = scrape-token ] \
+    || die "bash on the target does not complete secmonctl's subcommands"
 grep -rq "chroot-test-password" "$work"/run*.log && die "the admin password appeared in Ansible's output"
 [ "$(stat -c %a "$root/etc/secmon/consul-token")" = 600 ] || die "the EMS's Consul token file is not private"
 grep -q -- "--consul-token-file" "$root/etc/secmon/ems.args" || die "ems.args does not pass the Consul token file"

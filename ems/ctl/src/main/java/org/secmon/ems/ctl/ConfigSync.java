@@ -119,6 +119,7 @@ final class ConfigSync {
         }
         ObjectNode copy = o.deepCopy();
         schema.readOnly().forEach(copy::remove);
+        copy.remove(EMS_STAMPS); // created_at / updated_at: the EMS keeps its own
         Entity entity;
         try {
             entity = (Entity) Json.mapper().treeToValue(copy, kind.type());
@@ -230,6 +231,9 @@ final class ConfigSync {
      * EMS-set fields; appliances are left out (they register themselves). With {@code scopes}, only those scopes
      * and what is in them.
      */
+    /** Fields every entity shows that only the EMS sets (not in the model records). */
+    static final List<String> EMS_STAMPS = List.of("created_at", "updated_at");
+
     ObjectNode export(List<String> scopes) {
         Kinds.Names names = new Kinds.Names(ems);
         ObjectNode doc = Json.mapper().createObjectNode();
@@ -245,6 +249,7 @@ final class ConfigSync {
                     continue;
                 }
                 Schema.of(kind).readOnly().forEach(named::remove);
+                named.remove(EMS_STAMPS);
                 list.add(named);
             }
             if (!list.isEmpty()) {
