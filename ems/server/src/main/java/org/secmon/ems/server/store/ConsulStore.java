@@ -1,32 +1,24 @@
 package org.secmon.ems.server.store;
 
+import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
-import com.ecwid.consul.ConsulException;
-import com.ecwid.consul.SingleUrlParameters;
-import com.ecwid.consul.UrlParameters;
-import com.ecwid.consul.transport.HttpResponse;
-import com.ecwid.consul.v1.ConsulRawClient;
-import com.ecwid.consul.v1.OperationException;
-import com.ecwid.consul.v1.Response;
-import com.ecwid.consul.v1.kv.KeyValueClient;
-import com.ecwid.consul.v1.kv.KeyValueConsulClient;
-import com.ecwid.consul.v1.kv.model.GetBinaryValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.http.client.HttpClient;
-import org.apache.http.client.config.RequestConfig;
-import org.apache.http.impl.client.HttpClientBuilder;
 
 /**
- * Consul KV (com.ecwid.consul:consul-api) for production and for several EMS instances sharing one Consul cluster.
+ * Consul KV over its HTTP API (the JDK's HTTP client, as every outbound call of SecMon) for production and for several EMS instances sharing one Consul cluster.
  * Layout under the prefix (default {@code secmon/}): {@code kv/<key>} per entry and {@code meta/revision}, whose
  * ModifyIndex is the store revision. A commit is one {@code /v1/txn} request whose first operation is a
  * check-and-set of {@code meta/revision} on the ModifyIndex the writer read: Consul applies all of it or none, and
@@ -40,16 +32,16 @@ public final class ConsulStore implements Store {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String url;
+    private final String base;
     private final String prefix;
     private final String revisionKey;
-    private final KeyValueClient kv;
-    private final ConsulRawClient raw;
     private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     /**
      * @param url    e.g. {@code http://127.0.0.1:8500}
      * @param prefix key prefix ending in '/'
-     * @param token  ACL token or null
+     * @param token  ACL token or null (sent as {@code X-Consul-Token}, never in the URL)
      */
     public ConsulStore(String url, String prefix, String token) throws StoreException {
         URI u;
@@ -62,32 +54,31 @@ public final class ConsulStore implements Store {
             throw new StoreException("bad Consul URL '" + url + "': expected http://HOST:PORT");
         }
         this.url = url;
+        int port = u.getPort() > 0 ? u.getPort() : ("https".equals(u.getScheme()) ? 443 : 80);
+        this.base = u.getScheme() + "://" + (u.getHost().contains(":") && !u.getHost().startsWith("[")
+                ? "[" + u.getHost() + "]" : u.getHost()) + ":" + port;
         this.prefix = prefix.endsWith("/") ? prefix : prefix + "/";
         this.revisionKey = this.prefix + "meta/revision";
         this.token = token;
-        RequestConfig timeouts = RequestConfig.custom().setConnectTimeout(3000).setConnectionRequestTimeout(3000)
-                .setSocketTimeout(10_000).build();
-        HttpClient http = HttpClientBuilder.create().setDefaultRequestConfig(timeouts).setMaxConnTotal(64)
-                .setMaxConnPerRoute(64).useSystemProperties().build();
-        int port = u.getPort() > 0 ? u.getPort() : ("https".equals(u.getScheme()) ? 443 : 80);
-        raw = new ConsulRawClient(u.getScheme() + "://" + u.getHost(), port, http);
-        kv = new KeyValueConsulClient(raw);
         revision(); // fail fast with a clear message when Consul is not there
     }
 
     @Override
     public Snapshot load() throws StoreException {
-        Response<List<GetBinaryValue>> r = call(() -> kv.getKVBinaryValues(prefix, token));
+        HttpResponse<String> r = send("GET", "/v1/kv/" + prefix, "recurse=true", null);
         Map<String, Item> items = new HashMap<>();
         long revision = 0;
         String kvPrefix = prefix + "kv/";
-        if (r.getValue() != null) {
-            for (GetBinaryValue v : r.getValue()) {
-                if (v.getKey().equals(revisionKey)) {
-                    revision = v.getModifyIndex();
-                } else if (v.getKey().startsWith(kvPrefix)) {
-                    byte[] value = v.getValue() == null ? new byte[0] : v.getValue();
-                    items.put(v.getKey().substring(kvPrefix.length()), new Item(value, v.getModifyIndex()));
+        if (r.statusCode() != 404) { // 404: nothing under the prefix yet
+            ok(r, "read " + prefix);
+            for (JsonNode v : parse(r.body())) {
+                String key = v.path("Key").asText();
+                if (key.equals(revisionKey)) {
+                    revision = v.path("ModifyIndex").asLong();
+                } else if (key.startsWith(kvPrefix)) {
+                    byte[] value = v.path("Value").isTextual() ? Base64.getDecoder().decode(v.path("Value").asText())
+                            : new byte[0];
+                    items.put(key.substring(kvPrefix.length()), new Item(value, v.path("ModifyIndex").asLong()));
                 }
             }
         }
@@ -96,8 +87,12 @@ public final class ConsulStore implements Store {
 
     @Override
     public long revision() throws StoreException {
-        Response<GetBinaryValue> r = call(() -> kv.getKVBinaryValue(revisionKey, token));
-        return r.getValue() == null ? 0 : r.getValue().getModifyIndex();
+        HttpResponse<String> r = send("GET", "/v1/kv/" + revisionKey, null, null);
+        if (r.statusCode() == 404) {
+            return 0;
+        }
+        ok(r, "read " + revisionKey);
+        return parse(r.body()).path(0).path("ModifyIndex").asLong(0);
     }
 
     @Override
@@ -121,25 +116,21 @@ public final class ConsulStore implements Store {
                 op.put("Verb", "set").put("Value", b64(c.getValue())).put("Flags", expectedRevision + 1);
             }
         }
-        String body = ops.toString();
-        UrlParameters[] params = token == null ? new UrlParameters[0]
-                : new UrlParameters[] {new SingleUrlParameters("token", token)};
-        HttpResponse resp = call(() -> raw.makePutRequest("/v1/txn", body, params));
-        String content = resp.getContent() == null ? "" : resp.getContent();
-        if (resp.getStatusCode() == 409) {
+        HttpResponse<String> resp = send("PUT", "/v1/txn", null, ops.toString());
+        String content = resp.body() == null ? "" : resp.body();
+        if (resp.statusCode() == 409) {
             JsonNode errors = parse(content).path("Errors");
             if (errors.isArray() && errors.size() > 0 && errors.get(0).path("OpIndex").asInt(-1) == 0) {
                 throw new RevisionConflictException(expectedRevision, -1);
             }
             throw new StoreException("Consul refused the transaction: " + errors);
         }
-        if (resp.getStatusCode() == 403) {
+        if (resp.statusCode() == 403) {
             throw new StoreException("Consul at " + url + " refused the write to " + prefix + " (ACL: " + content.strip()
                     + "): give the EMS a token whose policy may write key_prefix \"" + prefix + "\"");
         }
-        if (resp.getStatusCode() != 200) {
-            throw new StoreException("Consul transaction failed: HTTP " + resp.getStatusCode() + " "
-                    + resp.getStatusMessage() + " " + content);
+        if (resp.statusCode() != 200) {
+            throw new StoreException("Consul transaction failed: HTTP " + resp.statusCode() + " " + content.strip());
         }
         JsonNode results = parse(content).path("Results");
         long index = results.path(0).path("KV").path("ModifyIndex").asLong(-1);
@@ -161,29 +152,42 @@ public final class ConsulStore implements Store {
         return Base64.getEncoder().encodeToString(b);
     }
 
-    private interface ConsulCall<T> {
-        T call();
+    /** One request to Consul; the answer whatever its status, or unreachable. */
+    private HttpResponse<String> send(String method, String path, String query, String body) throws StoreException {
+        URI uri;
+        try {
+            URI b = URI.create(base);
+            uri = new URI(b.getScheme(), null, b.getHost(), b.getPort(), path, query, null);
+        } catch (URISyntaxException e) {
+            throw new StoreException("bad Consul path " + path + ": " + e.getMessage());
+        }
+        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (token != null) {
+            rb.header("X-Consul-Token", token);
+        }
+        try {
+            return http.send(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new StoreException("Consul at " + url + " is unreachable: " + (e.getMessage() == null ? e.toString()
+                    : e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while talking to Consul at " + url, e);
+        }
     }
 
-    private <T> T call(ConsulCall<T> c) throws StoreException {
-        try {
-            return c.call();
-        } catch (OperationException e) {
-            if (e.getStatusCode() == 403) {
-                throw new StoreException("Consul at " + url + " refused access to " + prefix + " (ACL: "
-                        + e.getStatusContent() + "): give the EMS a token whose policy may write key_prefix \""
-                        + prefix + "\" (--consul-token-file)", e);
-            }
-            throw new StoreException("Consul at " + url + " answered " + e.getStatusCode() + " "
-                    + e.getStatusMessage() + ": " + e.getStatusContent(), e);
-        } catch (ConsulException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            throw new StoreException("Consul at " + url + " is unreachable: " + root.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new StoreException("Consul at " + url + " failed: " + e, e);
+    /** A read that Consul refused: the ACL explained, or the status and what Consul said. */
+    private void ok(HttpResponse<String> r, String what) throws StoreException {
+        if (r.statusCode() == 403) {
+            throw new StoreException("Consul at " + url + " refused access to " + prefix + " (ACL: "
+                    + r.body().strip() + "): give the EMS a token whose policy may write key_prefix \"" + prefix
+                    + "\" (--consul-token-file)");
+        }
+        if (r.statusCode() != 200) {
+            throw new StoreException("Consul at " + url + " answered " + r.statusCode() + " to " + what + ": "
+                    + r.body().strip());
         }
     }
 
@@ -199,6 +203,6 @@ public final class ConsulStore implements Store {
 
     @Override
     public void close() {
-        // the HTTP client's pooled connections are closed with the JVM
+        http.close();
     }
 }
