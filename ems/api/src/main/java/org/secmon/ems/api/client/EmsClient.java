@@ -1,6 +1,12 @@
 package org.secmon.ems.api.client;
 
+import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,24 +22,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import jakarta.ws.rs.ProcessingException;
-import jakarta.ws.rs.client.Client;
-import jakarta.ws.rs.client.ClientBuilder;
-import jakarta.ws.rs.client.Entity;
-import jakarta.ws.rs.client.Invocation;
-import jakarta.ws.rs.client.WebTarget;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-import org.glassfish.jersey.client.ClientConfig;
-import org.glassfish.jersey.client.ClientProperties;
-import org.glassfish.jersey.jnh.connector.JavaNetHttpConnectorProvider;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.api.model.ResourceKind;
 
 /**
  * The typed REST client of the EMS ({@code /api/v1}), shared by the agent, the console and secmonctl. Built on the
- * Jersey client; JSON through the API's own mapper ({@link Json}), reading leniently so that an older client
- * understands a newer EMS.
+ * JDK's HTTP client ({@code java.net.http}) — the one HTTP client of every outbound call in SecMon (EMS client,
+ * the EMS's notifications and health checks, its Consul store): no dependency, HTTP/1.1 and 2, TLS with a given
+ * {@link SSLContext} (a pinned certificate), virtual-thread friendly. JSON through the API's own mapper
+ * ({@link Json}), reading leniently so that an older client understands a newer EMS.
  *
  * <p>Every failure is an {@link EmsException}: the EMS's error document and status, or status 0 when it did not
  * answer. Thread-safe; the token can be replaced at any time (e.g. after a re-login).
@@ -45,28 +42,52 @@ public final class EmsClient implements AutoCloseable {
     private static final ObjectReader LENIENT = Json.mapper().reader()
             .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final int PAGE = 1000;
-    /**
-     * Jersey warns at every client creation that jakarta.activation (DataSource bodies) is missing; SecMon sends
-     * only JSON. Held here so that the level sticks.
-     */
-    private static final java.util.logging.Logger JERSEY_BINDERS = quiet(
-            "org.glassfish.jersey.message.internal.MessagingBinders");
+    private static final String JSON_TYPE = "application/json";
+    private static final String MERGE_PATCH = "application/merge-patch+json";
 
-    private static java.util.logging.Logger quiet(String name) {
-        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
-        l.setLevel(java.util.logging.Level.SEVERE);
-        return l;
+    /** A path under {@code /api/v1} with query parameters; segments and values are encoded when the URI is made. */
+    private record Target(List<String> segments, List<String[]> query) {
+        Target path(String segment) {
+            List<String> s = new ArrayList<>(segments);
+            s.add(segment);
+            return new Target(List.copyOf(s), query);
+        }
+
+        Target queryParam(String name, Object value) {
+            List<String[]> q = new ArrayList<>(query);
+            q.add(new String[] {name, String.valueOf(value)});
+            return new Target(segments, List.copyOf(q));
+        }
+
+        URI uri(URI base) {
+            StringBuilder b = new StringBuilder(base.toString()).append("api/v1");
+            for (String seg : segments) {
+                b.append('/').append(URLEncoder.encode(seg, StandardCharsets.UTF_8).replace("+", "%20"));
+            }
+            char sep = '?';
+            for (String[] kv : query) {
+                b.append(sep).append(URLEncoder.encode(kv[0], StandardCharsets.UTF_8)).append('=')
+                        .append(URLEncoder.encode(kv[1], StandardCharsets.UTF_8));
+                sep = '&';
+            }
+            return URI.create(b.toString());
+        }
+
+        String path() {
+            return "/api/v1/" + String.join("/", segments);
+        }
     }
 
     private final URI base;
-    private final Client client;
-    private final WebTarget api;
+    private final HttpClient client;
+    private final Duration readTimeout;
+    private final Target api = new Target(List.of(), List.of());
     private volatile String token;
 
-    private EmsClient(URI base, Client client) {
+    private EmsClient(URI base, HttpClient client, Duration readTimeout) {
         this.base = base;
         this.client = client;
-        this.api = client.target(base).path("api/v1");
+        this.readTimeout = readTimeout;
     }
 
     /** A client of the EMS at {@code base} (e.g. {@code http://127.0.0.1:8080}); 5 s to connect, 30 s to answer. */
@@ -84,16 +105,13 @@ public final class EmsClient implements AutoCloseable {
                 || base.getHost() == null) {
             throw new IllegalArgumentException("EMS URL must be http://HOST:PORT or https://HOST:PORT, not " + base);
         }
-        ClientConfig config = new ClientConfig()
-                .connectorProvider(new JavaNetHttpConnectorProvider())
-                .property(ClientProperties.CONNECT_TIMEOUT, (int) connectTimeout.toMillis())
-                .property(ClientProperties.READ_TIMEOUT, (int) readTimeout.toMillis());
-        ClientBuilder b = ClientBuilder.newBuilder().withConfig(config);
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .version(HttpClient.Version.HTTP_1_1);
         if (ssl != null) {
             b.sslContext(ssl);
         }
         String s = base.toString();
-        return new EmsClient(URI.create(s.endsWith("/") ? s : s + "/"), b.build());
+        return new EmsClient(URI.create(s.endsWith("/") ? s : s + "/"), b.build(), readTimeout);
     }
 
     public URI base() {
@@ -143,7 +161,7 @@ public final class EmsClient implements AutoCloseable {
         List<ObjectNode> out = new ArrayList<>();
         int offset = 0;
         while (true) {
-            WebTarget t = api.path(kind.collection()).queryParam("limit", PAGE).queryParam("offset", offset);
+            Target t = api.path(kind.collection()).queryParam("limit", PAGE).queryParam("offset", offset);
             for (Map.Entry<String, String> f : filters.entrySet()) {
                 t = t.queryParam(f.getKey(), f.getValue());
             }
@@ -279,12 +297,10 @@ public final class EmsClient implements AutoCloseable {
 
     /**
      * Any call under {@code /api/v1} (e.g. {@code audit?limit=10}); answers the JSON body (empty object for 204).
-     * Query parameters after {@code ?} are taken as given (already encoded).
+     * Query parameters after {@code ?} may be URL-encoded; they are decoded and encoded again.
      */
-    private static final MediaType MERGE_PATCH = MediaType.valueOf("application/merge-patch+json");
-
     public JsonNode call(String method, String path, Object body) {
-        WebTarget t = api;
+        Target t = api;
         int q = path.indexOf('?');
         String query = q < 0 ? "" : path.substring(q + 1);
         path = q < 0 ? path : path.substring(0, q);
@@ -296,13 +312,14 @@ public final class EmsClient implements AutoCloseable {
         for (String kv : query.split("&")) {
             int eq = kv.indexOf('=');
             if (eq > 0) {
-                t = t.queryParam(kv.substring(0, eq), kv.substring(eq + 1));
+                t = t.queryParam(java.net.URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
+                        java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
             }
         }
         return call(method, t, body);
     }
 
-    private JsonNode call(String method, WebTarget target, Object body) {
+    private JsonNode call(String method, Target target, Object body) {
         return call(method, target, body, null);
     }
 
@@ -326,12 +343,13 @@ public final class EmsClient implements AutoCloseable {
         return call("POST", api.path("ipsec_enforcers").path("register"), enforcer, null, enrollmentToken);
     }
 
-    private JsonNode call(String method, WebTarget target, Object body, String ifMatch) {
+    private JsonNode call(String method, Target target, Object body, String ifMatch) {
         return call(method, target, body, ifMatch, null);
     }
 
-    private JsonNode call(String method, WebTarget target, Object body, String ifMatch, String enrollment) {
-        Invocation.Builder b = target.request(MediaType.APPLICATION_JSON_TYPE);
+    private JsonNode call(String method, Target target, Object body, String ifMatch, String enrollment) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(target.uri(base)).timeout(readTimeout)
+                .header("Accept", JSON_TYPE);
         String t = token;
         if (enrollment != null) {
             b.header("X-Enrollment-Token", enrollment);
@@ -341,16 +359,24 @@ public final class EmsClient implements AutoCloseable {
         if (ifMatch != null) {
             b.header("If-Match", ifMatch);
         }
-        String what = method + " " + target.getUri().getPath();
+        if (body == null) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            b.header("Content-Type", method.equals("PATCH") ? MERGE_PATCH : JSON_TYPE);
+            b.method(method, HttpRequest.BodyPublishers.ofString(json(body), StandardCharsets.UTF_8));
+        }
+        String what = method + " " + target.path();
         String text;
         int status;
-        try (Response r = body == null ? b.method(method)
-                : b.method(method, Entity.entity(json(body), method.equals("PATCH") ? MERGE_PATCH
-                        : MediaType.APPLICATION_JSON_TYPE))) {
-            status = r.getStatus();
-            text = r.hasEntity() ? r.readEntity(String.class) : "";
-        } catch (ProcessingException e) {
-            throw EmsException.unreachable(what + " at " + base, e.getCause() == null ? e : e.getCause());
+        try {
+            HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            status = r.statusCode();
+            text = r.body() == null ? "" : r.body();
+        } catch (IOException e) {
+            throw EmsException.unreachable(what + " at " + base, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw EmsException.unreachable(what + " at " + base, e);
         }
         JsonNode node;
         try {
