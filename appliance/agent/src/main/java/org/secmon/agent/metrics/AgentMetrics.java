@@ -68,11 +68,23 @@ public final class AgentMetrics implements MultiCollector {
         this.version = version;
     }
 
+    /**
+     * The JVM's metrics, registered once per process: JvmMetrics keeps every registry it was registered with in a
+     * static set, which would keep each agent's data plane (through this collector) alive after the agent stopped.
+     */
+    private static final PrometheusRegistry JVM = jvm();
+
+    private static PrometheusRegistry jvm() {
+        PrometheusRegistry r = new PrometheusRegistry();
+        JvmMetrics.builder().register(r);
+        return r;
+    }
+
     /** A registry with these metrics and the JVM's. */
     public PrometheusRegistry registry() {
         PrometheusRegistry r = new PrometheusRegistry();
         r.register(this);
-        JvmMetrics.builder().register(r);
+        r.register((MultiCollector) JVM::scrape);
         return r;
     }
 

@@ -60,7 +60,20 @@ public final class Metrics {
                 .help("configuration store operations (load, revision, commit) and their latency")
                 .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
                 .labelNames("operation").register(registry);
-        JvmMetrics.builder().register(registry);
+        registry.register((io.prometheus.metrics.model.registry.MultiCollector) JVM::scrape);
+    }
+
+    /**
+     * The JVM's metrics, registered once per process: JvmMetrics keeps every registry it was registered with in a
+     * static set, so registering it with each EMS's registry kept every EMS (its repository, notifier...) alive
+     * after it stopped — the system tests, which start dozens in one JVM, ran out of heap.
+     */
+    private static final PrometheusRegistry JVM = jvm();
+
+    private static PrometheusRegistry jvm() {
+        PrometheusRegistry r = new PrometheusRegistry();
+        JvmMetrics.builder().register(r);
+        return r;
     }
 
     private static boolean isParam(String segment) {
