@@ -118,7 +118,11 @@ class PrometheusScrapeTest {
                             () -> value(api, "up{job=\"ems\"}") == 1 && value(api, "up{job=\"appliance\"}") == 1
                                     && value(api, "sum(rate(secmon_rx_packets_total[5s]))") > 0
                                     && value(api, "sum(rate(secmon_collector_datagrams_total[5s]))") > 0
-                                    && value(api, "sum(secmon_ems_appliances{status=\"up\"})") == 1,
+                                    && value(api, "sum(secmon_ems_appliances{status=\"up\"})") == 1
+                                    // rates need two samples of a series: the dashboard's EMS panels too
+                                    && value(api, "sum(rate(secmon_ems_http_requests_total[10s]))") > 0
+                                    && value(api, "sum(rate(secmon_ems_http_request_duration_seconds_bucket"
+                                    + "[10s]))") > 0,
                             () -> query(api, "up").toString());
                     assertEquals(0, value(api, "up{job=\"appliance-without-token\"}"), "scraped without a token");
 
