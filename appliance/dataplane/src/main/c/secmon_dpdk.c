@@ -59,6 +59,15 @@ unsigned secmon_pool_in_use(void *pool) { return rte_mempool_in_use_count((struc
 
 void secmon_pool_free(void *pool) { rte_mempool_free((struct rte_mempool *)pool); }
 
+/* Symmetric RSS (Woo and Park 2012): a Toeplitz key repeating the 16 bits 0x6d5a gives both directions of a flow
+ * the same hash, so the same rx queue. FlowDistributor.SYMMETRIC_RSS_KEY_PATTERN (Java) is the same pattern; its
+ * test checks the symmetry with a Toeplitz implementation. */
+static uint8_t rss_key[64];
+/* What the last secmon_port_start did: 1 symmetric key taken, 0 the device refused it (its default key: the two
+ * directions of a flow may land on different queues), -1 no RSS (one queue, or the device hashes nothing). */
+static int rss_symmetric = -1;
+int secmon_rss_symmetric(void) { return rss_symmetric; }
+
 /* Configure nb_rxq rx queues (nb_desc descriptors each) fed from pool, one small tx queue, and start. */
 int secmon_port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_desc, void *pool) {
     struct rte_eth_conf conf;
@@ -70,12 +79,32 @@ int secmon_port_start(uint16_t port, uint16_t nb_rxq, uint16_t nb_desc, void *po
         return rc;
     if (nb_rxq > 1)
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    rss_symmetric = -1;
     if (nb_rxq > 1) {
         conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
-        if (conf.rx_adv_conf.rss_conf.rss_hf == 0)
+        if (conf.rx_adv_conf.rss_conf.rss_hf == 0) {
             conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+        } else {
+            uint8_t len = info.hash_key_size ? info.hash_key_size : 40;
+            if (len > sizeof(rss_key))
+                len = sizeof(rss_key);
+            for (uint8_t i = 0; i < len; i++)
+                rss_key[i] = (i & 1) ? 0x5a : 0x6d;
+            conf.rx_adv_conf.rss_conf.rss_key = rss_key;
+            conf.rx_adv_conf.rss_conf.rss_key_len = len;
+        }
     }
     rc = rte_eth_dev_configure(port, nb_rxq, 1, &conf);
+    if (rc != 0 && conf.rx_adv_conf.rss_conf.rss_key != NULL) {
+        /* a device that takes no key of its own: its default key */
+        conf.rx_adv_conf.rss_conf.rss_key = NULL;
+        conf.rx_adv_conf.rss_conf.rss_key_len = 0;
+        rc = rte_eth_dev_configure(port, nb_rxq, 1, &conf);
+        if (rc == 0)
+            rss_symmetric = 0;
+    } else if (rc == 0 && conf.rx_adv_conf.rss_conf.rss_key != NULL) {
+        rss_symmetric = 1;
+    }
     if (rc != 0)
         return rc;
     uint16_t rxd = nb_desc, txd = 512;

@@ -46,6 +46,8 @@ final class DpdkNative {
     static final MethodHandle PORT_START = h("secmon_port_start",
             FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, ADDRESS));
     static final MethodHandle PORT_STOP = h("secmon_port_stop", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
+    /** 1: the last port start set the symmetric RSS key; 0: the device refused it; -1: no RSS. */
+    static final MethodHandle RSS_SYMMETRIC = h("secmon_rss_symmetric", FunctionDescriptor.of(JAVA_INT));
     static final MethodHandle PORT_STATS = h("secmon_port_stats",
             FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     static final MethodHandle RX_BURST = h("secmon_rx_burst",

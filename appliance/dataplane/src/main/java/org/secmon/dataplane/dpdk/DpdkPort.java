@@ -95,12 +95,27 @@ public final class DpdkPort implements AutoCloseable {
                 DpdkNative.POOL_FREE.invokeExact(pool);
                 throw new IllegalStateException("cannot start DPDK port " + name + ": " + DpdkNative.strerror(rc));
             }
-            return new DpdkPort(name, port, rxQueues, pool, mbufs, created);
+            int rss = (int) DpdkNative.RSS_SYMMETRIC.invokeExact();
+            if (rss == 0) {
+                System.getLogger(DpdkPort.class.getName()).log(System.Logger.Level.WARNING, "DPDK port " + name
+                        + " refused the symmetric RSS key: its " + rxQueues + " rx queues hash with the device's "
+                        + "default key, and the two directions of a conversation may land on different queues");
+            }
+            DpdkPort p = new DpdkPort(name, port, rxQueues, pool, mbufs, created);
+            p.rssSymmetric = rss;
+            return p;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /** 1: rx queues spread by RSS with the symmetric key; 0: by the device's default key; -1: no RSS. */
+    private int rssSymmetric = -1;
+
+    public int rssSymmetric() {
+        return rssSymmetric;
     }
 
     public String name() {

@@ -76,6 +76,17 @@ class DpdkSourceTest {
         assertEquals(before, seen[0], "a thread started after rte_eal_init inherited the main lcore's single CPU");
     }
 
+    /** Several rx queues on a device with RSS (net_null hashes) take the symmetric key; one queue has no RSS. */
+    @Test
+    void rssQueuesTakeTheSymmetricKey() {
+        try (DpdkPort port = DpdkPort.open("net_null_rss0", 2)) {
+            assertEquals(1, port.rssSymmetric(), "net_null with 2 rx queues: the symmetric RSS key");
+        }
+        try (DpdkPort port = DpdkPort.open("net_null_rss1", 1)) {
+            assertEquals(-1, port.rssSymmetric(), "one rx queue: no RSS");
+        }
+    }
+
     @Test
     void netPcapVdevMatchesPcapSourceAndFreesEveryMbuf() throws Exception {
         Path capture = dir.resolve("vdev.pcap");
