@@ -332,7 +332,18 @@ public final class ApplianceAgent implements AutoCloseable {
     }
 
     private void fetchScrapers() throws IOException {
-        JsonNode u = client().call("GET", "appliances/" + creds.applianceId() + "/scrapers", null);
+        JsonNode u;
+        try {
+            u = client().call("GET", "appliances/" + creds.applianceId() + "/scrapers", null);
+        } catch (org.secmon.ems.api.client.EmsException e) {
+            if (e.status() != 404) {
+                throw e;
+            }
+            // an EMS older than scrape tokens (upgrading the appliances first): monitoring and sync go on; the
+            // metrics endpoint takes only --metrics-token-file until the EMS has them
+            LOG.log(System.Logger.Level.DEBUG, "EMS has no scrape tokens (" + e.getMessage() + ")");
+            return;
+        }
         java.util.Set<String> next = new java.util.TreeSet<>();
         u.path("sha256").forEach(h -> next.add(h.asText()));
         if (!next.equals(scrapers)) {
