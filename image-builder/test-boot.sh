@@ -272,6 +272,20 @@ capbnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "$work/hardening.out")
 [ -n "$capbnd" ] && [ "$capbnd" != 000001ffffffffff ] && [ "$capbnd" != 000003ffffffffff ] \
     || die "the agent has every capability: $(cat "$work/hardening.out")"
 say "agent hardened: NoNewPrivs 1, ProtectSystem strict, ProtectHome yes, CapBnd $capbnd (and it exports, runs tunnels)"
+# the agent's Prometheus metrics on the management address (SECMON_METRICS_PORT, 9465): refused without a scrape
+# token, served with the EMS's (the EMS tells the appliance the tokens' hashes when one is created)
+ctl scrape-token create boot-prometheus --out "$work/scrape.token" > "$work/scrape.out" 2>&1 \
+    || die "ctl scrape-token create: $(cat "$work/scrape.out")"
+scrape=$(cat "$work/scrape.token")
+code=$(vm curl -s -o /dev/null -w '%{http_code}' http://10.0.2.15:9465/metrics 2>&1 || true)
+[ "$code" = 401 ] || die "the agent's metrics without a scrape token answered '$code', not 401"
+t0=$(date +%s)
+until vm "curl -s -H 'Authorization: Bearer $scrape' http://10.0.2.15:9465/metrics" > "$work/metrics.out" 2>&1 \
+        && grep -q '^secmon_rx_packets_total ' "$work/metrics.out"; do
+    [ $(( $(date +%s) - t0 )) -lt 60 ] || die "the agent's metrics did not take the EMS's scrape token in 60 s: $(head -3 "$work/metrics.out")"
+    sleep 2
+done
+say "agent metrics on 10.0.2.15:9465: 401 without a token, $(grep -c '^secmon_' "$work/metrics.out") secmon series with the EMS's scrape token ($(grep '^secmon_rx_packets_total ' "$work/metrics.out"))"
 cat > "$work/dscp.yaml" <<YAML
 ipsec_tunnels:
   - {name: class-ef, appliance: $appliance_id, ike_policy: boot-ike, ipsec_policy: boot-esp, dscp: 46,
