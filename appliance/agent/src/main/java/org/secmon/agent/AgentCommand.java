@@ -360,39 +360,9 @@ public final class AgentCommand implements Runnable {
         String localHash = local;
         String address = metricsAddress != null ? metricsAddress : sshAddress != null ? sshAddress
                 : notifyAddress != null ? notifyAddress : "127.0.0.1";
-        var state = new org.secmon.agent.metrics.AgentMetrics.AgentState() {
-            public Long appliedVersion() {
-                var c = agent.current();
-                return c == null ? null : c.version();
-            }
-
-            public boolean emsConnected() {
-                return agent.connected();
-            }
-
-            public long notifications() {
-                return agent.notifications();
-            }
-
-            public long applies() {
-                return agent.applies();
-            }
-
-            public long emsErrors() {
-                return agent.emsErrors();
-            }
-
-            public double applySeconds() {
-                return agent.applySeconds();
-            }
-
-            public com.fasterxml.jackson.databind.JsonNode ipsec() {
-                return agent.ipsecState();
-            }
-        };
         try {
             var endpoint = new org.secmon.agent.metrics.MetricsEndpoint(address, port,
-                    new org.secmon.agent.metrics.AgentMetrics(rx, plugins::plugins, state, version()).registry(),
+                    new org.secmon.agent.metrics.AgentMetrics(rx, plugins::plugins, agent, version()).registry(),
                     () -> {
                         java.util.Set<String> s = agent.scrapers();
                         if (localHash == null) {

@@ -40,7 +40,7 @@ import org.secmon.plugin.PluginState;
  * monitoring: the agent keeps the configuration it has (or the one on disk) and retries with back-off, then
  * resynchronises everything when the EMS answers again.
  */
-public final class ApplianceAgent implements AutoCloseable {
+public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.metrics.AgentMetrics.AgentState {
     private static final System.Logger LOG = System.getLogger("secmon.agent");
 
     /** How the agent finds and identifies itself to the EMS. */
@@ -344,12 +344,18 @@ public final class ApplianceAgent implements AutoCloseable {
             LOG.log(System.Logger.Level.DEBUG, "EMS has no scrape tokens (" + e.getMessage() + ")");
             return;
         }
-        java.util.Set<String> next = new java.util.TreeSet<>();
-        u.path("sha256").forEach(h -> next.add(h.asText()));
+        java.util.Set<String> next = hashes(u);
         if (!next.equals(scrapers)) {
             keep("scrapers.json", u);
-            scrapers = java.util.Set.copyOf(next);
+            scrapers = next;
         }
+    }
+
+    /** The {@code sha256} list of a scrapers document (the EMS's answer, or its copy on disk). */
+    private static java.util.Set<String> hashes(JsonNode scrapersDoc) {
+        java.util.Set<String> h = new java.util.HashSet<>();
+        scrapersDoc.path("sha256").forEach(n -> h.add(n.asText()));
+        return java.util.Set.copyOf(h);
     }
 
     /** The scrapers kept on disk by an earlier run (metrics can be scraped before the EMS answers). */
@@ -357,9 +363,7 @@ public final class ApplianceAgent implements AutoCloseable {
         Path f = s.stateDir().resolve("scrapers.json");
         try {
             if (Files.exists(f)) {
-                java.util.Set<String> h = new java.util.TreeSet<>();
-                Json.mapper().readTree(f.toFile()).path("sha256").forEach(n -> h.add(n.asText()));
-                scrapers = java.util.Set.copyOf(h);
+                scrapers = hashes(Json.mapper().readTree(f.toFile()));
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, f + " unreadable (" + e.getMessage() + "); metrics scrapes wait for"
@@ -372,24 +376,35 @@ public final class ApplianceAgent implements AutoCloseable {
         return scrapers;
     }
 
+    @Override
+    public Long appliedVersion() {
+        ScopeConfig c = current;
+        return c == null ? null : c.version();
+    }
+
     /** The IPsec state of the last report, or null. */
+    @Override
     public JsonNode ipsecState() {
         return ipsecState;
     }
 
+    @Override
     public long notifications() {
         return notifications.get();
     }
 
+    @Override
     public long applies() {
         return applies.get();
     }
 
     /** Seconds spent fetching, compiling and swapping in configurations, over all applies. */
+    @Override
     public double applySeconds() {
         return applyNanos.get() / 1e9;
     }
 
+    @Override
     public long emsErrors() {
         return emsErrors.get();
     }
@@ -657,6 +672,7 @@ public final class ApplianceAgent implements AutoCloseable {
         return current;
     }
 
+    @Override
     public boolean connected() {
         return connected;
     }

@@ -32,11 +32,13 @@ import org.secmon.plugin.CounterNames;
  * version, IPsec tunnels, and the JVM's metrics.
  */
 public final class AgentMetrics implements MultiCollector {
-    /** What the agent knows about itself (its EMS side), read at each scrape. */
+    /** What the agent knows about itself (its EMS side), read at each scrape: the ApplianceAgent. */
     public interface AgentState {
+        /** The configuration version applied, or null before the first. */
         Long appliedVersion();
 
-        boolean emsConnected();
+        /** Whether the last exchange with the EMS succeeded. */
+        boolean connected();
 
         long notifications();
 
@@ -48,7 +50,7 @@ public final class AgentMetrics implements MultiCollector {
         long emsErrors();
 
         /** The last report's IPsec state ({@code tunnels: {name: {ike, ...}}}), or null. */
-        JsonNode ipsec();
+        JsonNode ipsecState();
     }
 
     /** Plugin counters that are levels, not totals. */
@@ -177,13 +179,13 @@ public final class AgentMetrics implements MultiCollector {
         m.gauge("secmon_agent_config_version", "the configuration version applied (-1: none yet)",
                 v == null ? -1 : v);
         m.gauge("secmon_agent_ems_connected", "1 when the last exchange with the EMS succeeded",
-                agent.emsConnected() ? 1 : 0);
+                agent.connected() ? 1 : 0);
         m.counter("secmon_agent_notifications", "change notifications received from the EMS", agent.notifications());
         m.counter("secmon_agent_config_applies", "configurations applied", agent.applies());
         m.counter("secmon_agent_config_apply_seconds", "time spent fetching, compiling and swapping in "
                 + "configurations (divided by the applies: the mean apply latency)", agent.applySeconds());
         m.counter("secmon_agent_ems_errors", "failed exchanges with the EMS", agent.emsErrors());
-        JsonNode ipsec = agent.ipsec();
+        JsonNode ipsec = agent.ipsecState();
         if (ipsec != null) {
             m.gauge("secmon_ipsec_tunnels_configured", "IPsec tunnels loaded into strongSwan",
                     ipsec.path("tunnels_configured").asLong(0));

@@ -29,7 +29,7 @@ class AgentMetricsLeakTest {
                 return null;
             }
 
-            public boolean emsConnected() {
+            public boolean connected() {
                 return false;
             }
 
@@ -49,7 +49,7 @@ class AgentMetricsLeakTest {
                 return 0;
             }
 
-            public JsonNode ipsec() {
+            public JsonNode ipsecState() {
                 return null;
             }
         }, "test");

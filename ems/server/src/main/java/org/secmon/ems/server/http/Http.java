@@ -57,8 +57,12 @@ public final class Http {
     }
 
     public static void json(ServerResponse res, int status, JsonNode body) {
+        send(res, status, HttpMediaTypes.JSON_UTF_8, body);
+    }
+
+    private static void send(ServerResponse res, int status, io.helidon.http.HttpMediaType type, JsonNode body) {
         res.status(Status.create(status));
-        res.headers().contentType(HttpMediaTypes.JSON_UTF_8);
+        res.headers().contentType(type);
         try {
             res.send(Json.mapper().writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
@@ -68,6 +72,8 @@ public final class Http {
 
     /** RFC 9457 problem details, the media type of every error. */
     public static final String PROBLEM_JSON = "application/problem+json";
+    private static final io.helidon.http.HttpMediaType PROBLEM = io.helidon.http.HttpMediaType.create(
+            io.helidon.common.media.type.MediaTypes.create(PROBLEM_JSON));
     /** RFC 7396 JSON merge patch, what PATCH takes. */
     public static final String MERGE_PATCH_JSON = "application/merge-patch+json";
 
@@ -104,13 +110,7 @@ public final class Http {
         if (e.status() == 401) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "X-Auth-Token realm=\"secmon\"");
         }
-        res.status(Status.create(e.status()));
-        res.headers().contentType(io.helidon.common.media.type.MediaTypes.create(PROBLEM_JSON));
-        try {
-            res.send(Json.mapper().writeValueAsBytes(b));
-        } catch (JsonProcessingException x) {
-            throw new IllegalStateException(x);
-        }
+        send(res, e.status(), PROBLEM, b);
     }
 
     /**

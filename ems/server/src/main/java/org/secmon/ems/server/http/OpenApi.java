@@ -347,8 +347,9 @@ public final class OpenApi {
     private static void scrapeTokens(ObjectNode paths) {
         ObjectNode in = F.objectNode().put("type", "object").put("additionalProperties", false);
         in.putArray("required").add("name");
-        in.putObject("properties").putObject("name").put("type", "string")
-                .put("pattern", "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$").put("description", "e.g. prometheus");
+        ObjectNode tokenName = in.putObject("properties").putObject("name").put("type", "string")
+                .put("description", "e.g. prometheus");
+        format(tokenName, Formats.Kind.NAME);
         ObjectNode item = F.objectNode().put("type", "object");
         item.putArray("required").add("id").add("name").add("created_at").add("created_by");
         ObjectNode ip = item.putObject("properties");

@@ -67,8 +67,12 @@ public final class ScrapeTokenService implements HttpService {
             }
         }
         JsonNode n = b.get("name");
-        if (n == null || !n.isTextual() || !n.asText().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
-            throw ApiException.invalid("name", "is required: 1 to 64 letters, digits, '_', '.' or '-'");
+        if (n == null || !n.isTextual()) {
+            throw ApiException.invalid("name", "is required");
+        }
+        String bad = org.secmon.ems.api.schema.Formats.check(org.secmon.ems.api.schema.Formats.Kind.NAME, n.asText());
+        if (bad != null) {
+            throw ApiException.invalid("name", bad);
         }
         String name = n.asText();
         String id = java.util.UUID.randomUUID().toString();

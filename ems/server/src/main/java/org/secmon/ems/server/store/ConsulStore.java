@@ -32,7 +32,8 @@ public final class ConsulStore implements Store {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String url;
-    private final String base;
+    /** Scheme, host and port of every request (parsed once). */
+    private final URI base;
     private final String prefix;
     private final String revisionKey;
     private final String token;
@@ -54,9 +55,7 @@ public final class ConsulStore implements Store {
             throw new StoreException("bad Consul URL '" + url + "': expected http://HOST:PORT");
         }
         this.url = url;
-        int port = u.getPort() > 0 ? u.getPort() : ("https".equals(u.getScheme()) ? 443 : 80);
-        this.base = u.getScheme() + "://" + (u.getHost().contains(":") && !u.getHost().startsWith("[")
-                ? "[" + u.getHost() + "]" : u.getHost()) + ":" + port;
+        this.base = u;
         this.prefix = prefix.endsWith("/") ? prefix : prefix + "/";
         this.revisionKey = this.prefix + "meta/revision";
         this.token = token;
@@ -156,8 +155,7 @@ public final class ConsulStore implements Store {
     private HttpResponse<String> send(String method, String path, String query, String body) throws StoreException {
         URI uri;
         try {
-            URI b = URI.create(base);
-            uri = new URI(b.getScheme(), null, b.getHost(), b.getPort(), path, query, null);
+            uri = new URI(base.getScheme(), null, base.getHost(), base.getPort(), path, query, null);
         } catch (URISyntaxException e) {
             throw new StoreException("bad Consul path " + path + ": " + e.getMessage());
         }
