@@ -29,7 +29,7 @@ public final class CountingPlugin implements SecmonPlugin {
     @Override
     public PluginDescriptor descriptor() {
         return new PluginDescriptor(ID, "1.0", PluginApi.VERSION, "counts the packets its filter passes",
-                DeliveryMode.DIRECT, "");
+                DeliveryMode.DIRECT, "", true); // queue-local: an instance per rx queue, counters summed
     }
 
     @Override

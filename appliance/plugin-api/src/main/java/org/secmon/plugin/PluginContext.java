@@ -22,6 +22,30 @@ public interface PluginContext {
         return java.util.List.of();
     }
 
+    /**
+     * The rx queue this instance serves, 0..{@link #queues()}-1. A {@linkplain PluginDescriptor#queueLocal()
+     * queue-local} plugin gets one instance per queue; any other plugin is instance 0 of 1.
+     */
+    default int queue() {
+        return 0;
+    }
+
+    /** How many instances of this plugin run, one per rx queue (1 unless the plugin is queue-local). */
+    default int queues() {
+        return 1;
+    }
+
+    /**
+     * The object every instance of this plugin shares under {@code key}: made by {@code create} for the first
+     * instance that asks after a start, returned as is to the others (what must stay global across queues: an
+     * export socket and its sequence numbers, say). Call from lifecycle methods (control thread); the object is
+     * used from several data-plane threads, so it is thread-safe. The host forgets it when the plugin stops, after
+     * every instance stopped, and closes it then if it is {@link AutoCloseable}.
+     */
+    default <T> T shared(String key, java.util.function.Supplier<T> create) {
+        return create.get();
+    }
+
     /** Log a line attributed to this plugin (control path only; never per packet). */
     void log(System.Logger.Level level, String message);
 }

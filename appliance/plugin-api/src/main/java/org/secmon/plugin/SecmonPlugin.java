@@ -10,7 +10,9 @@ package org.secmon.plugin;
  *
  * <h2>Threading</h2>
  * {@link #onPacket(Packet)} and {@link #poll(long)} are always called by one and the same data-plane thread: the
- * rx thread in {@link DeliveryMode#DIRECT} mode, the plugin's own thread in {@link DeliveryMode#RING} mode. The
+ * rx thread in {@link DeliveryMode#DIRECT} mode, the plugin's own thread in {@link DeliveryMode#RING} mode. A
+ * {@linkplain PluginDescriptor#queueLocal() queue-local} plugin runs as one instance per rx queue, each on its
+ * queue's thread; the instances share only what they ask {@link PluginContext#shared} for. The
  * lifecycle methods are called by the control thread, never concurrently with each other.
  *
  * <h2>Hot path rules</h2>
@@ -68,6 +70,26 @@ public interface SecmonPlugin {
      */
     default Table query(String topic, int limit) {
         return null;
+    }
+
+    /**
+     * Merge the answers of a {@linkplain PluginDescriptor#queueLocal() queue-local} plugin's instances (one per rx
+     * queue, in queue order) into one. Called on the control thread, on instance 0. The default keeps the first
+     * part's columns and note and concatenates the rows up to {@code limit}; a plugin whose rows have an order
+     * (the largest flows) merges by it.
+     *
+     * @param parts the non-null answers, at least one
+     */
+    default Table merge(String topic, java.util.List<Table> parts, int limit) {
+        java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>();
+        for (Table t : parts) {
+            for (java.util.List<Object> r : t.rows()) {
+                if (rows.size() < limit) {
+                    rows.add(r);
+                }
+            }
+        }
+        return new Table(parts.get(0).note(), parts.get(0).columns(), rows);
     }
 
     /** Original {@code deinit}: stop threads and release resources. Must be idempotent. */

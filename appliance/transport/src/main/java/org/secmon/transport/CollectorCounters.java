@@ -23,10 +23,26 @@ public final class CollectorCounters {
 
     /** Copies the sender's and balancer's figures into the counters (the plugin's data-plane thread). */
     public void publish(UdpSender sender, LoadBalancer lb) {
+        publishSessions(lb);
+        publishSender(sender);
+    }
+
+    /** The balancer's sessions per collector. */
+    public void publishSessions(LoadBalancer lb) {
+        for (int i = 0; i < c.length; i++) {
+            c[i][2].set(lb.sessionsAssigned(i));
+        }
+    }
+
+    /**
+     * The sender's figures per collector. Instances on several rx queues that share one sender publish them into
+     * one set of counters (the host sums a plugin's counters over its instances), each after it sent, under the
+     * sender's lock.
+     */
+    public void publishSender(UdpSender sender) {
         for (int i = 0; i < c.length; i++) {
             c[i][0].set(sender.datagrams(i));
             c[i][1].set(sender.bytes(i));
-            c[i][2].set(lb.sessionsAssigned(i));
             c[i][3].set(sender.errors(i));
             c[i][4].set(sender.paced(i));
             c[i][5].set(sender.isUp(i) ? 0 : 1);

@@ -34,11 +34,15 @@ class NetflowExportTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"netflow", "ipfix", "netflow --ring", "ipfix --cache-thread"})
+    @ValueSource(strings = {"netflow", "ipfix", "netflow --ring", "ipfix --cache-thread", "netflow --queues",
+        "ipfix --queues", "ipfix --queues --cache-thread"})
     void nfdumpAndTsharkDecodeEveryFlow(String variant) throws Exception {
         String format = variant.split(" ")[0];
         boolean ring = variant.endsWith("--ring"); // the plugin on its own thread: the same flows
         boolean cacheThread = variant.endsWith("--cache-thread"); // the cache on its own thread: the same flows
+        // two rx queues, a NetFlow instance (cache, exporter) each, one socket and sequence: the same flows, each in
+        // one record (its packets all on one queue), and nfdump sees one exporter without a sequence failure
+        boolean queues = variant.contains("--queues");
         Path tshark = Tools.require("tshark");
         Path pcap = dir.resolve("in.pcapng");
         TrafficGenerator.Expected exp = TrafficGenerator.generate(pcap, 3000, 12, 42, true,
@@ -56,8 +60,12 @@ class NetflowExportTest {
             if (cacheThread) {
                 args.add("--cache-thread");
             }
+            if (queues) {
+                args.addAll(List.of("--queues", "2"));
+            }
             r = ReplayCommand.replay(args.toArray(String[]::new));
             assertEquals(0, r.exitCode(), r.out() + r.err());
+            assertEquals(queues ? 2 : 1, r.plugin("netflow").instances(), r.out());
             assertEquals(ring ? "RING" : "DIRECT", r.plugin("netflow").mode(), r.out());
             assertEquals(cacheThread, r.plugin("netflow").counters().containsKey("cache_thread_full_waits"), r.out());
             long sent = r.plugin("netflow").collectorCounter("datagrams");

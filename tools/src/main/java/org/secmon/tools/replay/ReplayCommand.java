@@ -21,6 +21,7 @@ import org.secmon.dataplane.host.LoadedPlugin;
 import org.secmon.dataplane.host.PluginHost;
 import org.secmon.dataplane.host.PluginSetup;
 import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.host.RxQueues;
 import org.secmon.dataplane.ingest.Ingest;
 import org.secmon.dataplane.ingest.ObservationPoints;
 import org.secmon.dataplane.ingest.TunnelInterfaces;
@@ -96,6 +97,11 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--summary-json", paramLabel = "FILE", description = "also write the summary as JSON (the fields"
             + " of ReplayCommand.Summary: source, records, packets, bytes, malformed, per plugin state and counters)")
     Path summaryJson;
+
+    @Option(names = "--queues", paramLabel = "N", defaultValue = "1", description = "rx queues, a thread each (1..64;"
+            + " pcap: the file is read by every queue and each keeps the conversations a symmetric hash gives it;"
+            + " queue-local plugins such as netflow run an instance per queue). Default: ${DEFAULT-VALUE}")
+    int queues;
 
     @Option(names = "--burst", paramLabel = "N", defaultValue = "32", description = "rx burst size")
     int burst;
@@ -223,9 +229,9 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     /** What one plugin did during a replay (its state, the host's counters for it and its own). */
-    public record PluginSummary(String id, String version, PluginState state, String mode, int rules, long received,
-                                long filtered, long dropped, long errors, long ringWaits, String failure,
-                                Map<String, Long> counters) {
+    public record PluginSummary(String id, String version, PluginState state, String mode, int instances, int rules,
+                                long received, long filtered, long dropped, long errors, long ringWaits,
+                                String failure, Map<String, Long> counters) {
         /** One of the plugin's own counters (e.g. {@code records_exported}); fails when it has none of that name. */
         public long counter(String name) {
             Long v = counters.get(name);
@@ -396,13 +402,16 @@ public final class ReplayCommand implements Callable<Integer> {
         };
         Ingest ingest = new Ingest(tunnels, dedupMillis * 1_000_000L, dedupEntries,
                 TunnelInterfaces.parse(tunnelInterfaces));
-        Sources.Opened opened = Sources.open(spec, rate, burst);
-        PacketSource src = opened.source();
+        if (queues > 1 && spec instanceof Sources.DpdkDevice d && d.device().startsWith("net_pcap_replay")) {
+            throw new IllegalArgumentException("--queues with --source dpdk needs a port with RSS (--device); a"
+                    + " capture through net_pcap has one queue: use --source pcap for several");
+        }
+        RxQueues opened = RxQueues.open(spec, queues, rate, burst, ingest);
+        List<RxAgent> rxs = opened.agents();
         Path state = Files.createTempDirectory("secmon-replay");
-        RxAgent rx = new RxAgent("rx-p0q0", src, burst, ingest);
         long started;
         long elapsed;
-        try (PluginHost host = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
+        try (PluginHost host = new PluginHost(rxs, Files.isDirectory(pluginsDir) ? pluginsDir : null,
                 state)) {
             host.requireSetup(true);
             for (Map.Entry<String, PluginSetup> e : setups.entrySet()) {
@@ -425,19 +434,27 @@ public final class ReplayCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("no plugin to run (none in " + pluginsDir + " and --no-count)");
             }
             started = System.nanoTime();
-            AgentRunner runner = new AgentRunner(rx, IdleStrategy.busySpin()).start();
-            Progress progress = Progress.onTerminal(err, opened.capture());
-            while (!runner.awaitFinished(200, TimeUnit.MILLISECONDS)) {
-                progress.show(rx.rxPackets(), System.nanoTime() - started);
+            List<AgentRunner> runners = new ArrayList<>();
+            for (RxAgent rx : rxs) {
+                runners.add(new AgentRunner(rx, IdleStrategy.busySpin()).start());
+            }
+            Progress progress = Progress.onTerminal(err, opened.captures().isEmpty() ? null
+                    : opened.captures().get(0));
+            for (AgentRunner runner : runners) {
+                while (!runner.awaitFinished(200, TimeUnit.MILLISECONDS)) {
+                    progress.show(opened.rxPackets(), System.nanoTime() - started);
+                }
             }
             progress.done();
             host.awaitRingsDrained(Duration.ofSeconds(60));
             elapsed = System.nanoTime() - started;
-            runner.close();
-            if (runner.failure() != null) {
-                throw new IllegalStateException("rx failed: " + runner.failure());
+            for (AgentRunner runner : runners) {
+                runner.close();
+                if (runner.failure() != null) {
+                    throw new IllegalStateException("rx failed: " + runner.failure());
+                }
             }
-            result = summarize(rx, opened, host, elapsed);
+            result = summarize(opened, host, elapsed);
             print(result);
             if (summaryJson != null) {
                 writeJson(result, summaryJson);
@@ -528,32 +545,51 @@ public final class ReplayCommand implements Callable<Integer> {
         return Map.of("name", c.name(), "address", c.host(), "port", c.port(), "type", type);
     }
 
-    private static Summary summarize(RxAgent rx, Sources.Opened src, PluginHost host, long elapsedNanos) {
+    private static Summary summarize(RxQueues q, PluginHost host, long elapsedNanos) {
+        List<RxAgent> rxs = q.agents();
         Map<String, Long> byReason = new java.util.LinkedHashMap<>();
+        long malformed = 0;
+        long skipped = 0;
+        long duplicates = 0;
         for (MalformedReason r : MalformedReason.values()) {
-            if (r != MalformedReason.NONE && rx.malformed(r) > 0) {
-                byReason.put(r.key(), rx.malformed(r));
+            long n = 0;
+            for (RxAgent rx : rxs) {
+                n += rx.malformed(r);
             }
+            if (r != MalformedReason.NONE && n > 0) {
+                byReason.put(r.key(), n);
+            }
+        }
+        for (RxAgent rx : rxs) {
+            malformed += rx.malformed();
+            skipped += rx.skipped();
+            duplicates += rx.duplicatesDropped();
         }
         List<PluginSummary> plugins = new ArrayList<>();
         for (LoadedPlugin p : host.plugins()) {
             boolean ran = p.state() != PluginState.CREATED;
             plugins.add(new PluginSummary(p.name(), p.descriptor().version(), p.state(), ran ? p.mode().toString()
-                    : "", ran ? p.classifier().size() : 0, p.received(), p.filtered(), p.dropped(), p.errors(),
+                    : "", p.instanceCount(), ran ? p.classifier().size() : 0, p.received(), p.filtered(), p.dropped(), p.errors(),
                     p.stalls(), p.failure() == null ? null : p.failure().toString(),
                     java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(p.customCounters()))));
         }
-        CaptureFileSource c = src.capture();
-        long records = c != null ? c.records() : rx.rxPackets() + rx.malformed();
-        String source = src.source().describe() + (c != null && c.badRecords() > 0
-                ? " (damaged file: " + c.damage() + ")" : "");
-        List<ObservationPoint> points = new ArrayList<>();
-        for (ObservationPoints.Point pt : rx.observationPoints().snapshot()) {
-            points.add(new ObservationPoint(pt.describe(), pt.packets(), pt.bytes()));
+        CaptureFileSource c = q.captures().isEmpty() ? null : q.captures().get(0); // each queue reads the whole file
+        long records = c != null ? c.records() : q.rxPackets() + malformed;
+        String source = q.first().source().describe() + (c != null && c.badRecords() > 0
+                ? " (damaged file: " + c.damage() + ")" : "") + (rxs.size() > 1 ? ", " + rxs.size() + " rx queues"
+                + (q.software() ? " (flows placed by a symmetric hash)" : " (RSS)") : "");
+        Map<String, long[]> byPoint = new java.util.TreeMap<>();
+        for (RxAgent rx : rxs) {
+            for (ObservationPoints.Point pt : rx.observationPoints().snapshot()) {
+                long[] v = byPoint.computeIfAbsent(pt.describe(), k -> new long[2]);
+                v[0] += pt.packets();
+                v[1] += pt.bytes();
+            }
         }
-        points.sort(java.util.Comparator.comparing(ObservationPoint::point));
-        return new Summary(0, source, records, rx.rxPackets(), rx.rxBytes(), rx.malformed(), byReason, rx.skipped(),
-                rx.duplicatesDropped(), c != null ? c.skippedRecords() : 0,
+        List<ObservationPoint> points = new ArrayList<>();
+        byPoint.forEach((k, v) -> points.add(new ObservationPoint(k, v[0], v[1])));
+        return new Summary(0, source, records, q.rxPackets(), q.rxBytes(), malformed, byReason, skipped,
+                duplicates, c != null ? c.skippedRecords() : 0,
                 c != null ? c.unsupportedInterfaces() : List.of(), points, elapsedNanos / 1e9, plugins, "", "");
     }
 
@@ -612,8 +648,9 @@ public final class ReplayCommand implements Callable<Integer> {
                 out.printf("plugin %s %s installed, not configured (not run)%n", p.id(), p.version());
                 continue;
             }
-            out.printf(Locale.ROOT, "plugin %s %s %s (%s, %d rules): received %,d, filtered %,d, dropped %,d,"
-                            + " errors %,d%s%n", p.id(), p.version(), p.state(), p.mode(), p.rules(), p.received(),
+            out.printf(Locale.ROOT, "plugin %s %s %s (%s%s, %d rules): received %,d, filtered %,d, dropped %,d,"
+                            + " errors %,d%s%n", p.id(), p.version(), p.state(), p.mode(), p.instances() > 1
+                            ? ", an instance on each of " + p.instances() + " queues" : "", p.rules(), p.received(),
                     p.filtered(), p.dropped(), p.errors(),
                     p.ringWaits() > 0 ? String.format(Locale.ROOT, ", waited for ring %,d times", p.ringWaits()) : "");
             if (p.failure() != null) {

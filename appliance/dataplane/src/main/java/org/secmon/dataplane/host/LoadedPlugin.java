@@ -37,9 +37,39 @@ public final class LoadedPlugin {
     DeliveryMode mode;
     SlotState[] slotStates = new SlotState[0];
     AgentRunner runner;
-    final Map<String, Counter> custom = Collections.synchronizedMap(new LinkedHashMap<>());
-    /** A query waiting for the plugin's data-plane thread (at most one at a time). */
-    private final AtomicReference<PendingQuery> query = new AtomicReference<>();
+    /**
+     * The running instances: one, or one per rx queue for a queue-local plugin ({@link #plugin()} is the first).
+     * Replaced on every start, read by the control side.
+     */
+    volatile SecmonPlugin[] instances;
+    /** Each instance's own counters, by name (summed by {@link #customCounters()}). */
+    volatile Map<String, Counter>[] custom;
+    /** Each instance's query mailbox, answered on that instance's data-plane thread. */
+    volatile Mailbox[] mailboxes;
+    /** What the instances share ({@code PluginContext.shared}): made anew at every start, closed at stop. */
+    final Map<String, Object> shared = new LinkedHashMap<>();
+
+    /** A query waiting for one instance's data-plane thread (at most one at a time). */
+    static final class Mailbox {
+        private final AtomicReference<PendingQuery> query = new AtomicReference<>();
+
+        /**
+         * Data-plane side: answer a waiting query, if any. One volatile read when there is none. A plugin whose
+         * query method throws is not marked FAILED: the asker gets the error.
+         */
+        int answer(SecmonPlugin plugin) {
+            PendingQuery q = query.get();
+            if (q == null || !query.compareAndSet(q, null)) {
+                return 0;
+            }
+            try {
+                q.answer().complete(plugin.query(q.topic(), q.limit()));
+            } catch (Throwable t) {
+                q.answer().completeExceptionally(t);
+            }
+            return 1;
+        }
+    }
 
     private record PendingQuery(String topic, int limit, CompletableFuture<Table> answer) {
     }
@@ -52,6 +82,25 @@ public final class LoadedPlugin {
         this.jar = jar;
         this.jarStamp = jarStamp;
         this.loader = loader;
+        instances(new SecmonPlugin[] {plugin});
+    }
+
+    @SuppressWarnings("unchecked")
+    void instances(SecmonPlugin[] all) {
+        Map<String, Counter>[] maps = new Map[all.length];
+        Mailbox[] boxes = new Mailbox[all.length];
+        for (int i = 0; i < all.length; i++) {
+            maps[i] = Collections.synchronizedMap(new LinkedHashMap<>());
+            boxes[i] = new Mailbox();
+        }
+        custom = maps;
+        mailboxes = boxes;
+        instances = all;
+    }
+
+    /** How many instances run (one per rx queue for a queue-local plugin). */
+    public int instanceCount() {
+        return instances.length;
     }
 
     public String name() {
@@ -140,18 +189,21 @@ public final class LoadedPlugin {
         return s;
     }
 
-    /** The plugin's own counters (created through its context), by name. */
+    /** The plugin's own counters (created through its context), by name; summed over its instances. */
     public Map<String, Long> customCounters() {
         Map<String, Long> out = new LinkedHashMap<>();
-        synchronized (custom) {
-            custom.forEach((k, v) -> out.put(k, v.get()));
+        for (Map<String, Counter> m : custom) {
+            synchronized (m) {
+                m.forEach((k, v) -> out.merge(k, v.get(), Long::sum));
+            }
         }
         return out;
     }
 
     /**
      * Ask the plugin {@link SecmonPlugin#query} on its own data-plane thread (the rx thread in DIRECT mode, its ring
-     * thread in RING mode), so that it answers from a consistent state, and wait for the answer.
+     * thread in RING mode), so that it answers from a consistent state, and wait for the answer. A queue-local
+     * plugin is asked on every queue and the answers merged ({@link SecmonPlugin#merge}).
      *
      * @return the answer, or null when the plugin knows nothing about {@code topic}
      * @throws IllegalStateException when the plugin is not running, another query is waiting, or the data-plane
@@ -161,38 +213,48 @@ public final class LoadedPlugin {
         if (state != PluginState.STARTED) {
             throw new IllegalStateException("plugin " + name + " is " + state.name().toLowerCase(java.util.Locale.ROOT));
         }
-        PendingQuery q = new PendingQuery(topic, Math.max(1, limit), new CompletableFuture<>());
-        if (!query.compareAndSet(null, q)) {
-            throw new IllegalStateException("another query to plugin " + name + " is waiting; try again");
-        }
+        Mailbox[] boxes = mailboxes;
+        SecmonPlugin[] all = instances;
+        int n = Math.min(boxes.length, all.length);
+        int lim = Math.max(1, limit);
+        PendingQuery[] asked = new PendingQuery[n];
         try {
-            return q.answer().get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("plugin " + name + "'s data-plane thread did not answer within "
-                    + timeoutMillis + " ms (is the data plane running? see show status)");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            throw new IllegalStateException("plugin " + name + " could not answer: " + c, c);
+            for (int i = 0; i < n; i++) {
+                PendingQuery q = new PendingQuery(topic, lim, new CompletableFuture<>());
+                if (!boxes[i].query.compareAndSet(null, q)) {
+                    throw new IllegalStateException("another query to plugin " + name + " is waiting; try again");
+                }
+                asked[i] = q;
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            java.util.List<Table> parts = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Table t;
+                try {
+                    t = asked[i].answer().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("plugin " + name + "'s data-plane thread" + (n > 1 ? " of queue "
+                            + i : "") + " did not answer within " + timeoutMillis
+                            + " ms (is the data plane running? see show status)");
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    throw new IllegalStateException("plugin " + name + " could not answer: " + c, c);
+                }
+                if (t != null) {
+                    parts.add(t);
+                }
+            }
+            if (parts.isEmpty()) {
+                return null;
+            }
+            return parts.size() == 1 ? parts.get(0) : all[0].merge(topic, parts, lim);
         } finally {
-            query.compareAndSet(q, null);
+            for (int i = 0; i < n; i++) {
+                if (asked[i] != null) {
+                    boxes[i].query.compareAndSet(asked[i], null);
+                }
+            }
         }
-    }
-
-    /**
-     * Data-plane side of {@link #query}: answer a waiting query, if any. One volatile read when there is none.
-     * A plugin whose query method throws is not marked FAILED: the asker gets the error.
-     */
-    int answerQuery() {
-        PendingQuery q = query.get();
-        if (q == null || !query.compareAndSet(q, null)) {
-            return 0;
-        }
-        try {
-            q.answer().complete(plugin.query(q.topic(), q.limit()));
-        } catch (Throwable t) {
-            q.answer().completeExceptionally(t);
-        }
-        return 1;
     }
 
     @Override

@@ -152,7 +152,9 @@ public final class PluginHost implements AutoCloseable {
         }
         Classifier c = Classifier.compile(setup.rules(), setup.defaultAction());
         if (!setup.config().equals(lp.setup.config())) {
-            lp.plugin().configure(setup.config());
+            for (SecmonPlugin instance : lp.instances) {
+                instance.configure(setup.config());
+            }
         }
         lp.setup = setup;
         lp.classifier = c;
@@ -237,7 +239,38 @@ public final class PluginHost implements AutoCloseable {
 
     private DeliveryMode effectiveMode(LoadedPlugin lp, PluginSetup setup) {
         DeliveryMode m = setup.mode() != null ? setup.mode() : lp.descriptor().mode();
-        return m == DeliveryMode.DIRECT && rx.length > 1 ? DeliveryMode.RING : m;
+        return m == DeliveryMode.DIRECT && rx.length > 1 && !queueLocal(lp, setup) ? DeliveryMode.RING : m;
+    }
+
+    /**
+     * Whether {@code lp} runs as one instance per rx queue: it says it can, there are several queues, and the
+     * configuration does not ask for RING mode (one instance behind rings).
+     */
+    private boolean queueLocal(LoadedPlugin lp, PluginSetup setup) {
+        return lp.descriptor().queueLocal() && rx.length > 1 && setup.mode() != DeliveryMode.RING;
+    }
+
+    /**
+     * The instances {@code lp} runs as: itself, and for a queue-local plugin one more per further rx queue, made
+     * with its class's public no-argument constructor (in its own class loader, as the first). A plugin without one
+     * runs as a single instance (and is told so in the log).
+     */
+    private SecmonPlugin[] instancesFor(LoadedPlugin lp, PluginSetup setup) {
+        if (!queueLocal(lp, setup)) {
+            return new SecmonPlugin[] {lp.plugin()};
+        }
+        SecmonPlugin[] all = new SecmonPlugin[rx.length];
+        all[0] = lp.plugin();
+        for (int q = 1; q < all.length; q++) {
+            try {
+                all[q] = lp.plugin().getClass().getConstructor().newInstance();
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException("plugin " + lp.name() + " is queue-local but " + lp.plugin()
+                        .getClass().getName() + " cannot be made again with a public no-argument constructor: " + e,
+                        e);
+            }
+        }
+        return all;
     }
 
     /**
@@ -260,13 +293,20 @@ public final class PluginHost implements AutoCloseable {
             lp.classifier = Classifier.compile(setup.rules(), setup.defaultAction());
             lp.mode = effectiveMode(lp, setup);
             lp.failure = null;
+            lp.shared.clear();
+            lp.instances(instancesFor(lp, setup));
             Thread t = Thread.currentThread();
             ClassLoader before = t.getContextClassLoader();
             t.setContextClassLoader(lp.plugin().getClass().getClassLoader());
             try {
-                lp.plugin().init(new Context(lp));
-                lp.plugin().configure(setup.config());
-                lp.plugin().start();
+                SecmonPlugin[] all = lp.instances;
+                for (int q = 0; q < all.length; q++) {
+                    all[q].init(new Context(lp, q, all.length));
+                    all[q].configure(setup.config());
+                }
+                for (SecmonPlugin p : all) {
+                    p.start();
+                }
             } finally {
                 t.setContextClassLoader(before);
             }
@@ -289,7 +329,8 @@ public final class PluginHost implements AutoCloseable {
         }
         lp.state = PluginState.STARTED;
         LOG.log(System.Logger.Level.INFO, "plugin " + lp.name() + " " + lp.descriptor().version() + " started ("
-                + lp.mode + ", " + setup.rules().size() + " rules)");
+                + lp.mode + (lp.instances.length > 1 ? ", one instance per rx queue: " + lp.instances.length : "")
+                + ", " + setup.rules().size() + " rules)");
         publish();
     }
 
@@ -311,11 +352,29 @@ public final class PluginHost implements AutoCloseable {
         }
     }
 
+    /** Stops every instance, then closes what they shared. */
     private void safeStop(LoadedPlugin lp) {
-        try {
-            lp.plugin().stop();
-        } catch (Throwable e) {
-            LOG.log(System.Logger.Level.WARNING, "plugin " + lp.name() + " failed to stop", e);
+        SecmonPlugin[] all = lp.instances;
+        for (int q = 0; q < all.length; q++) {
+            try {
+                all[q].stop();
+            } catch (Throwable e) {
+                LOG.log(System.Logger.Level.WARNING, "plugin " + lp.name() + (all.length > 1 ? " (queue " + q + ")"
+                        : "") + " failed to stop", e);
+            }
+        }
+        synchronized (lp.shared) {
+            for (Map.Entry<String, Object> e : lp.shared.entrySet()) {
+                if (e.getValue() instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (Throwable x) {
+                        LOG.log(System.Logger.Level.WARNING, "plugin " + lp.name() + ": closing its shared "
+                                + e.getKey() + " failed", x);
+                    }
+                }
+            }
+            lp.shared.clear();
         }
     }
 
@@ -341,7 +400,8 @@ public final class PluginHost implements AutoCloseable {
             List<PluginSlot> slots = new ArrayList<>();
             for (LoadedPlugin lp : plugins.values()) {
                 if (lp.state == PluginState.STARTED) {
-                    slots.add(new PluginSlot(lp, lp.classifierFor(r, rx.length), lp.slotStates[r]));
+                    slots.add(new PluginSlot(lp, lp.instances.length > 1 ? r : 0, lp.classifierFor(r, rx.length),
+                            lp.slotStates[r]));
                 }
             }
             rx[r].publish(new Pipeline(v, slots.toArray(new PluginSlot[0])));
@@ -389,9 +449,15 @@ public final class PluginHost implements AutoCloseable {
 
     private final class Context implements PluginContext {
         private final LoadedPlugin lp;
+        private final int queue;
+        private final int queues;
+        private final Map<String, Counter> counters;
 
-        Context(LoadedPlugin lp) {
+        Context(LoadedPlugin lp, int queue, int queues) {
             this.lp = lp;
+            this.queue = queue;
+            this.queues = queues;
+            this.counters = lp.custom[queue];
         }
 
         @Override
@@ -401,7 +467,26 @@ public final class PluginHost implements AutoCloseable {
 
         @Override
         public Counter counter(String name) {
-            return lp.custom.computeIfAbsent(name, Counter::new);
+            return counters.computeIfAbsent(name, Counter::new);
+        }
+
+        @Override
+        public int queue() {
+            return queue;
+        }
+
+        @Override
+        public int queues() {
+            return queues;
+        }
+
+        @Override
+        public <T> T shared(String key, java.util.function.Supplier<T> create) {
+            synchronized (lp.shared) {
+                @SuppressWarnings("unchecked")
+                T t = (T) lp.shared.computeIfAbsent(key, k -> create.get());
+                return t;
+            }
         }
 
         @Override

@@ -64,7 +64,7 @@ final class RingConsumer implements Agent {
             allEnded &= ring.drainedToEnd();
         }
         try {
-            work += owner.plugin().poll(now) + owner.answerQuery();
+            work += owner.plugin().poll(now) + owner.mailboxes[0].answer(owner.plugin());
             if (allEnded && states.length > 0) {
                 owner.plugin().endOfStream(now);
                 ended = true;

@@ -4,6 +4,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.secmon.dataplane.agent.Agent;
 import org.secmon.dataplane.ingest.Deduplicator;
+import org.secmon.dataplane.ingest.FlowDistributor;
 import org.secmon.dataplane.ingest.Ingest;
 import org.secmon.dataplane.ingest.ObservationPoints;
 import org.secmon.dataplane.ingest.TunnelInterfaces;
@@ -60,6 +61,11 @@ public final class RxAgent implements Agent {
     private final Counter bursts = new Counter("rx_bursts");
     private final Counter[] malformed;
     private long now;
+    /** Software placement: this thread reads a source every queue reads, and keeps the conversations of its queue. */
+    private FlowDistributor placement;
+    private int queue;
+    /** Whether this thread counts the frames no queue keeps (malformed, skipped): only queue 0 of a shared source. */
+    private boolean countsRejects = true;
 
     public RxAgent(String roleName, PacketSource source, int burstSize) {
         this(roleName, source, burstSize, Ingest.NONE);
@@ -89,6 +95,23 @@ public final class RxAgent implements Agent {
     @Override
     public String roleName() {
         return roleName;
+    }
+
+    /**
+     * Software flow placement (for sources that spread nothing themselves: capture files, net_pcap): this agent's
+     * source yields every frame, as the sources of the other {@code placement.queues() - 1} agents do, and this
+     * agent keeps the frames whose conversation {@code placement} gives to {@code queue} — both directions of a
+     * conversation on one queue, the inner tuple when it decapsulates. Frames that parse as nothing (malformed,
+     * skipped) are counted by queue 0 alone. Set before the agent runs.
+     */
+    public RxAgent placement(FlowDistributor placement, int queue) {
+        if (queue < 0 || queue >= placement.queues()) {
+            throw new IllegalArgumentException("queue " + queue + " of " + placement.queues());
+        }
+        this.placement = placement.queues() > 1 ? placement : null;
+        this.queue = queue;
+        this.countsRejects = queue == 0;
+        return this;
     }
 
     void failureListener(FailureListener l) {
@@ -155,8 +178,13 @@ public final class RxAgent implements Agent {
                             stamped ? b.timestampNanos[i] : arrival, b.port, b.linkType[i]);
                     int status = PacketParser.parse(p, dc);
                     if (status != PacketParser.OK) {
-                        malformed[status].increment();
+                        if (countsRejects) {
+                            malformed[status].increment();
+                        }
                         continue;
+                    }
+                    if (placement != null && placement.queueOf(p) != queue) {
+                        continue; // another queue's conversation
                     }
                     good++;
                     bytes += b.wireLength[i];
@@ -205,9 +233,11 @@ public final class RxAgent implements Agent {
             q.wrap(b.segment, b.offset[i], b.captureLength[i], b.wireLength[i],
                     stamped ? b.timestampNanos[i] : arrival, b.port, b.linkType[i]);
             int status = PacketParser.parse(q, dc);
-            ok[i] = status == PacketParser.OK;
+            ok[i] = status == PacketParser.OK && (placement == null || placement.queueOf(q) == queue);
             if (!ok[i]) {
-                malformed[status].increment();
+                if (status != PacketParser.OK && countsRejects) {
+                    malformed[status].increment();
+                }
                 continue;
             }
             long sig = Deduplicator.signature(q);
@@ -286,7 +316,7 @@ public final class RxAgent implements Agent {
         for (PluginSlot slot : slots) {
             if (slot.ring == null && !slot.state.failed) {
                 try {
-                    work += slot.plugin.poll(now) + slot.owner.answerQuery();
+                    work += slot.plugin.poll(now) + slot.mailbox.answer(slot.plugin);
                 } catch (Throwable t) {
                     fail(slot, t);
                 }

@@ -15,9 +15,11 @@ import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowPipe;
 import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.plugins.netflow.codec.FlowExporter;
+import org.secmon.plugins.netflow.codec.Sequences;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorCounters;
 import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.SharedSender;
 import org.secmon.transport.UdpSender;
 
 /**
@@ -40,7 +42,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     private NetflowSettings settings;
     private FlowCache cache;
     private FlowExporter exporter;
-    private UdpSender sender;
+    private Export export; // shared by the instances of every rx queue: socket, sequence numbers, boot time
     private LoadBalancer lb;
     private FlowPipe pipe; // cache_thread: the cache, the exporter and all below run on the pipe's thread
     private boolean booted;
@@ -63,7 +65,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     @Override
     public PluginDescriptor descriptor() {
         return new PluginDescriptor(ID, "1.0.0", PluginApi.VERSION,
-                "NetFlow v9 (RFC 3954) and IPFIX (RFC 7011) export with a flow cache", DeliveryMode.DIRECT, "");
+                "NetFlow v9 (RFC 3954) and IPFIX (RFC 7011) export with a flow cache", DeliveryMode.DIRECT, "", true);
     }
 
     @Override
@@ -92,17 +94,21 @@ public final class NetflowPlugin implements SecmonPlugin {
         }
         NetflowSettings s = settings;
         pipe = null;
-        sender = new UdpSender(s.collectors(), s.retryNanos());
-        if (s.pacingKbps() > 0) {
-            sender.pacing(s.pacingKbps() * 1000, 4 * s.exporter().mtu(), 1024, s.exporter().mtu());
-        }
-        lb = new LoadBalancer(s.collectors(), Math.max(1024, s.maxFlows()), s.sessionTimeoutNanos());
-        exporter = new FlowExporter(s.collectors(), s.exporter(), sender, lb);
-        cache = new FlowCache(s.maxFlows(), s.match(), s.collect(), s.activeNanos(), s.inactiveNanos(),
-                s.scanPeriodNanos(), s.fullPolicy(), exporter);
+        PluginContext first = context; // the instance that makes the export (queue 0) holds its counters
+        export = context.shared("export", () -> new Export(s, first));
+        export.retain();
+        // each queue's cache holds the flows of its conversations: max_flows is the appliance's, split over queues
+        int maxFlows = Math.max(1024, (int) ((s.maxFlows() + (long) context.queues() - 1) / context.queues()));
+        lb = new LoadBalancer(s.collectors(), maxFlows, s.sessionTimeoutNanos());
+        exporter = new FlowExporter(s.collectors(), s.exporter(), export.sender.view(), lb, export.sequences);
+        cache = new FlowCache(context.queues() > 1 ? maxFlows : s.maxFlows(), s.match(), s.collect(),
+                s.activeNanos(), s.inactiveNanos(), s.scanPeriodNanos(), s.fullPolicy(), exporter);
         perCollector = new CollectorCounters(context, s.collectors());
-        for (Collector c : s.collectors().collectors()) {
-            context.log(System.Logger.Level.INFO, "exporting " + c.type().key() + " to " + c);
+        if (context.queue() == 0) {
+            for (Collector c : s.collectors().collectors()) {
+                context.log(System.Logger.Level.INFO, "exporting " + c.type().key() + " to " + c
+                        + (context.queues() > 1 ? " from " + context.queues() + " rx queues (a flow cache each)" : ""));
+            }
         }
         booted = false;
         flushed = false;
@@ -124,8 +130,12 @@ public final class NetflowPlugin implements SecmonPlugin {
                 public void finish() {
                     flushAll();
                 }
-            }, FlowPipe.DEFAULT_CAPACITY, "secmon-" + context.name() + "-cache");
-            context.log(System.Logger.Level.INFO, "flow cache on its own thread");
+            }, FlowPipe.DEFAULT_CAPACITY, "secmon-" + context.name() + "-cache"
+                    + (context.queues() > 1 ? "-q" + context.queue() : ""));
+            if (context.queue() == 0) {
+                context.log(System.Logger.Level.INFO, "flow cache on its own thread"
+                        + (context.queues() > 1 ? ", one per rx queue" : ""));
+            }
         }
     }
 
@@ -227,11 +237,20 @@ public final class NetflowPlugin implements SecmonPlugin {
                 publishCounters();
                 pipe = null;
                 exporter.close();
+                release();
             }
             return;
         }
         flushAll();
         exporter.close();
+        release();
+    }
+
+    private void release() {
+        if (export != null) {
+            export.release(); // the last queue's instance closes the socket
+            export = null;
+        }
     }
 
     private void flushAll() {
@@ -257,6 +276,48 @@ public final class NetflowPlugin implements SecmonPlugin {
         if (pipe != null) {
             pipeFullWaits.set(pipe.fullWaits());
         }
-        perCollector.publish(sender, lb);
+        perCollector.publishSessions(lb);
+        if (export != null) {
+            export.publishSender();
+        }
+    }
+
+    /**
+     * What every queue's instance exports through: one sender (a socket per collector) and one numbering. Closed by
+     * the last instance that stops (after it flushed), whoever the host is.
+     */
+    private static final class Export {
+        final SharedSender sender;
+        final Sequences sequences;
+        private int users;
+
+        private final CollectorCounters counters;
+
+        Export(NetflowSettings s, PluginContext context) {
+            counters = new CollectorCounters(context, s.collectors());
+            UdpSender udp = new UdpSender(s.collectors(), s.retryNanos());
+            if (s.pacingKbps() > 0) {
+                udp.pacing(s.pacingKbps() * 1000, 4 * s.exporter().mtu(), 1024, s.exporter().mtu());
+            }
+            sender = new SharedSender(udp);
+            sequences = new Sequences(s.collectors().size(), sender.lock());
+        }
+
+        /** The socket's figures, into one instance's counters (whichever queue sent last publishes them). */
+        void publishSender() {
+            synchronized (sender.lock()) {
+                counters.publishSender(sender.sender());
+            }
+        }
+
+        synchronized void retain() {
+            users++;
+        }
+
+        synchronized void release() {
+            if (--users == 0) {
+                sender.close();
+            }
+        }
     }
 }

@@ -67,7 +67,7 @@ final class ExportSession {
     private int setStart = -1; // position of the open data set's header, -1 = none
     private int setTemplate;
     private long openedNanos;  // when the open packet got its first record, 0 = empty
-    private long sequence;
+    private final Sequences sequences;
     private int packetsSinceTemplates;
     private long templatesSentNanos;
     private boolean templatesDue = true;
@@ -76,8 +76,10 @@ final class ExportSession {
     private long recordsLost;
     private long templatePackets;
 
-    ExportSession(int collector, boolean ipfix, FlowExporter.Settings settings, DatagramSink sender) {
+    ExportSession(int collector, boolean ipfix, FlowExporter.Settings settings, DatagramSink sender,
+                  Sequences sequences) {
         this.collector = collector;
+        this.sequences = sequences;
         this.ipfix = ipfix;
         this.settings = settings;
         this.sender = sender;
@@ -268,19 +270,24 @@ final class ExportSession {
         closeSet();
         int len = buf.position();
         long secs = Math.floorDiv(now, 1_000_000_000L);
-        if (ipfix) {
-            MessageHeader.writeIpfix(buf, len, secs, sequence, settings.sourceId());
-            sequence += dataRecords + optionRecords;
-        } else {
-            // sysUptime at the whole second unix_secs names: a collector derives the boot time as
-            // unix_secs - sysUptime, so with the uptime of "now" flow times would come out up to 1 s early
-            MessageHeader.writeV9(buf, records, uptimeMillis(secs * 1_000_000_000L, bootNanos), secs, sequence,
-                    settings.sourceId());
-            sequence++;
-        }
-        buf.flip();
         openedNanos = 0; // before sending: a failed send marks the collector down, which must not count twice
-        if (sender.send(collector, buf, now)) {
+        boolean sent;
+        synchronized (sequences.lock()) { // numbered and sent in one step: the collector sees the numbers in order
+            long sequence = sequences.next[collector];
+            if (ipfix) {
+                MessageHeader.writeIpfix(buf, len, secs, sequence, settings.sourceId());
+                sequences.next[collector] = sequence + dataRecords + optionRecords;
+            } else {
+                // sysUptime at the whole second unix_secs names: a collector derives the boot time as
+                // unix_secs - sysUptime, so with the uptime of "now" flow times would come out up to 1 s early
+                MessageHeader.writeV9(buf, records, uptimeMillis(secs * 1_000_000_000L, bootNanos), secs, sequence,
+                        settings.sourceId());
+                sequences.next[collector] = sequence + 1;
+            }
+            buf.flip();
+            sent = sender.send(collector, buf, now);
+        }
+        if (sent) {
             recordsExported += dataRecords;
         } else {
             recordsLost += dataRecords;

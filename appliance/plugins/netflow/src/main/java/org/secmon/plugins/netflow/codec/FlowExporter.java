@@ -21,8 +21,9 @@ import org.secmon.transport.LoadBalancer;
  * first), and whenever the collector comes back after being down. A new configuration is a new exporter, so
  * templates go out again after every change.
  * <p>
- * Sequence numbers are kept per collector: NetFlow v9 counts export packets, IPFIX counts data records, so every
- * collector of a load-balanced set sees a gap-free sequence. Single-threaded; allocation-free per record.
+ * Sequence numbers are kept per collector ({@link Sequences}, shared by the exporters of every rx queue): NetFlow v9
+ * counts export packets, IPFIX counts data records, so every collector of a load-balanced set sees a gap-free
+ * sequence. Single-threaded (each queue has its own exporter); allocation-free per record.
  */
 public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener, AutoCloseable {
     public static final int TEMPLATE_V4 = 256;
@@ -73,13 +74,28 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
     private final DatagramSink sender;
     private final LoadBalancer lb;
     private final ExportSession[] sessions;
+    private final Sequences sequences;
 
     private long bootNanos = Long.MIN_VALUE;
     private long now;
     private long noCollector;
 
     public FlowExporter(CollectorSet set, Settings settings, DatagramSink sender, LoadBalancer lb) {
+        this(set, settings, sender, lb, Sequences.own(set.size()));
+    }
+
+    /**
+     * An exporter whose collectors' sequence numbers are {@code sequences}, shared with the exporters of the other
+     * rx queues (which send through the same socket under the same lock).
+     */
+    public FlowExporter(CollectorSet set, Settings settings, DatagramSink sender, LoadBalancer lb,
+                        Sequences sequences) {
+        if (sequences.next.length != set.size()) {
+            throw new IllegalArgumentException("sequences for " + sequences.next.length + " collectors, the set has "
+                    + set.size());
+        }
         this.sender = sender;
+        this.sequences = sequences;
         this.lb = lb;
         this.sessions = new ExportSession[set.size()];
         for (int i = 0; i < sessions.length; i++) {
@@ -88,7 +104,7 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
                 throw new IllegalArgumentException("collector " + set.collectors().get(i).name() + " is of type "
                         + t.key() + "; flow export needs netflow or ipfix collectors");
             }
-            sessions[i] = new ExportSession(i, t == CollectorType.IPFIX, settings, sender);
+            sessions[i] = new ExportSession(i, t == CollectorType.IPFIX, settings, sender, sequences);
             lb.setUp(i, sender.isUp(i));
         }
         sender.listener(this);
@@ -100,7 +116,7 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
      */
     public void boot(long nowNanos) {
         if (bootNanos == Long.MIN_VALUE) {
-            bootNanos = nowNanos - 1_000_000_000L;
+            bootNanos = sequences.boot(nowNanos);
             now = nowNanos;
         }
     }
