@@ -26,12 +26,11 @@ import org.secmon.dataplane.agent.AgentRunner;
 import org.secmon.dataplane.agent.IdleStrategy;
 import org.secmon.dataplane.host.LoadedPlugin;
 import org.secmon.dataplane.host.PluginHost;
-import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.host.RxQueues;
 import org.secmon.dataplane.ingest.Ingest;
 import org.secmon.dataplane.ingest.ObservationPoints;
 import org.secmon.dataplane.ingest.TunnelInterfaces;
 import org.secmon.dataplane.parse.Decap;
-import org.secmon.dataplane.source.PacketSource;
 import org.secmon.dataplane.source.Sources;
 import org.secmon.ems.api.Json;
 import org.secmon.plugin.PacketFormat;
@@ -104,6 +103,12 @@ public final class AgentCommand implements Runnable {
     @Option(names = "--source", paramLabel = "SPEC",
             description = "pcap:FILE (looped, paced by --rate) or dpdk:EAL-ARGS (the port named by --vdev or -a PCI)")
     String source;
+
+    @Option(names = "--queues", paramLabel = "N", description = "rx queues, a thread each (1..64, default 1): a DPDK"
+            + " port's RSS queues (symmetric key), or a pcap source read by every queue, each keeping the"
+            + " conversations a symmetric hash gives it; queue-local plugins (netflow, sflow, rawforward) run an"
+            + " instance per queue")
+    Integer queues;
 
     @Option(names = "--rate", paramLabel = "PPS", description = "packets/s for a pcap source (0: unpaced; default"
             + " 2000)")
@@ -231,11 +236,9 @@ public final class AgentCommand implements Runnable {
         Sources.Spec spec = Sources.parse(source);
         // a capture is played as live traffic, at 2,000 packets/s unless --rate says otherwise; a port as it comes
         long pps = rate != null ? rate : spec instanceof Sources.CaptureFile ? 2000 : 0;
-        Sources.Opened opened = Sources.open(spec, pps, Configuration.burstSize());
-        PacketSource src = opened.source();
         Ingest ingest = Ingest.of(Decap.parse(decap, decapDepth != null ? decapDepth : Decap.DEFAULT_MAX_DEPTH),
                 dedupMillis != null ? dedupMillis : 0).withInterfaces(TunnelInterfaces.parse(tunnelInterfaces));
-        RxAgent rx = new RxAgent("rx-p0q0", src, Configuration.burstSize(), ingest);
+        RxQueues rx = RxQueues.open(spec, queues != null ? queues : 1, pps, Configuration.burstSize(), ingest);
         if (ingest.decap().enabled() || ingest.dedup()) {
             err.println("secmon agent: ingest: " + ingest.describe());
         }
@@ -243,7 +246,7 @@ public final class AgentCommand implements Runnable {
         List<LoadedPlugin> last = null; // the plugins at stop: counted once they have flushed
         org.secmon.agent.ssh.SshCli ssh = null;
         org.secmon.agent.metrics.MetricsEndpoint metrics = null;
-        try (PluginHost plugins = new PluginHost(List.of(rx), Files.isDirectory(pluginsDir) ? pluginsDir : null,
+        try (PluginHost plugins = new PluginHost(rx.agents(), Files.isDirectory(pluginsDir) ? pluginsDir : null,
                 pluginState)) {
             plugins.requireSetup(true);
             plugins.register(new CountingPlugin());
@@ -276,14 +279,14 @@ public final class AgentCommand implements Runnable {
                         new InetSocketAddress(notifyAddress == null ? "127.0.0.1" : "0.0.0.0",
                                 notifyPort == null ? 7070 : notifyPort),
                         agent::notificationToken, agent::onNotification, agent::status);
-                     AgentRunner runner = new AgentRunner(rx, IdleStrategy.backoff(1_000_000)).start()) {
+                     Runners runner = new Runners(rx)) {
                     String url = "http://" + (addr.contains(":") ? "[" + addr + "]" : addr) + ":" + notify.port()
                             + "/notify";
                     agent.start(url);
-                    ssh = startSsh(state, plugins, rx, agent, src.describe());
+                    ssh = startSsh(state, plugins, rx, agent, rx.describe());
                     metrics = startMetrics(rx, plugins, agent);
                     err.printf(Locale.ROOT, "[agent] %s: source %s; notifications at %s; EMS %s, scope %s%n", host,
-                            src.describe(), url, ems, scope);
+                            rx.describe(), url, ems, scope);
                     if (statusFile != null) {
                         Files.writeString(statusFile, Integer.toString(notify.port()));
                     }
@@ -313,14 +316,41 @@ public final class AgentCommand implements Runnable {
             if (metrics != null) {
                 metrics.close();
             }
-            opened.close();
+            rx.close();
         }
         // the host has stopped every plugin (their flows flushed to the collectors): these counters are final
         err.println("[agent] final counters " + counters(rx, last));
     }
 
+    /** One rx thread per queue, started together, stopped together (between two bursts each). */
+    private static final class Runners implements AutoCloseable {
+        private final List<AgentRunner> runners = new java.util.ArrayList<>();
+
+        Runners(RxQueues rx) {
+            for (org.secmon.dataplane.host.RxAgent a : rx.agents()) {
+                runners.add(new AgentRunner(a, IdleStrategy.backoff(1_000_000)).start());
+            }
+        }
+
+        boolean isRunning() {
+            return runners.stream().allMatch(AgentRunner::isRunning);
+        }
+
+        String failure() {
+            return runners.stream().filter(r -> !r.isRunning()).map(r -> String.valueOf(r.failure())).findFirst()
+                    .orElse("");
+        }
+
+        @Override
+        public void close() {
+            for (AgentRunner r : runners) {
+                r.close();
+            }
+        }
+    }
+
     /** The SSH CLI, or null (turned off, or its port is taken: monitoring goes on without it). */
-    private org.secmon.agent.ssh.SshCli startSsh(Path state, PluginHost plugins, RxAgent rx, ApplianceAgent agent,
+    private org.secmon.agent.ssh.SshCli startSsh(Path state, PluginHost plugins, RxQueues rx, ApplianceAgent agent,
             String source) {
         int port = sshPort == null ? 2222 : sshPort;
         if (port < 0) {
@@ -342,7 +372,7 @@ public final class AgentCommand implements Runnable {
     }
 
     /** The Prometheus endpoint, or null (turned off, or its port is taken: monitoring goes on without it). */
-    private org.secmon.agent.metrics.MetricsEndpoint startMetrics(RxAgent rx, PluginHost plugins,
+    private org.secmon.agent.metrics.MetricsEndpoint startMetrics(RxQueues rx, PluginHost plugins,
             ApplianceAgent agent) throws IOException {
         int port = metricsPort == null ? 9465 : metricsPort;
         if (port < 0) {
@@ -390,16 +420,16 @@ public final class AgentCommand implements Runnable {
         return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
-    static ObjectNode counters(RxAgent rx, PluginHost host) {
+    static ObjectNode counters(RxQueues rx, PluginHost host) {
         return counters(rx, host.plugins());
     }
 
-    static ObjectNode counters(RxAgent rx, List<LoadedPlugin> plugins) {
+    static ObjectNode counters(RxQueues rx, List<LoadedPlugin> plugins) {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("rx_packets", rx.rxPackets()).put("rx_bytes", rx.rxBytes()).put("malformed", rx.malformed())
                 .put("skipped", rx.skipped()).put("duplicates_dropped", rx.duplicatesDropped());
         var points = o.putArray("observation_points");
-        for (ObservationPoints.Point pt : rx.observationPoints().snapshot()) {
+        for (ObservationPoints.Point pt : rx.observationPoints()) {
             points.addObject().put("point", pt.describe()).put("tunnel", PacketFormat.tunnelName(pt.tunnelType()))
                     .put("source", PacketFormat.address(pt.srcHi(), pt.srcLo()))
                     .put("id", pt.id()).put("packets", pt.packets()).put("bytes", pt.bytes());
@@ -452,6 +482,7 @@ public final class AgentCommand implements Runnable {
                 case "name" -> name = name != null ? name : v;
                 case "source" -> source = source != null ? source : v;
                 case "rate" -> rate = rate != null ? rate : e.getValue().asLong();
+                case "queues" -> queues = queues != null ? queues : e.getValue().asInt();
                 case "decap" -> decap = decap != null ? decap : e.getValue().isArray()
                         ? String.join(",", e.getValue().valueStream().map(JsonNode::asText).toList()) : v;
                 case "decap-depth" -> decapDepth = decapDepth != null ? decapDepth : e.getValue().asInt();

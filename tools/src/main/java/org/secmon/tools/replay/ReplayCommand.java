@@ -265,7 +265,7 @@ public final class ReplayCommand implements Callable<Integer> {
     public record Summary(@JsonIgnore int exitCode, String source, long records, long packets, long bytes,
                           long malformed, Map<String, Long> malformedByReason, long skipped, long duplicates,
                           long skippedRecords, List<String> unsupportedInterfaces,
-                          List<ObservationPoint> observationPoints, double elapsedSeconds,
+                          List<ObservationPoint> observationPoints, List<Long> queuePackets, double elapsedSeconds,
                           List<PluginSummary> plugins, @JsonIgnore String out, @JsonIgnore String err) {
         /** The plugin {@code id}; fails (naming the plugins there are) when it did not run. */
         public PluginSummary plugin(String id) {
@@ -277,7 +277,8 @@ public final class ReplayCommand implements Callable<Integer> {
         /** This summary with the replay's exit code and what it printed. */
         Summary withOutcome(int code, String printed, String errors) {
             return new Summary(code, source, records, packets, bytes, malformed, malformedByReason, skipped,
-                    duplicates, skippedRecords, unsupportedInterfaces, observationPoints, elapsedSeconds, plugins,
+                    duplicates, skippedRecords, unsupportedInterfaces, observationPoints, queuePackets, elapsedSeconds,
+                    plugins,
                     printed, errors);
         }
 
@@ -301,7 +302,8 @@ public final class ReplayCommand implements Callable<Integer> {
         String out = o.toString(java.nio.charset.StandardCharsets.UTF_8);
         String err = e.toString(java.nio.charset.StandardCharsets.UTF_8);
         Summary s = cmd.result != null ? cmd.result
-                : new Summary(code, "", 0, 0, 0, 0, Map.of(), 0, 0, 0, List.of(), List.of(), 0, List.of(), "", "");
+                : new Summary(code, "", 0, 0, 0, 0, Map.of(), 0, 0, 0, List.of(), List.of(), List.of(), 0, List.of(), "",
+                        "");
         return s.withOutcome(code, out, err);
     }
 
@@ -590,7 +592,8 @@ public final class ReplayCommand implements Callable<Integer> {
         byPoint.forEach((k, v) -> points.add(new ObservationPoint(k, v[0], v[1])));
         return new Summary(0, source, records, q.rxPackets(), q.rxBytes(), malformed, byReason, skipped,
                 duplicates, c != null ? c.skippedRecords() : 0,
-                c != null ? c.unsupportedInterfaces() : List.of(), points, elapsedNanos / 1e9, plugins, "", "");
+                c != null ? c.unsupportedInterfaces() : List.of(), points,
+                rxs.stream().map(RxAgent::rxPackets).toList(), elapsedNanos / 1e9, plugins, "", "");
     }
 
     /**
@@ -639,6 +642,13 @@ public final class ReplayCommand implements Callable<Integer> {
         for (ObservationPoint op : s.observationPoints()) {
             out.printf(Locale.ROOT, "tunnel        %s: %,d packets, %,d bytes%n", op.point(), op.packets(),
                     op.bytes());
+        }
+        if (s.queuePackets().size() > 1) {
+            List<String> per = new ArrayList<>();
+            for (int i = 0; i < s.queuePackets().size(); i++) {
+                per.add(String.format(Locale.ROOT, "q%d %,d", i, s.queuePackets().get(i)));
+            }
+            out.printf(Locale.ROOT, "queues        %s%n", String.join(", ", per));
         }
         out.printf(Locale.ROOT, "elapsed       %.3f s%n", secs);
         out.printf(Locale.ROOT, "rate          %.3f Mpps%n", secs > 0 ? (s.packets() + s.malformed()) / secs / 1e6

@@ -18,7 +18,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import org.secmon.dataplane.host.LoadedPlugin;
-import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.host.RxQueues;
 import org.secmon.dataplane.ingest.ObservationPoints;
 import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.plugin.PacketFormat;
@@ -58,12 +58,12 @@ public final class AgentMetrics implements MultiCollector {
     /** Per-collector counters that are levels. */
     private static final Set<String> COLLECTOR_GAUGES = Set.of("sessions", "down");
 
-    private final RxAgent rx;
+    private final RxQueues rx;
     private final Supplier<List<LoadedPlugin>> plugins;
     private final AgentState agent;
     private final String version;
 
-    public AgentMetrics(RxAgent rx, Supplier<List<LoadedPlugin>> plugins, AgentState agent, String version) {
+    public AgentMetrics(RxQueues rx, Supplier<List<LoadedPlugin>> plugins, AgentState agent, String version) {
         this.rx = rx;
         this.plugins = plugins;
         this.agent = agent;
@@ -152,7 +152,7 @@ public final class AgentMetrics implements MultiCollector {
         }
         m.counter("secmon_rx_duplicates_dropped", "frames dropped as duplicates within the dedup window",
                 rx.duplicatesDropped());
-        for (ObservationPoints.Point pt : rx.observationPoints().snapshot()) {
+        for (ObservationPoints.Point pt : rx.observationPoints()) {
             String[] l = {"point", pt.describe(), "tunnel", PacketFormat.tunnelName(pt.tunnelType()),
                 "source", PacketFormat.address(pt.srcHi(), pt.srcLo()), "id", Long.toString(pt.id())};
             m.counter("secmon_observation_point_packets", "packets per observation point (tunnel source)",

@@ -8,6 +8,8 @@ import org.secmon.dataplane.dpdk.Dpdk;
 import org.secmon.dataplane.dpdk.DpdkPort;
 import org.secmon.dataplane.ingest.FlowDistributor;
 import org.secmon.dataplane.ingest.Ingest;
+import org.secmon.dataplane.ingest.ObservationPoints;
+import org.secmon.dataplane.parse.MalformedReason;
 import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.dataplane.source.Sources;
 
@@ -100,6 +102,61 @@ public record RxQueues(List<RxAgent> agents, List<CaptureFileSource> captures, b
             n += a.rxBytes();
         }
         return n;
+    }
+
+    /** Malformed frames of every reason, summed over the queues. */
+    public long malformed() {
+        long n = 0;
+        for (RxAgent a : agents) {
+            n += a.malformed();
+        }
+        return n;
+    }
+
+    public long malformed(MalformedReason reason) {
+        long n = 0;
+        for (RxAgent a : agents) {
+            n += a.malformed(reason);
+        }
+        return n;
+    }
+
+    public long skipped() {
+        long n = 0;
+        for (RxAgent a : agents) {
+            n += a.skipped();
+        }
+        return n;
+    }
+
+    public long duplicatesDropped() {
+        long n = 0;
+        for (RxAgent a : agents) {
+            n += a.duplicatesDropped();
+        }
+        return n;
+    }
+
+    /** Observation points (tunnel sources) with their packets and bytes over every queue. */
+    public List<ObservationPoints.Point> observationPoints() {
+        if (agents.size() == 1) {
+            return agents.get(0).observationPoints().snapshot();
+        }
+        java.util.Map<String, ObservationPoints.Point> all = new java.util.TreeMap<>();
+        for (RxAgent a : agents) {
+            for (ObservationPoints.Point p : a.observationPoints().snapshot()) {
+                all.merge(p.describe(), p, (x, y) -> new ObservationPoints.Point(x.tunnelType(), x.srcHi(),
+                        x.srcLo(), x.id(), x.packets() + y.packets(), x.bytes() + y.bytes()));
+            }
+        }
+        return List.copyOf(all.values());
+    }
+
+    /** A description of the queues for people: the source, and how many queues place flows how. */
+    public String describe() {
+        String d = first().source().describe();
+        return agents.size() == 1 ? d : d + ", " + agents.size() + " rx queues" + (software
+                ? " (flows placed by a symmetric hash)" : " (RSS)");
     }
 
     @Override

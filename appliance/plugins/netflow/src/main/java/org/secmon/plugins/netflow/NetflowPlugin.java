@@ -209,10 +209,42 @@ public final class NetflowPlugin implements SecmonPlugin {
                     t.tcpFlags(f)), Flows.seconds(lastPoll - t.firstNanos(f)), Flows.seconds(lastPoll
                     - t.lastNanos(f))));
         }
-        return new Table(String.format(java.util.Locale.ROOT, "top %d of %,d flows in the cache by bytes since"
-                        + " their last export", top.length, cache.size()),
-                java.util.List.of("proto", "source", "destination", "packets", "bytes", "flags", "age s", "idle s"),
-                rows);
+        return new Table(topNote(top.length, cache.size()), TOP_COLUMNS, rows);
+    }
+
+    private static final java.util.List<String> TOP_COLUMNS = java.util.List.of("proto", "source", "destination",
+            "packets", "bytes", "flags", "age s", "idle s");
+    private static final int TOP_BYTES = TOP_COLUMNS.indexOf("bytes");
+    private static final java.util.regex.Pattern TOP_NOTE = java.util.regex.Pattern.compile(
+            "top \\d+ of ([\\d,]+) flows in the cache.*");
+
+    private static String topNote(int shown, long flows) {
+        return String.format(java.util.Locale.ROOT, "top %d of %,d flows in the cache by bytes since their last"
+                + " export", shown, flows);
+    }
+
+    /**
+     * {@code flows} from every rx queue's cache: each queue answered its own top N; the largest N of all of them,
+     * by bytes, are the appliance's top N (a flow lives in one queue's cache only).
+     */
+    @Override
+    public Table merge(String topic, java.util.List<Table> parts, int limit) {
+        if (!"flows".equals(topic)) {
+            return SecmonPlugin.super.merge(topic, parts, limit);
+        }
+        java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>();
+        long flows = 0;
+        for (Table t : parts) {
+            rows.addAll(t.rows());
+            java.util.regex.Matcher m = TOP_NOTE.matcher(t.note());
+            if (m.matches()) {
+                flows += Long.parseLong(m.group(1).replace(",", ""));
+            }
+        }
+        rows.sort(java.util.Comparator.comparingLong((java.util.List<Object> r) -> ((Number) r.get(TOP_BYTES))
+                .longValue()).reversed());
+        java.util.List<java.util.List<Object>> top = rows.subList(0, Math.min(limit, rows.size()));
+        return new Table(topNote(top.size(), flows) + " (" + parts.size() + " rx queues)", TOP_COLUMNS, top);
     }
 
     @Override
