@@ -9,7 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.ems.api.Json;
 import org.secmon.ems.testkit.EmsFixture;
@@ -26,15 +27,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * lost to a swap; and nfcapd receives flows holding exactly the packets the plugin was given.
  */
 class HitlessReconfigurationTest {
-    @Test
-    void hundredPolicyChangesLoseNothing(@TempDir Path dir) throws Exception {
+    /** On 1 rx queue, and on 2 (a NetFlow instance per queue: every queue swaps between its bursts). */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void hundredPolicyChangesLoseNothing(int queues, @TempDir Path dir) throws Exception {
         Path session = dir.resolve("ctl.json");
         int collectorPort = Ports.freeUdp();
         try (EmsFixture ems = EmsFixture.embedded(dir)) {
             AgentFixtures.ctl(session, "login", "--ems", ems.base, "-u", "admin");
             AgentFixtures.applyDnsScope(session, dir.resolve("c.yaml"), "h", collectorPort, 5, 2);
             String[] args = RunningAgent.args(dir, ems.base, "h", 20000, Path.of("target/plugins"),
-                "--report-interval", "PT0.5S");
+                "--report-interval", "PT0.5S", "--queues", Integer.toString(queues));
             // a first run registers and keeps the configuration on disk; the second starts with it, so that the
             // NetFlow plugin is configured before the first packet and every packet is accounted
             try (RunningAgent first = new RunningAgent(dir.resolve("first.log"), args)) {
@@ -62,6 +65,7 @@ class HitlessReconfigurationTest {
                 assertEquals(0, nf.path("dropped").asLong(), summary);
                 assertEquals(0, nf.path("records_lost").asLong(), summary);
                 assertEquals("stopped", nf.path("state").asText(), summary);
+                assertEquals(queues, nf.path("instances").asInt(), summary);
                 assertEquals(0, nf.path("flows_active").asLong(), "every flow flushed at stop: " + summary);
                 assertEquals(rx, nf.path("received").asLong() + nf.path("filtered").asLong(), summary);
                 assertTrue(nf.path("filtered").asLong() > 0, "DNS was dropped part of the time: " + summary);

@@ -439,7 +439,7 @@ public final class AgentCommand implements Runnable {
             ObjectNode n = ps.putObject(p.name());
             n.put("state", p.state().name().toLowerCase(Locale.ROOT)).put("received", p.received())
                     .put("filtered", p.filtered()).put("dropped", p.dropped()).put("errors", p.errors())
-                    .put("ring_waits", p.stalls());
+                    .put("ring_waits", p.stalls()).put("instances", p.instanceCount());
             p.customCounters().forEach(n::put);
         }
         return o;
