@@ -1,6 +1,9 @@
 package org.secmon.transport;
 
 import java.nio.ByteBuffer;
+import java.util.function.Supplier;
+
+import org.secmon.plugin.PluginContext;
 
 /**
  * One {@link UdpSender} — one socket per collector, its pacing and health — shared by the instances of an export
@@ -18,11 +21,53 @@ public final class SharedSender implements AutoCloseable {
     private final UdpSender sender;
     /** Per collector: incremented on every change of its state, under the lock. */
     private final long[] changes;
+    /** The socket's figures, in the counters of the instance that opened it (the host sums them over instances). */
+    private final CollectorCounters counters;
+    private int users;
 
     public SharedSender(UdpSender sender) {
+        this(sender, null);
+    }
+
+    private SharedSender(UdpSender sender, CollectorCounters counters) {
         this.sender = sender;
+        this.counters = counters;
         this.changes = new long[sender.size()];
         sender.listener((c, up) -> changes[c]++);
+    }
+
+    /**
+     * The sender every instance of the plugin shares ({@link PluginContext#shared}), opened by {@code open} for the
+     * first instance that asks; each caller {@link #release releases} it when it stops, and the last one closes
+     * it. Its figures (datagrams, bytes, errors, paced, down per collector) go into the first instance's
+     * {@link CollectorCounters} by {@link #publishCounters}; each instance still publishes its own load balancer's
+     * sessions.
+     */
+    public static SharedSender acquire(PluginContext context, CollectorSet set, Supplier<UdpSender> open) {
+        SharedSender s = context.shared("sender", () -> new SharedSender(open.get(),
+                new CollectorCounters(context, set)));
+        synchronized (s) {
+            s.users++;
+        }
+        return s;
+    }
+
+    /** One instance is done with the sender (it flushed); the last one closes it. */
+    public void release() {
+        synchronized (this) {
+            if (users > 0 && --users == 0) {
+                sender.close();
+            }
+        }
+    }
+
+    /** Copies the socket's figures into the shared counters (any instance, after it sent). */
+    public void publishCounters() {
+        if (counters != null) {
+            synchronized (this) {
+                counters.publishSender(sender);
+            }
+        }
     }
 
     /** The lock every view holds while it sends; hold it around numbering a datagram and sending it. */

@@ -142,6 +142,94 @@ class SflowExportTest {
     }
 
     /**
+     * On two rx queues the plugin runs as two sFlow sub-agents (sub_agent_id 0 and 1) of one agent: tshark decodes
+     * both streams, each with its own gap-free datagram sequence and a sample pool that counts its queue's packets,
+     * every sampled header is the packet its pool points at among that queue's packets (the queue a packet goes to
+     * computed independently here, by the same symmetric hash), the pools add up to every packet, and the interface
+     * counters (sub-agent 0 only) count every packet of the port.
+     */
+    @Test
+    void twoQueuesAreTwoSubAgents() throws Exception {
+        Path tshark = Tools.require("tshark");
+        Path pcap = dir.resolve("in.pcap");
+        TrafficGenerator.generate(pcap, 3000, 12, 42, false, CaptureWriter.Format.PCAP_LE_MICROS);
+        List<byte[]> frames = readPcap(pcap);
+        List<List<byte[]>> perQueue = List.of(new ArrayList<>(), new ArrayList<>());
+        org.secmon.dataplane.ingest.FlowDistributor placement = new org.secmon.dataplane.ingest.FlowDistributor(2);
+        org.secmon.dataplane.parse.ParsedPacket pp = new org.secmon.dataplane.parse.ParsedPacket();
+        for (byte[] f : frames) {
+            pp.wrap(java.lang.foreign.MemorySegment.ofArray(f), 0, f.length, f.length, 0, 0,
+                    org.secmon.plugin.Packet.LINK_ETHERNET);
+            if (org.secmon.dataplane.parse.PacketParser.parse(pp) == org.secmon.dataplane.parse.PacketParser.OK) {
+                perQueue.get(placement.queueOf(pp)).add(f);
+            }
+        }
+        ReplayCommand.Summary r;
+        int port;
+        try (UdpCapture cap = new UdpCapture()) {
+            port = cap.port;
+            r = replay(port, "--queues", "2");
+            assertEquals(0, r.exitCode(), r.out() + r.err());
+            long sent = r.plugin("sflow").collectorCounter("datagrams");
+            assertEquals(sent, cap.await((int) sent, 10_000), "datagrams received");
+            cap.writePcap(dir.resolve("sflow.pcap"));
+        }
+        assertEquals(2, r.plugin("sflow").instances(), r.out());
+        assertEquals(frames.size(), r.counter("sflow", "sample_pool"), "the pools add up to every packet");
+        assertEquals(List.of((long) perQueue.get(0).size(), (long) perQueue.get(1).size()), r.queuePackets());
+        List<String> lines = Nfcapd.run(List.of(tshark.toString(), "-r", dir.resolve("sflow.pcap").toString(),
+                "-o", "sflow.enable_dissection:FALSE", "-d", "udp.port==" + port + ",sflow", "-T", "fields",
+                "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=;",
+                "-e", "frame.number", "-e", "sflow_245.sub_agent_id", "-e", "sflow_245.sequence_number",
+                "-e", "sflow.flow_sample.sample_pool", "-e", "sflow_245.header", "-e", "sflow_245.ifinpkt",
+                "-e", "_ws.expert.message", "-e", "_ws.malformed"));
+        long[] nextSeq = {1, 1};
+        long[] lastPool = {0, 0};
+        long decoded = 0;
+        long lastIfInPkts = 0;
+        List<String> problems = new ArrayList<>();
+        for (String line : lines) {
+            String[] f = line.split("\t", -1);
+            int sub = Integer.parseInt(f[1]);
+            assertTrue(sub == 0 || sub == 1, "sub-agent " + sub + ", frame " + f[0]);
+            assertEquals(nextSeq[sub]++, Long.parseLong(f[2]), "sub-agent " + sub + "'s sequence, frame " + f[0]);
+            if (!f[6].isEmpty() || !f[7].isEmpty()) {
+                fail("tshark warns on frame " + f[0] + ": " + f[6] + f[7]);
+            }
+            if (!f[3].isEmpty()) {
+                String[] pools = f[3].split(";");
+                String[] headers = f[4].split(";");
+                for (int i = 0; i < pools.length; i++) {
+                    long pool = Long.parseLong(pools[i]);
+                    assertTrue(pool > lastPool[sub], "sub-agent " + sub + ": pool " + pool + " after "
+                            + lastPool[sub]);
+                    lastPool[sub] = pool;
+                    byte[] frame = perQueue.get(sub).get((int) pool - 1);
+                    byte[] want = java.util.Arrays.copyOf(frame, Math.min(128, frame.length));
+                    byte[] got = java.util.Arrays.copyOf(HexFormat.of().parseHex(headers[i].replace(":", "")),
+                            want.length);
+                    if (!java.util.Arrays.equals(want, got)) {
+                        problems.add("sub-agent " + sub + ": the sample with pool " + pool + " is not its queue's"
+                                + " packet " + pool);
+                    }
+                    decoded++;
+                }
+            }
+            if (!f[5].isEmpty()) {
+                assertEquals(0, sub, "interface counters come from sub-agent 0 alone, frame " + f[0]);
+                for (String v : f[5].split(";")) {
+                    lastIfInPkts = Math.max(lastIfInPkts, Long.parseLong(v));
+                }
+            }
+        }
+        assertTrue(problems.isEmpty(), problems.size() + " headers differ, e.g. " + problems.subList(0,
+                Math.min(5, problems.size())));
+        assertTrue(nextSeq[0] > 5 && nextSeq[1] > 5, "both sub-agents sent: " + java.util.Arrays.toString(nextSeq));
+        assertEquals(r.counter("sflow", "flow_samples"), decoded, "flow samples decoded by tshark");
+        assertEquals(frames.size(), lastIfInPkts, "the last counter sample counts the port's every packet");
+    }
+
+    /**
      * pmacct's sfacctd accounts every sample. (It does not account samples of QinQ frames or of IPv6 with extension
      * headers, which the generated capture above has; this uses the plain IPv4 sample capture, looped.)
      */

@@ -505,40 +505,50 @@ public final class PluginHost implements AutoCloseable {
             LOG.log(level, "[" + lp.name() + "] " + message);
         }
 
+        /** The mirror port: one interface (ifIndex 1) whatever the number of its rx queues, counted over all. */
         @Override
         public List<org.secmon.plugin.RxPort> rxPorts() {
-            List<org.secmon.plugin.RxPort> out = new java.util.ArrayList<>();
-            for (int i = 0; i < rx.length; i++) {
-                RxAgent a = rx[i];
-                int ifIndex = i + 1;
-                out.add(new org.secmon.plugin.RxPort() {
-                    @Override
-                    public int ifIndex() {
-                        return ifIndex;
-                    }
-
-                    @Override
-                    public String name() {
-                        return a.roleName();
-                    }
-
-                    @Override
-                    public long packets() {
-                        return a.rxPackets();
-                    }
-
-                    @Override
-                    public long bytes() {
-                        return a.rxBytes();
-                    }
-
-                    @Override
-                    public long errors() {
-                        return a.malformed();
-                    }
-                });
+            if (rx.length == 0) {
+                return List.of();
             }
-            return List.copyOf(out);
+            return List.of(new org.secmon.plugin.RxPort() {
+                @Override
+                public int ifIndex() {
+                    return 1;
+                }
+
+                @Override
+                public String name() {
+                    return rx.length == 1 ? rx[0].roleName() : "rx-p0";
+                }
+
+                @Override
+                public long packets() {
+                    long n = 0;
+                    for (RxAgent a : rx) {
+                        n += a.rxPackets();
+                    }
+                    return n;
+                }
+
+                @Override
+                public long bytes() {
+                    long n = 0;
+                    for (RxAgent a : rx) {
+                        n += a.rxBytes();
+                    }
+                    return n;
+                }
+
+                @Override
+                public long errors() {
+                    long n = 0;
+                    for (RxAgent a : rx) {
+                        n += a.malformed();
+                    }
+                    return n;
+                }
+            });
         }
     }
 

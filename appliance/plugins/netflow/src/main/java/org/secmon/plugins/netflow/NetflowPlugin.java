@@ -42,7 +42,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     private NetflowSettings settings;
     private FlowCache cache;
     private FlowExporter exporter;
-    private Export export; // shared by the instances of every rx queue: socket, sequence numbers, boot time
+    private SharedSender sender; // one socket per collector for the instances of every rx queue
     private LoadBalancer lb;
     private FlowPipe pipe; // cache_thread: the cache, the exporter and all below run on the pipe's thread
     private boolean booted;
@@ -94,13 +94,18 @@ public final class NetflowPlugin implements SecmonPlugin {
         }
         NetflowSettings s = settings;
         pipe = null;
-        PluginContext first = context; // the instance that makes the export (queue 0) holds its counters
-        export = context.shared("export", () -> new Export(s, first));
-        export.retain();
+        sender = SharedSender.acquire(context, s.collectors(), () -> {
+            UdpSender udp = new UdpSender(s.collectors(), s.retryNanos());
+            if (s.pacingKbps() > 0) {
+                udp.pacing(s.pacingKbps() * 1000, 4 * s.exporter().mtu(), 1024, s.exporter().mtu());
+            }
+            return udp;
+        });
+        Sequences sequences = context.shared("sequences", () -> new Sequences(s.collectors().size(), sender.lock()));
         // each queue's cache holds the flows of its conversations: max_flows is the appliance's, split over queues
         int maxFlows = Math.max(1024, (int) ((s.maxFlows() + (long) context.queues() - 1) / context.queues()));
         lb = new LoadBalancer(s.collectors(), maxFlows, s.sessionTimeoutNanos());
-        exporter = new FlowExporter(s.collectors(), s.exporter(), export.sender.view(), lb, export.sequences);
+        exporter = new FlowExporter(s.collectors(), s.exporter(), sender.view(), lb, sequences);
         cache = new FlowCache(context.queues() > 1 ? maxFlows : s.maxFlows(), s.match(), s.collect(),
                 s.activeNanos(), s.inactiveNanos(), s.scanPeriodNanos(), s.fullPolicy(), exporter);
         perCollector = new CollectorCounters(context, s.collectors());
@@ -279,9 +284,9 @@ public final class NetflowPlugin implements SecmonPlugin {
     }
 
     private void release() {
-        if (export != null) {
-            export.release(); // the last queue's instance closes the socket
-            export = null;
+        if (sender != null) {
+            sender.release(); // the last queue's instance closes the socket
+            sender = null;
         }
     }
 
@@ -309,47 +314,8 @@ public final class NetflowPlugin implements SecmonPlugin {
             pipeFullWaits.set(pipe.fullWaits());
         }
         perCollector.publishSessions(lb);
-        if (export != null) {
-            export.publishSender();
-        }
-    }
-
-    /**
-     * What every queue's instance exports through: one sender (a socket per collector) and one numbering. Closed by
-     * the last instance that stops (after it flushed), whoever the host is.
-     */
-    private static final class Export {
-        final SharedSender sender;
-        final Sequences sequences;
-        private int users;
-
-        private final CollectorCounters counters;
-
-        Export(NetflowSettings s, PluginContext context) {
-            counters = new CollectorCounters(context, s.collectors());
-            UdpSender udp = new UdpSender(s.collectors(), s.retryNanos());
-            if (s.pacingKbps() > 0) {
-                udp.pacing(s.pacingKbps() * 1000, 4 * s.exporter().mtu(), 1024, s.exporter().mtu());
-            }
-            sender = new SharedSender(udp);
-            sequences = new Sequences(s.collectors().size(), sender.lock());
-        }
-
-        /** The socket's figures, into one instance's counters (whichever queue sent last publishes them). */
-        void publishSender() {
-            synchronized (sender.lock()) {
-                counters.publishSender(sender.sender());
-            }
-        }
-
-        synchronized void retain() {
-            users++;
-        }
-
-        synchronized void release() {
-            if (--users == 0) {
-                sender.close();
-            }
+        if (sender != null) {
+            sender.publishCounters();
         }
     }
 }

@@ -21,6 +21,7 @@ import org.secmon.plugins.sflow.codec.SflowExporter;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorCounters;
 import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.SharedSender;
 import org.secmon.transport.UdpSender;
 
 /**
@@ -38,7 +39,7 @@ public final class SflowPlugin implements SecmonPlugin {
     private PluginContext context;
     private SflowSettings settings;
     private SflowExporter exporter;
-    private UdpSender sender;
+    private SharedSender sender;
     private LoadBalancer lb;
     private List<RxPort> ports;
     private boolean flushed;
@@ -64,7 +65,8 @@ public final class SflowPlugin implements SecmonPlugin {
     @Override
     public PluginDescriptor descriptor() {
         return new PluginDescriptor(ID, "1.0.0", PluginApi.VERSION,
-                "sFlow v5: random packet sampling with raw headers, interface counters", DeliveryMode.DIRECT, "");
+                "sFlow v5: random packet sampling with raw headers, interface counters", DeliveryMode.DIRECT, "",
+                true);
     }
 
     @Override
@@ -92,16 +94,24 @@ public final class SflowPlugin implements SecmonPlugin {
         SflowSettings s = settings;
         InetAddress agent = s.agentAddress() != null ? s.agentAddress() : localAddressTowards(s.collectors()
                 .collectors().getFirst());
-        sender = new UdpSender(s.collectors(), s.retryNanos());
-        if (s.pacingKbps() > 0) {
-            sender.pacing(s.pacingKbps() * 1000, 4 * s.mtu(), 1024, s.mtu());
-        }
+        sender = SharedSender.acquire(context, s.collectors(), () -> {
+            UdpSender udp = new UdpSender(s.collectors(), s.retryNanos());
+            if (s.pacingKbps() > 0) {
+                udp.pacing(s.pacingKbps() * 1000, 4 * s.mtu(), 1024, s.mtu());
+            }
+            return udp;
+        });
         lb = new LoadBalancer(s.collectors(), 65_536, s.sessionTimeoutNanos());
-        exporter = new SflowExporter(s.collectors(), new SflowExporter.Settings(agent, s.subAgentId(), s.mtu(),
-                s.flushDelayNanos(), 1), sender, lb);
-        ports = context.rxPorts();
+        // one sFlow sub-agent per rx queue (sub_agent_id, sub_agent_id + 1, ...): each its own datagram stream with
+        // its own sequence numbers and sample pool, as sFlow v5 intends sub-agents; one socket for all of them
+        int subAgent = s.subAgentId() + context.queue();
+        exporter = new SflowExporter(s.collectors(), new SflowExporter.Settings(agent, subAgent, s.mtu(),
+                s.flushDelayNanos(), 1), sender.view(), lb);
+        // interface counters once per appliance: from the first queue's sub-agent
+        ports = context.queue() == 0 ? context.rxPorts() : List.of();
         perCollector = new CollectorCounters(context, s.collectors());
-        rng = s.seed() != 0 ? s.seed() : System.nanoTime() ^ 0x9E3779B97F4A7C15L;
+        rng = s.seed() != 0 ? s.seed() + 0x9E3779B97F4A7C15L * context.queue()
+                : System.nanoTime() ^ 0x9E3779B97F4A7C15L ^ ((long) context.queue() << 40);
         if (rng == 0) {
             rng = 1;
         }
@@ -111,9 +121,11 @@ public final class SflowPlugin implements SecmonPlugin {
         flushed = false;
         nextHousekeeping = 0;
         nextPoll = 0;
-        for (Collector c : s.collectors().collectors()) {
+        for (Collector c : context.queue() == 0 ? s.collectors().collectors() : List.<Collector>of()) {
             context.log(System.Logger.Level.INFO, "sFlow 1-in-" + s.samplingRate() + ", header " + s.headerSize()
-                    + " bytes, agent " + agent.getHostAddress() + ", to " + c);
+                    + " bytes, agent " + agent.getHostAddress() + (context.queues() > 1 ? ", sub-agents "
+                    + s.subAgentId() + ".." + (s.subAgentId() + context.queues() - 1) + " (one per rx queue)" : "")
+                    + ", to " + c);
         }
     }
 
@@ -196,6 +208,10 @@ public final class SflowPlugin implements SecmonPlugin {
         if (exporter != null) {
             flushAll(lastNow);
             exporter.close();
+            if (sender != null) {
+                sender.release(); // the last queue's instance closes the socket
+                sender = null;
+            }
         }
     }
 
@@ -217,6 +233,9 @@ public final class SflowPlugin implements SecmonPlugin {
         samplesLost.set(exporter.samplesLost());
         noCollector.set(exporter.noCollector());
         datagrams.set(exporter.datagrams());
-        perCollector.publish(sender, lb);
+        perCollector.publishSessions(lb);
+        if (sender != null) {
+            sender.publishCounters();
+        }
     }
 }
