@@ -108,8 +108,15 @@ class RawForwardTest {
         }
     }
 
-    @Test
-    void erspanOverGreShowsTheInnerProtocolsAndTheInnerPacketsAreTheInput() throws Exception {
+    /**
+     * On 1 rx queue, and on 2 (an instance per queue, each with its own sockets and batches): the GRE sequence
+     * numbers a collector sees still go 1, 2, 3... in the order the packets arrive (numbered as each batch is sent,
+     * under one lock), and the inner packets are the input — in the input's order on one queue, as the same set
+     * on two (each conversation in order).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void erspanOverGreShowsTheInnerProtocolsAndTheInnerPacketsAreTheInput(int queues) throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "ERSPAN sends GRE through a raw socket (CAP_NET_RAW) and the check captures on lo: root only");
         Path editcap = Tools.require("editcap");
@@ -124,8 +131,9 @@ class RawForwardTest {
             Await.started(cap, log, "Capturing on", Duration.ofSeconds(20));
             ReplayCommand.Summary r = ReplayCommand.replay("--pcap", dir.resolve("in.pcap").toString(), "--config",
                     config("erspan", "127.0.0.2", 1).toString(), "--plugins", NetflowExportTest.PLUGINS.toString(),
-                    "--no-count", "--rate", "40000");
+                    "--no-count", "--rate", "40000", "--queues", Integer.toString(queues));
             assertEquals(0, r.exitCode(), r.out() + r.err());
+            assertEquals(queues, r.plugin("rawforward").instances(), r.out());
             assertEquals(in.size(), r.counter("rawforward", "packets_sent"), r.out());
             Await.until(Duration.ofSeconds(10), "all " + in.size() + " GRE packets captured",
                     () -> captured(tshark, captured), n -> n >= in.size());
@@ -140,8 +148,26 @@ class RawForwardTest {
         Nfcapd.run(List.of(editcap.toString(), "-F", "pcap", "-C", "50", captured.toString(), inner.toString()));
         List<byte[]> got = SflowExportTest.readPcap(inner);
         assertEquals(in.size(), got.size(), "GRE packets captured");
-        for (int i = 0; i < in.size(); i++) {
-            assertArrayEquals(cut(in.get(i)), got.get(i), "packet " + (i + 1));
+        if (queues == 1) {
+            for (int i = 0; i < in.size(); i++) {
+                assertArrayEquals(cut(in.get(i)), got.get(i), "packet " + (i + 1));
+            }
+        } else {
+            List<String> want = new ArrayList<>();
+            List<String> have = new ArrayList<>();
+            for (int i = 0; i < in.size(); i++) {
+                want.add(java.util.HexFormat.of().formatHex(cut(in.get(i))));
+                have.add(java.util.HexFormat.of().formatHex(got.get(i)));
+            }
+            java.util.Collections.sort(want);
+            java.util.Collections.sort(have);
+            assertEquals(want, have, "the inner packets are the input's");
+        }
+        List<String> seqs = Nfcapd.run(List.of(tshark.toString(), "-r", captured.toString(), "-T", "fields", "-e",
+                "gre.sequence_number"));
+        for (int i = 0; i < seqs.size(); i++) {
+            assertEquals(Long.toString(i + 1), seqs.get(i).trim(), "GRE sequence number of captured packet "
+                    + (i + 1));
         }
         assertInnerProtocols(tshark, captured, List.of(), "gre:erspan:eth:");
     }

@@ -19,6 +19,7 @@ import org.secmon.plugins.sflow.codec.SflowDatagram;
 import org.secmon.plugins.sflow.codec.SflowExporter;
 import org.secmon.transport.Collector;
 import org.secmon.transport.LoadBalancer;
+import org.secmon.transport.SharedSender;
 import org.secmon.transport.UdpSender;
 import org.secmon.transport.net.DatagramBatch;
 import org.secmon.transport.net.NativeSocket;
@@ -45,9 +46,14 @@ public final class RawForwardPlugin implements SecmonPlugin {
     private DatagramBatch[] batches;
     private boolean[] up;
     private long[] downUntil;
+    /**
+     * ERSPAN: the GRE sequence number of each collector, shared by the instances of every rx queue (its own lock):
+     * a batch is numbered and sent under it, so that a collector sees one increasing sequence (RFC 2890 receivers
+     * may drop a packet whose number went back).
+     */
     private long[] greSeq;
     // sflow encapsulation
-    private UdpSender sflowSender;
+    private SharedSender sflowSender;
     private SflowExporter sflow;
     private long pool;
 
@@ -75,7 +81,8 @@ public final class RawForwardPlugin implements SecmonPlugin {
     @Override
     public PluginDescriptor descriptor() {
         return new PluginDescriptor(ID, "1.0.0", PluginApi.VERSION,
-                "raw packet forwarding to packet tools: UDP, sFlow 1:1, VXLAN, ERSPAN II", DeliveryMode.DIRECT, "");
+                "raw packet forwarding to packet tools: UDP, sFlow 1:1, VXLAN, ERSPAN II", DeliveryMode.DIRECT, "",
+                true);
     }
 
     @Override
@@ -114,17 +121,19 @@ public final class RawForwardPlugin implements SecmonPlugin {
         }
         if (enc == RawForwardSettings.Encapsulation.SFLOW) {
             PluginConfig c = s.sflow();
-            sflowSender = new UdpSender(s.collectors(), s.retryNanos());
+            sflowSender = SharedSender.acquire(context, s.collectors(), () -> new UdpSender(s.collectors(),
+                    s.retryNanos()));
             InetAddress agent = c.has("agent_address") ? InetAddress.getByName(c.string("agent_address", ""))
                     : InetAddress.getLoopbackAddress();
             sflow = new SflowExporter(s.collectors(), new SflowExporter.Settings(agent,
-                    c.intValue("sub_agent_id", 0), c.intValue("mtu", 9000), 100_000_000L, 1), sflowSender, lb);
+                    c.intValue("sub_agent_id", 0) + context.queue(), c.intValue("mtu", 9000), 100_000_000L, 1),
+                    sflowSender.view(), lb); // a sub-agent per rx queue, as the sflow plugin
         } else {
             sockets = new NativeSocket[n];
             batches = new DatagramBatch[n];
             up = new boolean[n];
             downUntil = new long[n];
-            greSeq = new long[n];
+            greSeq = context.shared("gre_sequence", () -> new long[n]);
             try {
                 for (int i = 0; i < n; i++) {
                     Collector col = s.collectors().collectors().get(i);
@@ -198,7 +207,7 @@ public final class RawForwardPlugin implements SecmonPlugin {
                 // GRE: S (sequence number present), version 0, protocol ERSPAN type II
                 data.set(U16, at, (short) 0x1000);
                 data.set(U16, at + 2, (short) 0x88BE);
-                data.set(U32, at + 4, (int) ++greSeq[c]);
+                // at + 4: the sequence number, written when the batch is sent (numbered in the order sent)
                 int vlan = p.vlanCount() > 0 ? p.outerVlan() & 0xfff : 0;
                 int en = p.vlanCount() > 0 ? 3 : 0; // 3: the frame keeps its VLAN tag(s)
                 data.set(U32, at + 8, (1 << 28) | (vlan << 16) | (en << 11) | ((truncated ? 1 : 0) << 10)
@@ -235,6 +244,21 @@ public final class RawForwardPlugin implements SecmonPlugin {
             b.clear();
             return;
         }
+        if (enc == RawForwardSettings.Encapsulation.ERSPAN) {
+            synchronized (greSeq) {
+                long seq = greSeq[c];
+                for (int i = 0; i < count; i++) {
+                    b.slot(i).set(U32, 4, (int) ++seq);
+                }
+                greSeq[c] = seq;
+                sendBatch(c, b, count, now);
+            }
+        } else {
+            sendBatch(c, b, count, now);
+        }
+    }
+
+    private void sendBatch(int c, DatagramBatch b, int count, long now) {
         int done = 0;
         int errno = 0;
         while (done < count) {
@@ -320,6 +344,7 @@ public final class RawForwardPlugin implements SecmonPlugin {
             flushAll(lastNow);
             if (sflow != null) {
                 sflow.close();
+                sflowSender.release(); // the last queue's instance closes the socket
             }
             closeSockets();
         }
@@ -360,11 +385,9 @@ public final class RawForwardPlugin implements SecmonPlugin {
             packetsLost.set(sflow.samplesLost());
             noCollector.set(sflow.noCollector());
             for (int i = 0; i < perCollector.length; i++) {
-                perCollector[i][0].set(sflowSender.datagrams(i));
-                perCollector[i][1].set(sflowSender.bytes(i));
                 perCollector[i][2].set(lb.sessionsAssigned(i));
-                perCollector[i][3].set(sflowSender.errors(i));
             }
+            sflowSender.publishCounters(); // datagrams, bytes, errors of the shared socket
             return;
         }
         packetsSent.set(sent);
