@@ -37,6 +37,9 @@ public final class BenchCommand implements Callable<Integer> {
     private static final String RX_ONLY = "Java DPDK rx only (FFM)";
     private static final String NETFLOW = "Java DPDK rx + parse + NetFlow cache + v9 export";
     private static final String PIPED = "Java DPDK rx + parse, NetFlow cache + export on a 2nd thread";
+    /** The NetFlow plugin as the agent runs it: rx agents, the plugin host, an instance per queue. */
+    private static final String HOST_NETFLOW = "Java DPDK rx + NetFlow plugin in the agent's host";
+    private static final String HOST_SFLOW = "Java DPDK rx + sFlow 1:1000 plugin in the agent's host";
     @Option(names = "--packets", defaultValue = "10000000", description = "packets in the capture (${DEFAULT-VALUE})")
     long packets;
 
@@ -55,8 +58,12 @@ public final class BenchCommand implements Callable<Integer> {
     Path dir;
 
     @Option(names = "--no-netflow", negatable = false,
-            description = "skip the NetFlow lines (secmon replay --netflow vs softflowd and pmacctd)")
+            description = "skip the NetFlow lines (secmon replay --netflow vs softflowd, pmacctd and nfpcapd)")
     boolean noNetflow;
+
+    @Option(names = "--no-cold", negatable = false,
+            description = "skip the cold-process lines (./secmon replay, nfpcapd -r, softflowd -r as whole processes)")
+    boolean noCold;
 
     @Option(names = "--ingest-only", hidden = true, description = "only the mirror ingest lines (development)")
     boolean ingestOnly;
@@ -161,6 +168,10 @@ public final class BenchCommand implements Callable<Integer> {
                         if (!noNetflow) {
                             r.add(timed(NETFLOW, () -> nb.dpdk(src, m)));
                             r.add(timed(PIPED, () -> nb.dpdkPiped(src, m)));
+                            r.add(HostBench.run(HOST_NETFLOW + ", 1 queue", "netflow",
+                                    HostBench.netflowConfig(nb.port(), maxFlows), List.of(src), m));
+                            r.add(HostBench.run(HOST_SFLOW + ", 1 queue", "sflow",
+                                    HostBench.sflowConfig(nb.port(), 1000), List.of(src), m));
                         }
                         return r;
                     }));
@@ -174,7 +185,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             int q = Math.min(queues, Runtime.getRuntime().availableProcessors());
             if (q > 1) {
-                multiQueue(q, mbufs, dataRoom, classifier, results);
+                multiQueue(q, mbufs, dataRoom, classifier, results, noNetflow ? -1 : nb.port(), maxFlows);
             }
         }
         try (CaptureFileSource warm = new CaptureFileSource(capture, 1, 0)) {
@@ -186,18 +197,27 @@ public final class BenchCommand implements Callable<Integer> {
                     () -> rxParseClassify(src, classifier, Long.MAX_VALUE)));
         }
         List<Result> netflow = new ArrayList<>();
+        List<NetflowBench.Cold> cold = List.of();
         Result soft = null;
         if (!noNetflow) {
             out.println("NetFlow   replay with export, softflowd -r and pmacctd/nfprobe on the same capture...");
             // two rounds, the second reported, as for the DPDK lines: each replay loads the plugin anew, so the
             // first round also compiles the plugin's path (a cold JVM: docs/performance.md)
+            int nq = Math.max(2, Math.min(queues, Runtime.getRuntime().availableProcessors()));
             nb.replay(capture, maxFlows, false);
             nb.replay(capture, maxFlows, true);
+            nb.replayQueues(capture, maxFlows, nq);
             Result ours = nb.replay(capture, maxFlows, false);
             Result threaded = nb.replay(capture, maxFlows, true);
+            Result queued = nb.replayQueues(capture, maxFlows, nq);
             soft = nb.softflowd(capture, packets);
             Result pm = nb.pmacctd(capture, packets, dir);
-            netflow = NetflowBench.nonNull(ours, threaded, soft, pm);
+            Result nfp = nb.nfpcapd(capture, packets, dir, maxFlows);
+            netflow = NetflowBench.nonNull(ours, threaded, queued, soft, pm, nfp);
+            if (!noCold) {
+                out.println("Cold      whole processes on the same capture (wall time, peak RSS)...");
+                cold = nb.cold(capture, dir, maxFlows, nq);
+            }
         }
         List<Result> ingest = new ArrayList<>();
         if (!noNetflow) {
@@ -218,6 +238,8 @@ public final class BenchCommand implements Callable<Integer> {
                 pb.baseline(capture, 1); // warm-up (JIT), not reported
                 plugins.add(pb.baseline(capture, 1));
                 plugins.add(pb.sflow(capture, 1));
+                plugins.add(pb.sflow(capture, 1, Math.max(2, Math.min(queues,
+                        Runtime.getRuntime().availableProcessors()))));
                 plugins.add(pb.rawforward(capture, 1, 32));
                 plugins.add(pb.rawforward(capture, 1, 1));
             }
@@ -242,9 +264,23 @@ public final class BenchCommand implements Callable<Integer> {
                         ? "NetFlow with a cache thread" : "NetFlow on the rx thread"), r.mpps() / rxOnly);
             }
         }
+        for (String line : List.of(HOST_NETFLOW, HOST_SFLOW)) {
+            Result one = results.stream().filter(r -> r.name().equals(line + ", 1 queue")).findFirst().orElse(null);
+            for (Result r : results) {
+                if (one != null && r != one && r.name().startsWith(line)) {
+                    out.printf(Locale.ROOT, "%-62s %24.2fx%n", "  " + (line == HOST_NETFLOW ? "NetFlow" : "sFlow")
+                            + " in the host: " + r.name().substring(line.length() + 2) + " vs 1 queue",
+                            r.mpps() / one.mpps());
+                }
+            }
+        }
         if (!netflow.isEmpty()) {
             out.println();
             NetflowBench.print(out, netflow, soft);
+        }
+        if (!cold.isEmpty()) {
+            out.println();
+            NetflowBench.printCold(out, cold, packets);
         }
         if (!ingest.isEmpty()) {
             out.println();
@@ -273,8 +309,8 @@ public final class BenchCommand implements Callable<Integer> {
      * The same three loops with {@code q} rx queues of one port (one part of the capture each, split by flow), one
      * thread per queue: C against Java with the same cores and queues.
      */
-    private void multiQueue(int q, long mbufs, int dataRoom, Classifier classifier, List<Result> results)
-            throws Exception {
+    private void multiQueue(int q, long mbufs, int dataRoom, Classifier classifier, List<Result> results,
+                            int netflowSink, int maxFlows) throws Exception {
         StringBuilder dev = new StringBuilder("net_pcap_bench1");
         for (int i = 0; i < q; i++) {
             dev.append(",rx_pcap=").append(BenchCapture.ensure(dir, packets, flows, i, q).toAbsolutePath());
@@ -294,11 +330,18 @@ public final class BenchCommand implements Callable<Integer> {
                 String suffix = ", " + q + " queues, " + q + " threads";
                 results.addAll(rounds(m -> {
                     long per = m / q;
-                    return List.of(
+                    List<Result> r = new ArrayList<>(List.of(
                             parallel("C DPDK rx" + suffix, q, i -> port.cRxLoop(i, per, 100_000_000)[0]),
                             parallel("Java DPDK rx only" + suffix, q, i -> rxOnly(src[i], per)),
                             parallel("Java DPDK rx + parse + " + rules + "-rule filter" + suffix, q,
-                                    i -> rxParseClassify(src[i], cls[i], per)));
+                                    i -> rxParseClassify(src[i], cls[i], per))));
+                    if (netflowSink > 0) {
+                        r.add(HostBench.run(HOST_NETFLOW + suffix, "netflow",
+                                HostBench.netflowConfig(netflowSink, maxFlows), List.of(src), per));
+                        r.add(HostBench.run(HOST_SFLOW + suffix, "sflow", HostBench.sflowConfig(netflowSink, 1000),
+                                List.of(src), per));
+                    }
+                    return r;
                 }));
             } finally {
                 for (DpdkSource s : src) {

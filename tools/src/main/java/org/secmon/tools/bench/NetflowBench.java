@@ -59,8 +59,18 @@ final class NetflowBench implements AutoCloseable {
      * null: the plain replay's name.
      */
     BenchCommand.Result replay(Path capture, int maxFlows, boolean cacheThread, String ingest) {
+        return replay(capture, maxFlows, cacheThread, ingest, 1);
+    }
+
+    /** {@code secmon replay --netflow --queues N}: N rx threads reading the file, flows placed by a symmetric hash. */
+    BenchCommand.Result replayQueues(Path capture, int maxFlows, int queues) {
+        return replay(capture, maxFlows, false, null, queues);
+    }
+
+    private BenchCommand.Result replay(Path capture, int maxFlows, boolean cacheThread, String ingest, int queues) {
         List<String> args = new java.util.ArrayList<>(List.of("--pcap", capture.toString(), "--netflow",
-            "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows)));
+            "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows), "--queues",
+            Integer.toString(queues)));
         if (cacheThread) {
             args.add("--cache-thread");
         }
@@ -82,8 +92,107 @@ final class NetflowBench implements AutoCloseable {
             return new BenchCommand.Result("secmon replay --netflow " + ingest + " (ERSPAN II capture)", packets,
                     secs);
         }
+        if (queues > 1) {
+            return new BenchCommand.Result("secmon replay --netflow --queues " + queues + " (software placement)",
+                    packets, secs);
+        }
         return new BenchCommand.Result(cacheThread ? "secmon replay --netflow --cache-thread (rx + cache thread)"
                 : "secmon replay --netflow (pcap file, 1 rx thread)", packets, secs);
+    }
+
+    /**
+     * nfdump's own pcap-to-flows tool: {@code nfpcapd -r} writes nfcapd files (it has no NetFlow export to time
+     * against ours, so this is its whole job: the flow cache and its own file output); a node cache of
+     * {@code maxFlows}, timeouts as the others'.
+     */
+    BenchCommand.Result nfpcapd(Path capture, long packets, Path dir, int maxFlows) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/nfpcapd"))) {
+            out.println("  nfpcapd not installed (nfdump): skipped");
+            return null;
+        }
+        Path flows = Files.createDirectories(dir.resolve("nfpcapd-out"));
+        try {
+            double secs = timedProcess(nfpcapdCommand(capture, flows, maxFlows), null);
+            return new BenchCommand.Result("nfpcapd -r (nfdump 1.7, flows to nfcapd files)", packets, secs);
+        } finally {
+            deleteTree(flows);
+        }
+    }
+
+    static List<String> nfpcapdCommand(Path capture, Path flows, int maxFlows) {
+        return List.of("/usr/bin/nfpcapd", "-r", capture.toString(), "-w", flows.toString(), "-B",
+                Integer.toString(maxFlows), "-e", "60,120");
+    }
+
+    static void deleteTree(Path dir) throws java.io.IOException {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** One whole process timed by GNU time: wall seconds and peak resident memory. */
+    record Cold(String name, double seconds, long maxRssKb) {
+    }
+
+    /**
+     * Cold processes, each as a user starts it: {@code ./secmon replay} (a fresh JVM with its AOT cache; the first
+     * run after a build records the cache and is not counted), {@code nfpcapd -r}, {@code softflowd -r}. Wall time
+     * and peak RSS from {@code /usr/bin/time}.
+     */
+    List<Cold> cold(Path capture, Path dir, int maxFlows, int queues) throws Exception {
+        List<Cold> out = new ArrayList<>();
+        Path time = Path.of("/usr/bin/time");
+        String home = System.getProperty("secmon.home");
+        if (!Files.isExecutable(time) || home == null) {
+            this.out.println("  cold processes: " + (home == null ? "not started by ./secmon" : "/usr/bin/time"
+                    + " missing (Debian package time)") + ": skipped");
+            return out;
+        }
+        List<String> replay = new ArrayList<>(List.of(home + "/secmon", "replay", "--pcap", capture.toString(),
+                "--netflow", "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows)));
+        timedCold("warm-up", replay, dir); // records the AOT cache once after a build
+        out.add(timedCold("./secmon replay --netflow (cold JVM, AOT cache)", replay, dir));
+        List<String> threaded = new ArrayList<>(replay);
+        threaded.add("--cache-thread");
+        out.add(timedCold("./secmon replay --netflow --cache-thread", threaded, dir));
+        if (queues > 1) {
+            List<String> q = new ArrayList<>(replay);
+            q.addAll(List.of("--queues", Integer.toString(queues)));
+            out.add(timedCold("./secmon replay --netflow --queues " + queues, q, dir));
+        }
+        if (Files.isExecutable(Path.of("/usr/bin/nfpcapd"))) {
+            Path flows = Files.createDirectories(dir.resolve("nfpcapd-cold"));
+            try {
+                out.add(timedCold("nfpcapd -r (to nfcapd files)", nfpcapdCommand(capture, flows, maxFlows), dir));
+            } finally {
+                deleteTree(flows);
+            }
+        }
+        if (Files.isExecutable(Path.of("/usr/sbin/softflowd"))) {
+            out.add(timedCold("softflowd -r (NetFlow v9)", List.of("/usr/sbin/softflowd", "-r", capture.toString(),
+                    "-n", "127.0.0.1:" + port(), "-v", "9", "-D", "-m", Integer.toString(maxFlows), "-t",
+                    "maxlife=60", "-t", "general=120"), dir));
+        }
+        return out;
+    }
+
+    private Cold timedCold(String name, List<String> cmd, Path dir) throws Exception {
+        Path report = dir.resolve("time.out");
+        List<String> full = new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %M", "-o", report.toString()));
+        full.addAll(cmd);
+        timedProcess(full, null);
+        String[] f = Files.readString(report).trim().split("\\s+");
+        Files.deleteIfExists(report);
+        return new Cold(name, Double.parseDouble(f[f.length - 2]), Long.parseLong(f[f.length - 1]));
+    }
+
+    static void printCold(PrintStream out, List<Cold> cs, long packets) {
+        out.printf(Locale.ROOT, "%-52s %9s %9s %12s%n", "cold process (whole run, " + String.format(Locale.ROOT,
+                "%,d", packets) + " packets)", "wall s", "Mpps", "peak RSS MB");
+        for (Cold c : cs) {
+            out.printf(Locale.ROOT, "%-52s %9.2f %9.2f %12d%n", c.name(), c.seconds(), packets / c.seconds() / 1e6,
+                    c.maxRssKb() / 1024);
+        }
     }
 
     /** softflowd -r: the whole run, including its start and its final flush. */

@@ -64,10 +64,16 @@ final class PluginBench implements AutoCloseable {
     }
 
     BenchCommand.Result sflow(Path capture, long loops) throws Exception {
-        return run("replay: + sFlow 1:1000 (same filter)", capture, loops, config("sflow", """
+        return sflow(capture, loops, 1);
+    }
+
+    /** sFlow 1:1000 on {@code queues} rx queues of the file (software placement: each queue reads every frame). */
+    BenchCommand.Result sflow(Path capture, long loops, int queues) throws Exception {
+        return run("replay: + sFlow 1:1000 (same filter)" + (queues > 1 ? ", " + queues + " queues" : ""), capture,
+                loops, config("sflow", """
                       collector: 127.0.0.1:%d
                       sampling_rate: 1000
-                """.formatted(sink.getLocalPort())), true);
+                """.formatted(sink.getLocalPort())), true, "--queues", Integer.toString(queues));
     }
 
     BenchCommand.Result rawforward(Path capture, long loops, int batch) throws Exception {
@@ -79,9 +85,11 @@ final class PluginBench implements AutoCloseable {
                 """.formatted(sink.getLocalPort(), batch)), true);
     }
 
-    private BenchCommand.Result run(String name, Path capture, long loops, Path config, boolean noCount) {
+    private BenchCommand.Result run(String name, Path capture, long loops, Path config, boolean noCount,
+                                    String... more) {
         List<String> args = new ArrayList<>(List.of("--pcap", capture.toString(), "--loop", Long.toString(loops),
                 "--config", config.toString()));
+        args.addAll(List.of(more));
         if (noCount) {
             args.add("--no-count");
         }

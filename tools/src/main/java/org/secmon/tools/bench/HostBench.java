@@ -1,0 +1,159 @@
+package org.secmon.tools.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.secmon.dataplane.Configuration;
+import org.secmon.dataplane.agent.AgentRunner;
+import org.secmon.dataplane.agent.IdleStrategy;
+import org.secmon.dataplane.filter.Rule;
+import org.secmon.dataplane.host.LoadedPlugin;
+import org.secmon.dataplane.host.PluginHost;
+import org.secmon.dataplane.host.PluginSetup;
+import org.secmon.dataplane.host.RxAgent;
+import org.secmon.dataplane.source.Burst;
+import org.secmon.dataplane.source.PacketSource;
+import org.secmon.plugin.PluginConfig;
+import org.secmon.plugin.PluginState;
+
+/**
+ * A plugin through the product's own data path — an {@link RxAgent} per rx queue, the {@link PluginHost}, the
+ * plugin as the agent runs it (a queue-local plugin: an instance per queue) — over sources that end after a number
+ * of packets each. What {@code secmon agent --queues N} does with a NIC's RSS queues, timed from the start of the rx
+ * threads until every queue has ended and its plugin instance has flushed.
+ */
+final class HostBench {
+    private HostBench() {
+    }
+
+    /** NetFlow v9 to {@code sinkPort} on loopback, {@code maxFlows} for the appliance (split over the queues). */
+    static PluginConfig netflowConfig(int sinkPort, int maxFlows) {
+        return PluginConfig.of(Map.of("collectors", List.of(Map.of("name", "sink", "address", "127.0.0.1", "port",
+                sinkPort, "type", "netflow")), "max_flows", maxFlows, "active_timeout", 60, "inactive_timeout", 120));
+    }
+
+    /** sFlow 1-in-{@code rate} to {@code sinkPort} on loopback. */
+    static PluginConfig sflowConfig(int sinkPort, int rate) {
+        return PluginConfig.of(Map.of("collectors", List.of(Map.of("name", "sink", "address", "127.0.0.1", "port",
+                sinkPort, "type", "sflow")), "sampling_rate", rate));
+    }
+
+    /**
+     * Runs plugin {@code id} — loaded from the plugins directory as the agent loads it — with {@code config} behind
+     * one rx agent per source, each source ending after {@code perQueue} packets.
+     */
+    static BenchCommand.Result run(String name, String id, PluginConfig config,
+                                   List<? extends PacketSource> sources, long perQueue) throws Exception {
+        List<RxAgent> rxs = new ArrayList<>();
+        for (int i = 0; i < sources.size(); i++) {
+            rxs.add(new RxAgent("rx-p0q" + i, new Limited(sources.get(i), perQueue), 32));
+        }
+        Path state = Files.createTempDirectory("secmon-bench-host");
+        Path plugins = Path.of(Configuration.pluginsDir());
+        try (PluginHost host = new PluginHost(rxs, plugins, state)) {
+            host.requireSetup(true);
+            host.setup(id, PluginSetup.defaults().withRules(List.of(Rule.forwardAll())).withConfig(config));
+            host.scan();
+            LoadedPlugin lp = host.plugin(id);
+            if (lp == null) {
+                throw new IllegalStateException(name + ": no plugin " + id + " in " + plugins);
+            }
+            if (lp.state() != PluginState.STARTED || lp.instanceCount() != rxs.size()) {
+                throw new IllegalStateException(name + ": plugin " + id + " is " + lp.state() + " with "
+                        + lp.instanceCount() + " instances for " + rxs.size() + " queues: " + lp.failure());
+            }
+            long t = System.nanoTime();
+            List<AgentRunner> runners = new ArrayList<>();
+            for (RxAgent rx : rxs) {
+                runners.add(new AgentRunner(rx, IdleStrategy.busySpin()).start());
+            }
+            for (AgentRunner r : runners) {
+                if (!r.awaitFinished(30, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException(name + ": a queue did not finish in 30 minutes");
+                }
+            }
+            double secs = (System.nanoTime() - t) / 1e9;
+            long packets = 0;
+            for (RxAgent rx : rxs) {
+                packets += rx.rxPackets();
+            }
+            for (AgentRunner r : runners) {
+                r.close();
+                if (r.failure() != null) {
+                    throw new IllegalStateException(name + ": rx failed: " + r.failure());
+                }
+            }
+            if (lp.state() != PluginState.STARTED) {
+                throw new IllegalStateException(name + ": plugin " + id + " " + lp.state() + ": " + lp.failure());
+            }
+            return new BenchCommand.Result(name, packets, secs);
+        } finally {
+            try (var s = Files.walk(state)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** A source that ends after {@code limit} packets (a DPDK vdev replaying its capture for ever does not). */
+    private static final class Limited implements PacketSource {
+        private final PacketSource in;
+        private final long limit;
+        private long count;
+
+        Limited(PacketSource in, long limit) {
+            this.in = in;
+            this.limit = limit;
+        }
+
+        @Override
+        public int poll(Burst burst) {
+            if (count >= limit) {
+                return END_OF_STREAM;
+            }
+            int n = in.poll(burst);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public void release(Burst burst) {
+            in.release(burst);
+        }
+
+        @Override
+        public void onThreadStart() {
+            in.onThreadStart();
+        }
+
+        @Override
+        public void onThreadStop() {
+            in.onThreadStop();
+        }
+
+        @Override
+        public boolean captureTime() {
+            return in.captureTime();
+        }
+
+        @Override
+        public boolean lossless() {
+            return in.lossless();
+        }
+
+        @Override
+        public String describe() {
+            return in.describe() + ", first " + limit + " packets";
+        }
+
+        @Override
+        public void close() {
+            // the bench closes the source itself
+        }
+    }
+}
