@@ -19,11 +19,12 @@ import org.secmon.dataplane.source.Burst;
 import org.secmon.dataplane.source.PacketSource;
 import org.secmon.plugin.PluginConfig;
 import org.secmon.plugin.PluginState;
+import org.secmon.plugin.SecmonPlugin;
 
 /**
  * A plugin through the product's own data path — an {@link RxAgent} per rx queue, the {@link PluginHost}, the
- * plugin as the agent runs it (a queue-local plugin: an instance per queue) — over sources that end after a number
- * of packets each. What {@code secmon agent --queues N} does with a NIC's RSS queues, timed from the start of the rx
+ * plugin from its jar in the plugins directory, as the agent runs it (a queue-local plugin: an instance per queue) —
+ * over sources that end after a number of packets each. What {@code secmon agent --queues N} does with a NIC's RSS queues, timed from the start of the rx
  * threads until every queue has ended and its plugin instance has flushed.
  */
 final class HostBench {
@@ -53,15 +54,9 @@ final class HostBench {
             rxs.add(new RxAgent("rx-p0q" + i, new Limited(sources.get(i), perQueue), 32));
         }
         Path state = Files.createTempDirectory("secmon-bench-host");
-        Path plugins = Path.of(Configuration.pluginsDir());
-        try (PluginHost host = new PluginHost(rxs, plugins, state)) {
-            host.requireSetup(true);
+        try (PluginHost host = new PluginHost(rxs, null, state)) {
             host.setup(id, PluginSetup.defaults().withRules(List.of(Rule.forwardAll())).withConfig(config));
-            host.scan();
-            LoadedPlugin lp = host.plugin(id);
-            if (lp == null) {
-                throw new IllegalStateException(name + ": no plugin " + id + " in " + plugins);
-            }
+            LoadedPlugin lp = host.register(plugin(id));
             if (lp.state() != PluginState.STARTED || lp.instanceCount() != rxs.size()) {
                 throw new IllegalStateException(name + ": plugin " + id + " is " + lp.state() + " with "
                         + lp.instanceCount() + " instances for " + rxs.size() + " queues: " + lp.failure());
@@ -96,6 +91,41 @@ final class HostBench {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * The plugin's jars are loaded once per bench, in one class loader each, and every run registers a new instance
+     * of the same class: a later run finds the plugin's code compiled by the JIT, as a long-running agent does (a
+     * fresh class loader per run would time the JIT's warm-up of the plugin in every run, and more so with more busy
+     * rx threads than cores left for the compiler).
+     */
+    private static final Map<String, Class<? extends SecmonPlugin>> LOADED = new java.util.HashMap<>();
+
+    private static synchronized SecmonPlugin plugin(String id) throws Exception {
+        Class<? extends SecmonPlugin> c = LOADED.get(id);
+        if (c == null) {
+            Path dir = Path.of(Configuration.pluginsDir());
+            try (var jars = Files.list(dir)) {
+                for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).sorted().toList()) {
+                    java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {
+                        jar.toUri().toURL()}, HostBench.class.getClassLoader());
+                    for (SecmonPlugin p : java.util.ServiceLoader.load(SecmonPlugin.class, loader)) {
+                        if (p.descriptor().id().equals(id)) { // netflow: from the classpath (the bench uses it)
+                            c = p.getClass();
+                        }
+                    }
+                    if (c != null) {
+                        break;
+                    }
+                    loader.close();
+                }
+            }
+            if (c == null) {
+                throw new IllegalStateException("no plugin " + id + " in " + dir);
+            }
+            LOADED.put(id, c);
+        }
+        return c.getConstructor().newInstance();
     }
 
     /** A source that ends after {@code limit} packets (a DPDK vdev replaying its capture for ever does not). */
