@@ -137,6 +137,12 @@ public final class AgentMetrics implements MultiCollector {
         m.gauge("secmon_agent_info", "the agent's version (value 1)", 1, "version", version);
         m.counter("secmon_rx_packets", "frames received from the mirror source", rx.rxPackets());
         m.counter("secmon_rx_bytes", "bytes received from the mirror source", rx.rxBytes());
+        if (rx.size() > 1) { // how evenly RSS (or the software placement) spreads the conversations
+            for (int q = 0; q < rx.size(); q++) {
+                m.counter("secmon_rx_queue_packets", "frames taken in by each rx queue",
+                        rx.agents().get(q).rxPackets(), "queue", Integer.toString(q));
+            }
+        }
         for (MalformedReason r : MalformedReason.values()) {
             if (r == MalformedReason.NONE) {
                 continue;

@@ -45,12 +45,10 @@ public final class SflowPlugin implements SecmonPlugin {
     private boolean flushed;
     private long nextHousekeeping;
     private long nextPoll;
-    private long lastNow;
 
     // sampling state (data-plane thread)
-    private long pool;
-    private long skip;
-    private long rng;
+    /** What every packet writes (sample pool, skip count, clock) and the generator: padded, see {@link Hot}. */
+    private final Hot hot = new Hot();
     private double logKeep;
 
     private Counter samplePool;
@@ -110,14 +108,14 @@ public final class SflowPlugin implements SecmonPlugin {
         // interface counters once per appliance: from the first queue's sub-agent
         ports = context.queue() == 0 ? context.rxPorts() : List.of();
         perCollector = new CollectorCounters(context, s.collectors());
-        rng = s.seed() != 0 ? s.seed() + 0x9E3779B97F4A7C15L * context.queue()
+        hot.rng = s.seed() != 0 ? s.seed() + 0x9E3779B97F4A7C15L * context.queue()
                 : System.nanoTime() ^ 0x9E3779B97F4A7C15L ^ ((long) context.queue() << 40);
-        if (rng == 0) {
-            rng = 1;
+        if (hot.rng == 0) {
+            hot.rng = 1;
         }
         logKeep = s.samplingRate() == 1 ? 0 : Math.log1p(-1.0 / s.samplingRate());
-        pool = 0;
-        skip = nextSkip();
+        hot.pool = 0;
+        hot.skip = nextSkip();
         flushed = false;
         nextHousekeeping = 0;
         nextPoll = 0;
@@ -146,10 +144,10 @@ public final class SflowPlugin implements SecmonPlugin {
             return 1;
         }
         // xorshift64*: a uniform double in (0, 1]
-        rng ^= rng >>> 12;
-        rng ^= rng << 25;
-        rng ^= rng >>> 27;
-        double u = ((rng * 0x2545F4914F6CDD1DL) >>> 11) * 0x1.0p-53;
+        hot.rng ^= hot.rng >>> 12;
+        hot.rng ^= hot.rng << 25;
+        hot.rng ^= hot.rng >>> 27;
+        double u = ((hot.rng * 0x2545F4914F6CDD1DL) >>> 11) * 0x1.0p-53;
         u = 1.0 - u;
         return 1 + (long) (Math.log(u) / logKeep);
     }
@@ -157,19 +155,20 @@ public final class SflowPlugin implements SecmonPlugin {
     @Override
     public void onPacket(Packet p) {
         long now = p.timestampNanos();
-        lastNow = now;
+        hot.lastNow = now;
         if (!exporter.booted()) {
             exporter.boot(now);
             nextPoll = now + settings.pollingNanos();
         }
-        pool++;
-        if (--skip > 0) {
+        hot.pool++;
+        if (--hot.skip > 0) {
             return;
         }
-        skip = nextSkip();
+        hot.skip = nextSkip();
         samples.increment();
         int header = Math.min(settings.headerSize(), p.deliverLength());
-        exporter.flowSample(p, header, settings.samplingRate(), pool, exporter.noCollector() + exporter.samplesLost(),
+        exporter.flowSample(p, header, settings.samplingRate(), hot.pool,
+                exporter.noCollector() + exporter.samplesLost(),
                 SflowDatagram.inputOf(p), SflowDatagram.IF_UNKNOWN, now);
     }
 
@@ -179,7 +178,7 @@ public final class SflowPlugin implements SecmonPlugin {
             return 0;
         }
         nextHousekeeping = nowNanos + HOUSEKEEPING_NANOS;
-        lastNow = nowNanos;
+        hot.lastNow = nowNanos;
         if (settings.pollingNanos() > 0 && nowNanos - nextPoll >= 0) {
             nextPoll = nowNanos + settings.pollingNanos();
             counterSamples(nowNanos);
@@ -206,7 +205,7 @@ public final class SflowPlugin implements SecmonPlugin {
     @Override
     public void stop() {
         if (exporter != null) {
-            flushAll(lastNow);
+            flushAll(hot.lastNow);
             exporter.close();
             if (sender != null) {
                 sender.release(); // the last queue's instance closes the socket
@@ -228,7 +227,7 @@ public final class SflowPlugin implements SecmonPlugin {
     }
 
     private void publishCounters() {
-        samplePool.set(pool);
+        samplePool.set(hot.pool);
         samplesSent.set(exporter.samplesSent());
         samplesLost.set(exporter.samplesLost());
         noCollector.set(exporter.noCollector());
@@ -237,5 +236,26 @@ public final class SflowPlugin implements SecmonPlugin {
         if (sender != null) {
             sender.publishCounters();
         }
+    }
+
+    /*
+     * The plugin runs as one instance per rx queue, each on its own core; fields written for every packet must not
+     * share a cache line with another instance's (two instances made one after the other can sit side by side in
+     * memory, and every packet would then move the line between the cores). HotSpot lays out a superclass's fields
+     * before its subclass's: 64 bytes of padding on either side of the four fields.
+     */
+    abstract static class HotPad0 {
+        long p00, p01, p02, p03, p04, p05, p06, p07;
+    }
+
+    abstract static class HotFields extends HotPad0 {
+        long pool;
+        long skip;
+        long rng;
+        long lastNow;
+    }
+
+    static final class Hot extends HotFields {
+        long p10, p11, p12, p13, p14, p15, p16, p17;
     }
 }
