@@ -43,6 +43,8 @@ public final class SflowPlugin implements SecmonPlugin {
     private LoadBalancer lb;
     private List<RxPort> ports;
     private boolean flushed;
+    /** Counted down by each queue's instance at the end of its input (a replayed capture). */
+    private java.util.concurrent.CountDownLatch ended;
     private long nextHousekeeping;
     private long nextPoll;
 
@@ -107,6 +109,7 @@ public final class SflowPlugin implements SecmonPlugin {
                 s.flushDelayNanos(), 1), sender.view(), lb);
         // interface counters once per appliance: from the first queue's sub-agent
         ports = context.queue() == 0 ? context.rxPorts() : List.of();
+        ended = context.shared("ended", () -> new java.util.concurrent.CountDownLatch(context.queues()));
         perCollector = new CollectorCounters(context, s.collectors());
         hot.rng = s.seed() != 0 ? s.seed() + 0x9E3779B97F4A7C15L * context.queue()
                 : System.nanoTime() ^ 0x9E3779B97F4A7C15L ^ ((long) context.queue() << 40);
@@ -199,6 +202,19 @@ public final class SflowPlugin implements SecmonPlugin {
 
     @Override
     public void endOfStream(long nowNanos) {
+        ended.countDown();
+        if (!ports.isEmpty()) {
+            // this instance sends the port's counters: its last sample must count what every queue took in, so it
+            // waits (bounded) until the other queues' inputs ended too
+            try {
+                if (!ended.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    context.log(System.Logger.Level.WARNING, "not every rx queue ended within 60 s: the last"
+                            + " counter sample may miss their last packets");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         flushAll(nowNanos);
     }
 
