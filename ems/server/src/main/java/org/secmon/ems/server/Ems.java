@@ -36,6 +36,8 @@ public final class Ems implements AutoCloseable {
 
     public Ems(Store store, Duration tokenTtl, HealthOptions healthOptions, HealthOptions enforcerHealth)
             throws StoreException {
+        // older data is brought to this release's layout before anything reads it; newer data is refused untouched
+        org.secmon.ems.server.store.Schema.migrate(store);
         this.repository = new Repository(new org.secmon.ems.server.store.TimedStore(store, metrics::store));
         this.entities = new Entities(repository);
         this.auth = new Auth(repository, tokenTtl);

@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
 
 /** {@code secmon ems}: the element management system. */
 @Command(name = "secmon ems", mixinStandardHelpOptions = true, sortOptions = false,
+        subcommands = {BackupCommand.class, RestoreCommand.class},
         description = "The SecMon element management system: REST API under /api/v1 (OpenAPI at "
                 + "/api/v1/openapi.yaml), users and roles, configuration store, appliance registry.")
 public final class Main implements Callable<Integer> {
@@ -42,22 +43,22 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--host", description = "address to listen on (default ${DEFAULT-VALUE})")
     String host = "127.0.0.1";
 
-    @Option(names = "--store", description = "embedded (default) or consul")
+    @Option(names = "--store", scope = CommandLine.ScopeType.INHERIT, description = "embedded (default) or consul")
     String store = "embedded";
 
-    @Option(names = "--data-dir", description = "embedded store directory (default ${DEFAULT-VALUE})")
+    @Option(names = "--data-dir", scope = CommandLine.ScopeType.INHERIT, description = "embedded store directory (default ${DEFAULT-VALUE})")
     Path dataDir = Path.of(System.getProperty("user.home"), ".secmon", "ems");
 
-    @Option(names = "--sync", negatable = true, description = "fsync every embedded-store commit (default true)")
+    @Option(names = "--sync", scope = CommandLine.ScopeType.INHERIT, negatable = true, description = "fsync every embedded-store commit (default true)")
     boolean sync = true;
 
-    @Option(names = "--consul-url", description = "Consul HTTP address (default ${DEFAULT-VALUE})")
+    @Option(names = "--consul-url", scope = CommandLine.ScopeType.INHERIT, description = "Consul HTTP address (default ${DEFAULT-VALUE})")
     String consulUrl = "http://127.0.0.1:8500";
 
-    @Option(names = "--consul-prefix", description = "Consul KV prefix (default ${DEFAULT-VALUE})")
+    @Option(names = "--consul-prefix", scope = CommandLine.ScopeType.INHERIT, description = "Consul KV prefix (default ${DEFAULT-VALUE})")
     String consulPrefix = "secmon/";
 
-    @Option(names = "--consul-token-file", description = "a file holding the Consul ACL token of the EMS (else "
+    @Option(names = "--consul-token-file", scope = CommandLine.ScopeType.INHERIT, description = "a file holding the Consul ACL token of the EMS (else "
             + "CONSUL_HTTP_TOKEN; a file keeps it out of the process environment, which systemd shows to any user)")
     Path consulTokenFile;
 
@@ -143,22 +144,34 @@ public final class Main implements Callable<Integer> {
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
+    /** The store the options name (embedded in --data-dir, or Consul), opened. */
+    Store openStore() throws StoreException {
+        return switch (store) {
+            case "embedded" -> new EmbeddedStore(dataDir.resolve("ems.mv"), sync);
+            case "consul" -> new ConsulStore(consulUrl, consulPrefix, consulToken());
+            default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--store must be embedded or consul, not '" + store + "'");
+        };
+    }
+
     @Override
     public Integer call() throws Exception {
         Store s;
         try {
-            s = switch (store) {
-                case "embedded" -> new EmbeddedStore(dataDir.resolve("ems.mv"), sync);
-                case "consul" -> new ConsulStore(consulUrl, consulPrefix, consulToken());
-                default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--store must be embedded or consul, not '" + store + "'");
-            };
+            s = openStore();
         } catch (StoreException e) {
             System.err.println("secmon ems: " + e.getMessage());
             return 3;
         }
-        Ems ems = new Ems(s, tokenTtl, new Ems.HealthOptions(checkInterval, downAfter, removeAfter),
-                new Ems.HealthOptions(enforcerCheckInterval, enforcerDownAfter, enforcerRemoveAfter));
+        Ems ems;
+        try {
+            ems = new Ems(s, tokenTtl, new Ems.HealthOptions(checkInterval, downAfter, removeAfter),
+                    new Ems.HealthOptions(enforcerCheckInterval, enforcerDownAfter, enforcerRemoveAfter));
+        } catch (StoreException e) { // data newer than this release, an interrupted restore, the store unreachable
+            System.err.println("secmon ems: " + e.getMessage());
+            s.close();
+            return 3;
+        }
         try {
             ems.callbacks(new org.secmon.ems.server.net.CallbackPolicy(allowCallbacks));
         } catch (IllegalArgumentException e) {

@@ -95,6 +95,11 @@ public final class ConsulStore implements Store {
     }
 
     @Override
+    public int maxBatch() {
+        return MAX_TXN_OPS - 1; // one operation is the revision's check-and-set
+    }
+
+    @Override
     public long commit(long expectedRevision, Map<String, byte[]> changes) throws StoreException {
         if (changes.size() + 1 > MAX_TXN_OPS) {
             throw new StoreException("a change of " + changes.size() + " keys exceeds Consul's transaction limit of "

@@ -43,6 +43,11 @@ public interface Store extends AutoCloseable {
     default void sync(long revision) throws StoreException {
     }
 
+    /** The most keys one {@link #commit} may change (Consul's transactions are limited). */
+    default int maxBatch() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Whether other processes may write the same store (then readers check the revision). */
     boolean shared();
 

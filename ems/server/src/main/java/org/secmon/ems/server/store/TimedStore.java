@@ -58,6 +58,11 @@ public final class TimedStore implements Store {
     }
 
     @Override
+    public int maxBatch() {
+        return inner.maxBatch();
+    }
+
+    @Override
     public boolean shared() {
         return inner.shared();
     }
