@@ -14,7 +14,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "backup", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write every key of the EMS's store (embedded: --data-dir; Consul: --store consul"
                 + " --consul-url ...) at one revision to a JSON file, mode 0600 (it holds password and token hashes"
-                + " and the appliance CA's key: keep it as you keep the store). Safe while the EMS runs.",
+                + " and the appliance CA's key: keep it as you keep the store). Consul: safe while EMS instances"
+                + " run (one consistent read). Embedded: stop the EMS first (it locks its store file).",
             "Restore it with: secmon ems restore --in FILE"})
 final class BackupCommand implements Callable<Integer> {
     @ParentCommand
