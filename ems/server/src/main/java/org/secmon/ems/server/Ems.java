@@ -18,6 +18,7 @@ public final class Ems implements AutoCloseable {
     private final HealthChecker health;
     private final HealthChecker enforcerHealth;
     private final java.util.concurrent.ScheduledExecutorService housekeeping;
+    private final org.secmon.ems.server.store.Leadership leadership;
 
     /** Options of the appliance health checks. */
     public record HealthOptions(Duration interval, int downAfter, int removeAfter) {
@@ -48,6 +49,13 @@ public final class Ems implements AutoCloseable {
                 healthOptions.removeAfter());
         this.enforcerHealth = new HealthChecker(repository, null, "ipsec_enforcers", enforcerHealth.interval(),
                 enforcerHealth.downAfter(), enforcerHealth.removeAfter());
+        // with several EMS instances on one Consul, one of them checks health and keeps house at a time
+        this.leadership = store.leadership(instanceName());
+        this.health.leader(leadership::isLeader);
+        this.enforcerHealth.leader(leadership::isLeader);
+        metrics.gauge("secmon_ems_leader", "1 while this EMS instance runs the health checks and housekeeping (one"
+                + " instance of those sharing a Consul store; always 1 on the embedded store)",
+                () -> leadership.isLeader() ? 1 : 0);
         // one policy for the checks at write time and at connect time (the EMS's ports are added to it at start)
         callbacks(org.secmon.ems.server.net.CallbackPolicy.strict());
         metrics.gauge("secmon_ems_notifier_queue_depth", "changes waiting to be notified to appliances",
@@ -81,7 +89,27 @@ public final class Ems implements AutoCloseable {
     /** Audit records kept (oldest removed first, by the housekeeping task). */
     public static final int AUDIT_RETENTION = Integer.getInteger("secmon.ems.audit.retention", 100_000);
 
+    /** This instance for operators: host and process id. */
+    private static String instanceName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        return host + " pid " + ProcessHandle.current().pid() + " #" + Integer.toHexString(
+                java.util.concurrent.ThreadLocalRandom.current().nextInt());
+    }
+
+    /** Whether this instance runs the work done once (health checks, housekeeping); always with one instance. */
+    public boolean isLeader() {
+        return leadership.isLeader();
+    }
+
     private void housekeeping() {
+        if (!leadership.isLeader()) {
+            return;
+        }
         try {
             auth.purgeExpired();
             pruneAudit(AUDIT_RETENTION);
@@ -147,6 +175,7 @@ public final class Ems implements AutoCloseable {
         housekeeping.shutdownNow();
         health.close();
         enforcerHealth.close();
+        leadership.close();
         notifier.close();
         repository.close();
     }

@@ -58,7 +58,18 @@ public final class HealthChecker implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::checkAll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private volatile java.util.function.BooleanSupplier leader = () -> true;
+
+    /** Checks run only while {@code leader} says this EMS instance leads (one instance checks at a time). */
+    public void leader(java.util.function.BooleanSupplier leader) {
+        this.leader = leader;
+    }
+
     void checkAll() {
+        if (!leader.getAsBoolean()) {
+            misses.clear(); // counted afresh if this instance leads again: another one checked meanwhile
+            return;
+        }
         try {
             for (Doc a : repo.list(collection)) {
                 if (collection.equals("appliances")) {

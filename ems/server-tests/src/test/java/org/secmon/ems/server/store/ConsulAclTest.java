@@ -47,6 +47,9 @@ class ConsulAclTest {
                 String admin = ems.admin();
                 assertEquals(201, ems.call("POST", "/api/v1/projects", admin, "{\"name\":\"p1\"}").status());
                 assertEquals(200, ems.call("GET", "/health/ready", null, null).status());
+                // the policy lets the EMS hold the leader lock with a session (health checks run)
+                org.secmon.testkit.Await.until(java.time.Duration.ofSeconds(20), "the EMS leads",
+                        () -> ems.ems.isLeader(), l -> l);
             }
             assertEquals(403, get(consul, emsToken, "/v1/kv/other/secret"), "the EMS's token reads only its prefix");
             assertEquals(403, put(consul, emsToken, "/v1/kv/other/x", "y"), "and writes only there");

@@ -48,6 +48,14 @@ public interface Store extends AutoCloseable {
         return Integer.MAX_VALUE;
     }
 
+    /**
+     * Competes with the other EMS instances on this store for the work that must happen once; {@code who} names
+     * this instance for operators (host, pid). One instance alone: {@link Leadership#ALWAYS}.
+     */
+    default Leadership leadership(String who) throws StoreException {
+        return Leadership.ALWAYS;
+    }
+
     /** Whether other processes may write the same store (then readers check the revision). */
     boolean shared();
 

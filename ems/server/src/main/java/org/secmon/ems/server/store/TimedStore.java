@@ -58,6 +58,11 @@ public final class TimedStore implements Store {
     }
 
     @Override
+    public Leadership leadership(String who) throws StoreException {
+        return inner.leadership(who);
+    }
+
+    @Override
     public int maxBatch() {
         return inner.maxBatch();
     }
