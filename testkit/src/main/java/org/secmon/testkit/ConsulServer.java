@@ -72,7 +72,65 @@ public final class ConsulServer implements AutoCloseable {
         return "http://127.0.0.1:" + ports[0];
     }
 
+    /**
+     * {@code n} Consul servers on loopback forming one Raft cluster ({@code -bootstrap-expect n}, each joining the
+     * others; {@code raft_multiplier = 1}, the production setting, for elections in about a second), data in
+     * {@code baseDir/consul-i}; returns once the cluster has a leader that accepts writes. Stop them (close) in any
+     * order.
+     */
+    public static List<ConsulServer> cluster(int n, Path baseDir) throws Exception {
+        List<ConsulServer> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ConsulServer c = new ConsulServer(Files.createDirectories(baseDir.resolve("consul-" + i)));
+            c.node = "consul-" + i;
+            c.expect = n;
+            all.add(c);
+        }
+        for (ConsulServer c : all) {
+            List<String> join = new ArrayList<>();
+            for (ConsulServer o : all) {
+                if (o != c) {
+                    join.add("127.0.0.1:" + o.ports[1]);
+                }
+            }
+            c.join = join;
+        }
+        try {
+            for (ConsulServer c : all) {
+                c.launch();
+            }
+            for (ConsulServer c : all) {
+                c.awaitReady();
+            }
+        } catch (Exception e) {
+            for (ConsulServer c : all) {
+                c.close();
+            }
+            throw e;
+        }
+        return all;
+    }
+
+    private String node = "ems-test";
+    private int expect = 1;
+    private List<String> join = List.of();
+
+    /** The Raft address of this server ({@code 127.0.0.1:PORT}), as {@code /v1/status/leader} names the leader. */
+    public String raftAddress() {
+        return "127.0.0.1:" + ports[3];
+    }
+
+    /** Whether the process runs. */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
     public void start() throws Exception {
+        launch();
+        awaitReady();
+    }
+
+    private void launch() throws Exception {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "agent", "-bind", "127.0.0.1", "-client",
                 "127.0.0.1", "-http-port", "" + ports[0], "-dns-port", "-1", "-grpc-port", "-1", "-serf-lan-port",
                 "" + ports[1], "-serf-wan-port", "" + ports[2], "-server-port", "" + ports[3], "-log-level", "warn"));
@@ -82,10 +140,17 @@ public final class ConsulServer implements AutoCloseable {
         if (dataDir == null) {
             cmd.add("-dev");
         } else {
-            cmd.addAll(List.of("-server", "-bootstrap-expect", "1", "-data-dir", dataDir.toString(), "-node", "ems-test"));
+            cmd.addAll(List.of("-server", "-bootstrap-expect", Integer.toString(expect), "-data-dir", dataDir.toString(),
+                    "-node", node, "-hcl", "performance { raft_multiplier = 1 }"));
+            for (String j : join) {
+                cmd.addAll(List.of("-retry-join", j));
+            }
         }
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
+    }
+
+    private void awaitReady() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         Await.until(Duration.ofSeconds(60), "consul elected a leader and accepts KV writes", () -> {
             if (!process.isAlive()) {

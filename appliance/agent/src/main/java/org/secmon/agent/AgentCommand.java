@@ -54,8 +54,10 @@ public final class AgentCommand implements Runnable {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML file with any of these options")
     Path configFile;
 
-    @Option(names = "--ems", paramLabel = "URL", description = "the EMS, e.g. http://10.0.0.2:8080")
-    URI ems;
+    @Option(names = "--ems", paramLabel = "URL[,URL...]", split = ",", description = "the EMS, e.g."
+            + " http://10.0.0.2:8080; several instances of one EMS (sharing a Consul store): each tried in turn when"
+            + " the one in use does not answer")
+    List<URI> ems;
 
     @Option(names = "--ssh-port", paramLabel = "PORT",
             description = "SSH CLI port (default 2222; 0: any free port; -1: no SSH CLI)")
@@ -221,7 +223,7 @@ public final class AgentCommand implements Runnable {
         if (configFile != null) {
             readConfigFile();
         }
-        if (ems == null || scope == null || source == null) {
+        if (ems == null || ems.isEmpty() || scope == null || source == null) {
             throw new IllegalArgumentException("--ems, --scope and --source are required (or in --config)");
         }
         String host = name != null ? name : InetAddress.getLocalHost().getHostName();
@@ -256,11 +258,12 @@ public final class AgentCommand implements Runnable {
                 err.println("secmon agent: plugin jar " + r.jar() + " rejected: " + r.reason());
             }
             plugins.watch(Duration.ofMillis(Configuration.pluginsScanMillis())); // plugins added or removed at run time
-            ApplianceAgent.Settings settings = new ApplianceAgent.Settings(ems, scope, host,
+            ApplianceAgent.Settings settings = new ApplianceAgent.Settings(ems.get(0), scope, host,
                     notifyAddress == null ? List.of() : List.of(notifyAddress), user, password, state,
                     resyncInterval == null ? Duration.ofSeconds(60) : resyncInterval,
                     reportInterval == null ? Duration.ofSeconds(5) : reportInterval,
-                    retryMax == null ? Duration.ofSeconds(30) : retryMax, emsFingerprint, enrollmentTokenFile);
+                    retryMax == null ? Duration.ofSeconds(30) : retryMax, emsFingerprint, enrollmentTokenFile,
+                    ems.subList(1, ems.size()));
             try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
                 if (ipsecVici != null) {
                     if (!ipsecIncludes.isEmpty()) {
@@ -286,7 +289,7 @@ public final class AgentCommand implements Runnable {
                     ssh = startSsh(state, plugins, rx, agent, rx.describe());
                     metrics = startMetrics(rx, plugins, agent);
                     err.printf(Locale.ROOT, "[agent] %s: source %s; notifications at %s; EMS %s, scope %s%n", host,
-                            rx.describe(), url, ems, scope);
+                            rx.describe(), url, ems.size() == 1 ? ems.get(0) : ems, scope);
                     if (statusFile != null) {
                         Files.writeString(statusFile, Integer.toString(notify.port()));
                     }
@@ -460,7 +463,18 @@ public final class AgentCommand implements Runnable {
             Map.Entry<String, JsonNode> e = it.next();
             String v = e.getValue().asText();
             switch (e.getKey().replace('_', '-')) {
-                case "ems" -> ems = ems != null ? ems : URI.create(v);
+                case "ems" -> {
+                    if (ems == null) { // a string (comma-separated) or a list of URLs
+                        ems = new java.util.ArrayList<>();
+                        if (e.getValue().isArray()) {
+                            e.getValue().forEach(u -> ems.add(URI.create(u.asText().strip())));
+                        } else {
+                            for (String u : v.split(",")) {
+                                ems.add(URI.create(u.strip()));
+                            }
+                        }
+                    }
+                }
                 case "scope" -> scope = scope != null ? scope : v;
                 case "ipsec-vici" -> ipsecVici = ipsecVici != null ? ipsecVici : v;
                 case "ipsec-nft" -> ipsecNft = ipsecNft != null ? ipsecNft : v;

@@ -44,11 +44,17 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
     private static final System.Logger LOG = System.getLogger("secmon.agent");
 
     /** How the agent finds and identifies itself to the EMS. */
+    /**
+     * @param ems        the EMS this appliance registers with (its identity in the credentials)
+     * @param emsOthers  further EMS instances of the same store (several EMS behind one Consul): tried in turn when
+     *                   the current one does not answer or has no store, for everything after registration
+     */
     public record Settings(URI ems, String scope, String name, List<String> addresses, String user,
                            String password, Path stateDir, Duration resyncInterval, Duration reportInterval,
-                           Duration maxBackoff, String emsFingerprint, Path enrollmentFile) {
+                           Duration maxBackoff, String emsFingerprint, Path enrollmentFile, List<URI> emsOthers) {
         public Settings {
             Objects.requireNonNull(ems, "ems");
+            emsOthers = emsOthers == null ? List.of() : List.copyOf(emsOthers);
             Objects.requireNonNull(scope, "scope");
             Objects.requireNonNull(name, "name");
             addresses = addresses == null ? List.of() : List.copyOf(addresses);
@@ -59,14 +65,22 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
         public Settings(URI ems, String scope, String name, List<String> addresses, String user, String password,
                 Path stateDir, Duration resyncInterval, Duration reportInterval, Duration maxBackoff) {
             this(ems, scope, name, addresses, user, password, stateDir, resyncInterval, reportInterval, maxBackoff,
-                    null, null);
+                    null, null, List.of());
         }
 
         public Settings(URI ems, String scope, String name, List<String> addresses, String user, String password,
                 Path stateDir, Duration resyncInterval, Duration reportInterval, Duration maxBackoff,
                 String emsFingerprint) {
             this(ems, scope, name, addresses, user, password, stateDir, resyncInterval, reportInterval, maxBackoff,
-                    emsFingerprint, null);
+                    emsFingerprint, null, List.of());
+        }
+
+        /** Every EMS to talk to, the registering one first. */
+        List<URI> allEms() {
+            List<URI> all = new java.util.ArrayList<>();
+            all.add(ems);
+            all.addAll(emsOthers);
+            return all;
         }
 
         /** Trust for an https EMS: its pinned certificate, or the JDK's default trust. */
@@ -82,7 +96,9 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
     private final Settings s;
     private final PluginHost host;
     private final Supplier<JsonNode> counters;
-    private final EmsClient ems;
+    /** One client per EMS instance given; {@link #active} is the one in use. */
+    private final EmsClient[] clients;
+    private volatile int active;
     private final Path configFile;
     private final Path credentialsFile;
     private final Object lock = new Object();
@@ -119,7 +135,11 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
         this.s = settings;
         this.host = host;
         this.counters = counters;
-        this.ems = EmsClient.create(settings.ems(), settings.ssl(), Duration.ofSeconds(3), Duration.ofSeconds(15));
+        List<URI> all = settings.allEms();
+        this.clients = new EmsClient[all.size()];
+        for (int i = 0; i < clients.length; i++) {
+            clients[i] = EmsClient.create(all.get(i), settings.ssl(), Duration.ofSeconds(3), Duration.ofSeconds(15));
+        }
         this.configFile = settings.stateDir().resolve("config.json");
         this.credentialsFile = settings.stateDir().resolve("credentials.json");
         loadSshUsers();
@@ -296,6 +316,7 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
                 connected = true;
                 lastError = null;
                 backoff = 250;
+                failedOver = 0;
             } catch (EmsException e) {
                 emsErrors.incrementAndGet();
                 if (e.status() == 401 && creds != null) {
@@ -310,15 +331,23 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
                     continue;
                 }
                 failed(e.describe(), changes, full);
-                nextReport = System.nanoTime() + Duration.ofMillis(backoff).toNanos();
+                // that instance is gone or has lost its store: the next one at once, the back-off after a full turn
+                boolean next = (e.status() == 0 || e.status() == 502 || e.status() == 503 || e.status() == 504)
+                        && failover(e.describe());
+                nextReport = System.nanoTime() + (next ? 0 : Duration.ofMillis(backoff).toNanos());
                 nextResync = nextReport;
-                backoff = Math.min(backoff * 2, s.maxBackoff().toMillis());
+                if (!next) {
+                    backoff = Math.min(backoff * 2, s.maxBackoff().toMillis());
+                }
             } catch (IOException | RuntimeException e) {
                 emsErrors.incrementAndGet();
                 failed(e.toString(), changes, full);
-                nextReport = System.nanoTime() + Duration.ofMillis(backoff).toNanos();
+                boolean next = failover(e.toString());
+                nextReport = System.nanoTime() + (next ? 0 : Duration.ofMillis(backoff).toNanos());
                 nextResync = nextReport;
-                backoff = Math.min(backoff * 2, s.maxBackoff().toMillis());
+                if (!next) {
+                    backoff = Math.min(backoff * 2, s.maxBackoff().toMillis());
+                }
             }
         }
     }
@@ -460,7 +489,7 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
                     + "(--enrollment-token-file; secmonctl enroll makes one)" + (enrollment != null
                     ? " (" + enrollment + " is gone: it was used, or never there)" : ""));
         }
-        EmsClient login = EmsClient.create(s.ems(), s.ssl(), Duration.ofSeconds(3), Duration.ofSeconds(15));
+        EmsClient login = EmsClient.create(activeEms(), s.ssl(), Duration.ofSeconds(3), Duration.ofSeconds(15));
         try (login) {
             if (!enroll) {
                 login.login(s.user(), s.password());
@@ -492,8 +521,32 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
                 + s.scope());
     }
 
+    /**
+     * Moves on to the next EMS instance given, if there is one; answers whether to try it at once (the back-off grows
+     * only after a full turn over the instances, so a second instance is asked at once when the first dies).
+     */
+    private boolean failover(String why) {
+        if (clients.length < 2) {
+            return false;
+        }
+        int from = active;
+        active = (from + 1) % clients.length;
+        failedOver++;
+        LOG.log(System.Logger.Level.WARNING, "EMS at " + s.allEms().get(from) + " failed (" + why + "); trying "
+                + s.allEms().get(active));
+        return failedOver % clients.length != 0;
+    }
+
+    /** Instances that failed one after the other since the last success (the agent thread's). */
+    private int failedOver;
+
+    /** The EMS instance in use now (for status and tests). */
+    public URI activeEms() {
+        return s.allEms().get(active);
+    }
+
     private EmsClient client() {
-        return ems.token(creds.token());
+        return clients[active].token(creds.token());
     }
 
     /** The scope and every collection of its configuration; the scope first, so the version is never ahead. */
@@ -725,6 +778,8 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
                 Thread.currentThread().interrupt();
             }
         }
-        ems.close();
+        for (EmsClient c : clients) {
+            c.close();
+        }
     }
 }
