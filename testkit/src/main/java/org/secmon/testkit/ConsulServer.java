@@ -25,16 +25,22 @@ public final class ConsulServer implements AutoCloseable {
     private Process process;
 
     private ConsulServer(Path dataDir) throws IOException {
+        this(dataDir, new java.util.HashSet<>());
+    }
+
+    /** {@code taken}: ports other agents of the same test use (a cluster's members must not share any). */
+    private ConsulServer(Path dataDir, java.util.Set<Integer> taken) throws IOException {
         this.binary = Tools.require("consul");
         this.dataDir = dataDir;
         this.log = Files.createTempFile("consul", ".log");
         for (int i = 0; i < ports.length; i++) {
-            // each pick closes its socket, so the OS may hand out the same port twice: keep the four distinct
+            // each pick closes its socket, so the OS may hand out the same port twice: keep them all distinct
             int p;
             do {
                 p = Ports.freeTcp();
-            } while (contains(ports, i, p));
+            } while (contains(ports, i, p) || taken.contains(p));
             ports[i] = p;
+            taken.add(p);
         }
     }
 
@@ -80,8 +86,9 @@ public final class ConsulServer implements AutoCloseable {
      */
     public static List<ConsulServer> cluster(int n, Path baseDir) throws Exception {
         List<ConsulServer> all = new ArrayList<>();
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
         for (int i = 0; i < n; i++) {
-            ConsulServer c = new ConsulServer(Files.createDirectories(baseDir.resolve("consul-" + i)));
+            ConsulServer c = new ConsulServer(Files.createDirectories(baseDir.resolve("consul-" + i)), taken);
             c.node = "consul-" + i;
             c.expect = n;
             all.add(c);
@@ -100,6 +107,7 @@ public final class ConsulServer implements AutoCloseable {
                 c.launch();
             }
             for (ConsulServer c : all) {
+                c.peers = all;
                 c.awaitReady();
             }
         } catch (Exception e) {
@@ -112,6 +120,8 @@ public final class ConsulServer implements AutoCloseable {
     }
 
     private String node = "ems-test";
+    /** The members of this server's cluster (their exits and logs are reported while it waits for a leader). */
+    private List<ConsulServer> peers = List.of();
     private int expect = 1;
     private List<String> join = List.of();
 
@@ -145,6 +155,9 @@ public final class ConsulServer implements AutoCloseable {
             for (String j : join) {
                 cmd.addAll(List.of("-retry-join", j));
             }
+            if (!join.isEmpty()) {
+                cmd.addAll(List.of("-retry-interval", "1s")); // the peers start at the same moment: retry soon
+            }
         }
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
@@ -155,6 +168,11 @@ public final class ConsulServer implements AutoCloseable {
         Await.until(Duration.ofSeconds(60), "consul elected a leader and accepts KV writes", () -> {
             if (!process.isAlive()) {
                 throw new Await.Abort("consul exited: " + Files.readString(log));
+            }
+            for (ConsulServer p : peers) {
+                if (p.process != null && !p.process.isAlive()) {
+                    throw new Await.Abort("cluster member " + p.node + " exited: " + Files.readString(p.log));
+                }
             }
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/v1/status/leader"))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
