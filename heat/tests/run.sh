@@ -18,7 +18,8 @@ appliance_params=(-e environments/secmon.yaml -P image=secmon-appliance -P flavo
     -P enrollment_token=an-enrollment-token-0123456789 -P scope=tenant-a -P mirrored_ports=web-1,db-1)
 
 echo "valid templates:"
-for t in "secmon.yaml ${env[*]}" "appliance.yaml ${appliance_params[*]}" \
+for t in "secmon.yaml ${env[*]}" "secmon-ha.yaml ${env[*]}" "secmon-ha.yaml ${env[*]} -P ems_servers=5" \
+         "appliance.yaml ${appliance_params[*]}" \
          "appliance.yaml ${appliance_params[*]} -P mirror_backend=tap_mirror -P dedup_ms=20" \
          "tap-flow.yaml -P tap_service=ts -P ports=a,b -P index=1"; do
     out=$(validate "$here" $t)
@@ -56,6 +57,14 @@ mutate tap-flow.yaml 's/type: OS::Neutron::TaaS::TapFlow/type: OS::Neutron::TaaS
 mutate appliance.yaml 's/allowed_values: \[tap_service, tap_mirror\]/allowed_values: [tap_service]/' \
     "mirror_backend.*tap_service" "the OVN backend refused when not allowed" appliance.yaml "${appliance_params[@]}" \
     -P mirror_backend=tap_mirror
+mutate ems-server.yaml 's/      protocol_port: 8443$/      protocol_prt: 8443/' "Unknown Property protocol_prt" \
+    "HA: wrong property in the nested EMS server (its pool member)" secmon-ha.yaml "${env[@]}"
+mutate secmon-ha.yaml 's/policies: \[anti-affinity\]/policies: [anti-afinity]/' "anti-afinity" \
+    "HA: a server group policy Nova does not know" secmon-ha.yaml "${env[@]}"
+mutate secmon-ha.yaml 's/loadbalancer: {get_resource: ems_lb}/loadbalancer: {get_resource: ems_lbb}/' \
+    'reference "ems_lbb"' "HA: listener on a load balancer that is not there" secmon-ha.yaml "${env[@]}"
+mutate environments/example.yaml 's/appliance_count: 2/appliance_count: 2\n  ems_servers: 4/' "ems_servers.*3 or 5" \
+    "HA: an even number of Consul servers refused" secmon-ha.yaml "${env[@]}"
 mutate environments/secmon.yaml 's#../appliance.yaml#../appliances.yaml#' "appliances.yaml" \
     "registry pointing at a missing template" secmon.yaml "${env[@]}"
 
