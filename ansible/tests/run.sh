@@ -122,4 +122,70 @@ kv() { curl -s -o /dev/null -w '%{http_code}' -X "$1" ${2:+-H "X-Consul-Token: $
 grep -rq -e "$master_token" -e "$ems_token" "$work"/run*.log && die "a Consul token appeared in Ansible's output"
 stop_consul
 trap cleanup EXIT
-say "PASS: consul, ems and console installed in a chroot; second run changed nothing; Consul denies by default, the EMS's token reaches secmon/ only"
+
+# a three-server cluster from the role: two copies of the chroot, the consul role on all three as one inventory
+# group (each joins the others), twice (the second changes nothing); then the three Consul servers, started by
+# hand in their chroots on 127.0.0.11-13, elect a leader with three Raft peers
+say "consul role on three hosts: one cluster"
+cleanup
+nodes=("$root" "$work/node1" "$work/node2")
+for i in 1 2; do cp -a "$root" "${nodes[$i]}"; done
+for i in 0 1 2; do rm -rf "${nodes[$i]:?}/var/lib/consul/"*; done # the single server's node id and Raft state
+{
+    echo "all:"
+    echo "  children:"
+    echo "    consul_servers:"
+    echo "      hosts:"
+    for i in 0 1 2; do
+        echo "        node$i: {ansible_connection: community.general.chroot, ansible_host: ${nodes[$i]},"
+        echo "                ansible_python_interpreter: /usr/bin/python3, consul_bind_address: 127.0.0.1$((i + 1)),"
+        echo "                consul_client_address: 127.0.0.1$((i + 1))}"
+    done
+    echo "  vars: {consul_debian_mirror: $mirror, consul_start: false, consul_configure_acl: false,"
+    echo "         consul_acl_master_token: $master_token, consul_ems_token: $ems_token, consul_http_port: 8500}"
+} > "$work/cluster.yml"
+printf -- '- name: Consul servers\n  hosts: consul_servers\n  roles: [consul]\n' > "$work/cluster-play.yml"
+mount_nodes() {
+    for n in "${nodes[@]}"; do
+        mount -t proc proc "$n/proc"; mount -t sysfs sys "$n/sys"; mount --bind /dev "$n/dev"
+        mount --bind /dev/pts "$n/dev/pts"
+    done
+}
+umount_nodes() {
+    for n in "${nodes[@]}"; do
+        for m in proc sys dev/pts dev; do umount -l "$n/$m" 2>/dev/null || true; done
+    done
+}
+trap umount_nodes EXIT
+mount_nodes
+for run in 5 6; do
+    ansible-playbook -i "$work/cluster.yml" "$work/cluster-play.yml" > "$work/run$run.log" 2>&1 \
+        || die "run $run (cluster) failed: $(grep -E 'fatal|FAILED|ERROR' "$work/run$run.log" | head -5)"
+    say "run $run (three hosts): $(grep -E '^node[0-9] +:' "$work/run$run.log" | tr -s ' ' | tr '\n' ';')"
+done
+[ "$(grep -E '^node[0-9] +:' "$work/run6.log" | grep -c 'changed=0 ')" = 3 ] \
+    || die "the second cluster run changed something: $(grep -B3 '^changed:' "$work/run6.log" | head -20)"
+grep -q 'retry_join = \["127.0.0.12", "127.0.0.13"\]' "${nodes[0]}/etc/consul.d/secmon.hcl" \
+    || die "node0 does not join the others: $(grep -E 'bootstrap|retry' "${nodes[0]}/etc/consul.d/secmon.hcl")"
+pids=()
+for i in 0 1 2; do
+    chroot "${nodes[$i]}" /usr/bin/consul agent -config-dir=/etc/consul.d -dns-port=-1 -grpc-port=-1 \
+        > "$work/consul-node$i.log" 2>&1 &
+    pids+=($!)
+done
+stop_cluster() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; \
+    umount_nodes; }
+trap stop_cluster EXIT
+peers=""
+for _ in $(seq 60); do
+    peers=$(curl -s http://127.0.0.11:8500/v1/status/peers || true)
+    leader=$(curl -s http://127.0.0.13:8500/v1/status/leader || true)
+    [ "$(grep -o '127.0.0.1[123]:8300' <<< "$peers" | sort -u | wc -l)" = 3 ] && [[ $leader == *:8300* ]] && break
+    sleep 1
+done
+[ "$(grep -o '127.0.0.1[123]:8300' <<< "$peers" | sort -u | wc -l)" = 3 ] \
+    || die "no three-server cluster: peers $peers; $(tail -5 "$work/consul-node0.log")"
+say "cluster: Raft peers $peers, leader $leader"
+stop_cluster
+trap - EXIT
+say "PASS: consul, ems and console installed in a chroot; second run changed nothing; Consul denies by default, the EMS's token reaches secmon/ only; the consul role on three hosts forms one three-server cluster"
