@@ -47,8 +47,7 @@ public final class ConsulServer implements AutoCloseable {
     /** An in-memory development agent. */
     public static ConsulServer dev() throws Exception {
         ConsulServer c = new ConsulServer(null);
-        c.start();
-        return c;
+        return started(c);
     }
 
     /**
@@ -60,8 +59,7 @@ public final class ConsulServer implements AutoCloseable {
         c.acl = "acl { enabled = true, default_policy = \"deny\", tokens { master = \"" + masterToken
                 + "\", agent = \"" + masterToken + "\" } }";
         c.master = masterToken;
-        c.start();
-        return c;
+        return started(c);
     }
 
     private String acl;
@@ -70,8 +68,7 @@ public final class ConsulServer implements AutoCloseable {
     /** A single-node server keeping its data in {@code dataDir} across {@link #kill()} and {@link #start()}. */
     public static ConsulServer persistent(Path dataDir) throws Exception {
         ConsulServer c = new ConsulServer(dataDir);
-        c.start();
-        return c;
+        return started(c);
     }
 
     public String url() {
@@ -110,7 +107,7 @@ public final class ConsulServer implements AutoCloseable {
                 c.peers = all;
                 c.awaitReady();
             }
-        } catch (Exception e) {
+        } catch (Exception | Error e) { // Await's timeout is an AssertionError: stop what was started either way
             for (ConsulServer c : all) {
                 c.close();
             }
@@ -124,6 +121,17 @@ public final class ConsulServer implements AutoCloseable {
     private List<ConsulServer> peers = List.of();
     private int expect = 1;
     private List<String> join = List.of();
+
+    /** {@code c} started, or stopped again (never left running) when it does not come up. */
+    private static ConsulServer started(ConsulServer c) throws Exception {
+        try {
+            c.start();
+            return c;
+        } catch (Exception | Error e) {
+            c.close();
+            throw e;
+        }
+    }
 
     /** The Raft address of this server ({@code 127.0.0.1:PORT}), as {@code /v1/status/leader} names the leader. */
     public String raftAddress() {
