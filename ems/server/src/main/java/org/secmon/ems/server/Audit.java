@@ -56,6 +56,6 @@ public final class Audit {
             lastMillis = now;
             sequence = 0;
         }
-        return String.format("%013d-%06d-%s", now, sequence, UUID.randomUUID().toString().substring(0, 4));
+        return String.format("%013d-%06d-%s", now, sequence, UUID.randomUUID().toString().substring(0, 8));
     }
 }
