@@ -550,23 +550,13 @@ public final class ReplayCommand implements Callable<Integer> {
     private static Summary summarize(RxQueues q, PluginHost host, long elapsedNanos) {
         List<RxAgent> rxs = q.agents();
         Map<String, Long> byReason = new java.util.LinkedHashMap<>();
-        long malformed = 0;
-        long skipped = 0;
-        long duplicates = 0;
         for (MalformedReason r : MalformedReason.values()) {
-            long n = 0;
-            for (RxAgent rx : rxs) {
-                n += rx.malformed(r);
-            }
+            long n = q.malformed(r);
             if (r != MalformedReason.NONE && n > 0) {
                 byReason.put(r.key(), n);
             }
         }
-        for (RxAgent rx : rxs) {
-            malformed += rx.malformed();
-            skipped += rx.skipped();
-            duplicates += rx.duplicatesDropped();
-        }
+        long malformed = q.malformed();
         List<PluginSummary> plugins = new ArrayList<>();
         for (LoadedPlugin p : host.plugins()) {
             boolean ran = p.state() != PluginState.CREATED;
@@ -580,18 +570,13 @@ public final class ReplayCommand implements Callable<Integer> {
         String source = q.first().source().describe() + (c != null && c.badRecords() > 0
                 ? " (damaged file: " + c.damage() + ")" : "") + (rxs.size() > 1 ? ", " + rxs.size() + " rx queues"
                 + (q.software() ? " (flows placed by a symmetric hash)" : " (RSS)") : "");
-        Map<String, long[]> byPoint = new java.util.TreeMap<>();
-        for (RxAgent rx : rxs) {
-            for (ObservationPoints.Point pt : rx.observationPoints().snapshot()) {
-                long[] v = byPoint.computeIfAbsent(pt.describe(), k -> new long[2]);
-                v[0] += pt.packets();
-                v[1] += pt.bytes();
-            }
-        }
         List<ObservationPoint> points = new ArrayList<>();
-        byPoint.forEach((k, v) -> points.add(new ObservationPoint(k, v[0], v[1])));
-        return new Summary(0, source, records, q.rxPackets(), q.rxBytes(), malformed, byReason, skipped,
-                duplicates, c != null ? c.skippedRecords() : 0,
+        for (ObservationPoints.Point pt : q.observationPoints()) { // merged over the queues
+            points.add(new ObservationPoint(pt.describe(), pt.packets(), pt.bytes()));
+        }
+        points.sort(java.util.Comparator.comparing(ObservationPoint::point));
+        return new Summary(0, source, records, q.rxPackets(), q.rxBytes(), malformed, byReason, q.skipped(),
+                q.duplicatesDropped(), c != null ? c.skippedRecords() : 0,
                 c != null ? c.unsupportedInterfaces() : List.of(), points,
                 rxs.stream().map(RxAgent::rxPackets).toList(), elapsedNanos / 1e9, plugins, "", "");
     }

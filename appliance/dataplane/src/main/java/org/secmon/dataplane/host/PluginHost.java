@@ -524,29 +524,17 @@ public final class PluginHost implements AutoCloseable {
 
                 @Override
                 public long packets() {
-                    long n = 0;
-                    for (RxAgent a : rx) {
-                        n += a.rxPackets();
-                    }
-                    return n;
+                    return RxQueues.sum(List.of(rx), a -> a.rxPackets());
                 }
 
                 @Override
                 public long bytes() {
-                    long n = 0;
-                    for (RxAgent a : rx) {
-                        n += a.rxBytes();
-                    }
-                    return n;
+                    return RxQueues.sum(List.of(rx), a -> a.rxBytes());
                 }
 
                 @Override
                 public long errors() {
-                    long n = 0;
-                    for (RxAgent a : rx) {
-                        n += a.malformed();
-                    }
-                    return n;
+                    return RxQueues.sum(List.of(rx), a -> a.malformed());
                 }
             });
         }

@@ -89,50 +89,35 @@ public record RxQueues(List<RxAgent> agents, List<CaptureFileSource> captures, b
 
     /** Frames the queues took in, summed. */
     public long rxPackets() {
-        long n = 0;
-        for (RxAgent a : agents) {
-            n += a.rxPackets();
-        }
-        return n;
+        return sum(agents, a -> a.rxPackets());
     }
 
     public long rxBytes() {
-        long n = 0;
-        for (RxAgent a : agents) {
-            n += a.rxBytes();
-        }
-        return n;
+        return sum(agents, a -> a.rxBytes());
     }
 
     /** Malformed frames of every reason, summed over the queues. */
     public long malformed() {
-        long n = 0;
-        for (RxAgent a : agents) {
-            n += a.malformed();
-        }
-        return n;
+        return sum(agents, a -> a.malformed());
     }
 
     public long malformed(MalformedReason reason) {
-        long n = 0;
-        for (RxAgent a : agents) {
-            n += a.malformed(reason);
-        }
-        return n;
+        return sum(agents, a -> a.malformed(reason));
     }
 
     public long skipped() {
-        long n = 0;
-        for (RxAgent a : agents) {
-            n += a.skipped();
-        }
-        return n;
+        return sum(agents, a -> a.skipped());
     }
 
     public long duplicatesDropped() {
+        return sum(agents, a -> a.duplicatesDropped());
+    }
+
+    /** {@code f} of every agent, summed (a counter over the queues). */
+    static long sum(List<RxAgent> agents, java.util.function.ToLongFunction<RxAgent> f) {
         long n = 0;
         for (RxAgent a : agents) {
-            n += a.duplicatesDropped();
+            n += f.applyAsLong(a);
         }
         return n;
     }

@@ -311,12 +311,7 @@ public final class TlsClientHello {
         int t = m == 0 ? 0 : hexList(sorted, m, 0);
         if (m > 0 && sigAlgCount > 0) {
             text[t++] = '_';
-            for (int i = 0; i < sigAlgCount; i++) {
-                if (i > 0) {
-                    text[t++] = ',';
-                }
-                t = hex4(sigAlgs[i], text, t);
-            }
+            t = hexList(sigAlgs, sigAlgCount, t);
         }
         hash(t, m == 0, out, p);
     }
