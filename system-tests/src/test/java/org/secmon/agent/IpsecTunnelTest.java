@@ -17,6 +17,7 @@ import org.secmon.ems.api.Json;
 import org.secmon.ems.testkit.EmsFixture;
 import org.secmon.testkit.Await;
 import org.secmon.testkit.IpsecLab;
+import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.Tools;
 import org.secmon.tools.replay.ReplayCommand;
 
@@ -361,10 +362,7 @@ class IpsecTunnelTest {
                     "every export with DSCP " + dscp + " through the tunnel: " + dsfield);
             datagrams = dsfield.size();
         }
-        Path file;
-        try (var s = Files.list(flows)) {
-            file = s.filter(p -> p.getFileName().toString().startsWith("nfcapd.")).findFirst().orElseThrow();
-        }
+        Path file = Nfcapd.collect(flows, Files.readString(dir.resolve("nfcapd.log")));
         assertEquals(exported, AgentFixtures.records(file).size(), "every record through the tunnel");
         List<String> frames = run("tshark", "-r", capture.toString(), "-T", "fields", "-e", "udp.srcport",
                 "-e", "udp.dstport", "-e", "_ws.col.Protocol");

@@ -81,12 +81,29 @@ public final class Nfcapd implements AutoCloseable {
                 throw new IllegalStateException("nfcapd did not stop");
             }
         }
+        return collect(dir, logText());
+    }
+
+    /**
+     * The one file nfcapd wrote into {@code dir}; when it wrote several, one file merged from them all (see below).
+     * {@code log} goes into the error when it wrote none.
+     */
+    public static Path collect(Path dir, String log) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            List<Path> files = s.filter(p -> p.getFileName().toString().startsWith("nfcapd.")).toList();
-            if (files.size() != 1) {
-                throw new IllegalStateException("expected one nfcapd file, got " + files + "; log: " + logText());
+            List<Path> files = s.filter(p -> p.getFileName().toString().startsWith("nfcapd.")).sorted().toList();
+            if (files.isEmpty()) {
+                throw new IllegalStateException("nfcapd wrote no file into " + dir + "; log: " + log);
             }
-            return files.get(0);
+            if (files.size() == 1) {
+                return files.get(0);
+            }
+            // nfcapd rotates on the wall clock's interval boundary (-t 3600: every full hour), so a test that runs
+            // across one gets two files (seen in CI at 22:00). nfdump reads the whole directory into one file.
+            Path merged = dir.resolveSibling(dir.getFileName() + ".merged");
+            // nfdump -w does not carry the files' sequence failure counts over: stats() sums them from the parts.
+            run(List.of("nfdump", "-R", dir.toString(), "-w", merged.toString()));
+            Files.write(parts(merged), files.stream().map(Path::toString).toList());
+            return merged;
         }
     }
 
@@ -114,6 +131,15 @@ public final class Nfcapd implements AutoCloseable {
 
     /** nfdump's statistics block ({@code -I}) as key -> value. */
     public static Map<String, String> stats(Path file) throws Exception {
+        if (Files.exists(parts(file))) {
+            // a merged file (stop() across a rotation): numbers summed over the files nfcapd wrote
+            Map<String, String> sum = new HashMap<>();
+            for (String part : Files.readAllLines(parts(file))) {
+                stats(Path.of(part)).forEach((k, v) -> sum.merge(k, v, (a, b) -> a.matches("\\d+")
+                        && b.matches("\\d+") ? Long.toString(Long.parseLong(a) + Long.parseLong(b)) : a));
+            }
+            return sum;
+        }
         Map<String, String> out = new HashMap<>();
         for (String line : run(List.of("nfdump", "-r", file.toString(), "-I"))) {
             int c = line.indexOf(':');
@@ -122,6 +148,10 @@ public final class Nfcapd implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    private static Path parts(Path merged) {
+        return merged.resolveSibling(merged.getFileName() + ".parts");
     }
 
     public static String canonical(String addr) throws Exception {
