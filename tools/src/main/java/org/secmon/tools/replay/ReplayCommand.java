@@ -138,6 +138,16 @@ public final class ReplayCommand implements Callable<Integer> {
             + " of their own; the rx thread only reads, parses and encodes each packet for it (one more core)")
     boolean cacheThread;
 
+    @Option(names = "--metadata", paramLabel = "FIELDS", split = ",", description = "NetFlow/IPFIX: layer-7"
+            + " metadata in the records of flows that carry it: tls, http, dns, all, or single fields (tls_sni,"
+            + " tls_ja4, dns_query ...; docs/netflow.md lists them). IPFIX gets every field, NetFlow v9 those nProbe"
+            + " defines")
+    List<String> metadata = new ArrayList<>();
+
+    @Option(names = "--metadata-max-bytes", paramLabel = "N", defaultValue = "64", description = "NetFlow/IPFIX:"
+            + " the longest metadata string kept (default ${DEFAULT-VALUE})")
+    int metadataMaxBytes;
+
     @Option(names = "--ring", description = "run the export plugins given by flags (--netflow/--ipfix, --sflow, "
             + "--rawforward) in ring mode: each on its own thread behind a ring, the rx thread only reads, parses and"
             + " filters (default: the plugins' preference, direct)")
@@ -513,6 +523,10 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("pacing_kbps", pacing);
         c.put("cache_thread", cacheThread);
         c.put("dscp", dscp);
+        if (!metadata.isEmpty()) {
+            c.put("metadata", metadata);
+            c.put("metadata_max_bytes", metadataMaxBytes);
+        }
         if (tunnels.enabled()) {
             // inner flows of different tunnels stay apart, and records carry their observation point
             c.put("match", List.of("src_addr", "dst_addr", "protocol", "src_port", "dst_port", "tos",

@@ -61,6 +61,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     private Counter nonIp;
     private Counter pipeFullWaits;
     private CollectorCounters perCollector;
+    private Counter[] metaCounters;
 
     @Override
     public PluginDescriptor descriptor() {
@@ -107,7 +108,18 @@ public final class NetflowPlugin implements SecmonPlugin {
         lb = new LoadBalancer(s.collectors(), maxFlows, s.sessionTimeoutNanos());
         exporter = new FlowExporter(s.collectors(), s.exporter(), sender.view(), lb, sequences);
         cache = new FlowCache(context.queues() > 1 ? maxFlows : s.maxFlows(), s.match(), s.collect(),
-                s.activeNanos(), s.inactiveNanos(), s.scanPeriodNanos(), s.fullPolicy(), exporter);
+                s.activeNanos(), s.inactiveNanos(), s.scanPeriodNanos(), s.fullPolicy(), exporter, s.metadata());
+        if (s.metadata() != null) {
+            metaCounters = new Counter[] {context.counter("metadata_flows"), context.counter("metadata_no_room"),
+                context.counter("metadata_tls_hellos"), context.counter("metadata_tls_truncated"),
+                context.counter("metadata_tls_malformed"), context.counter("metadata_http_requests"),
+                context.counter("metadata_http_truncated"), context.counter("metadata_dns_messages"),
+                context.counter("metadata_dns_malformed")};
+            if (context.queue() == 0) {
+                context.log(System.Logger.Level.INFO, "layer-7 metadata: " + String.join(", ", s.metadata().fields()
+                        .stream().sorted().map(org.secmon.plugins.netflow.meta.MetaField::key).toList()));
+            }
+        }
         perCollector = new CollectorCounters(context, s.collectors());
         if (context.queue() == 0) {
             for (Collector c : s.collectors().collectors()) {
@@ -312,6 +324,14 @@ public final class NetflowPlugin implements SecmonPlugin {
         nonIp.set(cache.nonIp() + (pipe != null ? pipe.nonIp() : 0));
         if (pipe != null) {
             pipeFullWaits.set(pipe.fullWaits());
+        }
+        var m = cache.metadata();
+        if (m != null && metaCounters != null) {
+            long[] v = {cache.metaKept(), cache.metaStore().noRoom(), m.tlsHellos, m.tlsTruncated, m.tlsMalformed,
+                m.httpRequests, m.httpTruncated, m.dnsMessages, m.dnsMalformed};
+            for (int i = 0; i < v.length; i++) {
+                metaCounters[i].set(v[i]);
+            }
         }
         perCollector.publishSessions(lb);
         if (sender != null) {

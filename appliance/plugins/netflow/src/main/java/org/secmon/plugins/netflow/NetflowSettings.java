@@ -9,6 +9,8 @@ import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowField;
 import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.plugins.netflow.codec.FlowExporter;
+import org.secmon.plugins.netflow.meta.MetaField;
+import org.secmon.plugins.netflow.meta.MetaRecord;
 import org.secmon.transport.CollectorSet;
 import org.secmon.transport.CollectorType;
 
@@ -38,12 +40,19 @@ import org.secmon.transport.CollectorType;
  * pacing_kbps: 0              at most this rate to each collector (0: no pacing), e.g. into an IPsec tunnel
  * cache_thread: false         run the flow cache and export on a thread of their own: the packet thread only
  *                             parses and encodes (uses one more core; see docs/performance.md)
+ * metadata: []                layer-7 metadata in the records (off by default): tls, http, dns (groups), or fields
+ *                             such as tls_sni, tls_ja4, dns_query; "all" for every one (docs/netflow.md lists them)
+ * metadata_max_bytes: 64      the longest string kept (server names, hosts, user agents are cut); NetFlow v9 sends
+ *                             every string field at this fixed length
+ * metadata_flows: 131072      flows of a cache that may hold metadata at the same time (more are counted)
+ * enterprise_number: 32473    the IPFIX enterprise number of SecMon's own elements (32473: RFC 5612's number for
+ *                             documentation; set your organisation's registered number)
  * </pre>
  */
 record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveNanos, int maxFlows,
                        FlowCache.FullPolicy fullPolicy, Set<FlowField> match, Set<FlowField> collect,
                        FlowExporter.Settings exporter, long retryNanos, long sessionTimeoutNanos,
-                       long scanPeriodNanos, long pacingKbps, boolean cacheThread) {
+                       long scanPeriodNanos, long pacingKbps, boolean cacheThread, FlowCache.Metadata metadata) {
     /** Templates again every 20 export packets (per collector)... */
     static final int TEMPLATE_REFRESH_PACKETS_DEFAULT = 20;
     /** ... or every 60 s, whichever first: a restarted UDP collector decodes again within a minute. */
@@ -95,14 +104,35 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
         if (sourceId < 0 || sourceId > 0xffffffffL) {
             throw new IllegalArgumentException("source_id must be 0..4294967295");
         }
+        FlowCache.Metadata metadata = null;
+        FlowExporter.MetaExport metaExport = null;
+        java.util.List<String> metaNames = c.strings("metadata");
+        if (!metaNames.isEmpty()) {
+            Set<MetaField> fields = MetaField.parseAll(metaNames);
+            int maxBytes = c.intValue("metadata_max_bytes", 64);
+            if (maxBytes < 1 || maxBytes > MetaRecord.MAX_VALUE) {
+                throw new IllegalArgumentException("metadata_max_bytes must be 1.." + MetaRecord.MAX_VALUE + ", not "
+                        + maxBytes);
+            }
+            int flows = c.intValue("metadata_flows", 131_072);
+            if (flows < 1) {
+                throw new IllegalArgumentException("metadata_flows must be >= 1, not " + flows);
+            }
+            metadata = new FlowCache.Metadata(fields, maxBytes, flows);
+            metaExport = new FlowExporter.MetaExport(fields, maxBytes, c.longValue("enterprise_number",
+                    MetaField.DEFAULT_SECMON_PEN));
+        } else if (c.has("metadata_max_bytes") || c.has("metadata_flows") || c.has("enterprise_number")) {
+            throw new IllegalArgumentException("metadata_max_bytes, metadata_flows and enterprise_number need"
+                    + " 'metadata' (e.g. metadata: [tls, dns])");
+        }
         FlowExporter.Settings ex = FlowExporter.Settings.withThisProcess((int) sourceId, c.intValue("mtu", 1400),
                 refreshPackets, refreshSecs * S, positive(c, "flush_delay_ms", 1000) * MS,
                 c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN))
-                .withObservationPoint(match.contains(FlowField.OBSERVATION_POINT));
+                .withObservationPoint(match.contains(FlowField.OBSERVATION_POINT)).withMetadata(metaExport);
         return new NetflowSettings(set, active, inactive, maxFlows, full, match, collect, ex,
                 seconds(c, "collector_retry", 5), seconds(c, "session_timeout", 300),
                 positive(c, "scan_period_ms", 1000) * MS, org.secmon.transport.UdpSender.pacingKbps(c),
-                c.bool("cache_thread", false));
+                c.bool("cache_thread", false), metadata);
     }
 
 

@@ -3,6 +3,9 @@ package org.secmon.plugins.netflow.cache;
 import java.util.Set;
 
 import org.secmon.plugin.Packet;
+import org.secmon.plugins.netflow.meta.MetaExtractor;
+import org.secmon.plugins.netflow.meta.MetaField;
+import org.secmon.plugins.netflow.meta.MetaRecord;
 
 /**
  * The NetFlow/IPFIX flow cache: one record per flow key, updated in place for every packet, exported through a
@@ -29,6 +32,19 @@ public final class FlowCache {
     /** What a full cache does with a packet of a new flow. */
     public enum FullPolicy { EVICT_OLDEST, DROP_NEW }
 
+    /**
+     * Layer-7 metadata to extract ({@link MetaExtractor}): which fields, the longest string kept, and how many flows
+     * at a time may hold metadata ({@link MetaStore}).
+     */
+    public record Metadata(Set<MetaField> fields, int maxBytes, int flows) {
+        public Metadata {
+            fields = Set.copyOf(fields);
+            if (fields.isEmpty()) {
+                throw new IllegalArgumentException("metadata: at least one field");
+            }
+        }
+    }
+
     /** Receives every flow that ends; the flow's accessors are valid only during the call. */
     public interface Sink {
         void export(FlowTable flows, int flow, int reason);
@@ -47,7 +63,11 @@ public final class FlowCache {
     private final long inactiveNanos;
     private final FullPolicy fullPolicy;
     private final Sink sink;
+    private final MetaExtractor extractor; // null: no metadata
+    private final MetaStore store;
+    private final int metaSlot; // bytes of an encoded packet's metadata record, 0 without metadata
     private int evictCursor;
+    private long metaKept;
 
     private long created;
     private long evicted;
@@ -60,21 +80,44 @@ public final class FlowCache {
     private final long[] st = new long[STAGE * ENTRY];
     private final int[] stHash = new int[STAGE];
     private final long[] stSlot = new long[STAGE];
+    private final byte[] stMeta;
     private int staged;
     private long touched;
 
     public FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos,
                      long inactiveNanos, long scanPeriodNanos, FullPolicy fullPolicy, Sink sink) {
-        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, -1);
+        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, -1, null);
+    }
+
+    /** A cache that also keeps the layer-7 {@code metadata} of its flows (null: none). */
+    public FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos,
+                     long inactiveNanos, long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, Metadata metadata) {
+        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, -1, metadata);
     }
 
     /** Tests: {@code hashMask} keeps only some bits of every key's hash, so that different keys collide. */
     FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos, long inactiveNanos,
               long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, int hashMask) {
+        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, hashMask, null);
+    }
+
+    FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos, long inactiveNanos,
+              long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, int hashMask, Metadata metadata) {
         if (activeNanos <= 0 || inactiveNanos <= 0 || scanPeriodNanos <= 0) {
             throw new IllegalArgumentException("timeouts must be positive");
         }
-        this.flows = new FlowTable(maxFlows);
+        if (metadata != null) {
+            this.extractor = new MetaExtractor(metadata.fields(), metadata.maxBytes());
+            this.metaSlot = extractor.slotSize();
+            this.store = new MetaStore(Math.min(metadata.flows(), maxFlows), metaSlot);
+            this.stMeta = new byte[STAGE * metaSlot];
+        } else {
+            this.extractor = null;
+            this.metaSlot = 0;
+            this.store = null;
+            this.stMeta = null;
+        }
+        this.flows = new FlowTable(maxFlows, store);
         this.key = new FlowKey(match, collect, hashMask);
         this.wheel = new ExpiryWheel(maxFlows, Math.max(activeNanos, inactiveNanos), scanPeriodNanos);
         this.activeNanos = activeNanos;
@@ -93,8 +136,8 @@ public final class FlowCache {
     /** Account one parsed packet now. Non-IP frames are only counted. */
     public void update(Packet p, long nowNanos) {
         drain(); // what was staged comes first
-        if (key.encode(p, nowNanos, st, 0)) {
-            account(st, 0, 1);
+        if (encode(p, nowNanos, st, 0, stMeta, 0)) {
+            account(st, 0, 1, stMeta, 0);
         } else {
             nonIp++;
         }
@@ -108,7 +151,7 @@ public final class FlowCache {
      * cache. Every reader of the cache ({@link #expire}, {@link #flush}, {@link #top}) drains first.
      */
     public void stage(Packet p, long nowNanos) {
-        if (!key.encode(p, nowNanos, st, staged * ENTRY)) {
+        if (!encode(p, nowNanos, st, staged * ENTRY, stMeta, staged * metaSlot)) {
             nonIp++;
         } else if (++staged == STAGE) {
             drain();
@@ -120,7 +163,7 @@ public final class FlowCache {
         final int n = staged;
         if (n != 0) {
             staged = 0;
-            account(st, 0, n);
+            account(st, 0, n, stMeta, 0);
         }
     }
 
@@ -129,6 +172,14 @@ public final class FlowCache {
      * after anything staged. At most {@value #STAGE} at a time are looked up together; more are taken in turns.
      */
     public void account(long[] src, int off, int n) {
+        account(src, off, n, null, 0);
+    }
+
+    /**
+     * {@link #account(long[], int, int)} with the packets' metadata records: packet {@code i}'s at
+     * {@code meta[metaOff + i * metaSlotSize()]} (see {@link #encode(Packet, long, long[], int, byte[], int)}).
+     */
+    public void account(long[] src, int off, int n, byte[] meta, int metaOff) {
         if (src != st) {
             drain();
         }
@@ -157,7 +208,7 @@ public final class FlowCache {
                 touched = x; // kept, so that the loads are not optimised away
             }
             for (int i = 0; i < m; i++) {
-                apply(src, base + i * ENTRY);
+                apply(src, base + i * ENTRY, meta, metaOff + (from + i) * metaSlot);
             }
         }
     }
@@ -171,8 +222,28 @@ public final class FlowCache {
         return key.encode(p, nowNanos, dst, off);
     }
 
+    /**
+     * {@link #encode(Packet, long, long[], int)}, and when the cache extracts metadata, the packet's metadata record
+     * into {@code meta[metaOff, metaOff + metaSlotSize())} (marked in the entry when there is one). The extractor
+     * has scratch space: one thread at a time encodes.
+     */
+    public boolean encode(Packet p, long nowNanos, long[] dst, int off, byte[] meta, int metaOff) {
+        if (!key.encode(p, nowNanos, dst, off)) {
+            return false;
+        }
+        if (extractor != null && meta != null && extractor.extract(p, meta, metaOff)) {
+            dst[off + FlowKey.E_TCP] |= FlowKey.E_TCP_META;
+        }
+        return true;
+    }
+
+    /** Bytes of one packet's metadata record beside its entry (0 when the cache extracts none). */
+    public int metaSlotSize() {
+        return metaSlot;
+    }
+
     /** Accounts the packet encoded at {@code in[k]}: finds or creates its flow, then counts it. */
-    private void apply(long[] in, int k) {
+    private void apply(long[] in, int k, byte[] meta, int m) {
         final long now = in[k + FlowKey.E_NOW];
         final long ts = in[k + FlowKey.E_TS];
         final long[] r = flows.rec;
@@ -202,7 +273,8 @@ public final class FlowCache {
         r[v + FlowTable.PACKETS]++;
         r[v + FlowTable.BYTES] += in[k + FlowKey.E_LEN];
         r[v + FlowTable.LAST] = ts;
-        final int tcp = (int) in[k + FlowKey.E_TCP];
+        final long e = in[k + FlowKey.E_TCP];
+        final int tcp = (int) e & 0x1ff;
         if (tcp != 0) {
             int fl = tcp & 0xff;
             long flags = r[v + FlowTable.FLAGS];
@@ -213,6 +285,25 @@ public final class FlowCache {
                 r[v + FlowTable.FLAGS] = flags | fl;
             }
         }
+        if ((e & FlowKey.E_TCP_META) != 0 && meta != null) {
+            keepMeta(v, meta, m);
+        }
+    }
+
+    /** The flow (values at {@code r[v]}) keeps the record at {@code meta[m]} unless it has one already. */
+    private void keepMeta(int v, byte[] meta, int m) {
+        final long[] r = flows.rec;
+        long fl = r[v + FlowTable.FLAGS];
+        if ((fl >>> FlowTable.META_SHIFT) != 0) {
+            return; // the first record of a flow is its record
+        }
+        int slot = store.allocate();
+        if (slot < 0) {
+            return;
+        }
+        System.arraycopy(meta, m, store.bytes, slot * metaSlot, MetaRecord.used(meta, m));
+        r[v + FlowTable.FLAGS] = fl | (long) (slot + 1) << FlowTable.META_SHIFT;
+        metaKept++;
     }
 
     /** A new flow in the empty index slot {@code slot}, or -1 when the cache is full and drops new flows. */
@@ -319,6 +410,9 @@ public final class FlowCache {
         }
         wheel.clear(whole ? top : 0);
         flows.clear(whole);
+        if (store != null && whole) {
+            store.clear(); // every flow is gone
+        }
         evictCursor = 0;
         return exported;
     }
@@ -336,6 +430,12 @@ public final class FlowCache {
     /** Export (see {@link #emit}) and free flow {@code f}; true if it was exported. */
     private boolean end(int f, int reason) {
         boolean exported = emit(f, reason);
+        if (store != null) {
+            int slot = flows.metaSlot(f);
+            if (slot >= 0) {
+                store.release(slot);
+            }
+        }
         wheel.unlink(f);
         flows.remove(f, key.hash(flows.rec, f << SHIFT));
         return exported;
@@ -379,6 +479,21 @@ public final class FlowCache {
 
     public long nonIp() {
         return nonIp;
+    }
+
+    /** The metadata extractor (its counters), null when the cache extracts none. */
+    public MetaExtractor metadata() {
+        return extractor;
+    }
+
+    /** Where flows keep their metadata, null when the cache extracts none. */
+    public MetaStore metaStore() {
+        return store;
+    }
+
+    /** Flows that got a metadata record. */
+    public long metaKept() {
+        return metaKept;
     }
 
     /** Flows exported with the given reason ({@link #REASON_IDLE} ... {@link #REASON_LACK_OF_RESOURCES}). */

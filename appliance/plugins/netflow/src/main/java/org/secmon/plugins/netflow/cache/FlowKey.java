@@ -25,7 +25,8 @@ public final class FlowKey {
     /** The packet's time (its capture time, or the time of accounting when it has none). */
     public static final int E_TS = 10;
     static final int E_LEN = 11;
-    static final int E_TCP = 12; // TCP flags | 0x100, 0 when not TCP
+    static final int E_TCP = 12; // TCP flags | 0x100, 0 when not TCP; | E_TCP_META when a metadata record goes with it
+    static final long E_TCP_META = 1L << 16;
     static final int E_VLAN = 13;
     static final int E_SRC_MAC = 14;
     static final int E_DST_MAC = 15;

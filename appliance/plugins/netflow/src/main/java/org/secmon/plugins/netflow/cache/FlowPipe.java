@@ -44,6 +44,8 @@ public final class FlowPipe implements AutoCloseable {
     private final FlowCache cache;
     private final Owner owner;
     private final long[] ring;
+    private final byte[] metaRing; // the entries' metadata records, null when the cache extracts none
+    private final int metaSlot;
     private final int capMask;
     /** Positions: the packet thread's and the cache thread's on cache lines of their own. */
     private final SpscCursors cursors;
@@ -74,6 +76,8 @@ public final class FlowPipe implements AutoCloseable {
         this.cache = cache;
         this.owner = owner;
         this.ring = new long[capacity * FlowKey.ENTRY];
+        this.metaSlot = cache.metaSlotSize();
+        this.metaRing = metaSlot == 0 ? null : new byte[capacity * metaSlot];
         this.capMask = capacity - 1;
         this.cursors = new SpscCursors(capacity);
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
@@ -88,7 +92,8 @@ public final class FlowPipe implements AutoCloseable {
         if (h < 0) {
             h = awaitRoom();
         }
-        if (cache.encode(p, nowNanos, ring, (int) (h & capMask) * FlowKey.ENTRY)) {
+        int at = (int) (h & capMask);
+        if (cache.encode(p, nowNanos, ring, at * FlowKey.ENTRY, metaRing, at * metaSlot)) {
             cursors.advance();
         } else {
             cursors.skip();
@@ -220,7 +225,7 @@ public final class FlowPipe implements AutoCloseable {
                     while (t != h) {
                         int at = (int) (t & capMask);
                         int n = (int) Math.min(h - t, Math.min(TURN, capMask + 1 - at)); // no wrap inside a turn
-                        cache.account(ring, at * FlowKey.ENTRY, n);
+                        cache.account(ring, at * FlowKey.ENTRY, n, metaRing, at * metaSlot);
                         t += n;
                         cursors.release(n);
                     }

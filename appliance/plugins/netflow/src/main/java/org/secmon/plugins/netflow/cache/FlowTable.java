@@ -28,6 +28,8 @@ public final class FlowTable {
     static final long FINISHED = 1L << 8;
     static final long IN_USE = 1L << 9;
     static final int VLAN_SHIFT = 16;
+    /** FLAGS bits 32..62: the flow's metadata slot + 1 (0: none). */
+    static final int META_SHIFT = 32;
 
     /** The largest table: its records (16 longs each) must fit one Java array. */
     public static final int MAX_FLOWS = 100_000_000;
@@ -36,12 +38,19 @@ public final class FlowTable {
     final long[] rec;
     final long[] index; // hash << 32 | (flow + 1); 0 = empty
     final int mask;
+    /** The flows' layer-7 metadata, null when none is extracted. */
+    final MetaStore meta;
     private final int[] free;
     private int freeTop;
     private int highWater;
     private int size;
 
     FlowTable(int maxFlows) {
+        this(maxFlows, null);
+    }
+
+    FlowTable(int maxFlows, MetaStore meta) {
+        this.meta = meta;
         if (maxFlows < 1 || maxFlows > MAX_FLOWS) {
             throw new IllegalArgumentException("max flows must be 1.." + MAX_FLOWS + ", not " + maxFlows);
         }
@@ -251,6 +260,25 @@ public final class FlowTable {
 
     public long lastNanos(int f) {
         return rec[(f << SHIFT) + V + LAST];
+    }
+
+    /** The flow's metadata slot, -1 when it has none. */
+    int metaSlot(int f) {
+        return (int) (rec[(f << SHIFT) + V + FLAGS] >>> META_SHIFT) - 1;
+    }
+
+    /**
+     * Where the flow's {@link org.secmon.plugins.netflow.meta.MetaRecord} starts in {@link #metaBytes()}, -1 when
+     * it has none.
+     */
+    public int metaOffset(int f) {
+        int s = meta == null ? -1 : metaSlot(f);
+        return s < 0 ? -1 : s * meta.slotSize;
+    }
+
+    /** The bytes of the metadata records (null when the cache extracts none). */
+    public byte[] metaBytes() {
+        return meta == null ? null : meta.bytes;
     }
 
     public int tcpFlags(int f) {

@@ -5,6 +5,8 @@ import java.nio.ByteOrder;
 
 import org.secmon.plugin.Packet;
 import org.secmon.plugins.netflow.cache.FlowTable;
+import org.secmon.plugins.netflow.meta.MetaField;
+import org.secmon.plugins.netflow.meta.MetaRecord;
 import org.secmon.transport.DatagramSink;
 
 import static org.secmon.plugins.netflow.codec.InformationElements.DESTINATION_IPV4_ADDRESS;
@@ -60,6 +62,10 @@ final class ExportSession {
     private final int recordLengthV4;
     private final int recordLengthV6;
     private final ByteBuffer buf;
+    /** Metadata fields this session exports after the others (NetFlow v9: those nProbe defines), empty: none. */
+    private final MetaField[] meta;
+    private final long secmonPen;
+    private final int metaStringLength; // v9: every string field's fixed length
 
     private int records;       // records (data + template) in the open packet (v9 header count)
     private int dataRecords;   // data records in the open packet
@@ -88,6 +94,46 @@ final class ExportSession {
         this.recordLengthV4 = TemplateRecord.recordLength(fieldsV4);
         this.recordLengthV6 = TemplateRecord.recordLength(fieldsV6);
         this.buf = ByteBuffer.allocateDirect(settings.mtu()).order(ByteOrder.BIG_ENDIAN);
+        FlowExporter.MetaExport m = settings.meta();
+        this.meta = m == null ? new MetaField[0] : java.util.Arrays.stream(MetaField.values())
+                .filter(f -> m.fields().contains(f) && (ipfix || f.v9Id != 0)).toArray(MetaField[]::new);
+        this.secmonPen = m == null ? 0 : m.enterpriseNumber();
+        this.metaStringLength = m == null ? 0 : m.maxBytes();
+        int fixed = MessageHeader.length(ipfix) + templateBytes() + 4 + 4 + 3 * 4 + 4 + 2 * 4 + 4 + 1 + 4 + 4;
+        int largest = recordLengthV6 + maxMetaLength();
+        if (fixed + largest > settings.mtu()) {
+            throw new IllegalArgumentException("mtu " + settings.mtu() + " is too small: the templates and the"
+                    + " largest " + (ipfix ? "IPFIX" : "NetFlow v9") + " record take " + (fixed + largest)
+                    + " bytes" + (meta.length > 0 ? " (metadata strings of up to " + metaStringLength
+                    + " bytes; lower metadata_max_bytes or raise mtu)" : ""));
+        }
+    }
+
+    /** Bytes of the data template set. */
+    private int templateBytes() {
+        int n = 4 + 4 + fieldsV4.length * 2 + 4 + fieldsV6.length * 2;
+        if (meta.length > 0) {
+            n += 4 + fieldsV4.length * 2 + 4 + fieldsV6.length * 2 + 2 * metaSpecBytes();
+        }
+        return n;
+    }
+
+    private int metaSpecBytes() {
+        int n = 0;
+        for (MetaField f : meta) {
+            n += ipfix && f.pen != MetaField.Pen.IANA ? 8 : 4;
+        }
+        return n;
+    }
+
+    /** The most bytes the metadata fields of one record take. */
+    private int maxMetaLength() {
+        int n = 0;
+        for (MetaField f : meta) {
+            n += f.kind != MetaField.Kind.STRING ? f.fixedLength()
+                    : ipfix ? 1 + Math.max(metaStringLength, f == MetaField.TLS_JA4 ? 36 : 0) : metaStringLength;
+        }
+        return n;
     }
 
     /** {element, length} pairs of a data template. */
@@ -135,8 +181,10 @@ final class ExportSession {
     /** Writes flow {@code f} of {@code c} into the open packet (sending the full one first). */
     void add(FlowTable c, int f, int reason, long now, long bootNanos) {
         boolean v6 = c.ipVersion(f) == 6;
-        int template = v6 ? FlowExporter.TEMPLATE_V6 : FlowExporter.TEMPLATE_V4;
-        int len = v6 ? recordLengthV6 : recordLengthV4;
+        int mo = meta.length > 0 ? c.metaOffset(f) : -1;
+        int template = v6 ? (mo >= 0 ? FlowExporter.TEMPLATE_V6_META : FlowExporter.TEMPLATE_V6)
+                : (mo >= 0 ? FlowExporter.TEMPLATE_V4_META : FlowExporter.TEMPLATE_V4);
+        int len = (v6 ? recordLengthV6 : recordLengthV4) + (mo >= 0 ? metaLength(c.metaBytes(), mo) : 0);
         if (openedNanos != 0 && buf.remaining() < len + 3 + (setTemplate != template ? 7 : 0)) {
             send(now, bootNanos);
         }
@@ -149,6 +197,9 @@ final class ExportSession {
             setTemplate = template;
         }
         write(c, f, reason, v6 ? fieldsV6 : fieldsV4, bootNanos);
+        if (mo >= 0) {
+            writeMeta(c.metaBytes(), mo);
+        }
         records++;
         dataRecords++;
     }
@@ -188,6 +239,56 @@ final class ExportSession {
         }
     }
 
+    /** Bytes of the metadata fields of the record at {@code mb[s]}. */
+    private int metaLength(byte[] mb, int s) {
+        if (!ipfix) {
+            return maxMetaLength(); // fixed lengths
+        }
+        int n = 0;
+        for (MetaField f : meta) {
+            if (f.kind == MetaField.Kind.STRING) {
+                int e = MetaRecord.find(mb, s, f);
+                n += 1 + (e < 0 ? 0 : MetaRecord.length(mb, e));
+            } else {
+                n += f.fixedLength();
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The metadata fields: IPFIX strings in the one-byte variable-length form (RFC 7011 section 7; empty when the
+     * flow has no value), NetFlow v9 strings at their fixed length padded with zeros; numbers big-endian, 0 when
+     * absent.
+     */
+    private void writeMeta(byte[] mb, int s) {
+        final ByteBuffer b = buf;
+        for (MetaField f : meta) {
+            int e = MetaRecord.find(mb, s, f);
+            if (f.kind == MetaField.Kind.STRING) {
+                int n = e < 0 ? 0 : Math.min(MetaRecord.length(mb, e), ipfix ? MetaRecord.MAX_VALUE : metaStringLength);
+                if (ipfix) {
+                    b.put((byte) n);
+                }
+                if (n > 0) {
+                    b.put(mb, e + 2, n);
+                }
+                if (!ipfix) {
+                    for (int i = n; i < metaStringLength; i++) {
+                        b.put((byte) 0);
+                    }
+                }
+            } else {
+                int v = e < 0 ? 0 : MetaRecord.number(mb, e);
+                if (f.kind == MetaField.Kind.U8) {
+                    b.put((byte) v);
+                } else {
+                    b.putShort((short) v);
+                }
+            }
+        }
+    }
+
     private static boolean isIcmp(int protocol) {
         return protocol == 1 || protocol == 58;
     }
@@ -221,8 +322,13 @@ final class ExportSession {
         int start = SetHeader.open(buf, SetHeader.templateSet(ipfix));
         TemplateRecord.write(buf, FlowExporter.TEMPLATE_V4, fieldsV4);
         TemplateRecord.write(buf, FlowExporter.TEMPLATE_V6, fieldsV6);
-        SetHeader.close(buf, start);
         records += 2;
+        if (meta.length > 0) {
+            writeMetaTemplate(FlowExporter.TEMPLATE_V4_META, fieldsV4);
+            writeMetaTemplate(FlowExporter.TEMPLATE_V6_META, fieldsV6);
+            records += 2;
+        }
+        SetHeader.close(buf, start);
         // IPFIX: the options record only when sampling is on. RFC 7011 counts options data records in the sequence
         // number, nfdump 1.7 does not (it reports a sequence failure for every packet that carries one), and an
         // unsampled exporter has nothing to say in it.
@@ -235,6 +341,29 @@ final class ExportSession {
         packetsSinceTemplates = 0;
         templatesSentNanos = now;
         templatePackets++;
+    }
+
+    /**
+     * A template of {@code base}'s fields and then the metadata fields: IPFIX with enterprise numbers (ntop's or
+     * SecMon's) where the element is not IANA's and variable length for strings; v9 with nProbe's ids and fixed
+     * lengths.
+     */
+    private void writeMetaTemplate(int id, int[] base) {
+        buf.putShort((short) id).putShort((short) (base.length / 2 + meta.length));
+        for (int i = 0; i < base.length; i += 2) {
+            buf.putShort((short) base[i]).putShort((short) base[i + 1]);
+        }
+        for (MetaField f : meta) {
+            int len = f.kind == MetaField.Kind.STRING ? (ipfix ? 0xffff : metaStringLength) : f.fixedLength();
+            if (!ipfix) {
+                buf.putShort((short) f.v9Id).putShort((short) len);
+            } else if (f.pen == MetaField.Pen.IANA) {
+                buf.putShort((short) f.id).putShort((short) len);
+            } else {
+                buf.putShort((short) (0x8000 | f.id)).putShort((short) len)
+                        .putInt((int) (f.pen == MetaField.Pen.NTOP ? MetaField.NTOP_PEN : secmonPen));
+            }
+        }
     }
 
     /** Options template (scope: the exporter — v9 System, IPFIX observation domain) and its data record. */

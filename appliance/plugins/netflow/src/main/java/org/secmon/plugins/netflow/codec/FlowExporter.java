@@ -29,6 +29,23 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
     public static final int TEMPLATE_V4 = 256;
     public static final int TEMPLATE_V6 = 257;
     public static final int TEMPLATE_OPTIONS = 258;
+    /** Records of flows with layer-7 metadata: the IPv4 / IPv6 templates' fields, then the metadata fields. */
+    public static final int TEMPLATE_V4_META = 259;
+    public static final int TEMPLATE_V6_META = 260;
+
+    /**
+     * Layer-7 metadata in the records: which fields, the longest string (NetFlow v9: every string field's fixed
+     * length), and the enterprise number of SecMon's own elements.
+     */
+    public record MetaExport(java.util.Set<org.secmon.plugins.netflow.meta.MetaField> fields, int maxBytes,
+                             long enterpriseNumber) {
+        public MetaExport {
+            fields = java.util.Set.copyOf(fields);
+            if (enterpriseNumber < 1 || enterpriseNumber > 0xffff_ffffL) {
+                throw new IllegalArgumentException("enterprise_number must be 1..4294967295, not " + enterpriseNumber);
+            }
+        }
+    }
 
     /**
      * Exporter settings. {@code exportingProcessId} goes into the options record (exportingProcessId, IE 144):
@@ -36,7 +53,20 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
      */
     public record Settings(int sourceId, int mtu, int refreshPackets, long refreshNanos, long flushDelayNanos,
                            int samplingInterval, boolean macs, boolean vlan, int exportingProcessId,
-                           boolean observationPoint) {
+                           boolean observationPoint, MetaExport meta) {
+        public Settings(int sourceId, int mtu, int refreshPackets, long refreshNanos, long flushDelayNanos,
+                        int samplingInterval, boolean macs, boolean vlan, int exportingProcessId,
+                        boolean observationPoint) {
+            this(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs, vlan,
+                    exportingProcessId, observationPoint, null);
+        }
+
+        /** These settings, with records of flows that have metadata carrying it ({@code null}: none). */
+        public Settings withMetadata(MetaExport m) {
+            return new Settings(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs,
+                    vlan, exportingProcessId, observationPoint, m);
+        }
+
         /** Settings whose exporting process is this JVM. */
         public static Settings withThisProcess(int sourceId, int mtu, int refreshPackets, long refreshNanos,
                                                long flushDelayNanos, int samplingInterval, boolean macs,
@@ -48,7 +78,7 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
         /** These settings, with records carrying their observation point (observationPointId, IE 138) or not. */
         public Settings withObservationPoint(boolean on) {
             return new Settings(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs,
-                    vlan, exportingProcessId, on);
+                    vlan, exportingProcessId, on, meta);
         }
 
         public Settings {
