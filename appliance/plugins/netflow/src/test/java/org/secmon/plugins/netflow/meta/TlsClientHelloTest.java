@@ -19,7 +19,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * algorithms in the order the client sent them. The ClientHello here is built from those lists (plus GREASE values,
  * as Chrome sends, which JA4 leaves out); its JA4 must be the published one.
  */
-class TlsClientHelloTest {
+public class TlsClientHelloTest {
+    /** The JA4 published for {@link #chromeHello}'s ciphers, extensions and signature algorithms. */
+    public static final String CHROME_JA4 = "t13d1516h2_8daaf6152771_d8a2da3f94cd";
+
+    /** The browserleaks Chrome ClientHello, for the given server name (ALPN h2, http/1.1). */
+    public static byte[] chromeHello(String sni) {
+        return hello(sni, new String[] {"h2", "http/1.1"}, CIPHERS, EXTENSIONS);
+    }
+
     static final int[] CIPHERS = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
         0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
     static final int[] EXTENSIONS = {0x002d, 0x0033, 0x0010, 0xfe0d, 0x0017, 0x44cd, 0x0000, 0x000b, 0x000a, 0x002b,
