@@ -17,6 +17,7 @@ import org.secmon.plugins.netflow.cache.Frames;
 import org.secmon.plugins.netflow.meta.Dns;
 import org.secmon.plugins.netflow.meta.MetaField;
 import org.secmon.testkit.FrameBuilder;
+import org.secmon.testkit.IpfixDecoder;
 import org.secmon.testkit.RecordingSink;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorSet;
@@ -30,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Flows with a ClientHello, an HTTP request, DNS over UDP and TCP, through a flow cache that extracts metadata and an
- * exporter, decoded by {@link TemplateDecoder} (written from the RFCs) by the element numbers docs/netflow.md
+ * exporter, decoded by {@link IpfixDecoder} (written from the RFCs) by the element numbers docs/netflow.md
  * documents.
  */
 class MetadataExportTest {
@@ -79,7 +80,7 @@ class MetadataExportTest {
         return ps;
     }
 
-    static List<TemplateDecoder.Record> run(CollectorType type, Set<MetaField> fields, int maxBytes, int metaFlows,
+    static List<IpfixDecoder.Record> run(CollectorType type, Set<MetaField> fields, int maxBytes, int metaFlows,
                                             List<Packet> packets, boolean pipe) {
         CollectorSet set = CollectorSet.of(new Collector("c", "127.0.0.1", 2055, type, 1));
         RecordingSink sink = new RecordingSink(1);
@@ -98,8 +99,8 @@ class MetadataExportTest {
         cache.drain();
         cache.flush();
         ex.flush();
-        TemplateDecoder d = new TemplateDecoder();
-        List<TemplateDecoder.Record> out = new ArrayList<>();
+        IpfixDecoder d = new IpfixDecoder();
+        List<IpfixDecoder.Record> out = new ArrayList<>();
         for (ByteBuffer b : sink.buffers(0)) {
             out.addAll(d.decode(b));
         }
@@ -109,7 +110,7 @@ class MetadataExportTest {
 
     static FlowCache lastCache;
 
-    static TemplateDecoder.Record byPort(List<TemplateDecoder.Record> rs, int sport) {
+    static IpfixDecoder.Record byPort(List<IpfixDecoder.Record> rs, int sport) {
         return rs.stream().filter(r -> r.number("7") == sport).findFirst().orElseThrow(() ->
                 new AssertionError("no record from port " + sport + " in " + rs.size()));
     }
@@ -117,10 +118,10 @@ class MetadataExportTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void ipfixCarriesEveryField(boolean staged) {
-        List<TemplateDecoder.Record> rs = run(CollectorType.IPFIX, EnumSet.allOf(MetaField.class), 64, 1000,
+        List<IpfixDecoder.Record> rs = run(CollectorType.IPFIX, EnumSet.allOf(MetaField.class), 64, 1000,
                 scenario(), staged);
         assertEquals(6, rs.size());
-        TemplateDecoder.Record tls = byPort(rs, 40001);
+        IpfixDecoder.Record tls = byPort(rs, 40001);
         assertEquals(FlowExporter.TEMPLATE_V4_META, tls.template());
         assertEquals("www.example.org", tls.string(SNI));
         assertEquals("h2", tls.string(ALPN));
@@ -129,26 +130,26 @@ class MetadataExportTest {
         assertEquals(2, tls.number("2"), "both packets counted in the record");
         assertEquals("", tls.string("460"), "no HTTP host: an empty string");
 
-        TemplateDecoder.Record http = byPort(rs, 40002);
+        IpfixDecoder.Record http = byPort(rs, 40002);
         assertEquals(FlowExporter.TEMPLATE_V6_META, http.template());
         assertEquals("shop.example.com", http.string("460"));
         assertEquals("GET", http.string("459"));
         assertEquals("curl/7.88.1", http.string("468"));
         assertEquals("", http.string(SNI));
 
-        TemplateDecoder.Record query = byPort(rs, 5353);
+        IpfixDecoder.Record query = byPort(rs, 5353);
         assertEquals("mail.example.com", query.string(DNS_QUERY));
         assertEquals(1, query.number(DNS_QTYPE));
         assertEquals("", query.string(DNS_ANSWERS));
-        TemplateDecoder.Record answer = byPort(rs, 53);
+        IpfixDecoder.Record answer = byPort(rs, 53);
         assertEquals("mail.example.com", answer.string(DNS_QUERY));
         assertEquals(0, answer.number(DNS_RCODE));
         assertEquals("192.0.2.25,192.0.2.26", answer.string(DNS_ANSWERS));
-        TemplateDecoder.Record overTcp = byPort(rs, 40003);
+        IpfixDecoder.Record overTcp = byPort(rs, 40003);
         assertEquals("big.example.net", overTcp.string(DNS_QUERY));
         assertEquals(28, overTcp.number(DNS_QTYPE));
 
-        TemplateDecoder.Record plain = byPort(rs, 5000);
+        IpfixDecoder.Record plain = byPort(rs, 5000);
         assertEquals(FlowExporter.TEMPLATE_V4, plain.template(), "a flow without metadata: the plain template");
         assertEquals(5, lastCache.metaKept());
         assertEquals(0, lastCache.metaStore().inUse(), "every slot back after the flush");
@@ -156,14 +157,14 @@ class MetadataExportTest {
 
     @Test
     void netflowV9CarriesNprobesFieldsAtFixedLengths() {
-        List<TemplateDecoder.Record> rs = run(CollectorType.NETFLOW, EnumSet.allOf(MetaField.class), 32, 1000,
+        List<IpfixDecoder.Record> rs = run(CollectorType.NETFLOW, EnumSet.allOf(MetaField.class), 32, 1000,
                 scenario(), true);
-        TemplateDecoder.Record tls = byPort(rs, 40001);
+        IpfixDecoder.Record tls = byPort(rs, 40001);
         assertEquals(32, tls.values().get("57660").length);
         assertEquals("www.example.org", tls.string("57660"));
         assertTrue(tls.values().keySet().stream().noneMatch(k -> k.contains("/")), "no enterprise numbers in v9");
         assertNull(tls.values().get("2" + "/2"));
-        TemplateDecoder.Record http = byPort(rs, 40002);
+        IpfixDecoder.Record http = byPort(rs, 40002);
         assertEquals("shop.example.com", http.string("57659"));
         assertEquals("GET", http.string("57832"));
         assertEquals("mail.example.com", byPort(rs, 53).string("57677"));
@@ -172,9 +173,9 @@ class MetadataExportTest {
 
     @Test
     void onlyTheFieldsAskedFor() {
-        List<TemplateDecoder.Record> rs = run(CollectorType.IPFIX, MetaField.parseAll(List.of("tls_sni", "dns")),
+        List<IpfixDecoder.Record> rs = run(CollectorType.IPFIX, MetaField.parseAll(List.of("tls_sni", "dns")),
                 64, 1000, scenario(), false);
-        TemplateDecoder.Record tls = byPort(rs, 40001);
+        IpfixDecoder.Record tls = byPort(rs, 40001);
         assertEquals("www.example.org", tls.string(SNI));
         assertNull(tls.values().get(JA4));
         assertNull(tls.values().get("460"));
@@ -185,7 +186,7 @@ class MetadataExportTest {
     void hostileValuesAreCutAndCleaned() {
         List<Packet> ps = List.of(tcp("10.0.0.1", "192.0.2.10", 40001, 443, hello("evil\u001b[2J" + "x".repeat(300)),
                 T0), tcp("10.0.0.2", "192.0.2.10", 40002, 80, HttpRequestText.get("h\u0000st", "ua\r"), T0));
-        List<TemplateDecoder.Record> rs = run(CollectorType.IPFIX, EnumSet.allOf(MetaField.class), 20, 1000, ps,
+        List<IpfixDecoder.Record> rs = run(CollectorType.IPFIX, EnumSet.allOf(MetaField.class), 20, 1000, ps,
                 false);
         assertEquals("evil?[2Jxxxxxxxxxxxx", byPort(rs, 40001).string(SNI), "20 bytes, no escape character");
         assertEquals("h?st", byPort(rs, 40002).string("460"));
@@ -193,7 +194,7 @@ class MetadataExportTest {
 
     @Test
     void aFullStoreIsCountedAndTheFlowsStillExported() {
-        List<TemplateDecoder.Record> rs = run(CollectorType.IPFIX, EnumSet.allOf(MetaField.class), 64, 2,
+        List<IpfixDecoder.Record> rs = run(CollectorType.IPFIX, EnumSet.allOf(MetaField.class), 64, 2,
                 scenario(), false);
         assertEquals(6, rs.size(), "every flow exported");
         assertEquals(2, rs.stream().filter(r -> r.template() >= FlowExporter.TEMPLATE_V4_META).count());
@@ -205,7 +206,7 @@ class MetadataExportTest {
         byte[] h = hello("www.example.org");
         List<Packet> ps = List.of(tcp("10.0.0.1", "192.0.2.10", 40001, 443, java.util.Arrays.copyOf(h, h.length / 2),
                 T0));
-        List<TemplateDecoder.Record> rs = run(CollectorType.IPFIX, EnumSet.allOf(MetaField.class), 64, 10, ps, false);
+        List<IpfixDecoder.Record> rs = run(CollectorType.IPFIX, EnumSet.allOf(MetaField.class), 64, 10, ps, false);
         assertEquals(FlowExporter.TEMPLATE_V4, rs.get(0).template());
         assertEquals(1, lastCache.metadata().tlsTruncated);
     }

@@ -1,4 +1,4 @@
-package org.secmon.plugins.netflow.codec;
+package org.secmon.testkit;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -13,16 +13,16 @@ import java.util.Map;
  * returns each data record as element key -> value bytes, the key {@code id} for IANA elements and
  * {@code pen/id} for enterprise ones. Options templates are skipped.
  */
-final class TemplateDecoder {
-    record Field(long pen, int id, int length) {
-        String key() {
+public final class IpfixDecoder {
+    public record Field(long pen, int id, int length) {
+        public String key() {
             return pen == 0 ? Integer.toString(id) : pen + "/" + id;
         }
     }
 
     /** One data record: the template it came with, and its values. */
-    record Record(int template, Map<String, byte[]> values) {
-        String string(String key) {
+    public record Record(int template, Map<String, byte[]> values) {
+        public String string(String key) {
             byte[] v = values.get(key);
             if (v == null) {
                 return null;
@@ -34,7 +34,7 @@ final class TemplateDecoder {
             return new String(v, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
         }
 
-        long number(String key) {
+        public long number(String key) {
             long x = 0;
             for (byte b : values.get(key)) {
                 x = x << 8 | (b & 0xff);
@@ -45,7 +45,7 @@ final class TemplateDecoder {
 
     private final Map<Integer, List<Field>> templates = new HashMap<>();
 
-    List<Record> decode(ByteBuffer message) {
+    public List<Record> decode(ByteBuffer message) {
         ByteBuffer p = message.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
         int version = p.getShort(0);
         boolean ipfix = version == 10;
