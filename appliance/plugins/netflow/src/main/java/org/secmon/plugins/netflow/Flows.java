@@ -5,6 +5,8 @@ import java.util.Locale;
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PacketFormat;
 import org.secmon.plugins.netflow.cache.FlowTable;
+import org.secmon.plugins.netflow.meta.MetaField;
+import org.secmon.plugins.netflow.meta.MetaRecord;
 
 /** Text for a flow cache entry, as the CLI shows it (query path: allocates freely). */
 final class Flows {
@@ -26,6 +28,27 @@ final class Flows {
         int port = source ? c.srcPort(f) : c.dstPort(f);
         return (c.ipVersion(f) == 6 ? "[" + addr + "]" : addr) + ":" + port;
     }
+
+    /**
+     * The name the flow's metadata gives, for operators: its TLS server name, else its HTTP host, else its DNS query
+     * name; "-" without one (or when the cache extracts no metadata).
+     */
+    static String name(FlowTable c, int f) {
+        int s = c.metaOffset(f);
+        if (s < 0) {
+            return "-";
+        }
+        byte[] b = c.metaBytes();
+        for (MetaField k : NAMES) {
+            int e = MetaRecord.find(b, s, k);
+            if (e >= 0 && MetaRecord.length(b, e) > 0) {
+                return new String(b, e + 2, MetaRecord.length(b, e), java.nio.charset.StandardCharsets.US_ASCII);
+            }
+        }
+        return "-";
+    }
+
+    private static final MetaField[] NAMES = {MetaField.TLS_SNI, MetaField.HTTP_HOST, MetaField.DNS_QUERY};
 
     /** TCP flags as tcpdump letters, "-" for other protocols. */
     static String tcpFlags(int proto, int flags) {

@@ -222,7 +222,7 @@ public final class NetflowPlugin implements SecmonPlugin {
         java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>(top.length);
         for (int f : top) {
             rows.add(java.util.List.of(PacketFormat.protocolName(t.protocol(f)), Flows.endpoint(t, f, true),
-                    Flows.endpoint(t, f, false), t.packets(f), t.bytes(f), Flows.tcpFlags(t.protocol(f),
+                    Flows.endpoint(t, f, false), Flows.name(t, f), t.packets(f), t.bytes(f), Flows.tcpFlags(t.protocol(f),
                     t.tcpFlags(f)), Flows.seconds(lastPoll - t.firstNanos(f)), Flows.seconds(lastPoll
                     - t.lastNanos(f))));
         }
@@ -230,7 +230,7 @@ public final class NetflowPlugin implements SecmonPlugin {
     }
 
     private static final java.util.List<String> TOP_COLUMNS = java.util.List.of("proto", "source", "destination",
-            "packets", "bytes", "flags", "age s", "idle s");
+            "name", "packets", "bytes", "flags", "age s", "idle s");
     private static final int TOP_BYTES = TOP_COLUMNS.indexOf("bytes");
     private static final java.util.regex.Pattern TOP_NOTE = java.util.regex.Pattern.compile(
             "top \\d+ of ([\\d,]+) flows in the cache.*");
