@@ -108,6 +108,73 @@ public final class BenchCapture {
         return f;
     }
 
+    /**
+     * The capture of {@link #ensure(Path, long, int)} whose flows open with layer-7 payload: the first packet of a
+     * flow carries an HTTP/1.1 GET (flows to port 80), a DNS query (port 53), a Chrome-like ClientHello (port 443) or
+     * nothing (port 8080); the others are the usual 64-byte frames. Every flow gives metadata once, as a real mix of
+     * web, TLS and DNS conversations would.
+     */
+    public static Path ensureMeta(Path dir, long packets, int flows) throws IOException {
+        Files.createDirectories(dir);
+        Path f = dir.resolve("bench-" + packets + "p-" + flows + "f-meta.pcap");
+        Path tmp = dir.resolve(f.getFileName() + ".tmp");
+        long size = 24;
+        byte[] hello = MetaPayloads.chromeHello();
+        for (int flow = 0; flow < Math.min(flows, packets); flow++) {
+            size += 16 + metaFrameLength(flow, hello);
+        }
+        size += (packets - Math.min(flows, packets)) * (16 + FRAME);
+        if (Files.exists(f) && Files.size(f) == size) {
+            return f;
+        }
+        try (CaptureWriter w = new CaptureWriter(tmp)) {
+            byte[] frame = new byte[FRAME];
+            ByteBuffer fb = ByteBuffer.wrap(frame);
+            long ts = 1_700_000_000L * 1_000_000L;
+            for (long i = 0; i < packets; i++) {
+                int flow = (int) (i % flows);
+                buildFrame(fb, flow);
+                ts += 1;
+                w.write(i < flows ? metaFrame(frame, flow, hello) : frame, ts * 1000);
+            }
+        }
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return f;
+    }
+
+    private static byte[] metaPayload(int flow, byte[] hello) {
+        return switch (flow % 4) {
+            case 0 -> MetaPayloads.httpGet(flow);
+            case 1 -> MetaPayloads.dnsQuery(flow);
+            case 2 -> hello;
+            default -> null;
+        };
+    }
+
+    private static int metaFrameLength(int flow, byte[] hello) {
+        byte[] p = metaPayload(flow, hello);
+        return p == null ? FRAME : 14 + 20 + ((flow & 1) == 0 ? 20 : 8) + p.length;
+    }
+
+    /** The flow's 64-byte frame with its headers kept and its payload replaced by the flow's layer-7 payload. */
+    private static byte[] metaFrame(byte[] frame, int flow, byte[] hello) {
+        byte[] p = metaPayload(flow, hello);
+        if (p == null) {
+            return frame;
+        }
+        boolean tcp = (flow & 1) == 0;
+        int header = 14 + 20 + (tcp ? 20 : 8);
+        byte[] out = new byte[header + p.length];
+        System.arraycopy(frame, 0, out, 0, header);
+        System.arraycopy(p, 0, out, header, p.length);
+        ByteBuffer b = ByteBuffer.wrap(out);
+        b.putShort(16, (short) (out.length - 14)); // IPv4 total length
+        if (!tcp) {
+            b.putShort(14 + 20 + 4, (short) (8 + p.length)); // UDP length
+        }
+        return out;
+    }
+
     public static void buildFrame(ByteBuffer fb, int flow) {
         fb.clear();
         fb.putInt(0x02000000).putShort((short) 2); // dst MAC

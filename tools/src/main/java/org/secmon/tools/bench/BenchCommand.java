@@ -68,6 +68,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--ingest-only", hidden = true, description = "only the mirror ingest lines (development)")
     boolean ingestOnly;
 
+    @Option(names = "--metadata-only", hidden = true, description = "only the layer-7 metadata lines (development)")
+    boolean metadataOnly;
+
     @Option(names = "--no-plugins", negatable = false,
             description = "skip the sFlow and raw-forward lines (secmon replay with each plugin vs the count plugin)")
     boolean noPlugins;
@@ -134,6 +137,12 @@ public final class BenchCommand implements Callable<Integer> {
                         out.printf(Locale.ROOT, "%-60s %9.2f Mpps%n", r.name(), r.mpps());
                     }
                 }
+            }
+            return 0;
+        }
+        if (metadataOnly) {
+            try (NetflowBench nb = new NetflowBench(out)) {
+                printMeta(metadata(nb, Math.max(2_000_000, 2 * flows)));
             }
             return 0;
         }
@@ -230,6 +239,7 @@ public final class BenchCommand implements Callable<Integer> {
             ingest.add(nb.replay(erspan, maxFlows, false, "--decap auto"));
             ingest.add(nb.replay(erspan, maxFlows, false, "--decap auto --dedup 50"));
         }
+        List<Result> meta = noNetflow ? List.of() : metadata(nb, maxFlows);
         nb.close();
         List<Result> plugins = new ArrayList<>();
         if (!noPlugins) {
@@ -292,6 +302,7 @@ public final class BenchCommand implements Callable<Integer> {
                         r.mpps() / ibase);
             }
         }
+        printMeta(meta);
         if (!plugins.isEmpty()) {
             out.println();
             double pbase = plugins.getFirst().mpps();
@@ -303,6 +314,38 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The metadata lines: replay without and with every metadata field, alternated, three rounds after a warm-up. */
+    private List<Result> metadata(NetflowBench nb, int maxFlows) throws Exception {
+        List<Result> meta = new ArrayList<>();
+        Path metaCapture = BenchCapture.ensureMeta(dir, packets, flows);
+        out.printf(Locale.ROOT, "Metadata  the capture with each flow's first packet a ClientHello, an HTTP request"
+                + " or a DNS query: %s%n", metaCapture);
+        nb.replayMeta(metaCapture, maxFlows, flows, false); // warm-up
+        nb.replayMeta(metaCapture, maxFlows, flows, true);
+        for (int round = 0; round < 3; round++) { // alternated: the two see the same machine state
+            meta.add(nb.replayMeta(metaCapture, maxFlows, flows, false));
+            meta.add(nb.replayMeta(metaCapture, maxFlows, flows, true));
+        }
+        return meta;
+    }
+
+    private void printMeta(List<Result> meta) {
+        if (meta.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.printf(Locale.ROOT, "%-66s %14s %9s %s%n", "layer-7 metadata (1 rx thread, best of 3)", "packets",
+                "Mpps", "vs without");
+        Result off = meta.stream().filter(r -> !r.name().contains("--metadata")).max(
+                java.util.Comparator.comparingDouble(Result::mpps)).orElseThrow();
+        Result on = meta.stream().filter(r -> r.name().contains("--metadata")).max(
+                java.util.Comparator.comparingDouble(Result::mpps)).orElseThrow();
+        for (Result r : List.of(off, on)) {
+            out.printf(Locale.ROOT, "%-66s %,14d %9.2f %.2fx%n", r.name(), r.packets(), r.mpps(),
+                    r.mpps() / off.mpps());
+        }
     }
 
     /**

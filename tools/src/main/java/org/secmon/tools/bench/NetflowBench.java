@@ -101,6 +101,36 @@ final class NetflowBench implements AutoCloseable {
     }
 
     /**
+     * {@code secmon replay --ipfix} of the metadata capture ({@link BenchCapture#ensureMeta}), with every metadata
+     * field ({@code --metadata all}, room for every flow's) or without. With metadata, checks that every flow that
+     * opened with a ClientHello, a request or a query got its record.
+     */
+    BenchCommand.Result replayMeta(Path capture, int maxFlows, int flows, boolean metadata) {
+        // IPFIX: what metadata is read with (variable-length strings; NetFlow v9 pads each to its fixed length)
+        List<String> args = new java.util.ArrayList<>(List.of("--pcap", capture.toString(), "--ipfix",
+            "127.0.0.1:" + port(), "--no-count", "--max-flows", Integer.toString(maxFlows)));
+        if (metadata) {
+            args.addAll(List.of("--metadata", "all", "--metadata-flows", Integer.toString(flows)));
+        }
+        ReplayCommand.Summary r = ReplayCommand.replay(args.toArray(String[]::new));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("replay failed (" + r.exitCode() + "): " + r.out() + r.err());
+        }
+        if (metadata) {
+            long got = r.counter("netflow", "metadata_flows");
+            long want = flows - flows / 4; // every flow but those to port 8080
+            if (got < want) {
+                throw new IllegalStateException("metadata for " + got + " flows, expected " + want + ": " + r.out());
+            }
+            out.printf(Locale.ROOT, "  secmon replay --metadata all: metadata for %,d flows (%,d TLS, %,d HTTP, %,d"
+                    + " DNS)%n", got, r.counter("netflow", "metadata_tls_hellos"), r.counter("netflow",
+                    "metadata_http_requests"), r.counter("netflow", "metadata_dns_messages"));
+        }
+        return new BenchCommand.Result("secmon replay --ipfix" + (metadata ? " --metadata all" : "")
+                + " (flows open with TLS/HTTP/DNS)", r.packets(), r.elapsedSeconds());
+    }
+
+    /**
      * nfdump's own pcap-to-flows tool: {@code nfpcapd -r} writes nfcapd files (it has no NetFlow export to time
      * against ours, so this is its whole job: the flow cache and its own file output); a node cache of
      * {@code maxFlows}, timeouts as the others'.

@@ -148,6 +148,11 @@ public final class ReplayCommand implements Callable<Integer> {
             + " the longest metadata string kept (default ${DEFAULT-VALUE})")
     int metadataMaxBytes;
 
+    @Option(names = "--metadata-flows", paramLabel = "N", defaultValue = "131072", description = "NetFlow/IPFIX: flows"
+            + " that may hold metadata at the same time, per flow cache (default ${DEFAULT-VALUE}; more are counted in"
+            + " metadata_no_room)")
+    int metadataFlows;
+
     @Option(names = "--ring", description = "run the export plugins given by flags (--netflow/--ipfix, --sflow, "
             + "--rawforward) in ring mode: each on its own thread behind a ring, the rx thread only reads, parses and"
             + " filters (default: the plugins' preference, direct)")
@@ -526,6 +531,7 @@ public final class ReplayCommand implements Callable<Integer> {
         if (!metadata.isEmpty()) {
             c.put("metadata", metadata);
             c.put("metadata_max_bytes", metadataMaxBytes);
+            c.put("metadata_flows", metadataFlows);
         }
         if (tunnels.enabled()) {
             // inner flows of different tunnels stay apart, and records carry their observation point

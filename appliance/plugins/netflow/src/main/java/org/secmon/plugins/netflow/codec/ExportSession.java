@@ -66,6 +66,8 @@ final class ExportSession {
     private final MetaField[] meta;
     private final long secmonPen;
     private final int metaStringLength; // v9: every string field's fixed length
+    /** The record being written: each field's entry offset in the metadata bytes, by ordinal (-1: absent). */
+    private final int[] entry = new int[MetaField.values().length];
 
     private int records;       // records (data + template) in the open packet (v9 header count)
     private int dataRecords;   // data records in the open packet
@@ -239,15 +241,20 @@ final class ExportSession {
         }
     }
 
-    /** Bytes of the metadata fields of the record at {@code mb[s]}. */
+    /**
+     * Bytes of the metadata fields of the record at {@code mb[s]}; notes where each of its entries is (one walk over
+     * the record, for this and {@link #writeMeta}).
+     */
     private int metaLength(byte[] mb, int s) {
+        java.util.Arrays.fill(entry, -1);
+        MetaRecord.index(mb, s, entry);
         if (!ipfix) {
             return maxMetaLength(); // fixed lengths
         }
         int n = 0;
         for (MetaField f : meta) {
             if (f.kind == MetaField.Kind.STRING) {
-                int e = MetaRecord.find(mb, s, f);
+                int e = entry[f.ordinal()];
                 n += 1 + (e < 0 ? 0 : MetaRecord.length(mb, e));
             } else {
                 n += f.fixedLength();
@@ -264,7 +271,7 @@ final class ExportSession {
     private void writeMeta(byte[] mb, int s) {
         final ByteBuffer b = buf;
         for (MetaField f : meta) {
-            int e = MetaRecord.find(mb, s, f);
+            int e = entry[f.ordinal()]; // noted by metaLength
             if (f.kind == MetaField.Kind.STRING) {
                 int n = e < 0 ? 0 : Math.min(MetaRecord.length(mb, e), ipfix ? MetaRecord.MAX_VALUE : metaStringLength);
                 if (ipfix) {

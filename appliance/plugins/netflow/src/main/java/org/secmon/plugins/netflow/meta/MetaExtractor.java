@@ -23,6 +23,7 @@ public final class MetaExtractor {
     private final boolean http;
     private final boolean dns;
     private final Set<MetaField> fields;
+    private final boolean[] want = new boolean[MetaField.values().length]; // by ordinal: no hashing per packet
     private final int maxBytes;
     private final int slotSize;
     private final byte[] scratch = new byte[MAX_INSPECT];
@@ -55,6 +56,7 @@ public final class MetaExtractor {
         this.slotSize = slotSize(maxBytes);
         boolean t = false, h = false, d = false;
         for (MetaField f : fields) {
+            want[f.ordinal()] = true;
             t |= f.group.equals("tls");
             h |= f.group.equals("http");
             d |= f.group.equals("dns");
@@ -68,6 +70,10 @@ public final class MetaExtractor {
     public static int slotSize(int maxBytes) {
         int need = 2 + 3 * (2 + maxBytes) + 2 * (2 + 2) + (2 + TlsClientHello.JA4_LENGTH);
         return (need + 63) & ~63;
+    }
+
+    private boolean wants(MetaField f) {
+        return want[f.ordinal()];
     }
 
     public int slotSize() {
@@ -133,19 +139,19 @@ public final class MetaExtractor {
         }
         tlsHellos++;
         MetaRecord.clear(out, s);
-        if (fields.contains(MetaField.TLS_SNI) && hello.serverNameLength() >= 0) {
+        if (wants(MetaField.TLS_SNI) && hello.serverNameLength() >= 0) {
             MetaRecord.putString(out, s, slotSize, MetaField.TLS_SNI, hello.serverName(), 0,
                     hello.serverNameLength(), maxBytes);
         }
-        if (fields.contains(MetaField.TLS_ALPN) && hello.alpnLength() > 0) {
+        if (wants(MetaField.TLS_ALPN) && hello.alpnLength() > 0) {
             MetaRecord.putString(out, s, slotSize, MetaField.TLS_ALPN, hello.alpn(), 0, hello.alpnLength(),
                     maxBytes);
         }
-        if (fields.contains(MetaField.TLS_JA4)) {
+        if (wants(MetaField.TLS_JA4)) {
             hello.ja4(false, ja4, 0);
             MetaRecord.putString(out, s, slotSize, MetaField.TLS_JA4, ja4, 0, ja4.length, MetaRecord.MAX_VALUE);
         }
-        if (fields.contains(MetaField.TLS_VERSION)) {
+        if (wants(MetaField.TLS_VERSION)) {
             MetaRecord.putNumber(out, s, slotSize, MetaField.TLS_VERSION, hello.version());
         }
         return true;
@@ -169,15 +175,15 @@ public final class MetaExtractor {
             httpTruncated++;
         }
         MetaRecord.clear(out, s);
-        if (fields.contains(MetaField.HTTP_HOST) && request.hostLength() >= 0) {
+        if (wants(MetaField.HTTP_HOST) && request.hostLength() >= 0) {
             MetaRecord.putString(out, s, slotSize, MetaField.HTTP_HOST, scratch, request.hostOffset(),
                     request.hostLength(), maxBytes);
         }
-        if (fields.contains(MetaField.HTTP_METHOD)) {
+        if (wants(MetaField.HTTP_METHOD)) {
             MetaRecord.putString(out, s, slotSize, MetaField.HTTP_METHOD, scratch, request.methodOffset(),
                     request.methodLength(), maxBytes);
         }
-        if (fields.contains(MetaField.HTTP_USER_AGENT) && request.userAgentLength() >= 0) {
+        if (wants(MetaField.HTTP_USER_AGENT) && request.userAgentLength() >= 0) {
             MetaRecord.putString(out, s, slotSize, MetaField.HTTP_USER_AGENT, scratch, request.userAgentOffset(),
                     request.userAgentLength(), maxBytes);
         }
@@ -185,6 +191,10 @@ public final class MetaExtractor {
     }
 
     private boolean dns(Packet p, int po, int len, boolean tcp, byte[] out, int s) {
+        int h = tcp ? po + 2 : po; // the header
+        if (len >= (tcp ? 14 : 12) && p.byteAt(h + 4) == 0 && p.byteAt(h + 5) == 0) {
+            return false; // no question: nothing to keep (a TCP segment in the middle of a stream, an empty ack)
+        }
         int n = load(p, po, len);
         DnsMessage.Result r = message.parse(scratch, 0, n, tcp);
         if (r == DnsMessage.Result.NOT_DNS) {
@@ -196,18 +206,18 @@ public final class MetaExtractor {
         }
         dnsMessages++;
         MetaRecord.clear(out, s);
-        if (fields.contains(MetaField.DNS_QUERY)) {
+        if (wants(MetaField.DNS_QUERY)) {
             MetaRecord.putString(out, s, slotSize, MetaField.DNS_QUERY, message.name(), 0, message.nameLength(),
                     maxBytes);
         }
-        if (fields.contains(MetaField.DNS_QUERY_TYPE)) {
+        if (wants(MetaField.DNS_QUERY_TYPE)) {
             MetaRecord.putNumber(out, s, slotSize, MetaField.DNS_QUERY_TYPE, message.queryType());
         }
         if (message.response()) {
-            if (fields.contains(MetaField.DNS_RCODE)) {
+            if (wants(MetaField.DNS_RCODE)) {
                 MetaRecord.putNumber(out, s, slotSize, MetaField.DNS_RCODE, message.rcode());
             }
-            if (fields.contains(MetaField.DNS_ANSWERS) && message.answersLength() > 0) {
+            if (wants(MetaField.DNS_ANSWERS) && message.answersLength() > 0) {
                 int a = cutAtEntry(message.answers(), message.answersLength(), maxBytes);
                 MetaRecord.putString(out, s, slotSize, MetaField.DNS_ANSWERS, message.answers(), 0, a, maxBytes);
             }

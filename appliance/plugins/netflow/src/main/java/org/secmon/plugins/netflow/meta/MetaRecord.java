@@ -82,6 +82,22 @@ public final class MetaRecord {
         return -1;
     }
 
+    /**
+     * Notes in {@code at[ordinal]} the offset of each field's entry in the record at {@code s} (entries of fields
+     * it does not have are left as they are).
+     */
+    public static void index(byte[] b, int s, int[] at) {
+        int end = s + used(b, s);
+        int p = s + 2;
+        while (p + 2 <= end) {
+            int o = b[p] & 0xff;
+            if (o < at.length) {
+                at[o] = p;
+            }
+            p += 2 + (b[p + 1] & 0xff);
+        }
+    }
+
     /** The value length of the entry at {@code e} (from {@link #find}). */
     public static int length(byte[] b, int e) {
         return b[e + 1] & 0xff;
