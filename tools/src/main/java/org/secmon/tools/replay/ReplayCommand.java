@@ -153,6 +153,11 @@ public final class ReplayCommand implements Callable<Integer> {
             + " metadata_no_room)")
     int metadataFlows;
 
+    @Option(names = "--biflow", description = "IPFIX: RFC 5103 biflows, one record per conversation with the"
+            + " responder's packets, bytes and TCP flags in reverse elements (NetFlow v9 collectors keep a record per"
+            + " direction)")
+    boolean biflow;
+
     @Option(names = "--ring", description = "run the export plugins given by flags (--netflow/--ipfix, --sflow, "
             + "--rawforward) in ring mode: each on its own thread behind a ring, the rx thread only reads, parses and"
             + " filters (default: the plugins' preference, direct)")
@@ -528,6 +533,12 @@ public final class ReplayCommand implements Callable<Integer> {
         c.put("pacing_kbps", pacing);
         c.put("cache_thread", cacheThread);
         c.put("dscp", dscp);
+        if (biflow) {
+            if (ipfix.isEmpty()) {
+                throw new IllegalArgumentException("--biflow needs an --ipfix collector (RFC 5103 is IPFIX only)");
+            }
+            c.put("biflow", true);
+        }
         if (!metadata.isEmpty()) {
             c.put("metadata", metadata);
             c.put("metadata_max_bytes", metadataMaxBytes);

@@ -106,9 +106,10 @@ public final class NetflowPlugin implements SecmonPlugin {
         // each queue's cache holds the flows of its conversations: max_flows is the appliance's, split over queues
         int maxFlows = Math.max(1024, (int) ((s.maxFlows() + (long) context.queues() - 1) / context.queues()));
         lb = new LoadBalancer(s.collectors(), maxFlows, s.sessionTimeoutNanos());
-        exporter = new FlowExporter(s.collectors(), s.exporter(), sender.view(), lb, sequences);
+        exporter = new FlowExporter(s.collectors(), s.exporter(), sender.view(), lb, sequences, s.biflow());
         cache = new FlowCache(context.queues() > 1 ? maxFlows : s.maxFlows(), s.match(), s.collect(),
-                s.activeNanos(), s.inactiveNanos(), s.scanPeriodNanos(), s.fullPolicy(), exporter, s.metadata());
+                s.activeNanos(), s.inactiveNanos(), s.scanPeriodNanos(), s.fullPolicy(), exporter, s.metadata(),
+                s.anyBiflow());
         if (s.metadata() != null) {
             metaCounters = new Counter[] {context.counter("metadata_flows"), context.counter("metadata_no_room"),
                 context.counter("metadata_tls_hellos"), context.counter("metadata_tls_truncated"),

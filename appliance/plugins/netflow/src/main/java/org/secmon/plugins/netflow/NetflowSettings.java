@@ -45,6 +45,8 @@ import org.secmon.transport.CollectorType;
  * metadata_max_bytes: 64      the longest string kept (server names, hosts, user agents are cut); NetFlow v9 sends
  *                             every string field at this fixed length
  * metadata_flows: 131072      flows of a cache that may hold metadata at the same time (more are counted)
+ * biflow: false               RFC 5103 biflows to every IPFIX collector (or per collector: {..., biflow: true}):
+ *                             one record per conversation with reverse counters; NetFlow v9 stays unidirectional
  * enterprise_number: 32473    the IPFIX enterprise number of SecMon's own elements (32473: RFC 5612's number for
  *                             documentation; set your organisation's registered number)
  * </pre>
@@ -52,7 +54,18 @@ import org.secmon.transport.CollectorType;
 record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveNanos, int maxFlows,
                        FlowCache.FullPolicy fullPolicy, Set<FlowField> match, Set<FlowField> collect,
                        FlowExporter.Settings exporter, long retryNanos, long sessionTimeoutNanos,
-                       long scanPeriodNanos, long pacingKbps, boolean cacheThread, FlowCache.Metadata metadata) {
+                       long scanPeriodNanos, long pacingKbps, boolean cacheThread, FlowCache.Metadata metadata,
+                       boolean[] biflow) {
+    /** Whether any collector gets biflows (the cache then keeps them). */
+    boolean anyBiflow() {
+        for (boolean b : biflow) {
+            if (b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Templates again every 20 export packets (per collector)... */
     static final int TEMPLATE_REFRESH_PACKETS_DEFAULT = 20;
     /** ... or every 60 s, whichever first: a restarted UDP collector decodes again within a minute. */
@@ -125,6 +138,24 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
             throw new IllegalArgumentException("metadata_max_bytes, metadata_flows and enterprise_number need"
                     + " 'metadata' (e.g. metadata: [tls, dns])");
         }
+        boolean[] biflow = new boolean[set.size()];
+        boolean all = c.bool("biflow", false);
+        java.util.List<PluginConfig> listed = c.has("collectors") ? c.children("collectors") : java.util.List.of();
+        for (int i = 0; i < biflow.length; i++) {
+            boolean mine = i < listed.size() && listed.get(i).has("biflow") ? listed.get(i).bool("biflow", false) : all;
+            if (mine && set.collectors().get(i).type() != CollectorType.IPFIX) {
+                if (i < listed.size() && listed.get(i).has("biflow")) {
+                    throw new IllegalArgumentException("collector " + set.collectors().get(i).name() + ": biflow"
+                            + " needs type ipfix (RFC 5103); NetFlow v9 stays unidirectional");
+                }
+                mine = false; // the plugin-wide switch applies to the IPFIX collectors
+            }
+            biflow[i] = mine;
+            if (mine && !match.containsAll(java.util.List.of(FlowField.SRC_ADDR, FlowField.DST_ADDR,
+                    FlowField.SRC_PORT, FlowField.DST_PORT))) {
+                throw new IllegalArgumentException("biflow needs src_addr, dst_addr, src_port and dst_port in match");
+            }
+        }
         FlowExporter.Settings ex = FlowExporter.Settings.withThisProcess((int) sourceId, c.intValue("mtu", 1400),
                 refreshPackets, refreshSecs * S, positive(c, "flush_delay_ms", 1000) * MS,
                 c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN))
@@ -132,7 +163,7 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
         return new NetflowSettings(set, active, inactive, maxFlows, full, match, collect, ex,
                 seconds(c, "collector_retry", 5), seconds(c, "session_timeout", 300),
                 positive(c, "scan_period_ms", 1000) * MS, org.secmon.transport.UdpSender.pacingKbps(c),
-                c.bool("cache_thread", false), metadata);
+                c.bool("cache_thread", false), metadata, biflow);
     }
 
 

@@ -66,6 +66,7 @@ public final class FlowCache {
     private final MetaExtractor extractor; // null: no metadata
     private final MetaStore store;
     private final int metaSlot; // bytes of an encoded packet's metadata record, 0 without metadata
+    private final boolean biflow;
     private int evictCursor;
     private long metaKept;
 
@@ -92,7 +93,20 @@ public final class FlowCache {
     /** A cache that also keeps the layer-7 {@code metadata} of its flows (null: none). */
     public FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos,
                      long inactiveNanos, long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, Metadata metadata) {
-        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, -1, metadata);
+        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, -1, metadata,
+                false);
+    }
+
+    /**
+     * A cache of {@code biflow}s (RFC 5103): both directions of a TCP/UDP/SCTP conversation in one flow, the
+     * initiator (the first packet's sender, or the side a SYN-ACK answers) as its source, the other direction in
+     * the reverse counters ({@link FlowTable#revPackets}...). Needs src_addr, dst_addr, src_port and dst_port matched.
+     */
+    public FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos,
+                     long inactiveNanos, long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, Metadata metadata,
+                     boolean biflow) {
+        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, -1, metadata,
+                biflow);
     }
 
     /** Tests: {@code hashMask} keeps only some bits of every key's hash, so that different keys collide. */
@@ -103,9 +117,21 @@ public final class FlowCache {
 
     FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos, long inactiveNanos,
               long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, int hashMask, Metadata metadata) {
+        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, hashMask,
+                metadata, false);
+    }
+
+    FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos, long inactiveNanos,
+              long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, int hashMask, Metadata metadata,
+              boolean biflow) {
         if (activeNanos <= 0 || inactiveNanos <= 0 || scanPeriodNanos <= 0) {
             throw new IllegalArgumentException("timeouts must be positive");
         }
+        if (biflow && !match.containsAll(Set.of(FlowField.SRC_ADDR, FlowField.DST_ADDR, FlowField.SRC_PORT,
+                FlowField.DST_PORT))) {
+            throw new IllegalArgumentException("biflows need src_addr, dst_addr, src_port and dst_port in match");
+        }
+        this.biflow = biflow;
         if (metadata != null) {
             this.extractor = new MetaExtractor(metadata.fields(), metadata.maxBytes());
             this.metaSlot = extractor.slotSize();
@@ -117,8 +143,8 @@ public final class FlowCache {
             this.store = null;
             this.stMeta = null;
         }
-        this.flows = new FlowTable(maxFlows, store);
-        this.key = new FlowKey(match, collect, hashMask);
+        this.flows = new FlowTable(maxFlows, store, biflow);
+        this.key = new FlowKey(match, collect, hashMask, biflow);
         this.wheel = new ExpiryWheel(maxFlows, Math.max(activeNanos, inactiveNanos), scanPeriodNanos);
         this.activeNanos = activeNanos;
         this.inactiveNanos = inactiveNanos;
@@ -260,13 +286,30 @@ public final class FlowCache {
             if (key.keepsVlan()) {
                 collected |= in[k + FlowKey.E_VLAN] << FlowTable.VLAN_SHIFT;
             }
+            boolean answer = false; // biflows: the first packet is the responder's
+            if (biflow) {
+                long e0 = in[k + FlowKey.E_TCP];
+                boolean reversed = (e0 & FlowKey.E_TCP_REVERSED) != 0;
+                answer = (e0 & 0x100) != 0 && (e0 & 0x12) == 0x12; // a SYN-ACK answers the other side
+                if (reversed != answer) {
+                    collected |= FlowTable.INIT_REVERSED;
+                }
+            }
             r[b + V + FlowTable.FLAGS] = collected;
-            r[b + V + FlowTable.C_SRC_MAC] = in[k + FlowKey.E_SRC_MAC];
-            r[b + V + FlowTable.C_DST_MAC] = in[k + FlowKey.E_DST_MAC];
+            r[b + V + FlowTable.C_SRC_MAC] = in[k + (answer ? FlowKey.E_DST_MAC : FlowKey.E_SRC_MAC)];
+            r[b + V + FlowTable.C_DST_MAC] = in[k + (answer ? FlowKey.E_SRC_MAC : FlowKey.E_DST_MAC)];
             r[b + V + FlowTable.ACTIVE_START] = now;
             wheel.link(f, Math.min(ts + inactiveNanos, now + activeNanos), now);
         }
         final int v = (f << SHIFT) + V;
+        if (biflow && ((in[k + FlowKey.E_TCP] & FlowKey.E_TCP_REVERSED) != 0)
+                != ((r[v + FlowTable.FLAGS] & FlowTable.INIT_REVERSED) != 0)) {
+            reverse(f, v, in, k, ts);
+            if ((in[k + FlowKey.E_TCP] & FlowKey.E_TCP_META) != 0 && meta != null) {
+                keepMeta(v, meta, m);
+            }
+            return;
+        }
         if (r[v + FlowTable.PACKETS] == 0) {
             r[v + FlowTable.FIRST] = ts;
         }
@@ -288,6 +331,35 @@ public final class FlowCache {
         if ((e & FlowKey.E_TCP_META) != 0 && meta != null) {
             keepMeta(v, meta, m);
         }
+    }
+
+    /** Biflows: counts the packet at {@code in[k]} in flow {@code f}'s reverse direction (responder to initiator). */
+    private void reverse(int f, int v, long[] in, int k, long ts) {
+        final long[] rv = flows.rev;
+        final int ri = f << FlowTable.REV_SHIFT;
+        if (rv[ri + FlowTable.R_PACKETS] == 0) {
+            rv[ri + FlowTable.R_FIRST] = ts;
+        }
+        rv[ri + FlowTable.R_PACKETS]++;
+        rv[ri + FlowTable.R_BYTES] += in[k + FlowKey.E_LEN];
+        rv[ri + FlowTable.R_LAST] = ts;
+        final int tcp = (int) in[k + FlowKey.E_TCP] & 0x1ff;
+        if (tcp != 0) {
+            int fl = tcp & 0xff;
+            rv[ri + FlowTable.R_FLAGS] |= fl;
+            final long[] r = flows.rec;
+            long flags = r[v + FlowTable.FLAGS];
+            if ((fl & 0x05) != 0 && (flags & FlowTable.FINISHED) == 0) { // FIN or RST either way ends it
+                r[v + FlowTable.FLAGS] = flags | FlowTable.FINISHED;
+                wheel.finish(f);
+            }
+        }
+    }
+
+    /** When flow {@code f} last saw a packet (biflows: in either direction). */
+    private long lastSeen(int f) {
+        long last = flows.rec[(f << SHIFT) + V + FlowTable.LAST];
+        return biflow ? Math.max(last, flows.rev[(f << FlowTable.REV_SHIFT) + FlowTable.R_LAST]) : last;
     }
 
     /** The flow (values at {@code r[v]}) keeps the record at {@code meta[m]} unless it has one already. */
@@ -331,8 +403,9 @@ public final class FlowCache {
         for (int seen = 0; seen < sample; i = i + 1 < top ? i + 1 : 0) {
             if (flows.inUse(i)) {
                 seen++;
-                if (r[(i << SHIFT) + V + FlowTable.LAST] < bestLast) {
-                    bestLast = r[(i << SHIFT) + V + FlowTable.LAST];
+                long last = lastSeen(i);
+                if (last < bestLast) {
+                    bestLast = last;
                     best = i;
                 }
             }
@@ -366,7 +439,8 @@ public final class FlowCache {
         if ((fl & FlowTable.FINISHED) != 0) {
             return end(f, REASON_END_OF_FLOW);
         }
-        if (nowNanos - r[v + FlowTable.LAST] >= inactiveNanos) {
+        final long last = lastSeen(f);
+        if (nowNanos - last >= inactiveNanos) {
             return end(f, REASON_IDLE);
         }
         boolean exported = false;
@@ -376,8 +450,14 @@ public final class FlowCache {
             r[v + FlowTable.BYTES] = 0;
             r[v + FlowTable.FLAGS] = fl & ~0xffL;
             r[v + FlowTable.ACTIVE_START] = nowNanos;
+            if (biflow) {
+                int ri = f << FlowTable.REV_SHIFT;
+                flows.rev[ri + FlowTable.R_PACKETS] = 0;
+                flows.rev[ri + FlowTable.R_BYTES] = 0;
+                flows.rev[ri + FlowTable.R_FLAGS] = 0;
+            }
         }
-        wheel.link(f, Math.min(r[v + FlowTable.LAST] + inactiveNanos, r[v + FlowTable.ACTIVE_START] + activeNanos),
+        wheel.link(f, Math.min(last + inactiveNanos, r[v + FlowTable.ACTIVE_START] + activeNanos),
                 nowNanos);
         return exported;
     }
@@ -419,7 +499,7 @@ public final class FlowCache {
 
     /** Hand flow {@code f} to the sink unless it has counted nothing since an active-timeout export. */
     private boolean emit(int f, int reason) {
-        if (flows.packets(f) == 0) {
+        if (flows.packets(f) == 0 && flows.revPackets(f) == 0) {
             return false;
         }
         endedBy[reason]++;
@@ -479,6 +559,11 @@ public final class FlowCache {
 
     public long nonIp() {
         return nonIp;
+    }
+
+    /** Whether the cache keeps biflows. */
+    public boolean biflow() {
+        return biflow;
     }
 
     /** The metadata extractor (its counters), null when the cache extracts none. */

@@ -27,6 +27,8 @@ public final class FlowKey {
     static final int E_LEN = 11;
     static final int E_TCP = 12; // TCP flags | 0x100, 0 when not TCP; | E_TCP_META when a metadata record goes with it
     static final long E_TCP_META = 1L << 16;
+    /** Biflow caches: the packet goes from the key's destination to its source. */
+    static final long E_TCP_REVERSED = 1L << 17;
     static final int E_VLAN = 13;
     static final int E_SRC_MAC = 14;
     static final int E_DST_MAC = 15;
@@ -45,10 +47,21 @@ public final class FlowKey {
     private final boolean mSrc, mDst, mProto, mSport, mDport, mTos, mIf, mDir, mSrcMac, mDstMac, mVlan, mObs;
     private final boolean cSrcMac, cDstMac;
     private final boolean keepsVlan;
+    private final boolean biflow;
     private final int hashMask;
 
     /** @param hashMask keeps only some bits of every hash (tests: so that different keys collide); -1 keeps all */
     FlowKey(Set<FlowField> match, Set<FlowField> collect, int hashMask) {
+        this(match, collect, hashMask, false);
+    }
+
+    /**
+     * @param biflow both directions of a conversation get one key (RFC 5103 biflows): the endpoint with the lower
+     *               address (then port) is the key's source; the entry says which way the packet went. Only packets
+     *               with ports (TCP, UDP, SCTP): ICMP's type and code stay unidirectional.
+     */
+    FlowKey(Set<FlowField> match, Set<FlowField> collect, int hashMask, boolean biflow) {
+        this.biflow = biflow;
         mSrc = match.contains(FlowField.SRC_ADDR);
         mDst = match.contains(FlowField.DST_ADDR);
         mProto = match.contains(FlowField.PROTOCOL);
@@ -65,6 +78,10 @@ public final class FlowKey {
         cDstMac = collect.contains(FlowField.DST_MAC);
         keepsVlan = mVlan || collect.contains(FlowField.VLAN);
         this.hashMask = hashMask;
+    }
+
+    boolean biflow() {
+        return biflow;
     }
 
     /** Whether a flow's record keeps the VLAN of its first packet. */
@@ -87,18 +104,42 @@ public final class FlowKey {
         } else if ((proto == Packet.PROTO_ICMP || proto == Packet.PROTO_ICMPV6) && p.l4Offset() > 0) {
             dport = p.icmpType() << 8 | p.icmpCode();
         }
-        final long k0 = mSrc ? p.srcHi() : 0;
-        final long k1 = mSrc ? p.srcLo() : 0;
-        final long k2 = mDst ? p.dstHi() : 0;
-        final long k3 = mDst ? p.dstLo() : 0;
+        long k0 = mSrc ? p.srcHi() : 0;
+        long k1 = mSrc ? p.srcLo() : 0;
+        long k2 = mDst ? p.dstHi() : 0;
+        long k3 = mDst ? p.dstLo() : 0;
+        long m6 = mSrcMac ? p.srcMac() : 0;
+        long m7 = mDstMac ? p.dstMac() : 0;
+        boolean reversed = false;
+        if (biflow && p.hasPorts()) {
+            int c = Long.compareUnsigned(k0, k2);
+            if (c == 0) {
+                c = Long.compareUnsigned(k1, k3);
+            }
+            if (c > 0 || c == 0 && sport > dport) {
+                reversed = true;
+                long t = k0;
+                k0 = k2;
+                k2 = t;
+                t = k1;
+                k1 = k3;
+                k3 = t;
+                int tp = sport;
+                sport = dport;
+                dport = tp;
+                t = m6;
+                m6 = m7;
+                m7 = t;
+            }
+        }
         final long k4 = (mProto ? (long) proto << K_PROTO_SHIFT : 0) | (mTos ? (long) p.tos() << K_TOS_SHIFT : 0)
                 | (mSport ? (long) sport << K_SPORT_SHIFT : 0) | (mDport ? (long) dport << K_DPORT_SHIFT : 0)
                 | (long) ver << K_VERSION_SHIFT | (mDir ? p.direction() & K_DIRECTION_MASK : 0)
                 | (mObs ? (long) (p.tunnelType() & 0x3f) << K_TUNNEL_SHIFT : 0);
         final long k5 = (mIf ? (long) (p.inputPort() & 0xffff) << K_IF_SHIFT : 0)
                 | (mObs ? (p.tunnelId() & 0xffff_ffffL) << K_OBS_SHIFT : 0) | (mVlan ? p.outerVlan() & 0xffff : 0);
-        final long k6 = mSrcMac ? p.srcMac() : 0;
-        final long k7 = mDstMac ? p.dstMac() : 0;
+        final long k6 = m6;
+        final long k7 = m7;
         dst[off] = k0;
         dst[off + 1] = k1;
         dst[off + 2] = k2;
@@ -111,7 +152,8 @@ public final class FlowKey {
         dst[off + E_NOW] = nowNanos;
         dst[off + E_TS] = p.timestampNanos() != 0 ? p.timestampNanos() : nowNanos;
         dst[off + E_LEN] = p.ipLength();
-        dst[off + E_TCP] = proto == Packet.PROTO_TCP && p.hasPorts() ? p.tcpFlags() | 0x100 : 0;
+        dst[off + E_TCP] = (proto == Packet.PROTO_TCP && p.hasPorts() ? p.tcpFlags() | 0x100 : 0)
+                | (reversed ? E_TCP_REVERSED : 0);
         dst[off + E_VLAN] = p.outerVlan() & 0xffff;
         dst[off + E_SRC_MAC] = cSrcMac || mSrcMac ? p.srcMac() : 0;
         dst[off + E_DST_MAC] = cDstMac || mDstMac ? p.dstMac() : 0;

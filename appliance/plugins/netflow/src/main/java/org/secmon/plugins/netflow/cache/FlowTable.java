@@ -27,6 +27,8 @@ public final class FlowTable {
     static final int C_DST_MAC = 7;
     static final long FINISHED = 1L << 8;
     static final long IN_USE = 1L << 9;
+    /** Biflows: the conversation's initiator is the key's destination (the accessors swap the endpoints). */
+    static final long INIT_REVERSED = 1L << 10;
     static final int VLAN_SHIFT = 16;
     /** FLAGS bits 32..62: the flow's metadata slot + 1 (0: none). */
     static final int META_SHIFT = 32;
@@ -40,6 +42,15 @@ public final class FlowTable {
     final int mask;
     /** The flows' layer-7 metadata, null when none is extracted. */
     final MetaStore meta;
+    /** Biflows: each flow's reverse direction ({@value #REV} longs: packets, bytes, first, last, TCP flags); null. */
+    final long[] rev;
+    static final int REV_SHIFT = 3;
+    static final int REV = 1 << REV_SHIFT;
+    static final int R_PACKETS = 0;
+    static final int R_BYTES = 1;
+    static final int R_FIRST = 2;
+    static final int R_LAST = 3;
+    static final int R_FLAGS = 4;
     private final int[] free;
     private int freeTop;
     private int highWater;
@@ -50,7 +61,13 @@ public final class FlowTable {
     }
 
     FlowTable(int maxFlows, MetaStore meta) {
+        this(maxFlows, meta, false);
+    }
+
+    FlowTable(int maxFlows, MetaStore meta, boolean biflow) {
         this.meta = meta;
+        this.rev = biflow && maxFlows > 0 ? new long[(int) Math.min(Integer.MAX_VALUE - 8L, (long) maxFlows << REV_SHIFT)]
+                : null;
         if (maxFlows < 1 || maxFlows > MAX_FLOWS) {
             throw new IllegalArgumentException("max flows must be 1.." + MAX_FLOWS + ", not " + maxFlows);
         }
@@ -104,6 +121,12 @@ public final class FlowTable {
         int v = (f << SHIFT) + V;
         rec[v + PACKETS] = 0;
         rec[v + BYTES] = 0;
+        if (rev != null) {
+            int r = f << REV_SHIFT;
+            rev[r + R_PACKETS] = 0;
+            rev[r + R_BYTES] = 0;
+            rev[r + R_FLAGS] = 0;
+        }
         size++;
         return f;
     }
@@ -174,29 +197,35 @@ public final class FlowTable {
         return (int) (rec[(f << SHIFT) + 4] >>> FlowKey.K_VERSION_SHIFT) & 0xff;
     }
 
+    /** Biflows: whether the key's destination started the conversation (the accessors below swap for it). */
+    private boolean swapped(int f) {
+        return (rec[(f << SHIFT) + V + FLAGS] & INIT_REVERSED) != 0;
+    }
+
+    /** The source address's high half: the flow's source (a biflow's initiator). */
     public long srcHi(int f) {
-        return rec[f << SHIFT];
+        return rec[(f << SHIFT) + (swapped(f) ? 2 : 0)];
     }
 
     public long srcLo(int f) {
-        return rec[(f << SHIFT) + 1];
+        return rec[(f << SHIFT) + (swapped(f) ? 3 : 1)];
     }
 
     public long dstHi(int f) {
-        return rec[(f << SHIFT) + 2];
+        return rec[(f << SHIFT) + (swapped(f) ? 0 : 2)];
     }
 
     public long dstLo(int f) {
-        return rec[(f << SHIFT) + 3];
+        return rec[(f << SHIFT) + (swapped(f) ? 1 : 3)];
     }
 
     /** The low 32 bits of an IPv4(-mapped) source address. */
     public int srcIpv4(int f) {
-        return (int) rec[(f << SHIFT) + 1];
+        return (int) srcLo(f);
     }
 
     public int dstIpv4(int f) {
-        return (int) rec[(f << SHIFT) + 3];
+        return (int) dstLo(f);
     }
 
     public int protocol(int f) {
@@ -208,11 +237,11 @@ public final class FlowTable {
     }
 
     public int srcPort(int f) {
-        return (int) (rec[(f << SHIFT) + 4] >>> FlowKey.K_SPORT_SHIFT) & 0xffff;
+        return (int) (rec[(f << SHIFT) + 4] >>> (swapped(f) ? FlowKey.K_DPORT_SHIFT : FlowKey.K_SPORT_SHIFT)) & 0xffff;
     }
 
     public int dstPort(int f) {
-        return (int) (rec[(f << SHIFT) + 4] >>> FlowKey.K_DPORT_SHIFT) & 0xffff;
+        return (int) (rec[(f << SHIFT) + 4] >>> (swapped(f) ? FlowKey.K_SPORT_SHIFT : FlowKey.K_DPORT_SHIFT)) & 0xffff;
     }
 
     public int direction(int f) {
@@ -279,6 +308,32 @@ public final class FlowTable {
     /** The bytes of the metadata records (null when the cache extracts none). */
     public byte[] metaBytes() {
         return meta == null ? null : meta.bytes;
+    }
+
+    /** Whether the table keeps biflows (a reverse direction per flow). */
+    public boolean biflow() {
+        return rev != null;
+    }
+
+    /** Biflows: packets from the responder to the initiator (0 in a unidirectional table). */
+    public long revPackets(int f) {
+        return rev == null ? 0 : rev[(f << REV_SHIFT) + R_PACKETS];
+    }
+
+    public long revBytes(int f) {
+        return rev == null ? 0 : rev[(f << REV_SHIFT) + R_BYTES];
+    }
+
+    public long revFirstNanos(int f) {
+        return rev == null ? 0 : rev[(f << REV_SHIFT) + R_FIRST];
+    }
+
+    public long revLastNanos(int f) {
+        return rev == null ? 0 : rev[(f << REV_SHIFT) + R_LAST];
+    }
+
+    public int revTcpFlags(int f) {
+        return rev == null ? 0 : (int) rev[(f << REV_SHIFT) + R_FLAGS] & 0xff;
     }
 
     public int tcpFlags(int f) {

@@ -54,6 +54,7 @@ final class ExportSession {
     private static final int[] OPTIONS = {SAMPLING_INTERVAL, 4, SAMPLING_ALGORITHM, 1, EXPORTING_PROCESS_ID, 4};
 
     private final int collector;
+    private final boolean biflow;
     private final boolean ipfix;
     private final FlowExporter.Settings settings;
     private final DatagramSink sender;
@@ -86,13 +87,23 @@ final class ExportSession {
 
     ExportSession(int collector, boolean ipfix, FlowExporter.Settings settings, DatagramSink sender,
                   Sequences sequences) {
+        this(collector, ipfix, settings, sender, sequences, false);
+    }
+
+    /** @param biflow RFC 5103 biflow records (IPFIX only): one record per conversation, reverse counters */
+    ExportSession(int collector, boolean ipfix, FlowExporter.Settings settings, DatagramSink sender,
+                  Sequences sequences, boolean biflow) {
+        if (biflow && !ipfix) {
+            throw new IllegalArgumentException("biflows are IPFIX only (RFC 5103): NetFlow v9 stays unidirectional");
+        }
+        this.biflow = biflow;
         this.collector = collector;
         this.sequences = sequences;
         this.ipfix = ipfix;
         this.settings = settings;
         this.sender = sender;
-        this.fieldsV4 = fields(false, ipfix, settings);
-        this.fieldsV6 = fields(true, ipfix, settings);
+        this.fieldsV4 = fields(false, ipfix, settings, biflow);
+        this.fieldsV6 = fields(true, ipfix, settings, biflow);
         this.recordLengthV4 = TemplateRecord.recordLength(fieldsV4);
         this.recordLengthV6 = TemplateRecord.recordLength(fieldsV6);
         this.buf = ByteBuffer.allocateDirect(settings.mtu()).order(ByteOrder.BIG_ENDIAN);
@@ -113,9 +124,10 @@ final class ExportSession {
 
     /** Bytes of the data template set. */
     private int templateBytes() {
-        int n = 4 + 4 + fieldsV4.length * 2 + 4 + fieldsV6.length * 2;
+        int base = 4 + TemplateRecord.specBytes(fieldsV4) + 4 + TemplateRecord.specBytes(fieldsV6);
+        int n = 4 + base;
         if (meta.length > 0) {
-            n += 4 + fieldsV4.length * 2 + 4 + fieldsV6.length * 2 + 2 * metaSpecBytes();
+            n += base + 2 * metaSpecBytes();
         }
         return n;
     }
@@ -140,6 +152,11 @@ final class ExportSession {
 
     /** {element, length} pairs of a data template. */
     static int[] fields(boolean v6, boolean ipfix, FlowExporter.Settings settings) {
+        return fields(v6, ipfix, settings, false);
+    }
+
+    /** ... with RFC 5103's reverse counters and biflowDirection after the times when {@code biflow}. */
+    static int[] fields(boolean v6, boolean ipfix, FlowExporter.Settings settings, boolean biflow) {
         int[] base = {
             v6 ? SOURCE_IPV6_ADDRESS : SOURCE_IPV4_ADDRESS, v6 ? 16 : 4,
             v6 ? DESTINATION_IPV6_ADDRESS : DESTINATION_IPV4_ADDRESS, v6 ? 16 : 4,
@@ -149,8 +166,11 @@ final class ExportSession {
         // ICMP type/code travels in the destination port (as Cisco and softflowd do). NetFlow v9 collectors such as
         // nfdump also want ICMP_TYPE (32, for IPv4 and IPv6) or they zero the port of ICMP flows; IPFIX collectors
         // read the port, and nfdump's IPFIX reader would apply icmpTypeCode to SCTP flows too, so IPFIX goes without.
-        int[] times = ipfix
-                ? new int[] {FLOW_START_MILLISECONDS, 8, FLOW_END_MILLISECONDS, 8, FLOW_END_REASON, 1}
+        int[] times = ipfix && biflow
+                ? new int[] {FLOW_START_MILLISECONDS, 8, FLOW_END_MILLISECONDS, 8, FLOW_END_REASON, 1,
+                    InformationElements.REVERSE_PACKET_DELTA_COUNT, 8, InformationElements.REVERSE_OCTET_DELTA_COUNT, 8,
+                    InformationElements.REVERSE_TCP_CONTROL_BITS, 1, InformationElements.BIFLOW_DIRECTION, 1}
+                : ipfix ? new int[] {FLOW_START_MILLISECONDS, 8, FLOW_END_MILLISECONDS, 8, FLOW_END_REASON, 1}
                 : new int[] {FLOW_START_SYS_UP_TIME, 4, FLOW_END_SYS_UP_TIME, 4, ICMP_TYPE_CODE_IPV4, 2};
         int[] extra = new int[(settings.macs() ? 4 : 0) + (settings.vlan() ? 2 : 0)
                 + (settings.observationPoint() ? 4 : 0)];
@@ -180,8 +200,31 @@ final class ExportSession {
 
     // ---- records -----------------------------------------------------------------------------------------------
 
-    /** Writes flow {@code f} of {@code c} into the open packet (sending the full one first). */
+    /** Records of a biflow cache's flow: its forward direction, its reverse direction (swapped), both (RFC 5103). */
+    private static final int FORWARD = 0;
+    private static final int REVERSE = 1;
+    private static final int BOTH = 2;
+
+    /**
+     * Writes flow {@code f} of {@code c} into the open packet (sending the full one first): one record; from a
+     * biflow cache to a unidirectional collector, a record per direction that saw packets.
+     */
     void add(FlowTable c, int f, int reason, long now, long bootNanos) {
+        if (biflow) {
+            add(c, f, reason, now, bootNanos, BOTH);
+        } else if (c.biflow()) {
+            if (c.packets(f) > 0) {
+                add(c, f, reason, now, bootNanos, FORWARD);
+            }
+            if (c.revPackets(f) > 0) {
+                add(c, f, reason, now, bootNanos, REVERSE);
+            }
+        } else {
+            add(c, f, reason, now, bootNanos, FORWARD);
+        }
+    }
+
+    private void add(FlowTable c, int f, int reason, long now, long bootNanos, int view) {
         boolean v6 = c.ipVersion(f) == 6;
         int mo = meta.length > 0 ? c.metaOffset(f) : -1;
         int template = v6 ? (mo >= 0 ? FlowExporter.TEMPLATE_V6_META : FlowExporter.TEMPLATE_V6)
@@ -198,7 +241,7 @@ final class ExportSession {
             setStart = SetHeader.open(buf, template);
             setTemplate = template;
         }
-        write(c, f, reason, v6 ? fieldsV6 : fieldsV4, bootNanos);
+        write(c, f, reason, v6 ? fieldsV6 : fieldsV4, bootNanos, view);
         if (mo >= 0) {
             writeMeta(c.metaBytes(), mo);
         }
@@ -206,35 +249,60 @@ final class ExportSession {
         dataRecords++;
     }
 
-    private void write(FlowTable c, int f, int reason, int[] fields, long bootNanos) {
+    /**
+     * The fields of flow {@code f}: {@code view} FORWARD as the table gives it, REVERSE with the endpoints swapped
+     * and the reverse direction's counters and times, BOTH (a biflow record) with the conversation's times and the
+     * reverse counters in RFC 5103's elements.
+     */
+    private void write(FlowTable c, int f, int reason, int[] fields, long bootNanos, int view) {
         final ByteBuffer b = buf;
+        final boolean rv = view == REVERSE;
+        final long first;
+        final long last;
+        if (view == FORWARD) {
+            first = c.firstNanos(f);
+            last = c.lastNanos(f);
+        } else if (rv) {
+            first = c.revFirstNanos(f);
+            last = c.revLastNanos(f);
+        } else { // the conversation: whichever direction came first and last
+            boolean fwd = c.packets(f) > 0;
+            boolean back = c.revPackets(f) > 0;
+            first = !back ? c.firstNanos(f) : !fwd ? c.revFirstNanos(f) : Math.min(c.firstNanos(f), c.revFirstNanos(f));
+            last = !back ? c.lastNanos(f) : !fwd ? c.revLastNanos(f) : Math.max(c.lastNanos(f), c.revLastNanos(f));
+        }
         for (int i = 0; i < fields.length; i += 2) {
             switch (fields[i]) {
-                case SOURCE_IPV4_ADDRESS -> b.putInt(c.srcIpv4(f));
-                case DESTINATION_IPV4_ADDRESS -> b.putInt(c.dstIpv4(f));
-                case SOURCE_IPV6_ADDRESS -> b.putLong(c.srcHi(f)).putLong(c.srcLo(f));
-                case DESTINATION_IPV6_ADDRESS -> b.putLong(c.dstHi(f)).putLong(c.dstLo(f));
-                case SOURCE_TRANSPORT_PORT -> b.putShort((short) c.srcPort(f));
-                case DESTINATION_TRANSPORT_PORT -> b.putShort((short) c.dstPort(f));
+                case SOURCE_IPV4_ADDRESS -> b.putInt(rv ? c.dstIpv4(f) : c.srcIpv4(f));
+                case DESTINATION_IPV4_ADDRESS -> b.putInt(rv ? c.srcIpv4(f) : c.dstIpv4(f));
+                case SOURCE_IPV6_ADDRESS -> b.putLong(rv ? c.dstHi(f) : c.srcHi(f)).putLong(rv ? c.dstLo(f) : c.srcLo(f));
+                case DESTINATION_IPV6_ADDRESS -> b.putLong(rv ? c.srcHi(f) : c.dstHi(f))
+                        .putLong(rv ? c.srcLo(f) : c.dstLo(f));
+                case SOURCE_TRANSPORT_PORT -> b.putShort((short) (rv ? c.dstPort(f) : c.srcPort(f)));
+                case DESTINATION_TRANSPORT_PORT -> b.putShort((short) (rv ? c.srcPort(f) : c.dstPort(f)));
                 case PROTOCOL_IDENTIFIER -> b.put((byte) c.protocol(f));
                 case IP_CLASS_OF_SERVICE -> b.put((byte) c.tos(f));
-                case TCP_CONTROL_BITS -> b.put((byte) c.tcpFlags(f));
+                case TCP_CONTROL_BITS -> b.put((byte) (rv ? c.revTcpFlags(f) : c.tcpFlags(f)));
                 case INGRESS_INTERFACE -> b.putInt(c.inputInterface(f));
                 case FLOW_DIRECTION -> b.put((byte) (c.direction(f) == Packet.DIRECTION_EGRESS ? FLOW_DIRECTION_EGRESS
                         : FLOW_DIRECTION_INGRESS));
                 case OBSERVATION_POINT_ID -> b.putInt((int) c.observationPoint(f));
                 case LAYER2_SEGMENT_ID -> b.putLong(c.tunnelType(f) == Packet.TUNNEL_VXLAN
                         ? SEGMENT_TYPE_VXLAN | c.observationPoint(f) : 0);
-                case PACKET_DELTA_COUNT -> b.putLong(c.packets(f));
-                case OCTET_DELTA_COUNT -> b.putLong(c.bytes(f));
-                case FLOW_START_SYS_UP_TIME -> b.putInt(uptimeMillis(c.firstNanos(f), bootNanos));
-                case FLOW_END_SYS_UP_TIME -> b.putInt(uptimeMillis(c.lastNanos(f), bootNanos));
-                case FLOW_START_MILLISECONDS -> b.putLong(Math.floorDiv(c.firstNanos(f), 1_000_000L));
-                case FLOW_END_MILLISECONDS -> b.putLong(Math.floorDiv(c.lastNanos(f), 1_000_000L));
+                case PACKET_DELTA_COUNT -> b.putLong(rv ? c.revPackets(f) : c.packets(f));
+                case OCTET_DELTA_COUNT -> b.putLong(rv ? c.revBytes(f) : c.bytes(f));
+                case InformationElements.REVERSE_PACKET_DELTA_COUNT -> b.putLong(c.revPackets(f));
+                case InformationElements.REVERSE_OCTET_DELTA_COUNT -> b.putLong(c.revBytes(f));
+                case InformationElements.REVERSE_TCP_CONTROL_BITS -> b.put((byte) c.revTcpFlags(f));
+                case InformationElements.BIFLOW_DIRECTION -> b.put((byte) InformationElements.BIFLOW_INITIATOR);
+                case FLOW_START_SYS_UP_TIME -> b.putInt(uptimeMillis(first, bootNanos));
+                case FLOW_END_SYS_UP_TIME -> b.putInt(uptimeMillis(last, bootNanos));
+                case FLOW_START_MILLISECONDS -> b.putLong(Math.floorDiv(first, 1_000_000L));
+                case FLOW_END_MILLISECONDS -> b.putLong(Math.floorDiv(last, 1_000_000L));
                 case FLOW_END_REASON -> b.put((byte) reason);
                 case ICMP_TYPE_CODE_IPV4 -> b.putShort((short) (isIcmp(c.protocol(f)) ? c.dstPort(f) : 0));
-                case SOURCE_MAC_ADDRESS -> putMac(b, c.srcMac(f));
-                case DESTINATION_MAC_ADDRESS -> putMac(b, c.dstMac(f));
+                case SOURCE_MAC_ADDRESS -> putMac(b, rv ? c.dstMac(f) : c.srcMac(f));
+                case DESTINATION_MAC_ADDRESS -> putMac(b, rv ? c.srcMac(f) : c.dstMac(f));
                 case VLAN_ID -> b.putShort((short) c.vlan(f));
                 default -> throw new IllegalStateException("element " + fields[i]);
             }
@@ -357,9 +425,7 @@ final class ExportSession {
      */
     private void writeMetaTemplate(int id, int[] base) {
         buf.putShort((short) id).putShort((short) (base.length / 2 + meta.length));
-        for (int i = 0; i < base.length; i += 2) {
-            buf.putShort((short) base[i]).putShort((short) base[i + 1]);
-        }
+        TemplateRecord.putFields(buf, base);
         for (MetaField f : meta) {
             int len = f.kind == MetaField.Kind.STRING ? (ipfix ? 0xffff : metaStringLength) : f.fixedLength();
             if (!ipfix) {

@@ -120,6 +120,16 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
      */
     public FlowExporter(CollectorSet set, Settings settings, DatagramSink sender, LoadBalancer lb,
                         Sequences sequences) {
+        this(set, settings, sender, lb, sequences, null);
+    }
+
+    /**
+     * ... with {@code biflow[i]}: collector {@code i} (IPFIX) gets RFC 5103 biflow records, one per conversation
+     * with reverse counters; the others a record per direction (null: none gets biflows). The cache must then keep
+     * biflows.
+     */
+    public FlowExporter(CollectorSet set, Settings settings, DatagramSink sender, LoadBalancer lb,
+                        Sequences sequences, boolean[] biflow) {
         if (sequences.next.length != set.size()) {
             throw new IllegalArgumentException("sequences for " + sequences.next.length + " collectors, the set has "
                     + set.size());
@@ -134,7 +144,8 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
                 throw new IllegalArgumentException("collector " + set.collectors().get(i).name() + " is of type "
                         + t.key() + "; flow export needs netflow or ipfix collectors");
             }
-            sessions[i] = new ExportSession(i, t == CollectorType.IPFIX, settings, sender, sequences);
+            sessions[i] = new ExportSession(i, t == CollectorType.IPFIX, settings, sender, sequences,
+                    biflow != null && biflow[i]);
             lb.setUp(i, sender.isUp(i));
         }
         sender.listener(this);

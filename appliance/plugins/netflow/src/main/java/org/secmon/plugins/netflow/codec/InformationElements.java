@@ -76,6 +76,19 @@ final class InformationElements {
     /** flowEndMilliseconds. */
     static final int FLOW_END_MILLISECONDS = 153;
 
+    /**
+     * RFC 5103 reverse elements: the forward element's id with the enterprise bit and PEN 29305. Marked here by
+     * {@link #REVERSE} above the 16 bits of an id; {@link TemplateRecord} writes them with the enterprise number.
+     */
+    static final int REVERSE = 0x10000;
+    static final long REVERSE_PEN = 29305;
+    static final int REVERSE_OCTET_DELTA_COUNT = REVERSE | OCTET_DELTA_COUNT;
+    static final int REVERSE_PACKET_DELTA_COUNT = REVERSE | PACKET_DELTA_COUNT;
+    static final int REVERSE_TCP_CONTROL_BITS = REVERSE | TCP_CONTROL_BITS;
+    /** biflowDirection (239): 1 = initiator (the record's source started the conversation). */
+    static final int BIFLOW_DIRECTION = 239;
+    static final int BIFLOW_INITIATOR = 1;
+
     /** NetFlow v9 options scope field type 1: System (RFC 3954 section 6.1). */
     static final int V9_SCOPE_SYSTEM = 1;
 }

@@ -37,6 +37,15 @@ final class TemplateRecord {
         putFields(b, options);
     }
 
+    /** The bytes of these fields' specifiers in a template (4 each, 8 with an enterprise number). */
+    static int specBytes(int[] fields) {
+        int n = 0;
+        for (int i = 0; i < fields.length; i += 2) {
+            n += (fields[i] & InformationElements.REVERSE) != 0 ? 8 : 4;
+        }
+        return n;
+    }
+
     /** The bytes of a record of these fields. */
     static int recordLength(int[] fields) {
         int l = 0;
@@ -46,9 +55,14 @@ final class TemplateRecord {
         return l;
     }
 
-    private static void putFields(ByteBuffer b, int[] fields) {
+    static void putFields(ByteBuffer b, int[] fields) {
         for (int i = 0; i < fields.length; i += 2) {
-            b.putShort((short) fields[i]).putShort((short) fields[i + 1]);
+            if ((fields[i] & InformationElements.REVERSE) != 0) { // RFC 5103: enterprise bit, PEN 29305
+                b.putShort((short) (0x8000 | fields[i] & 0x7fff)).putShort((short) fields[i + 1])
+                        .putInt((int) InformationElements.REVERSE_PEN);
+            } else {
+                b.putShort((short) fields[i]).putShort((short) fields[i + 1]);
+            }
         }
     }
 }
