@@ -254,6 +254,47 @@ class MetadataCaptureTest {
         assertEquals(0, s.counter("netflow", "metadata_no_room"), s.out());
     }
 
+    /**
+     * RFC 5103 biflows of the same capture in a real nfcapd (nfdump 1.7 reads the reverse elements as out_packets /
+     * out_bytes): one record per conversation, its forward and reverse counters equal to the sums of the
+     * unidirectional records of its two directions (a replay without --biflow into another nfcapd).
+     */
+    @Test
+    void biflowsInNfcapdEqualTheUnidirectionalRecords() throws Exception {
+        TunnelIngestTest.Run bi = TunnelIngestTest.replayInto(dir, capture, "ipfix", "--biflow");
+        TunnelIngestTest.Run uni = TunnelIngestTest.replayInto(dir, capture, "ipfix");
+        Map<String, long[]> one = new TreeMap<>();
+        for (JsonNode n : uni.records()) {
+            long[] v = one.computeIfAbsent(TunnelIngestTest.key(n), k -> new long[2]);
+            v[0] += n.get("in_packets").asLong();
+            v[1] += n.get("in_bytes").asLong();
+        }
+        long conversations = 0;
+        Map<String, long[]> seen = new TreeMap<>();
+        for (JsonNode n : bi.records()) {
+            String key = TunnelIngestTest.key(n);
+            String[] k = key.split("\\|");
+            String back = k[0] + "|" + k[1] + "|" + k[4] + "|" + k[5] + "|" + k[2] + "|" + k[3];
+            long[] fwd = seen.computeIfAbsent(key, x -> new long[2]);
+            fwd[0] += n.get("in_packets").asLong();
+            fwd[1] += n.get("in_bytes").asLong();
+            long[] rev = seen.computeIfAbsent(back, x -> new long[2]);
+            rev[0] += n.path("out_packets").asLong();
+            rev[1] += n.path("out_bytes").asLong();
+            if (n.path("out_packets").asLong() > 0) {
+                conversations++;
+            }
+        }
+        seen.values().removeIf(v -> v[0] == 0);
+        assertEquals(one.keySet(), seen.keySet(), "every direction of every flow, in one biflow record or another");
+        for (Map.Entry<String, long[]> e : one.entrySet()) {
+            assertEquals(Arrays.toString(e.getValue()), Arrays.toString(seen.get(e.getKey())), e.getKey());
+        }
+        assertTrue(conversations >= 5 + 2 + 8 / 2, "the TLS, HTTP and DNS conversations are biflows: " + conversations);
+        assertTrue(bi.records().size() < uni.records().size(), bi.records().size() + " biflow records, "
+                + uni.records().size() + " unidirectional");
+    }
+
     @Test
     void netflowV9CarriesNprobesFields() throws Exception {
         Export x = replay("netflow");
