@@ -27,7 +27,10 @@ public final class FlowFieldNames {
             Map.entry("sourcemacaddress", "src_mac"),
             Map.entry("destinationmacaddress", "dst_mac"),
             Map.entry("vlanid", "vlan"),
-            Map.entry("observationpointid", "observation_point"));
+            Map.entry("observationpointid", "observation_point"),
+            Map.entry("httprequesthost", "http_host"),
+            Map.entry("httprequestmethod", "http_method"),
+            Map.entry("httpuseragent", "http_user_agent"));
 
     /** SecMon's key for {@code name} when it is an IANA element name, else {@code name} as given. */
     public static String canonical(String name) {

@@ -213,7 +213,16 @@ public final class ConfigCompiler {
                 m.put("match", mon.matchFields().stream().map(FlowField::json).toList());
             }
             if (mon.collectFields() != null && !mon.collectFields().isEmpty()) {
-                m.put("collect", mon.collectFields().stream().map(FlowField::json).toList());
+                List<String> collect = mon.collectFields().stream().filter(f -> !f.metadata()).map(FlowField::json)
+                        .toList();
+                List<String> metadata = mon.collectFields().stream().filter(FlowField::metadata)
+                        .map(FlowField::json).toList();
+                if (!collect.isEmpty()) {
+                    m.put("collect", collect);
+                }
+                if (!metadata.isEmpty()) {
+                    m.put("metadata", metadata);
+                }
             }
         }
         return PluginConfig.of(m);
@@ -276,6 +285,9 @@ public final class ConfigCompiler {
         }
         if (col.dscp() != null && col.dscp() != 0) {
             m.put("dscp", col.dscp());
+        }
+        if (plugin.equals("netflow") && Boolean.TRUE.equals(col.biflow())) {
+            m.put("biflow", true);
         }
         m.put("weight", weight);
         return m;

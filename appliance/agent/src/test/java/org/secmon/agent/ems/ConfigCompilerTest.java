@@ -141,4 +141,23 @@ class ConfigCompilerTest {
         }
         assertTrue(accepted >= 256 + 9, "numbers, keywords and any: " + accepted);
     }
+
+    @Test
+    void metadataCollectFieldsAndBiflowCollectorsReachTheNetflowPlugin() {
+        ScopeConfig base = scope(null);
+        Map<String, Map<String, ObjectNode>> t = new LinkedHashMap<>(base.tables());
+        t.put("collectors", Map.of("c", json("{\"id\":\"c\",\"name\":\"ipfix\",\"address\":\"127.0.0.1\","
+                + "\"port\":4739,\"type\":\"ipfix\",\"biflow\":true}")));
+        t.put("netflow_monitors", Map.of("m", json("{\"id\":\"m\",\"name\":\"m\",\"collect_fields\":[\"src_mac\","
+                + "\"tls_sni\",\"httpRequestHost\",\"dns_query\"]}")));
+        t.put("netflow_associations", Map.of("a", json("{\"id\":\"a\",\"name\":\"nf\",\"policy\":\"p\","
+                + "\"collector\":\"c\",\"monitor\":\"m\"}")));
+        ConfigCompiler.Result r = ConfigCompiler.compile(new ScopeConfig(json("{\"id\":\"s\",\"name\":\"s\"}"), 8,
+                t));
+        assertEquals(List.of(), r.warnings());
+        Map<String, Object> cfg = r.setups().get("netflow").config().asMap();
+        assertEquals(List.of("src_mac"), cfg.get("collect"));
+        assertEquals(List.of("tls_sni", "http_host", "dns_query"), cfg.get("metadata"));
+        assertTrue(cfg.get("collectors").toString().contains("biflow=true"), String.valueOf(cfg.get("collectors")));
+    }
 }

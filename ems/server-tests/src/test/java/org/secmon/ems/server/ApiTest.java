@@ -371,4 +371,26 @@ class ApiTest {
         assertEquals("[\"src_addr\",\"dst_port\",\"observation_point\"]", r.json().path("match_fields").toString());
         assertEquals("[\"vlan\"]", r.json().path("collect_fields").toString());
     }
+
+    @Test
+    void metadataIsCollectedNotMatchedAndBiflowsAreIpfixOnly() throws Exception {
+        ems.call("POST", "/api/v1/scopes", admin, "{\"name\":\"l7\",\"project\":\"p1\"}");
+        Resp ok = ems.call("POST", "/api/v1/netflow_monitors", admin, "{\"scope\":\"l7\",\"name\":\"m\","
+                + "\"collect_fields\":[\"tls_sni\",\"tls_ja4\",\"httpUserAgent\",\"dns_answers\"]}");
+        assertEquals(201, ok.status(), ok.toString());
+        assertEquals("[\"tls_sni\",\"tls_ja4\",\"http_user_agent\",\"dns_answers\"]",
+                ok.json().path("collect_fields").toString());
+        Resp matched = ems.call("POST", "/api/v1/netflow_monitors", admin, "{\"scope\":\"l7\",\"name\":\"m2\","
+                + "\"match_fields\":[\"src_addr\",\"tls_sni\"]}");
+        assertEquals(422, matched.status(), matched.toString());
+        assertTrue(matched.toString().contains("match_fields[1]") && matched.toString().contains("collected, not"
+                + " matched"), matched.toString());
+        Resp v9 = ems.call("POST", "/api/v1/collectors", admin, "{\"scope\":\"l7\",\"name\":\"c\","
+                + "\"address\":\"127.0.0.1\",\"port\":2055,\"type\":\"netflow\",\"biflow\":true}");
+        assertEquals(422, v9.status(), v9.toString());
+        assertTrue(v9.toString().contains("IPFIX only"), v9.toString());
+        Resp ipfix = ems.call("POST", "/api/v1/collectors", admin, "{\"scope\":\"l7\",\"name\":\"c\","
+                + "\"address\":\"127.0.0.1\",\"port\":4739,\"type\":\"ipfix\",\"biflow\":true}");
+        assertEquals(201, ipfix.status(), ipfix.toString());
+    }
 }

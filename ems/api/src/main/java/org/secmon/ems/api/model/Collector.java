@@ -22,7 +22,10 @@ public record Collector(
         @Required CollectorType type,
         @Doc("raw forward only: udp (default), sflow, vxlan or erspan") Encapsulation encapsulation,
         @Range(min = 0, max = 63) @Doc("DSCP of every datagram to this collector (default 0, best effort); an IPsec "
-                + "tunnel with the same dscp carries them") Integer dscp) implements Scoped {
+                + "tunnel with the same dscp carries them") Integer dscp,
+        @Doc("IPFIX only: RFC 5103 biflows, one record per conversation with the responder's packets, bytes and TCP"
+                + " flags in reverse elements (default false: a record per direction)") Boolean biflow)
+        implements Scoped {
     public Collector {
         encapsulation = encapsulation == null && type == CollectorType.RAWFORWARD ? Encapsulation.UDP : encapsulation;
     }
@@ -31,6 +34,10 @@ public record Collector(
     public void validate(Errors errors) {
         if (encapsulation != null && type != null && type != CollectorType.RAWFORWARD) {
             errors.add("encapsulation", "only rawforward collectors have an encapsulation");
+        }
+        if (Boolean.TRUE.equals(biflow) && type != null && type != CollectorType.IPFIX) {
+            errors.add("biflow", "biflows are IPFIX only (RFC 5103): NetFlow v9, sFlow and raw forward stay"
+                    + " unidirectional");
         }
     }
 }

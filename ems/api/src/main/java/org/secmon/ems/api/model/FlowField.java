@@ -11,7 +11,15 @@ import org.secmon.plugin.FlowFieldNames;
  */
 public enum FlowField {
     SRC_ADDR, DST_ADDR, PROTOCOL, SRC_PORT, DST_PORT, TOS, INPUT_INTERFACE, DIRECTION, SRC_MAC, DST_MAC, VLAN,
-    OBSERVATION_POINT;
+    OBSERVATION_POINT,
+    // layer-7 metadata (collect only; docs/netflow.md "Layer-7 metadata")
+    TLS_SNI, TLS_ALPN, TLS_JA4, TLS_VERSION, HTTP_HOST, HTTP_METHOD, HTTP_USER_AGENT, DNS_QUERY, DNS_QUERY_TYPE,
+    DNS_RCODE, DNS_ANSWERS;
+
+    /** Whether this is layer-7 metadata (read from a flow's first payload), which can be collected, not matched. */
+    public boolean metadata() {
+        return ordinal() >= TLS_SNI.ordinal();
+    }
 
     @JsonValue
     public String json() {
