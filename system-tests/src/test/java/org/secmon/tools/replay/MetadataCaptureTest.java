@@ -63,9 +63,13 @@ class MetadataCaptureTest {
         r = Tools.exec(List.of(python.toString(), Path.of("src/test/resources/metadata/dns.py").toAbsolutePath()
                 .toString(), scapy.toString()), 120);
         assertEquals(0, r.exitCode(), r.err());
+        Path quic = dir.resolve("quic.pcap");
+        r = Tools.exec(List.of(Tools.requirePython("cryptography").toString(), Path.of(
+                "src/test/resources/metadata/quic.py").toAbsolutePath().toString(), quic.toString()), 120);
+        assertEquals(0, r.exitCode(), r.err());
         capture = dir.resolve("all.pcap");
-        r = Tools.exec(List.of("mergecap", "-F", "pcap", "-w", capture.toString(), live.toString(), scapy.toString()),
-                60);
+        r = Tools.exec(List.of("mergecap", "-F", "pcap", "-w", capture.toString(), live.toString(), scapy.toString(),
+                quic.toString()), 60);
         assertEquals(0, r.exitCode(), r.err());
         truth = tshark(capture);
     }
@@ -74,7 +78,7 @@ class MetadataCaptureTest {
             "tls.handshake.extensions_alpn_str", "tls.handshake.ciphersuite", "tls.handshake.extension.type",
             "tls.handshake.sig_hash_alg", "tls.handshake.extensions.supported_version", "tls.handshake.version",
             "http.host", "http.request.method", "http.user_agent", "dns.qry.name", "dns.qry.type", "dns.flags.response",
-            "dns.flags.rcode", "dns.a", "dns.aaaa");
+            "dns.flags.rcode", "dns.a", "dns.aaaa", "quic.version");
 
     static Map<String, Map<String, String>> tshark(Path pcap) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Tools.require("tshark").toString(), "-r", pcap.toString(),
@@ -91,6 +95,7 @@ class MetadataCaptureTest {
             String[] v = line.split("\\|", -1);
             String key = (v[0].isEmpty() ? v[2] : v[0]) + ">" + (v[1].isEmpty() ? v[3] : v[1]);
             Map<String, String> m = new HashMap<>();
+            m.put("transport", v[0].isEmpty() ? "udp" : "tcp");
             for (int i = 0; i < FIELDS.size(); i++) {
                 m.put(FIELDS.get(i), v[5 + i]);
             }
@@ -116,7 +121,7 @@ class MetadataCaptureTest {
         };
         String alpn = t.get("tls.handshake.extensions_alpn_str").split(";")[0];
         String a = alpn.isEmpty() ? "00" : "" + alpn.charAt(0) + alpn.charAt(alpn.length() - 1);
-        String head = "t" + v + (exts.contains(0) ? "d" : "i") + String.format("%02d%02d", Math.min(99,
+        String head = (t.get("transport").equals("udp") ? "q" : "t") + v + (exts.contains(0) ? "d" : "i") + String.format("%02d%02d", Math.min(99,
                 ciphers.size()), Math.min(99, exts.size())) + a;
         String c = hash(ciphers.stream().sorted().map(MetadataCaptureTest::hex4).toList(), "");
         List<String> e = exts.stream().filter(x -> x != 0 && x != 0x10).sorted().map(MetadataCaptureTest::hex4)
@@ -179,19 +184,23 @@ class MetadataCaptureTest {
             Map<String, IpfixDecoder.Record> decoded = new TreeMap<>();
             for (byte[] b : c.datagrams()) {
                 for (IpfixDecoder.Record rec : d.decode(ByteBuffer.wrap(b))) {
-                    decoded.put(rec.number("7") + ">" + rec.number("11"), rec);
+                    decoded.putIfAbsent(rec.number("7") + ">" + rec.number("11"), rec); // see collectFlows
                 }
             }
             return new Export(byTshark, decoded, s);
         }
     }
 
-    /** Every "Flow N" object under the frame, by its ports. */
+    /**
+     * Every "Flow N" object under the frame, by its ports; the first of a key. A TCP flow that ended at its FIN is
+     * exported, and the ACK after it, if it comes after the next expiry, starts a new flow of the same key (without
+     * metadata: its first packet was the last ACK): the conversation's record is the first.
+     */
     private static void collectFlows(JsonNode n, Map<String, JsonNode> out) {
         n.properties().forEach(e -> {
             if (e.getKey().startsWith("Flow ") && e.getValue().has("cflow.srcport")) {
                 JsonNode f = e.getValue();
-                out.put(f.get("cflow.srcport").asText() + ">" + f.get("cflow.dstport").asText(), f);
+                out.putIfAbsent(f.get("cflow.srcport").asText() + ">" + f.get("cflow.dstport").asText(), f);
             } else if (e.getValue().isContainerNode()) {
                 collectFlows(e.getValue(), out);
             }
@@ -207,7 +216,7 @@ class MetadataCaptureTest {
     @ValueSource(strings = {"", "--cache-thread", "--queues=2"})
     void ipfixCarriesWhatTsharkSeesInTheCapture(String option) throws Exception {
         Export x = option.isEmpty() ? replay("ipfix") : replay("ipfix", option);
-        int tls = 0, http = 0, dns = 0;
+        int tls = 0, http = 0, dns = 0, quic = 0;
         for (Map.Entry<String, Map<String, String>> e : truth.entrySet()) {
             Map<String, String> t = e.getValue();
             JsonNode flow = x.tshark().get(e.getKey());
@@ -215,7 +224,8 @@ class MetadataCaptureTest {
             assertTrue(flow != null && rec != null, "a record for " + e.getKey() + ": " + x.tshark().keySet());
             String where = e.getKey() + " " + option;
             if (!t.get("tls.handshake.ciphersuite").isEmpty()) {
-                if (e.getKey().startsWith("33005>")) { // split over two segments: counted, not decoded
+                if (e.getKey().startsWith("33005>") || e.getKey().startsWith("50003>")) {
+                    // split over two TCP segments / two QUIC Initials: counted, not reassembled
                     assertEquals("", text(flow, "cflow.pie.ntop.ssl_server_name"), where);
                     continue;
                 }
@@ -228,6 +238,10 @@ class MetadataCaptureTest {
                 List<Integer> versions = ints(t.get("tls.handshake.extensions.supported_version"));
                 assertEquals(versions.isEmpty() ? Integer.decode(t.get("tls.handshake.version")) : versions.stream()
                         .max(Integer::compare).orElseThrow(), (int) rec.number(SECMON_PEN + "/3"), where);
+                if (t.get("transport").equals("udp")) {
+                    quic++;
+                    assertEquals(Long.decode(t.get("quic.version")), rec.number(SECMON_PEN + "/4"), where);
+                }
             } else if (!t.get("http.host").isEmpty()) {
                 http++;
                 assertEquals(t.get("http.host"), text(flow, "cflow.http_request_host"), where);
@@ -245,12 +259,17 @@ class MetadataCaptureTest {
                 }
             }
         }
-        assertEquals(3, tls, "openssl's three ClientHellos: " + truth.keySet());
+        assertEquals(5, tls, "openssl's three ClientHellos and two QUIC Initials': " + truth.keySet());
+        assertEquals(2, quic, "QUIC v1 and v2");
         assertEquals(2, http, "curl's two requests");
         assertEquals(8, dns, "Scapy's DNS messages: 6 over UDP, 2 over TCP");
         ReplayCommand.Summary s = x.summary();
         assertEquals(1, s.counter("netflow", "metadata_tls_truncated"), s.out());
-        assertEquals(13, s.counter("netflow", "metadata_flows"), s.out());
+        assertEquals(15, s.counter("netflow", "metadata_flows"), s.out());
+        assertEquals(2, s.counter("netflow", "metadata_quic_initials"), s.out());
+        assertEquals(2, s.counter("netflow", "metadata_quic_truncated"), "both Initials of the split hello: "
+                + s.out());
+        assertEquals(1, s.counter("netflow", "metadata_quic_other"), "the server's Initial: " + s.out());
         assertEquals(0, s.counter("netflow", "metadata_no_room"), s.out());
     }
 
@@ -302,7 +321,8 @@ class MetadataCaptureTest {
         for (Map.Entry<String, Map<String, String>> e : truth.entrySet()) {
             Map<String, String> t = e.getValue();
             JsonNode flow = x.tshark().get(e.getKey());
-            if (!t.get("tls.handshake.extensions_server_name").isEmpty() && !e.getKey().startsWith("33005>")) {
+            if (!t.get("tls.handshake.extensions_server_name").isEmpty() && !e.getKey().startsWith("33005>")
+                    && !e.getKey().startsWith("50003>")) {
                 assertEquals(t.get("tls.handshake.extensions_server_name"), text(flow,
                         "cflow.pie.ntop.ssl_server_name").replace("\u0000", ""), e.getKey());
                 checked++;
@@ -314,6 +334,6 @@ class MetadataCaptureTest {
                 checked++;
             }
         }
-        assertEquals(2 + 2 + 8, checked, "two server names, two hosts, eight DNS names");
+        assertEquals(4 + 2 + 8, checked, "four server names (two over QUIC), two hosts, eight DNS names");
     }
 }

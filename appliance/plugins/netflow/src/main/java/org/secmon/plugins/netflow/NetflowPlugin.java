@@ -115,7 +115,8 @@ public final class NetflowPlugin implements SecmonPlugin {
                 context.counter("metadata_tls_hellos"), context.counter("metadata_tls_truncated"),
                 context.counter("metadata_tls_malformed"), context.counter("metadata_http_requests"),
                 context.counter("metadata_http_truncated"), context.counter("metadata_dns_messages"),
-                context.counter("metadata_dns_malformed")};
+                context.counter("metadata_dns_malformed"), context.counter("metadata_quic_initials"),
+                context.counter("metadata_quic_truncated"), context.counter("metadata_quic_other")};
             if (context.queue() == 0) {
                 context.log(System.Logger.Level.INFO, "layer-7 metadata: " + String.join(", ", s.metadata().fields()
                         .stream().sorted().map(org.secmon.plugins.netflow.meta.MetaField::key).toList()));
@@ -329,7 +330,8 @@ public final class NetflowPlugin implements SecmonPlugin {
         var m = cache.metadata();
         if (m != null && metaCounters != null) {
             long[] v = {cache.metaKept(), cache.metaStore().noRoom(), m.tlsHellos, m.tlsTruncated, m.tlsMalformed,
-                m.httpRequests, m.httpTruncated, m.dnsMessages, m.dnsMalformed};
+                m.httpRequests, m.httpTruncated, m.dnsMessages, m.dnsMalformed, m.quicInitials, m.quicTruncated,
+                m.quicOther};
             for (int i = 0; i < v.length; i++) {
                 metaCounters[i].set(v[i]);
             }

@@ -355,10 +355,10 @@ final class ExportSession {
                 }
             } else {
                 int v = e < 0 ? 0 : MetaRecord.number(mb, e);
-                if (f.kind == MetaField.Kind.U8) {
-                    b.put((byte) v);
-                } else {
-                    b.putShort((short) v);
+                switch (f.kind) {
+                    case U8 -> b.put((byte) v);
+                    case U16 -> b.putShort((short) v);
+                    default -> b.putInt(v);
                 }
             }
         }

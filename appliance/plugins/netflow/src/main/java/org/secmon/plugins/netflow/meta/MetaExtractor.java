@@ -22,6 +22,7 @@ public final class MetaExtractor {
     private final boolean tls;
     private final boolean http;
     private final boolean dns;
+    private final boolean quic;
     private final Set<MetaField> fields;
     private final boolean[] want = new boolean[MetaField.values().length]; // by ordinal: no hashing per packet
     private final int maxBytes;
@@ -32,6 +33,7 @@ public final class MetaExtractor {
     private final TlsClientHello hello = new TlsClientHello();
     private final HttpRequest request = new HttpRequest();
     private final DnsMessage message = new DnsMessage();
+    private final QuicInitial initial = new QuicInitial(hello);
 
     // counters
     public long tlsHellos;
@@ -41,6 +43,9 @@ public final class MetaExtractor {
     public long httpTruncated;
     public long dnsMessages;
     public long dnsMalformed;
+    public long quicInitials;
+    public long quicTruncated;
+    public long quicOther;
 
     /**
      * @param fields   what to extract
@@ -64,11 +69,12 @@ public final class MetaExtractor {
         tls = t;
         http = h;
         dns = d;
+        quic = want[MetaField.QUIC_VERSION.ordinal()];
     }
 
     /** Bytes of a record slot for strings of at most {@code maxBytes}: room for the fullest group (three strings). */
     public static int slotSize(int maxBytes) {
-        int need = 2 + 3 * (2 + maxBytes) + 2 * (2 + 2) + (2 + TlsClientHello.JA4_LENGTH);
+        int need = 2 + 3 * (2 + maxBytes) + 2 * (2 + 2) + (2 + 4) + (2 + TlsClientHello.JA4_LENGTH);
         return (need + 63) & ~63;
     }
 
@@ -108,7 +114,7 @@ public final class MetaExtractor {
             return dns(p, po, len, tcp, out, s);
         }
         if (!tcp) {
-            return false;
+            return quic && len >= 21 && QuicInitial.looksLikeLongHeader(p.byteAt(po)) && quic(p, po, len, out, s);
         }
         final int b0 = p.byteAt(po);
         if (tls && b0 == 22 && len >= 6 && p.byteAt(po + 1) == 3 && p.byteAt(po + 5) == 1) {
@@ -139,6 +145,33 @@ public final class MetaExtractor {
         }
         tlsHellos++;
         MetaRecord.clear(out, s);
+        helloFields(false, out, s);
+        return true;
+    }
+
+    /** A client Initial: its ClientHello in the tls_* fields (JA4 with QUIC's "q"), and its version. */
+    private boolean quic(Packet p, int po, int len, byte[] out, int s) {
+        int n = load(p, po, len);
+        QuicInitial.Result r = initial.parse(scratch, 0, n);
+        switch (r) {
+            case OK -> quicInitials++;
+            case TRUNCATED -> quicTruncated++;
+            case NOT_QUIC -> {
+                return false;
+            }
+            default -> quicOther++;
+        }
+        if (r != QuicInitial.Result.OK) {
+            return false;
+        }
+        MetaRecord.clear(out, s);
+        helloFields(true, out, s);
+        MetaRecord.putNumber(out, s, slotSize, MetaField.QUIC_VERSION, initial.version());
+        return true;
+    }
+
+    /** The tls_* fields of the hello last parsed. */
+    private void helloFields(boolean overQuic, byte[] out, int s) {
         if (wants(MetaField.TLS_SNI) && hello.serverNameLength() >= 0) {
             MetaRecord.putString(out, s, slotSize, MetaField.TLS_SNI, hello.serverName(), 0,
                     hello.serverNameLength(), maxBytes);
@@ -148,13 +181,12 @@ public final class MetaExtractor {
                     maxBytes);
         }
         if (wants(MetaField.TLS_JA4)) {
-            hello.ja4(false, ja4, 0);
+            hello.ja4(overQuic, ja4, 0);
             MetaRecord.putString(out, s, slotSize, MetaField.TLS_JA4, ja4, 0, ja4.length, MetaRecord.MAX_VALUE);
         }
         if (wants(MetaField.TLS_VERSION)) {
             MetaRecord.putNumber(out, s, slotSize, MetaField.TLS_VERSION, hello.version());
         }
-        return true;
     }
 
     private boolean http(Packet p, int po, int len, byte[] out, int s) {

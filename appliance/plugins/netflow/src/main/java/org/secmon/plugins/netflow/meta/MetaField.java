@@ -25,10 +25,12 @@ public enum MetaField {
     DNS_QUERY("dns", Kind.STRING, Pen.NTOP, 205, 57677, "DNS query name (first question)"),
     DNS_QUERY_TYPE("dns", Kind.U16, Pen.NTOP, 207, 57679, "DNS query type (1 A, 28 AAAA ...)"),
     DNS_RCODE("dns", Kind.U8, Pen.NTOP, 208, 57680, "DNS response code (responses only; 0 in queries)"),
-    DNS_ANSWERS("dns", Kind.STRING, Pen.NTOP, 398, 57870, "first A/AAAA answers, comma-separated (responses)");
+    DNS_ANSWERS("dns", Kind.STRING, Pen.NTOP, 398, 57870, "first A/AAAA answers, comma-separated (responses)"),
+    QUIC_VERSION("quic", Kind.U32, Pen.SECMON, 4, 0, "QUIC version of a client Initial whose ClientHello gave the"
+            + " tls_* fields (1, or 0x6b3343cf for v2)");
 
     /** How a value is encoded. */
-    public enum Kind { STRING, U8, U16 }
+    public enum Kind { STRING, U8, U16, U32 }
 
     /** Whose element it is. */
     public enum Pen { IANA, NTOP, SECMON }
@@ -67,6 +69,7 @@ public enum MetaField {
         return switch (kind) {
             case U8 -> 1;
             case U16 -> 2;
+            case U32 -> 4;
             case STRING -> 0;
         };
     }
@@ -81,13 +84,15 @@ public enum MetaField {
             String n = raw.trim().toLowerCase(Locale.ROOT).replace('-', '_');
             boolean found = false;
             for (MetaField f : values()) {
-                if (n.equals("all") || f.group.equals(n) || f.key().equals(n)) {
+                // quic: the ClientHello of QUIC Initials, in the tls_* fields, and the QUIC version
+                if (n.equals("all") || f.group.equals(n) || f.key().equals(n) || n.equals("quic")
+                        && f.group.equals("tls")) {
                     out.add(f);
                     found = true;
                 }
             }
             if (!found) {
-                throw new IllegalArgumentException("unknown metadata field '" + raw + "'; known: all, tls, http, dns, "
+                throw new IllegalArgumentException("unknown metadata field '" + raw + "'; known: all, tls, quic, http, dns, "
                         + String.join(", ", List.of(values()).stream().map(MetaField::key).toList()));
             }
         }

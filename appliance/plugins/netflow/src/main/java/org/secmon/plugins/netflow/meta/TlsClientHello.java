@@ -58,8 +58,7 @@ public final class TlsClientHello {
         return (v & 0x0f0f) == 0x0a0a && (v >>> 8) == (v & 0xff);
     }
 
-    /** Reads the ClientHello in {@code b[off, off + len)} (the TCP payload's first bytes). */
-    public Result parse(byte[] b, int off, int len) {
+    private void reset() {
         cipherCount = 0;
         extensionCount = 0;
         sigAlgCount = 0;
@@ -67,6 +66,30 @@ public final class TlsClientHello {
         alpnLength = -1;
         legacyVersion = 0;
         bestVersion = 0;
+    }
+
+    /**
+     * Reads a ClientHello handshake message without a record around it, as QUIC's CRYPTO frames carry it (RFC 9001
+     * section 4): {@code b[off, off + len)} starts with the message type.
+     */
+    public Result parseHandshake(byte[] b, int off, int len) {
+        reset();
+        if (len < 4) {
+            return Result.TRUNCATED;
+        }
+        if ((b[off] & 0xff) != 1) {
+            return Result.NOT_CLIENT_HELLO;
+        }
+        int helloEnd = off + 4 + u24(b, off + 1);
+        if (helloEnd > off + len) {
+            return Result.TRUNCATED;
+        }
+        return body(b, off + 4, helloEnd);
+    }
+
+    /** Reads the ClientHello in {@code b[off, off + len)} (the TCP payload's first bytes). */
+    public Result parse(byte[] b, int off, int len) {
+        reset();
         int end = off + len;
         if (len < 5) {
             return len > 0 && (b[off] & 0xff) == 22 ? Result.TRUNCATED : Result.NOT_TLS;
@@ -89,7 +112,11 @@ public final class TlsClientHello {
         if (helloEnd > end) {
             return Result.TRUNCATED;
         }
-        p += 4;
+        return body(b, p + 4, helloEnd);
+    }
+
+    /** The ClientHello's body, {@code b[p, helloEnd)}: version, random, session id, ciphers, extensions. */
+    private Result body(byte[] b, int p, int helloEnd) {
         if (p + 2 + 32 + 1 > helloEnd) {
             return Result.MALFORMED;
         }
