@@ -302,8 +302,11 @@ public final class QuicInitial {
         }
     }
 
-    /** Test access: the client key, iv and header protection key derived from {@code dcid}. */
-    byte[][] clientKeys(int v, byte[] dcid) {
+    /**
+     * The client's key, iv and header protection key for a connection whose first Destination Connection ID is
+     * {@code dcid} (tests and generators of Initials; allocates).
+     */
+    public byte[][] clientKeys(int v, byte[] dcid) {
         keys(v, dcid, 0, dcid.length);
         return new byte[][] {java.util.Arrays.copyOf(key, 16), java.util.Arrays.copyOf(iv, 12),
             java.util.Arrays.copyOf(hp, 16)};
