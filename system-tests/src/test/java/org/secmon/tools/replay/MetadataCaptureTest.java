@@ -278,9 +278,10 @@ class MetadataCaptureTest {
      * out_bytes): one record per conversation, its forward and reverse counters equal to the sums of the
      * unidirectional records of its two directions (a replay without --biflow into another nfcapd).
      */
-    @Test
-    void biflowsInNfcapdEqualTheUnidirectionalRecords() throws Exception {
-        TunnelIngestTest.Run bi = TunnelIngestTest.replayInto(dir, capture, "ipfix", "--biflow");
+    @ParameterizedTest
+    @ValueSource(strings = {"--queues=1", "--queues=2"})
+    void biflowsInNfcapdEqualTheUnidirectionalRecords(String queues) throws Exception {
+        TunnelIngestTest.Run bi = TunnelIngestTest.replayInto(dir, capture, "ipfix", "--biflow", queues);
         TunnelIngestTest.Run uni = TunnelIngestTest.replayInto(dir, capture, "ipfix");
         Map<String, long[]> one = new TreeMap<>();
         for (JsonNode n : uni.records()) {
