@@ -212,6 +212,12 @@ class MetadataCaptureTest {
         return v == null ? "" : v.asText();
     }
 
+    /** applicationId as tshark reads it: classification engine 3 (IANA-L4) and the service port as selector. */
+    private static void assertApplication(JsonNode flow, String port, String where) {
+        assertEquals("3", text(flow, "cflow.appl_id.classification_engine_id"), "engine IANA-L4: " + where);
+        assertEquals(port, text(flow, "cflow.appl_id.selector_id"), "selector: " + where);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "--cache-thread", "--queues=2"})
     void ipfixCarriesWhatTsharkSeesInTheCapture(String option) throws Exception {
@@ -238,6 +244,7 @@ class MetadataCaptureTest {
                 List<Integer> versions = ints(t.get("tls.handshake.extensions.supported_version"));
                 assertEquals(versions.isEmpty() ? Integer.decode(t.get("tls.handshake.version")) : versions.stream()
                         .max(Integer::compare).orElseThrow(), (int) rec.number(SECMON_PEN + "/3"), where);
+                assertApplication(flow, "01:bb", where);
                 if (t.get("transport").equals("udp")) {
                     quic++;
                     assertEquals(Long.decode(t.get("quic.version")), rec.number(SECMON_PEN + "/4"), where);
@@ -247,10 +254,12 @@ class MetadataCaptureTest {
                 assertEquals(t.get("http.host"), text(flow, "cflow.http_request_host"), where);
                 assertEquals(t.get("http.request.method"), text(flow, "cflow.http_request_method"), where);
                 assertEquals(t.get("http.user_agent"), text(flow, "cflow.http_user_agent"), where);
+                assertApplication(flow, "00:50", where);
             } else if (!t.get("dns.qry.name").isEmpty()) {
                 dns++;
                 assertEquals(t.get("dns.qry.name"), text(flow, "cflow.pie.ntop.dns_query"), where);
                 assertEquals(t.get("dns.qry.type"), text(flow, "cflow.pie.ntop.dns_query_type"), where);
+                assertApplication(flow, "00:35", where);
                 if (t.get("dns.flags.response").equals("1") || t.get("dns.flags.response").equals("True")) {
                     assertEquals(t.get("dns.flags.rcode"), text(flow, "cflow.pie.ntop.dns_ret_code"), where);
                     String answers = String.join(",", List.of(t.get("dns.a"), t.get("dns.aaaa")).stream()

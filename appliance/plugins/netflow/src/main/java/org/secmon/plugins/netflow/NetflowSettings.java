@@ -40,7 +40,7 @@ import org.secmon.transport.CollectorType;
  * pacing_kbps: 0              at most this rate to each collector (0: no pacing), e.g. into an IPsec tunnel
  * cache_thread: false         run the flow cache and export on a thread of their own: the packet thread only
  *                             parses and encodes (uses one more core; see docs/performance.md)
- * metadata: []                layer-7 metadata in the records (off by default): tls, http, dns (groups), or fields
+ * metadata: []                layer-7 metadata in the records (off by default): tls, quic, http, dns, app (groups), or fields
  *                             such as tls_sni, tls_ja4, dns_query; "all" for every one (docs/netflow.md lists them)
  * metadata_max_bytes: 64      the longest string kept (server names, hosts, user agents are cut); NetFlow v9 sends
  *                             every string field at this fixed length

@@ -14,7 +14,7 @@ public enum FlowField {
     OBSERVATION_POINT,
     // layer-7 metadata (collect only; docs/netflow.md "Layer-7 metadata")
     TLS_SNI, TLS_ALPN, TLS_JA4, TLS_VERSION, HTTP_HOST, HTTP_METHOD, HTTP_USER_AGENT, DNS_QUERY, DNS_QUERY_TYPE,
-    DNS_RCODE, DNS_ANSWERS;
+    DNS_RCODE, DNS_ANSWERS, QUIC_VERSION, APPLICATION_ID;
 
     /** Whether this is layer-7 metadata (read from a flow's first payload), which can be collected, not matched. */
     public boolean metadata() {

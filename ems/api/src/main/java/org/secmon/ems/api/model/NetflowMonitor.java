@@ -26,7 +26,8 @@ public record NetflowMonitor(
         List<FlowField> matchFields,
         @Doc("any of src_mac, dst_mac, vlan (from the flow's first packet) and the layer-7 metadata tls_sni, tls_alpn,"
                 + " tls_ja4, tls_version, http_host, http_method, http_user_agent, dns_query, dns_query_type,"
-                + " dns_rcode, dns_answers (from the first ClientHello, HTTP request or DNS message; IPFIX carries"
+                + " dns_rcode, dns_answers, quic_version, application_id (from the first ClientHello, QUIC Initial,"
+                + " HTTP request or DNS message; IPFIX carries"
                 + " them all, NetFlow v9 those nProbe defines)") List<FlowField> collectFields) implements Scoped {
     public static final List<FlowField> DEFAULT_MATCH = List.of(FlowField.SRC_ADDR, FlowField.DST_ADDR,
             FlowField.PROTOCOL, FlowField.SRC_PORT, FlowField.DST_PORT, FlowField.TOS, FlowField.INPUT_INTERFACE,

@@ -358,6 +358,7 @@ final class ExportSession {
                 switch (f.kind) {
                     case U8 -> b.put((byte) v);
                     case U16 -> b.putShort((short) v);
+                    case APPLICATION -> b.put((byte) (v >>> 16)).putShort((short) v);
                     default -> b.putInt(v);
                 }
             }

@@ -66,15 +66,16 @@ public final class MetaExtractor {
             h |= f.group.equals("http");
             d |= f.group.equals("dns");
         }
-        tls = t;
-        http = h;
-        dns = d;
-        quic = want[MetaField.QUIC_VERSION.ordinal()];
+        boolean app = want[MetaField.APPLICATION_ID.ordinal()]; // recognising the protocol needs every parser
+        tls = t || app;
+        http = h || app;
+        dns = d || app;
+        quic = want[MetaField.QUIC_VERSION.ordinal()] || app;
     }
 
     /** Bytes of a record slot for strings of at most {@code maxBytes}: room for the fullest group (three strings). */
     public static int slotSize(int maxBytes) {
-        int need = 2 + 3 * (2 + maxBytes) + 2 * (2 + 2) + (2 + 4) + (2 + TlsClientHello.JA4_LENGTH);
+        int need = 2 + 3 * (2 + maxBytes) + 2 * (2 + 2) + (2 + 4) + (2 + 3) + (2 + TlsClientHello.JA4_LENGTH);
         return (need + 63) & ~63;
     }
 
@@ -146,6 +147,7 @@ public final class MetaExtractor {
         tlsHellos++;
         MetaRecord.clear(out, s);
         helloFields(false, out, s);
+        application(IANA_HTTPS, out, s);
         return true;
     }
 
@@ -166,8 +168,24 @@ public final class MetaExtractor {
         }
         MetaRecord.clear(out, s);
         helloFields(true, out, s);
-        MetaRecord.putNumber(out, s, slotSize, MetaField.QUIC_VERSION, initial.version());
+        if (wants(MetaField.QUIC_VERSION)) {
+            MetaRecord.putNumber(out, s, slotSize, MetaField.QUIC_VERSION, initial.version());
+        }
+        application(IANA_HTTPS, out, s);
         return true;
+    }
+
+    /** RFC 6759 classification engine 3, IANA-L4: the selector is an IANA service port. */
+    private static final int ENGINE_IANA_L4 = 3;
+    private static final int IANA_HTTPS = 443;
+    private static final int IANA_HTTP = 80;
+    private static final int IANA_DOMAIN = 53;
+
+    /** applicationId: the protocol recognised, as IANA-L4 and the protocol's service port. */
+    private void application(int port, byte[] out, int s) {
+        if (wants(MetaField.APPLICATION_ID)) {
+            MetaRecord.putNumber(out, s, slotSize, MetaField.APPLICATION_ID, ENGINE_IANA_L4 << 16 | port);
+        }
     }
 
     /** The tls_* fields of the hello last parsed. */
@@ -219,6 +237,7 @@ public final class MetaExtractor {
             MetaRecord.putString(out, s, slotSize, MetaField.HTTP_USER_AGENT, scratch, request.userAgentOffset(),
                     request.userAgentLength(), maxBytes);
         }
+        application(IANA_HTTP, out, s);
         return true;
     }
 
@@ -254,6 +273,7 @@ public final class MetaExtractor {
                 MetaRecord.putString(out, s, slotSize, MetaField.DNS_ANSWERS, message.answers(), 0, a, maxBytes);
             }
         }
+        application(IANA_DOMAIN, out, s);
         return true;
     }
 

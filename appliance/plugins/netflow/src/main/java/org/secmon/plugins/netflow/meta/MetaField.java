@@ -27,10 +27,14 @@ public enum MetaField {
     DNS_RCODE("dns", Kind.U8, Pen.NTOP, 208, 57680, "DNS response code (responses only; 0 in queries)"),
     DNS_ANSWERS("dns", Kind.STRING, Pen.NTOP, 398, 57870, "first A/AAAA answers, comma-separated (responses)"),
     QUIC_VERSION("quic", Kind.U32, Pen.SECMON, 4, 0, "QUIC version of a client Initial whose ClientHello gave the"
-            + " tls_* fields (1, or 0x6b3343cf for v2)");
+            + " tls_* fields (1, or 0x6b3343cf for v2)"),
+    APPLICATION_ID("app", Kind.APPLICATION, Pen.IANA, 95, 95, "applicationId (RFC 6759): classification engine 3"
+            + " (IANA-L4) and the IANA service port of the protocol recognised in the payload: 443 TLS and QUIC,"
+            + " 80 HTTP, 53 DNS");
 
     /** How a value is encoded. */
-    public enum Kind { STRING, U8, U16, U32 }
+    /** APPLICATION: RFC 6759's applicationId, a classification engine id (1 byte) and a 2-byte selector. */
+    public enum Kind { STRING, U8, U16, U32, APPLICATION }
 
     /** Whose element it is. */
     public enum Pen { IANA, NTOP, SECMON }
@@ -70,6 +74,7 @@ public enum MetaField {
             case U8 -> 1;
             case U16 -> 2;
             case U32 -> 4;
+            case APPLICATION -> 3;
             case STRING -> 0;
         };
     }
@@ -92,7 +97,7 @@ public enum MetaField {
                 }
             }
             if (!found) {
-                throw new IllegalArgumentException("unknown metadata field '" + raw + "'; known: all, tls, quic, http, dns, "
+                throw new IllegalArgumentException("unknown metadata field '" + raw + "'; known: all, tls, quic, http, dns, app, "
                         + String.join(", ", List.of(values()).stream().map(MetaField::key).toList()));
             }
         }

@@ -129,12 +129,15 @@ class MetadataExportTest {
         assertEquals(org.secmon.plugins.netflow.meta.TlsClientHelloTest.CHROME_JA4, tls.string(JA4));
         assertEquals(2, tls.number("2"), "both packets counted in the record");
         assertEquals("", tls.string("460"), "no HTTP host: an empty string");
+        assertEquals(3L << 16 | 443, tls.number("95"), "applicationId: IANA-L4 (engine 3), https");
+        assertEquals(3L << 16 | 53, byPort(rs, 5353).number("95"), "... domain");
 
         IpfixDecoder.Record http = byPort(rs, 40002);
         assertEquals(FlowExporter.TEMPLATE_V6_META, http.template());
         assertEquals("shop.example.com", http.string("460"));
         assertEquals("GET", http.string("459"));
         assertEquals("curl/7.88.1", http.string("468"));
+        assertEquals(3L << 16 | 80, http.number("95"), "applicationId http");
         assertEquals("", http.string(SNI));
 
         IpfixDecoder.Record query = byPort(rs, 5353);
