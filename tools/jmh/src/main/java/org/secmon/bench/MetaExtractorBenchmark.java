@@ -27,8 +27,7 @@ import org.secmon.plugins.netflow.meta.MetaField;
  * The NetFlow plugin's layer-7 metadata extraction ({@link MetaExtractor}, every field on) of one parsed packet in
  * native memory: a TLS application-data segment that is not looked at ({@code miss}: what most packets cost), a
  * Chrome-like ClientHello with its JA4 ({@code tlsHello}), an HTTP/1.1 GET ({@code http}), a DNS response with two
- * answers ({@code dns}), a QUIC v1 client Initial ({@code quic}). The bar: 0 B/op under {@code -prof gc} (QUIC: the
- * JDK's AES key setup allocates, once per Initial).
+ * answers ({@code dns}), a QUIC v1 client Initial ({@code quic}). The bar: 0 B/op under {@code -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

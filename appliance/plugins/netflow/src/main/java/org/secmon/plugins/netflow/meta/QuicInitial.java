@@ -1,13 +1,7 @@
 package org.secmon.plugins.netflow.meta;
 
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A QUIC client Initial packet (RFC 9000 section 17.2.2), decrypted as RFC 9001 section 5 describes — keys from the
@@ -17,8 +11,8 @@ import javax.crypto.spec.SecretKeySpec;
  * (large post-quantum key shares) is {@link Result#TRUNCATED}: counted, not reassembled. A server's Initial does not
  * open with the client's keys: {@link Result#NOT_CLIENT_INITIAL}.
  *
- * <p>HMAC and HKDF run on a reused SHA-256 digest without allocating; AES comes from the JDK's provider, whose key
- * setup allocates a few hundred bytes per Initial (once per QUIC connection, not per packet of it).
+ * <p>Allocation-free: HMAC and HKDF run on a reused SHA-256 digest, AES and AES-GCM are {@link Aes128}'s (the JDK's
+ * providers allocate a key schedule and buffers for every key, and every QUIC connection has its own).
  */
 public final class QuicInitial {
     /** Why a datagram gave no ClientHello. */
@@ -41,8 +35,8 @@ public final class QuicInitial {
     private static final int MAX_RANGES = 64;
 
     private final MessageDigest sha;
-    private final Cipher ecb;
-    private final Cipher gcm;
+    private final Aes128 headerCipher = new Aes128();
+    private final Aes128 packetCipher = new Aes128();
     private final byte[] pad = new byte[64];
     private final byte[] inner = new byte[32];
     private final byte[] info = new byte[64];
@@ -65,10 +59,8 @@ public final class QuicInitial {
         this.hello = hello;
         try {
             sha = MessageDigest.getInstance("SHA-256");
-            ecb = Cipher.getInstance("AES/ECB/NoPadding");
-            gcm = Cipher.getInstance("AES/GCM/NoPadding");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("no SHA-256 / AES in this JDK", e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JDK", e);
         }
     }
 
@@ -141,32 +133,29 @@ public final class QuicInitial {
         if (pnOffset - off + 4 > header.length || packetEnd - pnOffset - 20 > plain.length) {
             return Result.MALFORMED;
         }
-        try {
-            keys(v, b, dcid, dcil);
-            // header protection: a mask from 16 bytes sampled 4 after the packet number's start
-            ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(hp, 0, 16, "AES"));
-            ecb.doFinal(b, pnOffset + 4, 16, mask, 0);
-            int hl = pnOffset - off;
-            System.arraycopy(b, off, header, 0, hl);
-            header[0] = (byte) (b0 ^ (mask[0] & 0x0f));
-            int pnLength = (header[0] & 3) + 1;
-            long pn = 0;
-            for (int i = 0; i < pnLength; i++) {
-                header[hl + i] = (byte) (b[pnOffset + i] ^ mask[1 + i]);
-                pn = pn << 8 | (header[hl + i] & 0xff);
-            }
-            for (int i = 0; i < 8; i++) {
-                iv[11 - i] ^= (byte) (pn >>> (8 * i));
-            }
-            gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, 0, 16, "AES"), new GCMParameterSpec(128, iv, 0, 12));
-            gcm.updateAAD(header, 0, hl + pnLength);
-            int n = gcm.doFinal(b, pnOffset + pnLength, packetEnd - pnOffset - pnLength, plain, 0);
-            return frames(n);
-        } catch (AEADBadTagException e) {
-            return Result.NOT_CLIENT_INITIAL; // a server's Initial, or damaged
-        } catch (GeneralSecurityException e) {
-            return Result.MALFORMED;
+        keys(v, b, dcid, dcil);
+        // header protection: a mask from 16 bytes sampled 4 after the packet number's start
+        headerCipher.key(hp, 0);
+        headerCipher.encryptBlock(b, pnOffset + 4, mask, 0);
+        int hl = pnOffset - off;
+        System.arraycopy(b, off, header, 0, hl);
+        header[0] = (byte) (b0 ^ (mask[0] & 0x0f));
+        int pnLength = (header[0] & 3) + 1;
+        long pn = 0;
+        for (int i = 0; i < pnLength; i++) {
+            header[hl + i] = (byte) (b[pnOffset + i] ^ mask[1 + i]);
+            pn = pn << 8 | (header[hl + i] & 0xff);
         }
+        for (int i = 0; i < 8; i++) {
+            iv[11 - i] ^= (byte) (pn >>> (8 * i));
+        }
+        packetCipher.key(key, 0);
+        int n = packetCipher.decryptGcm(iv, 0, header, 0, hl + pnLength, b, pnOffset + pnLength,
+                packetEnd - pnOffset - pnLength, plain, 0);
+        if (n < 0) {
+            return Result.NOT_CLIENT_INITIAL; // a server's Initial, or damaged
+        }
+        return frames(n);
     }
 
     /** The CRYPTO frames of the decrypted payload, put together from offset 0; then the ClientHello. */
