@@ -61,7 +61,11 @@ public final class NetflowPlugin implements SecmonPlugin {
     private Counter nonIp;
     private Counter pipeFullWaits;
     private CollectorCounters perCollector;
-    private Counter[] metaCounters;
+    /** The metadata counters, each beside what it reads (null without metadata). */
+    private java.util.List<MetaCounter> metaCounters;
+
+    private record MetaCounter(Counter counter, java.util.function.LongSupplier value) {
+    }
 
     @Override
     public PluginDescriptor descriptor() {
@@ -110,13 +114,22 @@ public final class NetflowPlugin implements SecmonPlugin {
         cache = new FlowCache(context.queues() > 1 ? maxFlows : s.maxFlows(), s.match(), s.collect(),
                 s.activeNanos(), s.inactiveNanos(), s.scanPeriodNanos(), s.fullPolicy(), exporter, s.metadata(),
                 s.anyBiflow());
+        metaCounters = null;
         if (s.metadata() != null) {
-            metaCounters = new Counter[] {context.counter("metadata_flows"), context.counter("metadata_no_room"),
-                context.counter("metadata_tls_hellos"), context.counter("metadata_tls_truncated"),
-                context.counter("metadata_tls_malformed"), context.counter("metadata_http_requests"),
-                context.counter("metadata_http_truncated"), context.counter("metadata_dns_messages"),
-                context.counter("metadata_dns_malformed"), context.counter("metadata_quic_initials"),
-                context.counter("metadata_quic_truncated"), context.counter("metadata_quic_other")};
+            FlowCache c = cache;
+            var m = c.metadata(); // its counters are plain fields of the encoding thread: read as a recent value
+            metaCounters = java.util.List.of(meta("metadata_flows", c::metaKept),
+                    meta("metadata_no_room", () -> c.metaStore().noRoom()),
+                    meta("metadata_tls_hellos", () -> m.tlsHellos),
+                    meta("metadata_tls_truncated", () -> m.tlsTruncated),
+                    meta("metadata_tls_malformed", () -> m.tlsMalformed),
+                    meta("metadata_http_requests", () -> m.httpRequests),
+                    meta("metadata_http_truncated", () -> m.httpTruncated),
+                    meta("metadata_dns_messages", () -> m.dnsMessages),
+                    meta("metadata_dns_malformed", () -> m.dnsMalformed),
+                    meta("metadata_quic_initials", () -> m.quicInitials),
+                    meta("metadata_quic_truncated", () -> m.quicTruncated),
+                    meta("metadata_quic_other", () -> m.quicOther));
             if (context.queue() == 0) {
                 context.log(System.Logger.Level.INFO, "layer-7 metadata: " + String.join(", ", s.metadata().fields()
                         .stream().sorted().map(org.secmon.plugins.netflow.meta.MetaField::key).toList()));
@@ -224,9 +237,9 @@ public final class NetflowPlugin implements SecmonPlugin {
         java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>(top.length);
         for (int f : top) {
             rows.add(java.util.List.of(PacketFormat.protocolName(t.protocol(f)), Flows.endpoint(t, f, true),
-                    Flows.endpoint(t, f, false), Flows.name(t, f), t.packets(f), t.bytes(f), Flows.tcpFlags(t.protocol(f),
-                    t.tcpFlags(f)), Flows.seconds(lastPoll - t.firstNanos(f)), Flows.seconds(lastPoll
-                    - t.lastNanos(f))));
+                    Flows.endpoint(t, f, false), Flows.name(t, f), t.packets(f), t.bytes(f),
+                    Flows.tcpFlags(t.protocol(f), t.tcpFlags(f)), Flows.seconds(lastPoll - t.firstNanos(f)),
+                    Flows.seconds(lastPoll - t.lastNanos(f))));
         }
         return new Table(topNote(top.length, cache.size()), TOP_COLUMNS, rows);
     }
@@ -314,6 +327,10 @@ public final class NetflowPlugin implements SecmonPlugin {
         publishCounters();
     }
 
+    private MetaCounter meta(String name, java.util.function.LongSupplier value) {
+        return new MetaCounter(context.counter(name), value);
+    }
+
     private void publishCounters() {
         flowsActive.set(cache.size());
         flowsCreated.set(cache.created());
@@ -327,13 +344,9 @@ public final class NetflowPlugin implements SecmonPlugin {
         if (pipe != null) {
             pipeFullWaits.set(pipe.fullWaits());
         }
-        var m = cache.metadata();
-        if (m != null && metaCounters != null) {
-            long[] v = {cache.metaKept(), cache.metaStore().noRoom(), m.tlsHellos, m.tlsTruncated, m.tlsMalformed,
-                m.httpRequests, m.httpTruncated, m.dnsMessages, m.dnsMalformed, m.quicInitials, m.quicTruncated,
-                m.quicOther};
-            for (int i = 0; i < v.length; i++) {
-                metaCounters[i].set(v[i]);
+        if (metaCounters != null) {
+            for (MetaCounter mc : metaCounters) {
+                mc.counter().set(mc.value().getAsLong());
             }
         }
         perCollector.publishSessions(lb);

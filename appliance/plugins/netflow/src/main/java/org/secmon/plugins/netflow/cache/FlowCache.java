@@ -87,7 +87,7 @@ public final class FlowCache {
 
     public FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos,
                      long inactiveNanos, long scanPeriodNanos, FullPolicy fullPolicy, Sink sink) {
-        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, -1, null);
+        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, -1, null, false);
     }
 
     /** A cache that also keeps the layer-7 {@code metadata} of its flows (null: none). */
@@ -112,13 +112,8 @@ public final class FlowCache {
     /** Tests: {@code hashMask} keeps only some bits of every key's hash, so that different keys collide. */
     FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos, long inactiveNanos,
               long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, int hashMask) {
-        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, hashMask, null);
-    }
-
-    FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos, long inactiveNanos,
-              long scanPeriodNanos, FullPolicy fullPolicy, Sink sink, int hashMask, Metadata metadata) {
-        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, hashMask,
-                metadata, false);
+        this(maxFlows, match, collect, activeNanos, inactiveNanos, scanPeriodNanos, fullPolicy, sink, hashMask, null,
+                false);
     }
 
     FlowCache(int maxFlows, Set<FlowField> match, Set<FlowField> collect, long activeNanos, long inactiveNanos,
@@ -302,30 +297,28 @@ public final class FlowCache {
             wheel.link(f, Math.min(ts + inactiveNanos, now + activeNanos), now);
         }
         final int v = (f << SHIFT) + V;
-        if (biflow && ((in[k + FlowKey.E_TCP] & FlowKey.E_TCP_REVERSED) != 0)
-                != ((r[v + FlowTable.FLAGS] & FlowTable.INIT_REVERSED) != 0)) {
-            reverse(f, v, in, k, ts);
-            if ((in[k + FlowKey.E_TCP] & FlowKey.E_TCP_META) != 0 && meta != null) {
-                keepMeta(v, meta, m);
-            }
-            return;
-        }
-        if (r[v + FlowTable.PACKETS] == 0) {
-            r[v + FlowTable.FIRST] = ts;
-        }
-        r[v + FlowTable.PACKETS]++;
-        r[v + FlowTable.BYTES] += in[k + FlowKey.E_LEN];
-        r[v + FlowTable.LAST] = ts;
         final long e = in[k + FlowKey.E_TCP];
-        final int tcp = (int) e & 0x1ff;
-        if (tcp != 0) {
-            int fl = tcp & 0xff;
-            long flags = r[v + FlowTable.FLAGS];
-            if ((fl & 0x05) != 0 && (flags & FlowTable.FINISHED) == 0) { // FIN or RST: ends the flow at the next expire
-                r[v + FlowTable.FLAGS] = flags | fl | FlowTable.FINISHED;
-                wheel.finish(f);
-            } else {
-                r[v + FlowTable.FLAGS] = flags | fl;
+        final boolean backwards = biflow && ((e & FlowKey.E_TCP_REVERSED) != 0)
+                != ((r[v + FlowTable.FLAGS] & FlowTable.INIT_REVERSED) != 0);
+        if (backwards) {
+            reverse(f, v, in[k + FlowKey.E_LEN], e, ts);
+        } else {
+            if (r[v + FlowTable.PACKETS] == 0) {
+                r[v + FlowTable.FIRST] = ts;
+            }
+            r[v + FlowTable.PACKETS]++;
+            r[v + FlowTable.BYTES] += in[k + FlowKey.E_LEN];
+            r[v + FlowTable.LAST] = ts;
+            final int tcp = (int) e & 0x1ff;
+            if (tcp != 0) {
+                int fl = tcp & 0xff;
+                long flags = r[v + FlowTable.FLAGS];
+                if ((fl & 0x05) != 0 && (flags & FlowTable.FINISHED) == 0) { // FIN or RST: ends it at the next expire
+                    r[v + FlowTable.FLAGS] = flags | fl | FlowTable.FINISHED;
+                    wheel.finish(f);
+                } else {
+                    r[v + FlowTable.FLAGS] = flags | fl;
+                }
             }
         }
         if ((e & FlowKey.E_TCP_META) != 0 && meta != null) {
@@ -333,17 +326,20 @@ public final class FlowCache {
         }
     }
 
-    /** Biflows: counts the packet at {@code in[k]} in flow {@code f}'s reverse direction (responder to initiator). */
-    private void reverse(int f, int v, long[] in, int k, long ts) {
+    /**
+     * Biflows: counts a packet ({@code len} bytes, entry word {@code e} with its TCP flags) in flow {@code f}'s
+     * reverse direction (responder to initiator).
+     */
+    private void reverse(int f, int v, long len, long e, long ts) {
         final long[] rv = flows.rev;
         final int ri = f << FlowTable.REV_SHIFT;
         if (rv[ri + FlowTable.R_PACKETS] == 0) {
             rv[ri + FlowTable.R_FIRST] = ts;
         }
         rv[ri + FlowTable.R_PACKETS]++;
-        rv[ri + FlowTable.R_BYTES] += in[k + FlowKey.E_LEN];
+        rv[ri + FlowTable.R_BYTES] += len;
         rv[ri + FlowTable.R_LAST] = ts;
-        final int tcp = (int) in[k + FlowKey.E_TCP] & 0x1ff;
+        final int tcp = (int) e & 0x1ff;
         if (tcp != 0) {
             int fl = tcp & 0xff;
             rv[ri + FlowTable.R_FLAGS] |= fl;

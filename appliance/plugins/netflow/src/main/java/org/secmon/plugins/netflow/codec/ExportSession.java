@@ -7,6 +7,7 @@ import org.secmon.plugin.Packet;
 import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.plugins.netflow.meta.MetaField;
 import org.secmon.plugins.netflow.meta.MetaRecord;
+import org.secmon.plugins.netflow.meta.TlsClientHello;
 import org.secmon.transport.DatagramSink;
 
 import static org.secmon.plugins.netflow.codec.InformationElements.DESTINATION_IPV4_ADDRESS;
@@ -112,7 +113,7 @@ final class ExportSession {
                 .filter(f -> m.fields().contains(f) && (ipfix || f.v9Id != 0)).toArray(MetaField[]::new);
         this.secmonPen = m == null ? 0 : m.enterpriseNumber();
         this.metaStringLength = m == null ? 0 : m.maxBytes();
-        int fixed = MessageHeader.length(ipfix) + templateBytes() + 4 + 4 + 3 * 4 + 4 + 2 * 4 + 4 + 1 + 4 + 4;
+        int fixed = MessageHeader.length(ipfix) + templateBytes() + optionsBytes() + 4; // + the data set's header
         int largest = recordLengthV6 + maxMetaLength();
         if (fixed + largest > settings.mtu()) {
             throw new IllegalArgumentException("mtu " + settings.mtu() + " is too small: the templates and the"
@@ -120,6 +121,12 @@ final class ExportSession {
                     + " bytes" + (meta.length > 0 ? " (metadata strings of up to " + metaStringLength
                     + " bytes; lower metadata_max_bytes or raise mtu)" : ""));
         }
+    }
+
+    /** Bytes of the options template set and its data set (writeOptions), whether or not this session sends them. */
+    private static int optionsBytes() {
+        return 4 + 6 + TemplateRecord.specBytes(OPTIONS_SCOPE_IPFIX) + TemplateRecord.specBytes(OPTIONS)
+                + 4 + TemplateRecord.recordLength(OPTIONS_SCOPE_IPFIX) + TemplateRecord.recordLength(OPTIONS);
     }
 
     /** Bytes of the data template set. */
@@ -145,7 +152,8 @@ final class ExportSession {
         int n = 0;
         for (MetaField f : meta) {
             n += f.kind != MetaField.Kind.STRING ? f.fixedLength()
-                    : ipfix ? 1 + Math.max(metaStringLength, f == MetaField.TLS_JA4 ? 36 : 0) : metaStringLength;
+                    : ipfix ? 1 + Math.max(metaStringLength, f == MetaField.TLS_JA4 ? TlsClientHello.JA4_LENGTH : 0)
+                    : metaStringLength;
         }
         return n;
     }
@@ -275,7 +283,8 @@ final class ExportSession {
             switch (fields[i]) {
                 case SOURCE_IPV4_ADDRESS -> b.putInt(rv ? c.dstIpv4(f) : c.srcIpv4(f));
                 case DESTINATION_IPV4_ADDRESS -> b.putInt(rv ? c.srcIpv4(f) : c.dstIpv4(f));
-                case SOURCE_IPV6_ADDRESS -> b.putLong(rv ? c.dstHi(f) : c.srcHi(f)).putLong(rv ? c.dstLo(f) : c.srcLo(f));
+                case SOURCE_IPV6_ADDRESS -> b.putLong(rv ? c.dstHi(f) : c.srcHi(f))
+                        .putLong(rv ? c.dstLo(f) : c.srcLo(f));
                 case DESTINATION_IPV6_ADDRESS -> b.putLong(rv ? c.srcHi(f) : c.dstHi(f))
                         .putLong(rv ? c.srcLo(f) : c.dstLo(f));
                 case SOURCE_TRANSPORT_PORT -> b.putShort((short) (rv ? c.dstPort(f) : c.srcPort(f)));

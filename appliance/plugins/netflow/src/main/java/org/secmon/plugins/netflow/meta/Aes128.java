@@ -95,10 +95,10 @@ public final class Aes128 {
     /** Encrypts the block {@code in[io, io + 16)} into {@code out[oo, oo + 16)} (may be the same place). */
     public void encryptBlock(byte[] in, int io, byte[] out, int oo) {
         final int[] k = rkw;
-        int c0 = word(in, io) ^ k[0];
-        int c1 = word(in, io + 4) ^ k[1];
-        int c2 = word(in, io + 8) ^ k[2];
-        int c3 = word(in, io + 12) ^ k[3];
+        int c0 = Wire.u32(in, io) ^ k[0];
+        int c1 = Wire.u32(in, io + 4) ^ k[1];
+        int c2 = Wire.u32(in, io + 8) ^ k[2];
+        int c3 = Wire.u32(in, io + 12) ^ k[3];
         for (int r = 1; r < 10; r++) { // SubBytes, ShiftRows, MixColumns, AddRoundKey by table
             int n0 = t(c0 >>> 24, 0) ^ t(c1 >>> 16 & 0xff, 8) ^ t(c2 >>> 8 & 0xff, 16) ^ t(c3 & 0xff, 24) ^ k[4 * r];
             int n1 = t(c1 >>> 24, 0) ^ t(c2 >>> 16 & 0xff, 8) ^ t(c3 >>> 8 & 0xff, 16) ^ t(c0 & 0xff, 24)
@@ -128,10 +128,6 @@ public final class Aes128 {
         return SBOX[a >>> 24] << 24 | SBOX[b >>> 16 & 0xff] << 16 | SBOX[c >>> 8 & 0xff] << 8 | SBOX[d & 0xff];
     }
 
-    private static int word(byte[] b, int o) {
-        return (b[o] & 0xff) << 24 | (b[o + 1] & 0xff) << 16 | (b[o + 2] & 0xff) << 8 | (b[o + 3] & 0xff);
-    }
-
     private static void put(byte[] b, int o, int v) {
         b[o] = (byte) (v >>> 24);
         b[o + 1] = (byte) (v >>> 16);
@@ -153,8 +149,8 @@ public final class Aes128 {
         int n = il - 16;
         java.util.Arrays.fill(counter, (byte) 0);
         encryptBlock(counter, 0, stream, 0); // H = E(K, 0)
-        hHi = u64(stream, 0);
-        hLo = u64(stream, 8);
+        hHi = Wire.u64(stream, 0);
+        hLo = Wire.u64(stream, 8);
         table();
         yHi = 0;
         yLo = 0;
@@ -170,7 +166,8 @@ public final class Aes128 {
         counter[14] = 0;
         counter[15] = 1;
         encryptBlock(counter, 0, stream, 0);
-        long diff = (u64(stream, 0) ^ yHi ^ u64(in, io + n)) | (u64(stream, 8) ^ yLo ^ u64(in, io + n + 8));
+        long diff = (Wire.u64(stream, 0) ^ yHi ^ Wire.u64(in, io + n))
+                | (Wire.u64(stream, 8) ^ yLo ^ Wire.u64(in, io + n + 8));
         if (diff != 0) {
             return -1;
         }
@@ -200,8 +197,8 @@ public final class Aes128 {
             long hi = 0;
             long lo = 0;
             if (m == 16) {
-                hi = u64(b, o + p);
-                lo = u64(b, o + p + 8);
+                hi = Wire.u64(b, o + p);
+                lo = Wire.u64(b, o + p + 8);
             } else {
                 for (int i = 0; i < m; i++) {
                     long v = b[o + p + i] & 0xffL;
@@ -262,13 +259,5 @@ public final class Aes128 {
         }
         yHi = zh;
         yLo = zl;
-    }
-
-    private static long u64(byte[] b, int o) {
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = v << 8 | (b[o + i] & 0xff);
-        }
-        return v;
     }
 }

@@ -36,7 +36,7 @@ public final class DnsMessage {
             if (len < 2) {
                 return Result.TRUNCATED;
             }
-            int n = u16(b, off);
+            int n = Wire.u16(b, off);
             start = off + 2;
             if (start + n < end) {
                 end = start + n; // a second message after it is not read
@@ -45,12 +45,12 @@ public final class DnsMessage {
         if (end - start < 12) {
             return end - start <= 0 ? Result.NOT_DNS : Result.TRUNCATED;
         }
-        int flags = u16(b, start + 2);
+        int flags = Wire.u16(b, start + 2);
         if ((flags >>> 11 & 0xf) > 2) { // opcode: query, inverse query, status
             return Result.NOT_DNS;
         }
-        int qd = u16(b, start + 4);
-        int an = u16(b, start + 6);
+        int qd = Wire.u16(b, start + 4);
+        int an = Wire.u16(b, start + 6);
         response = (flags & 0x8000) != 0;
         rcode = flags & 0xf;
         if (qd == 0) {
@@ -63,7 +63,7 @@ public final class DnsMessage {
         if (p + 4 > end) {
             return Result.TRUNCATED;
         }
-        queryType = u16(b, p);
+        queryType = Wire.u16(b, p);
         p += 4;
         for (int q = 1; q < qd && q < MAX_RECORDS_SCANNED; q++) { // other questions: skipped
             p = readName(b, start, p, false);
@@ -78,9 +78,9 @@ public final class DnsMessage {
             if (p < 0 || p + 10 > end) {
                 return Result.OK; // answers cut by the capture: those read so far
             }
-            int type = u16(b, p);
-            int klass = u16(b, p + 2);
-            int rdl = u16(b, p + 8);
+            int type = Wire.u16(b, p);
+            int klass = Wire.u16(b, p + 2);
+            int rdl = Wire.u16(b, p + 8);
             p += 10;
             if (p + rdl > end) {
                 return Result.OK;
@@ -170,9 +170,9 @@ public final class DnsMessage {
         int bestAt = -1;
         int bestLen = 1;
         for (int i = 0; i < 8; ) {
-            if (u16(b, p + 2 * i) == 0) {
+            if (Wire.u16(b, p + 2 * i) == 0) {
                 int j = i;
-                while (j < 8 && u16(b, p + 2 * j) == 0) {
+                while (j < 8 && Wire.u16(b, p + 2 * j) == 0) {
                     j++;
                 }
                 if (j - i > bestLen) {
@@ -194,7 +194,7 @@ public final class DnsMessage {
             if (i > 0 && i != bestAt + bestLen) {
                 out[o++] = ':';
             }
-            int g = u16(b, p + 2 * i);
+            int g = Wire.u16(b, p + 2 * i);
             boolean lead = true;
             for (int s = 12; s >= 0; s -= 4) {
                 int d = g >>> s & 0xf;
@@ -216,10 +216,6 @@ public final class DnsMessage {
         }
         out[o++] = (byte) ('0' + v % 10);
         return o;
-    }
-
-    private static int u16(byte[] b, int p) {
-        return (b[p] & 0xff) << 8 | (b[p + 1] & 0xff);
     }
 
     /** The first question's name, dotted, without the final dot ({@code .} for the root). */

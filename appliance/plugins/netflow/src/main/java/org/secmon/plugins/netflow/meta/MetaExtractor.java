@@ -23,7 +23,6 @@ public final class MetaExtractor {
     private final boolean http;
     private final boolean dns;
     private final boolean quic;
-    private final Set<MetaField> fields;
     private final boolean[] want = new boolean[MetaField.values().length]; // by ordinal: no hashing per packet
     private final int maxBytes;
     private final int slotSize;
@@ -56,7 +55,6 @@ public final class MetaExtractor {
             throw new IllegalArgumentException("metadata max bytes must be 1.." + MetaRecord.MAX_VALUE + ", not "
                     + maxBytes);
         }
-        this.fields = Set.copyOf(fields);
         this.maxBytes = maxBytes;
         this.slotSize = slotSize(maxBytes);
         boolean t = false, h = false, d = false;
@@ -85,10 +83,6 @@ public final class MetaExtractor {
 
     public int slotSize() {
         return slotSize;
-    }
-
-    public Set<MetaField> fields() {
-        return fields;
     }
 
     /**

@@ -87,7 +87,7 @@ public final class QuicInitial {
             return Result.NOT_QUIC;
         }
         final int b0 = b[off] & 0xff;
-        final int v = u32(b, off + 1);
+        final int v = Wire.u32(b, off + 1);
         final int type = b0 >>> 4 & 3;
         if (!(v == V1 && type == 0 || v == V2 && type == 1)) {
             return Result.NOT_QUIC; // another version, or not an Initial
@@ -321,10 +321,6 @@ public final class QuicInitial {
 
     static int varintLength(byte first) {
         return 1 << ((first & 0xff) >>> 6);
-    }
-
-    private static int u32(byte[] b, int p) {
-        return (b[p] & 0xff) << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff);
     }
 
     private static byte[] ascii(String s) {

@@ -80,7 +80,7 @@ public final class TlsClientHello {
         if ((b[off] & 0xff) != 1) {
             return Result.NOT_CLIENT_HELLO;
         }
-        int helloEnd = off + 4 + u24(b, off + 1);
+        int helloEnd = off + 4 + Wire.u24(b, off + 1);
         if (helloEnd > off + len) {
             return Result.TRUNCATED;
         }
@@ -97,7 +97,7 @@ public final class TlsClientHello {
         if ((b[off] & 0xff) != 22 || (b[off + 1] & 0xff) != 3) { // handshake record, SSL 3.0 or TLS
             return Result.NOT_TLS;
         }
-        int recordEnd = off + 5 + u16(b, off + 3);
+        int recordEnd = off + 5 + Wire.u16(b, off + 3);
         int p = off + 5;
         if (p + 4 > end) {
             return Result.TRUNCATED;
@@ -105,7 +105,7 @@ public final class TlsClientHello {
         if ((b[p] & 0xff) != 1) {
             return Result.NOT_CLIENT_HELLO;
         }
-        int helloEnd = p + 4 + u24(b, p + 1);
+        int helloEnd = p + 4 + Wire.u24(b, p + 1);
         if (helloEnd > recordEnd) {
             return Result.MALFORMED; // a hello longer than its record: records split it (not decoded)
         }
@@ -120,19 +120,19 @@ public final class TlsClientHello {
         if (p + 2 + 32 + 1 > helloEnd) {
             return Result.MALFORMED;
         }
-        legacyVersion = u16(b, p);
+        legacyVersion = Wire.u16(b, p);
         p += 2 + 32; // version, random
         p += 1 + (b[p] & 0xff); // session id
         if (p + 2 > helloEnd) {
             return Result.MALFORMED;
         }
-        int cs = u16(b, p);
+        int cs = Wire.u16(b, p);
         p += 2;
         if ((cs & 1) != 0 || p + cs > helloEnd) {
             return Result.MALFORMED;
         }
         for (int i = 0; i < cs; i += 2) {
-            int c = u16(b, p + i);
+            int c = Wire.u16(b, p + i);
             if (!grease(c) && cipherCount < MAX_CIPHERS) {
                 ciphers[cipherCount++] = c;
             }
@@ -151,7 +151,7 @@ public final class TlsClientHello {
         if (p + 2 > helloEnd) {
             return Result.MALFORMED;
         }
-        int extEnd = p + 2 + u16(b, p);
+        int extEnd = p + 2 + Wire.u16(b, p);
         p += 2;
         if (extEnd > helloEnd) {
             return Result.MALFORMED;
@@ -160,8 +160,8 @@ public final class TlsClientHello {
             if (p + 4 > extEnd) {
                 return Result.MALFORMED;
             }
-            int type = u16(b, p);
-            int n = u16(b, p + 2);
+            int type = Wire.u16(b, p);
+            int n = Wire.u16(b, p + 2);
             int d = p + 4;
             if (d + n > extEnd) {
                 return Result.MALFORMED;
@@ -184,14 +184,14 @@ public final class TlsClientHello {
                 if (end - p < 2) {
                     return end == p ? Result.OK : Result.MALFORMED; // a server's empty echo
                 }
-                int listEnd = p + 2 + u16(b, p);
+                int listEnd = p + 2 + Wire.u16(b, p);
                 p += 2;
                 if (listEnd > end) {
                     return Result.MALFORMED;
                 }
                 while (p + 3 <= listEnd) {
                     int kind = b[p] & 0xff;
-                    int n = u16(b, p + 1);
+                    int n = Wire.u16(b, p + 1);
                     p += 3;
                     if (p + n > listEnd) {
                         return Result.MALFORMED;
@@ -207,7 +207,7 @@ public final class TlsClientHello {
                 if (end - p < 2) {
                     return Result.MALFORMED;
                 }
-                int listEnd = p + 2 + u16(b, p);
+                int listEnd = p + 2 + Wire.u16(b, p);
                 p += 2;
                 if (listEnd > end || p >= listEnd) {
                     return listEnd > end ? Result.MALFORMED : Result.OK;
@@ -223,13 +223,13 @@ public final class TlsClientHello {
                 if (end - p < 2) {
                     return Result.MALFORMED;
                 }
-                int n = u16(b, p);
+                int n = Wire.u16(b, p);
                 p += 2;
                 if ((n & 1) != 0 || p + n > end) {
                     return Result.MALFORMED;
                 }
                 for (int i = 0; i < n; i += 2) {
-                    int s = u16(b, p + i);
+                    int s = Wire.u16(b, p + i);
                     if (!grease(s) && sigAlgCount < MAX_SIGNATURE_ALGORITHMS) {
                         sigAlgs[sigAlgCount++] = s;
                     }
@@ -245,7 +245,7 @@ public final class TlsClientHello {
                     return Result.MALFORMED;
                 }
                 for (int i = 0; i < n; i += 2) {
-                    int v = u16(b, p + i);
+                    int v = Wire.u16(b, p + i);
                     if (!grease(v) && v > bestVersion) {
                         bestVersion = v;
                     }
@@ -411,13 +411,5 @@ public final class TlsClientHello {
 
     private static boolean alnum(int c) {
         return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z';
-    }
-
-    private static int u16(byte[] b, int p) {
-        return (b[p] & 0xff) << 8 | (b[p + 1] & 0xff);
-    }
-
-    private static int u24(byte[] b, int p) {
-        return (b[p] & 0xff) << 16 | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff);
     }
 }
