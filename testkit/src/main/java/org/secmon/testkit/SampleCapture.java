@@ -8,8 +8,9 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * The demo's sample traffic, generated rather than shipped: four clients (10.1.0.10-13) talking to a web server
- * (10.2.0.80, TCP 80), a TLS server (10.2.0.43, TCP 443), a DNS server (10.2.0.53, UDP 53), and pinging their
- * gateway (10.2.0.1). TCP conversations are complete (handshake, data both ways, FIN), so flow exporters close them
+ * (10.2.0.80, TCP 80: HTTP/1.1 GETs of www.SITE), a TLS server (10.2.0.43, TCP 443: ClientHellos for api.SITE), a
+ * DNS server (10.2.0.53, UDP 53: A queries for api.SITE and their answers), and pinging their gateway (10.2.0.1);
+ * three SITEs, so that flow metadata has names to show. TCP conversations are complete (handshake, data both ways, FIN), so flow exporters close them
  * promptly. A classic little-endian pcap of Ethernet frames with valid IPv4 header checksums.
  */
 public final class SampleCapture {
@@ -41,33 +42,43 @@ public final class SampleCapture {
             for (int i = 0; i < CLIENTS; i++) {
                 byte[] client = {10, 1, 0, (byte) (10 + i)};
                 int sport = 40000 + round * 100 + i;
-                c.tcpConversation(client, new byte[] {10, 2, 0, 80}, sport, 80, 6 + i, 400, 1200);
-                c.tcpConversation(client, new byte[] {10, 2, 0, 43}, sport + 10, 443, 10, 300, 1400);
-                c.udpExchange(client, new byte[] {10, 2, 0, 53}, sport + 20, 53, 40, 80);
+                String site = SITES[(round * CLIENTS + i) % SITES.length];
+                c.tcpConversation(client, new byte[] {10, 2, 0, 80}, sport, 80, 6 + i, 400, 1200,
+                        L7Payloads.httpGet("www." + site, "/", USER_AGENT, 400));
+                c.tcpConversation(client, new byte[] {10, 2, 0, 43}, sport + 10, 443, 10, 300, 1400,
+                        L7Payloads.tlsClientHello("api." + site, 300));
+                int id = 0x5300 + round * CLIENTS + i;
+                c.udpExchange(client, new byte[] {10, 2, 0, 53}, sport + 20, 53, L7Payloads.dnsQuery(id, "api." + site),
+                        L7Payloads.dnsAnswer(id, "api." + site, new byte[] {10, 2, 0, 43}));
                 c.ping(client, new byte[] {10, 2, 0, 1}, 3);
             }
         }
     }
 
+    /** The names the clients look up and visit (the TLS server's api.SITE, the web server's www.SITE). */
+    private static final String[] SITES = {"shop.example.com", "intranet.example.org", "mail.example.net"};
+    private static final String USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+    /** A TCP conversation whose client's first request carries {@code first} (as long as the others). */
     private void tcpConversation(byte[] client, byte[] server, int sport, int dport, int exchanges, int request,
-            int response) {
+            int response, byte[] first) {
         int cseq = 1000;
         int sseq = 5000;
-        tcp(client, server, sport, dport, cseq++, 0, 0x02, 0); // SYN
-        tcp(server, client, dport, sport, sseq++, cseq, 0x12, 0); // SYN-ACK
-        tcp(client, server, sport, dport, cseq, sseq, 0x10, 0); // ACK
+        tcp(client, server, sport, dport, cseq++, 0, 0x02, new byte[0]); // SYN
+        tcp(server, client, dport, sport, sseq++, cseq, 0x12, new byte[0]); // SYN-ACK
+        tcp(client, server, sport, dport, cseq, sseq, 0x10, new byte[0]); // ACK
         for (int i = 0; i < exchanges; i++) {
-            tcp(client, server, sport, dport, cseq, sseq, 0x18, request);
+            tcp(client, server, sport, dport, cseq, sseq, 0x18, i == 0 ? first : new byte[request]);
             cseq += request;
-            tcp(server, client, dport, sport, sseq, cseq, 0x18, response);
+            tcp(server, client, dport, sport, sseq, cseq, 0x18, new byte[response]);
             sseq += response;
         }
-        tcp(client, server, sport, dport, cseq++, sseq, 0x11, 0); // FIN
-        tcp(server, client, dport, sport, sseq++, cseq, 0x11, 0);
-        tcp(client, server, sport, dport, cseq, sseq, 0x10, 0);
+        tcp(client, server, sport, dport, cseq++, sseq, 0x11, new byte[0]); // FIN
+        tcp(server, client, dport, sport, sseq++, cseq, 0x11, new byte[0]);
+        tcp(client, server, sport, dport, cseq, sseq, 0x10, new byte[0]);
     }
 
-    private void udpExchange(byte[] client, byte[] server, int sport, int dport, int query, int answer) {
+    private void udpExchange(byte[] client, byte[] server, int sport, int dport, byte[] query, byte[] answer) {
         udp(client, server, sport, dport, query);
         udp(server, client, dport, sport, answer);
     }
@@ -79,16 +90,18 @@ public final class SampleCapture {
         }
     }
 
-    private void tcp(byte[] src, byte[] dst, int sport, int dport, int seq, int ack, int flags, int payload) {
-        ByteBuffer l4 = ByteBuffer.allocate(20 + payload);
+    private void tcp(byte[] src, byte[] dst, int sport, int dport, int seq, int ack, int flags, byte[] payload) {
+        ByteBuffer l4 = ByteBuffer.allocate(20 + payload.length);
         l4.putShort((short) sport).putShort((short) dport).putInt(seq).putInt(ack)
-                .put((byte) 0x50).put((byte) flags).putShort((short) 64240).putShort((short) 0).putShort((short) 0);
+                .put((byte) 0x50).put((byte) flags).putShort((short) 64240).putShort((short) 0).putShort((short) 0)
+                .put(payload);
         frame(src, dst, 6, l4.array());
     }
 
-    private void udp(byte[] src, byte[] dst, int sport, int dport, int payload) {
-        ByteBuffer l4 = ByteBuffer.allocate(8 + payload);
-        l4.putShort((short) sport).putShort((short) dport).putShort((short) (8 + payload)).putShort((short) 0);
+    private void udp(byte[] src, byte[] dst, int sport, int dport, byte[] payload) {
+        ByteBuffer l4 = ByteBuffer.allocate(8 + payload.length);
+        l4.putShort((short) sport).putShort((short) dport).putShort((short) (8 + payload.length)).putShort((short) 0)
+                .put(payload);
         frame(src, dst, 17, l4.array());
     }
 

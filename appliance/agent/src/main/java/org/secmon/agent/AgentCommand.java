@@ -168,6 +168,10 @@ public final class AgentCommand implements Runnable {
             description = "counters report period (default PT5S)")
     Duration reportInterval;
 
+    @Option(names = "--report-flows", paramLabel = "N", description = "the N largest flows of each flow cache sent"
+            + " with every report, for the console and secmonctl flows (default 20; 0: none)")
+    Integer reportFlows;
+
     @Option(names = "--retry-max", paramLabel = "DURATION",
             description = "longest wait between attempts to reach the EMS (default PT30S)")
     Duration retryMax;
@@ -226,6 +230,10 @@ public final class AgentCommand implements Runnable {
         if (ems == null || ems.isEmpty() || scope == null || source == null) {
             throw new IllegalArgumentException("--ems, --scope and --source are required (or in --config)");
         }
+        if (reportFlows != null && (reportFlows < 0 || reportFlows > ApplianceAgent.MAX_REPORT_FLOWS)) {
+            throw new IllegalArgumentException("--report-flows must be 0.." + ApplianceAgent.MAX_REPORT_FLOWS
+                    + ", not " + reportFlows);
+        }
         String host = name != null ? name : InetAddress.getLocalHost().getHostName();
         String password = System.getenv("SECMON_PASSWORD");
         if (passwordFile != null) {
@@ -265,6 +273,7 @@ public final class AgentCommand implements Runnable {
                     retryMax == null ? Duration.ofSeconds(30) : retryMax, emsFingerprint, enrollmentTokenFile,
                     ems.subList(1, ems.size()));
             try (ApplianceAgent agent = new ApplianceAgent(settings, plugins, () -> counters(rx, plugins))) {
+                agent.reportFlows(reportFlows == null ? ApplianceAgent.DEFAULT_REPORT_FLOWS : reportFlows);
                 if (ipsecVici != null) {
                     if (!ipsecIncludes.isEmpty()) {
                         err.println("secmon agent: ipsec-include is ignored and no longer needed: the enforcer loads"
@@ -522,6 +531,7 @@ public final class AgentCommand implements Runnable {
                 case "report-interval" -> reportInterval = reportInterval != null ? reportInterval
                         : Duration.parse(v);
                 case "retry-max" -> retryMax = retryMax != null ? retryMax : Duration.parse(v);
+                case "report-flows" -> reportFlows = reportFlows != null ? reportFlows : e.getValue().asInt();
                 default -> throw new IllegalArgumentException("--config " + configFile + ": unknown option '"
                         + e.getKey() + "'");
             }

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record ApplianceRow(String id, String name, String scope, String status, Long appliedVersion,
         Long desiredVersion, String plugins, String lastSeen) {
 
-    static ApplianceRow of(JsonNode a, Map<String, String> scopeNames) {
+    public static ApplianceRow of(JsonNode a, Map<String, String> scopeNames) {
         String scopeId = a.path("scope").asText();
         StringBuilder plugins = new StringBuilder();
         a.path("capabilities").properties().forEach(e -> plugins.append(plugins.isEmpty() ? "" : ", ")
@@ -33,7 +33,7 @@ public record ApplianceRow(String id, String name, String scope, String status, 
                 : "behind: " + appliedVersion + " of " + desiredVersion;
     }
 
-    static Map<String, String> names(Iterable<? extends JsonNode> entities) {
+    public static Map<String, String> names(Iterable<? extends JsonNode> entities) {
         java.util.List<JsonNode> l = new java.util.ArrayList<>();
         entities.forEach(l::add);
         return l.stream().collect(Collectors.toMap(e -> e.path("id").asText(), e -> e.path("name").asText(),

@@ -18,6 +18,8 @@ import org.secmon.console.core.Fxml;
 import org.secmon.console.core.Session;
 import org.secmon.console.dashboard.DashboardView;
 import org.secmon.console.dashboard.DashboardViewModel;
+import org.secmon.console.flows.FlowsView;
+import org.secmon.console.flows.FlowsViewModel;
 import org.secmon.console.ipsec.TunnelsView;
 import org.secmon.console.ipsec.TunnelsViewModel;
 import org.secmon.console.terminal.TerminalView;
@@ -63,6 +65,9 @@ public final class MainView {
         where.setText(session.emsUrl());
         who.setText(session.user());
         add("Dashboard", DashboardView.create(new DashboardViewModel(dispatch, session)));
+        if (session.canView(ResourceKind.APPLIANCES)) {
+            add("Flows", FlowsView.create(new FlowsViewModel(dispatch, session)));
+        }
         add("Configuration", BrowserView.create(new BrowserViewModel(dispatch, session, CONFIGURATION)));
         if (session.canView(ResourceKind.IPSEC_TUNNELS)) {
             add("IPsec", TunnelsView.create(new TunnelsViewModel(dispatch, session),

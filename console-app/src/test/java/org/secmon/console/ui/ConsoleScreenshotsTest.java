@@ -29,7 +29,7 @@ import org.secmon.testkit.Await;
  */
 class ConsoleScreenshotsTest {
     static final List<String> SCREENS = List.of("01-login", "02-dashboard", "03-configuration-7-tuple",
-            "04-collector-set", "05-ipsec", "06-users", "07-audit", "08-ssh-terminal");
+            "04-collector-set", "05-ipsec", "06-users", "07-audit", "08-ssh-terminal", "09-flows");
 
     @TempDir
     Path dir;

@@ -60,10 +60,22 @@ class ConsoleUiTest {
     }
 
     private static void waitUntil(String what, int seconds, java.util.concurrent.Callable<Boolean> c) {
+        waitUntil(what, seconds, () -> "", c);
+    }
+
+    /** As above; on a time-out the message has {@code detail}'s answer (what was there instead). */
+    private static void waitUntil(String what, int seconds, java.util.function.Supplier<String> detail,
+            java.util.concurrent.Callable<Boolean> c) {
         try {
             WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, c);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("timed out waiting for " + what);
+            String d;
+            try {
+                d = detail.get();
+            } catch (RuntimeException x) {
+                d = "(" + x + ")";
+            }
+            throw new AssertionError("timed out waiting for " + what + (d.isEmpty() ? "" : ": " + d));
         }
     }
 
@@ -211,6 +223,37 @@ class ConsoleUiTest {
                 dir.resolve("agent/ssh_host_ec_key")).loadKeys(null).iterator().next().getPublic();
         assertEquals(org.secmon.console.terminal.HostKeyCheck.fingerprint(host),
                 lab.appliance().path("ssh_host_key").asText());
+
+        // the appliance's largest flows with the names from their metadata, once a monitor collects them
+        ObjectNode everything = lab.admin.create(ResourceKind.CLASSIFICATION_OBJECTS, java.util.Map.of("scope", scope,
+                "name", "everything"));
+        lab.admin.create(ResourceKind.RULES, java.util.Map.of("scope", scope, "name", "all", "classification_object",
+                everything.path("id").asText(), "priority", 200));
+        lab.admin.create(ResourceKind.POLICIES, java.util.Map.of("scope", scope, "name", "all-traffic", "rules",
+                java.util.List.of("all")));
+        lab.admin.create(ResourceKind.NETFLOW_MONITORS, java.util.Map.of("scope", scope, "name", "names",
+                "collect_fields", java.util.List.of("tls_sni", "http_host", "dns_query")));
+        lab.admin.patch(ResourceKind.NETFLOW_ASSOCIATIONS, assoc.path("id").asText(), java.util.Map.of("policy",
+                "all-traffic", "monitor", "names")); // an appliance runs one association per plugin
+        tab(r, "flows");
+        TableView<?> flows = r.lookup("#flows").queryAs(TableView.class);
+        waitUntil("a DNS query's name beside its flow on the flows screen", 30, () -> "flows "
+                + r.lookup("#flows-summary").queryAs(Label.class).getText() + ": " + flows.getItems() + "; the"
+                + " appliance's flows in the EMS: " + lab.admin.flows(lab.appliance().path("id").asText()), () -> {
+            r.interact(() -> { });
+            return flows.getItems().stream().anyMatch(i -> i instanceof org.secmon.console.flows.FlowRow f
+                    && f.destination().equals("10.2.0.53:53") && f.name().matches("api\\.(shop\\.example\\.com|"
+                            + "intranet\\.example\\.org|mail\\.example\\.net)"));
+        });
+        r.clickOn("#flows-filter").write("intranet");
+        waitUntil("the filter keeps only intranet's flows", 10, () -> {
+            r.interact(() -> { });
+            return !flows.getItems().isEmpty() && flows.getItems().stream().allMatch(i ->
+                    ((org.secmon.console.flows.FlowRow) i).name().contains("intranet"));
+        });
+        assertTrue(r.lookup("#flows-summary").queryAs(Label.class).getText().contains("netflow: top "),
+                r.lookup("#flows-summary").queryAs(Label.class).getText());
+        tab(r, "dashboard");
 
         // an enrollment token from the dashboard, for the next appliance: shown once, and it registers it
         r.clickOn("#enroll");

@@ -43,7 +43,7 @@ public final class Lab implements AutoCloseable {
         String plugins = System.getProperty("secmon.plugins.dir", "../appliance/agent/target/plugins");
         String[] args = {"--ems", ems.base, "--scope", "lab", "--name", "edge-1", "--user", "admin",
             "--password-file", pw.toString(), "--source", "pcap:" + pcap, "--rate", "3000", "--state-dir",
-            dir.resolve("agent").toString(), "--plugins", plugins, "--notify-port", "0", "--report-interval", "PT1S",
+            dir.resolve("agent").toString(), "--plugins", plugins, "--notify-port", "0", "--report-interval", "PT1S", "--report-flows", "50",
             "--ssh-port", Integer.toString(sshPort), "--ssh-address", "127.0.0.1"};
         agent = new AgentCommand(new PrintStream(Files.newOutputStream(dir.resolve("agent.log")), true,
                 StandardCharsets.UTF_8));

@@ -82,6 +82,11 @@ public final class ScreenshotTour {
             });
             shot(out, "02-dashboard");
 
+            tab("flows");
+            await("flows with their server or query names", () -> ((TableView<?>) inTab("#flows")).getItems()
+                    .stream().filter(f -> !((org.secmon.console.flows.FlowRow) f).name().equals("-")).count() >= 4);
+            shot(out, "09-flows");
+
             tab("configuration");
             kind("Classification objects");
             select("#entities", 0);
@@ -142,15 +147,15 @@ public final class ScreenshotTour {
     private static void configure(Lab lab, String sshKey) {
         var c = lab.admin;
         String scope = c.find(ResourceKind.SCOPES, null, "lab").path("id").asText();
-        c.create(ResourceKind.CLASSIFICATION_OBJECTS, Map.of("scope", scope, "name", "dns", "protocol", "udp",
-                "dst_port", "53", "dst_ip", "10.0.0.0/8"));
+        c.create(ResourceKind.CLASSIFICATION_OBJECTS, Map.of("scope", scope, "name", "gateway-ping", "protocol",
+                "icmp", "dst_ip", "10.2.0.1/32"));
         c.create(ResourceKind.CLASSIFICATION_OBJECTS, Map.of("scope", scope, "name", "all"));
-        c.create(ResourceKind.RULES, Map.of("scope", scope, "name", "no-dns", "classification_object", "dns",
-                "priority", 10, "action", "drop"));
+        c.create(ResourceKind.RULES, Map.of("scope", scope, "name", "no-ping", "classification_object",
+                "gateway-ping", "priority", 10, "action", "drop"));
         c.create(ResourceKind.RULES, Map.of("scope", scope, "name", "everything", "classification_object", "all",
                 "priority", 100));
         c.create(ResourceKind.POLICIES, Map.of("scope", scope, "name", "monitor", "rules",
-                List.of("no-dns", "everything")));
+                List.of("no-ping", "everything")));
         c.create(ResourceKind.COLLECTORS, Map.of("scope", scope, "name", "nfdump-a", "address", "127.0.0.1",
                 "port", 9201, "type", "netflow"));
         c.create(ResourceKind.COLLECTORS, Map.of("scope", scope, "name", "nfdump-b", "address", "127.0.0.1",
@@ -158,8 +163,10 @@ public final class ScreenshotTour {
         c.create(ResourceKind.COLLECTOR_SETS, Map.of("scope", scope, "name", "analytics", "type", "netflow",
                 "lb_algorithm", "weighted_round_robin", "members", List.of(Map.of("collector", "nfdump-a",
                         "weight", 1), Map.of("collector", "nfdump-b", "weight", 3))));
+        c.create(ResourceKind.NETFLOW_MONITORS, Map.of("scope", scope, "name", "with-names", "collect_fields",
+                List.of("tls_sni", "http_host", "dns_query")));
         c.create(ResourceKind.NETFLOW_ASSOCIATIONS, Map.of("scope", scope, "name", "flows", "policy", "monitor",
-                "collector_set", "analytics"));
+                "collector_set", "analytics", "monitor", "with-names"));
         c.create(ResourceKind.IKE_POLICIES, Map.of("name", "ike-gcm"));
         c.create(ResourceKind.IPSEC_POLICIES, Map.of("name", "esp-gcm"));
         c.create(ResourceKind.IPSEC_TUNNELS, Map.of("name", "to-analytics", "appliance",

@@ -670,9 +670,72 @@ public final class ApplianceAgent implements AutoCloseable, org.secmon.agent.met
                     .map(w -> (JsonNode) Json.mapper().getNodeFactory().textNode(w)).toList());
         }
         client().report(creds.applianceId(), version, caps.equals(reportedCapabilities) ? null : caps, cnt,
-                notificationUrl, sshHostKey);
+                notificationUrl, sshHostKey, topFlows(cnt));
         reportedCapabilities = caps;
         reportedVersion = version;
+    }
+
+    /** Most flows per flow cache a report may carry (the EMS keeps at most as many). */
+    public static final int MAX_REPORT_FLOWS = 100;
+    public static final int DEFAULT_REPORT_FLOWS = 20;
+    /** How long a report waits for a flow cache's data-plane thread to list its flows. */
+    private static final long TOP_FLOWS_WAIT_MILLIS = 1000;
+    private volatile int reportFlows = DEFAULT_REPORT_FLOWS;
+
+    /** How many of each flow cache's largest flows every report carries (0: none). */
+    public void reportFlows(int n) {
+        if (n < 0 || n > MAX_REPORT_FLOWS) {
+            throw new IllegalArgumentException("report flows must be 0.." + MAX_REPORT_FLOWS + ", not " + n);
+        }
+        reportFlows = n;
+    }
+
+    /**
+     * The largest flows of every plugin with a flow cache (whose counters have {@code flows_active}), as the SSH
+     * CLI's {@code show flows top N} lists them: {PLUGIN: {note, columns, rows}}, or {PLUGIN: {error}} when the
+     * plugin could not answer (another query was waiting, the data plane is stopped); null when not asked for.
+     */
+    ObjectNode topFlows(ObjectNode counters) {
+        int n = reportFlows;
+        if (n == 0) {
+            return null;
+        }
+        ObjectNode out = Json.mapper().createObjectNode();
+        for (LoadedPlugin p : host.plugins()) {
+            if (!counters.path("plugins").path(p.name()).has(org.secmon.plugin.CounterNames.FLOWS_ACTIVE)) {
+                continue;
+            }
+            ObjectNode o = out.putObject(p.name());
+            try {
+                org.secmon.plugin.Table t = p.query("flows", n, TOP_FLOWS_WAIT_MILLIS);
+                if (t == null) {
+                    out.remove(p.name());
+                    continue;
+                }
+                o.put("note", t.note());
+                t.columns().forEach(o.putArray("columns")::add);
+                com.fasterxml.jackson.databind.node.ArrayNode rows = o.putArray("rows");
+                for (List<Object> r : t.rows()) {
+                    com.fasterxml.jackson.databind.node.ArrayNode a = rows.addArray();
+                    for (Object v : r) {
+                        if (v instanceof Long || v instanceof Integer) {
+                            a.add(((Number) v).longValue());
+                        } else if (v instanceof Number d) {
+                            a.add(d.doubleValue());
+                        } else {
+                            a.add(String.valueOf(v));
+                        }
+                    }
+                }
+            } catch (IllegalStateException e) {
+                o.removeAll();
+                o.put("error", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return out;
     }
 
     /** Loaded plugins and their versions. */

@@ -206,7 +206,7 @@ public final class LoadedPlugin {
      * plugin is asked on every queue and the answers merged ({@link SecmonPlugin#merge}).
      *
      * @return the answer, or null when the plugin knows nothing about {@code topic}
-     * @throws IllegalStateException when the plugin is not running, another query is waiting, or the data-plane
+     * @throws IllegalStateException when the plugin is not running, other queries kept it busy, or the data-plane
      *                               thread did not answer within {@code timeoutMillis}
      */
     public Table query(String topic, int limit, long timeoutMillis) throws InterruptedException {
@@ -218,15 +218,24 @@ public final class LoadedPlugin {
         int n = Math.min(boxes.length, all.length);
         int lim = Math.max(1, limit);
         PendingQuery[] asked = new PendingQuery[n];
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         try {
             for (int i = 0; i < n; i++) {
                 PendingQuery q = new PendingQuery(topic, lim, new CompletableFuture<>());
-                if (!boxes[i].query.compareAndSet(null, q)) {
-                    throw new IllegalStateException("another query to plugin " + name + " is waiting; try again");
+                // one question at a time per queue: another one (the SSH CLI's, the agent's report) is answered
+                // between two bursts, so its turn comes within milliseconds
+                while (!boxes[i].query.compareAndSet(null, q)) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new IllegalStateException("another query to plugin " + name + " kept it busy for "
+                                + timeoutMillis + " ms; try again");
+                    }
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
                 }
                 asked[i] = q;
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             java.util.List<Table> parts = new java.util.ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 Table t;

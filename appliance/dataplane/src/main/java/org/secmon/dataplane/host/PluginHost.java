@@ -130,9 +130,17 @@ public final class PluginHost implements AutoCloseable {
     }
 
     /**
-     * Set how plugin {@code name} runs. Applies at once if it is loaded (new filter and configuration, swapped in
-     * between bursts; a change of delivery mode restarts it), else when it is loaded.
+     * Set how plugin {@code name} runs. Applies at once if it is loaded (a new filter is swapped in between bursts;
+     * a new plugin configuration or delivery mode restarts it: it flushes what it holds, then starts with the new
+     * one), else when it is loaded.
      */
+    /** How many times a plugin was restarted for a new configuration or delivery mode. */
+    private final java.util.concurrent.atomic.AtomicLong restarts = new java.util.concurrent.atomic.AtomicLong();
+
+    public long restarts() {
+        return restarts.get();
+    }
+
     public synchronized void setup(String name, PluginSetup setup) throws Exception {
         setups.put(name, setup);
         LoadedPlugin lp = plugins.get(name);
@@ -144,18 +152,20 @@ public final class PluginHost implements AutoCloseable {
             return;
         }
         DeliveryMode mode = effectiveMode(lp, setup);
-        if (mode != lp.mode) {
+        if (mode != lp.mode || !setup.config().equals(lp.setup.config())) {
+            // the plugin's own settings (collectors, timeouts, fields) are built into its caches, exporters and
+            // sockets at start: a new configuration is a new start (what it holds is flushed by its stop first)
+            long t0 = System.nanoTime();
+            String why = mode != lp.mode ? "delivery mode" : "configuration";
             stop(lp, PluginState.STOPPED);
             lp.state = PluginState.CREATED;
             start(lp);
+            restarts.incrementAndGet();
+            LOG.log(System.Logger.Level.INFO, "plugin " + lp.name() + " restarted with its new " + why + " in "
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms");
             return;
         }
         Classifier c = Classifier.compile(setup.rules(), setup.defaultAction());
-        if (!setup.config().equals(lp.setup.config())) {
-            for (SecmonPlugin instance : lp.instances) {
-                instance.configure(setup.config());
-            }
-        }
         lp.setup = setup;
         lp.classifier = c;
         publish();

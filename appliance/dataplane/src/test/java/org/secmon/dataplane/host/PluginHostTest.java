@@ -182,4 +182,51 @@ class PluginHostTest {
         host.unload("ringcount");
         assertEquals(PluginState.STOPPED, lp.state());
     }
+
+    /** A plugin that builds what it runs with at start, from the configuration it was given (as NetFlow does). */
+    static final class BuildsAtStart extends FlowCountPlugin {
+        final List<Object> startedWith = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger stops = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile PluginConfig config;
+
+        BuildsAtStart() {
+            super("builds", DeliveryMode.DIRECT);
+        }
+
+        @Override
+        public void configure(PluginConfig c) {
+            config = c;
+        }
+
+        @Override
+        public void start() {
+            startedWith.add(config.asMap().get("collector"));
+        }
+
+        @Override
+        public void stop() {
+            stops.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aNewPluginConfigurationRestartsItAFilterDoesNot() throws Exception {
+        BuildsAtStart p = new BuildsAtStart();
+        host.setup("builds", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("collector", "a"))));
+        host.register(p);
+        LoadedPlugin lp = host.plugin("builds");
+        await("packets", () -> lp.received() > 100);
+        // before the fix the new collector was handed to configure() and never used: the plugin ran on with "a"
+        host.setup("builds", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("collector", "b"))));
+        assertEquals(List.of("a", "b"), p.startedWith);
+        assertEquals(1, p.stops.get(), "the old instance stopped (flushed) first");
+        assertEquals(PluginState.STARTED, lp.state());
+        long before = lp.received();
+        await("packets after the restart", () -> lp.received() > before + 100);
+        // the same configuration with another filter: swapped between bursts, no restart
+        host.setup("builds", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("collector", "b")))
+                .withRules(List.of(Rule.forwardAll())));
+        assertEquals(List.of("a", "b"), p.startedWith);
+        assertEquals(1, host.restarts());
+    }
 }

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
                 + "apply or export a whole configuration.",
         subcommands = {LoginCommand.class, LogoutCommand.class, WhoamiCommand.class, KindsCommand.class,
                 GetCommand.class, CreateCommand.class, UpdateCommand.class, DeleteCommand.class, ApplyCommand.class,
-                ExportCommand.class, CountersCommand.class, AuditCommand.class, EnrollCommand.class,
+                ExportCommand.class, CountersCommand.class, FlowsCommand.class, AuditCommand.class, EnrollCommand.class,
                 ScrapeTokenCommand.class, picocli.AutoComplete.GenerateCompletion.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: SECMON_EMS (EMS URL), SECMON_TOKEN (a token instead of the saved login), "

@@ -181,6 +181,23 @@ class ApplianceTest {
                 assertEquals(200, ems.call("GET", "/api/v1/appliances/" + id + "/counters", token, null).status());
                 assertFalse(ems.call("GET", "/api/v1/appliances/" + id, admin, null).text().contains("rx_packets"));
                 assertEquals(404, ems.call("GET", "/api/v1/appliances/nope/counters", admin, null).status());
+                // its largest flows: kept from the last report that had them, readable like the counters
+                assertEquals(0, ems.call("GET", "/api/v1/appliances/" + id + "/flows", admin, null).json()
+                        .path("flows").size(), "nothing before a report with flows");
+                assertEquals(200, ems.call("POST", "/api/v1/appliances/" + id + "/report", token,
+                        "{\"flows\":{\"netflow\":{\"note\":\"top 1 of 7 flows\",\"columns\":[\"source\","
+                                + "\"name\",\"bytes\"],\"rows\":[[\"10.0.0.1:5\",\"api.example.com\",1400]]}}}")
+                        .status());
+                assertEquals(200, ems.call("POST", "/api/v1/appliances/" + id + "/report", token,
+                        "{\"counters\":{\"rx_packets\":43}}").status());
+                Resp flows = ems.call("GET", "/api/v1/appliances/" + id + "/flows", admin, null);
+                assertEquals(200, flows.status(), flows.toString());
+                assertEquals("api.example.com", flows.json().path("flows").path("netflow").path("rows").path(0)
+                        .path(1).asText(), "a report without flows keeps the last ones: " + flows);
+                assertEquals(200, ems.call("GET", "/api/v1/appliances/" + id + "/flows", token, null).status());
+                assertFalse(ems.call("GET", "/api/v1/appliances/" + id, admin, null).text()
+                        .contains("api.example.com"));
+                assertEquals(404, ems.call("GET", "/api/v1/appliances/nope/flows", admin, null).status());
                 // a restarted agent moves its notification endpoint; a bad URL is refused and changes nothing
                 String url = ems.call("GET", "/api/v1/appliances/" + id, admin, null).json()
                         .path("notification_url").asText();

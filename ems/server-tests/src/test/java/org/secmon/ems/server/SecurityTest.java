@@ -202,6 +202,7 @@ class SecurityTest {
             String other = ems.call("GET", "/api/v1/appliances?name=a1&scope=sA", admin, null).json()
                     .path("items").get(0).path("id").asText();
             assertEquals(404, ems.call("GET", "/api/v1/appliances/" + other + "/counters", t, null).status());
+            assertEquals(404, ems.call("GET", "/api/v1/appliances/" + other + "/flows", t, null).status());
             assertEquals(404, ems.call("GET", "/api/v1/appliances/" + other + "/ssh-users", t, null).status());
             assertEquals(403, ems.call("GET", "/api/v1/projects", t, null).status());
             assertEquals(403, ems.call("GET", "/api/v1/users", t, null).status());
@@ -574,6 +575,44 @@ class SecurityTest {
             assertEquals(422, ems.call("POST", path, t, "{\"counters\":[1,2]}").status());
             assertEquals(200, ems.call("POST", path, t, "{\"capabilities\":{\"netflow\":\"1.0.0\"},"
                     + "\"counters\":{\"rx_packets\":5}}").status());
+            // flows go to operators' screens and terminals: bounded, tabular, and no control characters (a terminal
+            // escape in a hostile SNI or report would reach secmonctl's terminal)
+            String id = reg.json().path("id").asText();
+            assertEquals(200, ems.call("POST", path, t, "{\"flows\":{\"netflow\":{\"note\":\"n\",\"columns\":"
+                    + "[\"name\",\"bytes\"],\"rows\":[[\"ok.example\",1]]}}}").status());
+            for (String hostile : List.of(
+                    "{\"flows\":{\"netflow\":{\"columns\":[\"name\"],\"rows\":[[\"\\u001b]0;pwned\\u0007\"]]}}}",
+                    "{\"flows\":{\"netflow\":{\"columns\":[\"name\"],\"rows\":[[\"a\\u009bb\"]]}}}",
+                    "{\"flows\":{\"netflow\":{\"note\":\"x\\ny\",\"columns\":[\"name\"],\"rows\":[]}}}",
+                    "{\"flows\":{\"netflow\":{\"columns\":[\"name\",\"bytes\"],\"rows\":[[\"a\"]]}}}",
+                    "{\"flows\":{\"netflow\":{\"columns\":[\"name\"],\"rows\":[[{\"deep\":1}]]}}}",
+                    "{\"flows\":{\"netflow\":{\"columns\":[],\"rows\":[]}}}",
+                    "{\"flows\":{\"netflow\":{\"error\":\"e\",\"rows\":[]}}}",
+                    "{\"flows\":{\"netflow\":{\"columns\":[\"name\"],\"rows\":[],\"extra\":1}}}",
+                    "{\"flows\":{\"netflow\":[1]}}", "{\"flows\":[]}")) {
+                Resp r = ems.call("POST", path, t, hostile);
+                assertEquals(422, r.status(), hostile + " -> " + r);
+            }
+            ObjectNode many = Json.mapper().createObjectNode();
+            ObjectNode nf = many.putObject("flows").putObject("netflow");
+            nf.putArray("columns").add("name");
+            for (int i = 0; i < 101; i++) {
+                nf.withArray("rows").addArray().add("r" + i);
+            }
+            assertEquals(422, ems.call("POST", path, t, many).status());
+            ObjectNode sixteen = Json.mapper().createObjectNode();
+            ObjectNode fl = sixteen.putObject("flows");
+            for (int p = 0; p < 16; p++) {
+                ObjectNode h = fl.putObject("p" + p);
+                h.putArray("columns").add("name");
+                for (int i = 0; i < 100; i++) {
+                    h.withArray("rows").addArray().add("x".repeat(500));
+                }
+            }
+            assertEquals(413, ems.call("POST", path, t, sixteen).status());
+            assertEquals("ok.example", ems.call("GET", "/api/v1/appliances/" + id + "/flows", admin, null).json()
+                    .path("flows").path("netflow").path("rows").path(0).path(0).asText(), "refused reports change"
+                    + " nothing");
             // the SSH host key the console will trust: a fingerprint, nothing else
             assertEquals(422, ems.call("POST", path, t, "{\"ssh_host_key\":\"SHA256:x\\nssh-rsa AAAA\"}").status());
             assertEquals(422, ems.call("POST", path, t, "{\"ssh_host_key\":42}").status());

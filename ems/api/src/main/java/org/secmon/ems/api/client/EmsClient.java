@@ -264,6 +264,14 @@ public final class EmsClient implements AutoCloseable {
         return (ObjectNode) call("GET", "appliances/" + applianceId + "/counters", null);
     }
 
+    /**
+     * The largest flows of an appliance's flow caches as its last report gave them: {appliance, name, status,
+     * reported_at, flows: {PLUGIN: {note, columns, rows} or {error}}}.
+     */
+    public ObjectNode flows(String applianceId) {
+        return (ObjectNode) call("GET", "appliances/" + applianceId + "/flows", null);
+    }
+
     /** A report that also moves the appliance's notification endpoint (after a restart on another port). */
     public ObjectNode report(String applianceId, Long appliedVersion, Map<String, String> capabilities,
             JsonNode counters, String notificationUrl) {
@@ -273,7 +281,19 @@ public final class EmsClient implements AutoCloseable {
     /** A report with the SSH CLI's host key fingerprint ({@code SHA256:...}, or null when there is no CLI). */
     public ObjectNode report(String applianceId, Long appliedVersion, Map<String, String> capabilities,
             JsonNode counters, String notificationUrl, String sshHostKey) {
+        return report(applianceId, appliedVersion, capabilities, counters, notificationUrl, sshHostKey, null);
+    }
+
+    /**
+     * A report with the largest flows of the appliance's flow caches ({PLUGIN: {note, columns, rows}}, or null to
+     * leave the last ones as they are).
+     */
+    public ObjectNode report(String applianceId, Long appliedVersion, Map<String, String> capabilities,
+            JsonNode counters, String notificationUrl, String sshHostKey, JsonNode flows) {
         ObjectNode body = Json.mapper().createObjectNode();
+        if (flows != null) {
+            body.set("flows", flows);
+        }
         if (sshHostKey != null) {
             body.put("ssh_host_key", sshHostKey);
         }

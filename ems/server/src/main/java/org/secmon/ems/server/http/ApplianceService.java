@@ -2,6 +2,7 @@ package org.secmon.ems.server.http;
 
 import java.time.Instant;
 import java.util.Iterator;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,6 +34,8 @@ import org.secmon.ems.server.store.Repository.Doc;
  * configuration version, capabilities (plugins and versions), counters, and the notification URL when it
  * moved.</li>
  * <li>{@code GET /api/v1/appliances/{id}/counters} (appliances:view): the counters of the last report.</li>
+ * <li>{@code GET /api/v1/appliances/{id}/flows} (appliances:view): the largest flows of each flow cache, as the
+ * last report that had them gave them.</li>
  * </ul>
  */
 public final class ApplianceService implements HttpService {
@@ -55,6 +58,7 @@ public final class ApplianceService implements HttpService {
         rules.post("/register", this::registerHandler)
                 .post("/{id}/report", this::reportHandler)
                 .get("/{id}/counters", this::countersHandler)
+                .get("/{id}/flows", this::flowsHandler)
                 .get("/{id}/ssh-users", this::sshUsersHandler)
                 .get("/{id}/scrapers", this::scrapersHandler)
                 .get("/{id}/ipsec", this::ipsecHandler)
@@ -195,6 +199,11 @@ public final class ApplianceService implements HttpService {
         Http.json(res, 200, lastReport(viewable(req), "appliance", "counters"));
     }
 
+    /** The largest flows of each flow cache (plugin) the appliance last reported: {PLUGIN: {note, columns, rows}}. */
+    private void flowsHandler(ServerRequest req, ServerResponse res) throws Exception {
+        Http.json(res, 200, lastReport(viewable(req), "appliance", "flows"));
+    }
+
     /**
      * What an appliance or enforcer ({@code owner}) last reported: {OWNER: id, name, status, reported_at, FIELD}, FIELD
      * from the stored private {@code _FIELD} (an empty object before the first report).
@@ -281,6 +290,109 @@ public final class ApplianceService implements HttpService {
     static final int MAX_COUNTERS_BYTES = 256 * 1024;
     static final int MAX_CAPABILITIES = 64;
 
+    /** Most flow caches, columns and rows per cache, and characters per value a report's flows may have. */
+    static final int MAX_FLOW_PLUGINS = 16;
+    static final int MAX_FLOW_COLUMNS = 16;
+    static final int MAX_FLOW_ROWS = 100;
+    static final int MAX_FLOW_TEXT = 512;
+    /** Largest flows object a report may store (its JSON): with the counters, an appliance stays a Consul value. */
+    static final int MAX_FLOWS_BYTES = 128 * 1024;
+
+    /**
+     * The {@code flows} of a report: {PLUGIN: {note, columns: [name...], rows: [[value...]...]}} or {PLUGIN: {error}},
+     * bounded, every row as long as the columns, values strings or numbers, and no control character in any string
+     * (the console and secmonctl show them on operators' screens and terminals).
+     */
+    static void checkFlows(JsonNode flows) {
+        if (!flows.isObject()) {
+            throw ApiException.invalid("flows", "must be an object of plugin to its flows");
+        }
+        if (flows.size() > MAX_FLOW_PLUGINS) {
+            throw ApiException.invalid("flows", "at most " + MAX_FLOW_PLUGINS + " plugins");
+        }
+        int size;
+        try {
+            size = Json.mapper().writeValueAsBytes(flows).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.invalid("flows", "unreadable");
+        }
+        if (size > MAX_FLOWS_BYTES) {
+            throw new ApiException(413, "too_large", "flows of " + size + " bytes; at most " + MAX_FLOWS_BYTES);
+        }
+        for (var it = flows.fields(); it.hasNext(); ) {
+            var f = it.next();
+            String at = "flows." + f.getKey();
+            JsonNode p = f.getValue();
+            text(at, f.getKey(), 64);
+            if (!p.isObject()) {
+                throw ApiException.invalid(at, "must be an object: note, columns, rows (or error)");
+            }
+            for (var names = p.fieldNames(); names.hasNext(); ) {
+                String n = names.next();
+                if (!List.of("note", "columns", "rows", "error").contains(n)) {
+                    throw ApiException.invalid(at + "." + n, "is not a field of a plugin's flows; fields: note,"
+                            + " columns, rows, error");
+                }
+            }
+            if (p.has("error")) {
+                if (p.size() != 1 || !p.get("error").isTextual()) {
+                    throw ApiException.invalid(at + ".error", "must be a string, alone");
+                }
+                text(at + ".error", p.get("error").asText(), MAX_FLOW_TEXT);
+                continue;
+            }
+            if (p.has("note")) {
+                if (!p.get("note").isTextual()) {
+                    throw ApiException.invalid(at + ".note", "must be a string");
+                }
+                text(at + ".note", p.get("note").asText(), MAX_FLOW_TEXT);
+            }
+            JsonNode cols = p.path("columns");
+            JsonNode rows = p.path("rows");
+            if (!cols.isArray() || cols.isEmpty() || cols.size() > MAX_FLOW_COLUMNS) {
+                throw ApiException.invalid(at + ".columns", "must be an array of 1.." + MAX_FLOW_COLUMNS
+                        + " column names");
+            }
+            for (JsonNode c : cols) {
+                if (!c.isTextual() || c.asText().isEmpty()) {
+                    throw ApiException.invalid(at + ".columns", "must be column names (strings)");
+                }
+                text(at + ".columns", c.asText(), 32);
+            }
+            if (!rows.isArray() || rows.size() > MAX_FLOW_ROWS) {
+                throw ApiException.invalid(at + ".rows", "must be an array of at most " + MAX_FLOW_ROWS + " rows");
+            }
+            int i = 0;
+            for (JsonNode r : rows) {
+                String ra = at + ".rows[" + i++ + "]";
+                if (!r.isArray() || r.size() != cols.size()) {
+                    throw ApiException.invalid(ra, "must be an array of " + cols.size() + " values, one per column");
+                }
+                for (JsonNode v : r) {
+                    if (v.isTextual()) {
+                        text(ra, v.asText(), MAX_FLOW_TEXT);
+                    } else if (!v.isNumber()) {
+                        throw ApiException.invalid(ra, "values must be strings or numbers");
+                    }
+                }
+            }
+        }
+    }
+
+    /** A string of at most {@code max} characters with no control character (C0, DEL, C1). */
+    private static void text(String at, String s, int max) {
+        if (s.length() > max) {
+            throw ApiException.invalid(at, "at most " + max + " characters");
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+                throw ApiException.invalid(at, "must not contain control characters (found U+"
+                        + String.format(java.util.Locale.ROOT, "%04X", (int) c) + ")");
+            }
+        }
+    }
+
     /** A report stores what an agent sends, not whatever JSON anyone sends: bounded, of the expected shape. */
     private static void checkReport(JsonNode caps, JsonNode counters) {
         if (caps != null) {
@@ -323,9 +435,9 @@ public final class ApplianceService implements HttpService {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!f.equals("applied_version") && !f.equals("capabilities") && !f.equals("counters")
-                    && !f.equals("notification_url") && !f.equals("ssh_host_key")) {
+                    && !f.equals("notification_url") && !f.equals("ssh_host_key") && !f.equals("flows")) {
                 throw ApiException.invalid(f, "is not a report field; fields: applied_version, capabilities, counters,"
-                        + " notification_url, ssh_host_key");
+                        + " flows, notification_url, ssh_host_key");
             }
         }
         JsonNode hostKey = body.get("ssh_host_key");
@@ -342,6 +454,10 @@ public final class ApplianceService implements HttpService {
             throw ApiException.invalid("capabilities", "must be an object of plugin id to version");
         }
         checkReport(caps, body.get("counters"));
+        JsonNode flows = body.get("flows");
+        if (flows != null) {
+            checkFlows(flows);
+        }
         JsonNode url = body.get("notification_url");
         if (url != null && (!url.isTextual() || Formats.check(Formats.Kind.URL, url.asText()) != null)) {
             throw ApiException.invalid("notification_url", "must be an http(s) URL");
@@ -378,6 +494,9 @@ public final class ApplianceService implements HttpService {
             o.put("last_seen", Instant.now().toString());
             if (body.has("counters")) {
                 o.set("_counters", body.get("counters"));
+            }
+            if (flows != null) {
+                o.set("_flows", flows);
             }
             changes.put("appliances", id, o);
             return null;

@@ -418,6 +418,7 @@ public final class OpenApi {
         rp.putObject("capabilities").put("type", "object").put("maxProperties", 64)
                 .putObject("additionalProperties").put("type", "string");
         rp.putObject("counters").put("type", "object").put("description", "at most 256 KiB");
+        rp.set("flows", flowsSchema());
         rp.putObject("notification_url").put("type", "string").put("format", "uri");
         rp.putObject("ssh_host_key").put("type", "string").put("pattern", "^" + ApplianceService.SSH_FINGERPRINT.pattern() + "$")
                 .put("description", "SHA-256 fingerprint of the SSH CLI's host key");
@@ -431,6 +432,15 @@ public final class OpenApi {
         new Op(paths, b + "/{id}/counters", "get", "appliance_counters", "appliances",
                 "the counters of the appliance's last report")
                 .ok(200, "last reported counters", lastReport("appliance", "counters"))
+                .err(404, "no such appliance")
+                .authenticated("the user may not view appliances");
+        ObjectNode lastFlows = lastReport("appliance", "flows");
+        lastFlows.with("properties").set("flows", flowsSchema());
+        new Op(paths, b + "/{id}/flows", "get", "appliance_flows", "appliances",
+                "the largest flows of each of the appliance's flow caches (e.g. the NetFlow plugin), as its last"
+                        + " report that had them listed them: protocol, endpoints, server or query name, packets,"
+                        + " bytes")
+                .ok(200, "last reported flows", lastFlows)
                 .err(404, "no such appliance")
                 .authenticated("the user may not view appliances");
         ObjectNode ssh = F.objectNode().put("type", "object");
@@ -675,6 +685,30 @@ public final class OpenApi {
     }
 
     /** The answer of ApplianceService.lastReport: {OWNER, name, status, reported_at, FIELD}. */
+    /** A report's flows: per plugin its largest flows as a table (note, columns, rows), or why it has none. */
+    private static ObjectNode flowsSchema() {
+        ObjectNode o = F.objectNode().put("type", "object").put("maxProperties", ApplianceService.MAX_FLOW_PLUGINS)
+                .put("description", "per flow cache (plugin) its largest flows, or the error that kept the agent"
+                        + " from listing them; at most " + ApplianceService.MAX_FLOWS_BYTES / 1024 + " KiB; no"
+                        + " control characters in any string");
+        ObjectNode p = o.putObject("additionalProperties").put("type", "object").put("additionalProperties", false);
+        ObjectNode pp = p.putObject("properties");
+        pp.putObject("note").put("type", "string").put("maxLength", ApplianceService.MAX_FLOW_TEXT)
+                .put("example", "top 20 of 1,234 flows in the cache by bytes since their last export");
+        pp.putObject("columns").put("type", "array").put("minItems", 1)
+                .put("maxItems", ApplianceService.MAX_FLOW_COLUMNS).putObject("items").put("type", "string")
+                .put("minLength", 1).put("maxLength", 32);
+        ObjectNode cell = F.objectNode();
+        cell.putArray("oneOf").add(F.objectNode().put("type", "string").put("maxLength",
+                ApplianceService.MAX_FLOW_TEXT)).add(F.objectNode().put("type", "number"));
+        pp.putObject("rows").put("type", "array").put("maxItems", ApplianceService.MAX_FLOW_ROWS)
+                .put("description", "each row as many values as there are columns")
+                .putObject("items").put("type", "array").set("items", cell);
+        pp.putObject("error").put("type", "string").put("maxLength", ApplianceService.MAX_FLOW_TEXT)
+                .put("description", "instead of note, columns and rows");
+        return o;
+    }
+
     private static ObjectNode lastReport(String owner, String field) {
         ObjectNode o = F.objectNode().put("type", "object");
         o.putArray("required").add(owner).add(field);
