@@ -92,6 +92,17 @@ class TopFlowsFromEmsTest {
                 String table = AgentFixtures.ctl(session, "flows", "m-1", "-s", "m");
                 assertTrue(table.contains("netflow: top "), table);
                 assertTrue(table.matches("(?s).*PROTO +SOURCE +DESTINATION +NAME +PACKETS +BYTES.*"), table);
+                // a new collector for the running appliance: the plugin restarts with it (it used to keep
+                // exporting to the old one until the agent restarted)
+                try (UdpCapture moved = new UdpCapture()) {
+                    AgentFixtures.ctl(session, "update", "collector", "flows", "-s", "m", "--set",
+                            "port=" + moved.port);
+                    Await.until(Duration.ofSeconds(20), "IPFIX at the collector's new port", () -> moved.count() > 0);
+                    int old = ipfix.count();
+                    Thread.sleep(1000);
+                    assertTrue(ipfix.count() - old <= 1, "the old port still gets " + (ipfix.count() - old)
+                            + " datagrams a second");
+                }
                 assertTrue(table.matches("(?s).*UDP +10\\.1\\.0\\.1[0-3]:4\\d+ +10\\.2\\.0\\.53:53 +api\\."
                         + "(shop\\.example\\.com|intranet\\.example\\.org|mail\\.example\\.net) +[\\d,]+ .*"), table);
             }
