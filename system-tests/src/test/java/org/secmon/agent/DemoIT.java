@@ -24,6 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * is left running; and a demo whose agent dies says so and fails.
  */
 class DemoIT {
+    /** A flow of the sample capture to the DNS or TLS server with the name it asked for. */
+    private static final Pattern NAMED = Pattern.compile("10\\.2\\.0\\.(53:53|43:443) +api\\.(shop\\.example\\.com|"
+            + "intranet\\.example\\.org|mail\\.example\\.net)");
     private static final Pattern FLOW = Pattern.compile("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +(TCP|UDP|ICMP) +10\\.");
 
     @Test
@@ -38,7 +41,7 @@ class DemoIT {
         Path key = home.resolve(".ssh/id_ed25519");
         Nfcapd.run(java.util.List.of(org.secmon.testkit.Tools.require("ssh-keygen").toString(), "-q", "-t",
                 "ed25519", "-N", "", "-f", key.toString()));
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("secmon").toString(), "demo", "--seconds", "25",
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("secmon").toString(), "demo", "--seconds", "40",
                 "--port", Integer.toString(port), "--collector-port", Integer.toString(collector), "--ssh-port",
                 Integer.toString(sshPort), "--dir", dir.resolve("demo").toString())
                 .directory(root.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
@@ -59,10 +62,31 @@ class DemoIT {
             return o;
         }, o -> o.contains("netflow"));
         assertTrue(ssh.contains("started"), "ssh into the demo's appliance: " + ssh);
+        // the demo's monitor collects the server and query names: the appliance lists its flows with them, and
+        // the EMS has them from its reports (the command the demo's banner gives)
+        Await.until(Duration.ofSeconds(30), "show flows top 50 with the sample's server/query names", () -> {
+            Process s = new ProcessBuilder(org.secmon.testkit.Tools.require("ssh").toString(), "-i",
+                    key.toString(), "-p", Integer.toString(sshPort), "-o", "BatchMode=yes", "-o",
+                    "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                    "admin@127.0.0.1", "show", "flows", "top", "50").redirectErrorStream(true).start();
+            String o = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            s.waitFor(30, TimeUnit.SECONDS);
+            return o;
+        }, o -> NAMED.matcher(o).find());
+        Await.until(Duration.ofSeconds(30), "secmon ctl flows with the sample's names", () -> {
+            ProcessBuilder c = new ProcessBuilder("bash", root.resolve("secmon").toString(), "ctl", "flows",
+                    "demo-appliance", "-s", "demo").directory(root.toFile()).redirectErrorStream(true);
+            c.environment().put("SECMON_NO_BUILD", "1");
+            c.environment().put("SECMON_CTL_CONFIG", dir.resolve("demo/ctl.json").toString());
+            Process s = c.start();
+            String o = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            s.waitFor(30, TimeUnit.SECONDS);
+            return o;
+        }, o -> NAMED.matcher(o).find());
         if (!p.waitFor(180, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("the demo did not stop after --seconds 25:\n" + Files.readString(out));
+            throw new AssertionError("the demo did not stop after --seconds 40:\n" + Files.readString(out));
         }
         String text = Files.readString(out);
         assertEquals(0, p.exitValue(), text);
