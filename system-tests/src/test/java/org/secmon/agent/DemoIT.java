@@ -24,8 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * is left running; and a demo whose agent dies says so and fails.
  */
 class DemoIT {
-    /** A flow of the sample capture to the DNS or TLS server with the name it asked for. */
-    private static final Pattern NAMED = Pattern.compile("10\\.2\\.0\\.(53:53|43:443) +api\\.(shop\\.example\\.com|"
+    /**
+     * A flow of the sample capture with the name asked for: the destination column (the server, or the client for a
+     * DNS answer), then the name.
+     */
+    private static final Pattern NAMED = Pattern.compile("10\\.[12]\\.0\\.\\d+:\\d+ +(api|www)\\.(shop\\.example\\.com|"
             + "intranet\\.example\\.org|mail\\.example\\.net)");
     private static final Pattern FLOW = Pattern.compile("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +(TCP|UDP|ICMP) +10\\.");
 

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record ApplianceRow(String id, String name, String scope, String status, Long appliedVersion,
         Long desiredVersion, String plugins, String lastSeen) {
 
-    public static ApplianceRow of(JsonNode a, Map<String, String> scopeNames) {
+    static ApplianceRow of(JsonNode a, Map<String, String> scopeNames) {
         String scopeId = a.path("scope").asText();
         StringBuilder plugins = new StringBuilder();
         a.path("capabilities").properties().forEach(e -> plugins.append(plugins.isEmpty() ? "" : ", ")
@@ -33,7 +33,25 @@ public record ApplianceRow(String id, String name, String scope, String status, 
                 : "behind: " + appliedVersion + " of " + desiredVersion;
     }
 
-    public static Map<String, String> names(Iterable<? extends JsonNode> entities) {
+    /** Every appliance the user may see, with its scope's name. */
+    public static java.util.List<ApplianceRow> list(org.secmon.ems.api.client.EmsClient c) {
+        Map<String, String> scopes = names(c.list(org.secmon.ems.api.model.ResourceKind.SCOPES, Map.of()));
+        return c.list(org.secmon.ems.api.model.ResourceKind.APPLIANCES, Map.of()).stream()
+                .map(a -> of(a, scopes)).toList();
+    }
+
+    /**
+     * What a list's selection becomes when the list is reloaded: the same appliance (by id) as reloaded, null when
+     * it is gone, the first one when nothing was selected.
+     */
+    public static ApplianceRow reselect(java.util.List<ApplianceRow> rows, ApplianceRow was) {
+        if (was == null) {
+            return rows.isEmpty() ? null : rows.getFirst();
+        }
+        return rows.stream().filter(r -> r.id().equals(was.id())).findFirst().orElse(null);
+    }
+
+    static Map<String, String> names(Iterable<? extends JsonNode> entities) {
         java.util.List<JsonNode> l = new java.util.ArrayList<>();
         entities.forEach(l::add);
         return l.stream().collect(Collectors.toMap(e -> e.path("id").asText(), e -> e.path("name").asText(),

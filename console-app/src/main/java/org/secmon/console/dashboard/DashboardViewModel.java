@@ -2,7 +2,6 @@ package org.secmon.console.dashboard;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -107,11 +106,7 @@ public final class DashboardViewModel extends ViewModel {
 
     /** Reloads the appliance list (keeping the selection) and the selected appliance's counters. */
     public void refresh() {
-        async("Loading appliances", () -> {
-            Map<String, String> scopes = ApplianceRow.names(session.client().list(ResourceKind.SCOPES, Map.of()));
-            return session.client().list(ResourceKind.APPLIANCES, Map.of()).stream()
-                    .map(a -> ApplianceRow.of(a, scopes)).toList();
-        }, this::showAppliances);
+        async("Loading appliances", () -> ApplianceRow.list(session.client()), this::showAppliances);
     }
 
     private void showAppliances(List<ApplianceRow> rows) {
@@ -122,14 +117,10 @@ public final class DashboardViewModel extends ViewModel {
                 && !r.desiredVersion().equals(r.appliedVersion())).count();
         summary.set(rows.size() + (rows.size() == 1 ? " appliance" : " appliances") + ": " + up + " up, "
                 + (rows.size() - up) + " not up; " + behind + " behind their configuration");
-        if (sel != null) {
-            ApplianceRow again = rows.stream().filter(r -> r.id().equals(sel.id())).findFirst().orElse(null);
-            selected.set(again);
-            if (again != null) {
-                refreshCounters();
-            }
-        } else if (!rows.isEmpty()) {
-            selected.set(rows.getFirst());
+        ApplianceRow again = ApplianceRow.reselect(rows, sel);
+        selected.set(again);
+        if (sel != null && again != null) {
+            refreshCounters(); // the same appliance: the listener does not fetch
         }
     }
 

@@ -20,7 +20,6 @@ import org.secmon.console.core.Dispatch;
 import org.secmon.console.core.Session;
 import org.secmon.console.core.ViewModel;
 import org.secmon.console.dashboard.ApplianceRow;
-import org.secmon.ems.api.model.ResourceKind;
 
 /**
  * An appliance's largest flows as it last reported them to the EMS (the agent sends each flow cache's top N with
@@ -76,21 +75,13 @@ public final class FlowsViewModel extends ViewModel {
 
     /** Reloads the appliances (keeping the selection) and the selected one's flows. */
     public void refresh() {
-        async("Loading appliances", () -> {
-            Map<String, String> scopes = ApplianceRow.names(session.client().list(ResourceKind.SCOPES, Map.of()));
-            return session.client().list(ResourceKind.APPLIANCES, Map.of()).stream()
-                    .map(a -> ApplianceRow.of(a, scopes)).toList();
-        }, rows -> {
+        async("Loading appliances", () -> ApplianceRow.list(session.client()), rows -> {
             ApplianceRow sel = selected.get();
             appliances.setAll(rows);
-            if (sel != null) {
-                ApplianceRow again = rows.stream().filter(r -> r.id().equals(sel.id())).findFirst().orElse(null);
-                selected.set(again);
-                if (again != null) {
-                    refreshFlows();
-                }
-            } else if (!rows.isEmpty()) {
-                selected.set(rows.getFirst());
+            ApplianceRow again = ApplianceRow.reselect(rows, sel);
+            selected.set(again);
+            if (sel != null && again != null) {
+                refreshFlows(); // the same appliance: the listener does not fetch
             }
         });
     }
