@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * While the sample capture is replayed in a loop, the policy changes 100 times (DNS dropped, then forwarded, ...).
+ * While the sample capture is replayed in a loop, the policy changes 100 times (DNS dropped, then forwarded, ...)
+ * and the NetFlow configuration 10 times (its active timeout: new plugin instances swapped in beside the old ones).
  * Every packet the agent received is accounted: given to the NetFlow plugin or filtered by the rule in force, none
  * lost to a swap; and nfcapd receives flows holding exactly the packets the plugin was given.
  */
@@ -84,6 +85,11 @@ class HitlessReconfigurationTest {
         for (int i = 0; i < 100; i++) {
             AgentFixtures.ctl(session, "update", "rule", "dns", "-s", "h", "--set",
                     "action=" + (i % 2 == 0 ? "drop" : "forward"));
+            if (i % 10 == 5) {
+                // a change of the NetFlow plugin's own configuration: new instances swapped in beside the old
+                AgentFixtures.ctl(session, "update", "netflow_config", "-s", "h", "--set",
+                        "active_timeout=" + (i % 20 == 5 ? 6 : 5));
+            }
         }
         long desired = Json.mapper().readTree(AgentFixtures.ctl(session, "get", "scope", "h", "-o",
                 "json")).path("config_version").asLong();

@@ -46,8 +46,11 @@ public final class LoadedPlugin {
     volatile Map<String, Counter>[] custom;
     /** Each instance's query mailbox, answered on that instance's data-plane thread. */
     volatile Mailbox[] mailboxes;
-    /** What the instances share ({@code PluginContext.shared}): made anew at every start, closed at stop. */
-    final Map<String, Object> shared = new LinkedHashMap<>();
+    /**
+     * What the instances share ({@code PluginContext.shared}): emptied at every start, closed at stop; a new map for
+     * the instances a configuration change starts beside the running ones.
+     */
+    volatile Map<String, Object> shared = new LinkedHashMap<>();
 
     /** A query waiting for one instance's data-plane thread (at most one at a time). */
     static final class Mailbox {

@@ -134,6 +134,91 @@ public final class PluginHost implements AutoCloseable {
      * a new plugin configuration or delivery mode restarts it: it flushes what it holds, then starts with the new
      * one), else when it is loaded.
      */
+    /**
+     * A new configuration without a gap: new instances are made, configured and started beside the running ones,
+     * the rx threads switch to them between two bursts (as for a filter change), then the old ones are stopped —
+     * their flows flushed to the collectors they had — and what they shared is closed. For DIRECT-mode plugins whose
+     * class has a public no-argument constructor; false (nothing changed) for others, which are restarted. When the
+     * new instances fail to start, the old ones keep running and the error is thrown.
+     */
+    private boolean replace(LoadedPlugin lp, PluginSetup setup) throws Exception {
+        if (lp.mode != DeliveryMode.DIRECT || lp.state != PluginState.STARTED) {
+            return false;
+        }
+        int n = lp.instances.length;
+        SecmonPlugin[] fresh = new SecmonPlugin[n];
+        for (int q = 0; q < n; q++) {
+            try {
+                fresh[q] = lp.plugin().getClass().getConstructor().newInstance();
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return false;
+            }
+        }
+        long t0 = System.nanoTime();
+        SecmonPlugin[] oldInstances = lp.instances;
+        Map<String, Counter>[] oldCustom = lp.custom;
+        LoadedPlugin.Mailbox[] oldBoxes = lp.mailboxes;
+        Map<String, Object> oldShared = lp.shared;
+        lp.shared = new java.util.LinkedHashMap<>();
+        lp.instances(fresh);
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        t.setContextClassLoader(lp.plugin().getClass().getClassLoader());
+        int started = 0;
+        try {
+            for (int q = 0; q < n; q++) {
+                fresh[q].init(new Context(lp, q, n));
+                fresh[q].configure(setup.config());
+            }
+            for (SecmonPlugin p : fresh) {
+                p.start();
+                started++;
+            }
+        } catch (Throwable e) {
+            for (int q = 0; q < started; q++) {
+                try {
+                    fresh[q].stop();
+                } catch (Throwable x) {
+                    e.addSuppressed(x);
+                }
+            }
+            closeShared(lp);
+            lp.shared = oldShared;
+            lp.custom = oldCustom;
+            lp.mailboxes = oldBoxes;
+            lp.instances = oldInstances;
+            LOG.log(System.Logger.Level.WARNING, "plugin " + lp.name() + ": the new configuration did not start;"
+                    + " the old one keeps running", e);
+            throw new IllegalStateException("the new configuration did not start (the old one keeps running): " + e,
+                    e);
+        } finally {
+            t.setContextClassLoader(before);
+        }
+        lp.setup = setup;
+        lp.classifier = Classifier.compile(setup.rules(), setup.defaultAction());
+        publish(); // the rx threads call the new instances from their next burst on
+        for (int q = 0; q < oldInstances.length; q++) {
+            try {
+                oldInstances[q].stop(); // flushes what the old cache held, through the old sockets
+            } catch (Throwable e) {
+                LOG.log(System.Logger.Level.WARNING, "plugin " + lp.name() + " (old configuration"
+                        + (n > 1 ? ", queue " + q : "") + ") failed to stop", e);
+            }
+        }
+        closeShared(oldShared, lp.name());
+        replacements.incrementAndGet();
+        LOG.log(System.Logger.Level.INFO, "plugin " + lp.name() + " runs its new configuration (swapped in without a"
+                + " gap in " + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+        return true;
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong replacements = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many times a plugin's configuration was swapped in without a gap (new instances beside the old). */
+    public long replacements() {
+        return replacements.get();
+    }
+
     /** How many times a plugin was restarted for a new configuration or delivery mode. */
     private final java.util.concurrent.atomic.AtomicLong restarts = new java.util.concurrent.atomic.AtomicLong();
 
@@ -152,6 +237,9 @@ public final class PluginHost implements AutoCloseable {
             return;
         }
         DeliveryMode mode = effectiveMode(lp, setup);
+        if (mode == lp.mode && !setup.config().equals(lp.setup.config()) && replace(lp, setup)) {
+            return;
+        }
         if (mode != lp.mode || !setup.config().equals(lp.setup.config())) {
             // the plugin's own settings (collectors, timeouts, fields) are built into its caches, exporters and
             // sockets at start: a new configuration is a new start (what it holds is flushed by its stop first)
@@ -373,18 +461,27 @@ public final class PluginHost implements AutoCloseable {
                         : "") + " failed to stop", e);
             }
         }
-        synchronized (lp.shared) {
-            for (Map.Entry<String, Object> e : lp.shared.entrySet()) {
+        closeShared(lp);
+    }
+
+    private static void closeShared(LoadedPlugin lp) {
+        closeShared(lp.shared, lp.name());
+    }
+
+    /** Closes what a generation of instances shared (sockets, sequences). */
+    private static void closeShared(Map<String, Object> shared, String name) {
+        synchronized (shared) {
+            for (Map.Entry<String, Object> e : shared.entrySet()) {
                 if (e.getValue() instanceof AutoCloseable c) {
                     try {
                         c.close();
                     } catch (Throwable x) {
-                        LOG.log(System.Logger.Level.WARNING, "plugin " + lp.name() + ": closing its shared "
+                        LOG.log(System.Logger.Level.WARNING, "plugin " + name + ": closing its shared "
                                 + e.getKey() + " failed", x);
                     }
                 }
             }
-            lp.shared.clear();
+            shared.clear();
         }
     }
 
@@ -492,9 +589,10 @@ public final class PluginHost implements AutoCloseable {
 
         @Override
         public <T> T shared(String key, java.util.function.Supplier<T> create) {
-            synchronized (lp.shared) {
+            Map<String, Object> m = lp.shared; // this generation's (a configuration change makes a new one)
+            synchronized (m) {
                 @SuppressWarnings("unchecked")
-                T t = (T) lp.shared.computeIfAbsent(key, k -> create.get());
+                T t = (T) m.computeIfAbsent(key, k -> create.get());
                 return t;
             }
         }

@@ -21,6 +21,7 @@ import org.secmon.dataplane.source.CaptureFileSource;
 import org.secmon.plugin.DeliveryMode;
 import org.secmon.plugin.PluginConfig;
 import org.secmon.plugin.PluginState;
+import org.secmon.plugin.SecmonPlugin;
 import org.secmon.testkit.Await;
 import org.secmon.testkit.CaptureWriter;
 import org.secmon.testkit.FlowCountPlugin;
@@ -228,5 +229,91 @@ class PluginHostTest {
                 .withRules(List.of(Rule.forwardAll())));
         assertEquals(List.of("a", "b"), p.startedWith);
         assertEquals(1, host.restarts());
+    }
+
+    /** A plugin the host can make again (public no-argument constructor): its configuration is swapped in. */
+    public static final class Swappable extends FlowCountPlugin {
+        static final List<String> EVENTS = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile PluginConfig config;
+
+        public Swappable() {
+            super("swappable", DeliveryMode.DIRECT);
+        }
+
+        @Override
+        public void configure(PluginConfig c) {
+            config = c;
+        }
+
+        @Override
+        public void start() {
+            EVENTS.add("start " + config.asMap().get("collector"));
+        }
+
+        @Override
+        public void stop() {
+            EVENTS.add("stop " + config.asMap().get("collector"));
+        }
+    }
+
+    @Test
+    void aNewConfigurationIsSwappedInBesideTheRunningInstances() throws Exception {
+        Swappable.EVENTS.clear();
+        host.setup("swappable", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("collector",
+                "a"))));
+        host.register(new Swappable());
+        LoadedPlugin lp = host.plugin("swappable");
+        await("packets", () -> lp.received() > 100);
+        SecmonPlugin old = lp.instances[0];
+        host.setup("swappable", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("collector",
+                "b"))));
+        // the new instance started before the old one stopped: the rx thread always had one to give packets to
+        assertEquals(List.of("start a", "start b", "stop a"), Swappable.EVENTS);
+        assertEquals(1, host.replacements());
+        assertEquals(0, host.restarts());
+        assertTrue(lp.instances[0] != old, "a new instance runs");
+        long given = ((FlowCountPlugin) old).flows.values().stream().mapToLong(c -> c[0]).sum();
+        await("packets to the new instance", () -> ((FlowCountPlugin) lp.instances[0]).flows.values().stream()
+                .mapToLong(c -> c[0]).sum() > 100);
+        long frozen = ((FlowCountPlugin) old).flows.values().stream().mapToLong(c -> c[0]).sum();
+        assertEquals(given, frozen, "the old instance gets nothing once it is stopped");
+        assertEquals(PluginState.STARTED, lp.state());
+    }
+
+    /** A configuration whose new instances fail to start leaves the old ones running, and says why. */
+    public static final class FailsOnB extends FlowCountPlugin {
+        private volatile PluginConfig config;
+
+        public FailsOnB() {
+            super("failsonb", DeliveryMode.DIRECT);
+        }
+
+        @Override
+        public void configure(PluginConfig c) {
+            config = c;
+        }
+
+        @Override
+        public void start() {
+            if ("b".equals(config.asMap().get("collector"))) {
+                throw new IllegalStateException("collector b is not reachable");
+            }
+        }
+    }
+
+    @Test
+    void aNewConfigurationThatFailsLeavesTheOldOneRunning() throws Exception {
+        host.setup("failsonb", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("collector",
+                "a"))));
+        host.register(new FailsOnB());
+        LoadedPlugin lp = host.plugin("failsonb");
+        SecmonPlugin running = lp.instances[0];
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> host.setup(
+                "failsonb", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("collector", "b")))));
+        assertTrue(e.getMessage().contains("collector b is not reachable"), e.getMessage());
+        assertEquals(PluginState.STARTED, lp.state());
+        assertTrue(lp.instances[0] == running, "the old instance still runs");
+        long before = lp.received();
+        await("packets go on", () -> lp.received() > before + 100);
     }
 }
