@@ -41,4 +41,13 @@ public final class CounterNames {
 
     /** Prefix of per-collector counters. */
     public static final String COLLECTOR_PREFIX = "collector.";
+
+    /**
+     * Whether a counter is a level (active flows, a collector's sessions, whether it is down) rather than a count
+     * that only grows: what a plugin's new instances must not add their predecessors' values to.
+     */
+    public static boolean isGauge(String name) {
+        return name.equals(FLOWS_ACTIVE) || name.startsWith(COLLECTOR_PREFIX) && (name.endsWith(".sessions")
+                || name.endsWith(".down"));
+    }
 }

@@ -192,9 +192,36 @@ public final class LoadedPlugin {
         return s;
     }
 
-    /** The plugin's own counters (created through its context), by name; summed over its instances. */
+    /**
+     * What the instances a configuration change replaced had counted (their counts, not their levels), so that the
+     * plugin's counters go on growing across the change instead of starting again from 0.
+     */
+    private final Map<String, Long> retired = new LinkedHashMap<>();
+
+    /** Adds the final counts of replaced instances' counters ({@link #retired}). Control thread. */
+    void retire(Map<String, Counter>[] maps) {
+        synchronized (retired) {
+            for (Map<String, Counter> m : maps) {
+                synchronized (m) {
+                    m.forEach((k, v) -> {
+                        if (!org.secmon.plugin.CounterNames.isGauge(k)) {
+                            retired.merge(k, v.get(), Long::sum);
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /**
+     * The plugin's own counters (created through its context), by name; summed over its instances, with what
+     * instances replaced by configuration changes had counted.
+     */
     public Map<String, Long> customCounters() {
         Map<String, Long> out = new LinkedHashMap<>();
+        synchronized (retired) {
+            out.putAll(retired);
+        }
         for (Map<String, Counter> m : custom) {
             synchronized (m) {
                 m.forEach((k, v) -> out.merge(k, v.get(), Long::sum));

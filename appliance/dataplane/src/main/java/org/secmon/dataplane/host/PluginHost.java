@@ -206,6 +206,7 @@ public final class PluginHost implements AutoCloseable {
             }
         }
         closeShared(oldShared, lp.name());
+        lp.retire(oldCustom); // their final counts: the plugin's counters go on from there
         replacements.incrementAndGet();
         LOG.log(System.Logger.Level.INFO, "plugin " + lp.name() + " runs its new configuration (swapped in without a"
                 + " gap in " + (System.nanoTime() - t0) / 1_000_000 + " ms)");
@@ -246,6 +247,7 @@ public final class PluginHost implements AutoCloseable {
             long t0 = System.nanoTime();
             String why = mode != lp.mode ? "delivery mode" : "configuration";
             stop(lp, PluginState.STOPPED);
+            lp.retire(lp.custom); // before start makes new counters: the plugin's counts go on from there
             lp.state = PluginState.CREATED;
             start(lp);
             restarts.incrementAndGet();

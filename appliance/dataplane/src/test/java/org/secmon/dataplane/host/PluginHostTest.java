@@ -236,8 +236,22 @@ class PluginHostTest {
         static final List<String> EVENTS = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile PluginConfig config;
 
+        private org.secmon.plugin.Counter seen;
+
         public Swappable() {
             super("swappable", DeliveryMode.DIRECT);
+        }
+
+        @Override
+        public void init(org.secmon.plugin.PluginContext context) {
+            seen = context.counter("seen");
+            context.counter(org.secmon.plugin.CounterNames.FLOWS_ACTIVE).set(7); // a level, not a count
+        }
+
+        @Override
+        public void onPacket(org.secmon.plugin.Packet p) {
+            super.onPacket(p);
+            seen.increment();
         }
 
         @Override
@@ -263,7 +277,8 @@ class PluginHostTest {
                 "a"))));
         host.register(new Swappable());
         LoadedPlugin lp = host.plugin("swappable");
-        await("packets", () -> lp.received() > 100);
+        await("packets", () -> lp.received() > 100 && lp.customCounters().getOrDefault("seen", 0L) > 100);
+        long seenBefore = lp.customCounters().get("seen");
         SecmonPlugin old = lp.instances[0];
         host.setup("swappable", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("collector",
                 "b"))));
@@ -272,6 +287,9 @@ class PluginHostTest {
         assertEquals(1, host.replacements());
         assertEquals(0, host.restarts());
         assertTrue(lp.instances[0] != old, "a new instance runs");
+        // the plugin's own counts go on across the change (they started again from 0); levels are not added up
+        assertTrue(lp.customCounters().get("seen") >= seenBefore, lp.customCounters() + " vs " + seenBefore);
+        assertEquals(7L, lp.customCounters().get(org.secmon.plugin.CounterNames.FLOWS_ACTIVE));
         long given = ((FlowCountPlugin) old).flows.values().stream().mapToLong(c -> c[0]).sum();
         await("packets to the new instance", () -> ((FlowCountPlugin) lp.instances[0]).flows.values().stream()
                 .mapToLong(c -> c[0]).sum() > 100);
