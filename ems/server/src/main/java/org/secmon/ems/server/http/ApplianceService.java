@@ -310,15 +310,7 @@ public final class ApplianceService implements HttpService {
         if (flows.size() > MAX_FLOW_PLUGINS) {
             throw ApiException.invalid("flows", "at most " + MAX_FLOW_PLUGINS + " plugins");
         }
-        int size;
-        try {
-            size = Json.mapper().writeValueAsBytes(flows).length;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ApiException.invalid("flows", "unreadable");
-        }
-        if (size > MAX_FLOWS_BYTES) {
-            throw new ApiException(413, "too_large", "flows of " + size + " bytes; at most " + MAX_FLOWS_BYTES);
-        }
+        checkSize("flows", flows, MAX_FLOWS_BYTES);
         for (var it = flows.fields(); it.hasNext(); ) {
             var f = it.next();
             String at = "flows." + f.getKey();
@@ -379,6 +371,19 @@ public final class ApplianceService implements HttpService {
         }
     }
 
+    /** A report field's JSON at most {@code max} bytes long (413 otherwise). */
+    private static void checkSize(String field, JsonNode value, int max) {
+        int size;
+        try {
+            size = Json.mapper().writeValueAsBytes(value).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.invalid(field, "unreadable");
+        }
+        if (size > max) {
+            throw new ApiException(413, "too_large", field + " of " + size + " bytes; at most " + max);
+        }
+    }
+
     /** A string of at most {@code max} characters with no control character (C0, DEL, C1). */
     private static void text(String at, String s, int max) {
         if (s.length() > max) {
@@ -411,16 +416,7 @@ public final class ApplianceService implements HttpService {
             if (!counters.isObject()) {
                 throw ApiException.invalid("counters", "must be an object");
             }
-            int size;
-            try {
-                size = Json.mapper().writeValueAsBytes(counters).length;
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw ApiException.invalid("counters", "unreadable");
-            }
-            if (size > MAX_COUNTERS_BYTES) {
-                throw new ApiException(413, "too_large", "counters of " + size + " bytes; at most "
-                        + MAX_COUNTERS_BYTES);
-            }
+            checkSize("counters", counters, MAX_COUNTERS_BYTES);
         }
     }
 

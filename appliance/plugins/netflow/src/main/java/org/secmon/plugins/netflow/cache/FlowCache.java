@@ -529,16 +529,16 @@ public final class FlowCache {
         return TopFlows.of(flows, n);
     }
 
-    private TopScan topScan;
+    private TopFlows topScan;
 
     /**
-     * One slice of a pass for the {@code n} largest flows ({@link TopScan}): looks at up to {@code budget} records;
+     * One slice of a pass for the {@code n} largest flows ({@link TopFlows}): looks at up to {@code budget} records;
      * answers the pass's flows (largest first, by their counts when seen) when it ended, else null. On the cache's
      * thread, between packets (housekeeping).
      */
     public int[] topStep(int n, int budget) {
         if (topScan == null) {
-            topScan = new TopScan(flows);
+            topScan = new TopFlows(flows);
         }
         return topScan.step(n, budget);
     }
