@@ -51,11 +51,13 @@ class DemoIT {
         pb.environment().put("SECMON_NO_BUILD", "1");
         pb.environment().put("HOME", home.toString());
         Process p = pb.start();
-        Await.until(Duration.ofSeconds(90), "the demo running (or ended)",
+        Await.until(Duration.ofSeconds(150), "the demo running (or ended)",
                 () -> !p.isAlive() || Files.readString(out).contains("SecMon demo is running"));
         assertTrue(Files.readString(out).contains("your key id_ed25519.pub is registered"), Files.readString(out));
-        // until the agent has fetched the users
-        String ssh = Await.until(Duration.ofSeconds(10), "ssh into the demo's appliance shows netflow", () -> {
+        // the banner comes once the agent is connected and its SSH CLI listens; then until it has fetched the users
+        assertTrue(listening(sshPort), "the banner came before the appliance's SSH CLI listened:\n"
+                + Files.readString(out));
+        String ssh = Await.until(Duration.ofSeconds(30), "ssh into the demo's appliance shows netflow", () -> {
             Process s = new ProcessBuilder(org.secmon.testkit.Tools.require("ssh").toString(), "-i",
                     key.toString(), "-p", Integer.toString(sshPort), "-o", "BatchMode=yes", "-o",
                     "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
@@ -121,7 +123,7 @@ class DemoIT {
         pb.environment().put("HOME", Files.createDirectories(dir.resolve("home")).toString());
         Process p = pb.start();
         try {
-            Await.until(Duration.ofSeconds(90), "the demo running",
+            Await.until(Duration.ofSeconds(150), "the demo running",
                     () -> !p.isAlive() || Files.readString(out).contains("SecMon demo is running"));
             assertTrue(p.isAlive(), Files.readString(out));
             // the demo's agent: the java process whose state directory is this demo's
