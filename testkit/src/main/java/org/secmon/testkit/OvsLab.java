@@ -21,6 +21,10 @@ import java.util.concurrent.TimeUnit;
 public final class OvsLab implements AutoCloseable {
     /** The monitor's tunnel endpoint: the tunnels' remote address and MAC. */
     public static final String MONITOR_IP = "10.99.0.2";
+    /** The underlay address OVS's tunnel ports send from. */
+    public static final String OVS_UNDERLAY_IP = "10.99.0.1";
+    /** The underlay address of the Linux VXLAN device's namespace. */
+    public static final String VXLAN_UNDERLAY_IP = "10.99.0.3";
     public static final String MONITOR_MAC = "02:00:00:99:00:02";
 
     public final String tag = Integer.toString(ThreadLocalRandom.current().nextInt(10_000, 99_999));
@@ -81,7 +85,7 @@ public final class OvsLab implements AutoCloseable {
             run("ip", "-n", nsOvs, "link", "set", uplink, "up");
             vsctl("add-port", underlay, uplink);
             run("ip", "netns", "exec", nsOvs, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
-            run("ip", "-n", nsOvs, "addr", "add", "10.99.0.1/24", "dev", underlay);
+            run("ip", "-n", nsOvs, "addr", "add", OVS_UNDERLAY_IP + "/24", "dev", underlay);
             run("ip", "-n", nsOvs, "link", "set", underlay, "up");
             appctl("ovs/route/add", MONITOR_IP + "/32", underlay);
             appctl("tnl/neigh/set", underlay, MONITOR_IP, MONITOR_MAC);
@@ -139,7 +143,7 @@ public final class OvsLab implements AutoCloseable {
         run("ip", "link", "add", up, "netns", nsVx, "type", "veth", "peer", "name", onBridge, "netns", nsOvs);
         run("ip", "netns", "exec", nsVx, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
         run("ip", "-n", nsVx, "link", "set", "lo", "up");
-        run("ip", "-n", nsVx, "addr", "add", "10.99.0.3/24", "dev", up);
+        run("ip", "-n", nsVx, "addr", "add", VXLAN_UNDERLAY_IP + "/24", "dev", up);
         run("ip", "-n", nsVx, "link", "set", up, "up");
         run("ip", "-n", nsOvs, "link", "set", onBridge, "up");
         vsctl("add-port", underlay, onBridge);

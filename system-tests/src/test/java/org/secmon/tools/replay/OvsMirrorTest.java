@@ -143,6 +143,13 @@ class OvsMirrorTest {
         ReplayCommand.Summary s = run.summary();
         assertEquals(0, s.malformed(), s.out());
         assertEquals(5, s.observationPoints().size(), "five tunnels: " + s.out());
+        // each inner flow's record names its tunnel's outer source (tshark): OVS's underlay address for its four
+        // tunnel ports, the Linux VXLAN namespace's for VNI 15
+        Map<Integer, String> sources = run.tsharkTunnelSources("cflow.dstport");
+        for (int port : POINT_BY_PORT.keySet()) {
+            String want = port == 7041 ? OvsLab.VXLAN_UNDERLAY_IP : OvsLab.OVS_UNDERLAY_IP;
+            assertEquals(want, sources.get(port), "tunnel source of the flow to port " + port + ": " + sources);
+        }
         return run.records();
     }
 

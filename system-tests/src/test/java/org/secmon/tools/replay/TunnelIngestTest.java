@@ -127,6 +127,42 @@ class TunnelIngestTest {
             }
             return out;
         }
+        /**
+         * IPFIX: per exported record, by tshark: its port ({@code portField}: cflow.srcport or cflow.dstport) ->
+         * the tunnel's outer source ("" for none; the records of one port must agree), from SecMon's
+         * tunnelSourceIPv4Address / tunnelSourceIPv6Address (enterprise 32473, ids 5 and 6: tshark shows each as an
+         * enterprise entry's bytes, the two of a record in template order).
+         */
+        Map<Integer, String> tsharkTunnelSources(String portField) throws Exception {
+            Tools.Result r = Tools.exec(List.of(Tools.require("tshark").toString(), "-r", export.toString(), "-d",
+                    "udp.port==" + exportPort + ",cflow", "-T", "fields", "-E", "separator=|", "-e", portField,
+                    "-e", "cflow.enterprise_private_entry"), 60);
+            assertEquals(0, r.exitCode(), r.err());
+            Map<Integer, String> out = new TreeMap<>();
+            for (String line : r.lines()) {
+                String[] f = line.split("\\|", -1);
+                if (f[0].isEmpty()) {
+                    continue;
+                }
+                String[] ports = f[0].split(",");
+                String[] entries = f[1].split(",");
+                assertEquals(2 * ports.length, entries.length, "two tunnel source elements per record: " + line);
+                for (int i = 0; i < ports.length; i++) {
+                    String v4 = entries[2 * i];
+                    String v6 = entries[2 * i + 1];
+                    assertEquals(8, v4.length(), line);
+                    assertEquals(32, v6.length(), line);
+                    String a = !v4.equals("00000000") ? java.net.InetAddress.getByAddress(java.util.HexFormat.of()
+                            .parseHex(v4)).getHostAddress() : !v6.equals("0".repeat(32))
+                            ? java.net.InetAddress.getByAddress(java.util.HexFormat.of().parseHex(v6)).getHostAddress()
+                            : "";
+                    String before = out.put(Integer.parseInt(ports[i]), a);
+                    assertTrue(before == null || before.equals(a), "records of port " + ports[i] + " from " + before
+                            + " and " + a);
+                }
+            }
+            return out;
+        }
     }
 
     private Run replayInto(Path pcap, String format, String... args) throws Exception {
@@ -213,6 +249,18 @@ class TunnelIngestTest {
             assertEquals(tunnelIdBySource.get(src), e.getValue(), "observation point of " + e.getKey());
             // ERSPAN III's direction bit says egress for flow 2; everything else was received (ingress)
             assertEquals(src.equals("192.168.2.1") ? 1 : 0, directions.get(e.getKey()), "direction of " + e.getKey());
+        }
+
+        // IPFIX: each record names its tunnel's outer source (SecMon's elements, decoded by tshark), as the
+        // generator sent it: inner flow k from 10.200.0.k, flow 5 over IPv6 from 2001:db8:200::5
+        if (format.equals("ipfix")) {
+            Map<Integer, String> sources = run.tsharkTunnelSources("cflow.srcport");
+            assertEquals(byTshark.keySet(), sources.keySet(), "every record has a tunnel source");
+            for (Map.Entry<Integer, String> e : sources.entrySet()) {
+                int k = e.getKey() % 1000;
+                assertEquals(k == 5 ? "2001:db8:200:0:0:0:0:5" : "10.200.0." + k, e.getValue(),
+                        "tunnel source of port " + e.getKey());
+            }
         }
 
         // without decap the same capture is tunnel traffic: outer flows, none of the inner ones

@@ -28,7 +28,8 @@ import org.secmon.transport.CollectorType;
  * max_flows: 2000000
  * cache_full: evict_oldest | drop_new
  * match: [src_addr, dst_addr, protocol, src_port, dst_port, tos, input_interface, direction]
- *                           (also: src_mac, dst_mac, vlan, observation_point: the tunnel id, exported as IE 138)
+ *                           (also: src_mac, dst_mac, vlan, observation_point: the tunnel id, exported as IE 138,
+ *                           and in IPFIX the tunnel's outer source: SecMon elements 5 / 6)
  * collect: [src_mac, dst_mac, vlan]
  * source_id: 0                NetFlow v9 source id / IPFIX observation domain
  * mtu: 1400                   bytes of UDP payload per export packet
@@ -134,9 +135,12 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
             metadata = new FlowCache.Metadata(fields, maxBytes, flows);
             metaExport = new FlowExporter.MetaExport(fields, maxBytes, c.longValue("enterprise_number",
                     MetaField.DEFAULT_SECMON_PEN));
-        } else if (c.has("metadata_max_bytes") || c.has("metadata_flows") || c.has("enterprise_number")) {
-            throw new IllegalArgumentException("metadata_max_bytes, metadata_flows and enterprise_number need"
-                    + " 'metadata' (e.g. metadata: [tls, dns])");
+        } else if (c.has("metadata_max_bytes") || c.has("metadata_flows")) {
+            throw new IllegalArgumentException("metadata_max_bytes and metadata_flows need 'metadata' (e.g."
+                    + " metadata: [tls, dns])");
+        } else if (c.has("enterprise_number") && !match.contains(FlowField.OBSERVATION_POINT)) {
+            throw new IllegalArgumentException("enterprise_number numbers SecMon's own IPFIX elements: it needs"
+                    + " 'metadata' (e.g. metadata: [tls, dns]) or observation_point in match (tunnel sources)");
         }
         boolean[] biflow = new boolean[set.size()];
         boolean all = c.bool("biflow", false);
@@ -159,7 +163,9 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
         FlowExporter.Settings ex = FlowExporter.Settings.withThisProcess((int) sourceId, c.intValue("mtu", 1400),
                 refreshPackets, refreshSecs * S, positive(c, "flush_delay_ms", 1000) * MS,
                 c.intValue("sampling_interval", 1), macs, both.contains(FlowField.VLAN))
-                .withObservationPoint(match.contains(FlowField.OBSERVATION_POINT)).withMetadata(metaExport);
+                .withObservationPoint(match.contains(FlowField.OBSERVATION_POINT))
+                .withEnterpriseNumber(c.longValue("enterprise_number", MetaField.DEFAULT_SECMON_PEN))
+                .withMetadata(metaExport);
         return new NetflowSettings(set, active, inactive, maxFlows, full, match, collect, ex,
                 seconds(c, "collector_retry", 5), seconds(c, "session_timeout", 300),
                 positive(c, "scan_period_ms", 1000) * MS, org.secmon.transport.UdpSender.pacingKbps(c),

@@ -138,8 +138,8 @@ public final class FlowCache {
             this.store = null;
             this.stMeta = null;
         }
-        this.flows = new FlowTable(maxFlows, store, biflow);
         this.key = new FlowKey(match, collect, hashMask, biflow);
+        this.flows = new FlowTable(maxFlows, store, biflow, key.keepsTunnelSource());
         this.wheel = new ExpiryWheel(maxFlows, Math.max(activeNanos, inactiveNanos), scanPeriodNanos);
         this.activeNanos = activeNanos;
         this.inactiveNanos = inactiveNanos;
@@ -279,7 +279,7 @@ public final class FlowCache {
             System.arraycopy(in, k, r, b, 8); // the encoded key is the record's
             long collected = FlowTable.IN_USE;
             if (key.keepsVlan()) {
-                collected |= in[k + FlowKey.E_VLAN] << FlowTable.VLAN_SHIFT;
+                collected |= FlowKey.vlan(in[k + FlowKey.E_TCP]) << FlowTable.VLAN_SHIFT;
             }
             boolean answer = false; // biflows: the first packet is the responder's
             if (biflow) {
@@ -294,6 +294,10 @@ public final class FlowCache {
             r[b + V + FlowTable.C_SRC_MAC] = in[k + (answer ? FlowKey.E_DST_MAC : FlowKey.E_SRC_MAC)];
             r[b + V + FlowTable.C_DST_MAC] = in[k + (answer ? FlowKey.E_SRC_MAC : FlowKey.E_DST_MAC)];
             r[b + V + FlowTable.ACTIVE_START] = now;
+            if (flows.tun != null) {
+                flows.tun[f << 1] = in[k + FlowKey.E_TUN_SRC_HI];
+                flows.tun[(f << 1) + 1] = in[k + FlowKey.E_TUN_SRC_LO];
+            }
             wheel.link(f, Math.min(ts + inactiveNanos, now + activeNanos), now);
         }
         final int v = (f << SHIFT) + V;
@@ -301,13 +305,13 @@ public final class FlowCache {
         final boolean backwards = biflow && ((e & FlowKey.E_TCP_REVERSED) != 0)
                 != ((r[v + FlowTable.FLAGS] & FlowTable.INIT_REVERSED) != 0);
         if (backwards) {
-            reverse(f, v, in[k + FlowKey.E_LEN], e, ts);
+            reverse(f, v, FlowKey.length(e), e, ts);
         } else {
             if (r[v + FlowTable.PACKETS] == 0) {
                 r[v + FlowTable.FIRST] = ts;
             }
             r[v + FlowTable.PACKETS]++;
-            r[v + FlowTable.BYTES] += in[k + FlowKey.E_LEN];
+            r[v + FlowTable.BYTES] += FlowKey.length(e);
             r[v + FlowTable.LAST] = ts;
             final int tcp = (int) e & 0x1ff;
             if (tcp != 0) {

@@ -13,8 +13,12 @@ import org.secmon.plugin.Packet;
  * <p>The key's 8 longs are stored as the first half of the flow's record ({@link FlowTable}); their layout:
  * source address (2 longs), destination address (2), then {@code protocol << 56 | tos << 48 | source port << 32 |
  * destination port << 16 | IP version << 8 | tunnel type << 2 | direction}, {@code input interface << 48 |
- * observation point << 16 | VLAN}, source MAC,
- * destination MAC. Immutable: any thread may encode while another owns the cache.
+ * observation point << 16 | VLAN}, {@code tunnel source tag's high half << 48 | source MAC},
+ * {@code tunnel source tag's low half << 48 | destination MAC}. The tunnel source tag (with the observation point
+ * matched) keeps flows of different tunnel sources apart: an IPv4 source itself, an IPv6 source's 32-bit hash (two
+ * IPv6 sources with the same tunnel id and the same inner flow share a flow only if their hashes collide, about one
+ * pair in four billion); the source itself travels in the entry and is kept beside the flow ({@link FlowTable}).
+ * Immutable: any thread may encode while another owns the cache.
  */
 public final class FlowKey {
     /** Longs per encoded packet. */
@@ -24,12 +28,19 @@ public final class FlowKey {
     static final int E_NOW = 9;
     /** The packet's time (its capture time, or the time of accounting when it has none). */
     public static final int E_TS = 10;
-    static final int E_LEN = 11;
-    static final int E_TCP = 12; // TCP flags | 0x100, 0 when not TCP; | E_TCP_META when a metadata record goes with it
+    /**
+     * TCP flags | 0x100 (0 when not TCP), | {@link #E_TCP_META} when a metadata record goes with it, |
+     * {@link #E_TCP_REVERSED}; the outer VLAN at {@link #E_VLAN_SHIFT}, the IP length at {@link #E_LEN_SHIFT}.
+     */
+    static final int E_TCP = 11;
     static final long E_TCP_META = 1L << 16;
     /** Biflow caches: the packet goes from the key's destination to its source. */
     static final long E_TCP_REVERSED = 1L << 17;
-    static final int E_VLAN = 13;
+    static final int E_VLAN_SHIFT = 24;
+    static final int E_LEN_SHIFT = 40;
+    /** The tunnel's outer source address (with the observation point matched; else 0), high and low half. */
+    static final int E_TUN_SRC_HI = 12;
+    static final int E_TUN_SRC_LO = 13;
     static final int E_SRC_MAC = 14;
     static final int E_DST_MAC = 15;
 
@@ -43,6 +54,7 @@ public final class FlowKey {
     static final int K_DIRECTION_MASK = 0x3;
     static final int K_IF_SHIFT = 48;
     static final int K_OBS_SHIFT = 16;
+    static final int K_TUN_TAG_SHIFT = 48;
 
     private final boolean mSrc, mDst, mProto, mSport, mDport, mTos, mIf, mDir, mSrcMac, mDstMac, mVlan, mObs;
     private final boolean cSrcMac, cDstMac;
@@ -138,8 +150,17 @@ public final class FlowKey {
                 | (mObs ? (long) (p.tunnelType() & 0x3f) << K_TUNNEL_SHIFT : 0);
         final long k5 = (mIf ? (long) (p.inputPort() & 0xffff) << K_IF_SHIFT : 0)
                 | (mObs ? (p.tunnelId() & 0xffff_ffffL) << K_OBS_SHIFT : 0) | (mVlan ? p.outerVlan() & 0xffff : 0);
-        final long k6 = m6;
-        final long k7 = m7;
+        long k6 = m6;
+        long k7 = m7;
+        long tunHi = 0;
+        long tunLo = 0;
+        if (mObs && p.tunnelType() != Packet.TUNNEL_NONE) {
+            tunHi = p.tunnelSrcHi();
+            tunLo = p.tunnelSrcLo();
+            long tag = tunnelTag(tunHi, tunLo);
+            k6 |= (tag >>> 16) << K_TUN_TAG_SHIFT;
+            k7 |= (tag & 0xffff) << K_TUN_TAG_SHIFT;
+        }
         dst[off] = k0;
         dst[off + 1] = k1;
         dst[off + 2] = k2;
@@ -151,13 +172,39 @@ public final class FlowKey {
         dst[off + E_HASH] = hash(k0, k1, k2, k3, k4, k5, k6, k7);
         dst[off + E_NOW] = nowNanos;
         dst[off + E_TS] = p.timestampNanos() != 0 ? p.timestampNanos() : nowNanos;
-        dst[off + E_LEN] = p.ipLength();
         dst[off + E_TCP] = (proto == Packet.PROTO_TCP && p.hasPorts() ? p.tcpFlags() | 0x100 : 0)
-                | (reversed ? E_TCP_REVERSED : 0);
-        dst[off + E_VLAN] = p.outerVlan() & 0xffff;
+                | (reversed ? E_TCP_REVERSED : 0) | (long) (p.outerVlan() & 0xffff) << E_VLAN_SHIFT
+                | (long) (p.ipLength() & 0xff_ffff) << E_LEN_SHIFT;
+        dst[off + E_TUN_SRC_HI] = tunHi;
+        dst[off + E_TUN_SRC_LO] = tunLo;
         dst[off + E_SRC_MAC] = cSrcMac || mSrcMac ? p.srcMac() : 0;
         dst[off + E_DST_MAC] = cDstMac || mDstMac ? p.dstMac() : 0;
         return true;
+    }
+
+    /** 32 bits of a tunnel's outer source for the key: an IPv4(-mapped) address itself, else a hash of it. */
+    static long tunnelTag(long hi, long lo) {
+        if (hi == 0 && (lo >>> 32) == 0xffffL) {
+            return lo & 0xffff_ffffL;
+        }
+        long x = (hi * 0x9E3779B97F4A7C15L ^ lo) * 0xC2B2AE3D27D4EB4FL;
+        x ^= x >>> 31;
+        return (x ^ (x >>> 32)) & 0xffff_ffffL;
+    }
+
+    /** Whether the key keeps flows of different tunnel sources apart (the observation point is matched). */
+    boolean keepsTunnelSource() {
+        return mObs;
+    }
+
+    /** The IP length of the packet whose entry word {@link #E_TCP} is {@code e}. */
+    static long length(long e) {
+        return e >>> E_LEN_SHIFT;
+    }
+
+    /** The outer VLAN of the packet whose entry word {@link #E_TCP} is {@code e}. */
+    static long vlan(long e) {
+        return (e >>> E_VLAN_SHIFT) & 0xffff;
     }
 
     /** The hash of the key at {@code key[k]} (a record's first half, or an entry). */

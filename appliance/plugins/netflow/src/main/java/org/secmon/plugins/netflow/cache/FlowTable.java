@@ -51,6 +51,11 @@ public final class FlowTable {
     static final int R_FIRST = 2;
     static final int R_LAST = 3;
     static final int R_FLAGS = 4;
+    /**
+     * The tunnel source address of each flow's first packet (2 longs: high, low; IPv4-mapped), with the
+     * observation point matched; null when not.
+     */
+    final long[] tun;
     private final int[] free;
     private int freeTop;
     private int highWater;
@@ -65,7 +70,14 @@ public final class FlowTable {
     }
 
     FlowTable(int maxFlows, MetaStore meta, boolean biflow) {
+        this(maxFlows, meta, biflow, false);
+    }
+
+    /** @param tunnelSources keep each flow's tunnel source address ({@link #tunnelSrcHi}) */
+    FlowTable(int maxFlows, MetaStore meta, boolean biflow, boolean tunnelSources) {
         this.meta = meta;
+        this.tun = tunnelSources && maxFlows > 0 ? new long[(int) Math.min(Integer.MAX_VALUE - 8L, (long) maxFlows << 1)]
+                : null;
         this.rev = biflow && maxFlows > 0 ? new long[(int) Math.min(Integer.MAX_VALUE - 8L, (long) maxFlows << REV_SHIFT)]
                 : null;
         if (maxFlows < 1 || maxFlows > MAX_FLOWS) {
@@ -260,6 +272,19 @@ public final class FlowTable {
     /** The flow's observation point (the id of the tunnel its packets came through), 0 when not matched. */
     public long observationPoint(int f) {
         return (rec[(f << SHIFT) + 5] >>> FlowKey.K_OBS_SHIFT) & 0xffff_ffffL;
+    }
+
+    /**
+     * The outer source address of the tunnel the flow's packets came through, high 64 bits (IPv4-mapped as the
+     * flow's own addresses); 0 with {@link #tunnelSrcLo} when the flow did not come through a tunnel or the table
+     * does not keep tunnel sources (observation point not matched).
+     */
+    public long tunnelSrcHi(int f) {
+        return tun == null ? 0 : tun[f << 1];
+    }
+
+    public long tunnelSrcLo(int f) {
+        return tun == null ? 0 : tun[(f << 1) + 1];
     }
 
     public int vlan(int f) {

@@ -111,7 +111,7 @@ final class ExportSession {
         FlowExporter.MetaExport m = settings.meta();
         this.meta = m == null ? new MetaField[0] : java.util.Arrays.stream(MetaField.values())
                 .filter(f -> m.fields().contains(f) && (ipfix || f.v9Id != 0)).toArray(MetaField[]::new);
-        this.secmonPen = m == null ? 0 : m.enterpriseNumber();
+        this.secmonPen = settings.enterpriseNumber();
         this.metaStringLength = m == null ? 0 : m.maxBytes();
         int fixed = MessageHeader.length(ipfix) + templateBytes() + optionsBytes() + 4; // + the data set's header
         int largest = recordLengthV6 + maxMetaLength();
@@ -181,7 +181,7 @@ final class ExportSession {
                 : ipfix ? new int[] {FLOW_START_MILLISECONDS, 8, FLOW_END_MILLISECONDS, 8, FLOW_END_REASON, 1}
                 : new int[] {FLOW_START_SYS_UP_TIME, 4, FLOW_END_SYS_UP_TIME, 4, ICMP_TYPE_CODE_IPV4, 2};
         int[] extra = new int[(settings.macs() ? 4 : 0) + (settings.vlan() ? 2 : 0)
-                + (settings.observationPoint() ? 4 : 0)];
+                + (settings.observationPoint() ? (ipfix ? 8 : 4) : 0)];
         int e = 0;
         if (settings.macs()) {
             extra[e++] = SOURCE_MAC_ADDRESS;
@@ -197,7 +197,13 @@ final class ExportSession {
             extra[e++] = OBSERVATION_POINT_ID;
             extra[e++] = 4;
             extra[e++] = LAYER2_SEGMENT_ID;
-            extra[e] = 8;
+            extra[e++] = 8;
+            if (ipfix) { // SecMon's elements: NetFlow v9 has no enterprise numbers
+                extra[e++] = InformationElements.TUNNEL_SOURCE_IPV4_ADDRESS;
+                extra[e++] = 4;
+                extra[e++] = InformationElements.TUNNEL_SOURCE_IPV6_ADDRESS;
+                extra[e] = 16;
+            }
         }
         int[] all = new int[base.length + times.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
@@ -298,6 +304,12 @@ final class ExportSession {
                 case OBSERVATION_POINT_ID -> b.putInt((int) c.observationPoint(f));
                 case LAYER2_SEGMENT_ID -> b.putLong(c.tunnelType(f) == Packet.TUNNEL_VXLAN
                         ? SEGMENT_TYPE_VXLAN | c.observationPoint(f) : 0);
+                case InformationElements.TUNNEL_SOURCE_IPV4_ADDRESS -> b.putInt(c.tunnelSrcHi(f) == 0
+                        && (c.tunnelSrcLo(f) >>> 32) == 0xffffL ? (int) c.tunnelSrcLo(f) : 0);
+                case InformationElements.TUNNEL_SOURCE_IPV6_ADDRESS -> {
+                    boolean v4 = c.tunnelSrcHi(f) == 0 && (c.tunnelSrcLo(f) >>> 32) == 0xffffL;
+                    b.putLong(v4 ? 0 : c.tunnelSrcHi(f)).putLong(v4 ? 0 : c.tunnelSrcLo(f));
+                }
                 case PACKET_DELTA_COUNT -> b.putLong(rv ? c.revPackets(f) : c.packets(f));
                 case OCTET_DELTA_COUNT -> b.putLong(rv ? c.revBytes(f) : c.bytes(f));
                 case InformationElements.REVERSE_PACKET_DELTA_COUNT -> b.putLong(c.revPackets(f));
@@ -405,8 +417,8 @@ final class ExportSession {
 
     private void writeTemplates(long now) {
         int start = SetHeader.open(buf, SetHeader.templateSet(ipfix));
-        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V4, fieldsV4);
-        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V6, fieldsV6);
+        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V4, fieldsV4, settings.enterpriseNumber());
+        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V6, fieldsV6, settings.enterpriseNumber());
         records += 2;
         if (meta.length > 0) {
             writeMetaTemplate(FlowExporter.TEMPLATE_V4_META, fieldsV4);
@@ -435,7 +447,7 @@ final class ExportSession {
      */
     private void writeMetaTemplate(int id, int[] base) {
         buf.putShort((short) id).putShort((short) (base.length / 2 + meta.length));
-        TemplateRecord.putFields(buf, base);
+        TemplateRecord.putFields(buf, base, settings.enterpriseNumber());
         for (MetaField f : meta) {
             int len = f.kind == MetaField.Kind.STRING ? (ipfix ? 0xffff : metaStringLength) : f.fixedLength();
             if (!ipfix) {

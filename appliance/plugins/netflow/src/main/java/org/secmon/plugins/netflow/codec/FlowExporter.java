@@ -1,5 +1,7 @@
 package org.secmon.plugins.netflow.codec;
 
+import org.secmon.plugins.netflow.meta.MetaField;
+
 import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.transport.CollectorSet;
@@ -53,18 +55,29 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
      */
     public record Settings(int sourceId, int mtu, int refreshPackets, long refreshNanos, long flushDelayNanos,
                            int samplingInterval, boolean macs, boolean vlan, int exportingProcessId,
-                           boolean observationPoint, MetaExport meta) {
+                           boolean observationPoint, MetaExport meta, long enterpriseNumber) {
         public Settings(int sourceId, int mtu, int refreshPackets, long refreshNanos, long flushDelayNanos,
                         int samplingInterval, boolean macs, boolean vlan, int exportingProcessId,
                         boolean observationPoint) {
             this(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs, vlan,
-                    exportingProcessId, observationPoint, null);
+                    exportingProcessId, observationPoint, null, MetaField.DEFAULT_SECMON_PEN);
         }
 
-        /** These settings, with records of flows that have metadata carrying it ({@code null}: none). */
+        /**
+         * These settings, with records of flows that have metadata carrying it ({@code null}: none); SecMon's own
+         * elements under the metadata's enterprise number.
+         */
         public Settings withMetadata(MetaExport m) {
             return new Settings(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs,
-                    vlan, exportingProcessId, observationPoint, m);
+                    vlan, exportingProcessId, observationPoint, m,
+                    m != null ? m.enterpriseNumber() : enterpriseNumber);
+        }
+
+        /** These settings, with SecMon's own IPFIX elements (metadata, tunnel sources) under {@code pen}. */
+        public Settings withEnterpriseNumber(long pen) {
+            return new Settings(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs,
+                    vlan, exportingProcessId, observationPoint,
+                    meta == null ? null : new MetaExport(meta.fields(), meta.maxBytes(), pen), pen);
         }
 
         /** Settings whose exporting process is this JVM. */
@@ -75,13 +88,20 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
                     vlan, (int) ProcessHandle.current().pid(), false);
         }
 
-        /** These settings, with records carrying their observation point (observationPointId, IE 138) or not. */
+        /**
+         * These settings, with records carrying their observation point (observationPointId, IE 138;
+         * layer2SegmentId, IE 351; in IPFIX the tunnel's outer source, SecMon's tunnelSourceIPv4Address /
+         * tunnelSourceIPv6Address) or not.
+         */
         public Settings withObservationPoint(boolean on) {
             return new Settings(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs,
-                    vlan, exportingProcessId, on, meta);
+                    vlan, exportingProcessId, on, meta, enterpriseNumber);
         }
 
         public Settings {
+            if (enterpriseNumber < 1 || enterpriseNumber > 0xffff_ffffL) {
+                throw new IllegalArgumentException("enterprise_number must be 1..4294967295, not " + enterpriseNumber);
+            }
             if (mtu < 256 || mtu > 65_000) {
                 throw new IllegalArgumentException("mtu must be 256..65000 bytes of UDP payload, not " + mtu);
             }

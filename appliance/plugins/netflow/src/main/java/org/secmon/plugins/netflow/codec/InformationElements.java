@@ -85,6 +85,16 @@ final class InformationElements {
     static final int REVERSE_OCTET_DELTA_COUNT = REVERSE | OCTET_DELTA_COUNT;
     static final int REVERSE_PACKET_DELTA_COUNT = REVERSE | PACKET_DELTA_COUNT;
     static final int REVERSE_TCP_CONTROL_BITS = REVERSE | TCP_CONTROL_BITS;
+    /**
+     * SecMon's own elements (enterprise bit, the configured {@code enterprise_number}), marked by {@link #SECMON}
+     * above the 16 bits of an id; ids 1-4 are metadata elements ({@code MetaField}).
+     */
+    static final int SECMON = 0x20000;
+    /** tunnelSourceIPv4Address (SecMon 5, ipv4Address): the outer source of the tunnel a flow came through. */
+    static final int TUNNEL_SOURCE_IPV4_ADDRESS = SECMON | 5;
+    /** tunnelSourceIPv6Address (SecMon 6, ipv6Address): the same for a tunnel over IPv6. */
+    static final int TUNNEL_SOURCE_IPV6_ADDRESS = SECMON | 6;
+
     /** biflowDirection (239): 1 = initiator (the record's source started the conversation). */
     static final int BIFLOW_DIRECTION = 239;
     static final int BIFLOW_INITIATOR = 1;

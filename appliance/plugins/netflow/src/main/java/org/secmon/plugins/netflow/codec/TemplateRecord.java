@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Template records (RFC 7011 section 3.4.1, RFC 3954 section 5.2) and options template records (RFC 7011 section
- * 3.4.2.2, RFC 3954 section 6.1), written from {@code {element, length}} pairs. Only IANA elements, so no enterprise
- * bit.
+ * 3.4.2.2, RFC 3954 section 6.1), written from {@code {element, length}} pairs: IANA elements, RFC 5103's reverse
+ * elements and SecMon's own (marked above the 16 bits of an id) with the enterprise bit and their number.
  */
 final class TemplateRecord {
     private TemplateRecord() {
@@ -13,8 +13,13 @@ final class TemplateRecord {
 
     /** Template id, field count, then each field's element id and length. */
     static void write(ByteBuffer b, int id, int[] fields) {
+        write(b, id, fields, 0);
+    }
+
+    /** ... with SecMon's own elements under enterprise number {@code secmonPen}. */
+    static void write(ByteBuffer b, int id, int[] fields, long secmonPen) {
         b.putShort((short) id).putShort((short) (fields.length / 2));
-        putFields(b, fields);
+        putFields(b, fields, secmonPen);
     }
 
     /**
@@ -41,7 +46,7 @@ final class TemplateRecord {
     static int specBytes(int[] fields) {
         int n = 0;
         for (int i = 0; i < fields.length; i += 2) {
-            n += (fields[i] & InformationElements.REVERSE) != 0 ? 8 : 4;
+            n += (fields[i] & (InformationElements.REVERSE | InformationElements.SECMON)) != 0 ? 8 : 4;
         }
         return n;
     }
@@ -56,10 +61,21 @@ final class TemplateRecord {
     }
 
     static void putFields(ByteBuffer b, int[] fields) {
+        putFields(b, fields, 0);
+    }
+
+    static void putFields(ByteBuffer b, int[] fields, long secmonPen) {
         for (int i = 0; i < fields.length; i += 2) {
             if ((fields[i] & InformationElements.REVERSE) != 0) { // RFC 5103: enterprise bit, PEN 29305
                 b.putShort((short) (0x8000 | fields[i] & 0x7fff)).putShort((short) fields[i + 1])
                         .putInt((int) InformationElements.REVERSE_PEN);
+            } else if ((fields[i] & InformationElements.SECMON) != 0) {
+                if (secmonPen == 0) {
+                    throw new IllegalStateException("element " + (fields[i] & 0x7fff) + " needs SecMon's enterprise"
+                            + " number");
+                }
+                b.putShort((short) (0x8000 | fields[i] & 0x7fff)).putShort((short) fields[i + 1])
+                        .putInt((int) secmonPen);
             } else {
                 b.putShort((short) fields[i]).putShort((short) fields[i + 1]);
             }
