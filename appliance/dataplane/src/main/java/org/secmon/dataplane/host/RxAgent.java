@@ -216,9 +216,9 @@ public final class RxAgent implements Agent {
     private final long[] burstResult = new long[2];
 
     /**
-     * The burst with deduplication, in two passes: parse every frame and read its signature's set in the table
-     * (the reads are independent, so their cache misses overlap), then look each up and deliver the first copies in
-     * order. One pass would wait for one miss per packet.
+     * The burst with deduplication, in three passes: parse every frame and compute its signature, read every
+     * signature's set in the table (independent reads with nothing between them, so their cache misses overlap),
+     * then look each up and deliver the first copies in order. One pass would wait for one miss per packet.
      *
      * @return {good packets, their bytes}
      */
@@ -240,9 +240,14 @@ public final class RxAgent implements Agent {
                 }
                 continue;
             }
-            long sig = Deduplicator.signature(q);
-            sigs[i] = sig;
-            t += dd.touch(sig);
+            sigs[i] = Deduplicator.signature(q);
+        }
+        // the sets' reads in a loop of their own: nothing between them, so the out-of-order core has them all in
+        // flight at once (between two parses, one read would wait for its miss alone)
+        for (int i = 0; i < n; i++) {
+            if (ok[i]) {
+                t += dd.touch(sigs[i]);
+            }
         }
         touched = t;
         long good = 0;

@@ -1,7 +1,6 @@
 package org.secmon.dataplane.ingest;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import org.secmon.plugin.Counter;
 import org.secmon.plugin.Packet;
@@ -19,7 +18,8 @@ import static org.secmon.plugin.Packet.U64;
  * <p>An 8-way set-associative table, preallocated: bounded memory, no allocation per packet. An entry is one long —
  * the signature's top 40 bits and the first-seen time in the low 24 bits, in units of 1,024 ns (it wraps every
  * 17.2 s, above the longest window, 10 s) — so that a set is one 64-byte cache line and a lookup touches one line.
- * When every way of a set is younger than the window, the oldest is replaced and counted
+ * A set keeps its entries in the order they came; when even the oldest is younger than the window, it is replaced
+ * and counted
  * ({@link #evictedInWindow()}): a copy of it arriving later would be missed — a table too small for the rate times
  * the window. Single-threaded (the rx thread's).
  */
@@ -60,7 +60,12 @@ public final class Deduplicator {
         return entries[((int) signature & setMask) * WAYS];
     }
 
-    /** {@link #isDuplicate(Packet)} with the packet's {@link #signature} computed already. */
+    /**
+     * {@link #isDuplicate(Packet)} with the packet's {@link #signature} computed already. A set is kept in the order
+     * its entries came, newest first: a new entry goes in front and the oldest (the last way) leaves, so a lookup
+     * compares signatures only — no ages to rank, no branch that depends on them — and a miss moves seven longs
+     * within the set's cache line.
+     */
     public boolean isDuplicate(Packet p, long sig) {
         if (sig == 0) {
             return false;
@@ -69,25 +74,22 @@ public final class Deduplicator {
         final long now = (p.timestampNanos() >>> TIME_SHIFT) & TIME_MASK;
         final int set = ((int) sig & setMask) * WAYS;
         final long[] e = entries;
-        int victim = set;
-        long oldestAge = -1;
         for (int i = set; i < set + WAYS; i++) {
             final long v = e[i];
-            final long age = (now - v) & TIME_MASK; // modulo the 24-bit clock
-            if (v != 0 && (v & SIGNATURE_MASK) == mark && (age <= window || TIME_MASK + 1 - age <= early)) {
-                duplicates.increment();
-                return true;
-            }
-            final long a = v == 0 ? TIME_MASK + 1 : age; // a free way is the best victim
-            if (a > oldestAge) {
-                oldestAge = a;
-                victim = i;
+            if ((v & SIGNATURE_MASK) == mark && v != 0) {
+                final long age = (now - v) & TIME_MASK; // modulo the 24-bit clock
+                if (age <= window || TIME_MASK + 1 - age <= early) {
+                    duplicates.increment();
+                    return true;
+                }
             }
         }
-        if (oldestAge <= window) {
+        final long last = e[set + WAYS - 1];
+        if (last != 0 && ((now - last) & TIME_MASK) <= window) {
             evictedInWindow.increment();
         }
-        e[victim] = mark | now;
+        System.arraycopy(e, set, e, set + 1, WAYS - 1);
+        e[set] = mark | now;
         return false;
     }
 
@@ -126,11 +128,15 @@ public final class Deduplicator {
             if (n >= PAYLOAD_PREFIX) {
                 x ^= seg.get(U64, base + payload) * 0xBF58476D1CE4E5B9L
                         ^ seg.get(U64, base + payload + 8) * 0x2545F4914F6CDD1DL;
-            } else {
-                long tail = 0;
-                for (int i = 0; i < n; i++) {
-                    tail = tail << 8 | (seg.get(ValueLayout.JAVA_BYTE, base + payload + i) & 0xff);
-                }
+            } else if (n >= 8) {
+                // the first 8 bytes and the last 8 (overlapping): the whole payload in two reads. A byte in both
+                // must not cancel out: the second is rotated before they are mixed
+                x ^= ((seg.get(U64, base + payload) * 0xBF58476D1CE4E5B9L
+                        ^ Long.rotateLeft(seg.get(U64, base + end - 8), 29)) + n) * 0x2545F4914F6CDD1DL;
+            } else if (n > 0) {
+                // the 8 bytes that end with the payload, only the payload's kept: the IP header before it is at
+                // least 20 bytes, so the read stays inside the packet (and never reaches the padding after it)
+                final long tail = seg.get(U64, base + end - 8) & (-1L >>> ((8 - n) << 3)); // its low n bytes
                 x ^= (tail + n) * 0xBF58476D1CE4E5B9L;
             }
         }
