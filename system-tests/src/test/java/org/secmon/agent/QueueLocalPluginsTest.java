@@ -86,6 +86,7 @@ class QueueLocalPluginsTest {
                 Table t = nf.query("flows", 100_000, 10_000);
                 assertTrue(t.note().startsWith("top " + want + " of " + want + " flows"), t.note());
                 assertTrue(t.note().endsWith("(2 rx queues)"), t.note());
+                assertEquals(want, t.total(), "the queues' cache sizes add up");
                 assertEquals(want, t.rows().size(), t.note());
                 Set<String> seen = new HashSet<>();
                 long last = Long.MAX_VALUE;

@@ -75,21 +75,23 @@ public interface SecmonPlugin {
     /**
      * Merge the answers of a {@linkplain PluginDescriptor#queueLocal() queue-local} plugin's instances (one per rx
      * queue, in queue order) into one. Called on the control thread, on instance 0. The default keeps the first
-     * part's columns and note and concatenates the rows up to {@code limit}; a plugin whose rows have an order
-     * (the largest flows) merges by it.
+     * part's columns and note, concatenates the rows up to {@code limit} and adds up the parts' totals (-1 when one
+     * is not counted); a plugin whose rows have an order (the largest flows) merges by it.
      *
      * @param parts the non-null answers, at least one
      */
     default Table merge(String topic, java.util.List<Table> parts, int limit) {
         java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>();
+        long total = 0;
         for (Table t : parts) {
             for (java.util.List<Object> r : t.rows()) {
                 if (rows.size() < limit) {
                     rows.add(r);
                 }
             }
+            total = total < 0 || t.total() < 0 ? -1 : total + t.total();
         }
-        return new Table(parts.get(0).note(), parts.get(0).columns(), rows);
+        return new Table(parts.get(0).note(), parts.get(0).columns(), rows, total);
     }
 
     /** Original {@code deinit}: stop threads and release resources. Must be idempotent. */

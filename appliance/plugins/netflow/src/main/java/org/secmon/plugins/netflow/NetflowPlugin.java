@@ -238,8 +238,9 @@ public final class NetflowPlugin implements SecmonPlugin {
         if ("flows-recent".equals(topic)) {
             recentWanted = Math.min(Math.max(1, limit), 10_000);
             Table t = recentTop;
-            return t != null ? t : new Table(topNote(0, cache == null ? 0 : cache.size())
-                    + " (the first list is being made)", TOP_COLUMNS, java.util.List.of());
+            long size = cache == null ? 0 : cache.size();
+            return t != null ? t : new Table(topNote(0, size) + " (the first list is being made)", TOP_COLUMNS,
+                    java.util.List.of(), size);
         }
         if (!"flows".equals(topic)) {
             return null;
@@ -271,7 +272,7 @@ public final class NetflowPlugin implements SecmonPlugin {
                     Flows.tcpFlags(t.protocol(f), t.tcpFlags(f)), Flows.seconds(lastPoll - t.firstNanos(f)),
                     Flows.seconds(lastPoll - t.lastNanos(f))));
         }
-        return new Table(topNote(rows.size(), cache.size()), TOP_COLUMNS, rows);
+        return new Table(topNote(rows.size(), cache.size()), TOP_COLUMNS, rows, cache.size());
     }
 
     /** Records a housekeeping looks at for {@code flows-recent} (~0.3 ms: FlowCacheBenchmark.topStep20). */
@@ -284,8 +285,6 @@ public final class NetflowPlugin implements SecmonPlugin {
     private static final java.util.List<String> TOP_COLUMNS = java.util.List.of("proto", "source", "destination",
             "name", "packets", "bytes", "flags", "age s", "idle s");
     private static final int TOP_BYTES = TOP_COLUMNS.indexOf("bytes");
-    private static final java.util.regex.Pattern TOP_NOTE = java.util.regex.Pattern.compile(
-            "top \\d+ of ([\\d,]+) flows in the cache.*");
 
     private static String topNote(int shown, long flows) {
         return String.format(java.util.Locale.ROOT, "top %d of %,d flows in the cache by bytes since their last"
@@ -305,15 +304,12 @@ public final class NetflowPlugin implements SecmonPlugin {
         long flows = 0;
         for (Table t : parts) {
             rows.addAll(t.rows());
-            java.util.regex.Matcher m = TOP_NOTE.matcher(t.note());
-            if (m.matches()) {
-                flows += Long.parseLong(m.group(1).replace(",", ""));
-            }
+            flows += Math.max(0, t.total()); // each queue's cache size
         }
         rows.sort(java.util.Comparator.comparingLong((java.util.List<Object> r) -> ((Number) r.get(TOP_BYTES))
                 .longValue()).reversed());
         java.util.List<java.util.List<Object>> top = rows.subList(0, Math.min(limit, rows.size()));
-        return new Table(topNote(top.size(), flows) + " (" + parts.size() + " rx queues)", TOP_COLUMNS, top);
+        return new Table(topNote(top.size(), flows) + " (" + parts.size() + " rx queues)", TOP_COLUMNS, top, flows);
     }
 
     @Override
