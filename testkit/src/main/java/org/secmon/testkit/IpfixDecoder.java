@@ -45,6 +45,15 @@ public final class IpfixDecoder {
 
     private final Map<Integer, List<Field>> templates = new HashMap<>();
 
+    /** The data records of {@code messages}, in order (templates carried from one message to the next). */
+    public List<Record> decodeAll(List<ByteBuffer> messages) {
+        List<Record> out = new java.util.ArrayList<>();
+        for (ByteBuffer b : messages) {
+            out.addAll(decode(b));
+        }
+        return out;
+    }
+
     public List<Record> decode(ByteBuffer message) {
         ByteBuffer p = message.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
         int version = p.getShort(0);

@@ -1,6 +1,5 @@
 package org.secmon.plugins.netflow.codec;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -82,12 +81,9 @@ class BiflowExportTest {
         cache.expire(last); // the conversation that saw FIN ends now, the others at the flush
         cache.flush();
         ex.flush();
-        IpfixDecoder d = new IpfixDecoder();
         Map<String, IpfixDecoder.Record> out = new HashMap<>();
-        for (ByteBuffer b : sink.buffers(0)) {
-            for (IpfixDecoder.Record r : d.decode(b)) {
-                out.put(r.number("7") + ">" + r.number("11"), r);
-            }
+        for (IpfixDecoder.Record r : new IpfixDecoder().decodeAll(sink.buffers(0))) {
+            out.put(r.number("7") + ">" + r.number("11"), r);
         }
         return out;
     }

@@ -1,6 +1,5 @@
 package org.secmon.plugins.netflow.codec;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -99,11 +98,7 @@ class MetadataExportTest {
         cache.drain();
         cache.flush();
         ex.flush();
-        IpfixDecoder d = new IpfixDecoder();
-        List<IpfixDecoder.Record> out = new ArrayList<>();
-        for (ByteBuffer b : sink.buffers(0)) {
-            out.addAll(d.decode(b));
-        }
+        List<IpfixDecoder.Record> out = new IpfixDecoder().decodeAll(sink.buffers(0));
         lastCache = cache;
         return out;
     }

@@ -2,7 +2,6 @@ package org.secmon.plugins.netflow.codec;
 
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -65,11 +64,7 @@ class TunnelSourceExportTest {
         }
         cache.flush();
         ex.flush();
-        IpfixDecoder d = new IpfixDecoder();
-        List<IpfixDecoder.Record> out = new ArrayList<>();
-        for (ByteBuffer b : sink.buffers(0)) {
-            out.addAll(d.decode(b));
-        }
+        List<IpfixDecoder.Record> out = new IpfixDecoder().decodeAll(sink.buffers(0));
         return out;
     }
 
