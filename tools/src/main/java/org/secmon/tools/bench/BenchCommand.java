@@ -200,8 +200,8 @@ public final class BenchCommand implements Callable<Integer> {
         Result soft = null;
         if (!noNetflow) {
             out.println("NetFlow   replay with export, softflowd -r and pmacctd/nfprobe on the same capture...");
-            // two rounds, the second reported, as for the DPDK lines: each replay loads the plugin anew, so the
-            // first round also compiles the plugin's path (a cold JVM: docs/performance.md)
+            // two rounds, the second reported: each replay loads the plugin anew, so the first round also compiles
+            // the plugin's path (a cold JVM: docs/performance.md)
             int nq = Math.max(2, Math.min(queues, Runtime.getRuntime().availableProcessors()));
             nb.replay(capture, maxFlows, false);
             nb.replay(capture, maxFlows, true);
@@ -420,13 +420,31 @@ public final class BenchCommand implements Callable<Integer> {
         List<Result> run(long packets) throws Exception;
     }
 
+    /** Measured rounds of the DPDK lines, after the warm-up round. */
+    static final int ROUNDS = 3;
+
     /**
-     * Two alternating rounds of the same loops (the first on at most 5,000,000 packets), so that no loop profits from
-     * going first or last (warm mbufs, JIT); the second round's results are reported.
+     * Alternating rounds of the same loops, so that no loop profits from going first or last (warm mbufs, JIT): a
+     * warm-up round (at most 5,000,000 packets), then {@value #ROUNDS} measured rounds; each line's best is reported
+     * — the run least disturbed by what else shares these cores (this machine's C rx loop alone moves 1.4-2.3x
+     * between runs) — and every round's figure is printed for the spread.
      */
     private List<Result> rounds(Round round) throws Exception {
         round.run(Math.min(measure, 5_000_000));
-        return round.run(measure);
+        List<List<Result>> all = new ArrayList<>();
+        for (int i = 0; i < ROUNDS; i++) {
+            all.add(round.run(measure));
+        }
+        List<Result> best = new ArrayList<>();
+        for (int line = 0; line < all.getFirst().size(); line++) {
+            final int l = line;
+            Result b = all.stream().map(r -> r.get(l)).max(java.util.Comparator.comparingDouble(Result::mpps))
+                    .orElseThrow();
+            best.add(b);
+            out.printf(Locale.ROOT, "  rounds: %-64s %s Mpps%n", b.name(), String.join(" / ", all.stream()
+                    .map(r -> String.format(Locale.ROOT, "%.2f", r.get(l).mpps())).toList()));
+        }
+        return best;
     }
 
     interface QueueLoop {
