@@ -175,42 +175,53 @@ ssh-keygen -q -t ed25519 -N "" -C boot-test -f "$work/id_ed25519"
 printf '{"uuid": "00000000-0000-4000-8000-000000000001", "name": "boot-test-1", "public_keys": {"boot-test": "%s"}}\n' \
     "$(cat "$work/id_ed25519.pub")" > "$work/cfg/openstack/latest/meta_data.json"
 genisoimage -quiet -V config-2 -J -R -o "$work/config.iso" "$work/cfg" || die "genisoimage failed"
-qemu-img create -q -f qcow2 -F qcow2 -b "$image" "$work/overlay.qcow2"
-start=$(date +%s)
-# TCG: this machine's /dev/kvm does not work. Nehalem: the SSE4.2 DPDK needs, and no AVX (qemu 7.2's new TCG
-# AVX emulation made the JVM's compiled code crash with SIGSEGV under -cpu max)
-ip netns exec "$ns" qemu-system-x86_64 -machine pc -accel tcg -cpu Nehalem -smp 2 -m 2048 -display none -monitor none \
-    -serial "file:$work/console.log" \
-    -drive file="$work/overlay.qcow2",if=virtio,format=qcow2 \
-    -drive file="$work/config.iso",media=cdrom,readonly=on \
-    -netdev user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:2022-:22 -device virtio-net-pci,netdev=mgmt,mac=52:54:00:5e:c0:01 \
-    -netdev user,id=mirror,restrict=on -device virtio-net-pci,netdev=mirror,mac=52:54:00:5e:c0:02 \
-    > "$work/qemu.out" 2>&1 &
-qemu=$!
-pids+=($qemu)
-say "VM booting (TCG), serial console: $work/console.log"
-
-want=("secmon-init: \[0/4\] configuration: from config drive"
-      "secmon-init: \[1/4\] hugepages: 128 x 2048 kB allocated"
-      "secmon-init: \[2/4\] mirror port: MAC 52:54:00:5e:c0:02, PCI .* bound to uio_pci_generic"
-      "secmon-init: \[3/4\] IPsec: tunnel analytics-1 to 10.0.2.2 up: .*INSTALLED.*kernel ESP"
-      "secmon-init: \[4/4\] agent: (registered with the EMS|connected to the EMS).*the appliance is active")
-seen=0
-while [ $seen -lt ${#want[@]} ]; do
-    elapsed=$(( $(date +%s) - start ))
-    if grep -aqE "${want[$seen]}" "$work/console.log" 2>/dev/null; then
-        say "$(printf '%4d s' $elapsed)  $(grep -aoE "${want[$seen]}" "$work/console.log" | head -1 | cut -c1-150)"
-        seen=$((seen + 1))
-        continue
-    fi
-    if grep -aq "secmon-init: FAILED" "$work/console.log" 2>/dev/null; then
-        grep -a "secmon-init" "$work/console.log" | tail -5 >&2
-        die "the appliance init failed (console above)"
-    fi
-    kill -0 $qemu 2>/dev/null || die "qemu exited: $(tail -5 "$work/qemu.out")"
-    [ $elapsed -lt "$timeout_s" ] || { tail -20 "$work/console.log" >&2; die "no '${want[$seen]}' on the console after $elapsed s"; }
-    sleep 2
-done
+# start_vm CONSOLE MIRROR_NETDEV: the VM from a fresh overlay of the image, with the config drive $work/config.iso and
+# its mirror NIC (MAC 52:54:00:5e:c0:02) on MIRROR_NETDEV; sets qemu (its pid) and start
+start_vm() {
+    rm -f "$work/overlay.qcow2"
+    qemu-img create -q -f qcow2 -F qcow2 -b "$image" "$work/overlay.qcow2"
+    start=$(date +%s)
+    # TCG: this machine's /dev/kvm does not work. Nehalem: the SSE4.2 DPDK needs, and no AVX (qemu 7.2's new TCG
+    # AVX emulation made the JVM's compiled code crash with SIGSEGV under -cpu max)
+    ip netns exec "$ns" qemu-system-x86_64 -machine pc -accel tcg -cpu Nehalem -smp 2 -m 2048 -display none -monitor none \
+        -serial "file:$1" \
+        -drive file="$work/overlay.qcow2",if=virtio,format=qcow2 \
+        -drive file="$work/config.iso",media=cdrom,readonly=on \
+        -netdev user,id=mgmt,net=10.0.2.0/24,hostfwd=tcp:127.0.0.1:2022-:22 -device virtio-net-pci,netdev=mgmt,mac=52:54:00:5e:c0:01 \
+        -netdev "$2" -device virtio-net-pci,netdev=mirror,mac=52:54:00:5e:c0:02 \
+        > "$work/qemu.out" 2>&1 &
+    qemu=$!
+    pids+=($qemu)
+    say "VM booting (TCG), serial console: $1"
+}
+# await_console CONSOLE PATTERN...: each pattern on the console in turn (within $timeout_s of the boot), said as seen
+await_console() {
+    local console=$1 seen=0 elapsed
+    shift
+    local want=("$@")
+    while [ $seen -lt ${#want[@]} ]; do
+        elapsed=$(( $(date +%s) - start ))
+        if grep -aqE "${want[$seen]}" "$console" 2>/dev/null; then
+            say "$(printf '%4d s' $elapsed)  $(grep -aoE "${want[$seen]}" "$console" | head -1 | cut -c1-150)"
+            seen=$((seen + 1))
+            continue
+        fi
+        if grep -aq "secmon-init: FAILED" "$console" 2>/dev/null; then
+            grep -a "secmon-init" "$console" | tail -5 >&2
+            die "the appliance init failed (console above)"
+        fi
+        kill -0 $qemu 2>/dev/null || die "qemu exited: $(tail -5 "$work/qemu.out")"
+        [ $elapsed -lt "$timeout_s" ] || { tail -20 "$console" >&2; die "no '${want[$seen]}' on the console after $elapsed s"; }
+        sleep 2
+    done
+}
+start_vm "$work/console.log" user,id=mirror,restrict=on
+await_console "$work/console.log" \
+    "secmon-init: \[0/4\] configuration: from config drive" \
+    "secmon-init: \[1/4\] hugepages: 128 x 2048 kB allocated" \
+    "secmon-init: \[2/4\] mirror port: MAC 52:54:00:5e:c0:02, PCI .* bound to uio_pci_generic" \
+    "secmon-init: \[3/4\] IPsec: tunnel analytics-1 to 10.0.2.2 up: .*INSTALLED.*kernel ESP" \
+    "secmon-init: \[4/4\] agent: (registered with the EMS|connected to the EMS).*the appliance is active"
 
 # ---- cross-checks from the outside ------------------------------------------------------------------------------
 sas=$(swanctl --list-sas --uri "unix://$work/run/charon.vici" 2>&1)
@@ -372,8 +383,80 @@ deleted_check() {
     grep -q boot-test-1 "$work/appliances2.out" && die "the deleted appliance registered again: $(cat "$work/appliances2.out")"
     say "deleted appliance stays deleted: the agent reports it was revoked ($(( $(date +%s) - t0 )) s), the EMS lists no boot-test-1"
 }
+# ---- tunnel mode: the same image booted again, the mirrors sent to its mirror NIC's address as VXLAN ---------------
+# (SECMON_MIRROR_MODE=tunnel, what Heat sets for OVN's tap_mirror): the VM's kernel keeps the NIC and answers ARP and
+# ping on it, the agent reads it through DPDK's af_packet driver, terminates the tunnel and exports the inner flows
+# with their observation point; IPFIX in the clear to a collector on the namespace's loopback (no IPsec this boot)
+tunnel_mode_check() {
+    kill "$qemu" 2>/dev/null || true
+    wait "$qemu" 2>/dev/null || true
+    local tap=smtap$$ cport=4739 t0 enrollment2
+    inns ip tuntap add dev "$tap" mode tap
+    inns ip addr add 10.96.0.1/24 dev "$tap"
+    inns ip link set "$tap" up
+    ctl enroll --scope mirror --name boot-test-2 --out "$work/enrollment-token-2" >> "$work/ctl.out" 2>&1 \
+        || die "ctl enroll boot-test-2: $(tail -3 "$work/ctl.out")"
+    enrollment2=$(cat "$work/enrollment-token-2")
+    cat > "$work/tunnel-mode.yaml" <<YAML
+classification_objects: [{scope: mirror, name: any}]
+rules: [{scope: mirror, name: everything, classification_object: any, priority: 100, action: forward}]
+policies: [{scope: mirror, name: monitor-all, rules: [everything]}]
+collectors: [{scope: mirror, name: lab, address: 10.0.2.2, port: $cport, type: ipfix}]
+netflow_configs: [{scope: mirror, active_timeout: 10, inactive_timeout: 3}]
+netflow_monitors: [{scope: mirror, name: by-tunnel, match_fields: [src_addr, dst_addr, protocol, src_port, dst_port,
+                    observation_point]}]
+netflow_associations: [{scope: mirror, name: netflow, policy: monitor-all, collector: lab, monitor: by-tunnel}]
+YAML
+    ctl apply -f "$work/tunnel-mode.yaml" > "$work/tunnel-mode.out" 2>&1 \
+        || die "ctl apply (NetFlow for tunnel mode): $(cat "$work/tunnel-mode.out")"
+    # the collector: every datagram taken (a closed port would make the exporter mark it down), copied by tcpdump
+    ip netns exec "$ns" /usr/bin/python3 -c "import socket
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('127.0.0.1',$cport))
+while True: s.recv(65535)" > "$work/tunnel-sink.out" 2>&1 &
+    pids+=($!)
+    ip netns exec "$ns" tcpdump -i lo -n -U -w "$work/tunnel-export.pcap" "udp and dst port $cport" \
+        > "$work/tunnel-tcpdump.out" 2>&1 &
+    pids+=($!)
+    sed -e '/^SECMON_IPSEC_/d' -e 's/^SECMON_NAME=.*/SECMON_NAME=boot-test-2/' \
+        -e "s/^SECMON_ENROLLMENT_TOKEN=.*/SECMON_ENROLLMENT_TOKEN=$enrollment2/" \
+        "$work/cfg/openstack/latest/user_data" > "$work/user_data.2"
+    printf 'SECMON_MIRROR_MODE=tunnel\nSECMON_MIRROR_ADDRESS=10.96.0.2/24\n' >> "$work/user_data.2"
+    cp "$work/user_data.2" "$work/cfg/openstack/latest/user_data"
+    sed -i -e 's/boot-test-1/boot-test-2/' -e 's/-000000000001"/-000000000002"/' "$work/cfg/openstack/latest/meta_data.json"
+    rm -f "$work/config.iso"
+    genisoimage -quiet -V config-2 -J -R -o "$work/config.iso" "$work/cfg" || die "genisoimage failed"
+    start_vm "$work/console-tunnel.log" "tap,id=mirror,ifname=$tap,script=no,downscript=no"
+    await_console "$work/console-tunnel.log" \
+        "secmon-init: \[2/4\] mirror port: MAC 52:54:00:5e:c0:02, [a-z0-9]+ keeps its address 10.96.0.2/24 .*decap auto" \
+        "secmon-init: \[3/4\] IPsec: no tunnel configured" \
+        "secmon-init: \[4/4\] agent: (registered with the EMS|connected to the EMS).*the appliance is active"
+    # the VM's kernel answers on the mirror address (what a hypervisor's tunnel needs: ARP, then the datagrams)
+    inns ping -c 3 -W 5 -I "$tap" 10.96.0.2 > "$work/tunnel-ping.out" 2>&1 \
+        || die "the mirror address does not answer in tunnel mode: $(tail -3 "$work/tunnel-ping.out")"
+    # a hypervisor's VXLAN (VNI 42) to the mirror address, carrying one UDP flow 10.42.0.1 -> 10.42.0.2:7042
+    inns ip link add vx42 type vxlan id 42 remote 10.96.0.2 local 10.96.0.1 dstport 4789 dev "$tap"
+    inns ip addr add 10.42.0.1/24 dev vx42
+    inns ip link set vx42 up
+    inns ip neigh add 10.42.0.2 lladdr 02:00:00:42:00:02 dev vx42 nud permanent
+    t0=$(date +%s)
+    # tshark's fields per export packet: sources, destination ports and observation points, one per record
+    until { inns tshark -r "$work/tunnel-export.pcap" -d "udp.port==$cport,cflow" -T fields -E separator='|' \
+              -e cflow.srcaddr -e cflow.dstport -e cflow.observation_point_id 2>/dev/null || true; } \
+              > "$work/tunnel-flows.out"
+          awk -F'|' '{ n = split($1, a, ","); split($2, b, ","); split($3, c, ",")
+                       for (i = 1; i <= n; i++) if (a[i] == "10.42.0.1" && b[i] == "7042" && c[i] == "42") found = 1 }
+                     END { exit !found }' "$work/tunnel-flows.out"; do
+        [ $(( $(date +%s) - t0 )) -lt 240 ] || die "no IPFIX record of the inner flow 10.42.0.1 -> 10.42.0.2:7042 with observation point 42 in 240 s: $(tail -3 "$work/tunnel-flows.out"); agent: $(vm 'journalctl -u secmon-agent --no-pager | tail -5' 2>&1)"
+        inns bash -c 'for i in 1 2 3 4 5; do echo tunnelled$i > /dev/udp/10.42.0.2/7042; done'
+        sleep 5
+    done
+    say "tunnel mode ($(( $(date +%s) - t0 )) s): the mirror address answers ping ($(grep -oE '[0-9]+ received' "$work/tunnel-ping.out")), a VXLAN sent to it gives IPFIX records of the inner flow with observation point 42"
+    grep -aqF -e "$enrollment2" "$work/console-tunnel.log" && die "the enrollment token appeared on the serial console"
+    return 0
+}
 if [ $with_ansible = 0 ]; then
     deleted_check
+    tunnel_mode_check
     say "PASS in $(( $(date +%s) - start )) s of boot"
     exit 0
 fi
@@ -407,4 +490,5 @@ grep -aq "secmon-init: \[1/4\] hugepages: 160 x 2048 kB" "$work/console.log" \
     || die "secmon-init did not apply the role's hugepages (console: $(grep -a 'secmon-init' "$work/console.log" | tail -3))"
 say "$(grep -aoE 'secmon-init: \[1/4\] hugepages: 160 [^(]*' "$work/console.log" | head -1) after the role; PASS with Ansible"
 deleted_check
+tunnel_mode_check
 say "PASS with Ansible"
