@@ -70,6 +70,33 @@ class IngestFromEmsTest {
         }
     }
 
+    /**
+     * An agent started with its own mirror ingest says so on its output, but not as "secmon agent: ...": that prefix
+     * is the agent's fatal error, which the appliance's init takes as "the agent cannot start" (tunnel mode, which
+     * always decapsulates, was reported FAILED on every boot that took 20 s to register — the image test found it).
+     */
+    @Test
+    void anAgentWithItsOwnIngestSaysSoWithoutTheFatalErrorsPrefix(@TempDir Path dir) throws Exception {
+        try (EmsFixture ems = EmsFixture.embedded(dir)) {
+            Path session = dir.resolve("ctl.json");
+            AgentFixtures.ctl(session, "login", "--ems", ems.base, "-u", "admin");
+            Path config = dir.resolve("c.yaml");
+            Files.writeString(config, "projects: [{name: lab}]\nscopes: [{name: m, project: lab}]\n");
+            AgentFixtures.ctl(session, "apply", "-f", config.toString());
+            String[] args = RunningAgent.args(dir, ems.base, "m", 200, Path.of("target/plugins"), "--ssh-port", "-1",
+                    "--decap", "auto", "--dedup", "20");
+            Path log = dir.resolve("agent.log");
+            try (RunningAgent agent = new RunningAgent(log, args)) {
+                Await.until(Duration.ofSeconds(40), "the agent running (its line with its source and EMS)",
+                        () -> Files.readString(log).contains("[agent] m-1: source "), () -> Files.readString(log));
+                String out = Files.readString(log);
+                org.junit.jupiter.api.Assertions.assertTrue(out.contains("[agent] ingest: decap "), out);
+                org.junit.jupiter.api.Assertions.assertTrue(out.lines().noneMatch(l -> l.startsWith("secmon agent: ")),
+                        "a line the appliance's init reads as the agent's fatal error:\n" + out);
+            }
+        }
+    }
+
     /** Every IPFIX record so far: source address | observation point id | ingress interface. */
     private static List<String> records(Path tshark, UdpCapture ipfix, Path dir) throws Exception {
         Path p = dir.resolve("ipfix.pcap");

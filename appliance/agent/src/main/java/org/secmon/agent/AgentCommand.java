@@ -201,6 +201,8 @@ public final class AgentCommand implements Runnable {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
         CommandLine cl = new CommandLine(new AgentCommand());
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            // the agent's fatal error: the only line that starts "secmon agent: " — the appliance's init reports it
+            // as "the agent cannot start" (everything else the agent says starts "[agent] ")
             System.err.println("secmon agent: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             return 2;
         });
@@ -250,7 +252,7 @@ public final class AgentCommand implements Runnable {
                 dedupMillis != null ? dedupMillis : 0).withInterfaces(TunnelInterfaces.parse(tunnelInterfaces));
         RxQueues rx = RxQueues.open(spec, queues != null ? queues : 1, pps, Configuration.burstSize(), ingest);
         if (ingest.decap().enabled() || ingest.dedup()) {
-            err.println("secmon agent: ingest: " + ingest.describe());
+            err.println("[agent] ingest: " + ingest.describe()); // not "secmon agent: ", the fatal error's prefix
         }
         Path pluginState = Files.createDirectories(state.resolve("plugins"));
         List<LoadedPlugin> last = null; // the plugins at stop: counted once they have flushed
@@ -263,7 +265,7 @@ public final class AgentCommand implements Runnable {
             plugins.setup(CountingPlugin.ID, org.secmon.dataplane.host.PluginSetup.defaults()
                     .withRules(List.of(org.secmon.dataplane.filter.Rule.forwardAll())));
             for (PluginHost.Rejected r : plugins.scan().rejected()) {
-                err.println("secmon agent: plugin jar " + r.jar() + " rejected: " + r.reason());
+                err.println("[agent] warning: plugin jar " + r.jar() + " rejected: " + r.reason());
             }
             plugins.watch(Duration.ofMillis(Configuration.pluginsScanMillis())); // plugins added or removed at run time
             ApplianceAgent.Settings settings = new ApplianceAgent.Settings(ems.get(0), scope, host,
@@ -276,7 +278,7 @@ public final class AgentCommand implements Runnable {
                 agent.reportFlows(reportFlows == null ? ApplianceAgent.DEFAULT_REPORT_FLOWS : reportFlows);
                 if (ipsecVici != null) {
                     if (!ipsecIncludes.isEmpty()) {
-                        err.println("secmon agent: ipsec-include is ignored and no longer needed: the enforcer loads"
+                        err.println("[agent] warning: ipsec-include is ignored and no longer needed: the enforcer loads"
                                 + " its tunnels over VICI and leaves the connections others loaded as they are");
                     }
                     agent.enforcer(new org.secmon.agent.ipsec.Enforcer(ipsecVici, state.resolve("ipsec"),
