@@ -87,6 +87,17 @@ public final class NetflowPlugin implements SecmonPlugin {
         nonIp = ctx.counter("non_ip_packets");
     }
 
+    /** Heap a flow takes in the cache, about: its record, index slots, free list, expiry wheel and session. */
+    static final int BYTES_PER_FLOW = 180;
+
+    /** Why a flow cache of {@code maxFlows} could not be made in a heap of {@code maxHeap} bytes. */
+    static String tooLarge(long maxFlows, long maxHeap) {
+        return String.format(java.util.Locale.ROOT, "max_flows %,d: the flow cache (about %,d MB) does not fit in the"
+                + " agent's heap (%,d MB at most): lower max_flows in the NetFlow configuration, or give the agent"
+                + " more memory (a larger VM, or SECMON_JAVA_OPTS=-Xmx...)", maxFlows,
+                maxFlows * BYTES_PER_FLOW >> 20, maxHeap >> 20);
+    }
+
     @Override
     public void configure(PluginConfig config) {
         this.settings = NetflowSettings.parse(config);
@@ -109,11 +120,20 @@ public final class NetflowPlugin implements SecmonPlugin {
         Sequences sequences = context.shared("sequences", () -> new Sequences(s.collectors().size(), sender.lock()));
         // each queue's cache holds the flows of its conversations: max_flows is the appliance's, split over queues
         int maxFlows = Math.max(1024, (int) ((s.maxFlows() + (long) context.queues() - 1) / context.queues()));
-        lb = new LoadBalancer(s.collectors(), maxFlows, s.sessionTimeoutNanos());
-        exporter = new FlowExporter(s.collectors(), s.exporter(), sender.view(), lb, sequences, s.biflow());
-        cache = new FlowCache(context.queues() > 1 ? maxFlows : s.maxFlows(), s.match(), s.collect(),
-                s.activeNanos(), s.inactiveNanos(), s.scanPeriodNanos(), s.fullPolicy(), exporter, s.metadata(),
-                s.anyBiflow());
+        int cacheFlows = context.queues() > 1 ? maxFlows : s.maxFlows();
+        try { // the load balancer's session table and the cache are sized by max_flows
+            lb = new LoadBalancer(s.collectors(), maxFlows, s.sessionTimeoutNanos());
+            exporter = new FlowExporter(s.collectors(), s.exporter(), sender.view(), lb, sequences, s.biflow());
+            cache = new FlowCache(cacheFlows, s.match(), s.collect(), s.activeNanos(), s.inactiveNanos(),
+                    s.scanPeriodNanos(), s.fullPolicy(), exporter, s.metadata(), s.anyBiflow());
+        } catch (OutOfMemoryError e) { // one large array that could not be had: nothing half-made stays reachable
+            lb = null;
+            exporter = null;
+            cache = null;
+            sender.release();
+            sender = null;
+            throw new IllegalStateException(tooLarge(s.maxFlows(), Runtime.getRuntime().maxMemory()));
+        }
         recentTop = null;
         recentWanted = 0;
         metaCounters = null;
