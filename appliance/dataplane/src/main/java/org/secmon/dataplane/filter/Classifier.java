@@ -34,13 +34,7 @@ public final class Classifier {
     private final boolean passAll;
     private final int defaultResult;
     private final int[] results;
-    /**
-     * This instance's hit counters, rule {@code r} at {@code HITS_PAD + r}: one instance per rx thread (see
-     * replica), no shared writes — and 64 bytes of padding either side, so that another thread's data allocated
-     * next to the array (another replica's counters) never shares a cache line with it.
-     */
-    private final long[] hits;
-    private static final int HITS_PAD = 8;
+    private final long[] hits; // this instance's: one instance per rx thread (see replica), no shared writes
     private final List<Classifier> peers; // the compiled instance and its replicas, for hits()
     private final int words;
     private final int aggWords;
@@ -62,7 +56,7 @@ public final class Classifier {
         for (int i = 0; i < n; i++) {
             results[i] = sorted[i].action() == Action.FORWARD ? sorted[i].truncateToSize() : DROP;
         }
-        this.hits = new long[n + 2 * HITS_PAD];
+        this.hits = new long[n];
         this.words = Math.max(1, (n + 63) >>> 6);
         this.aggWords = (words + 63) >>> 6;
         this.srcIp = IpField.build(sorted, true, words, aggWords);
@@ -80,7 +74,7 @@ public final class Classifier {
         this.passAll = of.passAll;
         this.defaultResult = of.defaultResult;
         this.results = of.results;
-        this.hits = new long[of.rules.length + 2 * HITS_PAD];
+        this.hits = new long[of.rules.length];
         this.peers = of.peers;
         this.words = of.words;
         this.aggWords = of.aggWords;
@@ -137,7 +131,7 @@ public final class Classifier {
         if (r < 0) {
             return defaultResult;
         }
-        hits[HITS_PAD + r]++;
+        hits[r]++;
         return results[r];
     }
 
@@ -217,7 +211,7 @@ public final class Classifier {
     public long hits(int index) {
         long n = 0;
         for (Classifier c : peers) {
-            n += c.hits[HITS_PAD + index];
+            n += c.hits[index];
         }
         return n;
     }
