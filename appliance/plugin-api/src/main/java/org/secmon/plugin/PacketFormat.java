@@ -151,7 +151,11 @@ public final class PacketFormat {
 
     /** A 128-bit address in its usual text form, dotted quad when it is IPv4-mapped (as the packet's are). */
     public static String address(long hi, long lo) {
-        boolean v4 = hi == Packet.V4_MAPPED_HI && (lo & 0xffff_ffff_0000_0000L) == Packet.V4_MAPPED_LO_PREFIX;
-        return address(hi, lo, v4 ? 4 : 6);
+        return address(hi, lo, isIpv4Mapped(hi, lo) ? 4 : 6);
+    }
+
+    /** Whether a 128-bit address is an IPv4-mapped one (::ffff:a.b.c.d, as the packet's IPv4 addresses are held). */
+    public static boolean isIpv4Mapped(long hi, long lo) {
+        return hi == Packet.V4_MAPPED_HI && (lo & 0xffff_ffff_0000_0000L) == Packet.V4_MAPPED_LO_PREFIX;
     }
 }

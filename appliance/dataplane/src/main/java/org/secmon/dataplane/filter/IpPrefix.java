@@ -77,7 +77,7 @@ public record IpPrefix(long hi, long lo, int length) {
     }
 
     public boolean isIpv4() {
-        return length >= 96 && hi == 0 && (lo >>> 32) == 0xffffL;
+        return length >= 96 && org.secmon.plugin.PacketFormat.isIpv4Mapped(hi, lo);
     }
 
     /** First address of the prefix: {hi, lo}. */

@@ -184,7 +184,7 @@ public final class FlowKey {
 
     /** 32 bits of a tunnel's outer source for the key: an IPv4(-mapped) address itself, else a hash of it. */
     static long tunnelTag(long hi, long lo) {
-        if (hi == 0 && (lo >>> 32) == 0xffffL) {
+        if (org.secmon.plugin.PacketFormat.isIpv4Mapped(hi, lo)) {
             return lo & 0xffff_ffffL;
         }
         long x = (hi * 0x9E3779B97F4A7C15L ^ lo) * 0xC2B2AE3D27D4EB4FL;

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import org.secmon.plugin.Packet;
+import org.secmon.plugin.PacketFormat;
 import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.plugins.netflow.meta.MetaField;
 import org.secmon.plugins.netflow.meta.MetaRecord;
@@ -304,10 +305,10 @@ final class ExportSession {
                 case OBSERVATION_POINT_ID -> b.putInt((int) c.observationPoint(f));
                 case LAYER2_SEGMENT_ID -> b.putLong(c.tunnelType(f) == Packet.TUNNEL_VXLAN
                         ? SEGMENT_TYPE_VXLAN | c.observationPoint(f) : 0);
-                case InformationElements.TUNNEL_SOURCE_IPV4_ADDRESS -> b.putInt(c.tunnelSrcHi(f) == 0
-                        && (c.tunnelSrcLo(f) >>> 32) == 0xffffL ? (int) c.tunnelSrcLo(f) : 0);
+                case InformationElements.TUNNEL_SOURCE_IPV4_ADDRESS -> b.putInt(PacketFormat.isIpv4Mapped(
+                        c.tunnelSrcHi(f), c.tunnelSrcLo(f)) ? (int) c.tunnelSrcLo(f) : 0);
                 case InformationElements.TUNNEL_SOURCE_IPV6_ADDRESS -> {
-                    boolean v4 = c.tunnelSrcHi(f) == 0 && (c.tunnelSrcLo(f) >>> 32) == 0xffffL;
+                    boolean v4 = PacketFormat.isIpv4Mapped(c.tunnelSrcHi(f), c.tunnelSrcLo(f));
                     b.putLong(v4 ? 0 : c.tunnelSrcHi(f)).putLong(v4 ? 0 : c.tunnelSrcLo(f));
                 }
                 case PACKET_DELTA_COUNT -> b.putLong(rv ? c.revPackets(f) : c.packets(f));
@@ -417,8 +418,8 @@ final class ExportSession {
 
     private void writeTemplates(long now) {
         int start = SetHeader.open(buf, SetHeader.templateSet(ipfix));
-        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V4, fieldsV4, settings.enterpriseNumber());
-        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V6, fieldsV6, settings.enterpriseNumber());
+        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V4, fieldsV4, secmonPen);
+        TemplateRecord.write(buf, FlowExporter.TEMPLATE_V6, fieldsV6, secmonPen);
         records += 2;
         if (meta.length > 0) {
             writeMetaTemplate(FlowExporter.TEMPLATE_V4_META, fieldsV4);
@@ -447,7 +448,7 @@ final class ExportSession {
      */
     private void writeMetaTemplate(int id, int[] base) {
         buf.putShort((short) id).putShort((short) (base.length / 2 + meta.length));
-        TemplateRecord.putFields(buf, base, settings.enterpriseNumber());
+        TemplateRecord.putFields(buf, base, secmonPen);
         for (MetaField f : meta) {
             int len = f.kind == MetaField.Kind.STRING ? (ipfix ? 0xffff : metaStringLength) : f.fixedLength();
             if (!ipfix) {
