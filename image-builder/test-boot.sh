@@ -2,17 +2,20 @@
 # Boot the appliance image under qemu and check its init brings the VNF up, from the serial console:
 # hugepages allocated, mirror NIC bound to DPDK, IPsec tunnel to the "analytics system" up (kernel ESP in the VM),
 # agent started and registered with an EMS running on this host. Then tunnels defined in the EMS come up through the
-# agent's enforcer, two of them carrying two DSCP classes (nftables marks + XFRM policy marks).
+# agent's enforcer, two of them carrying two DSCP classes (nftables marks + XFRM policy marks). Then the appliance is
+# switched to tunnel mode (secmon-init re-run: the NIC back to the kernel with an address, read through af_packet) and
+# a VXLAN sent to it gives IPFIX records of the inner flow; last, a deleted appliance stays deleted.
 #
 #   image-builder/test-boot.sh [--ansible] [IMAGE.qcow2]   (default: target/image/secmon-appliance.qcow2)
 #
 # --ansible: then run the Ansible appliance role (ansible/site.yml) against the VM over SSH (root, with the key
-# the config drive's meta_data.json carries, as Nova's key pair would), changing the hugepages: secmon-init runs
-# again and says so on the console; a second run must change nothing.
+# the config drive's meta_data.json carries, as Nova's key pair would), changing the hugepages and the mirror mode
+# (to tunnel): secmon-init runs again and says so on the console; a second run must change nothing. Without it the
+# switch is made by hand (the override file over SSH, secmon-init restarted).
 #
 # Everything runs inside a network namespace this script creates: the EMS, a strongSwan responder (userspace ESP:
-# this host's kernel has none) and qemu (TCG, two virtio NICs on user networking). The VM reaches the namespace's
-# loopback as 10.0.2.2 and nothing else; the mirror NIC is restricted (no traffic leaves it at all). The image is
+# this host's kernel has none) and qemu (TCG, the management NIC on user networking, the mirror NIC on a tap in the
+# namespace). The VM reaches the namespace's loopback as 10.0.2.2 and nothing else. The image is
 # not modified (a qcow2 overlay). Cleans up the namespace and every process it started. Needs root, qemu-system-x86,
 # genisoimage, strongSwan (charon, swanctl, kernel-libipsec).
 set -euo pipefail
@@ -215,7 +218,13 @@ await_console() {
         sleep 2
     done
 }
-start_vm "$work/console.log" user,id=mirror,restrict=on
+# the mirror NIC on a tap in this namespace: in port mode DPDK owns it (nothing is sent to it); the switch to tunnel
+# mode below gives it back to the VM's kernel with an address this side reaches
+tap=smtap$$
+inns ip tuntap add dev "$tap" mode tap
+inns ip addr add 10.96.0.1/24 dev "$tap"
+inns ip link set "$tap" up
+start_vm "$work/console.log" "tap,id=mirror,ifname=$tap,script=no,downscript=no"
 await_console "$work/console.log" \
     "secmon-init: \[0/4\] configuration: from config drive" \
     "secmon-init: \[1/4\] hugepages: 128 x 2048 kB allocated" \
@@ -383,20 +392,13 @@ deleted_check() {
     grep -q boot-test-1 "$work/appliances2.out" && die "the deleted appliance registered again: $(cat "$work/appliances2.out")"
     say "deleted appliance stays deleted: the agent reports it was revoked ($(( $(date +%s) - t0 )) s), the EMS lists no boot-test-1"
 }
-# ---- tunnel mode: the same image booted again, the mirrors sent to its mirror NIC's address as VXLAN ---------------
-# (SECMON_MIRROR_MODE=tunnel, what Heat sets for OVN's tap_mirror): the VM's kernel keeps the NIC and answers ARP and
-# ping on it, the agent reads it through DPDK's af_packet driver, terminates the tunnel and exports the inner flows
-# with their observation point; IPFIX in the clear to a collector on the namespace's loopback (no IPsec this boot)
-tunnel_mode_check() {
-    kill "$qemu" 2>/dev/null || true
-    wait "$qemu" 2>/dev/null || true
-    local tap=smtap$$ cport=4739 t0 enrollment2
-    inns ip tuntap add dev "$tap" mode tap
-    inns ip addr add 10.96.0.1/24 dev "$tap"
-    inns ip link set "$tap" up
-    ctl enroll --scope mirror --name boot-test-2 --out "$work/enrollment-token-2" >> "$work/ctl.out" 2>&1 \
-        || die "ctl enroll boot-test-2: $(tail -3 "$work/ctl.out")"
-    enrollment2=$(cat "$work/enrollment-token-2")
+# ---- tunnel mode: the running appliance switched to it, the mirrors sent to its mirror NIC's address as VXLAN -------
+# (SECMON_MIRROR_MODE=tunnel, what Heat sets for OVN's tap_mirror; here set over the boot configuration by the
+# Ansible role, or by hand without --ansible, and secmon-init re-run): secmon-init takes the NIC back from DPDK, the
+# VM's kernel answers ARP and ping on it, the agent reads it through DPDK's af_packet driver, terminates the tunnel and
+# exports the inner flows with their observation point; IPFIX in the clear to a collector on the namespace's loopback
+cport=4739
+tunnel_setup() {
     cat > "$work/tunnel-mode.yaml" <<YAML
 classification_objects: [{scope: mirror, name: any}]
 rules: [{scope: mirror, name: everything, classification_object: any, priority: 100, action: forward}]
@@ -419,19 +421,14 @@ while True: s.recv(65535)" > "$work/tunnel-sink.out" 2>&1 &
     ip netns exec "$ns" tcpdump -i lo -n -U -w "$work/tunnel-export.pcap" "udp and dst port $cport" \
         > "$work/tunnel-tcpdump.out" 2>&1 &
     pids+=($!)
-    sed -e '/^SECMON_IPSEC_/d' -e 's/^SECMON_NAME=.*/SECMON_NAME=boot-test-2/' \
-        -e "s/^SECMON_ENROLLMENT_TOKEN=.*/SECMON_ENROLLMENT_TOKEN=$enrollment2/" \
-        "$work/cfg/openstack/latest/user_data" > "$work/user_data.2"
-    printf 'SECMON_MIRROR_MODE=tunnel\nSECMON_MIRROR_ADDRESS=10.96.0.2/24\n' >> "$work/user_data.2"
-    cp "$work/user_data.2" "$work/cfg/openstack/latest/user_data"
-    sed -i -e 's/boot-test-1/boot-test-2/' -e 's/-000000000001"/-000000000002"/' "$work/cfg/openstack/latest/meta_data.json"
-    rm -f "$work/config.iso"
-    genisoimage -quiet -V config-2 -J -R -o "$work/config.iso" "$work/cfg" || die "genisoimage failed"
-    start_vm "$work/console-tunnel.log" "tap,id=mirror,ifname=$tap,script=no,downscript=no"
-    await_console "$work/console-tunnel.log" \
-        "secmon-init: \[2/4\] mirror port: MAC 52:54:00:5e:c0:02, [a-z0-9]+ keeps its address 10.96.0.2/24 .*decap auto" \
-        "secmon-init: \[3/4\] IPsec: no tunnel configured" \
-        "secmon-init: \[4/4\] agent: (registered with the EMS|connected to the EMS).*the appliance is active"
+}
+tunnel_mode_check() {
+    local t0 line
+    line=$(grep -aoE "secmon-init: \[2/4\] mirror port: MAC 52:54:00:5e:c0:02, [a-z0-9]+ \(taken back from uio_pci_generic[^)]*\) keeps its address 10.96.0.2/24 .*decap auto" "$work/console.log" | tail -1)
+    [ -n "$line" ] || die "secmon-init did not switch the mirror port to tunnel mode: $(grep -a 'secmon-init' "$work/console.log" | tail -4)"
+    say "${line:0:160}"
+    grep -a "secmon-init: " "$work/console.log" | tail -1 | grep -q "the appliance is active" \
+        || die "the appliance is not active after the switch: $(grep -a 'secmon-init' "$work/console.log" | tail -3)"
     # the VM's kernel answers on the mirror address (what a hypervisor's tunnel needs: ARP, then the datagrams)
     inns ping -c 3 -W 5 -I "$tap" 10.96.0.2 > "$work/tunnel-ping.out" 2>&1 \
         || die "the mirror address does not answer in tunnel mode: $(tail -3 "$work/tunnel-ping.out")"
@@ -453,12 +450,15 @@ while True: s.recv(65535)" > "$work/tunnel-sink.out" 2>&1 &
         sleep 5
     done
     say "tunnel mode ($(( $(date +%s) - t0 )) s): the mirror address answers ping ($(grep -oE '[0-9]+ received' "$work/tunnel-ping.out")), a VXLAN sent to it gives IPFIX records of the inner flow with observation point 42"
-    grep -aqF -e "$enrollment2" "$work/console-tunnel.log" && die "the enrollment token appeared on the serial console"
     return 0
 }
 if [ $with_ansible = 0 ]; then
-    deleted_check
+    # what the Ansible role does below, by hand: settings over the boot configuration, secmon-init re-run
+    tunnel_setup
+    vm 'printf "SECMON_MIRROR_MODE=tunnel\nSECMON_MIRROR_ADDRESS=10.96.0.2/24\n" > /etc/secmon/appliance.override.conf && chmod 600 /etc/secmon/appliance.override.conf && systemctl restart secmon-init' \
+        > "$work/switch.out" 2>&1 || die "secmon-init re-run in tunnel mode: $(tail -3 "$work/switch.out"); $(grep -a 'secmon-init' "$work/console.log" | tail -3)"
     tunnel_mode_check
+    deleted_check
     say "PASS in $(( $(date +%s) - start )) s of boot"
     exit 0
 fi
@@ -478,7 +478,10 @@ all:
           ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
           ansible_python_interpreter: /usr/bin/python3
           appliance_hugepages: 160
+          appliance_mirror_mode: tunnel
+          appliance_mirror_address: 10.96.0.2/24
 YAML
+tunnel_setup
 for run in 1 2; do
     t0=$(date +%s)
     ip netns exec "$ns" env PATH=/usr/sbin:/usr/bin:/sbin:/bin ANSIBLE_CONFIG="$repo/ansible/ansible.cfg" ANSIBLE_NOCOLOR=1 \
@@ -490,7 +493,7 @@ done
 echo "$recap" | grep -q "changed=0 " || die "the second Ansible run changed something"
 grep -aq "secmon-init: \[1/4\] hugepages: 160 x 2048 kB" "$work/console.log" \
     || die "secmon-init did not apply the role's hugepages (console: $(grep -a 'secmon-init' "$work/console.log" | tail -3))"
-say "$(grep -aoE 'secmon-init: \[1/4\] hugepages: 160 [^(]*' "$work/console.log" | head -1) after the role; PASS with Ansible"
-deleted_check
+say "$(grep -aoE 'secmon-init: \[1/4\] hugepages: 160 [^(]*' "$work/console.log" | head -1) after the role"
 tunnel_mode_check
+deleted_check
 say "PASS with Ansible"
