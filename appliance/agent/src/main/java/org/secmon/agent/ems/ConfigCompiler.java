@@ -208,9 +208,11 @@ public final class ConfigCompiler {
             m.put("pacing_kbps", cfg.pacingKbps() == null ? 0L : cfg.pacingKbps());
         }
         NetflowMonitor mon = c.entity(ResourceKind.NETFLOW_MONITORS, assoc.monitor());
+        boolean ownElements = false; // SecMon's enterprise elements: layer-7 metadata, tunnel sources
         if (mon != null) {
             if (mon.matchFields() != null && !mon.matchFields().isEmpty()) {
                 m.put("match", mon.matchFields().stream().map(FlowField::json).toList());
+                ownElements = mon.matchFields().contains(FlowField.OBSERVATION_POINT);
             }
             if (mon.collectFields() != null && !mon.collectFields().isEmpty()) {
                 List<String> collect = mon.collectFields().stream().filter(f -> !f.metadata()).map(FlowField::json)
@@ -222,8 +224,12 @@ public final class ConfigCompiler {
                 }
                 if (!metadata.isEmpty()) {
                     m.put("metadata", metadata);
+                    ownElements = true;
                 }
             }
+        }
+        if (ownElements && !cfgs.isEmpty() && cfgs.getFirst().enterpriseNumber() != null) {
+            m.put("enterprise_number", cfgs.getFirst().enterpriseNumber());
         }
         return PluginConfig.of(m);
     }

@@ -160,4 +160,34 @@ class ConfigCompilerTest {
         assertEquals(List.of("tls_sni", "http_host", "dns_query"), cfg.get("metadata"));
         assertTrue(cfg.get("collectors").toString().contains("biflow=true"), String.valueOf(cfg.get("collectors")));
     }
+
+    @Test
+    void theScopesEnterpriseNumberReachesThePluginWhenItsOwnElementsAreExported() {
+        // with metadata collected, or observation_point matched (tunnel sources), SecMon's elements carry it
+        for (String monitor : List.of("\"collect_fields\":[\"tls_sni\"]",
+                "\"match_fields\":[\"src_addr\",\"dst_addr\",\"observation_point\"]")) {
+            for (String number : new String[] {"4242", null}) {
+                Map<String, Object> cfg = netflowWith(monitor, number);
+                assertEquals(number == null ? 32473L : 4242L, cfg.get("enterprise_number"), monitor + " " + number);
+            }
+        }
+        // without them the number would number nothing: not sent (the plugin refuses it there)
+        Map<String, Object> plain = netflowWith("\"match_fields\":[\"src_addr\",\"dst_addr\"]", "4242");
+        assertTrue(!plain.containsKey("enterprise_number"), plain.toString());
+    }
+
+    private static Map<String, Object> netflowWith(String monitor, String enterpriseNumber) {
+        Map<String, Map<String, ObjectNode>> t = new LinkedHashMap<>(scope(null).tables());
+        t.put("collectors", Map.of("c", json("{\"id\":\"c\",\"name\":\"ipfix\",\"address\":\"127.0.0.1\","
+                + "\"port\":4739,\"type\":\"ipfix\"}")));
+        t.put("netflow_configs", Map.of("n", json("{\"id\":\"n\",\"scope\":\"s\""
+                + (enterpriseNumber == null ? "" : ",\"enterprise_number\":" + enterpriseNumber) + "}")));
+        t.put("netflow_monitors", Map.of("m", json("{\"id\":\"m\",\"name\":\"m\"," + monitor + "}")));
+        t.put("netflow_associations", Map.of("a", json("{\"id\":\"a\",\"name\":\"nf\",\"policy\":\"p\","
+                + "\"collector\":\"c\",\"monitor\":\"m\"}")));
+        ConfigCompiler.Result r = ConfigCompiler.compile(new ScopeConfig(json("{\"id\":\"s\",\"name\":\"s\"}"), 9,
+                t));
+        assertEquals(List.of(), r.warnings());
+        return r.setups().get("netflow").config().asMap();
+    }
 }

@@ -23,7 +23,14 @@ public record NetflowConfig(
         @Range(min = 1000, max = 100000000) @Doc("flow cache size, default 2000000") Integer maxFlows,
         @Doc("v9 (default) or ipfix") NetflowVersion exportVersion,
         @Range(min = 0, max = 100000000) @Doc("at most this many kbit/s to each collector, 0 = no pacing (default)")
-        Long pacingKbps) implements Scoped {
+        Long pacingKbps,
+        @Range(min = 1, max = 4294967295L) @Doc("IPFIX private enterprise number of SecMon's own elements (layer-7"
+                + " metadata, tunnel sources), default 32473 — RFC 5612's number for documentation: set your"
+                + " organisation's IANA-registered number for production collectors")
+        Long enterpriseNumber) implements Scoped {
+    /** RFC 5612's enterprise number for documentation, as the NetFlow plugin's own default. */
+    public static final long DEFAULT_ENTERPRISE_NUMBER = 32473;
+
     public NetflowConfig {
         name = name == null ? "default" : name;
         activeTimeout = activeTimeout == null ? 60 : activeTimeout;
@@ -32,5 +39,6 @@ public record NetflowConfig(
         templateRefreshSeconds = templateRefreshSeconds == null ? 60 : templateRefreshSeconds;
         maxFlows = maxFlows == null ? 2_000_000 : maxFlows;
         exportVersion = exportVersion == null ? NetflowVersion.V9 : exportVersion;
+        enterpriseNumber = enterpriseNumber == null ? DEFAULT_ENTERPRISE_NUMBER : enterpriseNumber;
     }
 }
