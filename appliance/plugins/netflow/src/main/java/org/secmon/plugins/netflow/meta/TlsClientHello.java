@@ -331,16 +331,99 @@ public final class TlsClientHello {
         out[p++] = '_';
         // ciphers, sorted
         int n = sortedCopy(ciphers, cipherCount, false);
-        p = hash(n == 0 ? 0 : hexList(sorted, n, 0), n == 0, out, p);
+        if (n == 0) {
+            zeros(out, p);
+        } else if (!remembered(CIPHERS, sorted, n, sigAlgs, 0, out, p)) {
+            hash(hexList(sorted, n, 0), out, p);
+            remember(out, p);
+        }
+        p += 12;
         out[p++] = '_';
         // extensions without SNI and ALPN, sorted; then '_' and the signature algorithms in their order
         int m = sortedCopy(extensions, extensionCount, true);
-        int t = m == 0 ? 0 : hexList(sorted, m, 0);
-        if (m > 0 && sigAlgCount > 0) {
-            text[t++] = '_';
-            t = hexList(sigAlgs, sigAlgCount, t);
+        if (m == 0) {
+            zeros(out, p);
+        } else if (!remembered(EXTENSIONS, sorted, m, sigAlgs, sigAlgCount, out, p)) {
+            int t = hexList(sorted, m, 0);
+            if (sigAlgCount > 0) {
+                text[t++] = '_';
+                t = hexList(sigAlgs, sigAlgCount, t);
+            }
+            hash(t, out, p);
+            remember(out, p);
         }
-        hash(t, m == 0, out, p);
+    }
+
+    // ---- the JA4 hashes already computed -------------------------------------------------------------------------
+    // A client program sends the same lists in every hello (GREASE left out, extensions sorted: Chrome's shuffled
+    // order gives one list too), so a sensor sees a few fingerprints again and again. A direct-mapped table keeps the
+    // exact lists (compared in full, never by a hash alone) with their 12 hex digits and skips the text and SHA-256
+    // for them. Lists longer than a slot are hashed every time.
+
+    private static final int CIPHERS = 1;
+    private static final int EXTENSIONS = 2;
+    private static final int MEMO_SLOTS = 128;
+    private static final int MEMO_KEY = 96; // ints per slot: kind and counts, then the values
+    private final int[] memoKeys = new int[MEMO_SLOTS * MEMO_KEY];
+    private final int[] memoKeyLength = new int[MEMO_SLOTS];
+    private final byte[] memoHex = new byte[MEMO_SLOTS * 12];
+    private final int[] key = new int[MEMO_KEY];
+    private int keyLength;
+    private int keySlot = -1;
+    private long memoHits;
+    private long memoMisses;
+
+    /**
+     * Whether the hash of this list ({@code a[0, n)}, then {@code b[0, k)}) was computed before: then its 12 hex
+     * digits are written to {@code out[p, p + 12)}. Otherwise the list is kept as the key {@link #remember} files.
+     */
+    private boolean remembered(int kind, int[] a, int n, int[] b, int k, byte[] out, int p) {
+        keySlot = -1;
+        int len = 1 + n + k;
+        if (len > MEMO_KEY) {
+            memoMisses++;
+            return false;
+        }
+        key[0] = kind << 24 | n << 12 | k;
+        int h = key[0];
+        for (int i = 0; i < n; i++) {
+            key[1 + i] = a[i];
+            h = h * 31 + a[i];
+        }
+        for (int i = 0; i < k; i++) {
+            key[1 + n + i] = b[i];
+            h = h * 31 + b[i];
+        }
+        keyLength = len;
+        int slot = (h ^ h >>> 15) * 0x2c1b3c6d >>> 25; // 7 bits: MEMO_SLOTS
+        int at = slot * MEMO_KEY;
+        if (memoKeyLength[slot] == len && java.util.Arrays.equals(memoKeys, at, at + len, key, 0, len)) {
+            System.arraycopy(memoHex, slot * 12, out, p, 12);
+            memoHits++;
+            return true;
+        }
+        keySlot = slot;
+        memoMisses++;
+        return false;
+    }
+
+    /** Files the key of the last {@link #remembered} miss with the 12 hex digits just written at {@code out[p]}. */
+    private void remember(byte[] out, int p) {
+        if (keySlot >= 0) {
+            System.arraycopy(key, 0, memoKeys, keySlot * MEMO_KEY, keyLength);
+            memoKeyLength[keySlot] = keyLength;
+            System.arraycopy(out, p, memoHex, keySlot * 12, 12);
+        }
+    }
+
+    /** JA4 hashes taken from the table of earlier ones. */
+    public long ja4HashesRemembered() {
+        return memoHits;
+    }
+
+    /** JA4 hashes computed (SHA-256). */
+    public long ja4HashesComputed() {
+        return memoMisses;
     }
 
     private int sortedCopy(int[] from, int count, boolean dropSniAlpn) {
@@ -371,14 +454,13 @@ public final class TlsClientHello {
         return t;
     }
 
-    /** The first 12 hex digits of SHA-256 of {@code text[0, len)} (twelve zeros for an empty list). */
-    private int hash(int len, boolean empty, byte[] out, int p) {
-        if (empty) {
-            for (int i = 0; i < 12; i++) {
-                out[p++] = '0';
-            }
-            return p;
-        }
+    /** Twelve zeros: the hash JA4 gives an empty list. */
+    private static void zeros(byte[] out, int p) {
+        java.util.Arrays.fill(out, p, p + 12, (byte) '0');
+    }
+
+    /** The first 12 hex digits of SHA-256 of {@code text[0, len)}. */
+    private void hash(int len, byte[] out, int p) {
         sha256.reset();
         sha256.update(text, 0, len);
         try {
@@ -390,7 +472,6 @@ public final class TlsClientHello {
             out[p++] = HEX[(digest[i] >>> 4) & 0x0f];
             out[p++] = HEX[digest[i] & 0x0f];
         }
-        return p;
     }
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

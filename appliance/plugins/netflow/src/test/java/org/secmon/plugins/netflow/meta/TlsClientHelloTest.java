@@ -152,6 +152,42 @@ public class TlsClientHelloTest {
     }
 
     @Test
+    void rememberedHashesAreExactlyTheComputedOnes() {
+        // 400 client profiles (more than the table's 128 slots: collisions and replacements; some with more ciphers
+        // than a slot holds) seen in a skewed mix;
+        // the reused parser, which remembers hashes, must give what a fresh one computes, every time
+        Random rnd = new Random(20261203);
+        int[][] profileCiphers = new int[400][];
+        int[][] profileExtensions = new int[400][];
+        for (int i = 0; i < profileCiphers.length; i++) {
+            profileCiphers[i] = rnd.ints(1 + rnd.nextInt(120), 1, 0xffff).filter(c -> !TlsClientHello.grease(c))
+                    .toArray();
+            // SNI and ALPN always there: what differs is the hashed rest, sometimes a reordering only
+            profileExtensions[i] = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(0, 0x10, 0x0d),
+                    rnd.ints(rnd.nextInt(12), 0x0100, 0xfe00)).distinct().filter(e -> !TlsClientHello.grease(e))
+                    .toArray();
+        }
+        TlsClientHello reused = new TlsClientHello();
+        for (int n = 0; n < 4000; n++) {
+            int i = rnd.nextBoolean() ? rnd.nextInt(5) : rnd.nextInt(profileCiphers.length);
+            int[] ext = profileExtensions[i].clone();
+            for (int j = ext.length - 1; j > 0; j--) { // Chrome shuffles its extensions per connection
+                int k = rnd.nextInt(j + 1);
+                int t = ext[j];
+                ext[j] = ext[k];
+                ext[k] = t;
+            }
+            byte[] b = hello("host" + n + ".example", new String[] {"h2"}, profileCiphers[i], ext);
+            assertEquals(TlsClientHello.Result.OK, reused.parse(b, 0, b.length));
+            TlsClientHello fresh = new TlsClientHello();
+            assertEquals(TlsClientHello.Result.OK, fresh.parse(b, 0, b.length));
+            assertEquals(ja4(fresh), ja4(reused), "hello " + n + " of profile " + i);
+        }
+        assertTrue(reused.ja4HashesRemembered() > 2000, "remembered " + reused.ja4HashesRemembered());
+        assertTrue(reused.ja4HashesComputed() > 400, "computed " + reused.ja4HashesComputed());
+    }
+
+    @Test
     void everyTruncationIsSaidNeverReadPast() {
         byte[] b = hello("tls.browserleaks.com", new String[] {"h2"}, CIPHERS, EXTENSIONS);
         TlsClientHello h = new TlsClientHello();
