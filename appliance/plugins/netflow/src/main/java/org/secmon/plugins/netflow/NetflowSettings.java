@@ -133,8 +133,7 @@ record NetflowSettings(CollectorSet collectors, long activeNanos, long inactiveN
                 throw new IllegalArgumentException("metadata_flows must be >= 1, not " + flows);
             }
             metadata = new FlowCache.Metadata(fields, maxBytes, flows);
-            metaExport = new FlowExporter.MetaExport(fields, maxBytes, c.longValue("enterprise_number",
-                    MetaField.DEFAULT_SECMON_PEN));
+            metaExport = new FlowExporter.MetaExport(fields, maxBytes);
         } else if (c.has("metadata_max_bytes") || c.has("metadata_flows")) {
             throw new IllegalArgumentException("metadata_max_bytes and metadata_flows need 'metadata' (e.g."
                     + " metadata: [tls, dns])");

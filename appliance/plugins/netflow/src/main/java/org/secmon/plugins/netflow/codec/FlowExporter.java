@@ -36,16 +36,12 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
     public static final int TEMPLATE_V6_META = 260;
 
     /**
-     * Layer-7 metadata in the records: which fields, the longest string (NetFlow v9: every string field's fixed
-     * length), and the enterprise number of SecMon's own elements.
+     * Layer-7 metadata in the records: which fields, and the longest string (NetFlow v9: every string field's fixed
+     * length). SecMon's own elements among them are numbered by {@link Settings#enterpriseNumber}.
      */
-    public record MetaExport(java.util.Set<org.secmon.plugins.netflow.meta.MetaField> fields, int maxBytes,
-                             long enterpriseNumber) {
+    public record MetaExport(java.util.Set<org.secmon.plugins.netflow.meta.MetaField> fields, int maxBytes) {
         public MetaExport {
             fields = java.util.Set.copyOf(fields);
-            if (enterpriseNumber < 1 || enterpriseNumber > 0xffff_ffffL) {
-                throw new IllegalArgumentException("enterprise_number must be 1..4294967295, not " + enterpriseNumber);
-            }
         }
     }
 
@@ -63,21 +59,16 @@ public final class FlowExporter implements FlowCache.Sink, DatagramSink.Listener
                     exportingProcessId, observationPoint, null, MetaField.DEFAULT_SECMON_PEN);
         }
 
-        /**
-         * These settings, with records of flows that have metadata carrying it ({@code null}: none); SecMon's own
-         * elements under the metadata's enterprise number.
-         */
+        /** These settings, with records of flows that have metadata carrying it ({@code null}: none). */
         public Settings withMetadata(MetaExport m) {
             return new Settings(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs,
-                    vlan, exportingProcessId, observationPoint, m,
-                    m != null ? m.enterpriseNumber() : enterpriseNumber);
+                    vlan, exportingProcessId, observationPoint, m, enterpriseNumber);
         }
 
         /** These settings, with SecMon's own IPFIX elements (metadata, tunnel sources) under {@code pen}. */
         public Settings withEnterpriseNumber(long pen) {
             return new Settings(sourceId, mtu, refreshPackets, refreshNanos, flushDelayNanos, samplingInterval, macs,
-                    vlan, exportingProcessId, observationPoint,
-                    meta == null ? null : new MetaExport(meta.fields(), meta.maxBytes(), pen), pen);
+                    vlan, exportingProcessId, observationPoint, meta, pen);
         }
 
         /** Settings whose exporting process is this JVM. */

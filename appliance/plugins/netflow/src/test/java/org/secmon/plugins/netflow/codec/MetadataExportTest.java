@@ -83,8 +83,9 @@ class MetadataExportTest {
                                             List<Packet> packets, boolean pipe) {
         CollectorSet set = CollectorSet.of(new Collector("c", "127.0.0.1", 2055, type, 1));
         RecordingSink sink = new RecordingSink(1);
-        FlowExporter ex = new FlowExporter(set, FlowExporter.Settings.defaults().withMetadata(
-                new FlowExporter.MetaExport(fields, maxBytes, PEN)), sink, new LoadBalancer(set, 1000, 600 * S));
+        FlowExporter ex = new FlowExporter(set, FlowExporter.Settings.defaults().withEnterpriseNumber(PEN)
+                .withMetadata(new FlowExporter.MetaExport(fields, maxBytes)), sink,
+                new LoadBalancer(set, 1000, 600 * S));
         FlowCache cache = new FlowCache(1000, FlowField.DEFAULT_MATCH, EnumSet.noneOf(FlowField.class), 60 * S,
                 15 * S, S, FlowCache.FullPolicy.EVICT_OLDEST, ex, new FlowCache.Metadata(fields, maxBytes, metaFlows));
         ex.boot(T0);
@@ -213,7 +214,8 @@ class MetadataExportTest {
     void anMtuTooSmallForTheTemplatesIsRefused() {
         CollectorSet set = CollectorSet.of(new Collector("c", "127.0.0.1", 2055, CollectorType.IPFIX, 1));
         FlowExporter.Settings s = FlowExporter.Settings.withThisProcess(0, 400, 20, 60 * S, S, 1, false, false)
-                .withMetadata(new FlowExporter.MetaExport(EnumSet.allOf(MetaField.class), 254, PEN));
+                .withEnterpriseNumber(PEN)
+                .withMetadata(new FlowExporter.MetaExport(EnumSet.allOf(MetaField.class), 254));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FlowExporter(set, s,
                 new RecordingSink(1), new LoadBalancer(set, 10, S)));
         assertTrue(e.getMessage().contains("metadata_max_bytes"), e.getMessage());
