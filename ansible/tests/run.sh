@@ -80,7 +80,11 @@ done
 echo "$recap" | grep -q "changed=0 " || die "the second run changed something: $(grep -B3 '^changed:' "$work/run2.log" | head -20)"
 
 # what the roles installed works inside the chroot
-chroot "$root" consul version | head -1 | grep -q "Consul v" || die "consul does not run in the chroot"
+# (into a file: in a pipe to head/grep -q, consul — a Go program — may die of SIGPIPE writing its second line, and
+# pipefail then failed this check under load)
+chroot "$root" consul version > "$work/consul-version.out" 2>&1 \
+    || die "consul does not run in the chroot: $(head -3 "$work/consul-version.out")"
+grep -q "^Consul v" "$work/consul-version.out" || die "consul in the chroot is not Consul: $(head -3 "$work/consul-version.out")"
 chroot "$root" /opt/secmon-ems/bin/secmon-ems --help 2>&1 | grep -q -- "--store" || die "the EMS does not run"
 grep -q -- "--consul-url" "$root/etc/secmon/ems.args" || die "ems.args does not use the consul store"
 [ "$(stat -c %a "$root/etc/secmon/ems-admin-password")" = 600 ] || die "the admin password file is not private"
