@@ -330,28 +330,11 @@ public final class TlsClientHello {
         }
         out[p++] = '_';
         // ciphers, sorted
-        int n = sortedCopy(ciphers, cipherCount, false);
-        if (n == 0) {
-            zeros(out, p);
-        } else if (!remembered(CIPHERS, sorted, n, sigAlgs, 0, out, p)) {
-            hash(hexList(sorted, n, 0), out, p);
-            remember(out, p);
-        }
+        listHash(CIPHERS, sorted, sortedCopy(ciphers, cipherCount, false), sigAlgs, 0, out, p);
         p += 12;
         out[p++] = '_';
         // extensions without SNI and ALPN, sorted; then '_' and the signature algorithms in their order
-        int m = sortedCopy(extensions, extensionCount, true);
-        if (m == 0) {
-            zeros(out, p);
-        } else if (!remembered(EXTENSIONS, sorted, m, sigAlgs, sigAlgCount, out, p)) {
-            int t = hexList(sorted, m, 0);
-            if (sigAlgCount > 0) {
-                text[t++] = '_';
-                t = hexList(sigAlgs, sigAlgCount, t);
-            }
-            hash(t, out, p);
-            remember(out, p);
-        }
+        listHash(EXTENSIONS, sorted, sortedCopy(extensions, extensionCount, true), sigAlgs, sigAlgCount, out, p);
     }
 
     // ---- the JA4 hashes already computed -------------------------------------------------------------------------
@@ -368,51 +351,51 @@ public final class TlsClientHello {
     private final int[] memoKeyLength = new int[MEMO_SLOTS];
     private final byte[] memoHex = new byte[MEMO_SLOTS * 12];
     private final int[] key = new int[MEMO_KEY];
-    private int keyLength;
-    private int keySlot = -1;
     private long memoHits;
     private long memoMisses;
 
     /**
-     * Whether the hash of this list ({@code a[0, n)}, then {@code b[0, k)}) was computed before: then its 12 hex
-     * digits are written to {@code out[p, p + 12)}. Otherwise the list is kept as the key {@link #remember} files.
+     * The 12 hex digits of one JA4 hash into {@code out[p, p + 12)}: of {@code a[0, n)}, then '_' and
+     * {@code b[0, k)} when {@code k > 0}, as comma-separated hex; twelve zeros when {@code n} is 0. Taken from the
+     * table when this exact list was hashed before, else computed and filed there.
      */
-    private boolean remembered(int kind, int[] a, int n, int[] b, int k, byte[] out, int p) {
-        keySlot = -1;
+    private void listHash(int kind, int[] a, int n, int[] b, int k, byte[] out, int p) {
+        if (n == 0) {
+            java.util.Arrays.fill(out, p, p + 12, (byte) '0');
+            return;
+        }
         int len = 1 + n + k;
-        if (len > MEMO_KEY) {
-            memoMisses++;
-            return false;
+        int slot = -1;
+        if (len <= MEMO_KEY) {
+            key[0] = kind << 24 | n << 12 | k;
+            int h = key[0];
+            for (int i = 0; i < n; i++) {
+                key[1 + i] = a[i];
+                h = h * 31 + a[i];
+            }
+            for (int i = 0; i < k; i++) {
+                key[1 + n + i] = b[i];
+                h = h * 31 + b[i];
+            }
+            slot = (h ^ h >>> 15) * 0x2c1b3c6d >>> 25; // 7 bits: MEMO_SLOTS
+            int at = slot * MEMO_KEY;
+            if (memoKeyLength[slot] == len && java.util.Arrays.equals(memoKeys, at, at + len, key, 0, len)) {
+                System.arraycopy(memoHex, slot * 12, out, p, 12);
+                memoHits++;
+                return;
+            }
         }
-        key[0] = kind << 24 | n << 12 | k;
-        int h = key[0];
-        for (int i = 0; i < n; i++) {
-            key[1 + i] = a[i];
-            h = h * 31 + a[i];
-        }
-        for (int i = 0; i < k; i++) {
-            key[1 + n + i] = b[i];
-            h = h * 31 + b[i];
-        }
-        keyLength = len;
-        int slot = (h ^ h >>> 15) * 0x2c1b3c6d >>> 25; // 7 bits: MEMO_SLOTS
-        int at = slot * MEMO_KEY;
-        if (memoKeyLength[slot] == len && java.util.Arrays.equals(memoKeys, at, at + len, key, 0, len)) {
-            System.arraycopy(memoHex, slot * 12, out, p, 12);
-            memoHits++;
-            return true;
-        }
-        keySlot = slot;
         memoMisses++;
-        return false;
-    }
-
-    /** Files the key of the last {@link #remembered} miss with the 12 hex digits just written at {@code out[p]}. */
-    private void remember(byte[] out, int p) {
-        if (keySlot >= 0) {
-            System.arraycopy(key, 0, memoKeys, keySlot * MEMO_KEY, keyLength);
-            memoKeyLength[keySlot] = keyLength;
-            System.arraycopy(out, p, memoHex, keySlot * 12, 12);
+        int t = hexList(a, n, 0);
+        if (k > 0) {
+            text[t++] = '_';
+            t = hexList(b, k, t);
+        }
+        hash(t, out, p);
+        if (slot >= 0) {
+            System.arraycopy(key, 0, memoKeys, slot * MEMO_KEY, len);
+            memoKeyLength[slot] = len;
+            System.arraycopy(out, p, memoHex, slot * 12, 12);
         }
     }
 
@@ -452,11 +435,6 @@ public final class TlsClientHello {
             t = hex4(vals[i], text, t);
         }
         return t;
-    }
-
-    /** Twelve zeros: the hash JA4 gives an empty list. */
-    private static void zeros(byte[] out, int p) {
-        java.util.Arrays.fill(out, p, p + 12, (byte) '0');
     }
 
     /** The first 12 hex digits of SHA-256 of {@code text[0, len)}. */
