@@ -71,6 +71,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--metadata-only", hidden = true, description = "only the layer-7 metadata lines (development)")
     boolean metadataOnly;
 
+    @Option(names = "--dpdk-only", hidden = true,
+            description = "only the DPDK lines, 1 and N queues, with the plugins in the host (development)")
+    boolean dpdkOnly;
+
     @Option(names = "--no-plugins", negatable = false,
             description = "skip the sFlow and raw-forward lines (secmon replay with each plugin vs the count plugin)")
     boolean noPlugins;
@@ -187,18 +191,20 @@ public final class BenchCommand implements Callable<Integer> {
                 multiQueue(q, mbufs, dataRoom, classifier, results, noNetflow ? -1 : nb.port(), maxFlows);
             }
         }
-        try (CaptureFileSource warm = new CaptureFileSource(capture, 1, 0)) {
-            rxParseClassify(warm, classifier, Long.MAX_VALUE);
-        }
-        long loops = Math.max(1, measure / packets);
-        try (CaptureFileSource src = new CaptureFileSource(capture, loops, 0)) {
-            results.add(timed("Java pcap file (mmap) + parse + " + rules + "-rule filter",
-                    () -> rxParseClassify(src, classifier, Long.MAX_VALUE)));
+        if (!dpdkOnly) {
+            try (CaptureFileSource warm = new CaptureFileSource(capture, 1, 0)) {
+                rxParseClassify(warm, classifier, Long.MAX_VALUE);
+            }
+            long loops = Math.max(1, measure / packets);
+            try (CaptureFileSource src = new CaptureFileSource(capture, loops, 0)) {
+                results.add(timed("Java pcap file (mmap) + parse + " + rules + "-rule filter",
+                        () -> rxParseClassify(src, classifier, Long.MAX_VALUE)));
+            }
         }
         List<Result> netflow = new ArrayList<>();
         List<NetflowBench.Cold> cold = List.of();
         Result soft = null;
-        if (!noNetflow) {
+        if (!noNetflow && !dpdkOnly) {
             out.println("NetFlow   replay with export, softflowd -r and pmacctd/nfprobe on the same capture...");
             // two rounds, the second reported: each replay loads the plugin anew, so the first round also compiles
             // the plugin's path (a cold JVM: docs/performance.md)
@@ -219,13 +225,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         List<Result> ingest = List.of();
-        if (!noNetflow) {
+        if (!noNetflow && !dpdkOnly) {
             ingest = ingest(nb, capture, maxFlows);
         }
-        List<Result> meta = noNetflow ? List.of() : metadata(nb, maxFlows);
+        List<Result> meta = noNetflow || dpdkOnly ? List.of() : metadata(nb, maxFlows);
         nb.close();
         List<Result> plugins = new ArrayList<>();
-        if (!noPlugins) {
+        if (!noPlugins && !dpdkOnly) {
             out.println("Plugins   replay with the count plugin, sFlow and raw forward, same 100-rule filter...");
             try (PluginBench pb = new PluginBench(out, dir, benchRules(rules))) {
                 pb.baseline(capture, 1); // warm-up (JIT), not reported
@@ -264,6 +270,19 @@ public final class BenchCommand implements Callable<Integer> {
                     out.printf(Locale.ROOT, "%-62s %24.2fx%n", "  " + (line == HOST_NETFLOW ? "NetFlow" : "sFlow")
                             + " in the host: " + r.name().substring(line.length() + 2) + " vs 1 queue",
                             r.mpps() / one.mpps());
+                }
+            }
+        }
+        for (String line : List.of(HOST_NETFLOW, HOST_SFLOW)) {
+            for (Result r : results) {
+                if (r.name().startsWith(line) && r.name().endsWith(" threads")) {
+                    String q = r.name().substring(line.length() + 2, r.name().indexOf(" queues"));
+                    String paired = pairedRatio(r.name(), line + ", " + q + " queues, 1 thread");
+                    if (paired != null) {
+                        out.printf(Locale.ROOT, "  %s in the host: %s threads vs 1 thread on the same %s queues,"
+                                + " paired in each round: %s%n", line == HOST_NETFLOW ? "NetFlow" : "sFlow", q, q,
+                                paired);
+                    }
                 }
             }
         }
@@ -393,6 +412,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             try {
                 String suffix = ", " + q + " queues, " + q + " threads";
+                String oneSuffix = ", " + q + " queues, 1 thread";
                 results.addAll(rounds(m -> {
                     long per = m / q;
                     List<Result> r = new ArrayList<>(List.of(
@@ -401,10 +421,18 @@ public final class BenchCommand implements Callable<Integer> {
                             parallel("Java DPDK rx + parse + " + rules + "-rule filter" + suffix, q,
                                     i -> rxParseClassify(src[i], cls[i], per))));
                     if (netflowSink > 0) {
+                        // each plugin on q threads and on one thread reading the same q queues, in the same round:
+                        // the ratio of these two does not carry the drift between the two ports' rounds
+                        List<DpdkSource> all = List.of(src);
+                        List<PacketSource> one = List.of(HostBench.oneThread(all));
                         r.add(HostBench.run(HOST_NETFLOW + suffix, "netflow",
-                                HostBench.netflowConfig(netflowSink, maxFlows), List.of(src), per));
+                                HostBench.netflowConfig(netflowSink, maxFlows), all, per));
+                        r.add(HostBench.run(HOST_NETFLOW + oneSuffix, "netflow",
+                                HostBench.netflowConfig(netflowSink, maxFlows), one, m));
                         r.add(HostBench.run(HOST_SFLOW + suffix, "sflow", HostBench.sflowConfig(netflowSink, 1000),
-                                List.of(src), per));
+                                all, per));
+                        r.add(HostBench.run(HOST_SFLOW + oneSuffix, "sflow", HostBench.sflowConfig(netflowSink, 1000),
+                                one, m));
                     }
                     return r;
                 }));
@@ -418,6 +446,30 @@ public final class BenchCommand implements Callable<Integer> {
 
     interface Round {
         List<Result> run(long packets) throws Exception;
+    }
+
+    /** Every measured round so far, for ratios of two lines of one round. */
+    private final List<List<Result>> roundsSeen = new ArrayList<>();
+
+    /**
+     * {@code a} over {@code b} in each round that measured both (paired: the same minute of this machine), as
+     * "best (r1 / r2 / r3)", or null if no round has both.
+     */
+    private String pairedRatio(String a, String b) {
+        List<Double> ratios = new ArrayList<>();
+        for (List<Result> round : roundsSeen) {
+            Result ra = round.stream().filter(r -> r.name().equals(a)).findFirst().orElse(null);
+            Result rb = round.stream().filter(r -> r.name().equals(b)).findFirst().orElse(null);
+            if (ra != null && rb != null) {
+                ratios.add(ra.mpps() / rb.mpps());
+            }
+        }
+        if (ratios.isEmpty()) {
+            return null;
+        }
+        double best = ratios.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        return String.format(Locale.ROOT, "%.2fx best, rounds %s", best, String.join(" / ", ratios.stream()
+                .map(x -> String.format(Locale.ROOT, "%.2fx", x)).toList()));
     }
 
     /** Measured rounds of the DPDK lines, after the warm-up round. */
@@ -435,6 +487,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < ROUNDS; i++) {
             all.add(round.run(measure));
         }
+        roundsSeen.addAll(all);
         List<Result> best = new ArrayList<>();
         for (int line = 0; line < all.getFirst().size(); line++) {
             final int l = line;

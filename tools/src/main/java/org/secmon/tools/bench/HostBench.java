@@ -128,6 +128,78 @@ final class HostBench {
         return c.getConstructor().newInstance();
     }
 
+    /**
+     * The queues of one port read by one thread, a burst from each in turn: what one core does with the traffic
+     * that {@code queues.size()} cores share in {@link #run} with a source each — the same packets from the same
+     * mbufs, so the two can alternate in one round. The thread's set-up (a DPDK port's: registering the thread with
+     * the EAL) is done once, by the first queue's source.
+     */
+    static PacketSource oneThread(List<? extends PacketSource> queues) {
+        return new OneThread(queues.toArray(new PacketSource[0]));
+    }
+
+    private static final class OneThread implements PacketSource {
+        private final PacketSource[] in;
+        private int next;
+        private PacketSource filled;
+
+        OneThread(PacketSource[] in) {
+            this.in = in;
+        }
+
+        @Override
+        public int poll(Burst burst) {
+            for (int tries = 0; tries < in.length; tries++) {
+                PacketSource s = in[next];
+                next = next + 1 == in.length ? 0 : next + 1;
+                int n = s.poll(burst);
+                if (n > 0) {
+                    filled = s;
+                    return n;
+                }
+                if (n == END_OF_STREAM) {
+                    return END_OF_STREAM;
+                }
+            }
+            return 0;
+        }
+
+        @Override
+        public void release(Burst burst) {
+            filled.release(burst);
+        }
+
+        @Override
+        public void onThreadStart() {
+            in[0].onThreadStart();
+        }
+
+        @Override
+        public void onThreadStop() {
+            in[0].onThreadStop();
+        }
+
+        @Override
+        public boolean captureTime() {
+            return in[0].captureTime();
+        }
+
+        @Override
+        public boolean lossless() {
+            return in[0].lossless();
+        }
+
+        @Override
+        public String describe() {
+            return in.length + " queues on one thread";
+        }
+
+        @Override
+        public void close() {
+            // the bench closes the sources itself
+        }
+    }
+
     /** A source that ends after {@code limit} packets (a DPDK vdev replaying its capture for ever does not). */
     private static final class Limited implements PacketSource {
         private final PacketSource in;

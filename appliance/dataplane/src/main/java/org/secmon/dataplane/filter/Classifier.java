@@ -29,12 +29,20 @@ public final class Classifier {
     /** {@link #classify} result: the packet is not for this plugin. */
     public static final int DROP = -1;
     private static final int DIRECT_WORDS = 4;
+    /** Longs before and after the hit counters (128 bytes). */
+    private static final int HITS_PAD = 16;
 
     private final Rule[] rules;
     private final boolean passAll;
     private final int defaultResult;
     private final int[] results;
-    private final long[] hits; // this instance's: one instance per rx thread (see replica), no shared writes
+    /**
+     * This instance's matches per rule, at {@code HITS_PAD + index}: one instance per rx thread (see replica), and
+     * 128 bytes of nothing either side, so that no other object — the {@code results} every replica reads, another
+     * replica's counters — shares a cache line (or the pair the prefetcher fetches together) with what this thread
+     * writes for every packet.
+     */
+    private final long[] hits;
     private final List<Classifier> peers; // the compiled instance and its replicas, for hits()
     private final int words;
     private final int aggWords;
@@ -56,7 +64,7 @@ public final class Classifier {
         for (int i = 0; i < n; i++) {
             results[i] = sorted[i].action() == Action.FORWARD ? sorted[i].truncateToSize() : DROP;
         }
-        this.hits = new long[n];
+        this.hits = new long[n + 2 * HITS_PAD];
         this.words = Math.max(1, (n + 63) >>> 6);
         this.aggWords = (words + 63) >>> 6;
         this.srcIp = IpField.build(sorted, true, words, aggWords);
@@ -74,7 +82,7 @@ public final class Classifier {
         this.passAll = of.passAll;
         this.defaultResult = of.defaultResult;
         this.results = of.results;
-        this.hits = new long[of.rules.length];
+        this.hits = new long[of.rules.length + 2 * HITS_PAD];
         this.peers = of.peers;
         this.words = of.words;
         this.aggWords = of.aggWords;
@@ -131,7 +139,7 @@ public final class Classifier {
         if (r < 0) {
             return defaultResult;
         }
-        hits[r]++;
+        hits[HITS_PAD + r]++;
         return results[r];
     }
 
@@ -209,9 +217,10 @@ public final class Classifier {
      * rx threads are counting).
      */
     public long hits(int index) {
+        java.util.Objects.checkIndex(index, rules.length);
         long n = 0;
         for (Classifier c : peers) {
-            n += c.hits[index];
+            n += c.hits[HITS_PAD + index];
         }
         return n;
     }

@@ -60,6 +60,9 @@ class ClassifierTest {
         assertEquals(2, c.hits(0));
         assertEquals(200_001, c.hits(1));
         assertEquals(200_001, r.hits(1));
+        // only the rules' own counters: the padding around them is not an index
+        assertThrows(IndexOutOfBoundsException.class, () -> c.hits(2));
+        assertThrows(IndexOutOfBoundsException.class, () -> r.hits(-1));
     }
 
     @Test
