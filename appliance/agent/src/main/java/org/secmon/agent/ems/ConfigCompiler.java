@@ -228,7 +228,7 @@ public final class ConfigCompiler {
                 }
             }
         }
-        if (ownElements && !cfgs.isEmpty() && cfgs.getFirst().enterpriseNumber() != null) {
+        if (ownElements && !cfgs.isEmpty()) { // the record fills in the default (32473) when it was not given
             m.put("enterprise_number", cfgs.getFirst().enterpriseNumber());
         }
         return PluginConfig.of(m);
