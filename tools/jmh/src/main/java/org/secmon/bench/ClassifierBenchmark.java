@@ -48,14 +48,7 @@ public class ClassifierBenchmark {
         arena = Arena.ofShared();
         frames = new Frames(arena, 4096);
         classifier = Classifier.compile(BenchCommand.benchRules(rules));
-        parsed = new ParsedPacket[frames.count];
-        for (int k = 0; k < frames.count; k++) {
-            parsed[k] = new ParsedPacket();
-            parsed[k].wrap(frames.memory, frames.offset(k), BenchCapture.FRAME, BenchCapture.FRAME, 0, 0);
-            if (PacketParser.parse(parsed[k]) != PacketParser.OK) {
-                throw new IllegalStateException("bench frame does not parse");
-            }
-        }
+        parsed = frames.parsed();
     }
 
     @TearDown

@@ -20,9 +20,7 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.secmon.dataplane.filter.Classifier;
 import org.secmon.dataplane.filter.Rule;
-import org.secmon.dataplane.parse.PacketParser;
 import org.secmon.dataplane.parse.ParsedPacket;
-import org.secmon.tools.bench.BenchCapture;
 import org.secmon.tools.bench.BenchCommand;
 
 /**
@@ -66,14 +64,7 @@ public class ClassifierReplicaBenchmark {
         classifier = shared.perThread[shared.next.getAndIncrement() % shared.perThread.length];
         arena = Arena.ofShared();
         Frames frames = new Frames(arena, 4096);
-        parsed = new ParsedPacket[frames.count];
-        for (int k = 0; k < frames.count; k++) {
-            parsed[k] = new ParsedPacket();
-            parsed[k].wrap(frames.memory, frames.offset(k), BenchCapture.FRAME, BenchCapture.FRAME, 0, 0);
-            if (PacketParser.parse(parsed[k]) != PacketParser.OK) {
-                throw new IllegalStateException("bench frame does not parse");
-            }
-        }
+        parsed = frames.parsed();
     }
 
     @TearDown
