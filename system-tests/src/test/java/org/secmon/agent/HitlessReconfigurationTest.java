@@ -60,7 +60,8 @@ class HitlessReconfigurationTest {
                 }
                 long rx = c.path("rx_packets").asLong();
                 JsonNode nf = c.path("plugins").path("netflow");
-                String summary = "rx " + rx + ", netflow " + nf + ", exported packets " + exported;
+                String summary = "rx " + rx + ", netflow " + nf + ", exported packets " + exported
+                        + ", nfcapd's sequence failures " + Nfcapd.stats(file).get("Sequence failures");
                 System.out.println("[hitless] " + summary);
                 assertTrue(rx > 10_000, summary);
                 assertEquals(0, nf.path("dropped").asLong(), summary);
