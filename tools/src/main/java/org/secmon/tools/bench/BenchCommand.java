@@ -273,18 +273,9 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        for (String line : List.of(HOST_NETFLOW, HOST_SFLOW)) {
-            for (Result r : results) {
-                if (r.name().startsWith(line) && r.name().endsWith(" threads")) {
-                    String q = r.name().substring(line.length() + 2, r.name().indexOf(" queues"));
-                    String paired = pairedRatio(r.name(), line + ", " + q + " queues, 1 thread");
-                    if (paired != null) {
-                        out.printf(Locale.ROOT, "  %s in the host: %s threads vs 1 thread on the same %s queues,"
-                                + " paired in each round: %s%n", line == HOST_NETFLOW ? "NetFlow" : "sFlow", q, q,
-                                paired);
-                    }
-                }
-            }
+        for (Paired p : paired) {
+            out.printf(Locale.ROOT, "  %s in the host: %d threads vs 1 thread on the same %d queues, paired in each"
+                    + " round: %s%n", p.plugin(), p.queues(), p.queues(), pairedRatio(p.threads(), p.oneThread()));
         }
         if (!netflow.isEmpty()) {
             out.println();
@@ -421,6 +412,10 @@ public final class BenchCommand implements Callable<Integer> {
             try {
                 String suffix = ", " + q + " queues, " + q + " threads";
                 String oneSuffix = ", " + q + " queues, 1 thread";
+                if (netflowSink > 0) {
+                    paired.add(new Paired("NetFlow", q, HOST_NETFLOW + suffix, HOST_NETFLOW + oneSuffix));
+                    paired.add(new Paired("sFlow", q, HOST_SFLOW + suffix, HOST_SFLOW + oneSuffix));
+                }
                 results.addAll(rounds(m -> {
                     long per = m / q;
                     List<Result> r = new ArrayList<>(List.of(
@@ -459,9 +454,16 @@ public final class BenchCommand implements Callable<Integer> {
     /** Every measured round so far, for ratios of two lines of one round. */
     private final List<List<Result>> roundsSeen = new ArrayList<>();
 
+    /** A plugin's line on {@code queues} threads and its line on one thread reading the same queues. */
+    private record Paired(String plugin, int queues, String threads, String oneThread) {
+    }
+
+    /** The pairs the multi-queue rounds measured, in the order they were made. */
+    private final List<Paired> paired = new ArrayList<>();
+
     /**
      * {@code a} over {@code b} in each round that measured both (paired: the same minute of this machine), as
-     * "best (r1 / r2 / r3)", or null if no round has both.
+     * "best, rounds r1 / r2 / r3".
      */
     private String pairedRatio(String a, String b) {
         List<Double> ratios = new ArrayList<>();
@@ -471,9 +473,6 @@ public final class BenchCommand implements Callable<Integer> {
             if (ra != null && rb != null) {
                 ratios.add(ra.mpps() / rb.mpps());
             }
-        }
-        if (ratios.isEmpty()) {
-            return null;
         }
         double best = ratios.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
         return String.format(Locale.ROOT, "%.2fx best, rounds %s", best, String.join(" / ", ratios.stream()

@@ -89,8 +89,8 @@ final class NetflowBench implements AutoCloseable {
             if (r.packets() + r.skipped() + r.malformed() + r.duplicates() != r.records() || r.malformed() != 0) {
                 throw new IllegalStateException("replay " + ingest + " did not take every packet in: " + r.out());
             }
-            return new BenchCommand.Result("secmon replay --netflow " + (cacheThread ? "--cache-thread " : "") + ingest + " (ERSPAN II capture)", packets,
-                    secs);
+            return new BenchCommand.Result("secmon replay --netflow " + (cacheThread ? "--cache-thread " : "")
+                    + ingest + " (ERSPAN II capture)", packets, secs);
         }
         if (queues > 1) {
             return new BenchCommand.Result("secmon replay --netflow --queues " + queues + " (software placement)",
