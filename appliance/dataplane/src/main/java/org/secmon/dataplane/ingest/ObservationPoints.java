@@ -28,25 +28,24 @@ public final class ObservationPoints {
         }
     }
 
+    // one slot per point, STRIDE longs: type (0 = free), id, source lo, source hi, packets, bytes — one or two cache
+    // lines for all a packet touches (six arrays took six lines, evicted between packets by the flow cache's)
+    private static final int STRIDE = 8;
+    private static final int TYPE = 0;
+    private static final int ID = 1;
+    private static final int LO = 2;
+    private static final int HI = 3;
+    private static final int PACKETS = 4;
+    private static final int BYTES = 5;
+
     private final int mask;
-    // per slot: type (0 = free), source hi, source lo, id; packets; bytes
-    private final int[] types;
-    private final long[] srcHi;
-    private final long[] srcLo;
-    private final long[] ids;
-    private final long[] packets;
-    private final long[] bytes;
+    private final long[] slots;
     private final Counter overflow = new Counter("observation_points_overflow");
 
     public ObservationPoints(int capacity) {
         int n = Integer.highestOneBit(Math.max(2, capacity - 1)) << 1;
         mask = n - 1;
-        types = new int[n];
-        srcHi = new long[n];
-        srcLo = new long[n];
-        ids = new long[n];
-        packets = new long[n];
-        bytes = new long[n];
+        slots = new long[n * STRIDE];
     }
 
     /** Count {@code p} (which arrived through a tunnel) with {@code length} bytes. Rx thread only. */
@@ -55,35 +54,32 @@ public final class ObservationPoints {
         final long hi = p.tunnelSrcHi();
         final long lo = p.tunnelSrcLo();
         final long id = p.tunnelId();
+        final long[] s = slots;
         long h = (hi * 0x9E3779B97F4A7C15L ^ lo) * 0xC2B2AE3D27D4EB4FL ^ (id + type) * 0x9E3779B97F4A7C15L;
         int i = (int) (h ^ (h >>> 29)) & mask;
         for (int probe = 0; probe < MAX_PROBES; probe++, i = (i + 1) & mask) {
-            int t = types[i];
+            final int at = i * STRIDE;
+            final long t = s[at + TYPE];
             if (t == 0) {
-                srcHi[i] = hi;
-                srcLo[i] = lo;
-                ids[i] = id;
-                publish(i, type);
-                add(i, length);
+                s[at + ID] = id;
+                s[at + LO] = lo;
+                s[at + HI] = hi;
+                VarHandle.releaseFence(); // the key before the type that marks the slot used
+                s[at + TYPE] = type;
+                add(s, at, length);
                 return;
             }
-            if (t == type && ids[i] == id && srcLo[i] == lo && srcHi[i] == hi) {
-                add(i, length);
+            if (t == type && s[at + ID] == id && s[at + LO] == lo && s[at + HI] == hi) {
+                add(s, at, length);
                 return;
             }
         }
         overflow.increment();
     }
 
-    /** The slot's key fields become visible to readers before its type marks it used. */
-    private void publish(int i, int type) {
-        VarHandle.releaseFence();
-        types[i] = type;
-    }
-
-    private void add(int i, int length) {
-        LONGS.setOpaque(packets, i, packets[i] + 1);
-        LONGS.setOpaque(bytes, i, bytes[i] + length);
+    private static void add(long[] s, int at, int length) {
+        LONGS.setOpaque(s, at + PACKETS, s[at + PACKETS] + 1);
+        LONGS.setOpaque(s, at + BYTES, s[at + BYTES] + length);
     }
 
     /** Packets of points beyond the table's capacity. */
@@ -94,13 +90,14 @@ public final class ObservationPoints {
     /** Every point seen, with its counts (any thread; counts are read one by one, not as one snapshot). */
     public List<Point> snapshot() {
         List<Point> out = new ArrayList<>();
-        VarHandle.acquireFence();
+        final long[] s = slots;
         for (int i = 0; i <= mask; i++) {
-            int t = types[i];
+            final int at = i * STRIDE;
+            int t = (int) (long) LONGS.getOpaque(s, at + TYPE);
             if (t != 0) {
-                VarHandle.acquireFence();
-                out.add(new Point(t, srcHi[i], srcLo[i], ids[i], (long) LONGS.getOpaque(packets, i),
-                        (long) LONGS.getOpaque(bytes, i)));
+                VarHandle.acquireFence(); // the key as written before the type
+                out.add(new Point(t, s[at + HI], s[at + LO], s[at + ID], (long) LONGS.getOpaque(s, at + PACKETS),
+                        (long) LONGS.getOpaque(s, at + BYTES)));
             }
         }
         return out;

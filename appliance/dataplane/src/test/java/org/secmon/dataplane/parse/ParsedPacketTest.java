@@ -82,6 +82,36 @@ class ParsedPacketTest {
         assertEquals(50, reused.deliverLength(), "a new frame may be delivered whole");
     }
 
+    /** The inner frame starts clean: every header field as a new frame's, the frame re-pointed, the tunnel kept. */
+    @Test
+    void enterTunnelClearsEveryHeaderField() throws Exception {
+        ParsedPacket fresh = new ParsedPacket().wrap(FRAME, 4, 50, 70, 9, 3);
+        ParsedPacket p = everyFieldSet();
+        Field depth = ParsedPacket.class.getDeclaredField("tunnelDepth");
+        depth.setAccessible(true);
+        depth.setInt(p, 0); // not inside a tunnel yet: this one becomes the packet's tunnel
+        long srcHi = p.srcHi();
+        long srcLo = p.srcLo();
+        long offset = p.offset();
+        p.enterTunnel(30, LinkTypes.RAW, 20, 25, Packet.TUNNEL_VXLAN, 77);
+        List<String> frame = List.of("offset", "captureLength", "wireLength", "deliverLength", "timestampNanos",
+                "inputPort", "linkType", "tunnelType", "tunnelId", "tunnelSrcHi", "tunnelSrcLo", "tunnelDepth");
+        for (Field f : instanceFields()) {
+            if (!frame.contains(f.getName())) {
+                assertEquals(f.get(fresh), f.get(p), "field " + f.getName() + " cleared by enterTunnel");
+            }
+        }
+        assertEquals(offset + 30, p.offset());
+        assertEquals(20, p.captureLength());
+        assertEquals(25, p.wireLength());
+        assertEquals(LinkTypes.RAW, p.linkType());
+        assertEquals(Packet.TUNNEL_VXLAN, p.tunnelType());
+        assertEquals(77, p.tunnelId());
+        assertEquals(srcHi, p.tunnelSrcHi());
+        assertEquals(srcLo, p.tunnelSrcLo());
+        assertEquals(1, p.tunnelDepth());
+    }
+
     @Test
     void pluginsCannotWrite() {
         for (Method m : Packet.class.getMethods()) {
