@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * While the sample capture is replayed in a loop, the policy changes 100 times (DNS dropped, then forwarded, ...)
  * and the NetFlow configuration 10 times (its active timeout: new plugin instances swapped in beside the old ones).
  * Every packet the agent received is accounted: given to the NetFlow plugin or filtered by the rule in force, none
- * lost to a swap; and nfcapd receives flows holding exactly the packets the plugin was given.
+ * lost to a swap; and nfcapd receives flows holding exactly the packets the plugin was given, as one exporter: no
+ * sequence failure at a swap.
  */
 class HitlessReconfigurationTest {
     /** On 1 rx queue, and on 2 (a NetFlow instance per queue: every queue swaps between its bursts). */
@@ -72,6 +73,9 @@ class HitlessReconfigurationTest {
                 assertEquals(rx, nf.path("received").asLong() + nf.path("filtered").asLong(), summary);
                 assertTrue(nf.path("filtered").asLong() > 0, "DNS was dropped part of the time: " + summary);
                 assertEquals(nf.path("received").asLong(), exported, summary);
+                // one exporter to the collector across the swaps: its sequence numbers go on where the old
+                // instances' stopped (nfcapd counts a failure for every datagram not numbered last + 1)
+                assertEquals("0", Nfcapd.stats(file).get("Sequence failures"), summary);
             }
         }
     }

@@ -46,6 +46,18 @@ public interface PluginContext {
         return create.get();
     }
 
+    /**
+     * The object this plugin keeps under {@code key} for as long as it is loaded: made by {@code create} the first
+     * time, then returned to every instance of every later configuration — across hitless swaps and restarts — until
+     * the plugin is unloaded. For what a peer must see continue through a configuration change (an exporter's
+     * sequence numbers and boot time, say), not for resources: those are {@link #shared}, closed with their
+     * instances. Thread-safe, as {@link #shared}; an old configuration's instances may still use it while a new
+     * one's start.
+     */
+    default <T> T kept(String key, java.util.function.Supplier<T> create) {
+        return create.get();
+    }
+
     /** Log a line attributed to this plugin (control path only; never per packet). */
     void log(System.Logger.Level level, String message);
 }

@@ -9,9 +9,10 @@ import org.secmon.plugin.PluginContext;
  * One {@link UdpSender} — one socket per collector, its pacing and health — shared by the instances of an export
  * plugin that runs one instance per rx queue. Each instance sends through its own {@link #view()}; every call takes
  * this object's lock, so that datagrams leave in the order they were handed over, whichever queue made them. An
- * encoder that numbers its datagrams (NetFlow v9 and IPFIX sequence numbers) takes the number and sends under
- * {@link #lock()}: the collector then sees one exporter, one transport session and one gap-free sequence, not one
- * per queue.
+ * encoder that numbers its datagrams (NetFlow v9 and IPFIX sequence numbers) takes the number and sends under one
+ * lock that every sender of those numbers holds — {@link #lock()}, or its own held around each send (NetFlow's,
+ * which outlives a configuration's sender): the collector then sees one exporter, one transport session and one
+ * gap-free sequence, not one per queue.
  *
  * <p>A collector going down or coming back is seen by the instance whose send or check noticed it; every other view
  * tells its own listener at its next {@link DatagramSink#check check} or send, on its own thread (each queue's load

@@ -51,6 +51,8 @@ public final class LoadedPlugin {
      * the instances a configuration change starts beside the running ones.
      */
     volatile Map<String, Object> shared = new LinkedHashMap<>();
+    /** What the plugin keeps across configurations ({@code PluginContext.kept}), until it is unloaded. */
+    final Map<String, Object> kept = new LinkedHashMap<>();
 
     /** A query waiting for one instance's data-plane thread (at most one at a time). */
     static final class Mailbox {

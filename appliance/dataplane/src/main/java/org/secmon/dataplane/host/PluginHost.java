@@ -600,6 +600,15 @@ public final class PluginHost implements AutoCloseable {
         }
 
         @Override
+        public <T> T kept(String key, java.util.function.Supplier<T> create) {
+            synchronized (lp.kept) {
+                @SuppressWarnings("unchecked")
+                T t = (T) lp.kept.computeIfAbsent(key, k -> create.get());
+                return t;
+            }
+        }
+
+        @Override
         public Path stateDirectory() {
             Path d = stateRoot.resolve(lp.name());
             try {

@@ -234,7 +234,11 @@ class PluginHostTest {
     /** A plugin the host can make again (public no-argument constructor): its configuration is swapped in. */
     public static final class Swappable extends FlowCountPlugin {
         static final List<String> EVENTS = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** What each start got from context.kept and context.shared. */
+        static final List<Object> KEPT = new java.util.concurrent.CopyOnWriteArrayList<>();
+        static final List<Object> SHARED = new java.util.concurrent.CopyOnWriteArrayList<>();
         private volatile PluginConfig config;
+        private org.secmon.plugin.PluginContext context;
 
         private org.secmon.plugin.Counter seen;
 
@@ -244,6 +248,7 @@ class PluginHostTest {
 
         @Override
         public void init(org.secmon.plugin.PluginContext context) {
+            this.context = context;
             seen = context.counter("seen");
             context.counter(org.secmon.plugin.CounterNames.FLOWS_ACTIVE).set(7); // a level, not a count
         }
@@ -262,6 +267,8 @@ class PluginHostTest {
         @Override
         public void start() {
             EVENTS.add("start " + config.asMap().get("collector"));
+            KEPT.add(context.kept("book", Object::new));
+            SHARED.add(context.shared("socket", Object::new));
         }
 
         @Override
@@ -273,6 +280,8 @@ class PluginHostTest {
     @Test
     void aNewConfigurationIsSwappedInBesideTheRunningInstances() throws Exception {
         Swappable.EVENTS.clear();
+        Swappable.KEPT.clear();
+        Swappable.SHARED.clear();
         host.setup("swappable", PluginSetup.defaults().withConfig(PluginConfig.of(java.util.Map.of("collector",
                 "a"))));
         host.register(new Swappable());
@@ -284,6 +293,11 @@ class PluginHostTest {
                 "b"))));
         // the new instance started before the old one stopped: the rx thread always had one to give packets to
         assertEquals(List.of("start a", "start b", "stop a"), Swappable.EVENTS);
+        // what the plugin keeps goes on to the new configuration (an exporter's sequence numbers); what its
+        // instances share (sockets) is the new configuration's own
+        assertEquals(2, Swappable.KEPT.size());
+        assertTrue(Swappable.KEPT.get(0) == Swappable.KEPT.get(1), "kept across the swap");
+        assertTrue(Swappable.SHARED.get(0) != Swappable.SHARED.get(1), "shared per configuration");
         assertEquals(1, host.replacements());
         assertEquals(0, host.restarts());
         assertTrue(lp.instances[0] != old, "a new instance runs");

@@ -15,6 +15,7 @@ import org.secmon.plugins.netflow.cache.FlowCache;
 import org.secmon.plugins.netflow.cache.FlowPipe;
 import org.secmon.plugins.netflow.cache.FlowTable;
 import org.secmon.plugins.netflow.codec.FlowExporter;
+import org.secmon.plugins.netflow.codec.SequenceBook;
 import org.secmon.plugins.netflow.codec.Sequences;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorCounters;
@@ -117,7 +118,10 @@ public final class NetflowPlugin implements SecmonPlugin {
             }
             return udp;
         });
-        Sequences sequences = context.shared("sequences", () -> new Sequences(s.collectors().size(), sender.lock()));
+        // numbered where the previous configuration's instances are (a collector sees one exporter across changes)
+        SequenceBook book = context.kept("sequences", SequenceBook::new);
+        Sequences sequences = context.shared("sequences", () -> book.sequences(s.collectors(),
+                s.exporter().sourceId()));
         // each queue's cache holds the flows of its conversations: max_flows is the appliance's, split over queues
         int maxFlows = Math.max(1024, (int) ((s.maxFlows() + (long) context.queues() - 1) / context.queues()));
         int cacheFlows = context.queues() > 1 ? maxFlows : s.maxFlows();

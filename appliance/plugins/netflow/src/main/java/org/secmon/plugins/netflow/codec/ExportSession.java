@@ -498,16 +498,17 @@ final class ExportSession {
         openedNanos = 0; // before sending: a failed send marks the collector down, which must not count twice
         boolean sent;
         synchronized (sequences.lock()) { // numbered and sent in one step: the collector sees the numbers in order
-            long sequence = sequences.next[collector];
+            final long[] cell = sequences.next[collector];
+            long sequence = cell[0];
             if (ipfix) {
                 MessageHeader.writeIpfix(buf, len, secs, sequence, settings.sourceId());
-                sequences.next[collector] = sequence + dataRecords + optionRecords;
+                cell[0] = sequence + dataRecords + optionRecords;
             } else {
                 // sysUptime at the whole second unix_secs names: a collector derives the boot time as
                 // unix_secs - sysUptime, so with the uptime of "now" flow times would come out up to 1 s early
                 MessageHeader.writeV9(buf, records, uptimeMillis(secs * 1_000_000_000L, bootNanos), secs, sequence,
                         settings.sourceId());
-                sequences.next[collector] = sequence + 1;
+                cell[0] = sequence + 1;
             }
             buf.flip();
             sent = sender.send(collector, buf, now);
