@@ -76,12 +76,15 @@ public final class Decap {
     /** Per UDP destination port: 0, or the ordinal + 1 of the UDP tunnel kind on it. */
     private final byte[] udpKind = new byte[65536];
     private final int maxDepth;
+    /** Any kind terminated (a field: asked for every packet). */
+    private final boolean enabled;
 
     private Decap(Set<Kind> kinds, Map<Kind, int[]> ports, int maxDepth) {
         this.kinds = Set.copyOf(kinds);
         this.ports = Map.copyOf(ports);
         this.erspan = kinds.contains(Kind.ERSPAN);
         this.gre = kinds.contains(Kind.GRE);
+        this.enabled = !kinds.isEmpty();
         this.maxDepth = maxDepth;
         for (Map.Entry<Kind, int[]> e : ports.entrySet()) {
             for (int port : e.getValue()) {
@@ -170,7 +173,7 @@ public final class Decap {
     }
 
     public boolean enabled() {
-        return !kinds.isEmpty();
+        return enabled;
     }
 
     public Set<Kind> kinds() {

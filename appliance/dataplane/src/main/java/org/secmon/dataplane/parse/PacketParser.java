@@ -108,11 +108,25 @@ public final class PacketParser {
      * @return {@link #OK} or the ordinal of the {@link MalformedReason}
      */
     public static int parse(ParsedPacket p, Decap decap) {
-        int status = parseLink(p);
         if (decap == null || !decap.enabled()) {
-            return status;
+            return parseLink(p);
         }
-        for (int depth = 0; status == OK; depth++) {
+        // the common shape (Ethernet, IPv4 without options, GRE or a UDP tunnel) entered without parsing the outer
+        // frame first; anything else, and every error, takes the general way below
+        if (Tunnels.enterCommon(p, decap, decap.maxDepth() > 0) == OK) {
+            return terminate(p, decap, 1, parseLink(p));
+        }
+        return terminate(p, decap, 0, parseLink(p));
+    }
+
+    /** {@link #parse(ParsedPacket, Decap)} without the common shape's short way: the reference it must equal. */
+    static int parseGeneral(ParsedPacket p, Decap decap) {
+        return terminate(p, decap, 0, parseLink(p));
+    }
+
+    /** From a parsed frame {@code depth} tunnels deep: the tunnels it carries, entered and parsed. */
+    private static int terminate(ParsedPacket p, Decap decap, int depth, int status) {
+        for (; status == OK; depth++) {
             int tunnel = Tunnels.terminate(p, decap, depth < decap.maxDepth());
             if (tunnel == Tunnels.NOT_A_TUNNEL) {
                 return OK;

@@ -20,6 +20,11 @@ import static org.secmon.plugin.Packet.U32;
 final class Tunnels {
     /** {@link #terminate}: the packet carries no tunnel {@link Decap} asks for. */
     static final int NOT_A_TUNNEL = -1;
+    /** {@link #enterCommon}: not the common shape; nothing was changed. */
+    static final int NOT_COMMON = -2;
+    private static final int OUTER_IP = PacketParser.ETHERNET_HEADER_LENGTH;
+    private static final int OUTER_L4 = OUTER_IP + PacketParser.IPV4_MIN_HEADER_LENGTH;
+    private static final int OUTER_UDP_PAYLOAD = OUTER_L4 + PacketParser.UDP_HEADER_LENGTH;
 
     static final int GRE_HEADER_LENGTH = 4;
     static final int GRE_CHECKSUM = 0x8000;
@@ -87,6 +92,72 @@ final class Tunnels {
             return geneve(p, seg, base, h, cap, wire, mayEnter);
         }
         return gtpu(p, seg, base, h, cap, wire, mayEnter);
+    }
+
+    /**
+     * The outer headers of how mirrors usually arrive — an Ethernet frame without VLAN tags carrying IPv4 without
+     * options, not fragmented, whose GRE (ERSPAN, GRE) or UDP (VXLAN, GENEVE, GTP-U on their ports) carries a tunnel
+     * {@code decap} terminates — read in a few wide reads, and the tunnel entered, without the general parse of the
+     * outer frame whose fields {@link ParsedPacket#enterTunnel} clears again (measured: the rx thread's largest cost
+     * of a tunnelled packet after the flow cache). Only the outer source address is kept, as the tunnel's. The
+     * result is exactly the general way's ({@code PacketParser.parseGeneral}; a differential fuzz test holds them
+     * equal): a frame of any other shape, with any error, or a GRE packet that turns out to carry no tunnel is
+     * {@link #NOT_COMMON} for the general way, which parses it from the start (only the outer addresses were
+     * written, and it writes them again) and names the error.
+     *
+     * @return {@link PacketParser#OK} (now at the inner frame, to be parsed by its link type) or {@link #NOT_COMMON}
+     */
+    static int enterCommon(ParsedPacket p, Decap decap, boolean mayEnter) {
+        final int cap = p.captureLength();
+        final int wire = p.wireLength();
+        if (p.linkType() != LinkTypes.ETHERNET || cap < OUTER_UDP_PAYLOAD || wire < cap) {
+            return NOT_COMMON;
+        }
+        final MemorySegment seg = p.segment();
+        final long base = p.offset();
+        final long h0 = seg.get(Packet.U64, base + OUTER_IP - 6); // source MAC 2..5, EtherType, IPv4 bytes 0..1
+        final long h1 = seg.get(Packet.U64, base + OUTER_IP); // version/IHL, TOS, total length, id, flags/offset
+        final long h2 = seg.get(Packet.U64, base + OUTER_IP + 8); // TTL, protocol, checksum, source
+        if ((h0 & 0xffff_ff00L) != 0x0800_4500L // IPv4, version 4, 20-byte header
+                || (h1 & 0x3fff) != 0) { // a fragment (more fragments, or an offset)
+            return NOT_COMMON;
+        }
+        final int ipEnd = OUTER_IP + ((int) (h1 >>> 32) & 0xffff);
+        if (ipEnd < OUTER_L4 || ipEnd > wire) {
+            return NOT_COMMON; // a bad total length: the general way names it
+        }
+        final int w = ipEnd; // the tunnel payload ends where the outer IP packet does (not at Ethernet padding)
+        final int c = Math.min(cap, ipEnd);
+        final int proto = (int) (h2 >>> 48) & 0xff;
+        final int src = (int) h2;
+        if (proto == PacketParser.PROTO_GRE) {
+            if (!(decap.gre() || decap.erspan()) || OUTER_L4 + GRE_HEADER_LENGTH > c) {
+                return NOT_COMMON;
+            }
+            p.ipv4Addresses(src, seg.get(U32, base + PacketParser.IPV4_DST_OFFSET + OUTER_IP));
+            return common(gre(p, decap, seg, base, OUTER_L4, c, w, mayEnter));
+        }
+        if (proto != Packet.PROTO_UDP || ipEnd < OUTER_UDP_PAYLOAD) {
+            return NOT_COMMON;
+        }
+        final long u = seg.get(Packet.U64, base + OUTER_L4); // ports, length, checksum
+        final int udpLength = (int) (u >>> 16) & 0xffff;
+        final int kind = decap.udpKind((int) (u >>> 32) & 0xffff);
+        if (kind == 0 || udpLength < PacketParser.UDP_HEADER_LENGTH || OUTER_L4 + udpLength > ipEnd) {
+            return NOT_COMMON;
+        }
+        p.ipv4Addresses(src, seg.get(U32, base + PacketParser.IPV4_DST_OFFSET + OUTER_IP));
+        return common(kind == Decap.UDP_VXLAN ? vxlan(p, seg, base, OUTER_UDP_PAYLOAD, c, w, mayEnter)
+                : kind == Decap.UDP_GENEVE ? geneve(p, seg, base, OUTER_UDP_PAYLOAD, c, w, mayEnter)
+                : gtpu(p, seg, base, OUTER_UDP_PAYLOAD, c, w, mayEnter));
+    }
+
+    /**
+     * A tunnel entered, or the general way: plain GRE traffic, and every error (found before the packet was
+     * re-pointed: the general way parses it again and counts the reason) — rare, so taken twice.
+     */
+    private static int common(int status) {
+        return status == PacketParser.OK ? PacketParser.OK : NOT_COMMON;
     }
 
     private static int gre(ParsedPacket p, Decap decap, MemorySegment seg, long base, int g, int cap, int wire,

@@ -93,6 +93,76 @@ class PacketParserFuzzTest {
         assertTrue(iterations > 10_000, "fuzzer ran too few iterations: " + iterations);
     }
 
+    /**
+     * Differential: the short way for the common tunnel shape ({@code Tunnels.enterCommon}) must leave exactly what
+     * the general parse leaves — the same status and every field the same — for tunnel frames mutated where that
+     * shape is decided (outer headers and tunnel header: the first 70 bytes), under both decaps and others that
+     * terminate only some kinds.
+     */
+    @Test
+    void theCommonTunnelShapeParsesAsTheGeneralWay() throws Exception {
+        long seed = Long.getLong("secmon.fuzz.seed", System.nanoTime());
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<byte[]> corpus = corpus(); // plain frames too: they must stay the general way's
+        corpus.add(org.secmon.testkit.TunnelFrames.geneve("10.0.0.1", "10.0.0.2", 6081, 5, 2, 0x6558,
+                FrameBuilder.tcp("192.168.0.1", "192.168.0.2", 3, 4).build()));
+        Decap[] decaps = {AUTO, DEEP, Decap.parse("erspan", 1), Decap.parse("vxlan=4789,gre", 1),
+            Decap.parse("gtpu,geneve", 1)};
+        java.lang.reflect.Field[] fields = java.util.Arrays.stream(ParsedPacket.class.getDeclaredFields())
+                .filter(f -> !java.lang.reflect.Modifier.isStatic(f.getModifiers()))
+                .peek(f -> f.setAccessible(true)).toArray(java.lang.reflect.Field[]::new);
+        ParsedPacket fast = new ParsedPacket();
+        ParsedPacket general = new ParsedPacket();
+        long deadline = System.nanoTime() + BUDGET_NANOS / 2;
+        long iterations = 0;
+        long tunnelled = 0;
+        byte[] buf = new byte[2048];
+        while (System.nanoTime() < deadline) {
+            for (int batch = 0; batch < 1000; batch++) {
+                byte[] base = corpus.get(rnd.nextInt(corpus.size()));
+                int len = base.length;
+                System.arraycopy(base, 0, buf, 0, len);
+                int mutations = rnd.nextInt(4); // some frames unchanged: the common shape itself
+                for (int m = 0; m < mutations; m++) {
+                    int at = rnd.nextInt(Math.min(len, 70));
+                    switch (rnd.nextInt(4)) {
+                        case 0 -> buf[at] ^= (byte) (1 << rnd.nextInt(8));
+                        case 1 -> buf[at] = (byte) rnd.nextInt(256);
+                        case 2 -> buf[at] = (byte) (rnd.nextBoolean() ? 0 : 0xff);
+                        default -> len = Math.max(1, rnd.nextInt(len + 1));
+                    }
+                }
+                int cap = rnd.nextInt(8) == 0 ? rnd.nextInt(len + 1) : len;
+                int wire = cap == len ? len : len + rnd.nextInt(100);
+                MemorySegment exact = MemorySegment.ofArray(java.util.Arrays.copyOf(buf, cap));
+                Decap d = decaps[rnd.nextInt(decaps.length)];
+                fast.wrap(exact, 0, cap, wire, 5, 1, LinkTypes.ETHERNET);
+                general.wrap(exact, 0, cap, wire, 5, 1, LinkTypes.ETHERNET);
+                int a = PacketParser.parse(fast, d);
+                int b = PacketParser.parseGeneral(general, d);
+                if (a != b) {
+                    fail("status " + a + " against the general way's " + b + " (seed " + seed + ", iteration "
+                            + iterations + ")");
+                }
+                for (java.lang.reflect.Field f : fields) {
+                    if (!java.util.Objects.equals(f.get(fast), f.get(general))) {
+                        fail("field " + f.getName() + ": " + f.get(fast) + " against the general way's "
+                                + f.get(general) + " (status " + a + ", seed " + seed + ", iteration " + iterations
+                                + ")");
+                    }
+                }
+                if (a == PacketParser.OK && fast.tunnelDepth() > 0) {
+                    tunnelled++;
+                }
+                iterations++;
+            }
+        }
+        System.out.printf("common tunnel shape: %d frames, %d through a tunnel, seed %d%n", iterations, tunnelled,
+                seed);
+        assertTrue(iterations > 10_000, "too few iterations: " + iterations);
+        assertTrue(tunnelled > iterations / 10, "the common shape was exercised: " + tunnelled);
+    }
+
     private static List<byte[]> corpus() {
         List<byte[]> c = new ArrayList<>();
         c.add(FrameBuilder.tcp("10.0.0.1", "10.0.0.2", 1, 2).payload(40).build());
