@@ -16,7 +16,8 @@ import static org.secmon.plugin.Packet.U64;
  * are never duplicates.
  *
  * <p>An 8-way set-associative table, preallocated: bounded memory, no allocation per packet. An entry is one long —
- * the signature's top 40 bits and the first-seen time in the low 24 bits, in units of 1,024 ns (it wraps every
+ * the signature's top 39 bits, a bit always set (no entry is 0, which marks an empty way), and the first-seen time
+ * in the low 24 bits, in units of 1,024 ns (it wraps every
  * 17.2 s, above the longest window, 10 s) — so that a set is one 64-byte cache line and a lookup touches one line.
  * A set keeps its entries in the order they came; when even the oldest is younger than the window, it is replaced
  * and counted
@@ -29,6 +30,7 @@ public final class Deduplicator {
     private static final int TIME_SHIFT = 10;
     private static final long TIME_MASK = (1L << 24) - 1;
     private static final long SIGNATURE_MASK = ~TIME_MASK;
+    private static final long MARK_BIT = TIME_MASK + 1;
 
     private final long[] entries;
     private final int setMask;
@@ -63,34 +65,53 @@ public final class Deduplicator {
     /**
      * {@link #isDuplicate(Packet)} with the packet's {@link #signature} computed already. A set is kept in the order
      * its entries came, newest first: a new entry goes in front and the oldest (the last way) leaves, so a lookup
-     * compares signatures only — no ages to rank, no branch that depends on them — and a miss moves seven longs
-     * within the set's cache line.
+     * compares signatures only — no ages to rank, no branch that depends on them — and a miss writes the set back
+     * shifted by one.
      */
     public boolean isDuplicate(Packet p, long sig) {
         if (sig == 0) {
             return false;
         }
-        final long mark = sig & SIGNATURE_MASK;
+        // the signature's lowest kept bit set: a mark is never 0, so an empty entry (0) never matches it
+        final long mark = sig & SIGNATURE_MASK | MARK_BIT;
         final long now = (p.timestampNanos() >>> TIME_SHIFT) & TIME_MASK;
         final int set = ((int) sig & setMask) * WAYS;
         final long[] e = entries;
-        for (int i = set; i < set + WAYS; i++) {
-            final long v = e[i];
-            if ((v & SIGNATURE_MASK) == mark && v != 0) {
-                final long age = (now - v) & TIME_MASK; // modulo the 24-bit clock
-                if (age <= window || TIME_MASK + 1 - age <= early) {
-                    duplicates.increment();
-                    return true;
-                }
-            }
+        // the set's line read once into registers: compared from there, then written back shifted by one (no
+        // copy loop or arraycopy stub, measured in docs/performance.md)
+        final long e0 = e[set];
+        final long e1 = e[set + 1];
+        final long e2 = e[set + 2];
+        final long e3 = e[set + 3];
+        final long e4 = e[set + 4];
+        final long e5 = e[set + 5];
+        final long e6 = e[set + 6];
+        final long e7 = e[set + 7];
+        if (((e0 ^ mark) >>> 24 == 0 && fresh(e0, now)) || ((e1 ^ mark) >>> 24 == 0 && fresh(e1, now))
+                || ((e2 ^ mark) >>> 24 == 0 && fresh(e2, now)) || ((e3 ^ mark) >>> 24 == 0 && fresh(e3, now))
+                || ((e4 ^ mark) >>> 24 == 0 && fresh(e4, now)) || ((e5 ^ mark) >>> 24 == 0 && fresh(e5, now))
+                || ((e6 ^ mark) >>> 24 == 0 && fresh(e6, now)) || ((e7 ^ mark) >>> 24 == 0 && fresh(e7, now))) {
+            duplicates.increment();
+            return true;
         }
-        final long last = e[set + WAYS - 1];
-        if (last != 0 && ((now - last) & TIME_MASK) <= window) {
+        if (e7 != 0 && ((now - e7) & TIME_MASK) <= window) {
             evictedInWindow.increment();
         }
-        System.arraycopy(e, set, e, set + 1, WAYS - 1);
+        e[set + 7] = e6;
+        e[set + 6] = e5;
+        e[set + 5] = e4;
+        e[set + 4] = e3;
+        e[set + 3] = e2;
+        e[set + 2] = e1;
+        e[set + 1] = e0;
         e[set] = mark | now;
         return false;
+    }
+
+    /** Whether entry {@code v} (of the packet's signature) was stamped within the window before {@code now}. */
+    private boolean fresh(long v, long now) {
+        final long age = (now - v) & TIME_MASK; // modulo the 24-bit clock
+        return age <= window || TIME_MASK + 1 - age <= early;
     }
 
     /**
