@@ -353,7 +353,25 @@ public final class BenchCommand implements Callable<Integer> {
                         ingest.get(i + 1).mpps(), ingest.get(i + 2).mpps()));
             }
             out.println(rounds);
+            // each round's tunnelled lines against that round's plain one: adjacent runs see the same machine, so
+            // the ratio moves less than the best-of figures (which may pair one run's luck with another's)
+            StringBuilder ratios = new StringBuilder("  ratios per round (decap / decap+dedup):");
+            List<Double> decap = new ArrayList<>();
+            List<Double> dedup = new ArrayList<>();
+            for (int i = g; i + 2 < ingest.size(); i += names.size()) {
+                double plain = ingest.get(i).mpps();
+                decap.add(ingest.get(i + 1).mpps() / plain);
+                dedup.add(ingest.get(i + 2).mpps() / plain);
+                ratios.append(String.format(Locale.ROOT, " %.2f/%.2f", decap.getLast(), dedup.getLast()));
+            }
+            out.printf(Locale.ROOT, "%s; median %.2fx / %.2fx%n", ratios, median(decap), median(dedup));
         }
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = v.stream().sorted().toList();
+        int n = s.size();
+        return n == 0 ? Double.NaN : n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
     /** The metadata lines: replay without and with every metadata field, alternated, three rounds after a warm-up. */
