@@ -39,25 +39,7 @@ class PacketParserFuzzTest {
                 byte[] base = corpus.get(rnd.nextInt(corpus.size()));
                 int len = base.length;
                 System.arraycopy(base, 0, buf, 0, len);
-                int mutations = 1 + rnd.nextInt(6);
-                for (int m = 0; m < mutations; m++) {
-                    int at = rnd.nextInt(len);
-                    switch (rnd.nextInt(5)) {
-                        case 0 -> buf[at] ^= (byte) (1 << rnd.nextInt(8));
-                        case 1 -> buf[at] = (byte) rnd.nextInt(256);
-                        case 2 -> buf[at] = (byte) (rnd.nextBoolean() ? 0 : 0xff);
-                        case 3 -> len = Math.max(0, rnd.nextInt(len + 1));
-                        default -> { // random garbage tail
-                            int n = rnd.nextInt(64);
-                            for (int i = 0; i < n && len + 1 < buf.length; i++) {
-                                buf[len++] = (byte) rnd.nextInt(256);
-                            }
-                        }
-                    }
-                    if (len == 0) {
-                        break;
-                    }
-                }
+                len = mutate(rnd, buf, len, 1 + rnd.nextInt(6), Integer.MAX_VALUE, true);
                 int cap = rnd.nextInt(8) == 0 ? rnd.nextInt(len + 1) : len;
                 int wire = cap == len ? len : len + rnd.nextInt(100);
                 // the capture alone, in a segment exactly as long: a read past it throws (a wrapped larger buffer
@@ -122,16 +104,8 @@ class PacketParserFuzzTest {
                 byte[] base = corpus.get(rnd.nextInt(corpus.size()));
                 int len = base.length;
                 System.arraycopy(base, 0, buf, 0, len);
-                int mutations = rnd.nextInt(4); // some frames unchanged: the common shape itself
-                for (int m = 0; m < mutations; m++) {
-                    int at = rnd.nextInt(Math.min(len, 70));
-                    switch (rnd.nextInt(4)) {
-                        case 0 -> buf[at] ^= (byte) (1 << rnd.nextInt(8));
-                        case 1 -> buf[at] = (byte) rnd.nextInt(256);
-                        case 2 -> buf[at] = (byte) (rnd.nextBoolean() ? 0 : 0xff);
-                        default -> len = Math.max(1, rnd.nextInt(len + 1));
-                    }
-                }
+                // some frames unchanged (the common shape itself); the others changed where the shape is decided
+                len = mutate(rnd, buf, len, rnd.nextInt(4), 70, false);
                 int cap = rnd.nextInt(8) == 0 ? rnd.nextInt(len + 1) : len;
                 int wire = cap == len ? len : len + rnd.nextInt(100);
                 MemorySegment exact = MemorySegment.ofArray(java.util.Arrays.copyOf(buf, cap));
@@ -161,6 +135,31 @@ class PacketParserFuzzTest {
                 seed);
         assertTrue(iterations > 10_000, "too few iterations: " + iterations);
         assertTrue(tunnelled > iterations / 10, "the common shape was exercised: " + tunnelled);
+    }
+
+    /**
+     * {@code mutations} changes to the frame in {@code buf[0, len)} — a bit flipped, a random byte, 0 or 0xff, a
+     * truncation, and with {@code tail} a random garbage tail — at offsets below {@code span}.
+     *
+     * @return the frame's new length (0 when truncated to nothing)
+     */
+    private static int mutate(SplittableRandom rnd, byte[] buf, int len, int mutations, int span, boolean tail) {
+        for (int m = 0; m < mutations && len > 0; m++) {
+            int at = rnd.nextInt(Math.min(len, span));
+            switch (rnd.nextInt(tail ? 5 : 4)) {
+                case 0 -> buf[at] ^= (byte) (1 << rnd.nextInt(8));
+                case 1 -> buf[at] = (byte) rnd.nextInt(256);
+                case 2 -> buf[at] = (byte) (rnd.nextBoolean() ? 0 : 0xff);
+                case 3 -> len = rnd.nextInt(len + 1);
+                default -> {
+                    int n = rnd.nextInt(64);
+                    for (int i = 0; i < n && len + 1 < buf.length; i++) {
+                        buf[len++] = (byte) rnd.nextInt(256);
+                    }
+                }
+            }
+        }
+        return len;
     }
 
     private static List<byte[]> corpus() {
