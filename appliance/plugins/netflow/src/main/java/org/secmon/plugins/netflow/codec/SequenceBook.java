@@ -13,10 +13,12 @@ import org.secmon.transport.CollectorSet;
  * ({@code PluginContext.kept}), so that the instances a new configuration starts (beside the old ones, which flush
  * their flows meanwhile) go on numbering where the old ones are, under the same lock: the collector sees one exporter
  * with one gap-free sequence, not a restart at every change (nfcapd counted a "sequence failure" per change).
- * A collector the new configuration no longer has is forgotten (the old instances keep their own numbers until
- * they stop); one it adds starts at 0.
+ * A collector the new configuration adds starts at 0; one it no longer has keeps its number, should it come back
+ * (up to {@value #MAX_REMEMBERED} collectors).
  */
 public final class SequenceBook {
+    /** Collectors remembered at most: beyond it, only the newest configuration's. */
+    static final int MAX_REMEMBERED = 1024;
     private final Object lock = new Object();
     /** Per collector key, a one-element array: its next number (read and written under {@link #lock}). */
     private Map<String, long[]> byCollector = new HashMap<>();
@@ -32,6 +34,11 @@ public final class SequenceBook {
                 long[] known = byCollector.get(key);
                 // two entries of one set with one key (the same collector twice) share a number: it sees one sequence
                 cells[i] = now.computeIfAbsent(key, k -> known != null ? known : new long[1]);
+            }
+            // the collectors of earlier configurations are remembered too (a configuration that failed to start
+            // must not make the running one's collectors start again at 0 later), up to a bound
+            if (byCollector.size() + now.size() <= MAX_REMEMBERED) {
+                byCollector.forEach(now::putIfAbsent);
             }
             byCollector = now;
             return new Sequences(cells, this);

@@ -104,14 +104,31 @@ class SequenceBookTest {
         List<List<ByteBuffer>> domain8 = export(book, set(A, C), 8, 300, T0 + S);
         assertEquals(0, sequence(domain8.get(0).get(0)), "source id 8: a new sequence");
         assertEquals(0, sequence(domain8.get(1).get(0)), "observation domain 8: a new sequence");
-        // back to 7: the book remembers the collectors of the last configuration only
+        // back to 7: the book remembers the earlier configuration's numbers (a configuration that failed to start
+        // in between must not restart the running one's sequence)
         List<List<ByteBuffer>> again = export(book, set(A, C), 7, 300, T0 + 2 * S);
-        assertEquals(0, sequence(again.get(0).get(0)));
-        // IPFIX counts data records: the continuation is the number of records sent before
+        assertEquals(first.get(0).size(), sequence(again.get(0).get(0)));
+        // IPFIX counts data records: the continuation is the number of records sent before on that sequence
+        assertEquals(countRecords(first.get(1)), sequence(again.get(1).get(0)));
         List<List<ByteBuffer>> next = export(book, set(A, C), 7, 300, T0 + 3 * S);
-        assertEquals(countRecords(again.get(1)), sequence(next.get(1).get(0)));
-        assertEquals(again.get(0).size(), sequence(next.get(0).get(0)));
+        assertEquals(countRecords(first.get(1)) + countRecords(again.get(1)), sequence(next.get(1).get(0)));
+        assertEquals(first.get(0).size() + again.get(0).size(), sequence(next.get(0).get(0)));
         assertEquals(0, sequence(first.get(0).get(0)));
+    }
+
+    /** Past the bound, only the newest configuration's collectors are remembered: the book does not grow. */
+    @Test
+    void theBookIsBounded() {
+        SequenceBook book = new SequenceBook();
+        Sequences a = book.sequences(set(A), 1);
+        a.next[0][0] = 99;
+        for (int id = 2; id < SequenceBook.MAX_REMEMBERED + 10; id++) {
+            book.sequences(set(B), id);
+        }
+        assertEquals(0, book.sequences(set(A), 1).next[0][0], "forgotten past the bound");
+        Sequences b = book.sequences(set(B), 5);
+        b.next[0][0] = 7;
+        assertEquals(7, book.sequences(set(B), 5).next[0][0], "the newest are kept");
     }
 
     @Test
