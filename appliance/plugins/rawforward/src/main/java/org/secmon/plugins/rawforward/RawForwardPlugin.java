@@ -47,11 +47,12 @@ public final class RawForwardPlugin implements SecmonPlugin {
     private boolean[] up;
     private long[] downUntil;
     /**
-     * ERSPAN: the GRE sequence number of each collector, shared by the instances of every rx queue (its own lock):
-     * a batch is numbered and sent under it, so that a collector sees one increasing sequence (RFC 2890 receivers
-     * may drop a packet whose number went back).
+     * ERSPAN: the GRE sequence number of each collector's tunnel, one for the instances of every rx queue and every
+     * later configuration ({@link GreSequences}, kept by the host): a batch is numbered and sent under its lock, so
+     * that a collector sees one increasing sequence (RFC 2890 receivers may drop a packet whose number went back).
      */
-    private long[] greSeq;
+    private GreSequences greBook;
+    private long[][] greSeq;
     // sflow encapsulation
     private SharedSender sflowSender;
     private SflowExporter sflow;
@@ -133,7 +134,9 @@ public final class RawForwardPlugin implements SecmonPlugin {
             batches = new DatagramBatch[n];
             up = new boolean[n];
             downUntil = new long[n];
-            greSeq = context.shared("gre_sequence", () -> new long[n]);
+            GreSequences book = context.kept("gre_sequences", GreSequences::new);
+            greBook = book;
+            greSeq = context.shared("gre_sequence", () -> book.cells(s.collectors(), s.erspanSession()));
             try {
                 for (int i = 0; i < n; i++) {
                     Collector col = s.collectors().collectors().get(i);
@@ -245,12 +248,13 @@ public final class RawForwardPlugin implements SecmonPlugin {
             return;
         }
         if (enc == RawForwardSettings.Encapsulation.ERSPAN) {
-            synchronized (greSeq) {
-                long seq = greSeq[c];
+            synchronized (greBook) {
+                final long[] cell = greSeq[c];
+                long seq = cell[0];
                 for (int i = 0; i < count; i++) {
                     b.slot(i).set(U32, 4, (int) ++seq);
                 }
-                greSeq[c] = seq;
+                cell[0] = seq;
                 sendBatch(c, b, count, now);
             }
         } else {

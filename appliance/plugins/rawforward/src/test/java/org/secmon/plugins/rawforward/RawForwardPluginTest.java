@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.secmon.dataplane.parse.PacketParser;
@@ -17,8 +18,11 @@ import org.secmon.dataplane.parse.ParsedPacket;
 import org.secmon.plugin.CounterNames;
 import org.secmon.plugin.Packet;
 import org.secmon.plugin.PluginConfig;
+import org.secmon.testkit.Await;
 import org.secmon.testkit.FrameBuilder;
+import org.secmon.testkit.Nfcapd;
 import org.secmon.testkit.TestPluginContext;
+import org.secmon.testkit.Tools;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The raw-forward plugin on its own (no host): its lifecycle driven as the host drives it, to a loopback socket.
  * The UDP and VXLAN encapsulations byte for byte (RFC 7348: flags 0x08, 24-bit VNI, the frame unchanged); frames cut
- * to max_frame and counted; settings refused with the field named. (ERSPAN needs a raw GRE socket, i.e. root: the
- * system tests check it with tshark.)
+ * to max_frame and counted; settings refused with the field named. ERSPAN needs a raw GRE socket, i.e. root: its
+ * encapsulation is checked by the system tests with tshark; its sequence across a configuration change here.
  */
 class RawForwardPluginTest {
     static final long T0 = 1_700_000_000_000_000_000L;
@@ -131,5 +135,64 @@ class RawForwardPluginTest {
                 Map.of("collectors", List.of(col), "batch_size", 0)))).getMessage().contains("batch_size"));
         assertEquals(RawForwardSettings.Encapsulation.VXLAN, RawForwardSettings.parse(PluginConfig.of(
                 Map.of("collectors", List.of(col), "encapsulation", "vxlan"))).encapsulation());
+    }
+
+    /** The plugin started with {@code config} (one collector, {@code address}) and given {@code frames}, then stopped. */
+    static void run(TestPluginContext ctx, String address, Map<String, Object> config, List<byte[]> frames)
+            throws Exception {
+        Map<String, Object> c = new HashMap<>(config);
+        c.put("collectors", List.of(Map.of("name", "ids", "address", address, "port", 1)));
+        RawForwardPlugin plugin = new RawForwardPlugin();
+        plugin.init(ctx);
+        plugin.configure(PluginConfig.of(c));
+        plugin.start();
+        long now = T0;
+        for (byte[] f : frames) {
+            plugin.onPacket(packet(f));
+            plugin.poll(now += 1000);
+        }
+        plugin.endOfStream(now);
+        plugin.stop();
+    }
+
+    /**
+     * ERSPAN's GRE sequence goes on across a configuration change: the instance a new configuration starts numbers
+     * after the old one's last packet. A Linux GRE receiver with sequencing drops every packet whose number went back
+     * (RFC 2890; ip_tunnel_rcv's i_seqno check): a sequence starting again at 1 would lose everything until it
+     * passed the old count. tshark reads the numbers off loopback.
+     */
+    @Test
+    void erspanSequenceGoesOnAcrossAConfigurationChange(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "ERSPAN sends GRE through a raw socket (CAP_NET_RAW) and the check captures on lo: root only");
+        Path tshark = Tools.require("tshark");
+        Path captured = dir.resolve("gre.pcap");
+        Path log = dir.resolve("tshark.log");
+        // GRE to 127.0.0.3 only: nothing else sends that (the system tests' ERSPAN goes to 127.0.0.2)
+        Process cap = new ProcessBuilder(tshark.toString(), "-i", "lo", "-f", "ip proto 47 and dst host 127.0.0.3",
+                "-w", captured.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> seqs;
+        try {
+            Await.started(cap, log, "Capturing on", java.time.Duration.ofSeconds(20));
+            TestPluginContext first = new TestPluginContext("rawforward", dir);
+            run(first, "127.0.0.3", Map.of("encapsulation", "erspan", "batch_size", 1), frames());
+            // a new configuration (another batch size): a new instance, as the host swaps it in
+            run(first.successor(), "127.0.0.3", Map.of("encapsulation", "erspan", "batch_size", 2), frames());
+            seqs = Await.until(java.time.Duration.ofSeconds(10), "6 GRE packets captured", () -> {
+                try {
+                    return Nfcapd.run(List.of(tshark.toString(), "-r", captured.toString(), "-T", "fields", "-e",
+                            "gre.sequence_number"));
+                } catch (Exception e) {
+                    return List.<String>of(); // still being written
+                }
+            }, l -> l.size() >= 6);
+        } finally {
+            cap.destroy();
+            if (!cap.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                cap.destroyForcibly();
+            }
+        }
+        assertEquals(List.of("1", "2", "3", "4", "5", "6"), seqs.stream().map(String::trim).toList(),
+                "GRE sequence numbers across the change");
     }
 }
