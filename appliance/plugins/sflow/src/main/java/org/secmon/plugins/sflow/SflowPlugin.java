@@ -18,6 +18,7 @@ import org.secmon.plugin.RxPort;
 import org.secmon.plugin.SecmonPlugin;
 import org.secmon.plugins.sflow.codec.SflowDatagram;
 import org.secmon.plugins.sflow.codec.SflowExporter;
+import org.secmon.plugins.sflow.codec.SubAgentState;
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorCounters;
 import org.secmon.transport.LoadBalancer;
@@ -39,6 +40,11 @@ public final class SflowPlugin implements SecmonPlugin {
     private PluginContext context;
     private SflowSettings settings;
     private SflowExporter exporter;
+    /** The sub-agent's numbers across configurations; owned from the end of start to the end of stop. */
+    private SubAgentState state;
+    private boolean owning;
+    /** The pool this instance started from (the previous configuration's): its own count is the difference. */
+    private long poolBase;
     private SharedSender sender;
     private LoadBalancer lb;
     private List<RxPort> ports;
@@ -105,8 +111,11 @@ public final class SflowPlugin implements SecmonPlugin {
         // one sFlow sub-agent per rx queue (sub_agent_id, sub_agent_id + 1, ...): each its own datagram stream with
         // its own sequence numbers and sample pool, as sFlow v5 intends sub-agents; one socket for all of them
         int subAgent = s.subAgentId() + context.queue();
+        // the sub-agent's sequences, pool and uptime go on from the previous configuration's (a collector sees one
+        // agent across changes, not a restart)
+        state = context.kept("sub-agent " + agent.getHostAddress() + " " + subAgent, SubAgentState::new);
         exporter = new SflowExporter(s.collectors(), new SflowExporter.Settings(agent, subAgent, s.mtu(),
-                s.flushDelayNanos(), 1), sender.view(), lb);
+                s.flushDelayNanos(), 1), sender.view(), lb, state);
         // interface counters once per appliance: from the first queue's sub-agent
         ports = context.queue() == 0 ? context.rxPorts() : List.of();
         ended = context.shared("ended", () -> new java.util.concurrent.CountDownLatch(context.queues()));
@@ -117,7 +126,8 @@ public final class SflowPlugin implements SecmonPlugin {
             hot.rng = 1;
         }
         logKeep = s.samplingRate() == 1 ? 0 : Math.log1p(-1.0 / s.samplingRate());
-        hot.pool = 0;
+        hot.pool = 0; // taken from the state at the first packet: the old instance may still be counting now
+        poolBase = 0;
         hot.skip = nextSkip();
         flushed = false;
         nextHousekeeping = 0;
@@ -128,6 +138,8 @@ public final class SflowPlugin implements SecmonPlugin {
                     + s.subAgentId() + ".." + (s.subAgentId() + context.queues() - 1) + " (one per rx queue)" : "")
                     + ", to " + c);
         }
+        state.own(); // last: a start that failed owns nothing
+        owning = true;
     }
 
     /** The address the kernel would send from towards the collector (the agent address default). */
@@ -162,6 +174,10 @@ public final class SflowPlugin implements SecmonPlugin {
         if (!exporter.booted()) {
             exporter.boot(now);
             nextPoll = now + settings.pollingNanos();
+            // the previous configuration's instance of this queue got its last packet in an earlier burst of this
+            // thread, and saved its pool after it (poll)
+            poolBase = state.pool();
+            hot.pool = poolBase;
         }
         hot.pool++;
         if (--hot.skip > 0) {
@@ -177,6 +193,9 @@ public final class SflowPlugin implements SecmonPlugin {
 
     @Override
     public int poll(long nowNanos) {
+        if (exporter.booted()) {
+            state.pool(hot.pool); // after every burst: what a new configuration's instance starts from
+        }
         if (!exporter.booted() || nowNanos == 0 || nowNanos - nextHousekeeping < 0) {
             return 0;
         }
@@ -228,6 +247,10 @@ public final class SflowPlugin implements SecmonPlugin {
                 sender = null;
             }
         }
+        if (owning) {
+            owning = false;
+            state.release(); // after its last datagram: a new configuration's instance numbers alone from here
+        }
     }
 
     private void flushAll(long nowNanos) {
@@ -243,7 +266,7 @@ public final class SflowPlugin implements SecmonPlugin {
     }
 
     private void publishCounters() {
-        samplePool.set(hot.pool);
+        samplePool.set(hot.pool - poolBase); // this instance's: the host adds up a change's
         samplesSent.set(exporter.samplesSent());
         samplesLost.set(exporter.samplesLost());
         noCollector.set(exporter.noCollector());

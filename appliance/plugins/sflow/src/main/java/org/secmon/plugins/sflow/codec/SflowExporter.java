@@ -13,7 +13,8 @@ import org.secmon.transport.LoadBalancer;
  * directions of a conversation to the same collector), counter samples to every collector that is up. One datagram
  * per collector is filled up to the MTU and sent when the next sample does not fit, when it is older than the flush
  * delay, or on {@link #flush}. Datagram, flow-sample and counter-sample sequence numbers are kept per collector, so
- * that every collector of a load-balanced set sees gap-free sequences (its loss accounting stays right).
+ * that every collector of a load-balanced set sees gap-free sequences (its loss accounting stays right), in a
+ * {@link SubAgentState} that a new configuration's exporter continues.
  * <p>
  * Single-threaded (the plugin's data-plane thread); allocation-free per sample.
  */
@@ -42,9 +43,9 @@ public final class SflowExporter implements DatagramSink.Listener, AutoCloseable
     private final LoadBalancer lb;
     private final Settings settings;
     private final SflowDatagram[] dg;
-    private final long[] datagramSeq;
-    private final long[] flowSeq;
-    private final long[] counterSeq;
+    /** Per collector: the last datagram, flow-sample and counter-sample sequence numbers ({@link SubAgentState}). */
+    private final long[][] seq;
+    private final SubAgentState state;
     private final long[] openedAt;
     private long bootNanos;
     private boolean booted;
@@ -55,14 +56,19 @@ public final class SflowExporter implements DatagramSink.Listener, AutoCloseable
     private long datagrams;
 
     public SflowExporter(CollectorSet set, Settings settings, DatagramSink sender, LoadBalancer lb) {
+        this(set, settings, sender, lb, new SubAgentState());
+    }
+
+    /** An exporter that numbers on from {@code state} (a sub-agent's, kept across configurations). */
+    public SflowExporter(CollectorSet set, Settings settings, DatagramSink sender, LoadBalancer lb,
+                         SubAgentState state) {
         this.sender = sender;
         this.lb = lb;
         this.settings = settings;
+        this.state = state;
         int n = set.size();
         dg = new SflowDatagram[n];
-        datagramSeq = new long[n];
-        flowSeq = new long[n];
-        counterSeq = new long[n];
+        seq = state.cells(set);
         openedAt = new long[n];
         for (int i = 0; i < n; i++) {
             dg[i] = new SflowDatagram(settings.mtu(), settings.agent(), settings.subAgentId());
@@ -72,8 +78,19 @@ public final class SflowExporter implements DatagramSink.Listener, AutoCloseable
 
     /** The agent's boot: datagram uptimes count from here (first packet time when replaying). */
     public void boot(long nowNanos) {
-        bootNanos = nowNanos;
+        bootNanos = state.boot(nowNanos);
         booted = true;
+    }
+
+    /** The next number of collector {@code c}'s sequence {@code which}: under the state's lock during a swap. */
+    private long next(int c, int which) {
+        final long[] cell = seq[c];
+        if (state.overlap) {
+            synchronized (state) {
+                return ++cell[which];
+            }
+        }
+        return ++cell[which];
     }
 
     public boolean booted() {
@@ -99,7 +116,7 @@ public final class SflowExporter implements DatagramSink.Listener, AutoCloseable
         }
         int h = Math.min(headerBytes, dg[c].maxHeaderBytes());
         SflowDatagram d = open(c, SflowDatagram.flowSampleSize(h), nowNanos);
-        d.flowSample(p, h, ++flowSeq[c], settings.sourceIndex(), samplingRate, samplePool, drops, input, output);
+        d.flowSample(p, h, next(c, SubAgentState.FLOW), settings.sourceIndex(), samplingRate, samplePool, drops, input, output);
         return true;
     }
 
@@ -111,7 +128,7 @@ public final class SflowExporter implements DatagramSink.Listener, AutoCloseable
                 continue;
             }
             SflowDatagram d = open(c, SflowDatagram.counterSampleSize(), nowNanos);
-            d.counterSample(++counterSeq[c], ifIndex, ifIndex, ifSpeed, inOctets, inPackets, inDiscards, inErrors);
+            d.counterSample(next(c, SubAgentState.COUNTER), ifIndex, ifIndex, ifSpeed, inOctets, inPackets, inDiscards, inErrors);
         }
     }
 
@@ -122,7 +139,7 @@ public final class SflowExporter implements DatagramSink.Listener, AutoCloseable
             send(c, nowNanos);
         }
         if (d.isEmpty()) {
-            d.begin(++datagramSeq[c], Math.max(0, (nowNanos - bootNanos) / 1_000_000L));
+            d.begin(next(c, SubAgentState.DATAGRAM), Math.max(0, (nowNanos - bootNanos) / 1_000_000L));
             openedAt[c] = nowNanos;
         }
         return d;
