@@ -1,10 +1,8 @@
 package org.secmon.plugins.netflow.codec;
 
-import java.util.HashMap;
-import java.util.Map;
-
 import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorSet;
+import org.secmon.transport.KeptNumbers;
 
 /**
  * What a collector sees of the exporter across configuration changes: for each collector — by type, address, port
@@ -14,35 +12,17 @@ import org.secmon.transport.CollectorSet;
  * their flows meanwhile) go on numbering where the old ones are, under the same lock: the collector sees one exporter
  * with one gap-free sequence, not a restart at every change (nfcapd counted a "sequence failure" per change).
  * A collector the new configuration adds starts at 0; one it no longer has keeps its number, should it come back
- * (up to {@value #MAX_REMEMBERED} collectors).
+ * ({@link KeptNumbers}).
  */
 public final class SequenceBook {
-    /** Collectors remembered at most: beyond it, only the newest configuration's. */
-    static final int MAX_REMEMBERED = 1024;
     private final Object lock = new Object();
-    /** Per collector key, a one-element array: its next number (read and written under {@link #lock}). */
-    private Map<String, long[]> byCollector = new HashMap<>();
+    /** Per collector key: its next number (read and written under {@link #lock}). */
+    private final KeptNumbers numbers = new KeptNumbers(1);
     private long bootNanos = Long.MIN_VALUE;
 
     /** The sequences of {@code set}'s collectors for a new configuration, numbered with {@code sourceId}. */
     public Sequences sequences(CollectorSet set, long sourceId) {
-        synchronized (lock) {
-            Map<String, long[]> now = new HashMap<>();
-            long[][] cells = new long[set.size()][];
-            for (int i = 0; i < cells.length; i++) {
-                String key = key(set.collectors().get(i), sourceId);
-                long[] known = byCollector.get(key);
-                // two entries of one set with one key (the same collector twice) share a number: it sees one sequence
-                cells[i] = now.computeIfAbsent(key, k -> known != null ? known : new long[1]);
-            }
-            // the collectors of earlier configurations are remembered too (a configuration that failed to start
-            // must not make the running one's collectors start again at 0 later), up to a bound
-            if (byCollector.size() + now.size() <= MAX_REMEMBERED) {
-                byCollector.forEach(now::putIfAbsent);
-            }
-            byCollector = now;
-            return new Sequences(cells, this);
-        }
+        return new Sequences(numbers.cells(set.collectors().stream().map(c -> key(c, sourceId)).toList()), this);
     }
 
     /** Sequences for {@code collectors} collectors that no other configuration continues (tests, tools). */

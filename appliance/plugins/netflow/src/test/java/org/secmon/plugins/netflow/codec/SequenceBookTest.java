@@ -122,7 +122,7 @@ class SequenceBookTest {
         SequenceBook book = new SequenceBook();
         Sequences a = book.sequences(set(A), 1);
         a.next[0][0] = 99;
-        for (int id = 2; id < SequenceBook.MAX_REMEMBERED + 10; id++) {
+        for (int id = 2; id < org.secmon.transport.KeptNumbers.MAX_REMEMBERED + 10; id++) {
             book.sequences(set(B), id);
         }
         assertEquals(0, book.sequences(set(A), 1).next[0][0], "forgotten past the bound");

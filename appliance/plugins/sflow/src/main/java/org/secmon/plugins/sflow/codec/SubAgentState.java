@@ -1,10 +1,7 @@
 package org.secmon.plugins.sflow.codec;
 
-import java.util.HashMap;
-import java.util.Map;
-
-import org.secmon.transport.Collector;
 import org.secmon.transport.CollectorSet;
+import org.secmon.transport.KeptNumbers;
 
 /**
  * What a collector sees of one sFlow sub-agent across configuration changes: per collector (address, port) the last
@@ -22,10 +19,9 @@ public final class SubAgentState {
     static final int DATAGRAM = 0;
     static final int FLOW = 1;
     static final int COUNTER = 2;
-    /** Collectors remembered at most: beyond it, only the newest configuration's. */
-    static final int MAX_REMEMBERED = 1024;
 
-    private Map<String, long[]> byCollector = new HashMap<>();
+    /** Per collector (address, port): the last datagram, flow-sample and counter-sample numbers. */
+    private final KeptNumbers numbers = new KeptNumbers(3);
     private int owners;
     /** More than one instance owns it: number under the lock. */
     volatile boolean overlap;
@@ -34,20 +30,8 @@ public final class SubAgentState {
     private volatile long pool;
 
     /** Per collector of {@code set}: its three sequence numbers' cell (the last ones used). */
-    synchronized long[][] cells(CollectorSet set) {
-        Map<String, long[]> now = new HashMap<>();
-        long[][] cells = new long[set.size()][];
-        for (int i = 0; i < cells.length; i++) {
-            Collector c = set.collectors().get(i);
-            String key = c.host() + " " + c.port();
-            long[] known = byCollector.get(key);
-            cells[i] = now.computeIfAbsent(key, k -> known != null ? known : new long[3]);
-        }
-        if (byCollector.size() + now.size() <= MAX_REMEMBERED) {
-            byCollector.forEach(now::putIfAbsent);
-        }
-        byCollector = now;
-        return cells;
+    long[][] cells(CollectorSet set) {
+        return numbers.cells(set.collectors().stream().map(c -> c.host() + " " + c.port()).toList());
     }
 
     /** An instance starts using it (at the end of its start). */
