@@ -49,19 +49,7 @@ class RawForwardPluginTest {
             throws Exception {
         try (DatagramSocket rx = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             rx.setSoTimeout(2000);
-            Map<String, Object> c = new HashMap<>(config);
-            c.put("collectors", List.of(Map.of("name", "ids", "address", "127.0.0.1", "port", rx.getLocalPort())));
-            RawForwardPlugin plugin = new RawForwardPlugin();
-            plugin.init(ctx);
-            plugin.configure(PluginConfig.of(c));
-            plugin.start();
-            long now = T0;
-            for (byte[] f : frames) {
-                plugin.onPacket(packet(f));
-                plugin.poll(now += 1000);
-            }
-            plugin.endOfStream(now);
-            plugin.stop();
+            run(ctx, "127.0.0.1", rx.getLocalPort(), config, frames);
             List<byte[]> out = new java.util.ArrayList<>();
             byte[] buf = new byte[65535];
             for (int i = 0; i < frames.size(); i++) {
@@ -137,11 +125,14 @@ class RawForwardPluginTest {
                 Map.of("collectors", List.of(col), "encapsulation", "vxlan"))).encapsulation());
     }
 
-    /** The plugin started with {@code config} (one collector, {@code address}) and given {@code frames}, then stopped. */
-    static void run(TestPluginContext ctx, String address, Map<String, Object> config, List<byte[]> frames)
+    /**
+     * The plugin started with {@code config} (one collector, {@code address}:{@code port}) and given {@code frames},
+     * then stopped.
+     */
+    static void run(TestPluginContext ctx, String address, int port, Map<String, Object> config, List<byte[]> frames)
             throws Exception {
         Map<String, Object> c = new HashMap<>(config);
-        c.put("collectors", List.of(Map.of("name", "ids", "address", address, "port", 1)));
+        c.put("collectors", List.of(Map.of("name", "ids", "address", address, "port", port)));
         RawForwardPlugin plugin = new RawForwardPlugin();
         plugin.init(ctx);
         plugin.configure(PluginConfig.of(c));
@@ -175,9 +166,9 @@ class RawForwardPluginTest {
         try {
             Await.started(cap, log, "Capturing on", java.time.Duration.ofSeconds(20));
             TestPluginContext first = new TestPluginContext("rawforward", dir);
-            run(first, "127.0.0.3", Map.of("encapsulation", "erspan", "batch_size", 1), frames());
+            run(first, "127.0.0.3", 1, Map.of("encapsulation", "erspan", "batch_size", 1), frames());
             // a new configuration (another batch size): a new instance, as the host swaps it in
-            run(first.successor(), "127.0.0.3", Map.of("encapsulation", "erspan", "batch_size", 2), frames());
+            run(first.successor(), "127.0.0.3", 1, Map.of("encapsulation", "erspan", "batch_size", 2), frames());
             seqs = Await.until(java.time.Duration.ofSeconds(10), "6 GRE packets captured", () -> {
                 try {
                     return Nfcapd.run(List.of(tshark.toString(), "-r", captured.toString(), "-T", "fields", "-e",
