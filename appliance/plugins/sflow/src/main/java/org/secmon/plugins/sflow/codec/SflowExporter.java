@@ -116,7 +116,8 @@ public final class SflowExporter implements DatagramSink.Listener, AutoCloseable
         }
         int h = Math.min(headerBytes, dg[c].maxHeaderBytes());
         SflowDatagram d = open(c, SflowDatagram.flowSampleSize(h), nowNanos);
-        d.flowSample(p, h, next(c, SubAgentState.FLOW), settings.sourceIndex(), samplingRate, samplePool, drops, input, output);
+        d.flowSample(p, h, next(c, SubAgentState.FLOW), settings.sourceIndex(), samplingRate, samplePool, drops,
+                input, output);
         return true;
     }
 
@@ -128,7 +129,8 @@ public final class SflowExporter implements DatagramSink.Listener, AutoCloseable
                 continue;
             }
             SflowDatagram d = open(c, SflowDatagram.counterSampleSize(), nowNanos);
-            d.counterSample(next(c, SubAgentState.COUNTER), ifIndex, ifIndex, ifSpeed, inOctets, inPackets, inDiscards, inErrors);
+            d.counterSample(next(c, SubAgentState.COUNTER), ifIndex, ifIndex, ifSpeed, inOctets, inPackets,
+                    inDiscards, inErrors);
         }
     }
 
