@@ -119,6 +119,10 @@ class IpsecEnforcerTest {
             assertTrue(list.get(0).path("health_url").asText().matches("http://127\\.0\\.0\\.1:\\d+/health"),
                     list.toString());
             // no user's password: the single-use token registered it and is gone; it holds only its own token
+            // the EMS lists it as soon as it registered; the enforcer deletes the token right after, on its own
+            // thread: waited for (it was asserted at once, and under load the check came first)
+            Await.until(Duration.ofSeconds(30), "the enrollment token file is deleted after use",
+                    () -> !Files.exists(tokenFile()), gone -> gone);
             assertFalse(Files.exists(tokenFile()), "the enrollment token file is deleted after use");
             assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(dir.resolve("enforcer/enforcer.json"))));
